@@ -1,0 +1,93 @@
+package org.sparkdp.ops;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Adam (Kingma and Ba, 2015) with Keras' update rule, where epsilon is added after the bias correction:
+ * <pre>
+ *   t = iterations + 1
+ *   alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
+ *   m += (g - m) * (1 - beta1)
+ *   v += (g^2 - v) * (1 - beta2)
+ *   vHat = amsgrad ? max(vHat, v) : v
+ *   w -= alpha * m / (sqrt(vHat) + epsilon)
+ * </pre>
+ *
+ * @param learningRate {@code lr}, positive (Keras' default 0.001)
+ * @param beta1 decay of the first moment, in {@code [0, 1)} (default 0.9)
+ * @param beta2 decay of the second moment, in {@code [0, 1)} (default 0.999)
+ * @param epsilon positive (default 1e-7)
+ * @param amsgrad whether to use the AMSGrad variant (Reddi et al., 2018; default false)
+ */
+public record Adam(double learningRate, double beta1, double beta2, double epsilon, boolean amsgrad)
+    implements Optimizer {
+
+  public Adam {
+    Optimizer.checkLearningRate(learningRate);
+    if (!(beta1 >= 0 && beta1 < 1)) {
+      throw new IllegalArgumentException("beta_1 must be in [0, 1), got " + beta1);
+    }
+    if (!(beta2 >= 0 && beta2 < 1)) {
+      throw new IllegalArgumentException("beta_2 must be in [0, 1), got " + beta2);
+    }
+    if (!(epsilon > 0)) {
+      throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
+    }
+  }
+
+  /** Keras' defaults: learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7. */
+  public static Adam defaults() {
+    return withLearningRate(0.001);
+  }
+
+  /** Keras' defaults with another learning rate. */
+  public static Adam withLearningRate(double learningRate) {
+    return new Adam(learningRate, 0.9, 0.999, 1e-7, false);
+  }
+
+  @Override
+  public String kerasName() {
+    return "adam";
+  }
+
+  @Override
+  public OptimizerState newState(int size) {
+    return new OptimizerState(0, amsgrad
+        ? new float[][] {new float[size], new float[size], new float[size]}
+        : new float[][] {new float[size], new float[size]});
+  }
+
+  @Override
+  public void step(float[] params, float[] grad, OptimizerState state) {
+    long t = state.iterations() + 1;
+    float alpha = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
+    float oneMinusBeta1 = (float) (1 - beta1);
+    float oneMinusBeta2 = (float) (1 - beta2);
+    float eps = (float) epsilon;
+    float[] m = state.slots()[0];
+    float[] v = state.slots()[1];
+    float[] vMax = amsgrad ? state.slots()[2] : v;
+    for (int i = 0; i < params.length; i++) {
+      float g = grad[i];
+      m[i] += (g - m[i]) * oneMinusBeta1;
+      v[i] += (g * g - v[i]) * oneMinusBeta2;
+      if (amsgrad) {
+        vMax[i] = Math.max(vMax[i], v[i]);
+      }
+      params[i] -= alpha * m[i] / ((float) Math.sqrt(vMax[i]) + eps);
+    }
+    state.advance();
+  }
+
+  @Override
+  public Map<String, Object> config() {
+    Map<String, Object> c = new LinkedHashMap<>();
+    c.put("learning_rate", learningRate);
+    c.put("beta_1", beta1);
+    c.put("beta_2", beta2);
+    c.put("epsilon", epsilon);
+    c.put("amsgrad", amsgrad);
+    return c;
+  }
+}

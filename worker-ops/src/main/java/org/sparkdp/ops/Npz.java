@@ -1,0 +1,241 @@
+package org.sparkdp.ops;
+
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.CRC32;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipException;
+import java.util.zip.ZipInputStream;
+import java.util.zip.ZipOutputStream;
+
+/**
+ * NumPy's {@code .npz} archives of little-endian float32 arrays, as {@code numpy.savez} writes them: a zip of
+ * uncompressed {@code NAME.npy} entries (format 1.0). {@code numpy.load(path)["dense/kernel"]} reads what
+ * {@link #write} wrote.
+ *
+ * <p>Reading treats the file as untrusted: every array's name, dtype and shape are checked against what the
+ * caller expects before anything is allocated, and a truncated or altered file fails with a message.
+ */
+public final class Npz {
+  private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+  private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+  private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+  private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+  private static final int MAX_HEADER = 4096;
+
+  private Npz() {
+  }
+
+  /** An array with its shape; {@code values.length} is the product of the shape. */
+  public record Array(int[] shape, float[] values) {
+  }
+
+  /** Writes the arrays, in iteration order, to {@code out} (which is not closed). */
+  public static void write(Map<String, Array> arrays, OutputStream out) throws IOException {
+    ZipOutputStream zip = new ZipOutputStream(out);
+    zip.setMethod(ZipOutputStream.STORED);
+    for (Map.Entry<String, Array> e : arrays.entrySet()) {
+      byte[] npy = npy(e.getValue());
+      ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+      CRC32 crc = new CRC32();
+      crc.update(npy);
+      entry.setSize(npy.length);
+      entry.setCompressedSize(npy.length);
+      entry.setCrc(crc.getValue());
+      entry.setTime(0); // the same weights give the same bytes
+      zip.putNextEntry(entry);
+      zip.write(npy);
+      zip.closeEntry();
+    }
+    zip.finish();
+  }
+
+  static byte[] npy(Array array) {
+    StringBuilder shape = new StringBuilder();
+    for (int d : array.shape()) {
+      shape.append(d).append(", ");
+    }
+    if (array.shape().length > 1) {
+      shape.setLength(shape.length() - 2);
+    } else if (array.shape().length == 1) {
+      shape.setLength(shape.length() - 1);
+    }
+    String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+    // magic(6) + version(2) + length(2) + header, padded with spaces and ending in '\n', to a multiple of 64.
+    int unpadded = 10 + dict.length() + 1;
+    int padding = (64 - unpadded % 64) % 64;
+    String header = dict + " ".repeat(padding) + "\n";
+    ByteBuffer buffer = ByteBuffer.allocate(10 + header.length() + 4 * array.values().length)
+        .order(ByteOrder.LITTLE_ENDIAN);
+    buffer.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
+    buffer.put(header.getBytes(StandardCharsets.US_ASCII));
+    buffer.asFloatBuffer().put(array.values());
+    return buffer.array();
+  }
+
+  /**
+   * Reads the arrays named in {@code expected}, each of which must have exactly the expected shape; other
+   * arrays in the archive are an error too. {@code source} names the file in messages.
+   *
+   * @throws IOException naming the file and the problem (missing or extra array, wrong dtype or shape,
+   *     truncated data, corrupt archive)
+   */
+  public static Map<String, float[]> read(InputStream in, Map<String, int[]> expected, String source)
+      throws IOException {
+    long limit = 0;
+    for (int[] shape : expected.values()) {
+      long count = 1;
+      for (int d : shape) {
+        count *= d;
+      }
+      limit += 4 * count + MAX_HEADER + 1024;
+    }
+    byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
+    if (bytes.length > limit) {
+      throw new IOException(source + ": larger than the arrays it should hold (" + limit + " bytes at most)");
+    }
+    if (!hasEndOfCentralDirectory(bytes)) {
+      throw new IOException(source + ": truncated or not an npz archive (no zip end record)");
+    }
+    Map<String, float[]> arrays = new LinkedHashMap<>();
+    try (ZipInputStream zip = new ZipInputStream(new java.io.ByteArrayInputStream(bytes))) {
+      ZipEntry entry;
+      while ((entry = zip.getNextEntry()) != null) {
+        String name = entry.getName().endsWith(".npy")
+            ? entry.getName().substring(0, entry.getName().length() - 4) : entry.getName();
+        int[] shape = expected.get(name);
+        if (shape == null) {
+          throw new IOException(source + ": unexpected array '" + name + "' (expected " + expected.keySet() + ")");
+        }
+        if (arrays.containsKey(name)) {
+          throw new IOException(source + ": array '" + name + "' appears twice");
+        }
+        arrays.put(name, readNpy(new DataInputStream(zip), shape, source + ": array '" + name + "'"));
+        if (zip.read() != -1) {
+          throw new IOException(source + ": array '" + name + "' has more data than its shape holds");
+        }
+      }
+    } catch (EOFException e) {
+      throw new IOException(source + ": truncated (the archive ends early)", e);
+    } catch (ZipException e) {
+      throw new IOException(source + ": not a valid npz archive (" + e.getMessage() + ")", e);
+    }
+    for (String name : expected.keySet()) {
+      if (!arrays.containsKey(name)) {
+        throw new IOException(source + ": array '" + name + "' is missing"
+            + (arrays.isEmpty() ? " (the file holds no arrays: empty, truncated or not an npz archive)" : ""));
+      }
+    }
+    return arrays;
+  }
+
+  // A zip ends with a 22-byte record (signature PK 5 6) followed by a comment of its stated length.
+  private static boolean hasEndOfCentralDirectory(byte[] b) {
+    for (int i = b.length - 22; i >= Math.max(0, b.length - 22 - 65535); i--) {
+      if (b[i] == 'P' && b[i + 1] == 'K' && b[i + 2] == 5 && b[i + 3] == 6) {
+        int commentLength = (b[i + 20] & 0xff) | (b[i + 21] & 0xff) << 8;
+        return i + 22 + commentLength == b.length;
+      }
+    }
+    return false;
+  }
+
+  private static float[] readNpy(DataInputStream in, int[] expectedShape, String what) throws IOException {
+    byte[] magic = new byte[6];
+    in.readFully(magic);
+    if (!java.util.Arrays.equals(magic, MAGIC)) {
+      throw new IOException(what + " is not in NumPy's .npy format");
+    }
+    int major = in.readUnsignedByte();
+    in.readUnsignedByte();
+    int headerLength;
+    if (major == 1) {
+      headerLength = Short.toUnsignedInt(Short.reverseBytes(in.readShort()));
+    } else if (major == 2 || major == 3) {
+      headerLength = Integer.reverseBytes(in.readInt());
+    } else {
+      throw new IOException(what + " has unsupported .npy version " + major);
+    }
+    if (headerLength < 0 || headerLength > MAX_HEADER) {
+      throw new IOException(what + " has an implausible header length " + headerLength);
+    }
+    byte[] headerBytes = new byte[headerLength];
+    in.readFully(headerBytes);
+    String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
+    String descr = group(DESCR, header, what, "dtype");
+    if (!descr.equals("<f4")) {
+      throw new IOException(what + " has dtype " + descr + ", expected float32 ('<f4')");
+    }
+    if (group(FORTRAN, header, what, "fortran_order").equals("True")) {
+      throw new IOException(what + " is stored in Fortran order; save it C-contiguous");
+    }
+    int[] shape = parseShape(group(SHAPE, header, what, "shape"), what);
+    if (!java.util.Arrays.equals(shape, expectedShape)) {
+      throw new IOException(what + " has shape " + java.util.Arrays.toString(shape) + ", expected "
+          + java.util.Arrays.toString(expectedShape));
+    }
+    int count = 1;
+    for (int d : shape) {
+      count = Math.multiplyExact(count, d);
+    }
+    byte[] data = new byte[Math.multiplyExact(count, 4)];
+    try {
+      in.readFully(data);
+    } catch (EOFException e) {
+      throw new IOException(what + " is truncated: its data ends before " + count + " floats", e);
+    }
+    float[] values = new float[count];
+    ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
+    return values;
+  }
+
+  private static String group(Pattern pattern, String header, String what, String field) throws IOException {
+    Matcher m = pattern.matcher(header);
+    if (!m.find()) {
+      throw new IOException(what + " has no " + field + " in its .npy header");
+    }
+    return m.group(1);
+  }
+
+  private static int[] parseShape(String text, String what) throws IOException {
+    String[] parts = text.split(",");
+    int n = 0;
+    int[] dims = new int[parts.length];
+    for (String p : parts) {
+      if (!p.isBlank()) {
+        try {
+          dims[n] = Integer.parseInt(p.trim());
+        } catch (NumberFormatException e) {
+          throw new IOException(what + " has a malformed shape (" + text + ")", e);
+        }
+        if (dims[n] < 0) {
+          throw new IOException(what + " has a negative dimension (" + text + ")");
+        }
+        n++;
+      }
+    }
+    return java.util.Arrays.copyOf(dims, n);
+  }
+
+  /** Bytes of {@code arrays} as an npz archive. */
+  public static byte[] toBytes(Map<String, Array> arrays) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      write(arrays, out);
+    } catch (IOException e) {
+      throw new IllegalStateException(e); // cannot happen in memory
+    }
+    return out.toByteArray();
+  }
+}
