@@ -1,0 +1,259 @@
+package org.sparkdp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sparkdp.driver.DataPacker;
+import org.sparkdp.driver.FitOptions;
+import org.sparkdp.driver.History;
+import org.sparkdp.driver.ModelStore;
+import org.sparkdp.driver.PackedData;
+import org.sparkdp.driver.Predictor;
+import org.sparkdp.driver.Provenance;
+import org.sparkdp.driver.SyncTrainer;
+import org.sparkdp.ops.CompileConfig;
+import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Optimizer;
+import org.sparkdp.ops.OptimizerState;
+import org.sparkdp.ops.Totals;
+
+/**
+ * A Keras-style Sequential model trained data-parallel on Spark:
+ * <pre>{@code
+ * Sequential model = new Sequential(
+ *     Dense.of(64, "relu").withInputDim(784), Dense.of(64, "relu"), Dense.of(10, "softmax"));
+ * model.compile(Adam.defaults(), "sparse_categorical_crossentropy", "accuracy");
+ * History history = model.fit(train, new FitOptions().epochs(10).batchSize(32).validationSplit(0.1));
+ * Map<String, Double> metrics = model.evaluate(test);
+ * model.save("hdfs:///models/fashion");
+ * }</pre>
+ * Data frames have a features column (an ML vector or an array of numbers) and a label column (a number, or a
+ * vector with one value per output unit). Like Keras, {@code fit} continues from the current weights and
+ * optimizer state; the first {@code fit} draws the initial weights from its seed.
+ */
+public final class Sequential {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final List<Dense> layers = new ArrayList<>();
+  private CompileConfig compile;
+  private float[] params;
+  private OptimizerState optimizerState;
+  private int labelWidth;
+  private ObjectNode training = JSON.createObjectNode();
+  private ObjectNode provenance = JSON.createObjectNode();
+
+  public Sequential(Dense... layers) {
+    this.layers.addAll(Arrays.asList(layers));
+  }
+
+  /** Appends a layer. */
+  public Sequential add(Dense layer) {
+    layers.add(layer);
+    params = null;
+    optimizerState = null;
+    return this;
+  }
+
+  /** The layers, checked: the first needs {@code inputDim}, the others take the width of the one before. */
+  public ModelSpec spec() {
+    return new ModelSpec(layers);
+  }
+
+  /** Sets the optimizer, the loss (a Keras name) and the metrics ({@code "accuracy"}). */
+  public Sequential compile(Optimizer optimizer, String loss, String... metrics) {
+    return compile(new CompileConfig(optimizer, Loss.fromName(loss), false, List.of(metrics)));
+  }
+
+  public Sequential compile(CompileConfig config) {
+    spec(); // fails early on a bad stack of layers
+    config.loss().checkOutput(spec().outputActivation(), spec().outputUnits(), config.fromLogits());
+    compile = config;
+    optimizerState = null;
+    return this;
+  }
+
+  public CompileConfig compileConfig() {
+    return requireCompiled();
+  }
+
+  /** Trains on {@code train}, validating on a {@code validationSplit} of it if the options ask. */
+  public History fit(Dataset<Row> train, FitOptions options) {
+    return fit(train, null, options);
+  }
+
+  /** Trains on {@code train}, validating on {@code validationData} (when not {@code null}) after each epoch. */
+  public History fit(Dataset<Row> train, Dataset<Row> validationData, FitOptions options) {
+    CompileConfig config = requireCompiled();
+    options.check();
+    ModelSpec spec = spec();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    DataPacker.Target target = new DataPacker.Target(spec.inputDim(), spec.outputUnits(), config.loss());
+    PackedData data = DataPacker.pack(train, options.featuresCol(), options.labelCol(), target,
+        validationData == null ? options.validationSplit() : 0, options.partitions(), options.trainName());
+    PackedData validation = null;
+    try {
+      if (validationData != null) {
+        validation = DataPacker.pack(validationData, options.featuresCol(), options.labelCol(), target, 0,
+            options.partitions(), options.validationName());
+        if (validation.labelWidth() != data.labelWidth()) {
+          throw new IllegalArgumentException("validation labels have width " + validation.labelWidth()
+              + " but training labels " + data.labelWidth());
+        }
+      }
+      Network network = new Network(spec, config.loss(), config.fromLogits(), data.labelWidth());
+      if (params == null) {
+        params = spec.initialParameters(options.seed());
+      }
+      if (optimizerState == null) {
+        optimizerState = config.optimizer().newState(params.length);
+      }
+      labelWidth = data.labelWidth();
+      History history = new SyncTrainer(jsc, network, config, options).fit(params, optimizerState, data,
+          validation != null ? validation.train() : data.validation());
+      training = Provenance.training(options, data, validation);
+      provenance = Provenance.of(train.sparkSession(), data, validation, history);
+      return history;
+    } finally {
+      data.unpersist();
+      if (validation != null) {
+        validation.unpersist();
+      }
+    }
+  }
+
+  /** Mean loss (and accuracy, if compiled with it) over {@code data}, with the default column names. */
+  public Map<String, Double> evaluate(Dataset<Row> data) {
+    return evaluate(data, "features", "label", "evaluation data");
+  }
+
+  /** Mean loss (and accuracy) over {@code data}; {@code name} is how error messages name the data. */
+  public Map<String, Double> evaluate(Dataset<Row> data, String featuresCol, String labelCol, String name) {
+    CompileConfig config = requireCompiled();
+    ModelSpec spec = spec();
+    PackedData packed = DataPacker.pack(data, featuresCol, labelCol,
+        new DataPacker.Target(spec.inputDim(), spec.outputUnits(), config.loss()), 0, 0, name);
+    try {
+      Network network = new Network(spec, config.loss(), config.fromLogits(), packed.labelWidth());
+      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
+      Totals totals = org.sparkdp.driver.Evaluator.evaluate(jsc, network, weights(), packed.train());
+      Map<String, Double> metrics = new LinkedHashMap<>();
+      metrics.put("loss", totals.meanLoss());
+      if (config.reportsAccuracy()) {
+        metrics.put("accuracy", totals.accuracy());
+      }
+      return metrics;
+    } finally {
+      packed.unpersist();
+    }
+  }
+
+  /**
+   * {@code data} with two more columns: {@code output}, the model's outputs as an ML vector (as Keras'
+   * {@code predict}), and {@code prediction}: the class (argmax, or output above 0.5 for one unit) for the
+   * crossentropy losses, the output itself for a one-unit regression.
+   */
+  public Dataset<Row> predict(Dataset<Row> data) {
+    return predict(data, "features");
+  }
+
+  public Dataset<Row> predict(Dataset<Row> data, String featuresCol) {
+    CompileConfig config = compile == null
+        ? new CompileConfig(org.sparkdp.ops.Sgd.defaults(), Loss.MEAN_SQUARED_ERROR, false, List.of()) : compile;
+    return Predictor.predict(data, featuresCol, spec(), config, weights(), "predict data");
+  }
+
+  /** A copy of the flat parameter vector (drawn from seed 42 if the model was never fitted or loaded). */
+  public float[] weights() {
+    if (params == null) {
+      params = spec().initialParameters(42);
+    }
+    return params.clone();
+  }
+
+  /** Replaces the parameters (laid out as {@link ModelSpec#layout()}) and resets the optimizer state. */
+  public void setWeights(float[] values) {
+    int size = spec().layout().size();
+    if (values.length != size) {
+      throw new IllegalArgumentException("the model has " + size + " parameters, got " + values.length);
+    }
+    params = values.clone();
+    optimizerState = null;
+  }
+
+  /** Reads weights from an {@code .npz} in Keras' layout, as Keras' {@code load_weights}. */
+  public void loadWeights(String path) throws IOException {
+    setWeights(ModelStore.loadWeights(path, hadoopConf(), spec()));
+  }
+
+  /** The training configuration and provenance recorded by the last {@code fit}; callers may add fields. */
+  public ObjectNode trainingConfig() {
+    return training;
+  }
+
+  public ObjectNode provenance() {
+    return provenance;
+  }
+
+  /** Writes the model directory ({@code model.json}, {@code weights.npz}) on any Hadoop file system. */
+  public String save(String dir) throws IOException {
+    return ModelStore.save(dir, hadoopConf(), spec(), requireCompiled(), Math.max(labelWidth, 1), weights(),
+        training, provenance);
+  }
+
+  /** Reads a model directory written by {@link #save}. */
+  public static Sequential load(String dir) throws IOException {
+    ModelStore.Loaded loaded = ModelStore.load(dir, hadoopConf());
+    Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Dense[0]));
+    model.compile(loaded.saved().compile());
+    model.params = loaded.params();
+    model.labelWidth = loaded.saved().labelWidth();
+    if (loaded.saved().json().get("training_config") instanceof ObjectNode t) {
+      model.training = t;
+    }
+    if (loaded.saved().json().get("provenance") instanceof ObjectNode p) {
+      model.provenance = p;
+    }
+    return model;
+  }
+
+  /** Keras' {@code model.summary()}: one line per layer with its output width and parameter count. */
+  public String summary() {
+    ModelSpec spec = spec();
+    StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-12s %-14s %-10s %10s%n", "Layer",
+        "Output shape", "Activation", "Params"));
+    for (int l = 0; l < spec.layers().size(); l++) {
+      Dense d = spec.layers().get(l);
+      long count = (long) spec.inputOf(l) * d.units() + (d.useBias() ? d.units() : 0);
+      s.append(String.format(Locale.ROOT, "%-12s %-14s %-10s %10d%n", ModelSpec.layerName(l),
+          "(None, " + d.units() + ")", d.activation().kerasName(), count));
+    }
+    s.append(String.format(Locale.ROOT, "Total params: %d%n", spec.layout().size()));
+    return s.toString();
+  }
+
+  private CompileConfig requireCompiled() {
+    if (compile == null) {
+      throw new IllegalStateException("call compile(optimizer, loss, metrics) first");
+    }
+    return compile;
+  }
+
+  private static Configuration hadoopConf() {
+    return SparkSession.getActiveSession().isDefined()
+        ? SparkSession.getActiveSession().get().sparkContext().hadoopConfiguration() : new Configuration();
+  }
+}

@@ -1,0 +1,42 @@
+package org.sparkdp.driver;
+
+import java.io.Serializable;
+
+/**
+ * Rows of one partition packed for the kernels: features {@code [rows, inputDim]} and labels
+ * {@code [rows, labelWidth]} as row-major float32, and each row's global example id (its position in the
+ * input, which fixes the batches of every epoch). A block is immutable once built.
+ *
+ * <p>{@code problem} is the first row this block could not take (with its reason), or {@code null};
+ * {@code fingerprint} is an order-independent hash of the rows it holds.
+ */
+public final class Block implements Serializable {
+  final int rows;
+  final int inputDim;
+  final int labelWidth;
+  final float[] features;
+  final float[] labels;
+  final long[] ids;
+  final boolean validation;
+  final String problem;
+  final long problemRow;
+  final long fingerprint;
+
+  Block(int rows, int inputDim, int labelWidth, float[] features, float[] labels, long[] ids, boolean validation,
+      String problem, long problemRow, long fingerprint) {
+    this.rows = rows;
+    this.inputDim = inputDim;
+    this.labelWidth = labelWidth;
+    this.features = features;
+    this.labels = labels;
+    this.ids = ids;
+    this.validation = validation;
+    this.problem = problem;
+    this.problemRow = problemRow;
+    this.fingerprint = fingerprint;
+  }
+
+  public int rows() {
+    return rows;
+  }
+}

@@ -1,0 +1,234 @@
+package org.sparkdp.driver;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.storage.StorageLevel;
+import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Seeds;
+import scala.Tuple2;
+
+/**
+ * Turns a data frame into checked, cached {@link Block}s. Every row gets a global id (its position in the
+ * input), is checked once (feature count, NaN and infinities, label range for the loss) and is packed into
+ * float32 blocks of about {@link #BLOCK_BYTES}. Rows whose id is at or past {@code splitAt} are validation rows,
+ * as Keras' {@code validation_split} takes the last part of the data. A bad row fails the whole pack with the row
+ * and the reason, before any training.
+ */
+public final class DataPacker {
+  /** Target size of one block's features and labels. */
+  static final long BLOCK_BYTES = 16L << 20;
+
+  private DataPacker() {
+  }
+
+  /** What the packer needs to know about the model: widths and how labels are checked. */
+  public record Target(int inputDim, int outputUnits, Loss loss) implements Serializable {
+  }
+
+  /** One block's report, collected on the driver after packing. */
+  private record Summary(boolean validation, int rows, String problem, long problemRow, long fingerprint)
+      implements Serializable {
+  }
+
+  /**
+   * Packs {@code data}. {@code partitions > 0} repartitions the rows (after their ids are fixed);
+   * {@code validationSplit} in {@code [0, 1)} takes that fraction off the end for validation.
+   */
+  public static PackedData pack(Dataset<Row> data, String featuresCol, String labelCol, Target target,
+      double validationSplit, int partitions, String name) {
+    boolean scalarLabel = RowValues.checkColumn(data.schema(), labelCol, name, true);
+    RowValues.checkColumn(data.schema(), featuresCol, name, false);
+    int labelWidth = scalarLabel ? 1 : target.outputUnits();
+    if (!target.loss().acceptsLabelWidth(labelWidth, target.outputUnits())) {
+      throw new DataException(name + ": column '" + labelCol + "' holds " + (scalarLabel ? "single numbers" : "vectors")
+          + " but " + target.loss().kerasName() + " with " + target.outputUnits() + " output units needs "
+          + (scalarLabel ? target.outputUnits() + " values per label" : "a class index per row"));
+    }
+    if (!(validationSplit >= 0 && validationSplit < 1)) {
+      throw new DataException("validation_split must be in [0, 1), got " + validationSplit);
+    }
+    JavaRDD<Row> rows = data.select(featuresCol, labelCol).javaRDD();
+    List<Long> counts = rows.mapPartitions(it -> {
+      long n = 0;
+      for (; it.hasNext(); it.next()) {
+        n++;
+      }
+      return List.of(n).iterator();
+    }).collect();
+    long total = counts.stream().mapToLong(Long::longValue).sum();
+    if (total == 0) {
+      throw new DataException(name + " has no rows");
+    }
+    long[] offsets = new long[counts.size()];
+    for (int p = 1; p < offsets.length; p++) {
+      offsets[p] = offsets[p - 1] + counts.get(p - 1);
+    }
+    // Keras: split_at = ceil(n * (1 - validation_split)); rows [split_at, n) validate.
+    long splitAt = validationSplit == 0 ? total : (long) Math.ceil(total * (1 - validationSplit));
+    if (splitAt <= 0) {
+      throw new DataException("validation_split " + validationSplit + " leaves no rows of " + name + " to train on");
+    }
+    if (splitAt >= total && validationSplit > 0) {
+      throw new DataException("validation_split " + validationSplit + " takes no rows of " + name
+          + " (it has " + total + ")");
+    }
+    JavaRDD<Tuple2<Long, Row>> withIds = rows.mapPartitionsWithIndex((p, it) -> {
+      long first = offsets[p];
+      return new Iterator<Tuple2<Long, Row>>() {
+        long next = first;
+
+        @Override
+        public boolean hasNext() {
+          return it.hasNext();
+        }
+
+        @Override
+        public Tuple2<Long, Row> next() {
+          return new Tuple2<>(next++, it.next());
+        }
+      };
+    }, true);
+    if (partitions > 0 && partitions != withIds.getNumPartitions()) {
+      withIds = withIds.repartition(partitions);
+    }
+    int inputDim = target.inputDim();
+    long blockRows = Math.max(1, BLOCK_BYTES / (4L * (inputDim + labelWidth) + 8));
+    JavaRDD<Block> blocks = withIds.mapPartitions(
+        it -> packPartition(it, target, labelWidth, splitAt, (int) Math.min(blockRows, Integer.MAX_VALUE / inputDim)),
+        true);
+    blocks.persist(StorageLevel.MEMORY_AND_DISK());
+    blocks.setName(name + " blocks");
+    List<Summary> summaries = blocks.map(b -> new Summary(b.validation, b.rows, b.problem, b.problemRow,
+        b.fingerprint)).collect();
+    Summary worst = null;
+    long trainRows = 0;
+    long validationRows = 0;
+    long fingerprint = 0;
+    for (Summary s : summaries) {
+      if (s.problem() != null && (worst == null || s.problemRow() < worst.problemRow())) {
+        worst = s;
+      }
+      if (s.validation()) {
+        validationRows += s.rows();
+      } else {
+        trainRows += s.rows();
+      }
+      fingerprint += s.fingerprint();
+    }
+    if (worst != null) {
+      blocks.unpersist(false);
+      throw new DataException(name + " row " + (worst.problemRow() + 1) + ": " + worst.problem());
+    }
+    JavaRDD<Block> train = blocks.filter(b -> !b.validation);
+    JavaRDD<Block> validation = validationSplit > 0 ? blocks.filter(b -> b.validation) : null;
+    return new PackedData(name, blocks, train, validation, trainRows, validationRows, inputDim, labelWidth,
+        Seeds.mix64(fingerprint));
+  }
+
+  private static Iterator<Block> packPartition(Iterator<Tuple2<Long, Row>> rows, Target target, int labelWidth,
+      long splitAt, int blockRows) {
+    List<Block> out = new ArrayList<>();
+    Builder train = new Builder(target, labelWidth, blockRows, false);
+    Builder validation = new Builder(target, labelWidth, blockRows, true);
+    while (rows.hasNext()) {
+      Tuple2<Long, Row> next = rows.next();
+      Builder b = next._1() >= splitAt ? validation : train;
+      b.add(next._1(), next._2());
+      if (b.rows == blockRows) {
+        out.add(b.build());
+      }
+    }
+    for (Builder b : List.of(train, validation)) {
+      if (b.rows > 0 || b.problem != null) {
+        out.add(b.build());
+      }
+    }
+    return out.iterator();
+  }
+
+  /** Fills one block; reused for the next block after {@link #build}. */
+  private static final class Builder {
+    final Target target;
+    final int labelWidth;
+    final int capacity;
+    final boolean validation;
+    float[] features;
+    float[] labels;
+    long[] ids;
+    int rows;
+    String problem;
+    long problemRow = Long.MAX_VALUE;
+    long fingerprint;
+
+    Builder(Target target, int labelWidth, int capacity, boolean validation) {
+      this.target = target;
+      this.labelWidth = labelWidth;
+      this.capacity = capacity;
+      this.validation = validation;
+    }
+
+    void add(long id, Row row) {
+      if (features == null) {
+        features = new float[Math.min(capacity, 1024) * target.inputDim()];
+        labels = new float[Math.min(capacity, 1024) * labelWidth];
+        ids = new long[Math.min(capacity, 1024)];
+      }
+      if (rows == ids.length) {
+        int grown = (int) Math.min(capacity, 2L * rows);
+        features = java.util.Arrays.copyOf(features, grown * target.inputDim());
+        labels = java.util.Arrays.copyOf(labels, grown * labelWidth);
+        ids = java.util.Arrays.copyOf(ids, grown);
+      }
+      int in = target.inputDim();
+      String bad = RowValues.readVector(row.get(0), features, rows * in, in, "features");
+      if (bad == null) {
+        bad = RowValues.readLabel(row.get(1), labels, rows * labelWidth, labelWidth);
+      }
+      if (bad == null) {
+        bad = target.loss().checkLabel(labels, rows * labelWidth, labelWidth, target.outputUnits());
+      }
+      if (bad != null) {
+        if (id < problemRow) {
+          problem = bad;
+          problemRow = id;
+        }
+        return;
+      }
+      ids[rows] = id;
+      fingerprint += rowHash(id, features, rows * in, in, labels, rows * labelWidth, labelWidth);
+      rows++;
+    }
+
+    Block build() {
+      Block b = new Block(rows, target.inputDim(), labelWidth,
+          features == null ? new float[0] : java.util.Arrays.copyOf(features, rows * target.inputDim()),
+          labels == null ? new float[0] : java.util.Arrays.copyOf(labels, rows * labelWidth),
+          ids == null ? new long[0] : java.util.Arrays.copyOf(ids, rows), validation, problem, problemRow,
+          fingerprint);
+      features = null;
+      labels = null;
+      ids = null;
+      rows = 0;
+      problem = null;
+      problemRow = Long.MAX_VALUE;
+      fingerprint = 0;
+      return b;
+    }
+  }
+
+  static long rowHash(long id, float[] x, int xOff, int n, float[] y, int yOff, int m) {
+    long h = Seeds.mix64(id);
+    for (int j = 0; j < n; j++) {
+      h = Long.rotateLeft(h ^ Float.floatToIntBits(x[xOff + j]), 23) * 0x9e3779b97f4a7c15L;
+    }
+    for (int j = 0; j < m; j++) {
+      h = Long.rotateLeft(h ^ Float.floatToIntBits(y[yOff + j]), 23) * 0x9e3779b97f4a7c15L;
+    }
+    return Seeds.mix64(h);
+  }
+}

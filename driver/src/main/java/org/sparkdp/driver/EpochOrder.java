@@ -1,0 +1,75 @@
+package org.sparkdp.driver;
+
+import java.io.Serializable;
+import java.util.List;
+import org.sparkdp.ops.Permutation;
+
+/**
+ * One partition's share of an epoch's batches: its rows grouped by the step that trains them. An example with
+ * global id {@code i} sits at position {@code permutation(i)} of the epoch's shuffled order and belongs to step
+ * {@code position / batchSize}; so every partition finds its rows of a step on its own, and the batches do not
+ * depend on how the data is partitioned.
+ *
+ * <p>Rows are numbered through the partition's blocks in order; {@link #block} and {@link #row} decode them.
+ */
+final class EpochOrder implements Serializable {
+  private final int[] stepStart;
+  private final int[] rows;
+  private final int[] blockStart;
+
+  private EpochOrder(int[] stepStart, int[] rows, int[] blockStart) {
+    this.stepStart = stepStart;
+    this.rows = rows;
+    this.blockStart = blockStart;
+  }
+
+  static EpochOrder of(List<Block> blocks, Permutation permutation, long batchSize, int steps) {
+    int[] blockStart = new int[blocks.size() + 1];
+    for (int b = 0; b < blocks.size(); b++) {
+      blockStart[b + 1] = blockStart[b] + blocks.get(b).rows;
+    }
+    int n = blockStart[blocks.size()];
+    int[] stepOf = new int[n];
+    int[] stepStart = new int[steps + 1];
+    int r = 0;
+    for (Block block : blocks) {
+      for (int i = 0; i < block.rows; i++, r++) {
+        int step = (int) (permutation.apply(block.ids[i]) / batchSize);
+        stepOf[r] = step;
+        stepStart[step + 1]++;
+      }
+    }
+    for (int s = 0; s < steps; s++) {
+      stepStart[s + 1] += stepStart[s];
+    }
+    // Counting sort by step; within a step, rows keep their partition order (the sum does not care).
+    int[] next = stepStart.clone();
+    int[] rows = new int[n];
+    for (int i = 0; i < n; i++) {
+      rows[next[stepOf[i]]++] = i;
+    }
+    return new EpochOrder(stepStart, rows, blockStart);
+  }
+
+  int stepBegin(int step) {
+    return stepStart[step];
+  }
+
+  int stepEnd(int step) {
+    return stepStart[step + 1];
+  }
+
+  /** The local row number at position {@code k} of the step-sorted order. */
+  int rowAt(int k) {
+    return rows[k];
+  }
+
+  int block(int localRow) {
+    int b = java.util.Arrays.binarySearch(blockStart, localRow);
+    return b >= 0 ? b : -b - 2;
+  }
+
+  int row(int localRow, int block) {
+    return localRow - blockStart[block];
+  }
+}

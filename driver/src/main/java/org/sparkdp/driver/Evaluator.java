@@ -1,0 +1,38 @@
+package org.sparkdp.driver;
+
+import java.util.List;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Totals;
+
+/** Distributed evaluation: loss and accuracy of the given parameters over packed blocks, with no gradient. */
+public final class Evaluator {
+  private Evaluator() {
+  }
+
+  /** Summed loss, correct count and count over every row of {@code blocks}. */
+  public static Totals evaluate(JavaSparkContext jsc, Network network, float[] params, JavaRDD<Block> blocks) {
+    Broadcast<float[]> weights = jsc.broadcast(params.clone());
+    try {
+      return blocks.mapPartitions(it -> {
+        Totals totals = new Totals();
+        float[] p = weights.value();
+        TaskBuffers buffers = TaskBuffers.get(network, SyncTrainer.CHUNK_ROWS);
+        while (it.hasNext()) {
+          Block b = it.next();
+          network.evaluate(p, b.features, 0, b.labels, 0, b.rows, totals, buffers.workspace);
+        }
+        return List.of(totals).iterator();
+      }).reduce(Totals::add);
+    } finally {
+      weights.destroy();
+    }
+  }
+
+  /** Rows in {@code blocks} (cached, so this is cheap). */
+  static long count(JavaRDD<Block> blocks) {
+    return blocks.map(b -> (long) b.rows).fold(0L, Long::sum);
+  }
+}

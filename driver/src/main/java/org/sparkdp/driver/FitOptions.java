@@ -1,0 +1,161 @@
+package org.sparkdp.driver;
+
+import java.io.Serializable;
+
+/**
+ * The arguments of Keras' {@code fit}, plus where the data's columns are and how Spark should run. Setters
+ * return {@code this} for chaining; {@link #check} validates the whole set.
+ */
+public final class FitOptions implements Serializable {
+  /** {@code batch_size: all}: full-batch gradient descent, one update per epoch. */
+  public static final int ALL = -1;
+
+  private int epochs = 1;
+  private int batchSize = 32;
+  private double validationSplit;
+  private long seed = 42;
+  private String strategy = "sync";
+  private int partitions;
+  private String featuresCol = "features";
+  private String labelCol = "label";
+  private int verbose = 1;
+  private int treeDepth = 2;
+  private String trainName = "train data";
+  private String validationName = "validation data";
+
+  /** Number of passes over the training data (Keras' default 1). */
+  public FitOptions epochs(int value) {
+    epochs = value;
+    return this;
+  }
+
+  /** Examples per gradient step (Keras' default 32), or {@link #ALL}. */
+  public FitOptions batchSize(int value) {
+    batchSize = value;
+    return this;
+  }
+
+  /** Fraction of the data, taken from its end before shuffling, to validate on after each epoch (Keras). */
+  public FitOptions validationSplit(double value) {
+    validationSplit = value;
+    return this;
+  }
+
+  /** Base seed of the initial weights and of each epoch's shuffle (default 42). */
+  public FitOptions seed(long value) {
+    seed = value;
+    return this;
+  }
+
+  /** {@code sync}: exact data-parallel mini-batch SGD. */
+  public FitOptions strategy(String value) {
+    strategy = value;
+    return this;
+  }
+
+  /** Repartition the data into this many partitions ({@code 0}: keep the input's partitioning). */
+  public FitOptions partitions(int value) {
+    partitions = value;
+    return this;
+  }
+
+  public FitOptions featuresCol(String value) {
+    featuresCol = value;
+    return this;
+  }
+
+  public FitOptions labelCol(String value) {
+    labelCol = value;
+    return this;
+  }
+
+  /** {@code 0}: silent; {@code 1}: one progress line per epoch on standard output. */
+  public FitOptions verbose(int value) {
+    verbose = value;
+    return this;
+  }
+
+  /** Depth of Spark's {@code treeReduce} of the gradients (default 2). */
+  public FitOptions treeDepth(int value) {
+    treeDepth = value;
+    return this;
+  }
+
+  /** How error messages name the training and validation data (e.g. by their files). */
+  public FitOptions dataNames(String train, String validation) {
+    trainName = train;
+    validationName = validation;
+    return this;
+  }
+
+  public String trainName() {
+    return trainName;
+  }
+
+  public String validationName() {
+    return validationName;
+  }
+
+  public int epochs() {
+    return epochs;
+  }
+
+  public int batchSize() {
+    return batchSize;
+  }
+
+  public double validationSplit() {
+    return validationSplit;
+  }
+
+  public long seed() {
+    return seed;
+  }
+
+  public String strategy() {
+    return strategy;
+  }
+
+  public int partitions() {
+    return partitions;
+  }
+
+  public String featuresCol() {
+    return featuresCol;
+  }
+
+  public String labelCol() {
+    return labelCol;
+  }
+
+  public int verbose() {
+    return verbose;
+  }
+
+  public int treeDepth() {
+    return treeDepth;
+  }
+
+  /** Fails with the Keras name of the first setting that cannot be used. */
+  public FitOptions check() {
+    if (epochs <= 0) {
+      throw new IllegalArgumentException("epochs must be a positive integer, got " + epochs);
+    }
+    if (batchSize <= 0 && batchSize != ALL) {
+      throw new IllegalArgumentException("batch_size must be a positive integer or 'all', got " + batchSize);
+    }
+    if (!(validationSplit >= 0 && validationSplit < 1)) {
+      throw new IllegalArgumentException("validation_split must be in [0, 1), got " + validationSplit);
+    }
+    if (!strategy.equals("sync")) {
+      throw new IllegalArgumentException("unknown strategy '" + strategy + "' (supported: sync)");
+    }
+    if (partitions < 0) {
+      throw new IllegalArgumentException("partitions must be positive, got " + partitions);
+    }
+    if (treeDepth < 1) {
+      throw new IllegalArgumentException("tree depth must be at least 1, got " + treeDepth);
+    }
+    return this;
+  }
+}

@@ -1,0 +1,42 @@
+package org.sparkdp.driver;
+
+import java.io.Serializable;
+import org.sparkdp.ops.Totals;
+
+/**
+ * The sums one step's tasks send back: the gradient of the loss summed over their examples, and the summed
+ * loss, correct count and example count. This is the one deliberately mutable class of the step: {@link #merge}
+ * adds into {@code this} (as {@code treeReduce} expects) to avoid an allocation per merge. A task with no
+ * examples in the step sends an empty sum, whose gradient is {@code null}.
+ */
+public final class GradientSum implements Serializable {
+  float[] gradient;
+  final Totals totals = new Totals();
+
+  /** Adds {@code other} into this sum and returns this one (or {@code other}, if this one is empty). */
+  public GradientSum merge(GradientSum other) {
+    if (other.gradient == null) {
+      totals.add(other.totals);
+      return this;
+    }
+    if (gradient == null) {
+      other.totals.add(totals);
+      return other;
+    }
+    float[] g = gradient;
+    float[] o = other.gradient;
+    for (int i = 0; i < g.length; i++) {
+      g[i] += o[i];
+    }
+    totals.add(other.totals);
+    return this;
+  }
+
+  public Totals totals() {
+    return totals;
+  }
+
+  public float[] gradient() {
+    return gradient;
+  }
+}

@@ -1,0 +1,20 @@
+package org.sparkdp.driver;
+
+import org.apache.spark.api.java.JavaRDD;
+
+/**
+ * A data set checked and packed into cached {@link Block}s: the rows to train on and, when a
+ * {@code validation_split} was taken off the end, the rows to validate on.
+ *
+ * @param name how messages name the data (e.g. {@code "train data (/data/train.csv)"})
+ * @param fingerprint order-independent hash of every row's id, features and label: the same rows give the same
+ *     value however they are partitioned
+ */
+public record PackedData(String name, JavaRDD<Block> all, JavaRDD<Block> train, JavaRDD<Block> validation,
+    long trainRows, long validationRows, int inputDim, int labelWidth, long fingerprint) {
+
+  /** Releases the cached blocks. */
+  public void unpersist() {
+    all.unpersist(false);
+  }
+}

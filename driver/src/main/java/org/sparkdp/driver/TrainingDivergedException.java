@@ -1,0 +1,8 @@
+package org.sparkdp.driver;
+
+/** The loss became NaN or infinite; the message names the epoch and step. */
+public class TrainingDivergedException extends RuntimeException {
+  public TrainingDivergedException(String message) {
+    super(message);
+  }
+}

@@ -1,0 +1,84 @@
+package org.sparkdp.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.Sequential;
+import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Sgd;
+
+class ModelStoreTest {
+  private static final List<Row> ROWS = TestSpark.blobs(120, 4, 3, 9);
+
+  private static Sequential trained() {
+    Sequential model = new Sequential(Dense.of(5, "tanh").withInputDim(4), Dense.of(3, "softmax"));
+    model.compile(new Sgd(0.05, 0.9, true), "sparse_categorical_crossentropy", "accuracy");
+    model.fit(TestSpark.frame(ROWS), new FitOptions().epochs(2).batchSize(10).verbose(0));
+    return model;
+  }
+
+  @Test
+  void savedModelLoadsWithTheSameWeightsConfigAndProvenance(@TempDir Path dir) throws IOException {
+    Sequential model = trained();
+    model.save(dir.toString());
+    Sequential loaded = Sequential.load(dir.toString());
+    assertArrayEquals(model.weights(), loaded.weights());
+    assertEquals(model.spec(), loaded.spec());
+    assertEquals(model.compileConfig(), loaded.compileConfig());
+    assertEquals(120, loaded.provenance().path("data").path("train").path("rows").asLong());
+    assertEquals(10, loaded.trainingConfig().path("batch_size").asInt());
+    assertEquals(Map.of("loss", model.evaluate(TestSpark.frame(ROWS)).get("loss")).get("loss"),
+        loaded.evaluate(TestSpark.frame(ROWS)).get("loss"), 1e-9);
+    try (var files = Files.list(dir)) {
+      assertEquals(List.of("model.json", "weights.npz"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+          "no temporary files left behind");
+    }
+  }
+
+  @Test
+  void alteredWeightsAreDetectedByTheirHash(@TempDir Path dir) throws IOException {
+    trained().save(dir.toString());
+    Path weights = dir.resolve("weights.npz");
+    byte[] bytes = Files.readAllBytes(weights);
+    bytes[bytes.length / 2] ^= 1;
+    Files.write(weights, bytes);
+    IOException e = assertThrows(IOException.class, () -> Sequential.load(dir.toString()));
+    assertTrue(e.getMessage().contains("differs from the") && e.getMessage().contains("weights.npz"),
+        e.getMessage());
+  }
+
+  @Test
+  void predictAppendsOutputsEqualToTheKernelsForwardPass() {
+    Sequential model = trained();
+    List<Row> out = model.predict(TestSpark.frame(ROWS)).collectAsList();
+    assertEquals(ROWS.size(), out.size());
+    Network network = new Network(model.spec(), org.sparkdp.ops.Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
+    var ws = network.newWorkspace(1);
+    float[] w = model.weights();
+    for (Row row : out) {
+      double[] x = ((Vector) row.getAs("features")).toArray();
+      float[] xf = new float[x.length];
+      for (int j = 0; j < x.length; j++) {
+        xf[j] = (float) x[j];
+      }
+      network.forward(w, xf, 0, 1, ws);
+      double[] output = ((Vector) row.getAs("output")).toArray();
+      for (int j = 0; j < 3; j++) {
+        assertEquals(ws.lastOutputs()[j], output[j], 1e-6);
+      }
+      assertEquals(Network.argmax(ws.lastOutputs(), 0, 3), (int) row.getDouble(row.fieldIndex("prediction")));
+    }
+  }
+}

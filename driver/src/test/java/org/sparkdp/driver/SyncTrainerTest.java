@@ -1,0 +1,178 @@
+package org.sparkdp.driver;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Row;
+import org.junit.jupiter.api.Test;
+import org.sparkdp.Sequential;
+import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.CompileConfig;
+import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.ops.Network;
+import org.sparkdp.ops.OptimizerState;
+import org.sparkdp.ops.Permutation;
+import org.sparkdp.ops.Seeds;
+import org.sparkdp.ops.Sgd;
+import org.sparkdp.ops.Totals;
+
+class SyncTrainerTest {
+  private static final List<Row> ROWS = TestSpark.blobs(500, 6, 3, 5);
+
+  private static Sequential model() {
+    Sequential model = new Sequential(Dense.of(8, "relu").withInputDim(6), Dense.of(3, "softmax"));
+    model.compile(Adam.withLearningRate(0.01), "sparse_categorical_crossentropy", "accuracy");
+    return model;
+  }
+
+  private static float[] train(int partitions, int batchSize, int epochs) {
+    Sequential model = model();
+    model.fit(TestSpark.frame(ROWS), new FitOptions().epochs(epochs).batchSize(batchSize).partitions(partitions)
+        .seed(11).verbose(0));
+    return model.weights();
+  }
+
+  /**
+   * The same training on one machine, written out plainly: shuffle ids by the epoch's permutation, take
+   * consecutive batches, mean gradient of each batch, Adam step.
+   */
+  private static float[] plainTraining(int batchSize, int epochs, Network network, CompileConfig compile) {
+    int n = ROWS.size();
+    int in = 6;
+    float[] x = new float[n * in];
+    float[] y = new float[n];
+    for (int r = 0; r < n; r++) {
+      double[] v = ((Vector) ROWS.get(r).get(0)).toArray();
+      for (int j = 0; j < in; j++) {
+        x[r * in + j] = (float) v[j];
+      }
+      y[r] = (float) ROWS.get(r).getDouble(1);
+    }
+    float[] params = network.spec().initialParameters(11);
+    OptimizerState state = compile.optimizer().newState(params.length);
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      Permutation permutation = new Permutation(n, Seeds.mix(11, 0x5ef1eL, epoch));
+      int[] order = new int[n];
+      for (int id = 0; id < n; id++) {
+        order[(int) permutation.apply(id)] = id;
+      }
+      for (int start = 0; start < n; start += batchSize) {
+        int rows = Math.min(batchSize, n - start);
+        float[] bx = new float[rows * in];
+        float[] by = new float[rows];
+        for (int i = 0; i < rows; i++) {
+          System.arraycopy(x, order[start + i] * in, bx, i * in, in);
+          by[i] = y[order[start + i]];
+        }
+        float[] grad = new float[params.length];
+        network.accumulate(params, bx, 0, by, 0, rows, grad, new Totals(), network.newWorkspace(rows));
+        for (int i = 0; i < grad.length; i++) {
+          grad[i] /= rows;
+        }
+        compile.optimizer().step(params, grad, state);
+      }
+    }
+    return params;
+  }
+
+  static double maxRelativeDifference(float[] a, float[] b) {
+    double scale = 0;
+    double diff = 0;
+    for (int i = 0; i < a.length; i++) {
+      scale = Math.max(scale, Math.abs(b[i]));
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    }
+    return diff / scale;
+  }
+
+  @Test
+  void weightsDoNotDependOnThePartitioning() {
+    float[] one = train(1, 32, 3);
+    float[] three = train(3, 32, 3);
+    float[] seven = train(7, 32, 3);
+    assertTrue(maxRelativeDifference(three, one) < 1e-5, "1 vs 3 partitions: " + maxRelativeDifference(three, one));
+    assertTrue(maxRelativeDifference(seven, one) < 1e-5, "1 vs 7 partitions: " + maxRelativeDifference(seven, one));
+  }
+
+  @Test
+  void sparkTrainingEqualsThePlainSingleMachineLoop() {
+    Sequential model = model();
+    ModelSpec spec = model.spec();
+    Network network = new Network(spec, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
+    float[] expected = plainTraining(50, 2, network, model.compileConfig());
+    float[] actual = train(3, 50, 2);
+    assertTrue(maxRelativeDifference(actual, expected) < 1e-5, "relative difference "
+        + maxRelativeDifference(actual, expected));
+  }
+
+  @Test
+  void fullBatchIsOneGradientStepPerEpoch() {
+    Sequential model = new Sequential(Dense.of(3, "softmax").withInputDim(6));
+    model.compile(new Sgd(0.1, 0, false), "sparse_categorical_crossentropy");
+    float[] start = model.weights();
+    model.fit(TestSpark.frame(ROWS), new FitOptions().epochs(1).batchSize(FitOptions.ALL).partitions(2).verbose(0)
+        .seed(42));
+    Network network = new Network(model.spec(), Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
+    float[] expected = plainTraining(ROWS.size(), 1, network,
+        new CompileConfig(new Sgd(0.1, 0, false), Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, List.of()));
+    // plainTraining starts from seed 11; redo from the model's start instead.
+    float[] grad = new float[start.length];
+    float[] x = new float[ROWS.size() * 6];
+    float[] y = new float[ROWS.size()];
+    for (int r = 0; r < ROWS.size(); r++) {
+      double[] v = ((Vector) ROWS.get(r).get(0)).toArray();
+      for (int j = 0; j < 6; j++) {
+        x[r * 6 + j] = (float) v[j];
+      }
+      y[r] = (float) ROWS.get(r).getDouble(1);
+    }
+    network.accumulate(start, x, 0, y, 0, ROWS.size(), grad, new Totals(), network.newWorkspace(64));
+    for (int i = 0; i < start.length; i++) {
+      expected[i] = start[i] - 0.1f * grad[i] / ROWS.size();
+    }
+    assertTrue(maxRelativeDifference(model.weights(), expected) < 1e-5);
+  }
+
+  @Test
+  void learnsSeparableBlobsAndReportsKerasHistory() {
+    Sequential model = model();
+    History history = model.fit(TestSpark.frame(ROWS), new FitOptions().epochs(5).batchSize(16)
+        .validationSplit(0.2).verbose(0));
+    assertEquals(List.of("loss", "accuracy", "val_loss", "val_accuracy"), List.copyOf(history.history().keySet()));
+    assertEquals(5, history.epochs());
+    List<Double> loss = history.history().get("loss");
+    assertTrue(loss.get(4) < loss.get(0), "loss falls: " + loss);
+    assertTrue(history.last("val_accuracy") > 0.9, "val_accuracy " + history.last("val_accuracy"));
+    Totals check = new Totals();
+    assertEquals(0, check.count);
+    java.util.Map<String, Double> metrics = model.evaluate(TestSpark.frame(ROWS));
+    assertTrue(metrics.get("accuracy") > 0.9, metrics.toString());
+  }
+
+  @Test
+  void epochLossIsTheMeanOverTheEpochsBatchesAsTrained() {
+    // One epoch of full-batch training: the reported loss is the loss at the starting weights.
+    Sequential model = model();
+    float[] start = model.weights();
+    History history = model.fit(TestSpark.frame(ROWS), new FitOptions().epochs(1).batchSize(FitOptions.ALL)
+        .verbose(0));
+    Sequential atStart = model();
+    atStart.setWeights(start);
+    assertEquals(atStart.evaluate(TestSpark.frame(ROWS)).get("loss"), history.last("loss"), 1e-5);
+  }
+
+  @Test
+  void progressLineHasKerasShape() {
+    History h = new History();
+    h.add("loss", 0.41234);
+    h.add("accuracy", 0.85);
+    h.add("val_loss", 0.5);
+    h.add("val_accuracy", 0.8);
+    assertEquals("Epoch 3/10 - 2.1s - loss: 0.4123 - accuracy: 0.8500 - val_loss: 0.5000 - val_accuracy: 0.8000",
+        SyncTrainer.progressLine(h, 2, 10, 2.06));
+  }
+}
