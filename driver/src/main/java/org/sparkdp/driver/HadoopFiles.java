@@ -55,6 +55,14 @@ public final class HadoopFiles {
     return p.getFileSystem(withRawLocal(conf)).exists(p);
   }
 
+  /** Writes {@code bytes} to the file {@code path} through a temporary file and an atomic rename. */
+  public static void writeAtomically(String path, byte[] bytes, Configuration conf) throws IOException {
+    Path p = new Path(path);
+    Path parent = p.getParent();
+    writeAtomically(parent == null || parent.toString().isEmpty() ? "." : parent.toString(), p.getName(), bytes,
+        conf);
+  }
+
   /** Writes {@code bytes} to {@code dir/name} through a temporary file and an atomic rename. */
   public static void writeAtomically(String dir, String name, byte[] bytes, Configuration hadoopConf)
       throws IOException {

@@ -55,7 +55,7 @@ public final class LearningCurves {
   /**
    * Renders a "loss" panel and an "accuracy" panel side by side.
    *
-   * @param history Keras' history.history shape, e.graphics. keys "loss", "accuracy", "val_loss",
+   * @param history Keras' history.history shape, e.g. keys "loss", "accuracy", "val_loss",
    *     "val_accuracy" (other keys ignored); absent series and non-finite values are skipped
    * @return the PNG bytes of a {@code width} x {@code height} image
    */

@@ -1,0 +1,89 @@
+package org.sparkdp.jobs;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.Map;
+import org.apache.spark.SparkConf;
+import org.apache.spark.sql.SparkSession;
+import org.sparkdp.driver.DataException;
+import org.sparkdp.driver.TrainingDivergedException;
+import org.sparkdp.ops.ConfigException;
+
+/**
+ * What every entry point shares: a one-line error message instead of a stack trace (the trace with
+ * {@code --verbose}), exit codes (0 done, 1 failed, 2 bad configuration or usage), and the Spark session.
+ */
+final class JobRunner {
+  /** The work of one command; returns its exit code. */
+  interface Job {
+    int run(String[] args) throws Exception;
+  }
+
+  private JobRunner() {
+  }
+
+  static void main(String command, String[] args, Job job) {
+    boolean verbose = Arrays.asList(args).contains("--verbose");
+    int code;
+    try {
+      code = job.run(args);
+    } catch (Throwable t) {
+      System.out.flush();
+      System.err.println("sparkdp " + command + ": error: " + message(t));
+      if (verbose) {
+        t.printStackTrace();
+      }
+      code = rootOfKind(t, ConfigException.class) != null ? 2 : 1;
+    }
+    if (SparkSession.getActiveSession().isDefined()) {
+      SparkSession.getActiveSession().get().stop();
+    }
+    System.out.flush();
+    if (code != 0) {
+      System.exit(code);
+    }
+  }
+
+  /** The most telling message in the cause chain (Spark wraps task failures), on one line. */
+  static String message(Throwable t) {
+    Throwable chosen = null;
+    for (Class<? extends Throwable> kind : java.util.List.of(ConfigException.class, DataException.class,
+        TrainingDivergedException.class, FileNotFoundException.class, IOException.class,
+        IllegalArgumentException.class, IllegalStateException.class)) {
+      chosen = rootOfKind(t, kind);
+      if (chosen != null) {
+        break;
+      }
+    }
+    if (chosen == null) {
+      chosen = t;
+    }
+    String text = chosen.getMessage();
+    if (text == null || text.isBlank() || chosen == t && !(t instanceof RuntimeException)) {
+      text = chosen.getClass().getSimpleName() + (text == null ? "" : ": " + text);
+    }
+    String line = text.lines().findFirst().orElse(text).trim();
+    return line + (text.lines().count() > 1 ? " ..." : "");
+  }
+
+  /** The first throwable of {@code kind} along the cause chain, or {@code null}. */
+  static Throwable rootOfKind(Throwable t, Class<? extends Throwable> kind) {
+    for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (kind.isInstance(c)) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** The Spark session: the master comes from spark-submit, else {@code local[*]}. */
+  static SparkSession session(String appName, Map<String, String> settings) {
+    SparkConf conf = new SparkConf().setAppName(appName);
+    if (!conf.contains("spark.master")) {
+      conf.setMaster("local[*]");
+    }
+    settings.forEach(conf::set);
+    return SparkSession.builder().config(conf).getOrCreate();
+  }
+}

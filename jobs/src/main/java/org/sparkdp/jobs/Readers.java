@@ -1,0 +1,141 @@
+package org.sparkdp.jobs;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.ml.linalg.SQLDataTypes;
+import org.apache.spark.ml.linalg.Vectors;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.sparkdp.driver.DataException;
+import org.sparkdp.driver.HadoopFiles;
+
+/**
+ * Reads a {@link DataSource} into a data frame with a {@code features} column (a vector or an array of doubles)
+ * and a numeric {@code label}, which the trainer then checks row by row.
+ */
+final class Readers {
+  /** IDX files larger than this are refused (MNIST's training images are 47 MB uncompressed). */
+  private static final long MAX_IDX_BYTES = 1L << 30;
+
+  private Readers() {
+  }
+
+  static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim) throws IOException {
+    String name = source.describe(role);
+    return switch (source.format()) {
+      case "idx" -> idx(spark, source, name);
+      case "csv" -> columns(spark.read().option("header", "true").option("inferSchema", "true")
+          .option("mode", "PERMISSIVE").csv(source.path()), source, name, true, inputDim);
+      case "libsvm" -> spark.read().format("libsvm").option("numFeatures", inputDim).load(source.path())
+          .select(functions.col("features"), functions.col("label"));
+      case "parquet" -> columns(spark.read().parquet(source.path()), source, name, false, inputDim);
+      default -> throw new IllegalArgumentException("unknown format " + source.format());
+    };
+  }
+
+  /** Picks the label column and assembles the feature columns into one array column. */
+  private static Dataset<Row> columns(Dataset<Row> frame, DataSource source, String name, boolean csv,
+      int inputDim) {
+    StructType schema = frame.schema();
+    String label = source.labelColumn();
+    if (!Arrays.asList(schema.fieldNames()).contains(label)) {
+      throw new DataException(name + " has no label column '" + label + "' (columns: "
+          + String.join(", ", schema.fieldNames()) + "); set label_column in the data section");
+    }
+    List<String> features = source.featureColumns();
+    if (features.isEmpty() && !csv && Arrays.asList(schema.fieldNames()).contains("features")) {
+      return frame.select(quoted("features").as("features"), quoted(label).as("label"));
+    }
+    if (features.size() == 1 && !(schema.apply(features.get(0)).dataType() instanceof NumericType)) {
+      return frame.select(quoted(features.get(0)).as("features"), quoted(label).as("label"));
+    }
+    if (features.isEmpty()) {
+      features = new ArrayList<>(Arrays.asList(schema.fieldNames()));
+      features.remove(label);
+    }
+    if (features.isEmpty()) {
+      throw new DataException(name + " has no feature columns besides the label '" + label + "'");
+    }
+    if (inputDim > 0 && features.size() != inputDim) {
+      throw new DataException(name + ": " + features.size() + " feature columns ("
+          + String.join(", ", features.size() > 6 ? features.subList(0, 6) : features)
+          + (features.size() > 6 ? ", ..." : "") + ") but the first layer's input_dim is " + inputDim);
+    }
+    List<Column> values = new ArrayList<>();
+    for (String c : features) {
+      StructField field;
+      try {
+        field = schema.apply(c);
+      } catch (IllegalArgumentException e) {
+        throw new DataException(name + " has no column '" + c + "'");
+      }
+      if (!(field.dataType() instanceof NumericType)) {
+        throw new DataException(name + ": column '" + c + "' is not numeric (it reads as "
+            + field.dataType().simpleString() + ")");
+      }
+      values.add(quoted(c).cast(DataTypes.DoubleType));
+    }
+    return frame.select(functions.array(values.toArray(new Column[0])).as("features"), quoted(label).as("label"));
+  }
+
+  private static Column quoted(String column) {
+    return functions.col("`" + column.replace("`", "``") + "`");
+  }
+
+  /**
+   * IDX files are checked whole on the driver (header, lengths, label count), then each task reads them again
+   * through Hadoop's file system and keeps its own slice of rows: tasks then carry a path and a range, not the
+   * pixels, which keeps every later task of the training loop small.
+   */
+  private static Dataset<Row> idx(SparkSession spark, DataSource source, String name) throws IOException {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Idx.Images images = Idx.images(HadoopFiles.read(source.images(), conf, MAX_IDX_BYTES), source.images());
+    byte[] labels = Idx.labels(HadoopFiles.read(source.labels(), conf, MAX_IDX_BYTES), source.labels());
+    if (labels.length != images.count()) {
+      throw new DataException(name + ": " + images.count() + " images but " + labels.length + " labels in "
+          + source.labels());
+    }
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    int count = images.count();
+    int slices = Math.max(1, Math.min(jsc.defaultParallelism(), count));
+    List<Integer> indices = new ArrayList<>();
+    for (int s = 0; s < slices; s++) {
+      indices.add(s);
+    }
+    String imagesPath = source.images();
+    String labelsPath = source.labels();
+    boolean scale = source.scale();
+    org.apache.spark.util.SerializableConfiguration hadoopConf = new org.apache.spark.util.SerializableConfiguration(conf);
+    StructType schema = new StructType().add("features", SQLDataTypes.VectorType(), false)
+        .add("label", DataTypes.DoubleType, false);
+    return spark.createDataFrame(jsc.parallelize(indices, slices).flatMap(slice -> {
+      Idx.Images all = Idx.images(HadoopFiles.read(imagesPath, hadoopConf.value(), MAX_IDX_BYTES), imagesPath);
+      byte[] allLabels = Idx.labels(HadoopFiles.read(labelsPath, hadoopConf.value(), MAX_IDX_BYTES), labelsPath);
+      int from = (int) ((long) count * slice / slices);
+      int to = (int) ((long) count * (slice + 1) / slices);
+      int dim = all.dim();
+      double factor = scale ? 1.0 / 255 : 1.0;
+      List<Row> rows = new ArrayList<>(to - from);
+      for (int r = from; r < to; r++) {
+        double[] x = new double[dim];
+        for (int j = 0; j < dim; j++) {
+          x[j] = (all.pixels()[r * dim + j] & 0xff) * factor;
+        }
+        rows.add(RowFactory.create(Vectors.dense(x), (double) (allLabels[r] & 0xff)));
+      }
+      return rows.iterator();
+    }), schema);
+  }
+}

@@ -1,0 +1,148 @@
+package org.sparkdp.jobs;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sparkdp.Sequential;
+import org.sparkdp.driver.DataException;
+import org.sparkdp.driver.HadoopFiles;
+import org.sparkdp.driver.History;
+import org.sparkdp.ops.Blas;
+import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.ModelFile;
+
+/**
+ * {@code spark-submit --class org.sparkdp.jobs.TrainJob sparkdp-jobs-app.jar --config job.yaml [options]}:
+ * trains the configured model and writes its directory: {@code model.json}, {@code weights.npz},
+ * {@code history.json}, {@code learning-curves.png} and, with test data, {@code test-metrics.json}.
+ * Nothing in the output directory changes unless training succeeds.
+ */
+public final class TrainJob {
+  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private TrainJob() {
+  }
+
+  public static void main(String[] args) {
+    JobRunner.main("train", args, TrainJob::run);
+  }
+
+  static int run(String[] args) throws Exception {
+    Cli cli = Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose"));
+    Configuration local = new Configuration();
+    String source = cli.has("config") ? cli.get("config") : "(no --config)";
+    String yaml = cli.has("config")
+        ? new String(HadoopFiles.read(cli.get("config"), local, 1 << 20), StandardCharsets.UTF_8) : "";
+    JobConfig config = JobConfig.parse(yaml, source, cli);
+    String output = config.output() != null ? config.output()
+        : "runs/train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    checkInputsExist(config, local);
+    boolean created = !HadoopFiles.exists(output, local);
+    HadoopFiles.checkWritable(output, local);
+    try {
+      return train(config, output, args);
+    } catch (Exception | Error e) {
+      if (created) {
+        Path dir = new Path(output);
+        FileSystem fs = dir.getFileSystem(local);
+        if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
+          fs.delete(dir, false);
+        }
+      }
+      throw e;
+    }
+  }
+
+  private static int train(JobConfig config, String output, String[] args) throws Exception {
+    SparkSession spark = JobRunner.session("sparkdp train", config.sparkConf());
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Sequential model = new Sequential(config.model().layers().toArray(new Dense[0]));
+    model.compile(config.compile());
+    System.out.printf(Locale.ROOT, "sparkdp %s: %s, %d parameters; %s, %s; Spark %s on %s; BLAS %s%n",
+        org.sparkdp.driver.Provenance.version(), shape(config), config.model().layout().size(),
+        config.compile().optimizer().kerasName(), config.compile().loss().kerasName(), spark.version(),
+        spark.sparkContext().master(), Blas.implementation());
+    int inputDim = config.model().inputDim();
+    Dataset<Row> train = Readers.read(spark, config.train(), "train", inputDim);
+    Dataset<Row> validation = config.validation() == null ? null
+        : Readers.read(spark, config.validation(), "validation", inputDim);
+    if (config.initWeights() != null) {
+      model.loadWeights(config.initWeights());
+    }
+    History history = model.fit(train, validation, config.fit());
+
+    Map<String, Double> testMetrics = null;
+    if (config.test() != null) {
+      testMetrics = model.evaluate(Readers.read(spark, config.test(), "test", inputDim), "features", "label",
+          config.test().describe("test"));
+      StringBuilder line = new StringBuilder("Test");
+      testMetrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
+      System.out.println(line);
+    }
+
+    ObjectNode job = model.provenance().putObject("job");
+    job.put("command", "train");
+    ArrayNode arguments = job.putArray("arguments");
+    for (String a : args) {
+      arguments.add(a);
+    }
+    job.set("config", config.resolved());
+    job.put("config_sha256", ModelFile.sha256(JSON.writeValueAsBytes(config.resolved())));
+    model.provenance().set("metadata", config.metadata());
+    if (testMetrics != null) {
+      ObjectNode finals = model.provenance().with("final_metrics");
+      testMetrics.forEach((k, v) -> finals.put("test_" + k, v));
+    }
+
+    Map<String, Object> historyJson = new LinkedHashMap<>(history.toMap());
+    HadoopFiles.writeAtomically(output, "history.json", JSON.writeValueAsBytes(historyJson), conf);
+    HadoopFiles.writeAtomically(output, "learning-curves.png", LearningCurves.renderPng(history.history()), conf);
+    if (testMetrics != null) {
+      HadoopFiles.writeAtomically(output, "test-metrics.json", JSON.writeValueAsBytes(testMetrics), conf);
+    }
+    model.save(output);
+    System.out.println("Model written to " + output);
+    return 0;
+  }
+
+  private static String shape(JobConfig config) {
+    StringBuilder s = new StringBuilder("Dense ").append(config.model().inputDim());
+    config.model().layers().forEach(d -> s.append('-').append(d.units()));
+    return s.toString();
+  }
+
+  /** Fails before Spark starts if an input file is missing. */
+  static void checkInputsExist(JobConfig config, Configuration conf) throws java.io.IOException {
+    check(config.train(), "train", conf);
+    check(config.validation(), "validation", conf);
+    check(config.test(), "test", conf);
+    if (config.initWeights() != null && !HadoopFiles.exists(config.initWeights(), conf)) {
+      throw new DataException("init_weights: " + config.initWeights() + ": no such file");
+    }
+  }
+
+  private static void check(DataSource source, String role, Configuration conf) throws java.io.IOException {
+    if (source == null) {
+      return;
+    }
+    for (String file : source.files()) {
+      if (!HadoopFiles.exists(file, conf)) {
+        throw new DataException(role + " data: " + file + ": no such file or directory");
+      }
+    }
+  }
+}

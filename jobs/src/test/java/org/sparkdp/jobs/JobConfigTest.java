@@ -1,0 +1,132 @@
+package org.sparkdp.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkdp.driver.FitOptions;
+import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.ConfigException;
+import org.sparkdp.ops.Loss;
+
+class JobConfigTest {
+  static final String YAML = String.join("\n",
+      "model:",
+      "  layers:",
+      "    - {type: dense, units: 64, activation: relu, input_dim: 784}",
+      "    - {type: dense, units: 64, activation: relu}",
+      "    - {type: dense, units: 10, activation: softmax}",
+      "compile:",
+      "  optimizer: {type: adam, learning_rate: 0.001}",
+      "  loss: sparse_categorical_crossentropy",
+      "  metrics: [accuracy]",
+      "fit: {epochs: 10, batch_size: 32, validation_split: 0.1, strategy: sync, seed: 42}",
+      "data:",
+      "  train: {format: idx, images: /d/train-images-idx3-ubyte.gz, labels: /d/train-labels-idx1-ubyte.gz}",
+      "  test: {format: idx, images: /d/t10k-images-idx3-ubyte.gz, labels: /d/t10k-labels-idx1-ubyte.gz}",
+      "");
+
+  private static JobConfig parse(String yaml, String... args) {
+    return JobConfig.parse(yaml, "job.yaml", Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose")));
+  }
+
+  private static String error(String yaml, String... args) {
+    return assertThrows(ConfigException.class, () -> parse(yaml, args)).getMessage();
+  }
+
+  @Test
+  void theIssuesExampleParsesInKerasTerms() {
+    JobConfig c = parse(YAML);
+    assertEquals(55050, c.model().layout().size());
+    assertEquals(Adam.defaults(), c.compile().optimizer());
+    assertEquals(Loss.SPARSE_CATEGORICAL_CROSSENTROPY, c.compile().loss());
+    assertEquals(10, c.fit().epochs());
+    assertEquals(32, c.fit().batchSize());
+    assertEquals(0.1, c.fit().validationSplit());
+    assertEquals(42, c.fit().seed());
+    assertEquals("idx", c.train().format());
+    assertEquals("/d/t10k-labels-idx1-ubyte.gz", c.test().labels());
+    assertNull(c.validation());
+  }
+
+  @Test
+  void theShippedFashionMnistConfigurationParses() throws IOException {
+    Path file = Path.of(System.getProperty("user.dir"), "..", "conf", "fashion-mnist.yaml");
+    JobConfig c = parse(Files.readString(file));
+    assertEquals(10, c.fit().epochs());
+    assertEquals(32, c.fit().batchSize());
+    assertEquals("adam", c.compile().optimizer().kerasName());
+  }
+
+  @Test
+  void commandLineOverridesTheFile() {
+    JobConfig c = parse(YAML, "--train", "data.csv", "--epochs", "2", "--batch-size", "all", "--partitions", "3",
+        "--seed", "11", "--output", "out", "--validation", "val.parquet", "--init-weights", "w.npz");
+    assertEquals("csv", c.train().format());
+    assertEquals("data.csv", c.train().path());
+    assertEquals(2, c.fit().epochs());
+    assertEquals(FitOptions.ALL, c.fit().batchSize());
+    assertEquals(3, c.fit().partitions());
+    assertEquals(11, c.fit().seed());
+    assertEquals("out", c.output());
+    assertEquals("parquet", c.validation().format());
+    assertEquals(0, c.fit().validationSplit(), "explicit validation data replaces the split");
+    assertEquals("w.npz", c.initWeights());
+  }
+
+  @ParameterizedTest(name = "{0} -> {1}")
+  @CsvSource(delimiter = '|', value = {
+      "activation: relu, input_dim: 784|activation: swish, input_dim: 784|model.layers[0].activation: unknown activation 'swish'",
+      "{type: adam, learning_rate: 0.001}|{type: adamw, learning_rate: 0.001}|compile.optimizer: unknown optimizer 'adamw'",
+      "loss: sparse_categorical_crossentropy|loss: focal|compile.loss: unknown loss 'focal'",
+      "units: 64, activation: relu, input_dim|units: 0, activation: relu, input_dim|model.layers[0].units must be a positive integer, got 0",
+      "learning_rate: 0.001|learning_rate: -0.5|compile.optimizer: learning_rate must be a positive number, got -0.5",
+      "learning_rate: 0.001|learning_rate: 0|compile.optimizer: learning_rate must be a positive number, got 0.0",
+      "{type: dense, units: 10, activation: softmax}|{type: dense, units: 10, activation: relu}|compile.loss: loss sparse_categorical_crossentropy needs a softmax last layer",
+      "batch_size: 32|batch_size: -4|fit.batch_size must be a positive integer, got -4",
+      "validation_split: 0.1|validation_split: 1.5|fit.validation_split must be in [0, 1)",
+      "strategy: sync|strategy: async|fit.strategy: unknown strategy 'async'",
+      "{type: dense, units: 64, activation: relu}|{type: lstm, units: 64}|model.layers[1].type: unknown layer type 'lstm'",
+      "compile:|compiler:|job.yaml: unknown key [compiler]",
+      "epochs: 10|epoch: 10|fit: unknown key [epoch]",
+  })
+  void badSettingsNameTheirKey(String from, String to, String message) {
+    assertTrue(YAML.contains(from), from);
+    String got = error(YAML.replace(from, to));
+    assertTrue(got.startsWith(message), got);
+  }
+
+  @Test
+  void badCommandLineOptionsAreNamed() {
+    assertTrue(error(YAML, "--epochs", "zero").startsWith("--epochs must be a positive integer, got 'zero'"));
+    assertTrue(error(YAML, "--lr", "1").startsWith("train: unknown option --lr"));
+    assertTrue(error(YAML, "--epochs").startsWith("train: option --epochs needs a value"));
+    assertTrue(error(YAML, "--train", "data.xlsx").startsWith("--train: cannot tell the format of 'data.xlsx'"));
+  }
+
+  @Test
+  void missingSectionsAreExplained() {
+    assertTrue(error("").startsWith("model: missing"), error(""));
+    assertTrue(error(YAML.substring(0, YAML.indexOf("data:"))).startsWith("data.train: missing"));
+    assertTrue(error("[1, 2]").startsWith("job.yaml: expected a mapping"));
+    assertTrue(error("model: {layers: [}").startsWith("job.yaml: not valid YAML"));
+  }
+
+  @Test
+  void idxPathsAreRecognisedFromTheImageFileName() {
+    DataSource s = DataSource.fromPath("/d/train-images-idx3-ubyte.gz", "--train");
+    assertEquals("/d/train-labels-idx1-ubyte.gz", s.labels());
+    DataSource explicit = DataSource.fromPath("idx:a.bin,b.bin", "--train");
+    assertEquals("a.bin", explicit.images());
+    assertEquals("b.bin", explicit.labels());
+    assertEquals("libsvm", DataSource.fromPath("x.libsvm", "--train").format());
+  }
+}

@@ -1,0 +1,48 @@
+package org.sparkdp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.ops.ModelFile;
+
+/** Sync training through the launcher gives the same weights for 1 and 3 partitions. */
+class PartitioningIT {
+
+  @Test
+  void syncTrainingGivesTheSameWeightsForOneAndThreePartitions(@TempDir Path dir) throws Exception {
+    Data.blobsCsv(dir.resolve("data.csv"), 1200, 10, 4, 7);
+    Data.config(dir.resolve("job.yaml"), 10, 4);
+    float[][] weights = new float[2][];
+    int[] partitions = {1, 3};
+    for (int i = 0; i < 2; i++) {
+      String out = "out" + partitions[i];
+      Launcher.Result r = Launcher.run(dir, "train", "--config", "job.yaml", "--train", "data.csv", "--epochs", "2",
+          "--batch-size", "100", "--strategy", "sync", "--partitions", String.valueOf(partitions[i]), "--seed", "11",
+          "--output", out, "--conf", "spark.ui.enabled=false");
+      assertEquals(0, r.exitCode(), r.stderr());
+      assertTrue(r.stdout().contains("Training on 1200 rows in " + partitions[i] + " partitions"), r.stdout());
+      ModelFile.Saved saved = ModelFile.parse(Files.readAllBytes(dir.resolve(out).resolve("model.json")), "m");
+      weights[i] = ModelFile.readWeights(saved.spec(),
+          new ByteArrayInputStream(Files.readAllBytes(dir.resolve(out).resolve("weights.npz"))), "w");
+    }
+    double maxRelative = 0;
+    double scale = 0;
+    double maxAbs = 0;
+    for (int j = 0; j < weights[0].length; j++) {
+      double a = weights[0][j];
+      double b = weights[1][j];
+      scale = Math.max(scale, Math.abs(a));
+      maxAbs = Math.max(maxAbs, Math.abs(a - b));
+      maxRelative = Math.max(maxRelative, Math.abs(a - b) / Math.max(Math.abs(a), 1e-3));
+    }
+    System.out.printf("1 vs 3 partitions: max |diff| %.3g, max |diff| / max |w| %.3g, max elementwise relative %.3g%n",
+        maxAbs, maxAbs / scale, maxRelative);
+    assertTrue(maxAbs / scale <= 1e-4, "max |diff| / max |w| = " + maxAbs / scale);
+    assertTrue(maxRelative <= 1e-4, "max elementwise relative difference = " + maxRelative);
+  }
+}
