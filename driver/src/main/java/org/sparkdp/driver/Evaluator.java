@@ -19,7 +19,7 @@ public final class Evaluator {
       return blocks.mapPartitions(it -> {
         Totals totals = new Totals();
         float[] p = weights.value();
-        TaskBuffers buffers = TaskBuffers.get(network, SyncTrainer.CHUNK_ROWS);
+        TaskBuffers buffers = TaskBuffers.get(network, StepCompute.CHUNK_ROWS);
         while (it.hasNext()) {
           Block b = it.next();
           network.evaluate(p, b.features, 0, b.labels, 0, b.rows, totals, buffers.workspace);

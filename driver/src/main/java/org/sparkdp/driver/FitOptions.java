@@ -20,6 +20,11 @@ public final class FitOptions implements Serializable {
   private String labelCol = "label";
   private int verbose = 1;
   private int treeDepth = 2;
+  private int threads = 1;
+  private String syncPath = "auto";
+  private int connectTimeoutSeconds = 300;
+  private int stepTimeoutSeconds = 1800;
+  private int maxRestarts = 3;
   private String trainName = "train data";
   private String validationName = "validation data";
 
@@ -79,6 +84,60 @@ public final class FitOptions implements Serializable {
   public FitOptions treeDepth(int value) {
     treeDepth = value;
     return this;
+  }
+
+  /** Threads each task computes with (one task per executor using all its cores); default 1. */
+  public FitOptions threads(int value) {
+    threads = value;
+    return this;
+  }
+
+  /**
+   * How {@code sync} steps reach the executors: {@code channel} (one long-running task per partition exchanging
+   * parameters and sums with the driver over a socket), {@code jobs} (a Spark job per step), or {@code auto}
+   * (channel when every partition can have a task slot at once, else jobs).
+   */
+  public FitOptions syncPath(String value) {
+    syncPath = value;
+    return this;
+  }
+
+  /** Seconds to wait for the training tasks of an epoch to start and connect (default 300). */
+  public FitOptions connectTimeoutSeconds(int value) {
+    connectTimeoutSeconds = value;
+    return this;
+  }
+
+  /** Seconds to wait for one step's sums before the step counts as lost (default 1800). */
+  public FitOptions stepTimeoutSeconds(int value) {
+    stepTimeoutSeconds = value;
+    return this;
+  }
+
+  /** How often an epoch's training tasks may be restarted after a lost task (default 3). */
+  public FitOptions maxRestarts(int value) {
+    maxRestarts = value;
+    return this;
+  }
+
+  public int threads() {
+    return threads;
+  }
+
+  public String syncPath() {
+    return syncPath;
+  }
+
+  public int connectTimeoutSeconds() {
+    return connectTimeoutSeconds;
+  }
+
+  public int stepTimeoutSeconds() {
+    return stepTimeoutSeconds;
+  }
+
+  public int maxRestarts() {
+    return maxRestarts;
   }
 
   /** How error messages name the training and validation data (e.g. by their files). */
@@ -152,6 +211,15 @@ public final class FitOptions implements Serializable {
     }
     if (partitions < 0) {
       throw new IllegalArgumentException("partitions must be positive, got " + partitions);
+    }
+    if (threads < 1) {
+      throw new IllegalArgumentException("threads must be at least 1, got " + threads);
+    }
+    if (!java.util.Set.of("auto", "channel", "jobs").contains(syncPath)) {
+      throw new IllegalArgumentException("unknown sync_path '" + syncPath + "' (supported: auto, channel, jobs)");
+    }
+    if (connectTimeoutSeconds < 1 || stepTimeoutSeconds < 1 || maxRestarts < 0) {
+      throw new IllegalArgumentException("timeouts must be positive and max_restarts not negative");
     }
     if (treeDepth < 1) {
       throw new IllegalArgumentException("tree depth must be at least 1, got " + treeDepth);

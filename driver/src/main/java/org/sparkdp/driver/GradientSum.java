@@ -12,15 +12,19 @@ import org.sparkdp.ops.Totals;
 public final class GradientSum implements Serializable {
   float[] gradient;
   final Totals totals = new Totals();
+  /** The longest time one task (or thread) spent computing its part, for the step's cost accounting. */
+  long computeNanos;
 
   /** Adds {@code other} into this sum and returns this one (or {@code other}, if this one is empty). */
   public GradientSum merge(GradientSum other) {
+    computeNanos = Math.max(computeNanos, other.computeNanos);
     if (other.gradient == null) {
       totals.add(other.totals);
       return this;
     }
     if (gradient == null) {
       other.totals.add(totals);
+      other.computeNanos = computeNanos;
       return other;
     }
     float[] g = gradient;

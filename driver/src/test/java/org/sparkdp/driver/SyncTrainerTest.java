@@ -30,9 +30,12 @@ class SyncTrainerTest {
   }
 
   private static float[] train(int partitions, int batchSize, int epochs) {
+    return train(new FitOptions().partitions(partitions), batchSize, epochs);
+  }
+
+  private static float[] train(FitOptions options, int batchSize, int epochs) {
     Sequential model = model();
-    model.fit(TestSpark.frame(ROWS), new FitOptions().epochs(epochs).batchSize(batchSize).partitions(partitions)
-        .seed(11).verbose(0));
+    model.fit(TestSpark.frame(ROWS), options.epochs(epochs).batchSize(batchSize).seed(11).verbose(0));
     return model.weights();
   }
 
@@ -96,6 +99,22 @@ class SyncTrainerTest {
     float[] seven = train(7, 32, 3);
     assertTrue(maxRelativeDifference(three, one) < 1e-5, "1 vs 3 partitions: " + maxRelativeDifference(three, one));
     assertTrue(maxRelativeDifference(seven, one) < 1e-5, "1 vs 7 partitions: " + maxRelativeDifference(seven, one));
+  }
+
+  @Test
+  void theDriverChannelAndAJobPerStepGiveTheSameWeights() {
+    float[] jobs = train(new FitOptions().partitions(2).syncPath("jobs"), 32, 2);
+    float[] channel = train(new FitOptions().partitions(2).syncPath("channel"), 32, 2);
+    assertTrue(maxRelativeDifference(channel, jobs) < 1e-6, "channel vs jobs: " + maxRelativeDifference(channel, jobs));
+  }
+
+  @Test
+  void threadsWithinATaskGiveTheSameWeightsAsOneThread() {
+    float[] one = train(new FitOptions().partitions(1), 64, 2);
+    float[] three = train(new FitOptions().partitions(1).threads(3), 64, 2);
+    float[] jobs = train(new FitOptions().partitions(2).threads(2).syncPath("jobs"), 64, 2);
+    assertTrue(maxRelativeDifference(three, one) < 1e-5, "3 threads vs 1: " + maxRelativeDifference(three, one));
+    assertTrue(maxRelativeDifference(jobs, one) < 1e-5, "jobs, 2 threads: " + maxRelativeDifference(jobs, one));
   }
 
   @Test

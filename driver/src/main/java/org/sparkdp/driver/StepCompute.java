@@ -1,0 +1,93 @@
+package org.sparkdp.driver;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.sparkdp.ops.Network;
+
+/**
+ * A task's part of one synchronous step: the gradient sum, loss, correct count and count of its rows in the
+ * step, in chunks of {@link #CHUNK_ROWS}. With {@code threads > 1} the rows are split into that many contiguous
+ * ranges computed in parallel (one task per executor using all its cores) and added up in range order, so the
+ * result does not depend on thread timing.
+ */
+final class StepCompute {
+  /** Rows one kernel call handles at most; a larger share is processed in chunks whose gradients add up. */
+  static final int CHUNK_ROWS = 256;
+
+  private static ExecutorService pool;
+
+  private StepCompute() {
+  }
+
+  static GradientSum gradient(List<Block> blocks, EpochOrder order, int step, float[] params, Network network,
+      int threads) {
+    long started = System.nanoTime();
+    int begin = order.stepBegin(step);
+    int end = order.stepEnd(step);
+    GradientSum sum = new GradientSum();
+    if (begin == end) {
+      return sum;
+    }
+    int parts = Math.max(1, Math.min(threads, (end - begin + 7) / 8));
+    if (parts == 1) {
+      sum.gradient = new float[params.length];
+      range(blocks, order, begin, end, params, network, sum);
+    } else {
+      List<Future<GradientSum>> futures = new ArrayList<>();
+      ExecutorService executor = pool(parts);
+      for (int t = 0; t < parts; t++) {
+        int from = begin + (int) ((long) (end - begin) * t / parts);
+        int to = begin + (int) ((long) (end - begin) * (t + 1) / parts);
+        futures.add(executor.submit(() -> {
+          GradientSum part = new GradientSum();
+          part.gradient = new float[params.length];
+          range(blocks, order, from, to, params, network, part);
+          return part;
+        }));
+      }
+      for (Future<GradientSum> f : futures) {
+        try {
+          sum = sum.merge(f.get());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while computing a step", e);
+        } catch (ExecutionException e) {
+          throw new IllegalStateException("a compute thread failed: " + e.getCause(), e.getCause());
+        }
+      }
+    }
+    sum.computeNanos = System.nanoTime() - started;
+    return sum;
+  }
+
+  private static void range(List<Block> blocks, EpochOrder order, int begin, int end, float[] params,
+      Network network, GradientSum sum) {
+    TaskBuffers buffers = TaskBuffers.get(network, CHUNK_ROWS);
+    for (int k = begin; k < end; k += CHUNK_ROWS) {
+      int n = Math.min(CHUNK_ROWS, end - k);
+      for (int i = 0; i < n; i++) {
+        int local = order.rowAt(k + i);
+        int b = order.block(local);
+        buffers.gather(blocks.get(b), order.row(local, b), i);
+      }
+      network.accumulate(params, buffers.features, 0, buffers.labels, 0, n, sum.gradient, sum.totals,
+          buffers.workspace);
+    }
+  }
+
+  /** A daemon pool shared by the tasks of this JVM; idle threads end after a minute. */
+  private static synchronized ExecutorService pool(int threads) {
+    if (pool == null) {
+      pool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "sparkdp-compute");
+        t.setDaemon(true);
+        return t;
+      });
+    }
+    return pool;
+  }
+}

@@ -1,0 +1,244 @@
+package org.sparkdp.driver;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.util.function.Supplier;
+
+/**
+ * The driver's end of the step channel: a server socket that the epoch's training tasks connect to (proving
+ * themselves with a per-run secret), then, per step, the parameters out to every task and the sums back, added
+ * up in partition order so that the result does not depend on timing. Every wait has a timeout that names what
+ * it waited for.
+ */
+final class StepServer implements AutoCloseable {
+  private final ServerSocket server;
+  private final byte[] secret = new byte[16];
+  private final String host;
+  private final long replyTimeoutMillis;
+  private Connection[] connections = new Connection[0];
+  private byte[] paramBytes = new byte[0];
+  private float[] sum = new float[0];
+
+  /** One task's connection and its buffers. */
+  private static final class Connection implements AutoCloseable {
+    final Socket socket;
+    final DataInputStream in;
+    final DataOutputStream out;
+    final int partition;
+    float[] gradient = new float[0];
+    byte[] scratch = new byte[0];
+
+    Connection(Socket socket, DataInputStream in, int partition) throws IOException {
+      this.socket = socket;
+      this.in = in;
+      this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+      this.partition = partition;
+    }
+
+    @Override
+    public void close() {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // closing a broken connection
+      }
+    }
+  }
+
+  StepServer(String bindHost, String advertisedHost, long replyTimeoutMillis) throws IOException {
+    new SecureRandom().nextBytes(secret);
+    server = new ServerSocket();
+    server.setReceiveBufferSize(1 << 20);
+    server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0));
+    this.host = advertisedHost;
+    this.replyTimeoutMillis = replyTimeoutMillis;
+  }
+
+  String host() {
+    return host;
+  }
+
+  int port() {
+    return server.getLocalPort();
+  }
+
+  byte[] secret() {
+    return secret.clone();
+  }
+
+  /**
+   * Waits until one task of every partition in {@code [0, partitions)} has connected.
+   *
+   * @param jobFailure the training job's failure if it has ended, else {@code null}: waiting stops at once then
+   * @throws ChannelException on timeout, naming how many tasks connected
+   */
+  void awaitTasks(int partitions, long timeoutMillis, Supplier<Throwable> jobFailure) throws ChannelException {
+    closeConnections();
+    connections = new Connection[partitions];
+    int connected = 0;
+    long deadline = System.currentTimeMillis() + timeoutMillis;
+    try {
+      server.setSoTimeout(250);
+    } catch (IOException e) {
+      throw new ChannelException("cannot poll the step server socket", e);
+    }
+    while (connected < partitions) {
+      Throwable failure = jobFailure.get();
+      if (failure != null) {
+        throw new ChannelException("the training tasks failed before they all connected: " + failure, failure);
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new ChannelException("timed out after " + timeoutMillis / 1000 + " s waiting for " + partitions
+            + " training tasks to connect to the driver at " + host + ":" + port() + " (" + connected
+            + " connected); are there " + partitions + " free task slots, and can executors reach the driver?",
+            null);
+      }
+      Socket socket;
+      try {
+        socket = server.accept();
+      } catch (SocketTimeoutException e) {
+        continue;
+      } catch (IOException e) {
+        throw new ChannelException("the step server stopped accepting tasks", e);
+      }
+      Connection c = handshake(socket, partitions);
+      if (c != null) {
+        if (connections[c.partition] == null) {
+          connected++;
+        } else {
+          connections[c.partition].close();
+        }
+        connections[c.partition] = c;
+      }
+    }
+  }
+
+  /** Checks a new connection's hello; returns {@code null} (and closes it) if it is not one of our tasks. */
+  private Connection handshake(Socket socket, int partitions) {
+    try {
+      socket.setSoTimeout(10_000);
+      socket.setTcpNoDelay(true);
+      socket.setSendBufferSize(1 << 20);
+      DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+      int magic = in.readInt();
+      byte[] token = new byte[16];
+      in.readFully(token);
+      int partition = in.readInt();
+      in.readInt(); // attempt, for logs on the task side
+      if (magic != Wire.MAGIC || !MessageDigest.isEqual(token, secret) || partition < 0 || partition >= partitions) {
+        socket.close();
+        return null;
+      }
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, replyTimeoutMillis));
+      return new Connection(socket, in, partition);
+    } catch (IOException e) {
+      try {
+        socket.close();
+      } catch (IOException ignored) {
+        // not one of ours, or it went away
+      }
+      return null;
+    }
+  }
+
+  /** Sends step {@code step} of {@code epoch} to every task and adds up their replies. */
+  GradientSum step(int epoch, int step, float[] params) throws ChannelException {
+    if (paramBytes.length < 4 * params.length) {
+      paramBytes = new byte[4 * params.length];
+      sum = new float[params.length];
+    }
+    Connection current = null;
+    try {
+      for (Connection c : connections) {
+        current = c;
+        c.out.writeInt(Wire.STEP);
+        c.out.writeInt(epoch);
+        c.out.writeInt(step);
+        Wire.writeFloats(c.out, params, paramBytes);
+        c.out.flush();
+      }
+      GradientSum total = new GradientSum();
+      java.util.Arrays.fill(sum, 0f);
+      boolean any = false;
+      for (Connection c : connections) {
+        current = c;
+        long nanos = c.in.readLong();
+        long count = c.in.readLong();
+        double loss = c.in.readDouble();
+        double correct = c.in.readDouble();
+        int n = c.in.readInt();
+        total.totals.count += count;
+        total.totals.loss += loss;
+        total.totals.correct += correct;
+        total.computeNanos = Math.max(total.computeNanos, nanos);
+        if (n >= 0) {
+          if (c.gradient.length != params.length) {
+            c.gradient = new float[params.length];
+            c.scratch = new byte[4 * params.length];
+          }
+          Wire.readFloats(c.in, n, c.gradient, c.scratch);
+          float[] g = c.gradient;
+          for (int i = 0; i < g.length; i++) {
+            sum[i] += g[i];
+          }
+          any = true;
+        }
+      }
+      total.gradient = any ? sum : null;
+      return total;
+    } catch (SocketTimeoutException e) {
+      throw new ChannelException("timed out after " + replyTimeoutMillis / 1000 + " s waiting for partition "
+          + current.partition + "'s sums of epoch " + (epoch + 1) + ", step " + (step + 1), e);
+    } catch (IOException e) {
+      throw new ChannelException("lost the task of partition " + (current == null ? "?" : current.partition)
+          + " during epoch " + (epoch + 1) + ", step " + (step + 1) + " (" + e + ")", e);
+    }
+  }
+
+  /** Tells every task that the epoch is over. */
+  void end() throws ChannelException {
+    try {
+      for (Connection c : connections) {
+        c.out.writeInt(Wire.END);
+        c.out.flush();
+      }
+    } catch (IOException e) {
+      throw new ChannelException("lost a task while ending the epoch (" + e + ")", e);
+    }
+  }
+
+  void closeConnections() {
+    for (Connection c : connections) {
+      if (c != null) {
+        c.close();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    closeConnections();
+    try {
+      server.close();
+    } catch (IOException ignored) {
+      // nothing left to release
+    }
+  }
+
+  /** The channel failed: a task went away, a wait timed out, or the training job failed. */
+  static final class ChannelException extends Exception {
+    ChannelException(String message, Throwable cause) {
+      super(message, cause);
+    }
+  }
+}
