@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -17,6 +18,8 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdp.driver.DataPacker;
 import org.sparkdp.driver.FitOptions;
 import org.sparkdp.driver.History;
+import org.sparkdp.driver.LocalTrainer;
+import org.sparkdp.driver.StepStats;
 import org.sparkdp.driver.ModelStore;
 import org.sparkdp.driver.PackedData;
 import org.sparkdp.driver.Predictor;
@@ -55,6 +58,8 @@ public final class Sequential {
   private int labelWidth;
   private ObjectNode training = JSON.createObjectNode();
   private ObjectNode provenance = JSON.createObjectNode();
+  private LocalTrainer localTrainer;
+  private StepStats lastStepStats;
 
   public Sequential(Dense... layers) {
     this.layers.addAll(Arrays.asList(layers));
@@ -122,8 +127,19 @@ public final class Sequential {
         optimizerState = config.optimizer().newState(params.length);
       }
       labelWidth = data.labelWidth();
-      History history = new SyncTrainer(jsc, network, config, options).fit(params, optimizerState, data,
-          validation != null ? validation.train() : data.validation());
+      JavaRDD<org.sparkdp.driver.Block> validationBlocks = validation != null ? validation.train() : data.validation();
+      History history;
+      if (options.strategy().equals("local")) {
+        if (localTrainer == null) {
+          localTrainer = new LocalTrainer(jsc, network, config, options);
+        }
+        history = localTrainer.fit(params, data, validationBlocks);
+        lastStepStats = localTrainer.stepStats();
+      } else {
+        SyncTrainer trainer = new SyncTrainer(jsc, network, config, options);
+        history = trainer.fit(params, optimizerState, data, validationBlocks);
+        lastStepStats = trainer.stepStats();
+      }
       training = Provenance.training(options, data, validation);
       provenance = Provenance.of(train.sparkSession(), data, validation, history);
       return history;
@@ -133,6 +149,11 @@ public final class Sequential {
         validation.unpersist();
       }
     }
+  }
+
+  /** Steps (or, for {@code local}, synchronisations) of the last {@code fit} and the compute time the tasks spent. */
+  public StepStats lastStepStats() {
+    return lastStepStats;
   }
 
   /** Mean loss (and accuracy, if compiled with it) over {@code data}, with the default column names. */
@@ -192,6 +213,7 @@ public final class Sequential {
     }
     params = values.clone();
     optimizerState = null;
+    localTrainer = null;
   }
 
   /** Reads weights from an {@code .npz} in Keras' layout, as Keras' {@code load_weights}. */

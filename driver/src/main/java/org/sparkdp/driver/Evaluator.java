@@ -16,19 +16,21 @@ public final class Evaluator {
   public static Totals evaluate(JavaSparkContext jsc, Network network, float[] params, JavaRDD<Block> blocks) {
     Broadcast<float[]> weights = jsc.broadcast(params.clone());
     try {
-      return blocks.mapPartitions(it -> {
-        Totals totals = new Totals();
-        float[] p = weights.value();
-        TaskBuffers buffers = TaskBuffers.get(network, StepCompute.CHUNK_ROWS);
-        while (it.hasNext()) {
-          Block b = it.next();
-          network.evaluate(p, b.features, 0, b.labels, 0, b.rows, totals, buffers.workspace);
-        }
-        return List.of(totals).iterator();
-      }).reduce(Totals::add);
+      return blocks.mapPartitions(it -> List.of(evaluate(SyncTrainer.toList(it), weights.value(), network))
+          .iterator()).reduce(Totals::add);
     } finally {
       weights.destroy();
     }
+  }
+
+  /** Summed loss, correct count and count over {@code blocks}, in this thread. */
+  static Totals evaluate(List<Block> blocks, float[] params, Network network) {
+    Totals totals = new Totals();
+    TaskBuffers buffers = TaskBuffers.get(network, StepCompute.CHUNK_ROWS);
+    for (Block b : blocks) {
+      network.evaluate(params, b.features, 0, b.labels, 0, b.rows, totals, buffers.workspace);
+    }
+    return totals;
   }
 
   /** Rows in {@code blocks} (cached, so this is cheap). */

@@ -25,6 +25,10 @@ public final class FitOptions implements Serializable {
   private int connectTimeoutSeconds = 300;
   private int stepTimeoutSeconds = 1800;
   private int maxRestarts = 3;
+  private int syncEvery;
+  private String outerOptimizer = "average";
+  private double outerLearningRate = 0.7;
+  private double outerMomentum = 0.9;
   private String trainName = "train data";
   private String validationName = "validation data";
 
@@ -52,7 +56,11 @@ public final class FitOptions implements Serializable {
     return this;
   }
 
-  /** {@code sync}: exact data-parallel mini-batch SGD. */
+  /**
+   * {@code sync}: exact data-parallel mini-batch SGD (the weights do not depend on the partitioning);
+   * {@code local}: each partition takes its own steps and the driver averages them every {@link #syncEvery}
+   * steps (the weights depend on the partitioning).
+   */
   public FitOptions strategy(String value) {
     strategy = value;
     return this;
@@ -118,6 +126,46 @@ public final class FitOptions implements Serializable {
   public FitOptions maxRestarts(int value) {
     maxRestarts = value;
     return this;
+  }
+
+  /** {@code local}: local steps between synchronisations; 0 (default) synchronises once per epoch. */
+  public FitOptions syncEvery(int value) {
+    syncEvery = value;
+    return this;
+  }
+
+  /** {@code local}: {@code average} (default; the plain mean of the partitions' weights) or {@code nesterov}. */
+  public FitOptions outerOptimizer(String value) {
+    outerOptimizer = value;
+    return this;
+  }
+
+  /** {@code local} with {@code nesterov}: the outer learning rate (default 0.7, as DiLoCo). */
+  public FitOptions outerLearningRate(double value) {
+    outerLearningRate = value;
+    return this;
+  }
+
+  /** {@code local} with {@code nesterov}: the outer momentum (default 0.9, as DiLoCo). */
+  public FitOptions outerMomentum(double value) {
+    outerMomentum = value;
+    return this;
+  }
+
+  public int syncEvery() {
+    return syncEvery;
+  }
+
+  public String outerOptimizer() {
+    return outerOptimizer;
+  }
+
+  public double outerLearningRate() {
+    return outerLearningRate;
+  }
+
+  public double outerMomentum() {
+    return outerMomentum;
   }
 
   public int threads() {
@@ -206,8 +254,18 @@ public final class FitOptions implements Serializable {
     if (!(validationSplit >= 0 && validationSplit < 1)) {
       throw new IllegalArgumentException("validation_split must be in [0, 1), got " + validationSplit);
     }
-    if (!strategy.equals("sync")) {
-      throw new IllegalArgumentException("unknown strategy '" + strategy + "' (supported: sync)");
+    if (!strategy.equals("sync") && !strategy.equals("local")) {
+      throw new IllegalArgumentException("unknown strategy '" + strategy + "' (supported: sync, local)");
+    }
+    if (syncEvery < 0) {
+      throw new IllegalArgumentException("sync_every must be 0 (once per epoch) or positive, got " + syncEvery);
+    }
+    if (!outerOptimizer.equals("average") && !outerOptimizer.equals("nesterov")) {
+      throw new IllegalArgumentException("unknown outer_optimizer '" + outerOptimizer
+          + "' (supported: average, nesterov)");
+    }
+    if (!(outerLearningRate > 0) || !(outerMomentum >= 0 && outerMomentum < 1)) {
+      throw new IllegalArgumentException("outer_learning_rate must be positive and outer_momentum in [0, 1)");
     }
     if (partitions < 0) {
       throw new IllegalArgumentException("partitions must be positive, got " + partitions);

@@ -13,6 +13,12 @@ import org.apache.spark.api.java.JavaRDD;
 public record PackedData(String name, JavaRDD<Block> all, JavaRDD<Block> train, JavaRDD<Block> validation,
     long trainRows, long validationRows, int inputDim, int labelWidth, long fingerprint) {
 
+  /** The training rows' size as float32 blocks, e.g. {@code "170 MB packed"}. */
+  public String packedSize() {
+    double mb = trainRows * (4.0 * (inputDim + labelWidth) + 8) / 1e6;
+    return String.format(java.util.Locale.ROOT, mb < 10 ? "%.1f MB packed" : "%.0f MB packed", mb);
+  }
+
   /** Releases the cached blocks. */
   public void unpersist() {
     all.unpersist(false);

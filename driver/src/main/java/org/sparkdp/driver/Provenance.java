@@ -47,6 +47,15 @@ public final class Provenance {
     t.put("strategy", o.strategy());
     t.put("partitions", data.train().getNumPartitions());
     t.put("tree_depth", o.treeDepth());
+    t.put("threads", o.threads());
+    if (o.strategy().equals("local")) {
+      t.put("sync_every", o.syncEvery());
+      t.put("outer_optimizer", o.outerOptimizer());
+      t.put("outer_learning_rate", o.outerLearningRate());
+      t.put("outer_momentum", o.outerMomentum());
+    } else {
+      t.put("sync_path", o.syncPath());
+    }
     t.put("features_col", o.featuresCol());
     t.put("label_col", o.labelCol());
     return t;

@@ -13,6 +13,7 @@ import java.net.SocketTimeoutException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.function.Supplier;
+import org.sparkdp.ops.Totals;
 
 /**
  * The driver's end of the step channel: a server socket that the epoch's training tasks connect to (proving
@@ -205,7 +206,35 @@ final class StepServer implements AutoCloseable {
     }
   }
 
-  /** Tells every task that the epoch is over. */
+  /** Sends {@code params} to every task for validation and adds up their loss and correct counts. */
+  Totals evaluate(float[] params) throws ChannelException {
+    if (paramBytes.length < 4 * params.length) {
+      paramBytes = new byte[4 * params.length];
+      sum = new float[params.length];
+    }
+    Connection current = null;
+    try {
+      for (Connection c : connections) {
+        current = c;
+        c.out.writeInt(Wire.EVAL);
+        Wire.writeFloats(c.out, params, paramBytes);
+        c.out.flush();
+      }
+      Totals total = new Totals();
+      for (Connection c : connections) {
+        current = c;
+        total.count += c.in.readLong();
+        total.loss += c.in.readDouble();
+        total.correct += c.in.readDouble();
+      }
+      return total;
+    } catch (IOException e) {
+      throw new ChannelException("lost the task of partition " + (current == null ? "?" : current.partition)
+          + " during validation (" + e + ")", e);
+    }
+  }
+
+  /** Tells every task to end. */
   void end() throws ChannelException {
     try {
       for (Connection c : connections) {

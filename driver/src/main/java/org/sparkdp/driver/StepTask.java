@@ -11,14 +11,16 @@ import java.net.Socket;
 import java.util.List;
 import org.apache.spark.TaskContext;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Totals;
 import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
 
 /**
- * The executor's end of the step channel: one task per partition that loads its blocks, works out the epoch's
- * order of its rows, connects to the driver and answers every {@code STEP} with the sums of its rows in that
- * step, until {@code END}. A task that hears nothing for {@code idleTimeoutMillis} gives up, so a lost driver
- * never leaves tasks behind.
+ * The executor's end of the step channel: one task per partition that loads its blocks, connects to the driver
+ * and answers every {@code STEP} with the sums of its rows in that step (working out each epoch's order of its rows
+ * when the epoch changes) and every {@code EVAL} with the loss and correct count of its validation rows, until
+ * {@code END}. A task that hears nothing for {@code idleTimeoutMillis} gives up, so a lost driver never leaves
+ * tasks behind.
  */
 final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer>> implements Serializable {
   private final String host;
@@ -26,26 +28,27 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
   private final byte[] secret;
   private final Network network;
   private final Batches batches;
-  private final int epoch;
   private final int threads;
   private final long idleTimeoutMillis;
 
-  StepTask(String host, int port, byte[] secret, Network network, Batches batches, int epoch, int threads,
+  StepTask(String host, int port, byte[] secret, Network network, Batches batches, int threads,
       long idleTimeoutMillis) {
     this.host = host;
     this.port = port;
     this.secret = secret;
     this.network = network;
     this.batches = batches;
-    this.epoch = epoch;
     this.threads = threads;
     this.idleTimeoutMillis = idleTimeoutMillis;
   }
 
   @Override
   public Iterator<Integer> apply(Iterator<Block> blockIterator) {
-    List<Block> blocks = SyncTrainer.toList(scala.jdk.javaapi.CollectionConverters.asJava(blockIterator));
-    EpochOrder order = batches.order(blocks, epoch);
+    List<Block> all = SyncTrainer.toList(scala.jdk.javaapi.CollectionConverters.asJava(blockIterator));
+    List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
+    List<Block> validation = all.stream().filter(b -> b.validation).toList();
+    EpochOrder order = null;
+    int orderEpoch = -1;
     TaskContext context = TaskContext.get();
     int partition = context.partitionId();
     try (Socket socket = new Socket()) {
@@ -68,19 +71,28 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
         if (command == Wire.END) {
           break;
         }
-        if (command != Wire.STEP) {
+        if (command != Wire.STEP && command != Wire.EVAL) {
           throw new IOException("unknown command " + command + " from the driver");
         }
-        int commandEpoch = in.readInt();
-        int step = in.readInt();
+        int epoch = command == Wire.STEP ? in.readInt() : -1;
+        int step = command == Wire.STEP ? in.readInt() : -1;
         int n = in.readInt();
         if (params == null) {
           params = new float[n];
           scratch = new byte[4 * n];
         }
         Wire.readFloats(in, n, params, scratch);
-        if (commandEpoch != epoch) {
-          throw new IOException("the driver asked for epoch " + commandEpoch + " of a task of epoch " + epoch);
+        if (command == Wire.EVAL) {
+          Totals totals = Evaluator.evaluate(validation, params, network);
+          out.writeLong(totals.count);
+          out.writeDouble(totals.loss);
+          out.writeDouble(totals.correct);
+          out.flush();
+          continue;
+        }
+        if (epoch != orderEpoch) {
+          order = batches.order(blocks, epoch);
+          orderEpoch = epoch;
         }
         GradientSum sum = StepCompute.gradient(blocks, order, step, params, network, threads);
         out.writeLong(sum.computeNanos);

@@ -16,7 +16,7 @@ import org.sparkdp.ops.Totals;
  * ids ({@link Batches}), so step {@code s} trains exactly the examples at positions
  * {@code [s * batchSize, (s + 1) * batchSize)} whatever the partitioning. Per step every task adds up the gradient,
  * loss and correct count of its examples in the step, the sums are added up, and the driver applies the optimizer
- * to the mean gradient. How the step reaches the tasks is an {@link EpochSteps}: a Spark job per step, or the
+ * to the mean gradient. How the step reaches the tasks is a {@link StepSession}: a Spark job per step, or the
  * driver channel.
  */
 public final class SyncTrainer {
@@ -43,30 +43,31 @@ public final class SyncTrainer {
     int epochs = options.epochs();
     int partitions = data.train().getNumPartitions();
     boolean channel = options.syncPath().equals("channel")
-        || options.syncPath().equals("auto") && ChannelSteps.fits(jsc, partitions);
+        || options.syncPath().equals("auto") && ChannelSession.fits(jsc, partitions);
     History history = new History();
     if (options.verbose() > 0) {
-      System.out.printf(Locale.ROOT, "Training on %d rows in %d partitions%s; %d steps of batch %d per epoch (%s, %s)%n",
-          data.trainRows(), partitions,
+      System.out.printf(Locale.ROOT, "Training on %d rows (%s) in %d partitions%s; %d steps of batch %d per epoch (%s, %s)%n",
+          data.trainRows(), data.packedSize(), partitions,
           validation == null ? "" : ", validating on " + Evaluator.count(validation) + " rows", steps,
           batches.batchSize(), options.strategy(), channel ? "driver channel" : "a Spark job per step");
     }
     float[] mean = new float[params.length];
-    for (int epoch = 0; epoch < epochs; epoch++) {
-      long started = System.nanoTime();
-      Totals epochTotals = new Totals();
-      jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d", epoch + 1, epochs));
-      try (EpochSteps runner = channel
-          ? new ChannelSteps(jsc, data.train(), batches, epoch, network, options.threads(),
-              new ChannelSteps.ChannelOptions(options.connectTimeoutSeconds() * 1000L,
-                  options.stepTimeoutSeconds() * 1000L, options.maxRestarts()))
-          : new JobSteps(jsc, data.train(), batches, epoch, network, options.threads(), options.treeDepth())) {
+    boolean splitValidation = validation != null && validation == data.validation();
+    try (StepSession session = channel
+        ? new ChannelSession(jsc, data.all(), splitValidation ? null : validation, batches, network,
+            options.threads(), new ChannelSession.Options(options.connectTimeoutSeconds() * 1000L,
+                options.stepTimeoutSeconds() * 1000L, options.maxRestarts()))
+        : new JobSession(jsc, data.train(), validation, batches, network, options.threads(), options.treeDepth())) {
+      for (int epoch = 0; epoch < epochs; epoch++) {
+        long started = System.nanoTime();
+        Totals epochTotals = new Totals();
+        jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d", epoch + 1, epochs));
         for (int step = 0; step < steps; step++) {
           if (!channel) {
             jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d step %d/%d", epoch + 1, epochs,
                 step + 1, steps));
           }
-          GradientSum sum = runner.step(step, params);
+          GradientSum sum = session.step(epoch, step, params);
           if (sum.gradient == null || sum.totals.count == 0) {
             throw new IllegalStateException("step " + (step + 1) + " of epoch " + (epoch + 1) + " found no examples");
           }
@@ -83,23 +84,23 @@ public final class SyncTrainer {
           epochTotals.add(sum.totals);
           stepStats.add(sum.computeNanos);
         }
-      }
-      history.add("loss", epochTotals.meanLoss());
-      if (compile.reportsAccuracy()) {
-        history.add("accuracy", epochTotals.accuracy());
-      }
-      if (validation != null) {
-        jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d validation", epoch + 1, epochs));
-        Totals v = Evaluator.evaluate(jsc, network, params, validation);
-        history.add("val_loss", v.meanLoss());
+        history.add("loss", epochTotals.meanLoss());
         if (compile.reportsAccuracy()) {
-          history.add("val_accuracy", v.accuracy());
+          history.add("accuracy", epochTotals.accuracy());
         }
-      }
-      double seconds = (System.nanoTime() - started) / 1e9;
-      history.addEpochSeconds(seconds);
-      if (options.verbose() > 0) {
-        System.out.println(progressLine(history, epoch, epochs, seconds));
+        if (validation != null) {
+          jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d validation", epoch + 1, epochs));
+          Totals v = session.validate(params);
+          history.add("val_loss", v.meanLoss());
+          if (compile.reportsAccuracy()) {
+            history.add("val_accuracy", v.accuracy());
+          }
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        history.addEpochSeconds(seconds);
+        if (options.verbose() > 0) {
+          System.out.println(progressLine(history, epoch, epochs, seconds));
+        }
       }
     }
     jsc.setJobDescription(null);

@@ -8,12 +8,14 @@ import java.nio.ByteOrder;
 
 /**
  * The driver channel's messages. Every connection starts with the task's hello; then the driver sends commands
- * and the task answers each {@code STEP} with its sums:
+ * and the task answers each {@code STEP} and {@code EVAL} with its sums:
  * <pre>
  *   hello:  int MAGIC, byte[16] secret, int partition, int attempt
  *   STEP:   int STEP, int epoch, int step, int n, float[n] parameters
+ *   EVAL:   int EVAL, int n, float[n] parameters
  *   END:    int END
- *   reply:  long computeNanos, long count, double loss, double correct, int n (-1: no examples), float[n] gradient
+ *   STEP reply:  long computeNanos, long count, double loss, double correct, int n (-1: no examples), float[n] gradient
+ *   EVAL reply:  long count, double loss, double correct
  * </pre>
  * Floats travel as little-endian bytes in bulk; each side reuses its buffers.
  */
@@ -21,6 +23,7 @@ final class Wire {
   static final int MAGIC = 0x53504450; // "SPDP"
   static final int STEP = 1;
   static final int END = 2;
+  static final int EVAL = 3;
 
   private Wire() {
   }

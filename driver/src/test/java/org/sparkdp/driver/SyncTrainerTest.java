@@ -109,6 +109,31 @@ class SyncTrainerTest {
   }
 
   @Test
+  void validationThroughTheChannelEqualsValidationByAJob() {
+    java.util.Map<String, History> histories = new java.util.LinkedHashMap<>();
+    for (String path : new String[] {"jobs", "channel"}) {
+      Sequential split = model();
+      histories.put(path + " split", split.fit(TestSpark.frame(ROWS), new FitOptions().partitions(2).syncPath(path)
+          .epochs(2).batchSize(40).validationSplit(0.2).verbose(0)));
+      Sequential separate = model();
+      histories.put(path + " separate", separate.fit(TestSpark.frame(ROWS.subList(0, 400)),
+          TestSpark.frame(ROWS.subList(400, 500)), new FitOptions().partitions(2).syncPath(path).epochs(2)
+              .batchSize(40).verbose(0)));
+    }
+    for (String kind : new String[] {"split", "separate"}) {
+      java.util.Map<String, java.util.List<Double>> jobs = histories.get("jobs " + kind).history();
+      java.util.Map<String, java.util.List<Double>> channel = histories.get("channel " + kind).history();
+      for (String metric : List.of("loss", "accuracy", "val_loss", "val_accuracy")) {
+        for (int e = 0; e < 2; e++) {
+          assertEquals(jobs.get(metric).get(e), channel.get(metric).get(e), 1e-6, kind + " " + metric);
+        }
+      }
+    }
+    assertEquals(histories.get("jobs split").last("val_loss"), histories.get("jobs separate").last("val_loss"), 1e-6,
+        "a 0.2 split of 500 rows validates on the same last 100 rows");
+  }
+
+  @Test
   void threadsWithinATaskGiveTheSameWeightsAsOneThread() {
     float[] one = train(new FitOptions().partitions(1), 64, 2);
     float[] three = train(new FitOptions().partitions(1).threads(3), 64, 2);

@@ -92,7 +92,7 @@ public record DataSource(String format, String path, String images, String label
    * {@code .libsvm}/{@code .svm}/{@code .txt}); {@code idx:IMAGES,LABELS} or an image file whose name contains
    * {@code images-idx3} (the labels file named like it, {@code labels-idx1}) is IDX.
    */
-  static DataSource fromPath(String text, String key) {
+  public static DataSource fromPath(String text, String key) {
     String path = text.trim();
     String lower = path.toLowerCase(Locale.ROOT);
     if (lower.startsWith("idx:")) {

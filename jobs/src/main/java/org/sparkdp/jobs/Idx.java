@@ -11,18 +11,18 @@ import java.util.zip.GZIPInputStream;
  * unsigned bytes (magic {@code 0x00000803}) and labels {@code [count]} (magic {@code 0x00000801}). Headers and
  * lengths are checked; errors name the file.
  */
-final class Idx {
+public final class Idx {
   private Idx() {
   }
 
   /** Images: {@code count} images of {@code rows * cols} unsigned bytes each, concatenated. */
-  record Images(int count, int rows, int cols, byte[] pixels) {
-    int dim() {
+  public record Images(int count, int rows, int cols, byte[] pixels) {
+    public int dim() {
       return rows * cols;
     }
   }
 
-  static Images images(byte[] file, String path) throws IOException {
+  public static Images images(byte[] file, String path) throws IOException {
     ByteBuffer b = body(file, path, 3);
     int count = b.getInt();
     int rows = b.getInt();
@@ -34,7 +34,7 @@ final class Idx {
     return new Images(count, rows, cols, pixels);
   }
 
-  static byte[] labels(byte[] file, String path) throws IOException {
+  public static byte[] labels(byte[] file, String path) throws IOException {
     ByteBuffer b = body(file, path, 1);
     int count = b.getInt();
     checkLength(b, count, path, count + " labels");

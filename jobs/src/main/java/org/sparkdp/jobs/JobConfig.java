@@ -21,7 +21,8 @@ import org.sparkdp.ops.ModelSpec;
  * <pre>
  * model:   {layers: [{type: dense, units: 64, activation: relu, input_dim: 784}, ...]}
  * compile: {optimizer: {type: adam, learning_rate: 0.001}, loss: sparse_categorical_crossentropy, metrics: [accuracy]}
- * fit:     {epochs: 10, batch_size: 32, validation_split: 0.1, strategy: sync, seed: 42, partitions: 0}
+ * fit:     {epochs: 10, batch_size: 32, validation_split: 0.1, strategy: sync, seed: 42, partitions: 0,
+ *           threads: 1, sync_path: auto, sync_every: 0, outer_optimizer: average, ...}
  * data:    {train: {format: idx, images: ..., labels: ...}, validation: ..., test: ...}
  * output:  runs/fashion-mnist
  * init_weights: start.npz
@@ -38,7 +39,8 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
   private static final Set<String> TOP_KEYS = Set.of("model", "compile", "fit", "data", "output", "init_weights",
       "metadata", "spark");
   private static final Set<String> FIT_KEYS = Set.of("epochs", "batch_size", "validation_split", "strategy",
-      "seed", "partitions", "tree_depth", "verbose");
+      "seed", "partitions", "tree_depth", "verbose", "threads", "sync_path", "sync_every", "outer_optimizer",
+      "outer_learning_rate", "outer_momentum", "connect_timeout", "step_timeout", "max_restarts");
 
   /** Options of {@code bin/sparkdp train} that override the file. */
   static final Set<String> TRAIN_OPTIONS = Set.of("config", "train", "test", "validation", "epochs", "batch-size",
@@ -131,10 +133,22 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     }
     fit.validationSplit(split);
     String strategy = node.has("strategy") ? Configs.text(node, "strategy", "fit").toLowerCase(Locale.ROOT) : "sync";
-    if (!strategy.equals("sync")) {
-      throw new ConfigException("fit.strategy: unknown strategy '" + strategy + "' (supported: sync)");
+    if (!strategy.equals("sync") && !strategy.equals("local")) {
+      throw new ConfigException("fit.strategy: unknown strategy '" + strategy + "' (supported: sync, local)");
     }
     fit.strategy(strategy);
+    fit.threads(Configs.positiveInt(node, "threads", "fit", 1));
+    fit.syncPath(node.has("sync_path") ? Configs.text(node, "sync_path", "fit") : "auto");
+    JsonNode every = node.get("sync_every");
+    fit.syncEvery(every == null || every.isIntegralNumber() && every.asInt() == 0 ? 0
+        : Configs.positiveInt(node, "sync_every", "fit", 0));
+    fit.outerOptimizer(node.has("outer_optimizer") ? Configs.text(node, "outer_optimizer", "fit") : "average");
+    fit.outerLearningRate(Configs.number(node, "outer_learning_rate", "fit", 0.7));
+    fit.outerMomentum(Configs.number(node, "outer_momentum", "fit", 0.9));
+    fit.connectTimeoutSeconds(Configs.positiveInt(node, "connect_timeout", "fit", 300));
+    fit.stepTimeoutSeconds(Configs.positiveInt(node, "step_timeout", "fit", 1800));
+    JsonNode restarts = node.get("max_restarts");
+    fit.maxRestarts(restarts == null ? 3 : restarts.asInt(3));
     if (node.hasNonNull("seed")) {
       if (!node.get("seed").canConvertToLong() || !node.get("seed").isIntegralNumber()) {
         throw new ConfigException("fit.seed must be an integer, got " + node.get("seed"));
@@ -148,6 +162,11 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     fit.treeDepth(Configs.positiveInt(node, "tree_depth", "fit", 2));
     JsonNode verbose = node.get("verbose");
     fit.verbose(verbose == null ? 1 : verbose.asInt(1));
+    try {
+      fit.check();
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException("fit: " + e.getMessage());
+    }
     return fit;
   }
 

@@ -25,14 +25,15 @@ import org.sparkdp.driver.HadoopFiles;
  * Reads a {@link DataSource} into a data frame with a {@code features} column (a vector or an array of doubles)
  * and a numeric {@code label}, which the trainer then checks row by row.
  */
-final class Readers {
+public final class Readers {
   /** IDX files larger than this are refused (MNIST's training images are 47 MB uncompressed). */
   private static final long MAX_IDX_BYTES = 1L << 30;
 
   private Readers() {
   }
 
-  static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim) throws IOException {
+  public static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim)
+      throws IOException {
     String name = source.describe(role);
     return switch (source.format()) {
       case "idx" -> idx(spark, source, name);

@@ -25,7 +25,8 @@ class PartitioningIT {
           "--batch-size", "100", "--strategy", "sync", "--partitions", String.valueOf(partitions[i]), "--seed", "11",
           "--output", out, "--conf", "spark.ui.enabled=false");
       assertEquals(0, r.exitCode(), r.stderr());
-      assertTrue(r.stdout().contains("Training on 1200 rows in " + partitions[i] + " partitions"), r.stdout());
+      assertTrue(r.stdout().matches("(?s).*Training on 1200 rows \\([0-9.]+ MB packed\\) in " + partitions[i]
+          + " partitions.*"), r.stdout());
       ModelFile.Saved saved = ModelFile.parse(Files.readAllBytes(dir.resolve(out).resolve("model.json")), "m");
       weights[i] = ModelFile.readWeights(saved.spec(),
           new ByteArrayInputStream(Files.readAllBytes(dir.resolve(out).resolve("weights.npz"))), "w");

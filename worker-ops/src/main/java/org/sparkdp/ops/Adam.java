@@ -67,15 +67,25 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
     float eps = (float) epsilon;
     float[] m = state.slots()[0];
     float[] v = state.slots()[1];
-    float[] vMax = amsgrad ? state.slots()[2] : v;
-    for (int i = 0; i < params.length; i++) {
-      float g = grad[i];
-      m[i] += (g - m[i]) * oneMinusBeta1;
-      v[i] += (g * g - v[i]) * oneMinusBeta2;
-      if (amsgrad) {
+    if (amsgrad) {
+      float[] vMax = state.slots()[2];
+      for (int i = 0; i < params.length; i++) {
+        float g = grad[i];
+        m[i] += (g - m[i]) * oneMinusBeta1;
+        v[i] += (g * g - v[i]) * oneMinusBeta2;
         vMax[i] = Math.max(vMax[i], v[i]);
+        params[i] -= alpha * m[i] / ((float) Math.sqrt(vMax[i]) + eps);
       }
-      params[i] -= alpha * m[i] / ((float) Math.sqrt(vMax[i]) + eps);
+    } else {
+      // A branch-free loop that the JIT vectorises: it runs once per step over every parameter.
+      for (int i = 0; i < params.length; i++) {
+        float g = grad[i];
+        float mi = m[i] + (g - m[i]) * oneMinusBeta1;
+        float vi = v[i] + (g * g - v[i]) * oneMinusBeta2;
+        m[i] = mi;
+        v[i] = vi;
+        params[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
+      }
     }
     state.advance();
   }

@@ -1,0 +1,313 @@
+package org.sparkdp.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.sparkdp.Sequential;
+import org.sparkdp.driver.FitOptions;
+import org.sparkdp.driver.History;
+import org.sparkdp.jobs.DataSource;
+import org.sparkdp.jobs.Idx;
+import org.sparkdp.jobs.Readers;
+import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.Blas;
+import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.ops.Network;
+
+/**
+ * {@code bin/sparkdp bench [--data DIR] [--epochs N] [--json FILE] [--skip-mllib] [--skip-torch]
+ * [--scale-rows N --scale-features F --scale-memory M]}: the Fashion-MNIST model (Dense 784-64-64-10, Adam)
+ * measured every way at once: one core's kernel against {@code sgemm}, sparkdp's {@code sync} (driver channel and a
+ * job per step) and {@code local} strategies, one multi-threaded task against a task per core, Spark MLlib's
+ * {@code MultilayerPerceptronClassifier} and PyTorch. Prints one table; {@code --json} writes the figures.
+ */
+public final class Bench {
+  private static final ModelSpec SPEC = ModelSpec.of(Dense.of(64, "relu").withInputDim(784), Dense.of(64, "relu"),
+      Dense.of(10, "softmax"));
+
+  private Bench() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> options = options(args);
+    String dataDir = options.getOrDefault("data", "/usr/share/datasets/fashion-mnist");
+    int epochs = Integer.parseInt(options.getOrDefault("epochs", "10"));
+    Report report = new Report();
+    SparkSession spark = SparkSession.builder().appName("sparkdp bench").getOrCreate();
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+    report.section("Machine");
+    report.put("blas", "BLAS", Blas.implementation(), "netlib's choice: JNIBLAS is native (OpenBLAS)");
+    report.put("openblas_coretype", "OPENBLAS_CORETYPE", String.valueOf(System.getenv("OPENBLAS_CORETYPE")),
+        "as set in the environment");
+    report.put("openblas_num_threads", "OPENBLAS_NUM_THREADS", String.valueOf(System.getenv("OPENBLAS_NUM_THREADS")),
+        "");
+    report.put("spark_master", "Spark", spark.version() + " " + spark.sparkContext().master(),
+        jsc.defaultParallelism() + " task slots");
+    report.put("cores", "cores", Runtime.getRuntime().availableProcessors(), "%.0f", "");
+
+    KernelBench.Data data = load(dataDir);
+    Network network = new Network(SPEC, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
+    report.section("One core, no Spark (forward + backward over a shuffled epoch of cached float blocks)");
+    for (int b : new int[] {32, 256}) {
+      double sgemm = KernelBench.sgemmGflops(SPEC, b);
+      double seconds = KernelBench.epochSeconds(network, data, b, false, 3);
+      double withAdam = KernelBench.epochSeconds(network, data, b, true, 3);
+      double gflops = KernelBench.flopsPerStep(SPEC, b) / b * data.rows() / seconds / 1e9;
+      report.put("sgemm_b" + b + "_gflops", "sgemm, the step's shapes, batch " + b, sgemm, "%.1f", "GFLOP/s");
+      report.put("compute_b" + b + "_epoch_s", "forward+backward epoch, batch " + b, seconds, "%.3f",
+          String.format(Locale.ROOT, "s (%.1f GFLOP/s)", gflops));
+      report.put("compute_b" + b + "_fraction_of_sgemm", "  as a fraction of sgemm's rate", gflops / sgemm, "%.2f",
+          "");
+      report.put("compute_adam_b" + b + "_epoch_s", "with Adam's step: one core's epoch, batch " + b, withAdam,
+          "%.3f", String.format(Locale.ROOT, "s (%.0f samples/s)", data.rows() / withAdam));
+    }
+    report.put("adam_step_ms", "Adam step, " + SPEC.layout().size() + " parameters",
+        KernelBench.adamSeconds(SPEC.layout().size()) * 1e3, "%.3f", "ms");
+
+    report.section("Spark's fixed costs (" + spark.sparkContext().master() + ")");
+    sparkCosts(jsc, report);
+
+    Dataset<Row> train = Readers.read(spark, DataSource.fromPath(dataDir + "/train-images-idx3-ubyte.gz", "--data"),
+        "train", 784);
+    Dataset<Row> test = Readers.read(spark, DataSource.fromPath(dataDir + "/t10k-images-idx3-ubyte.gz", "--data"),
+        "test", 784);
+    int slots = jsc.defaultParallelism();
+
+    report.section("sparkdp sync (exact: the same weights on any partitioning)");
+    Run plain = run(train, new FitOptions().strategy("sync").syncPath("jobs").batchSize(256).epochs(1), null);
+    Run channelOne = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(1), null);
+    Run channel = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(3), null);
+    Run channel32 = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(32).epochs(2), null);
+    Run threaded = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(3)
+        .partitions(1).threads(slots), null);
+    report.put("sync_b256_jobs_epoch_s", "a Spark job per step, batch 256: epoch", plain.epochSeconds(), "%.2f",
+        "s");
+    report.put("sync_b256_jobs_fixed_ms_per_step", "  fixed cost per step", plain.fixedMsPerStep(), "%.2f",
+        "ms (step time minus the slowest task's compute)");
+    report.put("sync_b256_epoch_s", "driver channel, batch 256: epoch", channel.epochSeconds(), "%.3f",
+        String.format(Locale.ROOT, "s (%.0f samples/s)", channel.rows() / channel.epochSeconds()));
+    report.put("sync_b256_fixed_ms_per_step", "  fixed cost per step", channel.fixedMsPerStep(), "%.3f",
+        String.format(Locale.ROOT, "ms (%.1f times less than a job per step)",
+            plain.fixedMsPerStep() / channel.fixedMsPerStep()));
+    report.put("sync_b256_max_rel_diff_vs_plain", "  weights vs a job per step, 1 epoch",
+        maxRelativeDifference(channelOne.weights(), plain.weights()), "%.2e", "max |diff| / max |w|");
+    report.put("sync_b32_epoch_s", "driver channel, batch 32: epoch", channel32.epochSeconds(), "%.3f",
+        String.format(Locale.ROOT, "s (%.0f samples/s)", channel32.rows() / channel32.epochSeconds()));
+    report.put("sync_b32_fixed_ms_per_step", "  fixed cost per step", channel32.fixedMsPerStep(), "%.3f", "ms");
+    report.put("sync_b256_one_task_epoch_s", "1 task x " + slots + " threads, batch 256: epoch",
+        threaded.epochSeconds(), "%.3f", String.format(Locale.ROOT, "s (%.2f x the time of %d tasks x 1 thread)",
+            threaded.epochSeconds() / channel.epochSeconds(), slots));
+
+    report.section("sparkdp local (partitions step on their own, synchronised once per epoch)");
+    Run local32 = run(train, new FitOptions().strategy("local").batchSize(32).epochs(epochs), test);
+    Run local256 = run(train, new FitOptions().strategy("local").batchSize(256).epochs(3), null);
+    report.put("local_b32_epoch_s", "batch 32: epoch", local32.epochSeconds(), "%.3f",
+        String.format(Locale.ROOT, "s (%.0f samples/s; median of %d epochs)", local32.rows() / local32.epochSeconds(),
+            epochs));
+    report.put("local_b32_test_accuracy", "  test accuracy after " + epochs + " epochs", local32.testAccuracy(),
+        "%.4f", "");
+    report.put("local_b256_epoch_s", "batch 256: epoch", local256.epochSeconds(), "%.3f",
+        String.format(Locale.ROOT, "s (%.0f samples/s)", local256.rows() / local256.epochSeconds()));
+
+    double sparkdpPass = local32.epochSeconds();
+    report.section("Spark MLlib MultilayerPerceptronClassifier (L-BFGS, layers 784-64-64-10, same data frames)");
+    if (!options.containsKey("skip-mllib")) {
+      PeerBench.mllib(train, test, 1); // warms up the JIT and MLlib's code paths
+      PeerBench.MllibRun shorter = PeerBench.mllib(train, test, 5);
+      PeerBench.MllibRun longer = PeerBench.mllib(train, test, 25);
+      double pass = (longer.seconds() - shorter.seconds()) / 20;
+      double setup = Math.max(0, shorter.seconds() - 5 * pass);
+      double sparkdpTotal = local32.totalSeconds();
+      int sameTime = (int) Math.max(1, Math.round((sparkdpTotal - setup) / pass));
+      PeerBench.MllibRun equal = PeerBench.mllib(train, test, sameTime);
+      report.put("mllib_pass_s", "time per L-BFGS iteration (at least one pass over the data)", pass, "%.3f",
+          String.format(Locale.ROOT, "s (plus %.1f s to set up each fit)", setup));
+      report.put("sparkdp_pass_s", "sparkdp local, batch 32: time per pass", sparkdpPass, "%.3f",
+          String.format(Locale.ROOT, "s (MLlib takes %.1f times as long)", pass / sparkdpPass));
+      report.put("mllib_same_time_iterations", "MLlib iterations in sparkdp's " + epochs + "-epoch time",
+          sameTime, "%.0f", String.format(Locale.ROOT, "(%.1f s against sparkdp's %.1f s)", equal.seconds(),
+              sparkdpTotal));
+      report.put("mllib_test_accuracy", "MLlib test accuracy after that", equal.testAccuracy(), "%.4f",
+          String.format(Locale.ROOT, "(sparkdp: %.4f)", local32.testAccuracy()));
+      report.put("mllib_25_iterations_test_accuracy", "MLlib test accuracy after 25 iterations",
+          longer.testAccuracy(), "%.4f", String.format(Locale.ROOT, "(%.1f s)", longer.seconds()));
+    }
+
+    report.section("PyTorch " + "(/usr/bin/python3, one thread, same model and optimizer)");
+    if (!options.containsKey("skip-torch")) {
+      JsonNode t32 = PeerBench.torch(dataDir, 32, epochs);
+      JsonNode t256 = PeerBench.torch(dataDir, 256, 3);
+      if (t32 != null && t256 != null) {
+        double e32 = median(t32.get("epoch_seconds"));
+        double e256 = median(t256.get("epoch_seconds"));
+        report.put("torch_version", "version", t32.get("torch_version").asText(), "");
+        report.put("torch_b32_epoch_s", "batch 32: epoch", e32, "%.3f",
+            String.format(Locale.ROOT, "s; sparkdp local is %.2f of it, one sparkdp core %.2f",
+                local32.epochSeconds() / e32, report.get("compute_adam_b32_epoch_s") / e32));
+        report.put("torch_b32_test_accuracy", "  test accuracy after " + epochs + " epochs",
+            t32.get("test_accuracy").asDouble(), "%.4f", "");
+        report.put("torch_b256_epoch_s", "batch 256: epoch", e256, "%.3f",
+            String.format(Locale.ROOT, "s; sparkdp local is %.2f of it, one sparkdp core %.2f",
+                local256.epochSeconds() / e256, report.get("compute_adam_b256_epoch_s") / e256));
+      }
+    }
+
+    if (options.containsKey("scale-rows")) {
+      report.section("Scale: synthetic Parquet larger than the executors' cache");
+      ScaleBench.run(spark, report, Long.parseLong(options.get("scale-rows")),
+          Integer.parseInt(options.getOrDefault("scale-features", "256")),
+          options.getOrDefault("scale-memory", "1g"), Path.of(options.getOrDefault("scale-dir", "runs/bench-scale")));
+    }
+
+    report.print();
+    if (options.containsKey("json")) {
+      report.writeJson(Path.of(options.get("json")));
+      System.out.println("\nfigures written to " + options.get("json"));
+    }
+    spark.stop();
+  }
+
+  /** One sparkdp fit: its median epoch time, fixed cost per step, weights and, with test data, test accuracy. */
+  record Run(double epochSeconds, double totalSeconds, double fixedMsPerStep, float[] weights, double testAccuracy,
+      long rows) {
+  }
+
+  private static Run run(Dataset<Row> train, FitOptions options, Dataset<Row> test) {
+    Sequential model = new Sequential(SPEC.layers().toArray(new Dense[0]));
+    model.compile(Adam.defaults(), "sparse_categorical_crossentropy", "accuracy");
+    History history = model.fit(train, options.seed(42).verbose(0));
+    List<Double> seconds = history.epochSeconds();
+    double total = seconds.stream().mapToDouble(Double::doubleValue).sum();
+    long steps = model.lastStepStats().steps();
+    double fixed = (total - model.lastStepStats().computeSeconds()) / steps * 1e3;
+    double accuracy = test == null ? Double.NaN : model.evaluate(test).get("accuracy");
+    long rows = Math.round(model.provenance().path("data").path("train").path("rows").asDouble());
+    return new Run(median(seconds), total, fixed, model.weights(), accuracy, rows);
+  }
+
+  /** An empty job, and a broadcast plus {@code treeAggregate} of one parameter vector, each timed 100 times. */
+  private static void sparkCosts(JavaSparkContext jsc, Report report) {
+    int slots = jsc.defaultParallelism();
+    List<Integer> items = new ArrayList<>();
+    for (int i = 0; i < slots; i++) {
+      items.add(i);
+    }
+    JavaRDD<Integer> rdd = jsc.parallelize(items, slots).cache();
+    rdd.count();
+    float[] params = SPEC.initialParameters(1);
+    double[] empty = new double[100];
+    double[] round = new double[100];
+    double[] closure = new double[100];
+    for (int i = 0; i < 100; i++) {
+      long t0 = System.nanoTime();
+      rdd.foreachPartition(it -> { });
+      long t1 = System.nanoTime();
+      float[] captured = params.clone();
+      rdd.foreachPartition(it -> {
+        if (captured.length == 0) {
+          throw new IllegalStateException();
+        }
+      });
+      closure[i] = (System.nanoTime() - t1) / 1e6;
+      t1 = System.nanoTime();
+      Broadcast<float[]> b = jsc.broadcast(params);
+      float[] sum = rdd.treeAggregate(new float[params.length], (acc, x) -> {
+        float[] p = b.value();
+        for (int j = 0; j < p.length; j++) {
+          acc[j] += p[j];
+        }
+        return acc;
+      }, (x, y) -> {
+        for (int j = 0; j < x.length; j++) {
+          x[j] += y[j];
+        }
+        return x;
+      }, 2);
+      b.destroy();
+      long t2 = System.nanoTime();
+      empty[i] = (t1 - t0) / 1e6;
+      round[i] = (t2 - t1) / 1e6 + sum[0] * 0;
+    }
+    rdd.unpersist();
+    report.put("spark_empty_job_ms", "an empty job on " + slots + " cached partitions", median(empty), "%.2f",
+        "ms (median of 100)");
+    report.put("spark_closure_job_ms", "a job whose closure holds " + params.length + " floats", median(closure),
+        "%.2f", "ms (median of 100)");
+    report.put("spark_round_ms", "broadcast + treeAggregate of " + params.length + " floats", median(round),
+        "%.2f", "ms (median of 100)");
+  }
+
+  private static KernelBench.Data load(String dir) throws java.io.IOException {
+    Idx.Images images = Idx.images(java.nio.file.Files.readAllBytes(Path.of(dir, "train-images-idx3-ubyte.gz")),
+        dir + "/train-images-idx3-ubyte.gz");
+    byte[] labels = Idx.labels(java.nio.file.Files.readAllBytes(Path.of(dir, "train-labels-idx1-ubyte.gz")),
+        dir + "/train-labels-idx1-ubyte.gz");
+    float[] x = new float[images.pixels().length];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (images.pixels()[i] & 0xff) / 255f;
+    }
+    float[] y = new float[labels.length];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = labels[i] & 0xff;
+    }
+    return new KernelBench.Data(x, y, labels.length, images.dim());
+  }
+
+  static double maxRelativeDifference(float[] a, float[] b) {
+    double scale = 0;
+    double diff = 0;
+    for (int i = 0; i < a.length; i++) {
+      scale = Math.max(scale, Math.abs(b[i]));
+      diff = Math.max(diff, Math.abs(a[i] - b[i]));
+    }
+    return diff / scale;
+  }
+
+  static double median(List<Double> values) {
+    return median(values.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  static double median(JsonNode values) {
+    List<Double> list = new ArrayList<>();
+    values.forEach(v -> list.add(v.asDouble()));
+    return median(list);
+  }
+
+  static double median(double[] values) {
+    double[] sorted = values.clone();
+    Arrays.sort(sorted);
+    int n = sorted.length;
+    return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+  }
+
+  private static Map<String, String> options(String[] args) {
+    Map<String, String> map = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < args.length; i++) {
+      if (!args[i].startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + args[i]);
+      }
+      String key = args[i].substring(2);
+      if (key.startsWith("skip-")) {
+        map.put(key, "true");
+      } else if (i + 1 < args.length) {
+        map.put(key, args[++i]);
+      } else {
+        throw new IllegalArgumentException("--" + key + " needs a value");
+      }
+    }
+    return map;
+  }
+}

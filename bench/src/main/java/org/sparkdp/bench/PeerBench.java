@@ -1,0 +1,60 @@
+package org.sparkdp.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassificationModel;
+import org.apache.spark.ml.classification.MultilayerPerceptronClassifier;
+import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/** The peers: Spark MLlib's multilayer perceptron on the same data frames, and PyTorch through Python. */
+final class PeerBench {
+  private PeerBench() {
+  }
+
+  /** An MLlib run: wall seconds of {@code fit} and test accuracy. */
+  record MllibRun(int iterations, double seconds, double testAccuracy) {
+  }
+
+  /** MLlib's MLP (L-BFGS, its default solver) with the same layer sizes, {@code iterations} passes over the data. */
+  static MllibRun mllib(Dataset<Row> train, Dataset<Row> test, int iterations) {
+    MultilayerPerceptronClassifier mlp = new MultilayerPerceptronClassifier()
+        .setLayers(new int[] {784, 64, 64, 10}).setMaxIter(iterations).setTol(0).setSeed(42).setBlockSize(128);
+    long start = System.nanoTime();
+    MultilayerPerceptronClassificationModel model = mlp.fit(train);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
+        .evaluate(model.transform(test));
+    return new MllibRun(iterations, seconds, accuracy);
+  }
+
+  /** PyTorch's epoch times and test accuracy, or {@code null} if {@code /usr/bin/python3} has no torch. */
+  static JsonNode torch(String dataDir, int batch, int epochs) throws IOException, InterruptedException {
+    Path script = Files.createTempFile("sparkdp-torch", ".py");
+    try (InputStream in = PeerBench.class.getResourceAsStream("torch_mlp.py")) {
+      Files.write(script, in.readAllBytes());
+    }
+    ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), dataDir, String.valueOf(batch),
+        String.valueOf(epochs)).redirectErrorStream(false);
+    pb.environment().put("OMP_NUM_THREADS", "1");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    boolean done = p.waitFor(30, TimeUnit.MINUTES);
+    Files.deleteIfExists(script);
+    if (!done || p.exitValue() != 0) {
+      System.err.println("bench: PyTorch not measured: " + (err.contains("No module named 'torch'")
+          ? "/usr/bin/python3 has no torch (apt-get install python3-torch)" : err.lines().reduce((a, b) -> b)
+          .orElse("exit " + (done ? p.exitValue() : "timeout"))));
+      return null;
+    }
+    return new ObjectMapper().readTree(out.lines().reduce((a, b) -> b).orElse("{}"));
+  }
+}

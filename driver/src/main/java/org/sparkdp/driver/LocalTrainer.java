@@ -1,0 +1,253 @@
+package org.sparkdp.driver;
+
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.sparkdp.ops.CompileConfig;
+import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Optimizer;
+import org.sparkdp.ops.OptimizerState;
+import org.sparkdp.ops.Permutation;
+import org.sparkdp.ops.Seeds;
+import org.sparkdp.ops.Totals;
+
+/**
+ * Local SGD: each partition runs its own mini-batch steps (Keras-sized batches of its own rows, in an order
+ * shuffled per epoch and partition, with its own copy of the compiled optimizer) starting from the driver's
+ * weights; every {@code syncEvery} local steps (or once per epoch) the driver averages the partitions' weight
+ * changes, weighted by the examples each trained, and applies an outer update:
+ * <pre>
+ *   average:   w += delta
+ *   nesterov:  g = -delta;  m = mu * m + g;  w -= lr * (g + mu * m)      (DiLoCo, Douillard et al., 2023)
+ * </pre>
+ * One Spark job per synchronisation, so far fewer than sync's one exchange per step. The result depends on how
+ * the data is partitioned (each partition's batches come from its own rows only), unlike {@link SyncTrainer}'s.
+ * The partitions' inner optimizer states stay on the driver between synchronisations.
+ */
+public final class LocalTrainer {
+  private static final long LOCAL_SHUFFLE_KEY = 0x10ca1L;
+
+  private final JavaSparkContext jsc;
+  private final Network network;
+  private final CompileConfig compile;
+  private final FitOptions options;
+  private final StepStats stepStats = new StepStats();
+  private List<OptimizerState> innerStates;
+  private float[] outerMomentum;
+
+  public LocalTrainer(JavaSparkContext jsc, Network network, CompileConfig compile, FitOptions options) {
+    this.jsc = jsc;
+    this.network = network;
+    this.compile = compile;
+    this.options = options.check();
+  }
+
+  /** What one partition sends back after a round: its weight change and the sums of the batches it trained. */
+  private record RoundResult(int partition, float[] delta, long examples, Totals totals, OptimizerState state,
+      long computeNanos) implements Serializable {
+  }
+
+  /** Trains {@code params} in place; {@code state} (the outer optimizer's) is unused: local keeps its own. */
+  public History fit(float[] params, PackedData data, JavaRDD<Block> validation) {
+    JavaRDD<Block> train = data.train();
+    int partitions = train.getNumPartitions();
+    List<Long> rowsPerPartition = train.mapPartitions(it -> {
+      long n = 0;
+      while (it.hasNext()) {
+        n += it.next().rows;
+      }
+      return List.of(n).iterator();
+    }).collect();
+    long batch = options.batchSize() == FitOptions.ALL ? Long.MAX_VALUE : options.batchSize();
+    long maxSteps = 0;
+    for (long n : rowsPerPartition) {
+      maxSteps = Math.max(maxSteps, (n + Math.min(batch, Math.max(n, 1)) - 1) / Math.min(batch, Math.max(n, 1)));
+    }
+    int syncEvery = options.syncEvery() > 0 ? options.syncEvery() : (int) Math.min(Integer.MAX_VALUE, maxSteps);
+    int rounds = (int) ((maxSteps + syncEvery - 1) / syncEvery);
+    if (innerStates == null) {
+      innerStates = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        innerStates.add(compile.optimizer().newState(params.length));
+      }
+    }
+    History history = new History();
+    if (options.verbose() > 0) {
+      System.out.printf(Locale.ROOT, "Training on %d rows (%s) in %d partitions%s; local steps of batch %s, "
+          + "%d synchronisation%s per epoch (local, outer %s)%n", data.trainRows(), data.packedSize(), partitions,
+          validation == null ? "" : ", validating on " + Evaluator.count(validation) + " rows",
+          batch == Long.MAX_VALUE ? "all" : String.valueOf(batch), rounds, rounds == 1 ? "" : "s",
+          options.outerOptimizer());
+    }
+    for (int epoch = 0; epoch < options.epochs(); epoch++) {
+      long started = System.nanoTime();
+      Totals epochTotals = new Totals();
+      for (int round = 0; round < rounds; round++) {
+        jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d local round %d/%d", epoch + 1,
+            options.epochs(), round + 1, rounds));
+        List<RoundResult> results = round(train, params, epoch, round * (long) syncEvery, syncEvery, batch);
+        long examples = 0;
+        float[] delta = new float[params.length];
+        long slowest = 0;
+        for (RoundResult r : results) {
+          innerStates.set(r.partition(), r.state());
+          epochTotals.add(r.totals());
+          slowest = Math.max(slowest, r.computeNanos());
+          if (r.examples() > 0) {
+            examples += r.examples();
+            float weight = r.examples();
+            for (int i = 0; i < delta.length; i++) {
+              delta[i] += weight * r.delta()[i];
+            }
+          }
+        }
+        stepStats.add(slowest);
+        if (examples == 0) {
+          continue;
+        }
+        if (!Double.isFinite(epochTotals.loss)) {
+          throw new TrainingDivergedException(String.format(Locale.ROOT,
+              "training diverged: the loss became %s in epoch %d, round %d", epochTotals.loss, epoch + 1, round + 1));
+        }
+        for (int i = 0; i < delta.length; i++) {
+          delta[i] /= examples;
+        }
+        outerUpdate(params, delta);
+      }
+      history.add("loss", epochTotals.meanLoss());
+      if (compile.reportsAccuracy()) {
+        history.add("accuracy", epochTotals.accuracy());
+      }
+      if (validation != null) {
+        jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d validation", epoch + 1,
+            options.epochs()));
+        Totals v = Evaluator.evaluate(jsc, network, params, validation);
+        history.add("val_loss", v.meanLoss());
+        if (compile.reportsAccuracy()) {
+          history.add("val_accuracy", v.accuracy());
+        }
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      history.addEpochSeconds(seconds);
+      if (options.verbose() > 0) {
+        System.out.println(SyncTrainer.progressLine(history, epoch, options.epochs(), seconds));
+      }
+    }
+    jsc.setJobDescription(null);
+    return history;
+  }
+
+  /** Compute time per synchronisation as the tasks measured it (the slowest partition of each round). */
+  public StepStats stepStats() {
+    return stepStats;
+  }
+
+  private void outerUpdate(float[] params, float[] delta) {
+    if (options.outerOptimizer().equals("average")) {
+      for (int i = 0; i < params.length; i++) {
+        params[i] += delta[i];
+      }
+      return;
+    }
+    if (outerMomentum == null) {
+      outerMomentum = new float[params.length];
+    }
+    float lr = (float) options.outerLearningRate();
+    float mu = (float) options.outerMomentum();
+    for (int i = 0; i < params.length; i++) {
+      float g = -delta[i];
+      float m = mu * outerMomentum[i] + g;
+      outerMomentum[i] = m;
+      params[i] -= lr * (g + mu * m);
+    }
+  }
+
+  private List<RoundResult> round(JavaRDD<Block> train, float[] params, int epoch, long firstStep, int steps,
+      long batch) {
+    Broadcast<float[]> weights = jsc.broadcast(params.clone());
+    Broadcast<List<OptimizerState>> states = jsc.broadcast(new ArrayList<>(innerStates));
+    Network net = network;
+    Optimizer optimizer = compile.optimizer();
+    long seed = options.seed();
+    try {
+      return train.mapPartitionsWithIndex((partition, blocks) -> List.of(localSteps(partition,
+          SyncTrainer.toList(blocks), weights.value(), copy(states.value().get(partition)), net, optimizer, seed,
+          epoch, firstStep, steps, batch)).iterator(), true).collect();
+    } finally {
+      weights.destroy();
+      states.destroy();
+    }
+  }
+
+  /** Steps {@code [firstStep, firstStep + steps)} of this partition's epoch, from {@code start}. */
+  private static RoundResult localSteps(int partition, List<Block> blocks, float[] start, OptimizerState state,
+      Network network, Optimizer optimizer, long seed, int epoch, long firstStep, int steps, long batch) {
+    long began = System.nanoTime();
+    int rows = 0;
+    for (Block b : blocks) {
+      rows += b.rows;
+    }
+    Totals totals = new Totals();
+    if (rows == 0) {
+      return new RoundResult(partition, new float[start.length], 0, totals, state, 0);
+    }
+    int batchRows = (int) Math.min(batch, rows);
+    long stepsThisEpoch = (rows + batchRows - 1) / batchRows;
+    long from = Math.min(firstStep, stepsThisEpoch);
+    long to = Math.min(firstStep + steps, stepsThisEpoch);
+    if (from == to) {
+      return new RoundResult(partition, new float[start.length], 0, totals, state, 0);
+    }
+    // The partition's rows in this epoch's order, as (block, row) pairs.
+    Permutation shuffle = new Permutation(rows, Seeds.mix(seed, LOCAL_SHUFFLE_KEY, epoch, partition));
+    int[] blockOf = new int[rows];
+    int[] rowOf = new int[rows];
+    int r = 0;
+    for (int b = 0; b < blocks.size(); b++) {
+      for (int i = 0; i < blocks.get(b).rows; i++, r++) {
+        int position = (int) shuffle.apply(r);
+        blockOf[position] = b;
+        rowOf[position] = i;
+      }
+    }
+    float[] params = start.clone();
+    float[] grad = new float[params.length];
+    TaskBuffers buffers = TaskBuffers.get(network, Math.min(batchRows, StepCompute.CHUNK_ROWS));
+    long examples = 0;
+    for (long step = from; step < to; step++) {
+      int begin = (int) (step * batchRows);
+      int end = (int) Math.min(rows, begin + (long) batchRows);
+      Arrays.fill(grad, 0f);
+      for (int k = begin; k < end; k += buffers.workspace.maxRows()) {
+        int n = Math.min(buffers.workspace.maxRows(), end - k);
+        for (int i = 0; i < n; i++) {
+          buffers.gather(blocks.get(blockOf[k + i]), rowOf[k + i], i);
+        }
+        network.accumulate(params, buffers.features, 0, buffers.labels, 0, n, grad, totals, buffers.workspace);
+      }
+      float inverse = 1f / (end - begin);
+      for (int i = 0; i < grad.length; i++) {
+        grad[i] *= inverse;
+      }
+      optimizer.step(params, grad, state);
+      examples += end - begin;
+    }
+    for (int i = 0; i < params.length; i++) {
+      params[i] -= start[i];
+    }
+    return new RoundResult(partition, params, examples, totals, state, System.nanoTime() - began);
+  }
+
+  private static OptimizerState copy(OptimizerState state) {
+    float[][] slots = new float[state.slots().length][];
+    for (int i = 0; i < slots.length; i++) {
+      slots[i] = state.slots()[i].clone();
+    }
+    return new OptimizerState(state.iterations(), slots);
+  }
+}
