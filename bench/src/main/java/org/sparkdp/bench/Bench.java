@@ -89,10 +89,12 @@ public final class Bench {
     report.section("sparkdp sync (exact: the same weights on any partitioning)");
     Run plain = run(train, new FitOptions().strategy("sync").syncPath("jobs").batchSize(256).epochs(1), null);
     Run channelOne = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(1), null);
-    Run channel = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(3), null);
+    Run channel = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(5), null);
     Run channel32 = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(32).epochs(2), null);
     Run threaded = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(3)
         .partitions(1).threads(slots), null);
+    Run single = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(5)
+        .partitions(1), null);
     report.put("sync_b256_jobs_epoch_s", "a Spark job per step, batch 256: epoch", plain.epochSeconds(), "%.2f",
         "s");
     report.put("sync_b256_jobs_fixed_ms_per_step", "  fixed cost per step", plain.fixedMsPerStep(), "%.2f",
@@ -110,6 +112,23 @@ public final class Bench {
     report.put("sync_b256_one_task_epoch_s", "1 task x " + slots + " threads, batch 256: epoch",
         threaded.epochSeconds(), "%.3f", String.format(Locale.ROOT, "s (%.2f x the time of %d tasks x 1 thread)",
             threaded.epochSeconds() / channel.epochSeconds(), slots));
+
+    report.section("Cost model of the driver channel (docs/cost-model.md), checked against the runs above");
+    ChannelModel.Constants model = ChannelModel.measure(SPEC.layout().size());
+    double adam = report.get("adam_step_ms") / 1e3;
+    report.put("model_latency_ms", "alpha: loopback round trip of a small message", model.latency() * 1e3, "%.3f",
+        "ms");
+    report.put("model_message_ms", "t_msg: one parameter vector (" + 4 * SPEC.layout().size() + " bytes) one way",
+        model.message() * 1e3, "%.3f", "ms");
+    report.put("model_add_ms", "t_add: adding one vector into the sum", model.add() * 1e3, "%.3f", "ms");
+    report.put("sync_b256_p1_exchange_ms_per_step", "measured, 1 task: fixed cost per step less the start",
+        single.exchangeMsPerStep(), "%.3f", String.format(Locale.ROOT, "ms (model: %.3f ms; the start adds %.3f ms)",
+            model.predict(1, adam) * 1e3, single.startMsPerStep()));
+    report.put("model_p1_exchange_ms", "  predicted", model.predict(1, adam) * 1e3, "%.3f", "ms");
+    report.put("sync_b256_p2_exchange_ms_per_step", "measured, 2 tasks: fixed cost per step less the start",
+        channel.exchangeMsPerStep(), "%.3f", String.format(Locale.ROOT, "ms (model: %.3f ms; the start adds %.3f ms)",
+            model.predict(2, adam) * 1e3, channel.startMsPerStep()));
+    report.put("model_p2_exchange_ms", "  predicted", model.predict(2, adam) * 1e3, "%.3f", "ms");
 
     report.section("sparkdp local (partitions step on their own, synchronised once per epoch)");
     Run local32 = run(train, new FitOptions().strategy("local").batchSize(32).epochs(epochs), test);
@@ -144,6 +163,10 @@ public final class Bench {
           String.format(Locale.ROOT, "(sparkdp: %.4f)", local32.testAccuracy()));
       report.put("mllib_25_iterations_test_accuracy", "MLlib test accuracy after 25 iterations",
           longer.testAccuracy(), "%.4f", String.format(Locale.ROOT, "(%.1f s)", longer.seconds()));
+      PeerBench.MllibRun hundred = PeerBench.mllib(train, test, 100);
+      report.put("mllib_100_iterations_test_accuracy", "MLlib test accuracy after 100 iterations",
+          hundred.testAccuracy(), "%.4f", String.format(Locale.ROOT, "(%.1f s; sparkdp %.4f in %.1f s)",
+              hundred.seconds(), local32.testAccuracy(), sparkdpTotal));
     }
 
     report.section("PyTorch " + "(/usr/bin/python3, one thread, same model and optimizer)");
@@ -181,8 +204,12 @@ public final class Bench {
   }
 
   /** One sparkdp fit: its median epoch time, fixed cost per step, weights and, with test data, test accuracy. */
-  record Run(double epochSeconds, double totalSeconds, double fixedMsPerStep, float[] weights, double testAccuracy,
-      long rows) {
+  record Run(double epochSeconds, double totalSeconds, double fixedMsPerStep, double startMsPerStep,
+      float[] weights, double testAccuracy, long rows) {
+    /** Fixed cost per step without the amortised start of the channel's tasks: the exchange itself. */
+    double exchangeMsPerStep() {
+      return fixedMsPerStep - startMsPerStep;
+    }
   }
 
   private static Run run(Dataset<Row> train, FitOptions options, Dataset<Row> test) {
@@ -193,9 +220,10 @@ public final class Bench {
     double total = seconds.stream().mapToDouble(Double::doubleValue).sum();
     long steps = model.lastStepStats().steps();
     double fixed = (total - model.lastStepStats().computeSeconds()) / steps * 1e3;
+    double start = model.lastStepStats().startSeconds() / steps * 1e3;
     double accuracy = test == null ? Double.NaN : model.evaluate(test).get("accuracy");
     long rows = Math.round(model.provenance().path("data").path("train").path("rows").asDouble());
-    return new Run(median(seconds), total, fixed, model.weights(), accuracy, rows);
+    return new Run(median(seconds), total, fixed, start, model.weights(), accuracy, rows);
   }
 
   /** An empty job, and a broadcast plus {@code treeAggregate} of one parameter vector, each timed 100 times. */

@@ -36,6 +36,7 @@ final class ChannelSession implements StepSession {
   private final int threads;
   private final Options options;
   private final StepServer server;
+  private final StepStats stats;
   private JavaFutureAction<List<Integer>> job;
   private int restarts;
 
@@ -49,7 +50,8 @@ final class ChannelSession implements StepSession {
    * @param separateValidation validation data of its own, or {@code null}
    */
   ChannelSession(JavaSparkContext jsc, JavaRDD<Block> blocks, JavaRDD<Block> separateValidation, Batches batches,
-      Network network, int threads, Options options) {
+      Network network, int threads, Options options, StepStats stats) {
+    this.stats = stats;
     this.jsc = jsc;
     this.blocks = blocks;
     this.separateValidation = separateValidation;
@@ -66,11 +68,17 @@ final class ChannelSession implements StepSession {
     }
   }
 
-  /** Whether this cluster can run one task per partition at once, which the barrier stage needs. */
-  static boolean fits(JavaSparkContext jsc, int partitions) {
+  /**
+   * Whether the channel suits this fit: the cluster can run one task per partition at once (which the barrier
+   * stage needs, and dynamic allocation does not allow), and the driver's share of a step, {@code 8 n P} bytes,
+   * costs less than a Spark job with a reduction tree would: {@code n (P - sqrt(P)) <= 4.7M}, from a driver link
+   * of 1.25 GB/s and 30 ms per job (docs/cost-model.md).
+   */
+  static boolean suits(JavaSparkContext jsc, int partitions, int parameters) {
     int taskCpus = jsc.getConf().getInt("spark.task.cpus", 1);
     boolean dynamic = jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false);
-    return !dynamic && partitions <= jsc.defaultParallelism() / taskCpus;
+    boolean slots = !dynamic && partitions <= jsc.defaultParallelism() / taskCpus;
+    return slots && (double) parameters * (partitions - Math.sqrt(partitions)) <= 4.7e6;
   }
 
   private void launch() {
@@ -82,8 +90,7 @@ final class ChannelSession implements StepSession {
     job = tasks.toJavaRDD().collectAsync();
     try {
       server.awaitTasks(blocks.getNumPartitions(), options.connectTimeoutMillis(), this::jobFailure);
-      LOG.debug("{} training tasks connected in {} ms", blocks.getNumPartitions(),
-          (System.nanoTime() - started) / 1_000_000);
+      stats.addStart(System.nanoTime() - started);
     } catch (StepServer.ChannelException e) {
       job.cancel(true);
       server.close();

@@ -103,7 +103,8 @@ public final class FitOptions implements Serializable {
   /**
    * How {@code sync} steps reach the executors: {@code channel} (one long-running task per partition exchanging
    * parameters and sums with the driver over a socket), {@code jobs} (a Spark job per step), or {@code auto}
-   * (channel when every partition can have a task slot at once, else jobs).
+   * (channel when every partition can have a task slot at once and the driver's traffic stays small, see
+   * docs/cost-model.md; else jobs).
    */
   public FitOptions syncPath(String value) {
     syncPath = value;

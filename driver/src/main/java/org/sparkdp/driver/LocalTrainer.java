@@ -27,7 +27,8 @@ import org.sparkdp.ops.Totals;
  * </pre>
  * One Spark job per synchronisation, so far fewer than sync's one exchange per step. The result depends on how
  * the data is partitioned (each partition's batches come from its own rows only), unlike {@link SyncTrainer}'s.
- * The partitions' inner optimizer states stay on the driver between synchronisations.
+ * The partitions' inner optimizer states stay on the driver between synchronisations; each task receives only
+ * its own.
  */
 public final class LocalTrainer {
   private static final long LOCAL_SHUFFLE_KEY = 0x10ca1L;
@@ -70,7 +71,7 @@ public final class LocalTrainer {
     }
     int syncEvery = options.syncEvery() > 0 ? options.syncEvery() : (int) Math.min(Integer.MAX_VALUE, maxSteps);
     int rounds = (int) ((maxSteps + syncEvery - 1) / syncEvery);
-    if (innerStates == null) {
+    if (innerStates == null || innerStates.size() != partitions) {
       innerStates = new ArrayList<>();
       for (int p = 0; p < partitions; p++) {
         innerStates.add(compile.optimizer().newState(params.length));
@@ -170,17 +171,19 @@ public final class LocalTrainer {
   private List<RoundResult> round(JavaRDD<Block> train, float[] params, int epoch, long firstStep, int steps,
       long batch) {
     Broadcast<float[]> weights = jsc.broadcast(params.clone());
-    Broadcast<List<OptimizerState>> states = jsc.broadcast(new ArrayList<>(innerStates));
+    // Each task gets its own partition's optimizer state, as a one-element slice, not every partition's.
+    JavaRDD<OptimizerState> states = jsc.parallelize(new ArrayList<>(innerStates), innerStates.size());
     Network net = network;
     Optimizer optimizer = compile.optimizer();
     long seed = options.seed();
     try {
-      return train.mapPartitionsWithIndex((partition, blocks) -> List.of(localSteps(partition,
-          SyncTrainer.toList(blocks), weights.value(), copy(states.value().get(partition)), net, optimizer, seed,
-          epoch, firstStep, steps, batch)).iterator(), true).collect();
+      return train.zipPartitions(states, (blocks, state) -> {
+        int partition = org.apache.spark.TaskContext.getPartitionId();
+        return List.of(localSteps(partition, SyncTrainer.toList(blocks), weights.value(),
+            copy(SyncTrainer.toList(state).get(0)), net, optimizer, seed, epoch, firstStep, steps, batch)).iterator();
+      }).collect();
     } finally {
       weights.destroy();
-      states.destroy();
     }
   }
 

@@ -43,7 +43,7 @@ public final class SyncTrainer {
     int epochs = options.epochs();
     int partitions = data.train().getNumPartitions();
     boolean channel = options.syncPath().equals("channel")
-        || options.syncPath().equals("auto") && ChannelSession.fits(jsc, partitions);
+        || options.syncPath().equals("auto") && ChannelSession.suits(jsc, partitions, params.length);
     History history = new History();
     if (options.verbose() > 0) {
       System.out.printf(Locale.ROOT, "Training on %d rows (%s) in %d partitions%s; %d steps of batch %d per epoch (%s, %s)%n",
@@ -56,7 +56,7 @@ public final class SyncTrainer {
     try (StepSession session = channel
         ? new ChannelSession(jsc, data.all(), splitValidation ? null : validation, batches, network,
             options.threads(), new ChannelSession.Options(options.connectTimeoutSeconds() * 1000L,
-                options.stepTimeoutSeconds() * 1000L, options.maxRestarts()))
+                options.stepTimeoutSeconds() * 1000L, options.maxRestarts()), stepStats)
         : new JobSession(jsc, data.train(), validation, batches, network, options.threads(), options.treeDepth())) {
       for (int epoch = 0; epoch < epochs; epoch++) {
         long started = System.nanoTime();
