@@ -18,20 +18,19 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdp.driver.DataPacker;
 import org.sparkdp.driver.FitOptions;
 import org.sparkdp.driver.History;
-import org.sparkdp.driver.LocalTrainer;
 import org.sparkdp.driver.StepStats;
+import org.sparkdp.driver.Trainer;
+import org.sparkdp.driver.TrainingState;
 import org.sparkdp.driver.ModelStore;
 import org.sparkdp.driver.PackedData;
 import org.sparkdp.driver.Predictor;
 import org.sparkdp.driver.Provenance;
-import org.sparkdp.driver.SyncTrainer;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Optimizer;
-import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
 
 /**
@@ -53,12 +52,10 @@ public final class Sequential {
 
   private final List<Dense> layers = new ArrayList<>();
   private CompileConfig compile;
-  private float[] params;
-  private OptimizerState optimizerState;
+  private TrainingState state;
   private int labelWidth;
   private ObjectNode training = JSON.createObjectNode();
   private ObjectNode provenance = JSON.createObjectNode();
-  private LocalTrainer localTrainer;
   private StepStats lastStepStats;
 
   public Sequential(Dense... layers) {
@@ -68,8 +65,7 @@ public final class Sequential {
   /** Appends a layer. */
   public Sequential add(Dense layer) {
     layers.add(layer);
-    params = null;
-    optimizerState = null;
+    state = null;
     return this;
   }
 
@@ -87,7 +83,9 @@ public final class Sequential {
     spec(); // fails early on a bad stack of layers
     config.loss().checkOutput(spec().outputActivation(), spec().outputUnits(), config.fromLogits());
     compile = config;
-    optimizerState = null;
+    if (state != null) {
+      state = TrainingState.start(state.params());
+    }
     return this;
   }
 
@@ -120,26 +118,12 @@ public final class Sequential {
         }
       }
       Network network = new Network(spec, config.loss(), config.fromLogits(), data.labelWidth());
-      if (params == null) {
-        params = spec.initialParameters(options.seed());
-      }
-      if (optimizerState == null) {
-        optimizerState = config.optimizer().newState(params.length);
-      }
+      state = state == null ? TrainingState.start(spec.initialParameters(options.seed())) : state.next();
       labelWidth = data.labelWidth();
       JavaRDD<org.sparkdp.driver.Block> validationBlocks = validation != null ? validation.train() : data.validation();
-      History history;
-      if (options.strategy().equals("local")) {
-        if (localTrainer == null) {
-          localTrainer = new LocalTrainer(jsc, network, config, options);
-        }
-        history = localTrainer.fit(params, data, validationBlocks);
-        lastStepStats = localTrainer.stepStats();
-      } else {
-        SyncTrainer trainer = new SyncTrainer(jsc, network, config, options);
-        history = trainer.fit(params, optimizerState, data, validationBlocks);
-        lastStepStats = trainer.stepStats();
-      }
+      Trainer trainer = new Trainer(jsc, network, config, options);
+      History history = trainer.fit(state, data, validationBlocks);
+      lastStepStats = trainer.stepStats();
       training = Provenance.training(options, data, validation);
       provenance = Provenance.of(train.sparkSession(), data, validation, history);
       return history;
@@ -199,10 +183,10 @@ public final class Sequential {
 
   /** A copy of the flat parameter vector (drawn from seed 42 if the model was never fitted or loaded). */
   public float[] weights() {
-    if (params == null) {
-      params = spec().initialParameters(42);
+    if (state == null) {
+      state = TrainingState.start(spec().initialParameters(42));
     }
-    return params.clone();
+    return state.params().clone();
   }
 
   /** Replaces the parameters (laid out as {@link ModelSpec#layout()}) and resets the optimizer state. */
@@ -211,9 +195,7 @@ public final class Sequential {
     if (values.length != size) {
       throw new IllegalArgumentException("the model has " + size + " parameters, got " + values.length);
     }
-    params = values.clone();
-    optimizerState = null;
-    localTrainer = null;
+    state = TrainingState.start(values.clone());
   }
 
   /** Reads weights from an {@code .npz} in Keras' layout, as Keras' {@code load_weights}. */
@@ -241,7 +223,7 @@ public final class Sequential {
     ModelStore.Loaded loaded = ModelStore.load(dir, hadoopConf());
     Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Dense[0]));
     model.compile(loaded.saved().compile());
-    model.params = loaded.params();
+    model.state = TrainingState.start(loaded.params());
     model.labelWidth = loaded.saved().labelWidth();
     if (loaded.saved().json().get("training_config") instanceof ObjectNode t) {
       model.training = t;

@@ -29,6 +29,11 @@ public final class FitOptions implements Serializable {
   private String outerOptimizer = "average";
   private double outerLearningRate = 0.7;
   private double outerMomentum = 0.9;
+  private String checkpointDir;
+  private int checkpointEverySteps;
+  private int keepCheckpoints = 3;
+  private int maxRetries = 3;
+  private boolean resume;
   private String trainName = "train data";
   private String validationName = "validation data";
 
@@ -151,6 +156,59 @@ public final class FitOptions implements Serializable {
   public FitOptions outerMomentum(double value) {
     outerMomentum = value;
     return this;
+  }
+
+  /**
+   * Where to write checkpoints (any Hadoop file system): one at the end of every epoch, and with
+   * {@link #checkpointEverySteps} also within epochs. {@code null} (default): checkpoints stay in memory.
+   */
+  public FitOptions checkpointDir(String value) {
+    checkpointDir = value;
+    return this;
+  }
+
+  /** {@code sync}: also checkpoint every this many steps within an epoch (0, the default: at epoch ends only). */
+  public FitOptions checkpointEverySteps(int value) {
+    checkpointEverySteps = value;
+    return this;
+  }
+
+  /** How many checkpoints to keep, newest first (default 3). */
+  public FitOptions keepCheckpoints(int value) {
+    keepCheckpoints = value;
+    return this;
+  }
+
+  /** How often a failed attempt (lost executors beyond Spark's retries, timeouts) restarts from the last checkpoint. */
+  public FitOptions maxRetries(int value) {
+    maxRetries = value;
+    return this;
+  }
+
+  /** Continue from the newest checkpoint in {@link #checkpointDir} (there must be one, made by the same run). */
+  public FitOptions resume(boolean value) {
+    resume = value;
+    return this;
+  }
+
+  public String checkpointDir() {
+    return checkpointDir;
+  }
+
+  public int checkpointEverySteps() {
+    return checkpointEverySteps;
+  }
+
+  public int keepCheckpoints() {
+    return keepCheckpoints;
+  }
+
+  public int maxRetries() {
+    return maxRetries;
+  }
+
+  public boolean resume() {
+    return resume;
   }
 
   public int syncEvery() {
@@ -276,6 +334,13 @@ public final class FitOptions implements Serializable {
     }
     if (!java.util.Set.of("auto", "channel", "jobs").contains(syncPath)) {
       throw new IllegalArgumentException("unknown sync_path '" + syncPath + "' (supported: auto, channel, jobs)");
+    }
+    if (checkpointEverySteps < 0 || keepCheckpoints < 1 || maxRetries < 0) {
+      throw new IllegalArgumentException("checkpoint_every_steps and max_retries must not be negative, "
+          + "keep_checkpoints at least 1");
+    }
+    if (resume && checkpointDir == null) {
+      throw new IllegalArgumentException("resume needs a checkpoint directory");
     }
     if (connectTimeoutSeconds < 1 || stepTimeoutSeconds < 1 || maxRestarts < 0) {
       throw new IllegalArgumentException("timeouts must be positive and max_restarts not negative");

@@ -66,24 +66,81 @@ public final class HadoopFiles {
   /** Writes {@code bytes} to {@code dir/name} through a temporary file and an atomic rename. */
   public static void writeAtomically(String dir, String name, byte[] bytes, Configuration hadoopConf)
       throws IOException {
-    Configuration conf = withRawLocal(hadoopConf);
-    Path target = new Path(dir, name);
-    Path temp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
-    FileContext fc = FileContext.getFileContext(target.toUri(), conf);
-    fc.mkdir(new Path(dir), null, true);
+    String temp = writeTemporary(dir, name, bytes, hadoopConf);
     boolean renamed = false;
+    try {
+      renameOver(temp, dir + "/" + name, hadoopConf);
+      renamed = true;
+    } finally {
+      if (!renamed) {
+        delete(temp, hadoopConf);
+      }
+    }
+  }
+
+  /** Writes {@code bytes}, synced, to a hidden temporary file beside {@code dir/name}; returns its path. */
+  static String writeTemporary(String dir, String name, byte[] bytes, Configuration hadoopConf) throws IOException {
+    Configuration conf = withRawLocal(hadoopConf);
+    Path temp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
+    FileContext fc = FileContext.getFileContext(temp.toUri(), conf);
+    fc.mkdir(new Path(dir), null, true);
+    boolean written = false;
     try {
       try (FSDataOutputStream out = fc.create(temp, java.util.EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
           Options.CreateOpts.createParent())) {
         out.write(bytes);
         out.hsync();
       }
-      fc.rename(temp, target, Options.Rename.OVERWRITE);
-      renamed = true;
+      written = true;
     } finally {
-      if (!renamed) {
+      if (!written) {
         fc.delete(temp, false);
       }
+    }
+    return temp.toString();
+  }
+
+  /** Renames {@code from} to {@code to} in one atomic step, replacing {@code to} if it exists. */
+  static void renameOver(String from, String to, Configuration hadoopConf) throws IOException {
+    Path target = new Path(to);
+    FileContext fc = FileContext.getFileContext(target.toUri(), withRawLocal(hadoopConf));
+    fc.rename(new Path(from), target, Options.Rename.OVERWRITE);
+  }
+
+  /** Deletes the file {@code path}, if it exists. */
+  static void delete(String path, Configuration hadoopConf) throws IOException {
+    Path p = new Path(path);
+    p.getFileSystem(withRawLocal(hadoopConf)).delete(p, false);
+  }
+
+  /** The names of the entries of {@code dir} (empty if it does not exist). */
+  public static java.util.List<String> list(String dir, Configuration conf) throws IOException {
+    Path p = new Path(dir);
+    FileSystem fs = p.getFileSystem(withRawLocal(conf));
+    if (!fs.exists(p)) {
+      return java.util.List.of();
+    }
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (org.apache.hadoop.fs.FileStatus s : fs.listStatus(p)) {
+      names.add(s.getPath().getName());
+    }
+    java.util.Collections.sort(names);
+    return names;
+  }
+
+  /** Deletes {@code path} and everything under it. */
+  public static void deleteRecursively(String path, Configuration conf) throws IOException {
+    Path p = new Path(path);
+    p.getFileSystem(withRawLocal(conf)).delete(p, true);
+  }
+
+  /** Renames {@code from} to {@code to} (a directory rename is atomic on HDFS and local disks). */
+  public static void rename(String from, String to, Configuration conf) throws IOException {
+    Path src = new Path(from);
+    Path dst = new Path(to);
+    FileSystem fs = src.getFileSystem(withRawLocal(conf));
+    if (!fs.rename(src, dst)) {
+      throw new IOException("could not rename " + from + " to " + to);
     }
   }
 

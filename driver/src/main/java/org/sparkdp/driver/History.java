@@ -22,6 +22,24 @@ public final class History {
     epochSeconds.add(seconds);
   }
 
+  /** A copy of this history (for checkpoints). */
+  History copy() {
+    return fromMap(toMap());
+  }
+
+  /** The history that {@link #toMap} describes. */
+  static History fromMap(Map<String, List<Double>> all) {
+    History h = new History();
+    all.forEach((metric, values) -> {
+      if (metric.equals("epoch_seconds")) {
+        h.epochSeconds.addAll(values);
+      } else {
+        h.history.put(metric, new ArrayList<>(values));
+      }
+    });
+    return h;
+  }
+
   /** Keras' {@code history.history}: metric name to one value per epoch. */
   public Map<String, List<Double>> history() {
     Map<String, List<Double>> copy = new LinkedHashMap<>();

@@ -22,11 +22,13 @@ final class JobSession implements StepSession {
   private final Network network;
   private final int threads;
   private final int treeDepth;
+  private final long timeoutMillis;
   private JavaRDD<EpochOrder> orders;
   private int ordersEpoch = -1;
 
   JobSession(JavaSparkContext jsc, JavaRDD<Block> train, JavaRDD<Block> validation, Batches batches,
-      Network network, int threads, int treeDepth) {
+      Network network, int threads, int treeDepth, long timeoutMillis) {
+    this.timeoutMillis = timeoutMillis;
     this.jsc = jsc;
     this.train = train;
     this.validation = validation;
@@ -49,10 +51,12 @@ final class JobSession implements StepSession {
     Broadcast<float[]> weights = jsc.broadcast(params.clone());
     Network net = network;
     int t = threads;
+    JavaRDD<EpochOrder> stepOrders = orders;
     try {
-      return train.zipPartitions(orders, (blocks, order) -> List.of(StepCompute.gradient(SyncTrainer.toList(blocks),
-          SyncTrainer.toList(order).get(0), step, weights.value(), net, t)).iterator())
-          .treeReduce(GradientSum::merge, treeDepth);
+      return SparkWaits.call(jsc, "step " + (step + 1) + " of epoch " + (epoch + 1), timeoutMillis,
+          () -> train.zipPartitions(stepOrders, (blocks, order) -> List.of(StepCompute.gradient(
+              SyncTrainer.toList(blocks), SyncTrainer.toList(order).get(0), step, weights.value(), net, t)).iterator())
+              .treeReduce(GradientSum::merge, treeDepth));
     } finally {
       weights.destroy();
     }
@@ -60,7 +64,8 @@ final class JobSession implements StepSession {
 
   @Override
   public Totals validate(float[] params) {
-    return Evaluator.evaluate(jsc, network, params, validation);
+    return SparkWaits.call(jsc, "validation", timeoutMillis,
+        () -> Evaluator.evaluate(jsc, network, params, validation));
   }
 
   private void releaseOrders() {

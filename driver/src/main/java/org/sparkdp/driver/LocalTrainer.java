@@ -38,8 +38,6 @@ public final class LocalTrainer {
   private final CompileConfig compile;
   private final FitOptions options;
   private final StepStats stepStats = new StepStats();
-  private List<OptimizerState> innerStates;
-  private float[] outerMomentum;
 
   public LocalTrainer(JavaSparkContext jsc, Network network, CompileConfig compile, FitOptions options) {
     this.jsc = jsc;
@@ -53,31 +51,35 @@ public final class LocalTrainer {
       long computeNanos) implements Serializable {
   }
 
-  /** Trains {@code params} in place; {@code state} (the outer optimizer's) is unused: local keeps its own. */
-  public History fit(float[] params, PackedData data, JavaRDD<Block> validation) {
+  /**
+   * Trains from {@code state} (fresh or resumed) up to the configured epochs, saving a checkpoint at the end of
+   * every epoch through {@code recovery}, which also retries failed attempts.
+   */
+  History fit(TrainingState state, PackedData data, JavaRDD<Block> validation, Recovery recovery) {
     JavaRDD<Block> train = data.train();
     int partitions = train.getNumPartitions();
-    List<Long> rowsPerPartition = train.mapPartitions(it -> {
-      long n = 0;
-      while (it.hasNext()) {
-        n += it.next().rows;
-      }
-      return List.of(n).iterator();
-    }).collect();
+    List<Long> rowsPerPartition = SparkWaits.call(jsc, "counting the rows of each partition",
+        options.stepTimeoutSeconds() * 1000L, () -> train.mapPartitions(it -> {
+          long n = 0;
+          while (it.hasNext()) {
+            n += it.next().rows;
+          }
+          return List.of(n).iterator();
+        }).collect());
     long batch = options.batchSize() == FitOptions.ALL ? Long.MAX_VALUE : options.batchSize();
     long maxSteps = 0;
     for (long n : rowsPerPartition) {
-      maxSteps = Math.max(maxSteps, (n + Math.min(batch, Math.max(n, 1)) - 1) / Math.min(batch, Math.max(n, 1)));
+      long b = Math.max(1, Math.min(batch, n));
+      maxSteps = Math.max(maxSteps, (n + b - 1) / b);
     }
     int syncEvery = options.syncEvery() > 0 ? options.syncEvery() : (int) Math.min(Integer.MAX_VALUE, maxSteps);
     int rounds = (int) ((maxSteps + syncEvery - 1) / syncEvery);
-    if (innerStates == null || innerStates.size() != partitions) {
-      innerStates = new ArrayList<>();
+    if (state.innerStates == null || state.innerStates.size() != partitions) {
+      state.innerStates = new ArrayList<>();
       for (int p = 0; p < partitions; p++) {
-        innerStates.add(compile.optimizer().newState(params.length));
+        state.innerStates.add(compile.optimizer().newState(state.params.length));
       }
     }
-    History history = new History();
     if (options.verbose() > 0) {
       System.out.printf(Locale.ROOT, "Training on %d rows (%s) in %d partitions%s; local steps of batch %s, "
           + "%d synchronisation%s per epoch (local, outer %s)%n", data.trainRows(), data.packedSize(), partitions,
@@ -85,19 +87,29 @@ public final class LocalTrainer {
           batch == Long.MAX_VALUE ? "all" : String.valueOf(batch), rounds, rounds == 1 ? "" : "s",
           options.outerOptimizer());
     }
-    for (int epoch = 0; epoch < options.epochs(); epoch++) {
-      long started = System.nanoTime();
-      Totals epochTotals = new Totals();
-      for (int round = 0; round < rounds; round++) {
+    recovery.run(state, s -> epochs(s, train, validation, rounds, syncEvery, batch, recovery));
+    jsc.setJobDescription(null);
+    return state.history;
+  }
+
+  private void epochs(TrainingState state, JavaRDD<Block> train, JavaRDD<Block> validation, int rounds,
+      int syncEvery, long batch, Recovery recovery) {
+    long timeout = options.stepTimeoutSeconds() * 1000L;
+    while (state.epoch < options.epochs()) {
+      long started = System.nanoTime() - (long) (state.epochSeconds * 1e9);
+      int epoch = state.epoch;
+      while (state.step < rounds) {
+        int round = state.step;
         jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d local round %d/%d", epoch + 1,
             options.epochs(), round + 1, rounds));
-        List<RoundResult> results = round(train, params, epoch, round * (long) syncEvery, syncEvery, batch);
+        List<RoundResult> results = SparkWaits.call(jsc, "round " + (round + 1) + " of epoch " + (epoch + 1),
+            timeout, () -> round(train, state, epoch, round * (long) syncEvery, syncEvery, batch));
         long examples = 0;
-        float[] delta = new float[params.length];
+        float[] delta = new float[state.params.length];
         long slowest = 0;
+        Totals roundTotals = new Totals();
         for (RoundResult r : results) {
-          innerStates.set(r.partition(), r.state());
-          epochTotals.add(r.totals());
+          roundTotals.add(r.totals());
           slowest = Math.max(slowest, r.computeNanos());
           if (r.examples() > 0) {
             examples += r.examples();
@@ -107,27 +119,33 @@ public final class LocalTrainer {
             }
           }
         }
-        stepStats.add(slowest);
-        if (examples == 0) {
-          continue;
-        }
-        if (!Double.isFinite(epochTotals.loss)) {
+        if (!Double.isFinite(roundTotals.loss)) {
           throw new TrainingDivergedException(String.format(Locale.ROOT,
-              "training diverged: the loss became %s in epoch %d, round %d", epochTotals.loss, epoch + 1, round + 1));
+              "training diverged: the loss became %s in epoch %d, round %d", roundTotals.loss, epoch + 1, round + 1));
         }
-        for (int i = 0; i < delta.length; i++) {
-          delta[i] /= examples;
+        for (RoundResult r : results) {
+          state.innerStates.set(r.partition(), r.state());
         }
-        outerUpdate(params, delta);
+        state.epochTotals.add(roundTotals);
+        stepStats.add(slowest);
+        if (examples > 0) {
+          for (int i = 0; i < delta.length; i++) {
+            delta[i] /= examples;
+          }
+          outerUpdate(state, delta);
+        }
+        state.step++;
       }
-      history.add("loss", epochTotals.meanLoss());
+      History history = state.history;
+      history.add("loss", state.epochTotals.meanLoss());
       if (compile.reportsAccuracy()) {
-        history.add("accuracy", epochTotals.accuracy());
+        history.add("accuracy", state.epochTotals.accuracy());
       }
       if (validation != null) {
         jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d validation", epoch + 1,
             options.epochs()));
-        Totals v = Evaluator.evaluate(jsc, network, params, validation);
+        Totals v = SparkWaits.call(jsc, "validation", timeout,
+            () -> Evaluator.evaluate(jsc, network, state.params, validation));
         history.add("val_loss", v.meanLoss());
         if (compile.reportsAccuracy()) {
           history.add("val_accuracy", v.accuracy());
@@ -135,12 +153,15 @@ public final class LocalTrainer {
       }
       double seconds = (System.nanoTime() - started) / 1e9;
       history.addEpochSeconds(seconds);
+      state.epoch++;
+      state.step = 0;
+      state.epochTotals = new Totals();
+      state.epochSeconds = 0;
       if (options.verbose() > 0) {
         System.out.println(SyncTrainer.progressLine(history, epoch, options.epochs(), seconds));
       }
+      recovery.save(state);
     }
-    jsc.setJobDescription(null);
-    return history;
   }
 
   /** Compute time per synchronisation as the tasks measured it (the slowest partition of each round). */
@@ -148,39 +169,42 @@ public final class LocalTrainer {
     return stepStats;
   }
 
-  private void outerUpdate(float[] params, float[] delta) {
+  private void outerUpdate(TrainingState state, float[] delta) {
+    float[] params = state.params;
     if (options.outerOptimizer().equals("average")) {
       for (int i = 0; i < params.length; i++) {
         params[i] += delta[i];
       }
       return;
     }
-    if (outerMomentum == null) {
-      outerMomentum = new float[params.length];
+    if (state.outerMomentum == null) {
+      state.outerMomentum = new float[params.length];
     }
+    float[] momentum = state.outerMomentum;
     float lr = (float) options.outerLearningRate();
     float mu = (float) options.outerMomentum();
     for (int i = 0; i < params.length; i++) {
       float g = -delta[i];
-      float m = mu * outerMomentum[i] + g;
-      outerMomentum[i] = m;
+      float m = mu * momentum[i] + g;
+      momentum[i] = m;
       params[i] -= lr * (g + mu * m);
     }
   }
 
-  private List<RoundResult> round(JavaRDD<Block> train, float[] params, int epoch, long firstStep, int steps,
+  private List<RoundResult> round(JavaRDD<Block> train, TrainingState state, int epoch, long firstStep, int steps,
       long batch) {
-    Broadcast<float[]> weights = jsc.broadcast(params.clone());
+    Broadcast<float[]> weights = jsc.broadcast(state.params.clone());
     // Each task gets its own partition's optimizer state, as a one-element slice, not every partition's.
-    JavaRDD<OptimizerState> states = jsc.parallelize(new ArrayList<>(innerStates), innerStates.size());
+    JavaRDD<OptimizerState> states = jsc.parallelize(new ArrayList<>(state.innerStates), state.innerStates.size());
     Network net = network;
     Optimizer optimizer = compile.optimizer();
     long seed = options.seed();
     try {
-      return train.zipPartitions(states, (blocks, state) -> {
+      return train.zipPartitions(states, (blocks, own) -> {
         int partition = org.apache.spark.TaskContext.getPartitionId();
         return List.of(localSteps(partition, SyncTrainer.toList(blocks), weights.value(),
-            copy(SyncTrainer.toList(state).get(0)), net, optimizer, seed, epoch, firstStep, steps, batch)).iterator();
+            TrainingState.copy(SyncTrainer.toList(own).get(0)), net, optimizer, seed, epoch, firstStep, steps,
+            batch)).iterator();
       }).collect();
     } finally {
       weights.destroy();
@@ -246,11 +270,5 @@ public final class LocalTrainer {
     return new RoundResult(partition, params, examples, totals, state, System.nanoTime() - began);
   }
 
-  private static OptimizerState copy(OptimizerState state) {
-    float[][] slots = new float[state.slots().length][];
-    for (int i = 0; i < slots.length; i++) {
-      slots[i] = state.slots()[i].clone();
-    }
-    return new OptimizerState(state.iterations(), slots);
-  }
+
 }

@@ -16,6 +16,9 @@ import org.sparkdp.ops.ModelSpec;
 public final class ModelStore {
   /** Model files above this size are refused rather than read (a model of 500M float parameters). */
   static final long MAX_WEIGHTS_BYTES = 2_000_000_000L;
+  /** Where {@link #save} sets the old weights aside until the new model is committed. */
+  static final String PREVIOUS_WEIGHTS = ".weights.npz.previous";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
 
   private ModelStore() {
   }
@@ -24,35 +27,70 @@ public final class ModelStore {
   public record Loaded(ModelFile.Saved saved, float[] params) {
   }
 
-  /** Writes {@code dir/weights.npz} and {@code dir/model.json}; returns the weights' SHA-256. */
+  /**
+   * Writes {@code dir/weights.npz} and {@code dir/model.json}; returns the weights' SHA-256. Both files are
+   * written in full under temporary names first; then the old weights are set aside as
+   * {@code .weights.npz.previous}, the new ones renamed into place, {@code model.json} renamed over the old one (the
+   * commit), and the old weights deleted. A crash at any point leaves a directory that {@link #load} reads as the
+   * old model or the new one, never a mix.
+   */
   public static String save(String dir, Configuration conf, ModelSpec spec, CompileConfig compile, int labelWidth,
       float[] params, JsonNode training, JsonNode provenance) throws IOException {
     byte[] weights = ModelFile.weightsBytes(spec, params);
     String sha = ModelFile.sha256(weights);
     byte[] json = ModelFile.toBytes(ModelFile.modelJson(spec, compile, labelWidth, sha, training, provenance));
-    HadoopFiles.writeAtomically(dir, ModelFile.WEIGHTS, weights, conf);
-    HadoopFiles.writeAtomically(dir, ModelFile.MODEL_JSON, json, conf);
+    String weightsPath = dir + "/" + ModelFile.WEIGHTS;
+    String previous = dir + "/" + PREVIOUS_WEIGHTS;
+    String tempWeights = HadoopFiles.writeTemporary(dir, ModelFile.WEIGHTS, weights, conf);
+    String tempJson = HadoopFiles.writeTemporary(dir, ModelFile.MODEL_JSON, json, conf);
+    if (HadoopFiles.exists(weightsPath, conf) && HadoopFiles.exists(dir + "/" + ModelFile.MODEL_JSON, conf)) {
+      HadoopFiles.renameOver(weightsPath, previous, conf);
+    }
+    HadoopFiles.renameOver(tempWeights, weightsPath, conf);
+    HadoopFiles.renameOver(tempJson, dir + "/" + ModelFile.MODEL_JSON, conf);
+    HadoopFiles.delete(previous, conf);
     return sha;
   }
 
-  /** Reads a model directory, checking shapes and the weights' hash. */
+  /**
+   * Reads a model directory, checking shapes and the weights' hash. If the weights do not match {@code model.json}
+   * but the set-aside previous weights do, a save was interrupted before its commit: the previous model is read.
+   */
   public static Loaded load(String dir, Configuration conf) throws IOException {
     String jsonPath = dir + "/" + ModelFile.MODEL_JSON;
     String weightsPath = dir + "/" + ModelFile.WEIGHTS;
     ModelFile.Saved saved = ModelFile.parse(HadoopFiles.read(jsonPath, conf, 64L << 20), jsonPath);
-    byte[] weights = HadoopFiles.read(weightsPath, conf, MAX_WEIGHTS_BYTES);
-    String sha = ModelFile.sha256(weights);
+    long limit = expectedWeightsBytes(saved.spec());
+    byte[] weights = HadoopFiles.exists(weightsPath, conf) ? HadoopFiles.read(weightsPath, conf, limit) : null;
+    String sha = weights == null ? "(missing)" : ModelFile.sha256(weights);
     if (!saved.weightsSha256().isEmpty() && !saved.weightsSha256().equals(sha)) {
-      throw new IOException(weightsPath + ": SHA-256 " + sha + " differs from the " + saved.weightsSha256()
-          + " recorded in model.json (the file was altered or truncated)");
+      String previousPath = dir + "/" + PREVIOUS_WEIGHTS;
+      byte[] previous = HadoopFiles.exists(previousPath, conf) ? HadoopFiles.read(previousPath, conf, limit) : null;
+      if (previous != null && saved.weightsSha256().equals(ModelFile.sha256(previous))) {
+        LOG.warn("{} does not match model.json, but the weights set aside by an interrupted save do: reading those",
+            weightsPath);
+        weights = previous;
+        weightsPath = previousPath;
+      } else if (weights == null) {
+        throw new IOException(weightsPath + ": no such file");
+      } else {
+        throw new IOException(weightsPath + ": SHA-256 " + sha + " differs from the " + saved.weightsSha256()
+            + " recorded in model.json (the file was altered or truncated)");
+      }
     }
     float[] params = ModelFile.readWeights(saved.spec(), new ByteArrayInputStream(weights), weightsPath);
     return new Loaded(saved, params);
   }
 
+  /** The most bytes a {@code weights.npz} of {@code spec} can take: its floats plus headers and zip records. */
+  static long expectedWeightsBytes(ModelSpec spec) {
+    long bytes = 4L * spec.layout().size();
+    return bytes + 1024L * spec.weightNames().size() + 4096;
+  }
+
   /** Reads an {@code .npz} of weights in Keras' layout for {@code spec} (as Keras' {@code load_weights}). */
   public static float[] loadWeights(String path, Configuration conf, ModelSpec spec) throws IOException {
-    byte[] bytes = HadoopFiles.read(path, conf, MAX_WEIGHTS_BYTES);
+    byte[] bytes = HadoopFiles.read(path, conf, Math.min(MAX_WEIGHTS_BYTES, expectedWeightsBytes(spec)));
     return ModelFile.readWeights(spec, new ByteArrayInputStream(bytes), path);
   }
 }

@@ -8,7 +8,6 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Network;
-import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
 
 /**
@@ -34,40 +33,49 @@ public final class SyncTrainer {
   }
 
   /**
-   * Trains {@code params} (updated in place, with {@code state}) for the configured epochs, validating after each
-   * on {@code validation} when it is not {@code null}.
+   * Trains from {@code state} (a fresh start or a resumed checkpoint) up to the configured epochs, validating after
+   * each on {@code validation} when it is not {@code null}; saves a checkpoint at the end of every epoch (and every
+   * {@code checkpointEverySteps} steps) through {@code recovery}, which also retries failed attempts.
    */
-  public History fit(float[] params, OptimizerState state, PackedData data, JavaRDD<Block> validation) {
+  History fit(TrainingState state, PackedData data, JavaRDD<Block> validation, Recovery recovery) {
     Batches batches = Batches.of(data.trainRows(), options.batchSize(), options.seed());
-    int steps = batches.steps();
-    int epochs = options.epochs();
     int partitions = data.train().getNumPartitions();
     boolean channel = options.syncPath().equals("channel")
-        || options.syncPath().equals("auto") && ChannelSession.suits(jsc, partitions, params.length);
-    History history = new History();
+        || options.syncPath().equals("auto") && ChannelSession.suits(jsc, partitions, state.params.length);
     if (options.verbose() > 0) {
       System.out.printf(Locale.ROOT, "Training on %d rows (%s) in %d partitions%s; %d steps of batch %d per epoch (%s, %s)%n",
           data.trainRows(), data.packedSize(), partitions,
-          validation == null ? "" : ", validating on " + Evaluator.count(validation) + " rows", steps,
+          validation == null ? "" : ", validating on " + Evaluator.count(validation) + " rows", batches.steps(),
           batches.batchSize(), options.strategy(), channel ? "driver channel" : "a Spark job per step");
     }
-    float[] mean = new float[params.length];
+    recovery.run(state, s -> epochs(s, batches, channel, data, validation, recovery));
+    jsc.setJobDescription(null);
+    return state.history;
+  }
+
+  private void epochs(TrainingState state, Batches batches, boolean channel, PackedData data,
+      JavaRDD<Block> validation, Recovery recovery) {
+    int steps = batches.steps();
+    int epochs = options.epochs();
+    float[] mean = new float[state.params.length];
     boolean splitValidation = validation != null && validation == data.validation();
     try (StepSession session = channel
         ? new ChannelSession(jsc, data.all(), splitValidation ? null : validation, batches, network,
             options.threads(), new ChannelSession.Options(options.connectTimeoutSeconds() * 1000L,
                 options.stepTimeoutSeconds() * 1000L, options.maxRestarts()), stepStats)
-        : new JobSession(jsc, data.train(), validation, batches, network, options.threads(), options.treeDepth())) {
-      for (int epoch = 0; epoch < epochs; epoch++) {
-        long started = System.nanoTime();
-        Totals epochTotals = new Totals();
+        : new JobSession(jsc, data.train(), validation, batches, network, options.threads(), options.treeDepth(),
+            options.stepTimeoutSeconds() * 1000L)) {
+      while (state.epoch < epochs) {
+        long started = System.nanoTime() - (long) (state.epochSeconds * 1e9);
+        int epoch = state.epoch;
         jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d", epoch + 1, epochs));
-        for (int step = 0; step < steps; step++) {
+        while (state.step < steps) {
+          int step = state.step;
           if (!channel) {
             jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d step %d/%d", epoch + 1, epochs,
                 step + 1, steps));
           }
-          GradientSum sum = session.step(epoch, step, params);
+          GradientSum sum = session.step(epoch, step, state.params);
           if (sum.gradient == null || sum.totals.count == 0) {
             throw new IllegalStateException("step " + (step + 1) + " of epoch " + (epoch + 1) + " found no examples");
           }
@@ -80,17 +88,24 @@ public final class SyncTrainer {
           for (int i = 0; i < mean.length; i++) {
             mean[i] = sum.gradient[i] * inverse;
           }
-          compile.optimizer().step(params, mean, state);
-          epochTotals.add(sum.totals);
+          compile.optimizer().step(state.params, mean, state.optimizer);
+          state.epochTotals.add(sum.totals);
           stepStats.add(sum.computeNanos);
+          state.step++;
+          if (options.checkpointEverySteps() > 0 && state.step % options.checkpointEverySteps() == 0
+              && state.step < steps) {
+            state.epochSeconds = (System.nanoTime() - started) / 1e9;
+            recovery.save(state);
+          }
         }
-        history.add("loss", epochTotals.meanLoss());
+        History history = state.history;
+        history.add("loss", state.epochTotals.meanLoss());
         if (compile.reportsAccuracy()) {
-          history.add("accuracy", epochTotals.accuracy());
+          history.add("accuracy", state.epochTotals.accuracy());
         }
         if (validation != null) {
           jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d validation", epoch + 1, epochs));
-          Totals v = session.validate(params);
+          Totals v = session.validate(state.params);
           history.add("val_loss", v.meanLoss());
           if (compile.reportsAccuracy()) {
             history.add("val_accuracy", v.accuracy());
@@ -98,13 +113,16 @@ public final class SyncTrainer {
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         history.addEpochSeconds(seconds);
+        state.epoch++;
+        state.step = 0;
+        state.epochTotals = new Totals();
+        state.epochSeconds = 0;
         if (options.verbose() > 0) {
           System.out.println(progressLine(history, epoch, epochs, seconds));
         }
+        recovery.save(state);
       }
     }
-    jsc.setJobDescription(null);
-    return history;
   }
 
   /** Compute time per step as the tasks measured it (the slowest task of each step), for cost accounting. */

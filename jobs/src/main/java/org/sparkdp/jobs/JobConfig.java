@@ -40,7 +40,8 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
       "metadata", "spark");
   private static final Set<String> FIT_KEYS = Set.of("epochs", "batch_size", "validation_split", "strategy",
       "seed", "partitions", "tree_depth", "verbose", "threads", "sync_path", "sync_every", "outer_optimizer",
-      "outer_learning_rate", "outer_momentum", "connect_timeout", "step_timeout", "max_restarts");
+      "outer_learning_rate", "outer_momentum", "connect_timeout", "step_timeout", "max_restarts",
+      "checkpoint_every_steps", "keep_checkpoints", "max_retries");
 
   /** Options of {@code bin/sparkdp train} that override the file. */
   static final Set<String> TRAIN_OPTIONS = Set.of("config", "train", "test", "validation", "epochs", "batch-size",
@@ -139,8 +140,8 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     fit.strategy(strategy);
     fit.threads(Configs.positiveInt(node, "threads", "fit", 1));
     fit.syncPath(node.has("sync_path") ? Configs.text(node, "sync_path", "fit") : "auto");
-    JsonNode every = node.get("sync_every");
-    fit.syncEvery(every == null || every.isIntegralNumber() && every.asInt() == 0 ? 0
+    JsonNode syncEvery = node.get("sync_every");
+    fit.syncEvery(syncEvery == null || syncEvery.isIntegralNumber() && syncEvery.asInt() == 0 ? 0
         : Configs.positiveInt(node, "sync_every", "fit", 0));
     fit.outerOptimizer(node.has("outer_optimizer") ? Configs.text(node, "outer_optimizer", "fit") : "average");
     fit.outerLearningRate(Configs.number(node, "outer_learning_rate", "fit", 0.7));
@@ -149,6 +150,12 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     fit.stepTimeoutSeconds(Configs.positiveInt(node, "step_timeout", "fit", 1800));
     JsonNode restarts = node.get("max_restarts");
     fit.maxRestarts(restarts == null ? 3 : restarts.asInt(3));
+    JsonNode every = node.get("checkpoint_every_steps");
+    fit.checkpointEverySteps(every == null || every.isIntegralNumber() && every.asInt() == 0 ? 0
+        : Configs.positiveInt(node, "checkpoint_every_steps", "fit", 0));
+    fit.keepCheckpoints(Configs.positiveInt(node, "keep_checkpoints", "fit", 3));
+    JsonNode retries = node.get("max_retries");
+    fit.maxRetries(retries == null ? 3 : retries.asInt(3));
     if (node.hasNonNull("seed")) {
       if (!node.get("seed").canConvertToLong() || !node.get("seed").isIntegralNumber()) {
         throw new ConfigException("fit.seed must be an integer, got " + node.get("seed"));

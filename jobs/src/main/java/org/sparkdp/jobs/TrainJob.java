@@ -29,7 +29,9 @@ import org.sparkdp.ops.ModelFile;
  * {@code spark-submit --class org.sparkdp.jobs.TrainJob sparkdp-jobs-app.jar --config job.yaml [options]}:
  * trains the configured model and writes its directory: {@code model.json}, {@code weights.npz},
  * {@code history.json}, {@code learning-curves.png} and, with test data, {@code test-metrics.json}.
- * Nothing in the output directory changes unless training succeeds.
+ * Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest three kept); {@code --resume} continues
+ * from the newest. Bad input changes nothing in the output directory; a run that fails during training leaves the
+ * previous model in place and its checkpoints beside it.
  */
 public final class TrainJob {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -42,7 +44,7 @@ public final class TrainJob {
   }
 
   static int run(String[] args) throws Exception {
-    Cli cli = Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose"));
+    Cli cli = Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose", "resume"));
     Configuration local = new Configuration();
     String source = cli.has("config") ? cli.get("config") : "(no --config)";
     String yaml = cli.has("config")
@@ -51,6 +53,11 @@ public final class TrainJob {
     String output = config.output() != null ? config.output()
         : "runs/train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     checkInputsExist(config, local);
+    config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("resume"));
+    if (cli.flag("resume") && HadoopFiles.list(output + "/checkpoints", local).stream()
+        .noneMatch(n -> n.startsWith("ckpt-"))) {
+      throw new DataException("--resume: no checkpoint in " + output + "/checkpoints to resume from");
+    }
     boolean created = !HadoopFiles.exists(output, local);
     HadoopFiles.checkWritable(output, local);
     try {
@@ -62,6 +69,7 @@ public final class TrainJob {
         if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
           fs.delete(dir, false);
         }
+        // What a failed run leaves in a directory it made itself is its checkpoints: they stay, to resume from.
       }
       throw e;
     }

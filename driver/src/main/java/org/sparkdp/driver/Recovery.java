@@ -1,0 +1,79 @@
+package org.sparkdp.driver;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Saves the training state at checkpoints (to files when a checkpoint directory is set, always in memory) and,
+ * when a training attempt fails for a reason other than the data, the configuration or divergence (a lost
+ * executor beyond Spark's own retries, a timeout), reloads the last checkpoint and tries again, up to
+ * {@code maxRetries} times, saying so in the log.
+ */
+final class Recovery {
+  private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+  private final Checkpoints checkpoints;
+  private final int maxRetries;
+  private TrainingState last;
+
+  Recovery(Checkpoints checkpoints, int maxRetries, TrainingState start) {
+    this.checkpoints = checkpoints;
+    this.maxRetries = maxRetries;
+    this.last = start.copy();
+  }
+
+  /** Records {@code state} as the point to return to (and writes it, with a checkpoint directory). */
+  void save(TrainingState state) {
+    if (checkpoints != null) {
+      try {
+        checkpoints.save(state);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write a checkpoint to " + checkpoints.dir() + ": " + e.getMessage(),
+            e);
+      }
+    }
+    last = state.copy();
+  }
+
+  /** Runs {@code attempt} on {@code state}, restoring the last checkpoint and retrying after a failure. */
+  void run(TrainingState state, Consumer<TrainingState> attempt) {
+    int retries = 0;
+    while (true) {
+      try {
+        attempt.accept(state);
+        return;
+      } catch (TrainingDivergedException | IllegalArgumentException | UncheckedIOException e) {
+        throw e;
+      } catch (RuntimeException e) {
+        if (retries >= maxRetries) {
+          throw new IllegalStateException("training failed at epoch " + (state.epoch + 1) + ", step "
+              + (state.step + 1) + " and " + (maxRetries == 0 ? "retries are off" : "gave up after " + maxRetries
+              + " retries") + ": " + JobFailures.message(e), e);
+        }
+        retries++;
+        TrainingState back = reload(state.params.length);
+        LOG.warn("training failed at epoch {}, step {} ({}); reloading the checkpoint of epoch {}, step {} and "
+            + "retrying ({} of {})", state.epoch + 1, state.step + 1, JobFailures.message(e), back.epoch + 1,
+            back.step + 1, retries, maxRetries);
+        state.restore(back);
+      }
+    }
+  }
+
+  private TrainingState reload(int parameters) {
+    if (checkpoints != null) {
+      try {
+        TrainingState saved = checkpoints.latest(parameters);
+        if (saved != null) {
+          return saved;
+        }
+      } catch (IOException e) {
+        LOG.warn("cannot read the last checkpoint ({}); returning to the state kept in memory", e.getMessage());
+      }
+    }
+    return last.copy();
+  }
+}
