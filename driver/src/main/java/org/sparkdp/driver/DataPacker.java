@@ -64,6 +64,9 @@ public final class DataPacker {
     if (total == 0) {
       throw new DataException(name + " has no rows");
     }
+    if (partitions > total) {
+      throw new DataException("partitions: " + partitions + " is more than the " + total + " rows of " + name);
+    }
     long[] offsets = new long[counts.size()];
     for (int p = 1; p < offsets.length; p++) {
       offsets[p] = offsets[p - 1] + counts.get(p - 1);

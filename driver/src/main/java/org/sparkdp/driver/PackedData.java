@@ -16,7 +16,8 @@ public record PackedData(String name, JavaRDD<Block> all, JavaRDD<Block> train, 
   /** The training rows' size as float32 blocks, e.g. {@code "170 MB packed"}. */
   public String packedSize() {
     double mb = trainRows * (4.0 * (inputDim + labelWidth) + 8) / 1e6;
-    return String.format(java.util.Locale.ROOT, mb < 10 ? "%.1f MB packed" : "%.0f MB packed", mb);
+    return String.format(java.util.Locale.ROOT, mb < 1 ? "%.2f MB packed" : mb < 10 ? "%.1f MB packed"
+        : "%.0f MB packed", mb);
   }
 
   /** Releases the cached blocks. */

@@ -96,10 +96,17 @@ class DataPackerTest {
   }
 
   @Test
-  void morePartitionsThanRowsStillPacksEveryRow() {
-    PackedData packed = DataPacker.pack(TestSpark.frame(rows(5)), "features", "label", TARGET, 0, 12, "train data");
+  void askingForMorePartitionsThanRowsIsAMistakeNamed() {
+    DataException e = assertThrows(DataException.class, () -> DataPacker.pack(TestSpark.frame(rows(5)), "features",
+        "label", TARGET, 0, 12, "train data"));
+    assertEquals("partitions: 12 is more than the 5 rows of train data", e.getMessage());
+  }
+
+  @Test
+  void emptyPartitionsArePackedAndSkipped() {
+    PackedData packed = DataPacker.pack(TestSpark.frame(rows(5)), "features", "label", TARGET, 0, 5, "train data");
     try {
-      assertEquals(12, packed.train().getNumPartitions());
+      assertEquals(5, packed.train().getNumPartitions());
       assertEquals(5, packed.trainRows());
     } finally {
       packed.unpersist();

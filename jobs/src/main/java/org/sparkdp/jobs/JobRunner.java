@@ -56,11 +56,13 @@ final class JobRunner {
         break;
       }
     }
-    if (chosen == null) {
+    boolean known = chosen != null;
+    if (!known) {
       chosen = t;
     }
     String text = chosen.getMessage();
-    if (text == null || text.isBlank() || chosen == t && !(t instanceof RuntimeException)) {
+    if (text == null || text.isBlank() || !known) {
+      // Our own messages say what went wrong; anything else is named by its type.
       text = chosen.getClass().getSimpleName() + (text == null ? "" : ": " + text);
     }
     String line = text.lines().findFirst().orElse(text).trim();

@@ -37,8 +37,11 @@ public final class Readers {
     String name = source.describe(role);
     return switch (source.format()) {
       case "idx" -> idx(spark, source, name);
-      case "csv" -> columns(spark.read().option("header", "true").option("inferSchema", "true")
-          .option("mode", "PERMISSIVE").csv(source.path()), source, name, true, inputDim);
+      case "csv" -> {
+        checkFieldCounts(spark, source.path(), name);
+        yield columns(spark.read().option("header", "true").option("inferSchema", "true")
+            .option("mode", "PERMISSIVE").csv(source.path()), source, name, true, inputDim);
+      }
       case "libsvm" -> spark.read().format("libsvm").option("numFeatures", inputDim).load(source.path())
           .select(functions.col("features"), functions.col("label"));
       case "parquet" -> columns(spark.read().parquet(source.path()), source, name, false, inputDim);
@@ -58,6 +61,9 @@ public final class Readers {
     List<String> features = source.featureColumns();
     if (features.isEmpty() && !csv && Arrays.asList(schema.fieldNames()).contains("features")) {
       return frame.select(quoted("features").as("features"), quoted(label).as("label"));
+    }
+    if (Arrays.stream(schema.fields()).anyMatch(f -> !(f.dataType() instanceof NumericType)) && frame.isEmpty()) {
+      throw new DataException(name + " has no rows");
     }
     if (features.size() == 1 && !(schema.apply(features.get(0)).dataType() instanceof NumericType)) {
       return frame.select(quoted(features.get(0)).as("features"), quoted(label).as("label"));
@@ -89,6 +95,54 @@ public final class Readers {
       values.add(quoted(c).cast(DataTypes.DoubleType));
     }
     return frame.select(functions.array(values.toArray(new Column[0])).as("features"), quoted(label).as("label"));
+  }
+
+  /**
+   * Spark's CSV reader fills a short row with nulls and drops a long row's extra fields without a word; a row with
+   * another number of fields than the header is a broken file, so this pass finds the first one and names it.
+   */
+  private static void checkFieldCounts(SparkSession spark, String path, String name) {
+    Dataset<Row> text = spark.read().text(path);
+    List<Row> first = text.takeAsList(1);
+    if (first.isEmpty()) {
+      return;
+    }
+    int header = fields(first.get(0).getString(0));
+    // Per partition: how many lines disagree with the header, and the first of them.
+    List<Row> found = text.toJavaRDD().mapPartitions(it -> {
+      long bad = 0;
+      String sample = null;
+      while (it.hasNext()) {
+        String line = it.next().getString(0);
+        if (!line.isBlank() && fields(line) != header) {
+          bad++;
+          sample = sample == null ? line : sample;
+        }
+      }
+      return List.of(RowFactory.create(bad, sample)).iterator();
+    }).collect();
+    long bad = found.stream().mapToLong(r -> r.getLong(0)).sum();
+    if (bad > 0) {
+      String sample = found.stream().filter(r -> r.getString(1) != null).findFirst().orElseThrow().getString(1);
+      throw new DataException(name + ": " + bad + (bad > 1 ? " lines have" : " line has")
+          + " a number of fields other than the header's " + header + ", e.g. '"
+          + (sample.length() > 80 ? sample.substring(0, 77) + "..." : sample) + "' (" + fields(sample) + " fields)");
+    }
+  }
+
+  /** Fields of one CSV line: commas outside double quotes, plus one. */
+  static int fields(String line) {
+    int count = 1;
+    boolean quoted = false;
+    for (int i = 0; i < line.length(); i++) {
+      char c = line.charAt(i);
+      if (c == '"') {
+        quoted = !quoted;
+      } else if (c == ',' && !quoted) {
+        count++;
+      }
+    }
+    return count;
   }
 
   private static Column quoted(String column) {

@@ -4,22 +4,32 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.ModelFile;
+import org.sparkdp.ops.ModelSpec;
 
 /**
- * Bad input through {@code bin/sparkdp train}: each case exits non-zero with one line naming the problem, prints
- * no stack trace, and leaves an existing output directory exactly as it was.
+ * Bad input through {@code bin/sparkdp}: each case exits non-zero with one line naming the problem (file, row,
+ * column or key), prints no stack trace, and leaves an existing output directory exactly as it was.
  */
 class BadInputIT {
   private static final String CONFIG = String.join("\n",
@@ -34,81 +44,180 @@ class BadInputIT {
       "fit: {epochs: 1, batch_size: 8}",
       "");
   private static final String CSV = "a,b,c,d,label\n1,2,3,4,0\n2,3,4,5,1\n3,4,5,6,2\n4,5,6,7,1\n";
+  private static final ModelSpec SPEC = ModelSpec.of(Dense.of(8, "relu").withInputDim(4), Dense.of(3, "softmax"));
 
-  /** A case: files to write (name to content), the arguments after {@code train}, the expected message. */
-  record Case(Map<String, String> files, List<String> args, String message) {
+  /**
+   * A case: the files to write, the command and its arguments (after {@code --config job.yaml --train data.csv
+   * --output out} for train), and the start of the expected message.
+   */
+  record Case(Map<String, byte[]> files, String command, List<String> args, String message) {
+    @Override
+    public String toString() {
+      return message;
+    }
+  }
+
+  private static byte[] text(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static Case train(Map<String, byte[]> files, List<String> args, String message) {
+    Map<String, byte[]> all = new LinkedHashMap<>(Map.of("job.yaml", text(CONFIG), "data.csv", text(CSV)));
+    all.putAll(files);
+    return new Case(all, "train", args, message);
   }
 
   private static Case csv(String csv, String message) {
-    return new Case(Map.of("job.yaml", CONFIG, "data.csv", csv), List.of(), message);
+    return train(Map.of("data.csv", text(csv)), List.of(), message);
   }
 
   private static Case config(String from, String to, String message) {
     if (!CONFIG.contains(from)) {
       throw new IllegalArgumentException(from);
     }
-    return new Case(Map.of("job.yaml", CONFIG.replace(from, to), "data.csv", CSV), List.of(), message);
+    return train(Map.of("job.yaml", text(CONFIG.replace(from, to))), List.of(), message);
+  }
+
+  private static Case idx(byte[] images, byte[] labels, String message) {
+    return train(Map.of("x-images-idx3-ubyte.gz", images, "x-labels-idx1-ubyte.gz", labels,
+        "job.yaml", text(CONFIG.replace("input_dim: 4", "input_dim: 6"))),
+        List.of("--train", "x-images-idx3-ubyte.gz"), message);
+  }
+
+  static byte[] gzip(byte[] data) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+      gz.write(data);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return out.toByteArray();
+  }
+
+  static byte[] idxImages(int magic, int count, int bodyBytes) {
+    ByteBuffer b = ByteBuffer.allocate(16 + bodyBytes).putInt(magic).putInt(count).putInt(2).putInt(3);
+    return b.array();
+  }
+
+  static byte[] idxLabels(int count) {
+    return ByteBuffer.allocate(8 + count).putInt(0x801).putInt(count).array();
+  }
+
+  private static byte[] weights(ModelSpec spec) {
+    return ModelFile.weightsBytes(spec, spec.initialParameters(1));
   }
 
   static Stream<Arguments> cases() {
-    List<Arguments> cases = new ArrayList<>();
-    cases.add(Arguments.of("NaN in features", csv(CSV.replace("3,4,5,6,2", "3,NaN,5,6,2"),
-        "train data (data.csv) row 3: features value 1 is NaN")));
-    cases.add(Arguments.of("wrong feature count", csv(CSV.replace("a,b,c,d,", "a,b,c,").replace("1,2,3,4,0", "1,2,3,0")
-        .replace("2,3,4,5,1", "2,3,4,1").replace("3,4,5,6,2", "3,4,5,2").replace("4,5,6,7,1", "4,5,6,1"),
-        "train data (data.csv): 3 feature columns (a, b, c) but the first layer's input_dim is 4")));
-    cases.add(Arguments.of("label out of range", csv(CSV.replace("4,5,6,7,1", "4,5,6,7,3"),
-        "train data (data.csv) row 4: label 3 is out of range [0, 3)")));
-    cases.add(Arguments.of("missing file", new Case(Map.of("job.yaml", CONFIG), List.of(),
-        "train data: data.csv: no such file or directory")));
-    cases.add(Arguments.of("unknown activation", config("activation: relu", "activation: relu6",
-        "model.layers[0].activation: unknown activation 'relu6'")));
-    cases.add(Arguments.of("unknown optimizer", config("type: adam", "type: adamax",
-        "compile.optimizer: unknown optimizer 'adamax'")));
-    cases.add(Arguments.of("unknown loss", config("loss: sparse_categorical_crossentropy", "loss: hinge",
-        "compile.loss: unknown loss 'hinge'")));
-    cases.add(Arguments.of("non-positive units", config("units: 8", "units: 0",
-        "model.layers[0].units must be a positive integer, got 0")));
-    cases.add(Arguments.of("non-positive learning rate", config("learning_rate: 0.01", "learning_rate: -0.01",
-        "compile.optimizer: learning_rate must be a positive number, got -0.01")));
-    cases.add(Arguments.of("zero learning rate", config("learning_rate: 0.01", "learning_rate: 0",
-        "compile.optimizer: learning_rate must be a positive number, got 0.0")));
-    cases.add(Arguments.of("non-positive epochs", new Case(Map.of("job.yaml", CONFIG, "data.csv", CSV),
-        List.of("--epochs", "0"), "--epochs must be a positive integer, got '0'")));
-    return cases.stream();
+    ModelSpec wider = ModelSpec.of(Dense.of(9, "relu").withInputDim(4), Dense.of(3, "softmax"));
+    byte[] truncated = Arrays.copyOf(weights(SPEC), weights(SPEC).length - 100);
+    byte[] goodImages = gzip(idxImages(0x803, 4, 24));
+    byte[] goodLabels = gzip(idxLabels(4));
+    byte[] wrongShapes = weights(wider);
+    byte[] jsonWithWrongShapes = ModelFile.toBytes(ModelFile.modelJson(SPEC, new org.sparkdp.ops.CompileConfig(
+        org.sparkdp.ops.Adam.defaults(), org.sparkdp.ops.Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, List.of()), 1,
+        ModelFile.sha256(wrongShapes), null, null));
+    List<Case> cases = List.of(
+        csv(CSV.replace("3,4,5,6,2", "3,NaN,5,6,2"), "train data (data.csv) row 3: features value 1 is NaN"),
+        csv(CSV.replace("2,3,4,5,1", "2,3,Inf,5,1"), "train data (data.csv) row 2: features value 2 is Infinity"),
+        csv("a,b,c,label\n1,2,3,0\n2,3,4,1\n",
+            "train data (data.csv): 3 feature columns (a, b, c) but the first layer's input_dim is 4"),
+        csv(CSV.replace("4,5,6,7,1", "4,5,6,7,3"), "train data (data.csv) row 4: label 3 is out of range [0, 3)"),
+        csv(CSV.replace("2,3,4,5,1", "2,3,4,5,-1"), "train data (data.csv) row 2: label -1 is out of range [0, 3)"),
+        csv(CSV.replace("2,3,4,5,1", "2,3,4,5,1.5"),
+            "train data (data.csv) row 2: label 1.5 is not a class index (an integer in [0, 3))"),
+        csv("a,b,c,d,label\n", "train data (data.csv) has no rows"),
+        csv(CSV.replace("3,4,5,6,2", "3,4,5,2"), "train data (data.csv): 1 line has a number of fields other than"
+            + " the header's 5, e.g. '3,4,5,2' (4 fields)"),
+        csv(CSV.replace("3,4,5,6,2", "3,4,5,6,2,9"), "train data (data.csv): 1 line has a number of fields other"
+            + " than the header's 5, e.g. '3,4,5,6,2,9' (6 fields)"),
+        train(Map.of(), List.of("--partitions", "10"), "partitions: 10 is more than the 4 rows of train data"),
+        idx(Arrays.copyOf(goodImages, goodImages.length - 12), goodLabels, "x-images-idx3-ubyte.gz: corrupt gzip data"),
+        idx(gzip(idxImages(0x802, 4, 24)), goodLabels,
+            "x-images-idx3-ubyte.gz: not an IDX image file (magic number 0x00000802, expected 0x00000803)"),
+        idx(gzip(idxImages(0x803, 4, 20)), goodLabels,
+            "x-images-idx3-ubyte.gz: the header announces 4 images of 2x3 (24 bytes) but 20 bytes follow"),
+        config("type: dense, units: 8", "type: conv2d, units: 8",
+            "model.layers[0].type: unknown layer type 'conv2d' (supported: dense)"),
+        config("activation: relu", "activation: relu6", "model.layers[0].activation: unknown activation 'relu6'"),
+        config("type: adam", "type: adamax", "compile.optimizer: unknown optimizer 'adamax'"),
+        config("loss: sparse_categorical_crossentropy", "loss: hinge", "compile.loss: unknown loss 'hinge'"),
+        config("units: 8", "units: 0", "model.layers[0].units must be a positive integer, got 0"),
+        config("learning_rate: 0.01", "learning_rate: -0.01",
+            "compile.optimizer: learning_rate must be a positive number, got -0.01"),
+        config("learning_rate: 0.01", "learning_rate: 0",
+            "compile.optimizer: learning_rate must be a positive number, got 0.0"),
+        train(Map.of(), List.of("--batch-size", "0"), "--batch-size must be a positive integer, got '0'"),
+        train(Map.of(), List.of("--epochs", "-3"), "--epochs must be a positive integer, got '-3'"),
+        train(Map.of(), List.of("--train", "missing.csv"), "train data: missing.csv: no such file or directory"),
+        train(Map.of("blocker", text("a file, not a directory")), List.of("--output", "blocker/out"),
+            "blocker/out is not writable"),
+        train(Map.of("init.npz", truncated), List.of("--init-weights", "init.npz"),
+            "init.npz: truncated or not an npz archive"),
+        train(Map.of("init.npz", wrongShapes), List.of("--init-weights", "init.npz"),
+            "init.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]"),
+        new Case(Map.of("test.csv", text(CSV), "model/model.json", jsonWithWrongShapes, "model/weights.npz",
+            wrongShapes), "evaluate", List.of("--model", "model", "--data", "test.csv"),
+            "model/weights.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]"),
+        new Case(Map.of("test.csv", text(CSV), "model/model.json", jsonWithWrongShapes, "model/weights.npz",
+            Arrays.copyOf(wrongShapes, 300)), "evaluate", List.of("--model", "model", "--data", "test.csv"),
+            "model/weights.npz: SHA-256"));
+    return cases.stream().map(c -> Arguments.of(c.command() + ": " + c.message(), c));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void failsWithOneLineNamingTheProblemAndTouchesNothing(String name, Case c, @TempDir Path dir) throws Exception {
-    for (Map.Entry<String, String> f : c.files().entrySet()) {
-      Files.writeString(dir.resolve(f.getKey()), f.getValue());
+    Launcher.Result r = runCase(c, dir, false);
+    String prefix = "sparkdp " + c.command() + ": error: ";
+    List<String> errors = r.stderrLines().stream().filter(l -> l.startsWith(prefix)).toList();
+    assertEquals(1, errors.size(), "one error line in: " + r.stderr());
+    assertTrue(errors.get(0).startsWith(prefix + c.message()), errors.get(0));
+    assertTrue(r.stderrLines().stream().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
+        "no stack trace: " + r.stderr());
+  }
+
+  @Test
+  void verbosePrintsTheStackTraceToo(@TempDir Path dir) throws Exception {
+    Case c = config("units: 8", "units: 0", "model.layers[0].units must be a positive integer, got 0");
+    Launcher.Result r = runCase(c, dir, true);
+    assertTrue(r.stderrLines().stream().anyMatch(l -> l.startsWith("sparkdp train: error: " + c.message())));
+    assertTrue(r.stderrLines().stream().anyMatch(l -> l.startsWith("\tat org.sparkdp.")), r.stderr());
+  }
+
+  /** Runs a case with a previous model in {@code out/}, checks the exit code and that {@code out/} is untouched. */
+  private static Launcher.Result runCase(Case c, Path dir, boolean verbose) throws Exception {
+    for (Map.Entry<String, byte[]> f : c.files().entrySet()) {
+      Files.createDirectories(dir.resolve(f.getKey()).getParent());
+      Files.write(dir.resolve(f.getKey()), f.getValue());
     }
     Path out = dir.resolve("out");
     Files.createDirectories(out);
     Files.writeString(out.resolve("model.json"), "{\"previous\": true}");
     Files.write(out.resolve("weights.npz"), new byte[] {1, 2, 3});
+    Files.createDirectories(out.resolve("checkpoints"));
     Map<String, String> before = snapshot(out);
 
-    List<String> args = new ArrayList<>(List.of("train", "--config", "job.yaml", "--train", "data.csv", "--output",
-        "out", "--conf", "spark.ui.enabled=false"));
+    List<String> args = new ArrayList<>(List.of(c.command()));
+    if (c.command().equals("train")) {
+      args.addAll(List.of("--config", "job.yaml", "--train", "data.csv", "--output", "out"));
+    }
     args.addAll(c.args());
+    args.addAll(List.of("--conf", "spark.ui.enabled=false"));
+    if (verbose) {
+      args.add("--verbose");
+    }
     Launcher.Result r = Launcher.run(dir, args.toArray(new String[0]));
-
     assertNotEquals(0, r.exitCode(), "exit code; stdout: " + r.stdout());
-    List<String> errors = r.stderrLines().stream().filter(l -> l.startsWith("sparkdp train: error: ")).toList();
-    assertEquals(1, errors.size(), "one error line in: " + r.stderr());
-    assertTrue(errors.get(0).startsWith("sparkdp train: error: " + c.message()), errors.get(0));
-    assertTrue(r.stderrLines().stream().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
-        "no stack trace: " + r.stderr());
     assertEquals(before, snapshot(out), "the output directory is untouched");
+    return r;
   }
 
   private static Map<String, String> snapshot(Path dir) throws IOException {
     Map<String, String> files = new TreeMap<>();
-    try (Stream<Path> s = Files.list(dir)) {
+    try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.toList()) {
-        files.put(p.getFileName().toString(), new String(Files.readAllBytes(p), java.nio.charset.StandardCharsets.ISO_8859_1));
+        files.put(dir.relativize(p).toString(), Files.isDirectory(p) ? "dir"
+            : new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
       }
     }
     return files;

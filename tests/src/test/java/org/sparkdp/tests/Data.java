@@ -38,11 +38,16 @@ final class Data {
 
   /** A small job file for {@code dim} features and {@code classes} classes. */
   static Path config(Path file, int dim, int classes) throws IOException {
+    return config(file, dim, 16, classes);
+  }
+
+  /** A job file with two hidden layers of {@code hidden} units. */
+  static Path config(Path file, int dim, int hidden, int classes) throws IOException {
     Files.writeString(file, String.join("\n",
         "model:",
         "  layers:",
-        "    - {type: dense, units: 16, activation: relu, input_dim: " + dim + "}",
-        "    - {type: dense, units: 16, activation: tanh}",
+        "    - {type: dense, units: " + hidden + ", activation: relu, input_dim: " + dim + "}",
+        "    - {type: dense, units: " + hidden + ", activation: tanh}",
         "    - {type: dense, units: " + classes + ", activation: softmax}",
         "compile:",
         "  optimizer: {type: adam, learning_rate: 0.01}",

@@ -21,6 +21,60 @@ final class Launcher {
     }
   }
 
+  /** A launcher run in progress, its output going to files. */
+  record Running(Process process, Path stdout, Path stderr) {
+    String stdoutSoFar() throws IOException {
+      return Files.readString(stdout, StandardCharsets.UTF_8);
+    }
+
+    /** Waits until standard output contains {@code text}, or fails after {@code seconds}. */
+    void awaitOutput(String text, int seconds) throws IOException, InterruptedException {
+      long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+      while (!stdoutSoFar().contains(text)) {
+        if (!process.isAlive()) {
+          throw new AssertionError("the run ended before printing '" + text + "': " + stdoutSoFar()
+              + Files.readString(stderr, StandardCharsets.UTF_8));
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("no '" + text + "' after " + seconds + " s: " + stdoutSoFar());
+        }
+        Thread.sleep(20);
+      }
+    }
+
+    Result finish() throws IOException, InterruptedException {
+      if (!process.waitFor(8, TimeUnit.MINUTES)) {
+        process.destroyForcibly();
+        throw new AssertionError("the run did not finish in 8 minutes");
+      }
+      return new Result(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+          Files.readString(stderr, StandardCharsets.UTF_8));
+    }
+  }
+
+  /** Starts {@code bin/sparkdp ARGS} in {@code workDir} without waiting for it. */
+  static Running start(Path workDir, String... args) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(HOME.resolve("bin/sparkdp").toString());
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+    pb.environment().remove("SPARK_HOME");
+    pb.environment().put("SPARKDP_DRIVER_MEMORY", "2g");
+    Path out = Files.createTempFile(workDir, "stdout", ".txt");
+    Path err = Files.createTempFile(workDir, "stderr", ".txt");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    return new Running(pb.start(), out, err);
+  }
+
+  /** The process ids of the executor JVMs that Spark started from this build's Spark home. */
+  static List<Long> executorPids() {
+    String home = HOME.resolve("jobs/target/spark-home").toString();
+    return ProcessHandle.allProcesses()
+        .filter(p -> p.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend") && c.contains(home))
+            .orElse(false))
+        .map(ProcessHandle::pid).sorted().toList();
+  }
+
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(HOME.resolve("bin/sparkdp").toString());

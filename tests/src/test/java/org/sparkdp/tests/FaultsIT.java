@@ -1,0 +1,84 @@
+package org.sparkdp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real faults on real processes: an executor JVM killed with SIGKILL in the middle of an epoch, and the driver
+ * killed after two epochs and resumed. Each run must end with the weights of an undisturbed run.
+ * {@code -Dsparkdp.soak=true} kills an executor in three different epochs instead of one.
+ */
+class FaultsIT {
+  private static final int EPOCHS = 8;
+
+  @TempDir
+  static Path dir;
+  private static float[] undisturbed;
+
+  @BeforeAll
+  static void undisturbedRun() throws Exception {
+    Data.blobsCsv(dir.resolve("data.csv"), 20000, 20, 5, 41);
+    // Wide enough that an epoch takes about a second: long enough to be killed in the middle of.
+    Data.config(dir.resolve("job.yaml"), 20, 256, 5);
+    Launcher.Result r = Launcher.run(dir, args("undisturbed", "local[2]"));
+    assertEquals(0, r.exitCode(), r.stderr());
+    undisturbed = Weights.of(dir.resolve("undisturbed"));
+  }
+
+  private static String[] args(String output, String master) {
+    return new String[] {"train", "--config", "job.yaml", "--train", "data.csv", "--epochs", String.valueOf(EPOCHS),
+        "--batch-size", "20", "--seed", "8", "--partitions", "2", "--output", output, "--master", master,
+        "--conf", "spark.ui.enabled=false"};
+  }
+
+  @Test
+  void killingAnExecutorMidEpochChangesNothing() throws Exception {
+    Launcher.Running run = Launcher.start(dir, args("executor-killed", "local-cluster[2,1,1024]"));
+    boolean soak = Boolean.getBoolean("sparkdp.soak");
+    for (int epoch : soak ? List.of(1, 3, 5) : List.of(2)) {
+      run.awaitOutput("Epoch " + epoch + "/" + EPOCHS, 240);
+      List<Long> executors = Launcher.executorPids();
+      assertFalse(executors.isEmpty(), "no executor JVM found to kill");
+      long victim = executors.get(0);
+      new ProcessBuilder("kill", "-9", String.valueOf(victim)).start().waitFor();
+      System.out.printf("killed executor JVM %d during epoch %d of %d%n", victim, epoch + 1, EPOCHS);
+    }
+    Launcher.Result r = run.finish();
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertTrue(r.stderr().contains("restarting the training tasks"), "the driver noticed: " + r.stderr());
+    double d = Weights.maxRelativeDifference(Weights.of(dir.resolve("executor-killed")), undisturbed);
+    System.out.printf("executor killed: max |diff| / max |w| against an undisturbed run = %.3g%n", d);
+    assertTrue(d <= 1e-5, "relative difference " + d);
+  }
+
+  @Test
+  void killingTheDriverAfterTwoEpochsAndResumingChangesNothing() throws Exception {
+    Launcher.Running run = Launcher.start(dir, args("driver-killed", "local[2]"));
+    run.awaitOutput("Epoch 2/" + EPOCHS, 240);
+    run.process().destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, nothing flushed
+    assertFalse(Files.exists(dir.resolve("driver-killed").resolve("model.json")), "it was killed before the end");
+    List<String> checkpoints;
+    try (var s = Files.list(dir.resolve("driver-killed").resolve("checkpoints"))) {
+      checkpoints = s.map(p -> p.getFileName().toString()).sorted().toList();
+    }
+    System.out.println("checkpoints after the kill: " + checkpoints);
+    assertFalse(checkpoints.isEmpty(), "a checkpoint was written before the kill");
+
+    String[] resume = java.util.stream.Stream.concat(java.util.Arrays.stream(args("driver-killed", "local[2]")),
+        java.util.stream.Stream.of("--resume")).toArray(String[]::new);
+    Launcher.Result r = Launcher.run(dir, resume);
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertTrue(r.stdout().contains("Resuming at epoch"), r.stdout());
+    double d = Weights.maxRelativeDifference(Weights.of(dir.resolve("driver-killed")), undisturbed);
+    System.out.printf("driver killed and resumed: max |diff| / max |w| against an undisturbed run = %.3g%n", d);
+    assertTrue(d <= 1e-5, "relative difference " + d);
+  }
+}

@@ -1,0 +1,69 @@
+package org.sparkdp.tests;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchEvent;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.driver.ModelStore;
+
+/**
+ * A training run killed (SIGKILL) while it writes its model over a previous one: the directory still loads, as the
+ * previous model, with its weights intact. The model is wide (6M parameters, 25 MB of weights), so the write
+ * lasts long enough to be caught: the kill follows the first temporary weights file the writer creates.
+ */
+class ModelWriteKillIT {
+
+  @Test
+  void killingTheProcessWhileItWritesTheModelLeavesThePreviousOne(@TempDir Path dir) throws Exception {
+    Data.blobsCsv(dir.resolve("data.csv"), 40, 100, 3, 61);
+    Data.config(dir.resolve("job.yaml"), 100, 3);
+    Files.writeString(dir.resolve("wide.yaml"), Files.readString(dir.resolve("job.yaml"))
+        .replace("units: 16, activation: relu", "units: 60000, activation: relu")
+        .replace("units: 16, activation: tanh", "units: 3, activation: tanh"));
+    String[] train = {"train", "--config", "wide.yaml", "--train", "data.csv", "--epochs", "1", "--batch-size", "all",
+        "--output", "model", "--conf", "spark.ui.enabled=false"};
+    Launcher.Result first = Launcher.run(dir, concat(train, "--seed", "1"));
+    assertEquals(0, first.exitCode(), first.stderr());
+    Path model = dir.resolve("model");
+    float[] previous = ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration())
+        .params();
+
+    try (WatchService watcher = model.getFileSystem().newWatchService()) {
+      model.register(watcher, StandardWatchEventKinds.ENTRY_CREATE);
+      Launcher.Running second = Launcher.start(dir, concat(train, "--seed", "2"));
+      boolean killed = false;
+      while (!killed && second.process().isAlive()) {
+        WatchKey key = watcher.poll(100, TimeUnit.MILLISECONDS);
+        if (key == null) {
+          continue;
+        }
+        for (WatchEvent<?> event : key.pollEvents()) {
+          if (event.context().toString().startsWith(".weights.npz.") && !killed) {
+            second.process().destroyForcibly();
+            killed = true;
+            System.out.println("killed the run when " + event.context() + " appeared");
+          }
+        }
+        key.reset();
+      }
+      second.process().waitFor();
+      assertFalse(!killed, "the run ended before it started writing its model");
+    }
+    float[] after = ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration()).params();
+    assertArrayEquals(previous, after, "the previous model, intact");
+  }
+
+  private static String[] concat(String[] a, String... b) {
+    return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b))
+        .toArray(String[]::new);
+  }
+}
