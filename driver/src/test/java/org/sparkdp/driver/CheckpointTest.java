@@ -91,6 +91,29 @@ class CheckpointTest {
   }
 
   @Test
+  void divergenceStopsNamingEpochAndStepAndKeepsTheGoodCheckpoints(@TempDir Path dir) throws IOException {
+    // Linear regression with a learning rate past the stable limit: the error grows about 5 times per step, so the
+    // loss overflows to infinity after a few epochs of ten steps.
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int i = 0; i < 100; i++) {
+      double[] x = {random.nextGaussian(), random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
+      rows.add(org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.dense(x), x[0] - x[1]));
+    }
+    Sequential model = new Sequential(Dense.of(1, "linear").withInputDim(4));
+    model.compile(new org.sparkdp.ops.Sgd(3, 0, false), "mse");
+    TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> model.fit(
+        TestSpark.frame(rows), new FitOptions().epochs(20).batchSize(10).partitions(1).verbose(0)
+            .checkpointDir(dir.toString())));
+    assertTrue(e.getMessage().matches("training diverged: the loss became (NaN|Infinity) at epoch [2-9], step \\d+ .*"),
+        e.getMessage());
+    int epoch = Integer.parseInt(e.getMessage().replaceAll(".* at epoch (\\d+), .*", "$1"));
+    List<String> kept = checkpoints(dir);
+    assertEquals(String.format("ckpt-%05d-00000000", epoch - 1), kept.get(kept.size() - 1),
+        "the last checkpoint is the last good epoch's");
+  }
+
+  @Test
   void aFailedAttemptIsRetriedFromTheLastCheckpoint(@TempDir Path dir) throws IOException {
     TrainingState state = TrainingState.start(new float[] {1, 2, 3});
     state.optimizer = Adam.defaults().newState(3);
