@@ -21,6 +21,7 @@ import org.sparkdp.jobs.Idx;
 import org.sparkdp.jobs.Readers;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.Blas;
+import org.sparkdp.ops.Comparisons;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
@@ -105,7 +106,7 @@ public final class Bench {
         String.format(Locale.ROOT, "ms (%.1f times less than a job per step)",
             plain.fixedMsPerStep() / channel.fixedMsPerStep()));
     report.put("sync_b256_max_rel_diff_vs_plain", "  weights vs a job per step, 1 epoch",
-        maxRelativeDifference(channelOne.weights(), plain.weights()), "%.2e", "max |diff| / max |w|");
+        Comparisons.maxRelativeDifference(channelOne.weights(), plain.weights()), "%.2e", "max |diff| / max |w|");
     report.put("sync_b32_epoch_s", "driver channel, batch 32: epoch", channel32.epochSeconds(), "%.3f",
         String.format(Locale.ROOT, "s (%.0f samples/s)", channel32.rows() / channel32.epochSeconds()));
     report.put("sync_b32_fixed_ms_per_step", "  fixed cost per step", channel32.fixedMsPerStep(), "%.3f", "ms");
@@ -294,15 +295,7 @@ public final class Bench {
     return new KernelBench.Data(x, y, labels.length, images.dim());
   }
 
-  static double maxRelativeDifference(float[] a, float[] b) {
-    double scale = 0;
-    double diff = 0;
-    for (int i = 0; i < a.length; i++) {
-      scale = Math.max(scale, Math.abs(b[i]));
-      diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    }
-    return diff / scale;
-  }
+
 
   static double median(List<Double> values) {
     return median(values.stream().mapToDouble(Double::doubleValue).toArray());

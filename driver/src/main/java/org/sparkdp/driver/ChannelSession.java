@@ -38,6 +38,7 @@ final class ChannelSession implements StepSession {
   private final StepServer server;
   private final StepStats stats;
   private JavaFutureAction<List<Integer>> job;
+  private int launches;
   private int restarts;
 
   /** Timeouts and restarts of the channel. */
@@ -70,7 +71,8 @@ final class ChannelSession implements StepSession {
 
   /**
    * Whether the channel suits this fit: the cluster can run one task per partition at once (which the barrier
-   * stage needs, and dynamic allocation does not allow), and the driver's share of a step, {@code 8 n P} bytes,
+   * stage needs, and dynamic allocation does not allow), Spark's network is not secured (see
+   * {@link #securedNetwork}), and the driver's share of a step, {@code 8 n P} bytes,
    * costs less than a Spark job with a reduction tree would: {@code n (P - sqrt(P)) <= 4.7M}, from a driver link
    * of 1.25 GB/s and 30 ms per job (docs/cost-model.md).
    */
@@ -78,18 +80,29 @@ final class ChannelSession implements StepSession {
     int taskCpus = jsc.getConf().getInt("spark.task.cpus", 1);
     boolean dynamic = jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false);
     boolean slots = !dynamic && partitions <= jsc.defaultParallelism() / taskCpus;
-    return slots && (double) parameters * (partitions - Math.sqrt(partitions)) <= 4.7e6;
+    return slots && !securedNetwork(jsc) && (double) parameters * (partitions - Math.sqrt(partitions)) <= 4.7e6;
+  }
+
+  /**
+   * Whether Spark's own traffic is authenticated or encrypted; the channel's is neither (only its hello is checked),
+   * so it is not used then.
+   */
+  static boolean securedNetwork(JavaSparkContext jsc) {
+    return jsc.getConf().getBoolean("spark.authenticate", false)
+        || jsc.getConf().getBoolean("spark.network.crypto.enabled", false)
+        || jsc.getConf().getBoolean("spark.ssl.enabled", false);
   }
 
   private void launch() {
-    StepTask task = new StepTask(server.host(), server.port(), server.secret(), network, batches, threads,
+    launches++;
+    StepTask task = new StepTask(server.host(), server.port(), server.secret(), launches, network, batches, threads,
         options.replyTimeoutMillis() + options.connectTimeoutMillis());
     RDD<Integer> tasks = blocks.rdd().barrier().mapPartitions(task, false,
         scala.reflect.ClassTag$.MODULE$.apply(Integer.class));
     long started = System.nanoTime();
     job = tasks.toJavaRDD().collectAsync();
     try {
-      server.awaitTasks(blocks.getNumPartitions(), options.connectTimeoutMillis(), this::jobFailure);
+      server.awaitTasks(blocks.getNumPartitions(), launches, options.connectTimeoutMillis(), this::jobFailure);
       stats.addStart(System.nanoTime() - started);
     } catch (StepServer.ChannelException e) {
       job.cancel(true);
@@ -143,6 +156,11 @@ final class ChannelSession implements StepSession {
 
   @Override
   public GradientSum step(int epoch, int step, float[] params) {
+    if (job == null) {
+      // The tasks' one job lasts until they end: name where it started, as no per-step job will.
+      jsc.setJobDescription(String.format(java.util.Locale.ROOT,
+          "sparkdp training tasks of the driver channel, from epoch %d, step %d", epoch + 1, step + 1));
+    }
     return withRestarts(() -> server.step(epoch, step, params));
   }
 
@@ -152,7 +170,8 @@ final class ChannelSession implements StepSession {
       return withRestarts(() -> server.evaluate(params));
     }
     suspend();
-    return Evaluator.evaluate(jsc, network, params, separateValidation);
+    return SparkWaits.call(jsc, "validation", options.replyTimeoutMillis(),
+        () -> Evaluator.evaluate(jsc, network, params, separateValidation));
   }
 
   /** Ends the tasks; the next step starts them again. */

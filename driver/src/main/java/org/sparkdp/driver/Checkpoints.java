@@ -4,8 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -16,7 +21,6 @@ import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.Npz;
 import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
@@ -76,7 +80,6 @@ public final class Checkpoints {
     if (state.outerMomentum != null) {
       arrays.put("local/outer_momentum", new Npz.Array(new int[] {n}, state.outerMomentum));
     }
-    byte[] npz = Npz.toBytes(arrays);
 
     ObjectNode json = JSON.createObjectNode();
     json.put("format", "sparkdp.checkpoint");
@@ -101,11 +104,12 @@ public final class Checkpoints {
     json.put("epoch_seconds_so_far", state.epochSeconds);
     json.set("history", JSON.valueToTree(state.history.toMap()));
     json.set("identity", identity);
-    json.put("state_sha256", ModelFile.sha256(npz));
-
     String name = String.format(Locale.ROOT, "%s%05d-%08d", PREFIX, state.epoch, state.step);
     String temp = dir + "/.tmp-" + UUID.randomUUID();
-    HadoopFiles.writeAtomically(temp, "state.npz", npz, conf);
+    // Streamed, hashing as it goes: with every partition's optimizer state, a checkpoint can pass 2 GB.
+    MessageDigest digest = sha256();
+    HadoopFiles.writeAtomically(temp, "state.npz", out -> Npz.write(arrays, new DigestOutputStream(out, digest)), conf);
+    json.put("state_sha256", HexFormat.of().formatHex(digest.digest()));
     HadoopFiles.writeAtomically(temp, "checkpoint.json", JSON.writeValueAsBytes(json), conf);
     String target = dir + "/" + name;
     if (HadoopFiles.exists(target, conf)) {
@@ -126,6 +130,15 @@ public final class Checkpoints {
         HadoopFiles.deleteRecursively(dir + "/" + name, conf); // left by a run that died while writing
       }
     }
+  }
+
+  /** Deletes every checkpoint in the directory (those of an earlier run, when a new one starts); returns how many. */
+  public int clear() throws IOException {
+    List<String> names = completed();
+    for (String name : names) {
+      HadoopFiles.deleteRecursively(dir + "/" + name, conf);
+    }
+    return names.size();
   }
 
   /** The complete checkpoints, oldest first. */
@@ -187,11 +200,16 @@ public final class Checkpoints {
       expected.put("local/outer_momentum", new int[] {parameters});
     }
     String statePath = path + "/state.npz";
-    byte[] npz = HadoopFiles.read(statePath, conf, 4L * parameters * expected.size() + (64L << 10) * expected.size());
-    if (!ModelFile.sha256(npz).equals(json.path("state_sha256").asText())) {
+    MessageDigest digest = sha256();
+    Map<String, float[]> arrays;
+    try (InputStream in = new DigestInputStream(HadoopFiles.open(statePath, conf,
+        4L * parameters * expected.size() + (64L << 10) * expected.size()), digest)) {
+      arrays = Npz.readStreaming(in, expected, statePath);
+      in.transferTo(OutputStream.nullOutputStream()); // the rest of the archive counts for the hash too
+    }
+    if (!HexFormat.of().formatHex(digest.digest()).equals(json.path("state_sha256").asText())) {
       throw new IOException(statePath + ": its SHA-256 differs from the one in checkpoint.json (altered or truncated)");
     }
-    Map<String, float[]> arrays = Npz.read(new ByteArrayInputStream(npz), expected, statePath);
     float[][] optimizerSlots = new float[Math.max(slots, 0)][];
     for (int i = 0; i < optimizerSlots.length; i++) {
       optimizerSlots[i] = arrays.get("optimizer/" + i);
@@ -225,6 +243,14 @@ public final class Checkpoints {
     }
     LOG.info("resuming from {} (epoch {}, step {})", path, state.epoch + 1, state.step + 1);
     return state;
+  }
+
+  private static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK has no SHA-256", e);
+    }
   }
 
   private static String shorten(JsonNode node) {

@@ -16,8 +16,11 @@ public final class Evaluator {
   public static Totals evaluate(JavaSparkContext jsc, Network network, float[] params, JavaRDD<Block> blocks) {
     Broadcast<float[]> weights = jsc.broadcast(params.clone());
     try {
-      return blocks.mapPartitions(it -> List.of(evaluate(SyncTrainer.toList(it), weights.value(), network))
-          .iterator()).reduce(Totals::add);
+      // Collected in partition order and added here, so that a rerun reports the same bits.
+      Totals total = new Totals();
+      blocks.mapPartitions(it -> List.of(evaluate(SyncTrainer.toList(it), weights.value(), network)).iterator())
+          .collect().forEach(total::add);
+      return total;
     } finally {
       weights.destroy();
     }

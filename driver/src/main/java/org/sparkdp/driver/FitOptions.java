@@ -19,7 +19,6 @@ public final class FitOptions implements Serializable {
   private String featuresCol = "features";
   private String labelCol = "label";
   private int verbose = 1;
-  private int treeDepth = 2;
   private int threads = 1;
   private String syncPath = "auto";
   private int connectTimeoutSeconds = 300;
@@ -90,12 +89,6 @@ public final class FitOptions implements Serializable {
   /** {@code 0}: silent; {@code 1}: one progress line per epoch on standard output. */
   public FitOptions verbose(int value) {
     verbose = value;
-    return this;
-  }
-
-  /** Depth of Spark's {@code treeReduce} of the gradients (default 2). */
-  public FitOptions treeDepth(int value) {
-    treeDepth = value;
     return this;
   }
 
@@ -298,10 +291,6 @@ public final class FitOptions implements Serializable {
     return verbose;
   }
 
-  public int treeDepth() {
-    return treeDepth;
-  }
-
   /** Fails with the Keras name of the first setting that cannot be used. */
   public FitOptions check() {
     if (epochs <= 0) {
@@ -344,9 +333,6 @@ public final class FitOptions implements Serializable {
     }
     if (connectTimeoutSeconds < 1 || stepTimeoutSeconds < 1 || maxRestarts < 0) {
       throw new IllegalArgumentException("timeouts must be positive and max_restarts not negative");
-    }
-    if (treeDepth < 1) {
-      throw new IllegalArgumentException("tree depth must be at least 1, got " + treeDepth);
     }
     return this;
   }

@@ -6,7 +6,7 @@ import org.sparkdp.ops.Totals;
 /**
  * The sums one step's tasks send back: the gradient of the loss summed over their examples, and the summed
  * loss, correct count and example count. This is the one deliberately mutable class of the step: {@link #merge}
- * adds into {@code this} (as {@code treeReduce} expects) to avoid an allocation per merge. A task with no
+ * adds into {@code this} to avoid an allocation per merge. A task with no
  * examples in the step sends an empty sum, whose gradient is {@code null}.
  */
 public final class GradientSum implements Serializable {

@@ -66,7 +66,23 @@ public final class HadoopFiles {
   /** Writes {@code bytes} to {@code dir/name} through a temporary file and an atomic rename. */
   public static void writeAtomically(String dir, String name, byte[] bytes, Configuration hadoopConf)
       throws IOException {
-    String temp = writeTemporary(dir, name, bytes, hadoopConf);
+    writeAtomically(dir, name, out -> out.write(bytes), hadoopConf);
+  }
+
+  /** Writes content to a stream (which it must not close). */
+  public interface Writer {
+    void write(java.io.OutputStream out) throws IOException;
+  }
+
+  /** Writes {@code bytes}, synced, to a hidden temporary file beside {@code dir/name}; returns its path. */
+  static String writeTemporary(String dir, String name, byte[] bytes, Configuration hadoopConf) throws IOException {
+    return writeTemporary(dir, name, out -> out.write(bytes), hadoopConf);
+  }
+
+  /** Writes what {@code writer} writes, synced, to {@code dir/name} through a temporary file and a rename. */
+  public static void writeAtomically(String dir, String name, Writer writer, Configuration hadoopConf)
+      throws IOException {
+    String temp = writeTemporary(dir, name, writer, hadoopConf);
     boolean renamed = false;
     try {
       renameOver(temp, dir + "/" + name, hadoopConf);
@@ -78,8 +94,25 @@ public final class HadoopFiles {
     }
   }
 
-  /** Writes {@code bytes}, synced, to a hidden temporary file beside {@code dir/name}; returns its path. */
-  static String writeTemporary(String dir, String name, byte[] bytes, Configuration hadoopConf) throws IOException {
+  /** Opens {@code path} for reading, refusing files larger than {@code maxBytes}. */
+  public static InputStream open(String path, Configuration hadoopConf, long maxBytes) throws IOException {
+    Configuration conf = withRawLocal(hadoopConf);
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(conf);
+    long length;
+    try {
+      length = fs.getFileStatus(p).getLen();
+    } catch (FileNotFoundException e) {
+      throw new FileNotFoundException(path + ": no such file");
+    }
+    if (length > maxBytes) {
+      throw new IOException(path + ": " + length + " bytes, more than the " + maxBytes + " expected");
+    }
+    return fs.open(p);
+  }
+
+  /** Writes what {@code writer} writes, synced, to a hidden temporary file beside {@code dir/name}. */
+  static String writeTemporary(String dir, String name, Writer writer, Configuration hadoopConf) throws IOException {
     Configuration conf = withRawLocal(hadoopConf);
     Path temp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
     FileContext fc = FileContext.getFileContext(temp.toUri(), conf);
@@ -88,7 +121,7 @@ public final class HadoopFiles {
     try {
       try (FSDataOutputStream out = fc.create(temp, java.util.EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
           Options.CreateOpts.createParent())) {
-        out.write(bytes);
+        writer.write(out);
         out.hsync();
       }
       written = true;

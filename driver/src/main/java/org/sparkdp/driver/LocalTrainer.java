@@ -74,12 +74,6 @@ public final class LocalTrainer {
     }
     int syncEvery = options.syncEvery() > 0 ? options.syncEvery() : (int) Math.min(Integer.MAX_VALUE, maxSteps);
     int rounds = (int) ((maxSteps + syncEvery - 1) / syncEvery);
-    if (state.innerStates == null || state.innerStates.size() != partitions) {
-      state.innerStates = new ArrayList<>();
-      for (int p = 0; p < partitions; p++) {
-        state.innerStates.add(compile.optimizer().newState(state.params.length));
-      }
-    }
     if (options.verbose() > 0) {
       System.out.printf(Locale.ROOT, "Training on %d rows (%s) in %d partitions%s; local steps of batch %s, "
           + "%d synchronisation%s per epoch (local, outer %s)%n", data.trainRows(), data.packedSize(), partitions,
@@ -95,6 +89,14 @@ public final class LocalTrainer {
   private void epochs(TrainingState state, JavaRDD<Block> train, JavaRDD<Block> validation, int rounds,
       int syncEvery, long batch, Recovery recovery) {
     long timeout = options.stepTimeoutSeconds() * 1000L;
+    // Here rather than before the first attempt: a retry from the start state must get fresh ones too.
+    int partitions = train.getNumPartitions();
+    if (state.innerStates == null || state.innerStates.size() != partitions) {
+      state.innerStates = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        state.innerStates.add(compile.optimizer().newState(state.params.length));
+      }
+    }
     while (state.epoch < options.epochs()) {
       long started = System.nanoTime() - (long) (state.epochSeconds * 1e9);
       int epoch = state.epoch;
@@ -136,29 +138,17 @@ public final class LocalTrainer {
         }
         state.step++;
       }
-      History history = state.history;
-      history.add("loss", state.epochTotals.meanLoss());
-      if (compile.reportsAccuracy()) {
-        history.add("accuracy", state.epochTotals.accuracy());
-      }
+      Totals validated = null;
       if (validation != null) {
         jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d validation", epoch + 1,
             options.epochs()));
-        Totals v = SparkWaits.call(jsc, "validation", timeout,
+        validated = SparkWaits.call(jsc, "validation", timeout,
             () -> Evaluator.evaluate(jsc, network, state.params, validation));
-        history.add("val_loss", v.meanLoss());
-        if (compile.reportsAccuracy()) {
-          history.add("val_accuracy", v.accuracy());
-        }
       }
       double seconds = (System.nanoTime() - started) / 1e9;
-      history.addEpochSeconds(seconds);
-      state.epoch++;
-      state.step = 0;
-      state.epochTotals = new Totals();
-      state.epochSeconds = 0;
+      state.finishEpoch(validated, compile.reportsAccuracy(), seconds);
       if (options.verbose() > 0) {
-        System.out.println(SyncTrainer.progressLine(history, epoch, options.epochs(), seconds));
+        System.out.println(SyncTrainer.progressLine(state.history, epoch, options.epochs(), seconds));
       }
       recovery.save(state);
     }

@@ -40,16 +40,46 @@ public final class ModelStore {
     String sha = ModelFile.sha256(weights);
     byte[] json = ModelFile.toBytes(ModelFile.modelJson(spec, compile, labelWidth, sha, training, provenance));
     String weightsPath = dir + "/" + ModelFile.WEIGHTS;
+    String jsonPath = dir + "/" + ModelFile.MODEL_JSON;
     String previous = dir + "/" + PREVIOUS_WEIGHTS;
-    String tempWeights = HadoopFiles.writeTemporary(dir, ModelFile.WEIGHTS, weights, conf);
-    String tempJson = HadoopFiles.writeTemporary(dir, ModelFile.MODEL_JSON, json, conf);
-    if (HadoopFiles.exists(weightsPath, conf) && HadoopFiles.exists(dir + "/" + ModelFile.MODEL_JSON, conf)) {
-      HadoopFiles.renameOver(weightsPath, previous, conf);
+    String tempWeights = null;
+    String tempJson = null;
+    try {
+      tempWeights = HadoopFiles.writeTemporary(dir, ModelFile.WEIGHTS, weights, conf);
+      tempJson = HadoopFiles.writeTemporary(dir, ModelFile.MODEL_JSON, json, conf);
+      if (committedWeights(dir, conf)) {
+        HadoopFiles.renameOver(weightsPath, previous, conf);
+      }
+      // Otherwise weights.npz is left from an interrupted save, and .previous (if any) holds the committed ones.
+      HadoopFiles.renameOver(tempWeights, weightsPath, conf);
+      tempWeights = null;
+      HadoopFiles.renameOver(tempJson, jsonPath, conf);
+      tempJson = null;
+      HadoopFiles.delete(previous, conf);
+      return sha;
+    } finally {
+      for (String temp : new String[] {tempWeights, tempJson}) {
+        if (temp != null) {
+          HadoopFiles.delete(temp, conf);
+        }
+      }
     }
-    HadoopFiles.renameOver(tempWeights, weightsPath, conf);
-    HadoopFiles.renameOver(tempJson, dir + "/" + ModelFile.MODEL_JSON, conf);
-    HadoopFiles.delete(previous, conf);
-    return sha;
+  }
+
+  /** Whether {@code dir} holds a model whose {@code weights.npz} is the one its {@code model.json} records. */
+  private static boolean committedWeights(String dir, Configuration conf) throws IOException {
+    String jsonPath = dir + "/" + ModelFile.MODEL_JSON;
+    String weightsPath = dir + "/" + ModelFile.WEIGHTS;
+    if (!HadoopFiles.exists(jsonPath, conf) || !HadoopFiles.exists(weightsPath, conf)) {
+      return false;
+    }
+    try {
+      ModelFile.Saved saved = ModelFile.parse(HadoopFiles.read(jsonPath, conf, 64L << 20), jsonPath);
+      return saved.weightsSha256().equals(ModelFile.sha256(HadoopFiles.read(weightsPath, conf,
+          expectedWeightsBytes(saved.spec()))));
+    } catch (IOException e) {
+      return false; // not a model this save could fall back to
+    }
   }
 
   /**
@@ -72,11 +102,14 @@ public final class ModelStore {
         weights = previous;
         weightsPath = previousPath;
       } else if (weights == null) {
-        throw new IOException(weightsPath + ": no such file");
+        throw new java.io.FileNotFoundException(weightsPath + ": no such file");
       } else {
         throw new IOException(weightsPath + ": SHA-256 " + sha + " differs from the " + saved.weightsSha256()
             + " recorded in model.json (the file was altered or truncated)");
       }
+    }
+    if (weights == null) {
+      throw new java.io.FileNotFoundException(weightsPath + ": no such file");
     }
     float[] params = ModelFile.readWeights(saved.spec(), new ByteArrayInputStream(weights), weightsPath);
     return new Loaded(saved, params);

@@ -46,7 +46,6 @@ public final class Provenance {
     t.put("seed", o.seed());
     t.put("strategy", o.strategy());
     t.put("partitions", data.train().getNumPartitions());
-    t.put("tree_depth", o.treeDepth());
     t.put("threads", o.threads());
     if (o.strategy().equals("local")) {
       t.put("sync_every", o.syncEvery());

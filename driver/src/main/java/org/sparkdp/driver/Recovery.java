@@ -30,9 +30,10 @@ final class Recovery {
     if (checkpoints != null) {
       try {
         checkpoints.save(state);
-      } catch (IOException e) {
-        throw new UncheckedIOException("cannot write a checkpoint to " + checkpoints.dir() + ": " + e.getMessage(),
-            e);
+      } catch (IOException | UncheckedIOException e) {
+        // A file system hiccup costs this checkpoint, not the run: the one in memory below still counts.
+        LOG.warn("could not write the checkpoint of epoch {}, step {} to {} ({}); training goes on",
+            state.epoch + 1, state.step + 1, checkpoints.dir(), e.getMessage());
       }
     }
     last = state.copy();
@@ -45,7 +46,7 @@ final class Recovery {
       try {
         attempt.accept(state);
         return;
-      } catch (TrainingDivergedException | IllegalArgumentException | UncheckedIOException e) {
+      } catch (TrainingDivergedException | IllegalArgumentException e) {
         throw e;
       } catch (RuntimeException e) {
         if (retries >= maxRetries) {
@@ -67,10 +68,10 @@ final class Recovery {
     if (checkpoints != null) {
       try {
         TrainingState saved = checkpoints.latest(parameters);
-        if (saved != null) {
+        if (saved != null && (saved.epoch > last.epoch || saved.epoch == last.epoch && saved.step >= last.step)) {
           return saved;
         }
-      } catch (IOException e) {
+      } catch (IOException | IllegalArgumentException e) {
         LOG.warn("cannot read the last checkpoint ({}); returning to the state kept in memory", e.getMessage());
       }
     }

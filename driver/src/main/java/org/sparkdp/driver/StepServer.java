@@ -59,8 +59,13 @@ final class StepServer implements AutoCloseable {
   StepServer(String bindHost, String advertisedHost, long replyTimeoutMillis) throws IOException {
     new SecureRandom().nextBytes(secret);
     server = new ServerSocket();
-    server.setReceiveBufferSize(1 << 20);
-    server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0));
+    try {
+      server.setReceiveBufferSize(1 << 20);
+      server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0));
+    } catch (IOException e) {
+      server.close();
+      throw e;
+    }
     this.host = advertisedHost;
     this.replyTimeoutMillis = replyTimeoutMillis;
   }
@@ -83,7 +88,8 @@ final class StepServer implements AutoCloseable {
    * @param jobFailure the training job's failure if it has ended, else {@code null}: waiting stops at once then
    * @throws ChannelException on timeout, naming how many tasks connected
    */
-  void awaitTasks(int partitions, long timeoutMillis, Supplier<Throwable> jobFailure) throws ChannelException {
+  void awaitTasks(int partitions, int launch, long timeoutMillis, Supplier<Throwable> jobFailure)
+      throws ChannelException {
     closeConnections();
     connections = new Connection[partitions];
     int connected = 0;
@@ -112,7 +118,7 @@ final class StepServer implements AutoCloseable {
       } catch (IOException e) {
         throw new ChannelException("the step server stopped accepting tasks", e);
       }
-      Connection c = handshake(socket, partitions);
+      Connection c = handshake(socket, partitions, launch);
       if (c != null) {
         if (connections[c.partition] == null) {
           connected++;
@@ -124,8 +130,11 @@ final class StepServer implements AutoCloseable {
     }
   }
 
-  /** Checks a new connection's hello; returns {@code null} (and closes it) if it is not one of our tasks. */
-  private Connection handshake(Socket socket, int partitions) {
+  /**
+   * Checks a new connection's hello; returns {@code null} (and closes it) if it is not one of our tasks, or a task
+   * of an earlier launch (a cancelled stage's task that connected late).
+   */
+  private Connection handshake(Socket socket, int partitions, int launch) {
     try {
       socket.setSoTimeout(10_000);
       socket.setTcpNoDelay(true);
@@ -135,8 +144,9 @@ final class StepServer implements AutoCloseable {
       byte[] token = new byte[16];
       in.readFully(token);
       int partition = in.readInt();
-      in.readInt(); // attempt, for logs on the task side
-      if (magic != Wire.MAGIC || !MessageDigest.isEqual(token, secret) || partition < 0 || partition >= partitions) {
+      int taskLaunch = in.readInt();
+      if (magic != Wire.MAGIC || !MessageDigest.isEqual(token, secret) || partition < 0 || partition >= partitions
+          || taskLaunch != launch) {
         socket.close();
         return null;
       }
@@ -154,20 +164,9 @@ final class StepServer implements AutoCloseable {
 
   /** Sends step {@code step} of {@code epoch} to every task and adds up their replies. */
   GradientSum step(int epoch, int step, float[] params) throws ChannelException {
-    if (paramBytes.length < 4 * params.length) {
-      paramBytes = new byte[4 * params.length];
-      sum = new float[params.length];
-    }
     Connection current = null;
     try {
-      for (Connection c : connections) {
-        current = c;
-        c.out.writeInt(Wire.STEP);
-        c.out.writeInt(epoch);
-        c.out.writeInt(step);
-        Wire.writeFloats(c.out, params, paramBytes);
-        c.out.flush();
-      }
+      sendAll(params, Wire.STEP, epoch, step);
       GradientSum total = new GradientSum();
       java.util.Arrays.fill(sum, 0f);
       boolean any = false;
@@ -206,20 +205,31 @@ final class StepServer implements AutoCloseable {
     }
   }
 
-  /** Sends {@code params} to every task for validation and adds up their loss and correct counts. */
-  Totals evaluate(float[] params) throws ChannelException {
+  /** Sends every task a command: its code and integer arguments, then the parameters. */
+  private void sendAll(float[] params, int... header) throws ChannelException {
     if (paramBytes.length < 4 * params.length) {
       paramBytes = new byte[4 * params.length];
       sum = new float[params.length];
     }
-    Connection current = null;
-    try {
-      for (Connection c : connections) {
-        current = c;
-        c.out.writeInt(Wire.EVAL);
+    for (Connection c : connections) {
+      try {
+        for (int h : header) {
+          c.out.writeInt(h);
+        }
         Wire.writeFloats(c.out, params, paramBytes);
         c.out.flush();
+      } catch (IOException e) {
+        throw new ChannelException("lost the task of partition " + c.partition + " while sending it a command ("
+            + e + ")", e);
       }
+    }
+  }
+
+  /** Sends {@code params} to every task for validation and adds up their loss and correct counts. */
+  Totals evaluate(float[] params) throws ChannelException {
+    Connection current = null;
+    try {
+      sendAll(params, Wire.EVAL);
       Totals total = new Totals();
       for (Connection c : connections) {
         current = c;

@@ -26,13 +26,15 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
   private final String host;
   private final int port;
   private final byte[] secret;
+  private final int launch;
   private final Network network;
   private final Batches batches;
   private final int threads;
   private final long idleTimeoutMillis;
 
-  StepTask(String host, int port, byte[] secret, Network network, Batches batches, int threads,
+  StepTask(String host, int port, byte[] secret, int launch, Network network, Batches batches, int threads,
       long idleTimeoutMillis) {
+    this.launch = launch;
     this.host = host;
     this.port = port;
     this.secret = secret;
@@ -62,8 +64,9 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
       out.writeInt(Wire.MAGIC);
       out.write(secret);
       out.writeInt(partition);
-      out.writeInt(context.attemptNumber());
+      out.writeInt(launch);
       out.flush();
+      watchForCancellation(context, socket);
       float[] params = null;
       byte[] scratch = null;
       while (true) {
@@ -111,5 +114,31 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
           + port + " (" + e + ")", e);
     }
     return scala.jdk.javaapi.CollectionConverters.asScala(List.of(partition).iterator());
+  }
+
+  /**
+   * A blocking socket read does not notice that Spark cancelled the task (an interrupt does not reach it), so a
+   * daemon thread closes the socket when the task is interrupted, which ends the read at once.
+   */
+  private static void watchForCancellation(TaskContext context, Socket socket) {
+    Thread watchdog = new Thread(() -> {
+      while (!socket.isClosed()) {
+        if (context.isInterrupted() || context.isCompleted()) {
+          try {
+            socket.close();
+          } catch (IOException ignored) {
+            // closing is all we wanted
+          }
+          return;
+        }
+        try {
+          Thread.sleep(250);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }, "sparkdp-step-task-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
   }
 }

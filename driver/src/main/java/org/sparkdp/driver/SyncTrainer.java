@@ -40,6 +40,10 @@ public final class SyncTrainer {
   History fit(TrainingState state, PackedData data, JavaRDD<Block> validation, Recovery recovery) {
     Batches batches = Batches.of(data.trainRows(), options.batchSize(), options.seed());
     int partitions = data.train().getNumPartitions();
+    if (options.syncPath().equals("channel") && ChannelSession.securedNetwork(jsc)) {
+      throw new IllegalArgumentException("sync_path channel: Spark's network is authenticated or encrypted here, and"
+          + " the driver channel is not; use sync_path auto or jobs");
+    }
     boolean channel = options.syncPath().equals("channel")
         || options.syncPath().equals("auto") && ChannelSession.suits(jsc, partitions, state.params.length);
     if (options.verbose() > 0) {
@@ -63,7 +67,7 @@ public final class SyncTrainer {
         ? new ChannelSession(jsc, data.all(), splitValidation ? null : validation, batches, network,
             options.threads(), new ChannelSession.Options(options.connectTimeoutSeconds() * 1000L,
                 options.stepTimeoutSeconds() * 1000L, options.maxRestarts()), stepStats)
-        : new JobSession(jsc, data.train(), validation, batches, network, options.threads(), options.treeDepth(),
+        : new JobSession(jsc, data.train(), validation, batches, network, options.threads(),
             options.stepTimeoutSeconds() * 1000L)) {
       while (state.epoch < epochs) {
         long started = System.nanoTime() - (long) (state.epochSeconds * 1e9);
@@ -98,27 +102,15 @@ public final class SyncTrainer {
             recovery.save(state);
           }
         }
-        History history = state.history;
-        history.add("loss", state.epochTotals.meanLoss());
-        if (compile.reportsAccuracy()) {
-          history.add("accuracy", state.epochTotals.accuracy());
-        }
+        Totals validated = null;
         if (validation != null) {
           jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d validation", epoch + 1, epochs));
-          Totals v = session.validate(state.params);
-          history.add("val_loss", v.meanLoss());
-          if (compile.reportsAccuracy()) {
-            history.add("val_accuracy", v.accuracy());
-          }
+          validated = session.validate(state.params);
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        history.addEpochSeconds(seconds);
-        state.epoch++;
-        state.step = 0;
-        state.epochTotals = new Totals();
-        state.epochSeconds = 0;
+        state.finishEpoch(validated, compile.reportsAccuracy(), seconds);
         if (options.verbose() > 0) {
-          System.out.println(progressLine(history, epoch, epochs, seconds));
+          System.out.println(progressLine(state.history, epoch, epochs, seconds));
         }
         recovery.save(state);
       }

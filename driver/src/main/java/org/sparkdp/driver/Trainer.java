@@ -12,10 +12,13 @@ import org.sparkdp.ops.Network;
 
 /**
  * One {@code fit}: picks the strategy's trainer, sets up checkpoints (in a directory, or in memory), resumes from
- * the newest checkpoint when asked, and lets {@link Recovery} retry failed attempts from the last checkpoint.
+ * the newest checkpoint when asked (a run that does not resume first removes the directory's old checkpoints, so
+ * that they are never mistaken for its own), and lets {@link Recovery} retry failed attempts from the last
+ * checkpoint.
  */
 public final class Trainer {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trainer.class);
 
   private final JavaSparkContext jsc;
   private final Network network;
@@ -37,6 +40,17 @@ public final class Trainer {
   public History fit(TrainingState state, PackedData data, JavaRDD<Block> validation) {
     Checkpoints checkpoints = options.checkpointDir() == null ? null : new Checkpoints(options.checkpointDir(),
         jsc.hadoopConfiguration(), options.keepCheckpoints(), identity(data));
+    if (checkpoints != null && !options.resume()) {
+      try {
+        int removed = checkpoints.clear();
+        if (removed > 0) {
+          LOG.info("removed {} checkpoints of an earlier run from {}", removed, checkpoints.dir());
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot clear the old checkpoints in " + checkpoints.dir() + ": "
+            + e.getMessage(), e);
+      }
+    }
     if (options.resume()) {
       try {
         TrainingState saved = checkpoints.latest(state.params.length);

@@ -61,6 +61,28 @@ public final class TrainingState {
     return history;
   }
 
+  /**
+   * Records the epoch just trained in the history (its loss and accuracy as trained, and the validation's when
+   * {@code validation} is not {@code null}) and moves to the start of the next epoch.
+   */
+  void finishEpoch(Totals validation, boolean accuracy, double seconds) {
+    history.add("loss", epochTotals.meanLoss());
+    if (accuracy) {
+      history.add("accuracy", epochTotals.accuracy());
+    }
+    if (validation != null) {
+      history.add("val_loss", validation.meanLoss());
+      if (accuracy) {
+        history.add("val_accuracy", validation.accuracy());
+      }
+    }
+    history.addEpochSeconds(seconds);
+    epoch++;
+    step = 0;
+    epochTotals = new Totals();
+    epochSeconds = 0;
+  }
+
   /** A deep copy, for a snapshot to return to. */
   TrainingState copy() {
     TrainingState c = new TrainingState(params.clone(), optimizer == null ? null : copy(optimizer));

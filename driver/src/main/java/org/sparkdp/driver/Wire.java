@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
  * The driver channel's messages. Every connection starts with the task's hello; then the driver sends commands
  * and the task answers each {@code STEP} and {@code EVAL} with its sums:
  * <pre>
- *   hello:  int MAGIC, byte[16] secret, int partition, int attempt
+ *   hello:  int MAGIC, byte[16] secret, int partition, int launch (the driver's count of task launches)
  *   STEP:   int STEP, int epoch, int step, int n, float[n] parameters
  *   EVAL:   int EVAL, int n, float[n] parameters
  *   END:    int END

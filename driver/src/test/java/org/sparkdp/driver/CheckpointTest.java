@@ -78,6 +78,14 @@ class CheckpointTest {
   }
 
   @Test
+  void aRunThatDoesNotResumeReplacesTheCheckpointsOfAnEarlierOne(@TempDir Path dir) throws IOException {
+    model().fit(TestSpark.frame(ROWS), options("sync", dir.toString(), 3));
+    assertEquals(3, checkpoints(dir).size());
+    model().fit(TestSpark.frame(ROWS), options("sync", dir.toString(), 1).seed(10));
+    assertEquals(List.of("ckpt-00001-00000000"), checkpoints(dir), "only the new run's checkpoint is left");
+  }
+
+  @Test
   void aCheckpointOfAnotherRunIsNotResumed(@TempDir Path dir) {
     String path = dir.toString();
     model().fit(TestSpark.frame(ROWS), options("sync", path, 1));

@@ -9,6 +9,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.sparkdp.Sequential;
 import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.Comparisons;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.Network;
@@ -74,15 +75,15 @@ class LocalTrainerTest {
         adam.step(params, grad, state);
       }
     }
-    assertTrue(SyncTrainerTest.maxRelativeDifference(actual, params) < 1e-5,
-        "relative difference " + SyncTrainerTest.maxRelativeDifference(actual, params));
+    assertTrue(Comparisons.maxRelativeDifference(actual, params) < 1e-5,
+        "relative difference " + Comparisons.maxRelativeDifference(actual, params));
   }
 
   @Test
   void synchronisingEveryFewStepsChangesNothingForOnePartition() {
     float[] perEpoch = fit(new FitOptions().partitions(1).batchSize(25).epochs(2)).weights();
     float[] everyFour = fit(new FitOptions().partitions(1).batchSize(25).epochs(2).syncEvery(4)).weights();
-    assertTrue(SyncTrainerTest.maxRelativeDifference(everyFour, perEpoch) < 1e-6);
+    assertTrue(Comparisons.maxRelativeDifference(everyFour, perEpoch) < 1e-6);
   }
 
   @Test
@@ -90,10 +91,10 @@ class LocalTrainerTest {
     float[] average = fit(new FitOptions().partitions(3).batchSize(20).epochs(2).syncEvery(3)).weights();
     float[] nesterov = fit(new FitOptions().partitions(3).batchSize(20).epochs(2).syncEvery(3)
         .outerOptimizer("nesterov").outerLearningRate(1).outerMomentum(0)).weights();
-    assertTrue(SyncTrainerTest.maxRelativeDifference(nesterov, average) < 1e-6);
+    assertTrue(Comparisons.maxRelativeDifference(nesterov, average) < 1e-6);
     float[] momentum = fit(new FitOptions().partitions(3).batchSize(20).epochs(2).syncEvery(3)
         .outerOptimizer("nesterov")).weights();
-    assertTrue(SyncTrainerTest.maxRelativeDifference(momentum, average) > 1e-3, "momentum changes the result");
+    assertTrue(Comparisons.maxRelativeDifference(momentum, average) > 1e-3, "momentum changes the result");
   }
 
   @Test

@@ -9,6 +9,7 @@ import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.sparkdp.Sequential;
 import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.Comparisons;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
@@ -82,30 +83,22 @@ class SyncTrainerTest {
     return params;
   }
 
-  static double maxRelativeDifference(float[] a, float[] b) {
-    double scale = 0;
-    double diff = 0;
-    for (int i = 0; i < a.length; i++) {
-      scale = Math.max(scale, Math.abs(b[i]));
-      diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    }
-    return diff / scale;
-  }
+
 
   @Test
   void weightsDoNotDependOnThePartitioning() {
     float[] one = train(1, 32, 3);
     float[] three = train(3, 32, 3);
     float[] seven = train(7, 32, 3);
-    assertTrue(maxRelativeDifference(three, one) < 1e-5, "1 vs 3 partitions: " + maxRelativeDifference(three, one));
-    assertTrue(maxRelativeDifference(seven, one) < 1e-5, "1 vs 7 partitions: " + maxRelativeDifference(seven, one));
+    assertTrue(Comparisons.maxRelativeDifference(three, one) < 1e-5, "1 vs 3 partitions: " + Comparisons.maxRelativeDifference(three, one));
+    assertTrue(Comparisons.maxRelativeDifference(seven, one) < 1e-5, "1 vs 7 partitions: " + Comparisons.maxRelativeDifference(seven, one));
   }
 
   @Test
   void theDriverChannelAndAJobPerStepGiveTheSameWeights() {
     float[] jobs = train(new FitOptions().partitions(2).syncPath("jobs"), 32, 2);
     float[] channel = train(new FitOptions().partitions(2).syncPath("channel"), 32, 2);
-    assertTrue(maxRelativeDifference(channel, jobs) < 1e-6, "channel vs jobs: " + maxRelativeDifference(channel, jobs));
+    assertTrue(Comparisons.maxRelativeDifference(channel, jobs) < 1e-6, "channel vs jobs: " + Comparisons.maxRelativeDifference(channel, jobs));
   }
 
   @Test
@@ -138,8 +131,8 @@ class SyncTrainerTest {
     float[] one = train(new FitOptions().partitions(1), 64, 2);
     float[] three = train(new FitOptions().partitions(1).threads(3), 64, 2);
     float[] jobs = train(new FitOptions().partitions(2).threads(2).syncPath("jobs"), 64, 2);
-    assertTrue(maxRelativeDifference(three, one) < 1e-5, "3 threads vs 1: " + maxRelativeDifference(three, one));
-    assertTrue(maxRelativeDifference(jobs, one) < 1e-5, "jobs, 2 threads: " + maxRelativeDifference(jobs, one));
+    assertTrue(Comparisons.maxRelativeDifference(three, one) < 1e-5, "3 threads vs 1: " + Comparisons.maxRelativeDifference(three, one));
+    assertTrue(Comparisons.maxRelativeDifference(jobs, one) < 1e-5, "jobs, 2 threads: " + Comparisons.maxRelativeDifference(jobs, one));
   }
 
   @Test
@@ -149,8 +142,8 @@ class SyncTrainerTest {
     Network network = new Network(spec, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
     float[] expected = plainTraining(50, 2, network, model.compileConfig());
     float[] actual = train(3, 50, 2);
-    assertTrue(maxRelativeDifference(actual, expected) < 1e-5, "relative difference "
-        + maxRelativeDifference(actual, expected));
+    assertTrue(Comparisons.maxRelativeDifference(actual, expected) < 1e-5, "relative difference "
+        + Comparisons.maxRelativeDifference(actual, expected));
   }
 
   @Test
@@ -178,7 +171,7 @@ class SyncTrainerTest {
     for (int i = 0; i < start.length; i++) {
       expected[i] = start[i] - 0.1f * grad[i] / ROWS.size();
     }
-    assertTrue(maxRelativeDifference(model.weights(), expected) < 1e-5);
+    assertTrue(Comparisons.maxRelativeDifference(model.weights(), expected) < 1e-5);
   }
 
   @Test

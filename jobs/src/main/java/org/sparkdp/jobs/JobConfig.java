@@ -39,7 +39,7 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
   private static final Set<String> TOP_KEYS = Set.of("model", "compile", "fit", "data", "output", "init_weights",
       "metadata", "spark");
   private static final Set<String> FIT_KEYS = Set.of("epochs", "batch_size", "validation_split", "strategy",
-      "seed", "partitions", "tree_depth", "verbose", "threads", "sync_path", "sync_every", "outer_optimizer",
+      "seed", "partitions", "verbose", "threads", "sync_path", "sync_every", "outer_optimizer",
       "outer_learning_rate", "outer_momentum", "connect_timeout", "step_timeout", "max_restarts",
       "checkpoint_every_steps", "keep_checkpoints", "max_retries");
 
@@ -166,7 +166,6 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     if (partitions != null && !(partitions.isIntegralNumber() && partitions.asInt() == 0)) {
       fit.partitions(Configs.positiveInt(node, "partitions", "fit", 0));
     }
-    fit.treeDepth(Configs.positiveInt(node, "tree_depth", "fit", 2));
     JsonNode verbose = node.get("verbose");
     fit.verbose(verbose == null ? 1 : verbose.asInt(1));
     try {

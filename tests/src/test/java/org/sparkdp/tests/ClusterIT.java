@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.ops.Comparisons;
 
 /**
  * Sync training on separate executor JVMs, through {@code local-cluster} and through a real standalone cluster
@@ -28,12 +29,12 @@ class ClusterIT {
     Data.config(dir.resolve("job.yaml"), 8, 3);
     float[] local = train(dir, "local[2]", "local");
     float[] localCluster = train(dir, "local-cluster[2,1,1024]", "local-cluster");
-    double d1 = Weights.maxRelativeDifference(localCluster, local);
+    double d1 = Comparisons.maxRelativeDifference(localCluster, local);
     System.out.printf("local-cluster[2,1,1024] vs local[2]: max |diff| / max |w| = %.3g%n", d1);
     assertTrue(d1 <= 1e-5, "local-cluster vs local: " + d1);
     try (StandaloneCluster cluster = new StandaloneCluster(dir, 2)) {
       float[] standalone = train(dir, cluster.masterUrl, "standalone");
-      double d2 = Weights.maxRelativeDifference(standalone, local);
+      double d2 = Comparisons.maxRelativeDifference(standalone, local);
       System.out.printf("standalone (Master + 2 Workers) vs local[2]: max |diff| / max |w| = %.3g%n", d2);
       assertTrue(d2 <= 1e-5, "standalone vs local: " + d2);
     }

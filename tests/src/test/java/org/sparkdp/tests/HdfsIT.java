@@ -11,6 +11,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.ops.Comparisons;
 import org.sparkdp.ops.ModelFile;
 
 /**
@@ -59,7 +60,7 @@ class HdfsIT {
           "--batch-size", "40", "--seed", "4", "--epochs", "4", "--output", "local", "--conf",
           "spark.ui.enabled=false");
       assertEquals(0, local.exitCode(), local.stderr());
-      double d = Weights.maxRelativeDifference(fromHdfs, Weights.of(dir.resolve("local")));
+      double d = Comparisons.maxRelativeDifference(fromHdfs, Weights.of(dir.resolve("local")));
       System.out.printf("HDFS, 2 epochs + resume to 4 vs local files, 4 epochs: max |diff| / max |w| = %.3g%n", d);
       assertTrue(d <= 1e-5, "relative difference " + d);
     } finally {

@@ -76,24 +76,13 @@ final class Launcher {
   }
 
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(HOME.resolve("bin/sparkdp").toString());
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
-    pb.environment().remove("SPARK_HOME");
-    pb.environment().put("SPARKDP_DRIVER_MEMORY", "2g");
-    Path out = Files.createTempFile(workDir, "stdout", ".txt");
-    Path err = Files.createTempFile(workDir, "stderr", ".txt");
-    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
-    Process p = pb.start();
-    if (!p.waitFor(8, TimeUnit.MINUTES)) {
-      p.destroyForcibly();
-      throw new AssertionError("bin/sparkdp " + String.join(" ", args) + " did not finish in 8 minutes");
+    Running running = start(workDir, args);
+    try {
+      return running.finish();
+    } finally {
+      Files.deleteIfExists(running.stdout());
+      Files.deleteIfExists(running.stderr());
     }
-    Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
-    Files.delete(out);
-    Files.delete(err);
-    return r;
   }
+
 }

@@ -16,15 +16,4 @@ final class Weights {
     return ModelFile.readWeights(saved.spec(), new ByteArrayInputStream(
         Files.readAllBytes(modelDir.resolve("weights.npz"))), "weights.npz");
   }
-
-  /** max |a - b| / max |b|. */
-  static double maxRelativeDifference(float[] a, float[] b) {
-    double scale = 0;
-    double diff = 0;
-    for (int i = 0; i < a.length; i++) {
-      scale = Math.max(scale, Math.abs(b[i]));
-      diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    }
-    return diff / scale;
-  }
 }

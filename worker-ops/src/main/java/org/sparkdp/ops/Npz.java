@@ -108,8 +108,24 @@ public final class Npz {
     if (!hasEndOfCentralDirectory(bytes)) {
       throw new IOException(source + ": truncated or not an npz archive (no zip end record)");
     }
+    return readStreaming(new java.io.ByteArrayInputStream(bytes), expected, source);
+  }
+
+  /**
+   * Reads the arrays named in {@code expected} from a stream, without first checking that the archive is complete:
+   * for callers that check the whole file against a hash they trust (checkpoints, whose size may pass 2 GB).
+   * Names, dtypes and shapes are still checked before anything is allocated. {@code in} is not closed.
+   */
+  public static Map<String, float[]> readStreaming(InputStream in, Map<String, int[]> expected, String source)
+      throws IOException {
     Map<String, float[]> arrays = new LinkedHashMap<>();
-    try (ZipInputStream zip = new ZipInputStream(new java.io.ByteArrayInputStream(bytes))) {
+    // The caller's stream stays open: it may still want the bytes after the last entry.
+    java.io.FilterInputStream unclosed = new java.io.FilterInputStream(in) {
+      @Override
+      public void close() {
+      }
+    };
+    try (ZipInputStream zip = new ZipInputStream(unclosed)) {
       ZipEntry entry;
       while ((entry = zip.getNextEntry()) != null) {
         String name = entry.getName().endsWith(".npy")
