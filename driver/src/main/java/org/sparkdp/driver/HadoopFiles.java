@@ -33,19 +33,7 @@ public final class HadoopFiles {
 
   /** All bytes of {@code path}, refusing files larger than {@code maxBytes}. */
   public static byte[] read(String path, Configuration hadoopConf, long maxBytes) throws IOException {
-    Configuration conf = withRawLocal(hadoopConf);
-    Path p = new Path(path);
-    FileSystem fs = p.getFileSystem(conf);
-    long length;
-    try {
-      length = fs.getFileStatus(p).getLen();
-    } catch (FileNotFoundException e) {
-      throw new FileNotFoundException(path + ": no such file");
-    }
-    if (length > maxBytes) {
-      throw new IOException(path + ": " + length + " bytes, more than the " + maxBytes + " expected");
-    }
-    try (InputStream in = fs.open(p)) {
+    try (InputStream in = open(path, hadoopConf, maxBytes)) {
       return in.readAllBytes();
     }
   }
