@@ -20,8 +20,6 @@ import org.sparkdp.ops.Workspace;
 
 /** Distributed inference: appends the model's outputs and a prediction to every row of a data frame. */
 public final class Predictor {
-  private static final int CHUNK_ROWS = 256;
-
   private Predictor() {
   }
 
@@ -45,11 +43,11 @@ public final class Predictor {
     JavaRDD<Row> rows = data.javaRDD().mapPartitionsWithIndex((partition, it) -> {
       int in = spec.inputDim();
       int units = spec.outputUnits();
-      Workspace ws = network.newWorkspace(CHUNK_ROWS);
-      float[] x = new float[CHUNK_ROWS * in];
+      Workspace ws = network.newWorkspace(StepCompute.CHUNK_ROWS);
+      float[] x = new float[StepCompute.CHUNK_ROWS * in];
       float[] p = weights.value();
       List<Row> out = new ArrayList<>();
-      List<Row> chunk = new ArrayList<>(CHUNK_ROWS);
+      List<Row> chunk = new ArrayList<>(StepCompute.CHUNK_ROWS);
       long index = 0;
       while (it.hasNext()) {
         Row row = it.next();
@@ -59,7 +57,7 @@ public final class Predictor {
         }
         index++;
         chunk.add(row);
-        if (chunk.size() == CHUNK_ROWS || !it.hasNext()) {
+        if (chunk.size() == StepCompute.CHUNK_ROWS || !it.hasNext()) {
           network.forward(p, x, 0, chunk.size(), ws);
           float[] y = ws.lastOutputs();
           for (int r = 0; r < chunk.size(); r++) {

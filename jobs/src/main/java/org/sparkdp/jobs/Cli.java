@@ -1,7 +1,6 @@
 package org.sparkdp.jobs;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.sparkdp.ops.ConfigException;
@@ -98,9 +97,5 @@ final class Cli {
     } catch (NumberFormatException e) {
       throw new ConfigException("--" + name + " must be an integer, got '" + v + "'");
     }
-  }
-
-  List<String> names() {
-    return List.copyOf(values.keySet());
   }
 }

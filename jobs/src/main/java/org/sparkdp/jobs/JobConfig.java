@@ -140,32 +140,23 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     fit.strategy(strategy);
     fit.threads(Configs.positiveInt(node, "threads", "fit", 1));
     fit.syncPath(node.has("sync_path") ? Configs.text(node, "sync_path", "fit") : "auto");
-    JsonNode syncEvery = node.get("sync_every");
-    fit.syncEvery(syncEvery == null || syncEvery.isIntegralNumber() && syncEvery.asInt() == 0 ? 0
-        : Configs.positiveInt(node, "sync_every", "fit", 0));
+    fit.syncEvery(Configs.nonNegativeInt(node, "sync_every", "fit", 0));
     fit.outerOptimizer(node.has("outer_optimizer") ? Configs.text(node, "outer_optimizer", "fit") : "average");
     fit.outerLearningRate(Configs.number(node, "outer_learning_rate", "fit", 0.7));
     fit.outerMomentum(Configs.number(node, "outer_momentum", "fit", 0.9));
     fit.connectTimeoutSeconds(Configs.positiveInt(node, "connect_timeout", "fit", 300));
     fit.stepTimeoutSeconds(Configs.positiveInt(node, "step_timeout", "fit", 1800));
-    JsonNode restarts = node.get("max_restarts");
-    fit.maxRestarts(restarts == null ? 3 : restarts.asInt(3));
-    JsonNode every = node.get("checkpoint_every_steps");
-    fit.checkpointEverySteps(every == null || every.isIntegralNumber() && every.asInt() == 0 ? 0
-        : Configs.positiveInt(node, "checkpoint_every_steps", "fit", 0));
+    fit.maxRestarts(Configs.nonNegativeInt(node, "max_restarts", "fit", 3));
+    fit.checkpointEverySteps(Configs.nonNegativeInt(node, "checkpoint_every_steps", "fit", 0));
     fit.keepCheckpoints(Configs.positiveInt(node, "keep_checkpoints", "fit", 3));
-    JsonNode retries = node.get("max_retries");
-    fit.maxRetries(retries == null ? 3 : retries.asInt(3));
+    fit.maxRetries(Configs.nonNegativeInt(node, "max_retries", "fit", 3));
     if (node.hasNonNull("seed")) {
       if (!node.get("seed").canConvertToLong() || !node.get("seed").isIntegralNumber()) {
         throw new ConfigException("fit.seed must be an integer, got " + node.get("seed"));
       }
       fit.seed(node.get("seed").asLong());
     }
-    JsonNode partitions = node.get("partitions");
-    if (partitions != null && !(partitions.isIntegralNumber() && partitions.asInt() == 0)) {
-      fit.partitions(Configs.positiveInt(node, "partitions", "fit", 0));
-    }
+    fit.partitions(Configs.nonNegativeInt(node, "partitions", "fit", 0));
     JsonNode verbose = node.get("verbose");
     fit.verbose(verbose == null ? 1 : verbose.asInt(1));
     try {

@@ -152,6 +152,18 @@ public final class Configs {
     return v.asInt();
   }
 
+  /** An integer >= 0 (a count where 0 means "none" or "automatic"); {@code fallback} when absent. */
+  public static int nonNegativeInt(JsonNode node, String key, String path, int fallback) {
+    JsonNode v = node.get(key);
+    if (v == null || v.isNull()) {
+      return fallback;
+    }
+    if (v.isIntegralNumber() && v.asInt() == 0) {
+      return 0;
+    }
+    return positiveInt(node, key, path, fallback);
+  }
+
   public static double number(JsonNode node, String key, String path, double fallback) {
     JsonNode v = node.get(key);
     if (v == null || v.isNull()) {
