@@ -18,13 +18,13 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdp.driver.DataPacker;
 import org.sparkdp.driver.FitOptions;
 import org.sparkdp.driver.History;
-import org.sparkdp.driver.StepStats;
-import org.sparkdp.driver.Trainer;
-import org.sparkdp.driver.TrainingState;
 import org.sparkdp.driver.ModelStore;
 import org.sparkdp.driver.PackedData;
 import org.sparkdp.driver.Predictor;
 import org.sparkdp.driver.Provenance;
+import org.sparkdp.driver.StepStats;
+import org.sparkdp.driver.Trainer;
+import org.sparkdp.driver.TrainingState;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
@@ -35,6 +35,7 @@ import org.sparkdp.ops.Totals;
 
 /**
  * A Keras-style Sequential model trained data-parallel on Spark:
+ *
  * <pre>{@code
  * Sequential model = new Sequential(
  *     Dense.of(64, "relu").withInputDim(784), Dense.of(64, "relu"), Dense.of(10, "softmax"));
@@ -43,9 +44,11 @@ import org.sparkdp.ops.Totals;
  * Map<String, Double> metrics = model.evaluate(test);
  * model.save("hdfs:///models/fashion");
  * }</pre>
- * Data frames have a features column (an ML vector or an array of numbers) and a label column (a number, or a
- * vector with one value per output unit). Like Keras, {@code fit} continues from the current weights and
- * optimizer state; the first {@code fit} draws the initial weights from its seed.
+ *
+ * Data frames have a features column (an ML vector or an array of numbers) and a label column (a
+ * number, or a vector with one value per output unit). Like Keras, {@code fit} continues from the
+ * current weights and optimizer state; the first {@code fit} draws the initial weights from its
+ * seed.
  */
 public final class Sequential {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -69,7 +72,10 @@ public final class Sequential {
     return this;
   }
 
-  /** The layers, checked: the first needs {@code inputDim}, the others take the width of the one before. */
+  /**
+   * The layers, checked: the first needs {@code inputDim}, the others take the width of the one
+   * before.
+   */
   public ModelSpec spec() {
     return new ModelSpec(layers);
   }
@@ -98,29 +104,54 @@ public final class Sequential {
     return fit(train, null, options);
   }
 
-  /** Trains on {@code train}, validating on {@code validationData} (when not {@code null}) after each epoch. */
+  /**
+   * Trains on {@code train}, validating on {@code validationData} (when not {@code null}) after
+   * each epoch.
+   */
   public History fit(Dataset<Row> train, Dataset<Row> validationData, FitOptions options) {
     CompileConfig config = requireCompiled();
     options.check();
     ModelSpec spec = spec();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
-    DataPacker.Target target = new DataPacker.Target(spec.inputDim(), spec.outputUnits(), config.loss());
-    PackedData data = DataPacker.pack(train, options.featuresCol(), options.labelCol(), target,
-        validationData == null ? options.validationSplit() : 0, options.partitions(), options.trainName());
+    DataPacker.Target target =
+        new DataPacker.Target(spec.inputDim(), spec.outputUnits(), config.loss());
+    PackedData data =
+        DataPacker.pack(
+            train,
+            options.featuresCol(),
+            options.labelCol(),
+            target,
+            validationData == null ? options.validationSplit() : 0,
+            options.partitions(),
+            options.trainName());
     PackedData validation = null;
     try {
       if (validationData != null) {
-        validation = DataPacker.pack(validationData, options.featuresCol(), options.labelCol(), target, 0,
-            options.partitions(), options.validationName());
+        validation =
+            DataPacker.pack(
+                validationData,
+                options.featuresCol(),
+                options.labelCol(),
+                target,
+                0,
+                options.partitions(),
+                options.validationName());
         if (validation.labelWidth() != data.labelWidth()) {
-          throw new IllegalArgumentException("validation labels have width " + validation.labelWidth()
-              + " but training labels " + data.labelWidth());
+          throw new IllegalArgumentException(
+              "validation labels have width "
+                  + validation.labelWidth()
+                  + " but training labels "
+                  + data.labelWidth());
         }
       }
       Network network = new Network(spec, config.loss(), config.fromLogits(), data.labelWidth());
-      state = state == null ? TrainingState.start(spec.initialParameters(options.seed())) : state.next();
+      state =
+          state == null
+              ? TrainingState.start(spec.initialParameters(options.seed()))
+              : state.next();
       labelWidth = data.labelWidth();
-      JavaRDD<org.sparkdp.driver.Block> validationBlocks = validation != null ? validation.train() : data.validation();
+      JavaRDD<org.sparkdp.driver.Block> validationBlocks =
+          validation != null ? validation.train() : data.validation();
       Trainer trainer = new Trainer(jsc, network, config, options);
       History history = trainer.fit(state, data, validationBlocks);
       lastStepStats = trainer.stepStats();
@@ -135,26 +166,42 @@ public final class Sequential {
     }
   }
 
-  /** Steps (or, for {@code local}, synchronisations) of the last {@code fit} and the compute time the tasks spent. */
+  /**
+   * Steps (or, for {@code local}, synchronisations) of the last {@code fit} and the compute time
+   * the tasks spent.
+   */
   public StepStats lastStepStats() {
     return lastStepStats;
   }
 
-  /** Mean loss (and accuracy, if compiled with it) over {@code data}, with the default column names. */
+  /**
+   * Mean loss (and accuracy, if compiled with it) over {@code data}, with the default column names.
+   */
   public Map<String, Double> evaluate(Dataset<Row> data) {
     return evaluate(data, "features", "label", "evaluation data");
   }
 
-  /** Mean loss (and accuracy) over {@code data}; {@code name} is how error messages name the data. */
-  public Map<String, Double> evaluate(Dataset<Row> data, String featuresCol, String labelCol, String name) {
+  /**
+   * Mean loss (and accuracy) over {@code data}; {@code name} is how error messages name the data.
+   */
+  public Map<String, Double> evaluate(
+      Dataset<Row> data, String featuresCol, String labelCol, String name) {
     CompileConfig config = requireCompiled();
     ModelSpec spec = spec();
-    PackedData packed = DataPacker.pack(data, featuresCol, labelCol,
-        new DataPacker.Target(spec.inputDim(), spec.outputUnits(), config.loss()), 0, 0, name);
+    PackedData packed =
+        DataPacker.pack(
+            data,
+            featuresCol,
+            labelCol,
+            new DataPacker.Target(spec.inputDim(), spec.outputUnits(), config.loss()),
+            0,
+            0,
+            name);
     try {
       Network network = new Network(spec, config.loss(), config.fromLogits(), packed.labelWidth());
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
-      Totals totals = org.sparkdp.driver.Evaluator.evaluate(jsc, network, weights(), packed.train());
+      Totals totals =
+          org.sparkdp.driver.Evaluator.evaluate(jsc, network, weights(), packed.train());
       Map<String, Double> metrics = new LinkedHashMap<>();
       metrics.put("loss", totals.meanLoss());
       if (config.reportsAccuracy()) {
@@ -167,21 +214,27 @@ public final class Sequential {
   }
 
   /**
-   * {@code data} with two more columns: {@code output}, the model's outputs as an ML vector (as Keras'
-   * {@code predict}), and {@code prediction}: the class (argmax, or output above 0.5 for one unit) for the
-   * crossentropy losses, the output itself for a one-unit regression.
+   * {@code data} with two more columns: {@code output}, the model's outputs as an ML vector (as
+   * Keras' {@code predict}), and {@code prediction}: the class (argmax, or output above 0.5 for one
+   * unit) for the crossentropy losses, the output itself for a one-unit regression.
    */
   public Dataset<Row> predict(Dataset<Row> data) {
     return predict(data, "features");
   }
 
   public Dataset<Row> predict(Dataset<Row> data, String featuresCol) {
-    CompileConfig config = compile == null
-        ? new CompileConfig(org.sparkdp.ops.Sgd.defaults(), Loss.MEAN_SQUARED_ERROR, false, List.of()) : compile;
+    CompileConfig config =
+        compile == null
+            ? new CompileConfig(
+                org.sparkdp.ops.Sgd.defaults(), Loss.MEAN_SQUARED_ERROR, false, List.of())
+            : compile;
     return Predictor.predict(data, featuresCol, spec(), config, weights(), "predict data");
   }
 
-  /** A copy of the flat parameter vector (drawn from seed 42 if the model was never fitted or loaded). */
+  /**
+   * A copy of the flat parameter vector (drawn from seed 42 if the model was never fitted or
+   * loaded).
+   */
   public float[] weights() {
     if (state == null) {
       state = TrainingState.start(spec().initialParameters(42));
@@ -189,11 +242,15 @@ public final class Sequential {
     return state.params().clone();
   }
 
-  /** Replaces the parameters (laid out as {@link ModelSpec#layout()}) and resets the optimizer state. */
+  /**
+   * Replaces the parameters (laid out as {@link ModelSpec#layout()}) and resets the optimizer
+   * state.
+   */
   public void setWeights(float[] values) {
     int size = spec().layout().size();
     if (values.length != size) {
-      throw new IllegalArgumentException("the model has " + size + " parameters, got " + values.length);
+      throw new IllegalArgumentException(
+          "the model has " + size + " parameters, got " + values.length);
     }
     state = TrainingState.start(values.clone());
   }
@@ -203,7 +260,10 @@ public final class Sequential {
     setWeights(ModelStore.loadWeights(path, hadoopConf(), spec()));
   }
 
-  /** The training configuration and provenance recorded by the last {@code fit}; callers may add fields. */
+  /**
+   * The training configuration and provenance recorded by the last {@code fit}; callers may add
+   * fields.
+   */
   public ObjectNode trainingConfig() {
     return training;
   }
@@ -212,10 +272,19 @@ public final class Sequential {
     return provenance;
   }
 
-  /** Writes the model directory ({@code model.json}, {@code weights.npz}) on any Hadoop file system. */
+  /**
+   * Writes the model directory ({@code model.json}, {@code weights.npz}) on any Hadoop file system.
+   */
   public String save(String dir) throws IOException {
-    return ModelStore.save(dir, hadoopConf(), spec(), requireCompiled(), Math.max(labelWidth, 1), weights(),
-        training, provenance);
+    return ModelStore.save(
+        dir,
+        hadoopConf(),
+        spec(),
+        requireCompiled(),
+        Math.max(labelWidth, 1),
+        weights(),
+        training,
+        provenance);
   }
 
   /** Reads a model directory written by {@link #save}. */
@@ -234,16 +303,31 @@ public final class Sequential {
     return model;
   }
 
-  /** Keras' {@code model.summary()}: one line per layer with its output width and parameter count. */
+  /**
+   * Keras' {@code model.summary()}: one line per layer with its output width and parameter count.
+   */
   public String summary() {
     ModelSpec spec = spec();
-    StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "%-12s %-14s %-10s %10s%n", "Layer",
-        "Output shape", "Activation", "Params"));
+    StringBuilder s =
+        new StringBuilder(
+            String.format(
+                Locale.ROOT,
+                "%-12s %-14s %-10s %10s%n",
+                "Layer",
+                "Output shape",
+                "Activation",
+                "Params"));
     for (int l = 0; l < spec.layers().size(); l++) {
       Dense d = spec.layers().get(l);
       long count = (long) spec.inputOf(l) * d.units() + (d.useBias() ? d.units() : 0);
-      s.append(String.format(Locale.ROOT, "%-12s %-14s %-10s %10d%n", ModelSpec.layerName(l),
-          "(None, " + d.units() + ")", d.activation().kerasName(), count));
+      s.append(
+          String.format(
+              Locale.ROOT,
+              "%-12s %-14s %-10s %10d%n",
+              ModelSpec.layerName(l),
+              "(None, " + d.units() + ")",
+              d.activation().kerasName(),
+              count));
     }
     s.append(String.format(Locale.ROOT, "Total params: %d%n", spec.layout().size()));
     return s.toString();
@@ -258,6 +342,7 @@ public final class Sequential {
 
   private static Configuration hadoopConf() {
     return SparkSession.getActiveSession().isDefined()
-        ? SparkSession.getActiveSession().get().sparkContext().hadoopConfiguration() : new Configuration();
+        ? SparkSession.getActiveSession().get().sparkContext().hadoopConfiguration()
+        : new Configuration();
   }
 }

@@ -29,17 +29,18 @@ import org.sparkdp.ops.Network;
 
 /**
  * {@code bin/sparkdp bench [--data DIR] [--epochs N] [--json FILE] [--skip-mllib] [--skip-torch]
- * [--scale-rows N --scale-features F --scale-memory M]}: the Fashion-MNIST model (Dense 784-64-64-10, Adam)
- * measured every way at once: one core's kernel against {@code sgemm}, sparkdp's {@code sync} (driver channel and a
- * job per step) and {@code local} strategies, one multi-threaded task against a task per core, Spark MLlib's
- * {@code MultilayerPerceptronClassifier} and PyTorch. Prints one table; {@code --json} writes the figures.
+ * [--scale-rows N --scale-features F --scale-memory M]}: the Fashion-MNIST model (Dense
+ * 784-64-64-10, Adam) measured every way at once: one core's kernel against {@code sgemm},
+ * sparkdp's {@code sync} (driver channel and a job per step) and {@code local} strategies, one
+ * multi-threaded task against a task per core, Spark MLlib's {@code MultilayerPerceptronClassifier}
+ * and PyTorch. Prints one table; {@code --json} writes the figures.
  */
 public final class Bench {
-  private static final ModelSpec SPEC = ModelSpec.of(Dense.of(64, "relu").withInputDim(784), Dense.of(64, "relu"),
-      Dense.of(10, "softmax"));
+  private static final ModelSpec SPEC =
+      ModelSpec.of(
+          Dense.of(64, "relu").withInputDim(784), Dense.of(64, "relu"), Dense.of(10, "softmax"));
 
-  private Bench() {
-  }
+  private Bench() {}
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options = options(args);
@@ -50,100 +51,253 @@ public final class Bench {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
     report.section("Machine");
-    report.put("blas", "BLAS", Blas.implementation(), "netlib's choice: JNIBLAS is native (OpenBLAS)");
-    report.put("openblas_coretype", "OPENBLAS_CORETYPE", String.valueOf(System.getenv("OPENBLAS_CORETYPE")),
+    report.put(
+        "blas", "BLAS", Blas.implementation(), "netlib's choice: JNIBLAS is native (OpenBLAS)");
+    report.put(
+        "openblas_coretype",
+        "OPENBLAS_CORETYPE",
+        String.valueOf(System.getenv("OPENBLAS_CORETYPE")),
         "as set in the environment");
-    report.put("openblas_num_threads", "OPENBLAS_NUM_THREADS", String.valueOf(System.getenv("OPENBLAS_NUM_THREADS")),
+    report.put(
+        "openblas_num_threads",
+        "OPENBLAS_NUM_THREADS",
+        String.valueOf(System.getenv("OPENBLAS_NUM_THREADS")),
         "");
-    report.put("spark_master", "Spark", spark.version() + " " + spark.sparkContext().master(),
+    report.put(
+        "spark_master",
+        "Spark",
+        spark.version() + " " + spark.sparkContext().master(),
         jsc.defaultParallelism() + " task slots");
     report.put("cores", "cores", Runtime.getRuntime().availableProcessors(), "%.0f", "");
 
     KernelBench.Data data = load(dataDir);
     Network network = new Network(SPEC, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
-    report.section("One core, no Spark (forward + backward over a shuffled epoch of cached float blocks)");
+    report.section(
+        "One core, no Spark (forward + backward over a shuffled epoch of cached float blocks)");
     for (int b : new int[] {32, 256}) {
       double sgemm = KernelBench.sgemmGflops(SPEC, b);
       double seconds = KernelBench.epochSeconds(network, data, b, false, 3);
       double withAdam = KernelBench.epochSeconds(network, data, b, true, 3);
       double gflops = KernelBench.flopsPerStep(SPEC, b) / b * data.rows() / seconds / 1e9;
-      report.put("sgemm_b" + b + "_gflops", "sgemm, the step's shapes, batch " + b, sgemm, "%.1f", "GFLOP/s");
-      report.put("compute_b" + b + "_epoch_s", "forward+backward epoch, batch " + b, seconds, "%.3f",
+      report.put(
+          "sgemm_b" + b + "_gflops",
+          "sgemm, the step's shapes, batch " + b,
+          sgemm,
+          "%.1f",
+          "GFLOP/s");
+      report.put(
+          "compute_b" + b + "_epoch_s",
+          "forward+backward epoch, batch " + b,
+          seconds,
+          "%.3f",
           String.format(Locale.ROOT, "s (%.1f GFLOP/s)", gflops));
-      report.put("compute_b" + b + "_fraction_of_sgemm", "  as a fraction of sgemm's rate", gflops / sgemm, "%.2f",
+      report.put(
+          "compute_b" + b + "_fraction_of_sgemm",
+          "  as a fraction of sgemm's rate",
+          gflops / sgemm,
+          "%.2f",
           "");
-      report.put("compute_adam_b" + b + "_epoch_s", "with Adam's step: one core's epoch, batch " + b, withAdam,
-          "%.3f", String.format(Locale.ROOT, "s (%.0f samples/s)", data.rows() / withAdam));
+      report.put(
+          "compute_adam_b" + b + "_epoch_s",
+          "with Adam's step: one core's epoch, batch " + b,
+          withAdam,
+          "%.3f",
+          String.format(Locale.ROOT, "s (%.0f samples/s)", data.rows() / withAdam));
     }
-    report.put("adam_step_ms", "Adam step, " + SPEC.layout().size() + " parameters",
-        KernelBench.adamSeconds(SPEC.layout().size()) * 1e3, "%.3f", "ms");
+    report.put(
+        "adam_step_ms",
+        "Adam step, " + SPEC.layout().size() + " parameters",
+        KernelBench.adamSeconds(SPEC.layout().size()) * 1e3,
+        "%.3f",
+        "ms");
 
     report.section("Spark's fixed costs (" + spark.sparkContext().master() + ")");
     sparkCosts(jsc, report);
 
-    Dataset<Row> train = Readers.read(spark, DataSource.fromPath(dataDir + "/train-images-idx3-ubyte.gz", "--data"),
-        "train", 784);
-    Dataset<Row> test = Readers.read(spark, DataSource.fromPath(dataDir + "/t10k-images-idx3-ubyte.gz", "--data"),
-        "test", 784);
+    Dataset<Row> train =
+        Readers.read(
+            spark,
+            DataSource.fromPath(dataDir + "/train-images-idx3-ubyte.gz", "--data"),
+            "train",
+            784);
+    Dataset<Row> test =
+        Readers.read(
+            spark,
+            DataSource.fromPath(dataDir + "/t10k-images-idx3-ubyte.gz", "--data"),
+            "test",
+            784);
     int slots = jsc.defaultParallelism();
 
     report.section("sparkdp sync (exact: the same weights on any partitioning)");
-    Run plain = run(train, new FitOptions().strategy("sync").syncPath("jobs").batchSize(256).epochs(1), null);
-    Run channelOne = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(1), null);
-    Run channel = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(5), null);
-    Run channel32 = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(32).epochs(2), null);
-    Run threaded = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(3)
-        .partitions(1).threads(slots), null);
-    Run single = run(train, new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(5)
-        .partitions(1), null);
-    report.put("sync_b256_jobs_epoch_s", "a Spark job per step, batch 256: epoch", plain.epochSeconds(), "%.2f",
+    Run plain =
+        run(
+            train,
+            new FitOptions().strategy("sync").syncPath("jobs").batchSize(256).epochs(1),
+            null);
+    Run channelOne =
+        run(
+            train,
+            new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(1),
+            null);
+    Run channel =
+        run(
+            train,
+            new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(5),
+            null);
+    Run channel32 =
+        run(
+            train,
+            new FitOptions().strategy("sync").syncPath("channel").batchSize(32).epochs(2),
+            null);
+    Run threaded =
+        run(
+            train,
+            new FitOptions()
+                .strategy("sync")
+                .syncPath("channel")
+                .batchSize(256)
+                .epochs(3)
+                .partitions(1)
+                .threads(slots),
+            null);
+    Run single =
+        run(
+            train,
+            new FitOptions()
+                .strategy("sync")
+                .syncPath("channel")
+                .batchSize(256)
+                .epochs(5)
+                .partitions(1),
+            null);
+    report.put(
+        "sync_b256_jobs_epoch_s",
+        "a Spark job per step, batch 256: epoch",
+        plain.epochSeconds(),
+        "%.2f",
         "s");
-    report.put("sync_b256_jobs_fixed_ms_per_step", "  fixed cost per step", plain.fixedMsPerStep(), "%.2f",
+    report.put(
+        "sync_b256_jobs_fixed_ms_per_step",
+        "  fixed cost per step",
+        plain.fixedMsPerStep(),
+        "%.2f",
         "ms (step time minus the slowest task's compute)");
-    report.put("sync_b256_epoch_s", "driver channel, batch 256: epoch", channel.epochSeconds(), "%.3f",
+    report.put(
+        "sync_b256_epoch_s",
+        "driver channel, batch 256: epoch",
+        channel.epochSeconds(),
+        "%.3f",
         String.format(Locale.ROOT, "s (%.0f samples/s)", channel.rows() / channel.epochSeconds()));
-    report.put("sync_b256_fixed_ms_per_step", "  fixed cost per step", channel.fixedMsPerStep(), "%.3f",
-        String.format(Locale.ROOT, "ms (%.1f times less than a job per step)",
+    report.put(
+        "sync_b256_fixed_ms_per_step",
+        "  fixed cost per step",
+        channel.fixedMsPerStep(),
+        "%.3f",
+        String.format(
+            Locale.ROOT,
+            "ms (%.1f times less than a job per step)",
             plain.fixedMsPerStep() / channel.fixedMsPerStep()));
-    report.put("sync_b256_max_rel_diff_vs_plain", "  weights vs a job per step, 1 epoch",
-        Comparisons.maxRelativeDifference(channelOne.weights(), plain.weights()), "%.2e", "max |diff| / max |w|");
-    report.put("sync_b32_epoch_s", "driver channel, batch 32: epoch", channel32.epochSeconds(), "%.3f",
-        String.format(Locale.ROOT, "s (%.0f samples/s)", channel32.rows() / channel32.epochSeconds()));
-    report.put("sync_b32_fixed_ms_per_step", "  fixed cost per step", channel32.fixedMsPerStep(), "%.3f", "ms");
-    report.put("sync_b256_one_task_epoch_s", "1 task x " + slots + " threads, batch 256: epoch",
-        threaded.epochSeconds(), "%.3f", String.format(Locale.ROOT, "s (%.2f x the time of %d tasks x 1 thread)",
-            threaded.epochSeconds() / channel.epochSeconds(), slots));
+    report.put(
+        "sync_b256_max_rel_diff_vs_plain",
+        "  weights vs a job per step, 1 epoch",
+        Comparisons.maxRelativeDifference(channelOne.weights(), plain.weights()),
+        "%.2e",
+        "max |diff| / max |w|");
+    report.put(
+        "sync_b32_epoch_s",
+        "driver channel, batch 32: epoch",
+        channel32.epochSeconds(),
+        "%.3f",
+        String.format(
+            Locale.ROOT, "s (%.0f samples/s)", channel32.rows() / channel32.epochSeconds()));
+    report.put(
+        "sync_b32_fixed_ms_per_step",
+        "  fixed cost per step",
+        channel32.fixedMsPerStep(),
+        "%.3f",
+        "ms");
+    report.put(
+        "sync_b256_one_task_epoch_s",
+        "1 task x " + slots + " threads, batch 256: epoch",
+        threaded.epochSeconds(),
+        "%.3f",
+        String.format(
+            Locale.ROOT,
+            "s (%.2f x the time of %d tasks x 1 thread)",
+            threaded.epochSeconds() / channel.epochSeconds(),
+            slots));
 
-    report.section("Cost model of the driver channel (docs/cost-model.md), checked against the runs above");
+    report.section(
+        "Cost model of the driver channel (docs/cost-model.md), checked against the runs above");
     ChannelModel.Constants model = ChannelModel.measure(SPEC.layout().size());
     double adam = report.get("adam_step_ms") / 1e3;
-    report.put("model_latency_ms", "alpha: loopback round trip of a small message", model.latency() * 1e3, "%.3f",
+    report.put(
+        "model_latency_ms",
+        "alpha: loopback round trip of a small message",
+        model.latency() * 1e3,
+        "%.3f",
         "ms");
-    report.put("model_message_ms", "t_msg: one parameter vector (" + 4 * SPEC.layout().size() + " bytes) one way",
-        model.message() * 1e3, "%.3f", "ms");
-    report.put("model_add_ms", "t_add: adding one vector into the sum", model.add() * 1e3, "%.3f", "ms");
-    report.put("sync_b256_p1_exchange_ms_per_step", "measured, 1 task: fixed cost per step less the start",
-        single.exchangeMsPerStep(), "%.3f", String.format(Locale.ROOT, "ms (model: %.3f ms; the start adds %.3f ms)",
-            model.predict(1, adam) * 1e3, single.startMsPerStep()));
+    report.put(
+        "model_message_ms",
+        "t_msg: one parameter vector (" + 4 * SPEC.layout().size() + " bytes) one way",
+        model.message() * 1e3,
+        "%.3f",
+        "ms");
+    report.put(
+        "model_add_ms", "t_add: adding one vector into the sum", model.add() * 1e3, "%.3f", "ms");
+    report.put(
+        "sync_b256_p1_exchange_ms_per_step",
+        "measured, 1 task: fixed cost per step less the start",
+        single.exchangeMsPerStep(),
+        "%.3f",
+        String.format(
+            Locale.ROOT,
+            "ms (model: %.3f ms; the start adds %.3f ms)",
+            model.predict(1, adam) * 1e3,
+            single.startMsPerStep()));
     report.put("model_p1_exchange_ms", "  predicted", model.predict(1, adam) * 1e3, "%.3f", "ms");
-    report.put("sync_b256_p2_exchange_ms_per_step", "measured, 2 tasks: fixed cost per step less the start",
-        channel.exchangeMsPerStep(), "%.3f", String.format(Locale.ROOT, "ms (model: %.3f ms; the start adds %.3f ms)",
-            model.predict(2, adam) * 1e3, channel.startMsPerStep()));
+    report.put(
+        "sync_b256_p2_exchange_ms_per_step",
+        "measured, 2 tasks: fixed cost per step less the start",
+        channel.exchangeMsPerStep(),
+        "%.3f",
+        String.format(
+            Locale.ROOT,
+            "ms (model: %.3f ms; the start adds %.3f ms)",
+            model.predict(2, adam) * 1e3,
+            channel.startMsPerStep()));
     report.put("model_p2_exchange_ms", "  predicted", model.predict(2, adam) * 1e3, "%.3f", "ms");
 
     report.section("sparkdp local (partitions step on their own, synchronised once per epoch)");
     Run local32 = run(train, new FitOptions().strategy("local").batchSize(32).epochs(epochs), test);
     Run local256 = run(train, new FitOptions().strategy("local").batchSize(256).epochs(3), null);
-    report.put("local_b32_epoch_s", "batch 32: epoch", local32.epochSeconds(), "%.3f",
-        String.format(Locale.ROOT, "s (%.0f samples/s; median of %d epochs)", local32.rows() / local32.epochSeconds(),
+    report.put(
+        "local_b32_epoch_s",
+        "batch 32: epoch",
+        local32.epochSeconds(),
+        "%.3f",
+        String.format(
+            Locale.ROOT,
+            "s (%.0f samples/s; median of %d epochs)",
+            local32.rows() / local32.epochSeconds(),
             epochs));
-    report.put("local_b32_test_accuracy", "  test accuracy after " + epochs + " epochs", local32.testAccuracy(),
-        "%.4f", "");
-    report.put("local_b256_epoch_s", "batch 256: epoch", local256.epochSeconds(), "%.3f",
-        String.format(Locale.ROOT, "s (%.0f samples/s)", local256.rows() / local256.epochSeconds()));
+    report.put(
+        "local_b32_test_accuracy",
+        "  test accuracy after " + epochs + " epochs",
+        local32.testAccuracy(),
+        "%.4f",
+        "");
+    report.put(
+        "local_b256_epoch_s",
+        "batch 256: epoch",
+        local256.epochSeconds(),
+        "%.3f",
+        String.format(
+            Locale.ROOT, "s (%.0f samples/s)", local256.rows() / local256.epochSeconds()));
 
     double sparkdpPass = local32.epochSeconds();
-    report.section("Spark MLlib MultilayerPerceptronClassifier (L-BFGS, layers 784-64-64-10, same data frames)");
+    report.section(
+        "Spark MLlib MultilayerPerceptronClassifier (L-BFGS, layers 784-64-64-10, same data frames)");
     if (!options.containsKey("skip-mllib")) {
       PeerBench.mllib(train, test, 1); // warms up the JIT and MLlib's code paths
       PeerBench.MllibRun shorter = PeerBench.mllib(train, test, 5);
@@ -153,21 +307,49 @@ public final class Bench {
       double sparkdpTotal = local32.totalSeconds();
       int sameTime = (int) Math.max(1, Math.round((sparkdpTotal - setup) / pass));
       PeerBench.MllibRun equal = PeerBench.mllib(train, test, sameTime);
-      report.put("mllib_pass_s", "time per L-BFGS iteration (at least one pass over the data)", pass, "%.3f",
+      report.put(
+          "mllib_pass_s",
+          "time per L-BFGS iteration (at least one pass over the data)",
+          pass,
+          "%.3f",
           String.format(Locale.ROOT, "s (plus %.1f s to set up each fit)", setup));
-      report.put("sparkdp_pass_s", "sparkdp local, batch 32: time per pass", sparkdpPass, "%.3f",
+      report.put(
+          "sparkdp_pass_s",
+          "sparkdp local, batch 32: time per pass",
+          sparkdpPass,
+          "%.3f",
           String.format(Locale.ROOT, "s (MLlib takes %.1f times as long)", pass / sparkdpPass));
-      report.put("mllib_same_time_iterations", "MLlib iterations in sparkdp's " + epochs + "-epoch time",
-          sameTime, "%.0f", String.format(Locale.ROOT, "(%.1f s against sparkdp's %.1f s)", equal.seconds(),
-              sparkdpTotal));
-      report.put("mllib_test_accuracy", "MLlib test accuracy after that", equal.testAccuracy(), "%.4f",
+      report.put(
+          "mllib_same_time_iterations",
+          "MLlib iterations in sparkdp's " + epochs + "-epoch time",
+          sameTime,
+          "%.0f",
+          String.format(
+              Locale.ROOT, "(%.1f s against sparkdp's %.1f s)", equal.seconds(), sparkdpTotal));
+      report.put(
+          "mllib_test_accuracy",
+          "MLlib test accuracy after that",
+          equal.testAccuracy(),
+          "%.4f",
           String.format(Locale.ROOT, "(sparkdp: %.4f)", local32.testAccuracy()));
-      report.put("mllib_25_iterations_test_accuracy", "MLlib test accuracy after 25 iterations",
-          longer.testAccuracy(), "%.4f", String.format(Locale.ROOT, "(%.1f s)", longer.seconds()));
+      report.put(
+          "mllib_25_iterations_test_accuracy",
+          "MLlib test accuracy after 25 iterations",
+          longer.testAccuracy(),
+          "%.4f",
+          String.format(Locale.ROOT, "(%.1f s)", longer.seconds()));
       PeerBench.MllibRun hundred = PeerBench.mllib(train, test, 100);
-      report.put("mllib_100_iterations_test_accuracy", "MLlib test accuracy after 100 iterations",
-          hundred.testAccuracy(), "%.4f", String.format(Locale.ROOT, "(%.1f s; sparkdp %.4f in %.1f s)",
-              hundred.seconds(), local32.testAccuracy(), sparkdpTotal));
+      report.put(
+          "mllib_100_iterations_test_accuracy",
+          "MLlib test accuracy after 100 iterations",
+          hundred.testAccuracy(),
+          "%.4f",
+          String.format(
+              Locale.ROOT,
+              "(%.1f s; sparkdp %.4f in %.1f s)",
+              hundred.seconds(),
+              local32.testAccuracy(),
+              sparkdpTotal));
     }
 
     report.section("PyTorch " + "(/usr/bin/python3, one thread, same model and optimizer)");
@@ -178,22 +360,44 @@ public final class Bench {
         double e32 = median(t32.get("epoch_seconds"));
         double e256 = median(t256.get("epoch_seconds"));
         report.put("torch_version", "version", t32.get("torch_version").asText(), "");
-        report.put("torch_b32_epoch_s", "batch 32: epoch", e32, "%.3f",
-            String.format(Locale.ROOT, "s; sparkdp local is %.2f of it, one sparkdp core %.2f",
-                local32.epochSeconds() / e32, report.get("compute_adam_b32_epoch_s") / e32));
-        report.put("torch_b32_test_accuracy", "  test accuracy after " + epochs + " epochs",
-            t32.get("test_accuracy").asDouble(), "%.4f", "");
-        report.put("torch_b256_epoch_s", "batch 256: epoch", e256, "%.3f",
-            String.format(Locale.ROOT, "s; sparkdp local is %.2f of it, one sparkdp core %.2f",
-                local256.epochSeconds() / e256, report.get("compute_adam_b256_epoch_s") / e256));
+        report.put(
+            "torch_b32_epoch_s",
+            "batch 32: epoch",
+            e32,
+            "%.3f",
+            String.format(
+                Locale.ROOT,
+                "s; sparkdp local is %.2f of it, one sparkdp core %.2f",
+                local32.epochSeconds() / e32,
+                report.get("compute_adam_b32_epoch_s") / e32));
+        report.put(
+            "torch_b32_test_accuracy",
+            "  test accuracy after " + epochs + " epochs",
+            t32.get("test_accuracy").asDouble(),
+            "%.4f",
+            "");
+        report.put(
+            "torch_b256_epoch_s",
+            "batch 256: epoch",
+            e256,
+            "%.3f",
+            String.format(
+                Locale.ROOT,
+                "s; sparkdp local is %.2f of it, one sparkdp core %.2f",
+                local256.epochSeconds() / e256,
+                report.get("compute_adam_b256_epoch_s") / e256));
       }
     }
 
     if (options.containsKey("scale-rows")) {
       report.section("Scale: synthetic Parquet larger than the executors' cache");
-      ScaleBench.run(spark, report, Long.parseLong(options.get("scale-rows")),
+      ScaleBench.run(
+          spark,
+          report,
+          Long.parseLong(options.get("scale-rows")),
           Integer.parseInt(options.getOrDefault("scale-features", "256")),
-          options.getOrDefault("scale-memory", "1g"), Path.of(options.getOrDefault("scale-dir", "runs/bench-scale")));
+          options.getOrDefault("scale-memory", "1g"),
+          Path.of(options.getOrDefault("scale-dir", "runs/bench-scale")));
     }
 
     report.print();
@@ -204,10 +408,21 @@ public final class Bench {
     spark.stop();
   }
 
-  /** One sparkdp fit: its median epoch time, fixed cost per step, weights and, with test data, test accuracy. */
-  record Run(double epochSeconds, double totalSeconds, double fixedMsPerStep, double startMsPerStep,
-      float[] weights, double testAccuracy, long rows) {
-    /** Fixed cost per step without the amortised start of the channel's tasks: the exchange itself. */
+  /**
+   * One sparkdp fit: its median epoch time, fixed cost per step, weights and, with test data, test
+   * accuracy.
+   */
+  record Run(
+      double epochSeconds,
+      double totalSeconds,
+      double fixedMsPerStep,
+      double startMsPerStep,
+      float[] weights,
+      double testAccuracy,
+      long rows) {
+    /**
+     * Fixed cost per step without the amortised start of the channel's tasks: the exchange itself.
+     */
     double exchangeMsPerStep() {
       return fixedMsPerStep - startMsPerStep;
     }
@@ -227,7 +442,10 @@ public final class Bench {
     return new Run(median(seconds), total, fixed, start, model.weights(), accuracy, rows);
   }
 
-  /** An empty job, and a broadcast plus {@code treeAggregate} of one parameter vector, each timed 100 times. */
+  /**
+   * An empty job, and a broadcast plus {@code treeAggregate} of one parameter vector, each timed
+   * 100 times.
+   */
   private static void sparkCosts(JavaSparkContext jsc, Report report) {
     int slots = jsc.defaultParallelism();
     List<Integer> items = new ArrayList<>();
@@ -242,48 +460,70 @@ public final class Bench {
     double[] closure = new double[100];
     for (int i = 0; i < 100; i++) {
       long t0 = System.nanoTime();
-      rdd.foreachPartition(it -> { });
+      rdd.foreachPartition(it -> {});
       long t1 = System.nanoTime();
       float[] captured = params.clone();
-      rdd.foreachPartition(it -> {
-        if (captured.length == 0) {
-          throw new IllegalStateException();
-        }
-      });
+      rdd.foreachPartition(
+          it -> {
+            if (captured.length == 0) {
+              throw new IllegalStateException();
+            }
+          });
       closure[i] = (System.nanoTime() - t1) / 1e6;
       t1 = System.nanoTime();
       Broadcast<float[]> b = jsc.broadcast(params);
-      float[] sum = rdd.treeAggregate(new float[params.length], (acc, x) -> {
-        float[] p = b.value();
-        for (int j = 0; j < p.length; j++) {
-          acc[j] += p[j];
-        }
-        return acc;
-      }, (x, y) -> {
-        for (int j = 0; j < x.length; j++) {
-          x[j] += y[j];
-        }
-        return x;
-      }, 2);
+      float[] sum =
+          rdd.treeAggregate(
+              new float[params.length],
+              (acc, x) -> {
+                float[] p = b.value();
+                for (int j = 0; j < p.length; j++) {
+                  acc[j] += p[j];
+                }
+                return acc;
+              },
+              (x, y) -> {
+                for (int j = 0; j < x.length; j++) {
+                  x[j] += y[j];
+                }
+                return x;
+              },
+              2);
       b.destroy();
       long t2 = System.nanoTime();
       empty[i] = (t1 - t0) / 1e6;
       round[i] = (t2 - t1) / 1e6 + sum[0] * 0;
     }
     rdd.unpersist();
-    report.put("spark_empty_job_ms", "an empty job on " + slots + " cached partitions", median(empty), "%.2f",
+    report.put(
+        "spark_empty_job_ms",
+        "an empty job on " + slots + " cached partitions",
+        median(empty),
+        "%.2f",
         "ms (median of 100)");
-    report.put("spark_closure_job_ms", "a job whose closure holds " + params.length + " floats", median(closure),
-        "%.2f", "ms (median of 100)");
-    report.put("spark_round_ms", "broadcast + treeAggregate of " + params.length + " floats", median(round),
-        "%.2f", "ms (median of 100)");
+    report.put(
+        "spark_closure_job_ms",
+        "a job whose closure holds " + params.length + " floats",
+        median(closure),
+        "%.2f",
+        "ms (median of 100)");
+    report.put(
+        "spark_round_ms",
+        "broadcast + treeAggregate of " + params.length + " floats",
+        median(round),
+        "%.2f",
+        "ms (median of 100)");
   }
 
   private static KernelBench.Data load(String dir) throws java.io.IOException {
-    Idx.Images images = Idx.images(java.nio.file.Files.readAllBytes(Path.of(dir, "train-images-idx3-ubyte.gz")),
-        dir + "/train-images-idx3-ubyte.gz");
-    byte[] labels = Idx.labels(java.nio.file.Files.readAllBytes(Path.of(dir, "train-labels-idx1-ubyte.gz")),
-        dir + "/train-labels-idx1-ubyte.gz");
+    Idx.Images images =
+        Idx.images(
+            java.nio.file.Files.readAllBytes(Path.of(dir, "train-images-idx3-ubyte.gz")),
+            dir + "/train-images-idx3-ubyte.gz");
+    byte[] labels =
+        Idx.labels(
+            java.nio.file.Files.readAllBytes(Path.of(dir, "train-labels-idx1-ubyte.gz")),
+            dir + "/train-labels-idx1-ubyte.gz");
     float[] x = new float[images.pixels().length];
     for (int i = 0; i < x.length; i++) {
       x[i] = (images.pixels()[i] & 0xff) / 255f;
@@ -294,8 +534,6 @@ public final class Bench {
     }
     return new KernelBench.Data(x, y, labels.length, images.dim());
   }
-
-
 
   static double median(List<Double> values) {
     return median(values.stream().mapToDouble(Double::doubleValue).toArray());

@@ -11,18 +11,20 @@ import java.net.Socket;
 import java.util.Arrays;
 
 /**
- * The constants of the cost model in docs/cost-model.md, measured here: the round trip of a small message and of
- * a parameter vector over a loopback socket, and the driver's time to add one vector into a sum. From them the
- * model predicts the driver channel's fixed cost per step for {@code P} tasks:
- * {@code alpha + 2 P t_msg + P t_add + t_opt}.
+ * The constants of the cost model in docs/cost-model.md, measured here: the round trip of a small
+ * message and of a parameter vector over a loopback socket, and the driver's time to add one vector
+ * into a sum. From them the model predicts the driver channel's fixed cost per step for {@code P}
+ * tasks: {@code alpha + 2 P t_msg + P t_add + t_opt}.
  */
 final class ChannelModel {
-  private ChannelModel() {
-  }
+  private ChannelModel() {}
 
   /** Measured constants, in seconds. */
   record Constants(double latency, double message, double add) {
-    /** Predicted fixed cost per step for {@code tasks} tasks, with {@code optimizer} seconds of update. */
+    /**
+     * Predicted fixed cost per step for {@code tasks} tasks, with {@code optimizer} seconds of
+     * update.
+     */
     double predict(int tasks, double optimizer) {
       return latency + 2 * tasks * message + tasks * add + optimizer;
     }
@@ -43,40 +45,51 @@ final class ChannelModel {
       adds[i] = (System.nanoTime() - t) / 1e9;
     }
     // The second half only: by then the JIT has compiled the loop.
-    return new Constants(small, (large - small) / 2,
+    return new Constants(
+        small,
+        (large - small) / 2,
         Bench.median(Arrays.copyOfRange(adds, adds.length / 2, adds.length)) + sum[0] * 0);
   }
 
-  /** Median seconds for {@code floats} floats to go to an echo peer and back, as the channel sends them. */
+  /**
+   * Median seconds for {@code floats} floats to go to an echo peer and back, as the channel sends
+   * them.
+   */
   private static double roundTrip(int floats) throws IOException, InterruptedException {
     byte[] payload = new byte[4 * floats];
     try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      Thread echo = new Thread(() -> {
-        try (Socket s = server.accept()) {
-          configure(s);
-          DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-          DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
-          byte[] buffer = new byte[payload.length];
-          while (true) {
-            int n = in.readInt();
-            if (n < 0) {
-              return;
-            }
-            in.readFully(buffer, 0, n);
-            out.writeInt(n);
-            out.write(buffer, 0, n);
-            out.flush();
-          }
-        } catch (IOException e) {
-          // the measurement ended
-        }
-      });
+      Thread echo =
+          new Thread(
+              () -> {
+                try (Socket s = server.accept()) {
+                  configure(s);
+                  DataInputStream in =
+                      new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+                  DataOutputStream out =
+                      new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+                  byte[] buffer = new byte[payload.length];
+                  while (true) {
+                    int n = in.readInt();
+                    if (n < 0) {
+                      return;
+                    }
+                    in.readFully(buffer, 0, n);
+                    out.writeInt(n);
+                    out.write(buffer, 0, n);
+                    out.flush();
+                  }
+                } catch (IOException e) {
+                  // the measurement ended
+                }
+              });
       echo.start();
       double[] times = new double[400];
       try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
         configure(s);
-        DataInputStream in = new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
-        DataOutputStream out = new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
+        DataInputStream in =
+            new DataInputStream(new BufferedInputStream(s.getInputStream(), 1 << 16));
+        DataOutputStream out =
+            new DataOutputStream(new BufferedOutputStream(s.getOutputStream(), 1 << 16));
         for (int i = 0; i < times.length; i++) {
           long t = System.nanoTime();
           out.writeInt(payload.length);

@@ -12,13 +12,12 @@ import org.sparkdp.ops.Permutation;
 import org.sparkdp.ops.Totals;
 
 /**
- * One core, no Spark: the rate of the very {@code sgemm} calls one training step makes (same shapes, same
- * transposes), and the whole forward and backward pass over a shuffled epoch of cached float blocks, with the row
- * gathering and, separately, the optimizer step included.
+ * One core, no Spark: the rate of the very {@code sgemm} calls one training step makes (same
+ * shapes, same transposes), and the whole forward and backward pass over a shuffled epoch of cached
+ * float blocks, with the row gathering and, separately, the optimizer step included.
  */
 final class KernelBench {
-  private KernelBench() {
-  }
+  private KernelBench() {}
 
   /** One GEMM of a step: row-major {@code C[m, n] = op(A) op(B)}. */
   private record Gemm(boolean transA, boolean transB, int m, int n, int k, boolean accumulate) {
@@ -27,7 +26,10 @@ final class KernelBench {
     }
   }
 
-  /** The GEMMs of one forward and backward pass of {@code spec} at batch {@code b} (no dX for the first layer). */
+  /**
+   * The GEMMs of one forward and backward pass of {@code spec} at batch {@code b} (no dX for the
+   * first layer).
+   */
   private static List<Gemm> gemms(ModelSpec spec, int b) {
     List<Gemm> list = new ArrayList<>();
     var layout = spec.layout();
@@ -48,7 +50,10 @@ final class KernelBench {
     return gemms(spec, b).stream().mapToDouble(Gemm::flops).sum();
   }
 
-  /** GFLOP/s of the step's GEMMs alone, on random data, best of three timed rounds of about a second. */
+  /**
+   * GFLOP/s of the step's GEMMs alone, on random data, best of three timed rounds of about a
+   * second.
+   */
   static double sgemmGflops(ModelSpec spec, int b) {
     List<Gemm> list = gemms(spec, b);
     SplittableRandom random = new SplittableRandom(1);
@@ -65,23 +70,36 @@ final class KernelBench {
       operands.add(new float[][] {a, bb, c});
     }
     double flops = flopsPerStep(spec, b);
-    return best(() -> {
-      for (int i = 0; i < list.size(); i++) {
-        Gemm g = list.get(i);
-        float[][] o = operands.get(i);
-        Blas.gemm(g.transA(), g.transB(), g.m(), g.n(), g.k(), 1f, o[0], 0, o[1], 0, g.accumulate() ? 1f : 0f,
-            o[2], 0);
-      }
-    }, flops);
+    return best(
+        () -> {
+          for (int i = 0; i < list.size(); i++) {
+            Gemm g = list.get(i);
+            float[][] o = operands.get(i);
+            Blas.gemm(
+                g.transA(),
+                g.transB(),
+                g.m(),
+                g.n(),
+                g.k(),
+                1f,
+                o[0],
+                0,
+                o[1],
+                0,
+                g.accumulate() ? 1f : 0f,
+                o[2],
+                0);
+          }
+        },
+        flops);
   }
 
   /** Data for the kernel runs: features {@code [rows, in]} and labels. */
-  record Data(float[] x, float[] y, int rows, int in) {
-  }
+  record Data(float[] x, float[] y, int rows, int in) {}
 
   /**
-   * Seconds for one epoch on one core: every batch gathered from the data in a shuffled order, then forward and
-   * backward (and, with {@code optimizer}, Adam's step). Best of {@code repeats}.
+   * Seconds for one epoch on one core: every batch gathered from the data in a shuffled order, then
+   * forward and backward (and, with {@code optimizer}, Adam's step). Best of {@code repeats}.
    */
   static double epochSeconds(Network network, Data data, int b, boolean optimizer, int repeats) {
     Permutation p = new Permutation(data.rows(), 7);
@@ -132,7 +150,10 @@ final class KernelBench {
     return 1e-9 / callsPerNanosecond;
   }
 
-  /** Best rate in GFLOP/s of {@code body} doing {@code flops} per call, over three rounds of about a second. */
+  /**
+   * Best rate in GFLOP/s of {@code body} doing {@code flops} per call, over three rounds of about a
+   * second.
+   */
   private static double best(Runnable body, double flops) {
     for (int i = 0; i < 50; i++) {
       body.run(); // warm up the JIT and the caches

@@ -14,35 +14,56 @@ import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 
-/** The peers: Spark MLlib's multilayer perceptron on the same data frames, and PyTorch through Python. */
+/**
+ * The peers: Spark MLlib's multilayer perceptron on the same data frames, and PyTorch through
+ * Python.
+ */
 final class PeerBench {
-  private PeerBench() {
-  }
+  private PeerBench() {}
 
   /** An MLlib run: wall seconds of {@code fit} and test accuracy. */
-  record MllibRun(int iterations, double seconds, double testAccuracy) {
-  }
+  record MllibRun(int iterations, double seconds, double testAccuracy) {}
 
-  /** MLlib's MLP (L-BFGS, its default solver) with the same layer sizes, {@code iterations} passes over the data. */
+  /**
+   * MLlib's MLP (L-BFGS, its default solver) with the same layer sizes, {@code iterations} passes
+   * over the data.
+   */
   static MllibRun mllib(Dataset<Row> train, Dataset<Row> test, int iterations) {
-    MultilayerPerceptronClassifier mlp = new MultilayerPerceptronClassifier()
-        .setLayers(new int[] {784, 64, 64, 10}).setMaxIter(iterations).setTol(0).setSeed(42).setBlockSize(128);
+    MultilayerPerceptronClassifier mlp =
+        new MultilayerPerceptronClassifier()
+            .setLayers(new int[] {784, 64, 64, 10})
+            .setMaxIter(iterations)
+            .setTol(0)
+            .setSeed(42)
+            .setBlockSize(128);
     long start = System.nanoTime();
     MultilayerPerceptronClassificationModel model = mlp.fit(train);
     double seconds = (System.nanoTime() - start) / 1e9;
-    double accuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy")
-        .evaluate(model.transform(test));
+    double accuracy =
+        new MulticlassClassificationEvaluator()
+            .setMetricName("accuracy")
+            .evaluate(model.transform(test));
     return new MllibRun(iterations, seconds, accuracy);
   }
 
-  /** PyTorch's epoch times and test accuracy, or {@code null} if {@code /usr/bin/python3} has no torch. */
-  static JsonNode torch(String dataDir, int batch, int epochs) throws IOException, InterruptedException {
+  /**
+   * PyTorch's epoch times and test accuracy, or {@code null} if {@code /usr/bin/python3} has no
+   * torch.
+   */
+  static JsonNode torch(String dataDir, int batch, int epochs)
+      throws IOException, InterruptedException {
     Path script = Files.createTempFile("sparkdp-torch", ".py");
     try (InputStream in = PeerBench.class.getResourceAsStream("torch_mlp.py")) {
       Files.write(script, in.readAllBytes());
     }
-    ProcessBuilder pb = new ProcessBuilder("/usr/bin/python3", script.toString(), dataDir, String.valueOf(batch),
-        String.valueOf(epochs)).redirectErrorStream(false);
+    ProcessBuilder pb =
+        new ProcessBuilder(
+                "/usr/bin/python3",
+                script.toString(),
+                dataDir,
+                String.valueOf(batch),
+                String.valueOf(epochs))
+            .redirectErrorStream(false);
     pb.environment().put("OMP_NUM_THREADS", "1");
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -50,9 +71,13 @@ final class PeerBench {
     boolean done = p.waitFor(30, TimeUnit.MINUTES);
     Files.deleteIfExists(script);
     if (!done || p.exitValue() != 0) {
-      System.err.println("bench: PyTorch not measured: " + (err.contains("No module named 'torch'")
-          ? "/usr/bin/python3 has no torch (apt-get install python3-torch)" : err.lines().reduce((a, b) -> b)
-          .orElse("exit " + (done ? p.exitValue() : "timeout"))));
+      System.err.println(
+          "bench: PyTorch not measured: "
+              + (err.contains("No module named 'torch'")
+                  ? "/usr/bin/python3 has no torch (apt-get install python3-torch)"
+                  : err.lines()
+                      .reduce((a, b) -> b)
+                      .orElse("exit " + (done ? p.exitValue() : "timeout"))));
       return null;
     }
     return new ObjectMapper().readTree(out.lines().reduce((a, b) -> b).orElse("{}"));

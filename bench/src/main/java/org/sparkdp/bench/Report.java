@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** The benchmark's figures: a table for people, and the same values under stable keys for {@code --json}. */
+/**
+ * The benchmark's figures: a table for people, and the same values under stable keys for {@code
+ * --json}.
+ */
 final class Report {
-  private record Line(String section, String label, String value, String note) {
-  }
+  private record Line(String section, String label, String value, String note) {}
 
   private final List<Line> lines = new ArrayList<>();
   private final Map<String, Object> values = new LinkedHashMap<>();
@@ -27,10 +29,17 @@ final class Report {
   /** A figure with a stable key; {@code format} renders it in the table. */
   void put(String key, String label, double value, String format, String note) {
     values.put(key, Double.isFinite(value) ? value : null);
-    lines.add(new Line(section, label, Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "n/a",
-        note));
-    System.err.printf(Locale.ROOT, "bench: %s = %s%n", key, Double.isFinite(value)
-        ? String.format(Locale.ROOT, format, value) : "n/a");
+    lines.add(
+        new Line(
+            section,
+            label,
+            Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "n/a",
+            note));
+    System.err.printf(
+        Locale.ROOT,
+        "bench: %s = %s%n",
+        key,
+        Double.isFinite(value) ? String.format(Locale.ROOT, format, value) : "n/a");
   }
 
   void put(String key, String label, String value, String note) {
@@ -53,7 +62,11 @@ final class Report {
         System.out.println();
         System.out.println(current);
       }
-      System.out.printf(Locale.ROOT, "  %-" + label + "s  %" + value + "s  %s%n", l.label(), l.value(),
+      System.out.printf(
+          Locale.ROOT,
+          "  %-" + label + "s  %" + value + "s  %s%n",
+          l.label(),
+          l.value(),
           l.note() == null ? "" : l.note());
     }
   }
@@ -62,6 +75,8 @@ final class Report {
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
     }
-    Files.write(file, new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(values));
+    Files.write(
+        file,
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(values));
   }
 }

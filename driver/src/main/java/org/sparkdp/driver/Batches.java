@@ -5,8 +5,8 @@ import org.sparkdp.ops.Permutation;
 import org.sparkdp.ops.Seeds;
 
 /**
- * How {@code rows} training examples are cut into batches: {@code steps = ceil(rows / batchSize)} per epoch, in
- * the order of a permutation of the example ids keyed by the seed and the epoch.
+ * How {@code rows} training examples are cut into batches: {@code steps = ceil(rows / batchSize)}
+ * per epoch, in the order of a permutation of the example ids keyed by the seed and the epoch.
  */
 record Batches(long rows, long batchSize, int steps, long seed) implements Serializable {
   private static final long SHUFFLE_KEY = 0x5ef1eL;

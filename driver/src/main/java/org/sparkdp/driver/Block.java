@@ -3,8 +3,8 @@ package org.sparkdp.driver;
 import java.io.Serializable;
 
 /**
- * Rows of one partition packed for the kernels: features {@code [rows, inputDim]} and labels
- * {@code [rows, labelWidth]} as row-major float32, and each row's global example id (its position in the
+ * Rows of one partition packed for the kernels: features {@code [rows, inputDim]} and labels {@code
+ * [rows, labelWidth]} as row-major float32, and each row's global example id (its position in the
  * input, which fixes the batches of every epoch). A block is immutable once built.
  *
  * <p>{@code problem} is the first row this block could not take (with its reason), or {@code null};
@@ -22,8 +22,17 @@ public final class Block implements Serializable {
   final long problemRow;
   final long fingerprint;
 
-  Block(int rows, int inputDim, int labelWidth, float[] features, float[] labels, long[] ids, boolean validation,
-      String problem, long problemRow, long fingerprint) {
+  Block(
+      int rows,
+      int inputDim,
+      int labelWidth,
+      float[] features,
+      float[] labels,
+      long[] ids,
+      boolean validation,
+      String problem,
+      long problemRow,
+      long fingerprint) {
     this.rows = rows;
     this.inputDim = inputDim;
     this.labelWidth = labelWidth;

@@ -15,15 +15,15 @@ import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
 
 /**
- * Steps without a Spark job per step: one barrier stage starts a {@link StepTask} per partition (all at once, or
- * not at all) that stays up for the whole fit; the tasks connect to a {@link StepServer} on the driver, and each
- * step (or validation) is one exchange over those connections. If a task is lost, the driver, which applies a
- * step only once every sum has arrived, restarts the tasks and repeats the current step, so the result is that of
- * an undisturbed run.
+ * Steps without a Spark job per step: one barrier stage starts a {@link StepTask} per partition
+ * (all at once, or not at all) that stays up for the whole fit; the tasks connect to a {@link
+ * StepServer} on the driver, and each step (or validation) is one exchange over those connections.
+ * If a task is lost, the driver, which applies a step only once every sum has arrived, restarts the
+ * tasks and repeats the current step, so the result is that of an undisturbed run.
  *
- * <p>Validation rows that are part of the training partitions ({@code validation_split}) are evaluated by the
- * same tasks; validation data of its own is evaluated by a Spark job, for which the tasks step aside (they end,
- * and start again at the next step).
+ * <p>Validation rows that are part of the training partitions ({@code validation_split}) are
+ * evaluated by the same tasks; validation data of its own is evaluated by a Spark job, for which
+ * the tasks step aside (they end, and start again at the next step).
  */
 final class ChannelSession implements StepSession {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelSession.class);
@@ -42,16 +42,22 @@ final class ChannelSession implements StepSession {
   private int restarts;
 
   /** Timeouts and restarts of the channel. */
-  record Options(long connectTimeoutMillis, long replyTimeoutMillis, int maxRestarts) {
-  }
+  record Options(long connectTimeoutMillis, long replyTimeoutMillis, int maxRestarts) {}
 
   /**
-   * @param blocks every partition's training blocks, and its validation blocks (flagged) when validation is a
-   *     split of the same data
+   * @param blocks every partition's training blocks, and its validation blocks (flagged) when
+   *     validation is a split of the same data
    * @param separateValidation validation data of its own, or {@code null}
    */
-  ChannelSession(JavaSparkContext jsc, JavaRDD<Block> blocks, JavaRDD<Block> separateValidation, Batches batches,
-      Network network, int threads, Options options, StepStats stats) {
+  ChannelSession(
+      JavaSparkContext jsc,
+      JavaRDD<Block> blocks,
+      JavaRDD<Block> separateValidation,
+      Batches batches,
+      Network network,
+      int threads,
+      Options options,
+      StepStats stats) {
     this.stats = stats;
     this.jsc = jsc;
     this.blocks = blocks;
@@ -65,27 +71,30 @@ final class ChannelSession implements StepSession {
     try {
       this.server = new StepServer(bind, advertised, options.replyTimeoutMillis());
     } catch (IOException e) {
-      throw new IllegalStateException("cannot open the step server on " + bind + ": " + e.getMessage(), e);
+      throw new IllegalStateException(
+          "cannot open the step server on " + bind + ": " + e.getMessage(), e);
     }
   }
 
   /**
-   * Whether the channel suits this fit: the cluster can run one task per partition at once (which the barrier
-   * stage needs, and dynamic allocation does not allow), Spark's network is not secured (see
-   * {@link #securedNetwork}), and the driver's share of a step, {@code 8 n P} bytes,
-   * costs less than a Spark job with a reduction tree would: {@code n (P - sqrt(P)) <= 4.7M}, from a driver link
-   * of 1.25 GB/s and 30 ms per job (docs/cost-model.md).
+   * Whether the channel suits this fit: the cluster can run one task per partition at once (which
+   * the barrier stage needs, and dynamic allocation does not allow), Spark's network is not secured
+   * (see {@link #securedNetwork}), and the driver's share of a step, {@code 8 n P} bytes, costs
+   * less than a Spark job with a reduction tree would: {@code n (P - sqrt(P)) <= 4.7M}, from a
+   * driver link of 1.25 GB/s and 30 ms per job (docs/cost-model.md).
    */
   static boolean suits(JavaSparkContext jsc, int partitions, int parameters) {
     int taskCpus = jsc.getConf().getInt("spark.task.cpus", 1);
     boolean dynamic = jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false);
     boolean slots = !dynamic && partitions <= jsc.defaultParallelism() / taskCpus;
-    return slots && !securedNetwork(jsc) && (double) parameters * (partitions - Math.sqrt(partitions)) <= 4.7e6;
+    return slots
+        && !securedNetwork(jsc)
+        && (double) parameters * (partitions - Math.sqrt(partitions)) <= 4.7e6;
   }
 
   /**
-   * Whether Spark's own traffic is authenticated or encrypted; the channel's is neither (only its hello is checked),
-   * so it is not used then.
+   * Whether Spark's own traffic is authenticated or encrypted; the channel's is neither (only its
+   * hello is checked), so it is not used then.
    */
   static boolean securedNetwork(JavaSparkContext jsc) {
     return jsc.getConf().getBoolean("spark.authenticate", false)
@@ -95,14 +104,26 @@ final class ChannelSession implements StepSession {
 
   private void launch() {
     launches++;
-    StepTask task = new StepTask(server.host(), server.port(), server.secret(), launches, network, batches, threads,
-        options.replyTimeoutMillis() + options.connectTimeoutMillis());
-    RDD<Integer> tasks = blocks.rdd().barrier().mapPartitions(task, false,
-        scala.reflect.ClassTag$.MODULE$.apply(Integer.class));
+    StepTask task =
+        new StepTask(
+            server.host(),
+            server.port(),
+            server.secret(),
+            launches,
+            network,
+            batches,
+            threads,
+            options.replyTimeoutMillis() + options.connectTimeoutMillis());
+    RDD<Integer> tasks =
+        blocks
+            .rdd()
+            .barrier()
+            .mapPartitions(task, false, scala.reflect.ClassTag$.MODULE$.apply(Integer.class));
     long started = System.nanoTime();
     job = tasks.toJavaRDD().collectAsync();
     try {
-      server.awaitTasks(blocks.getNumPartitions(), launches, options.connectTimeoutMillis(), this::jobFailure);
+      server.awaitTasks(
+          blocks.getNumPartitions(), launches, options.connectTimeoutMillis(), this::jobFailure);
       stats.addStart(System.nanoTime() - started);
     } catch (StepServer.ChannelException e) {
       job.cancel(true);
@@ -141,11 +162,15 @@ final class ChannelSession implements StepSession {
         if (restarts >= options.maxRestarts()) {
           job.cancel(true);
           server.close();
-          throw new IllegalStateException(e.getMessage() + "; gave up after " + restarts + " restarts", e);
+          throw new IllegalStateException(
+              e.getMessage() + "; gave up after " + restarts + " restarts", e);
         }
         restarts++;
-        LOG.warn("{}; restarting the training tasks ({} of {}) and repeating the exchange", e.getMessage(),
-            restarts, options.maxRestarts());
+        LOG.warn(
+            "{}; restarting the training tasks ({} of {}) and repeating the exchange",
+            e.getMessage(),
+            restarts,
+            options.maxRestarts());
         server.closeConnections();
         job.cancel(true);
         awaitEnd();
@@ -158,8 +183,12 @@ final class ChannelSession implements StepSession {
   public GradientSum step(int epoch, int step, float[] params) {
     if (job == null) {
       // The tasks' one job lasts until they end: name where it started, as no per-step job will.
-      jsc.setJobDescription(String.format(java.util.Locale.ROOT,
-          "sparkdp training tasks of the driver channel, from epoch %d, step %d", epoch + 1, step + 1));
+      jsc.setJobDescription(
+          String.format(
+              java.util.Locale.ROOT,
+              "sparkdp training tasks of the driver channel, from epoch %d, step %d",
+              epoch + 1,
+              step + 1));
     }
     return withRestarts(() -> server.step(epoch, step, params));
   }
@@ -170,7 +199,10 @@ final class ChannelSession implements StepSession {
       return withRestarts(() -> server.evaluate(params));
     }
     suspend();
-    return SparkWaits.call(jsc, "validation", options.replyTimeoutMillis(),
+    return SparkWaits.call(
+        jsc,
+        "validation",
+        options.replyTimeoutMillis(),
         () -> Evaluator.evaluate(jsc, network, params, separateValidation));
   }
 
@@ -197,8 +229,11 @@ final class ChannelSession implements StepSession {
     try {
       job.get(options.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new IllegalStateException("timed out after " + options.connectTimeoutMillis() / 1000
-          + " s waiting for the cancelled training tasks to end", e);
+      throw new IllegalStateException(
+          "timed out after "
+              + options.connectTimeoutMillis() / 1000
+              + " s waiting for the cancelled training tasks to end",
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (Exception e) {

@@ -10,8 +10,8 @@ import java.io.OutputStream;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.util.HexFormat;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -26,18 +26,20 @@ import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
 
 /**
- * Checkpoints of a {@link TrainingState} under one directory, on any Hadoop file system. Each checkpoint is a
- * directory {@code ckpt-EEEEE-SSSSSSSS} (epoch and step, both counted from 0) holding {@code checkpoint.json}
- * (position, sums of the epoch so far, history, the run's identity, and the SHA-256 of the arrays) and
- * {@code state.npz} (parameters and optimizer slots). It is written under a hidden temporary name and renamed into
- * place, so a checkpoint directory is complete or absent; the oldest beyond {@code keep} are deleted.
+ * Checkpoints of a {@link TrainingState} under one directory, on any Hadoop file system. Each
+ * checkpoint is a directory {@code ckpt-EEEEE-SSSSSSSS} (epoch and step, both counted from 0)
+ * holding {@code checkpoint.json} (position, sums of the epoch so far, history, the run's identity,
+ * and the SHA-256 of the arrays) and {@code state.npz} (parameters and optimizer slots). It is
+ * written under a hidden temporary name and renamed into place, so a checkpoint directory is
+ * complete or absent; the oldest beyond {@code keep} are deleted.
  *
- * <p>The identity (model, compile settings, batch size, seed, strategy, data fingerprint, ...) is compared on
- * resume: a checkpoint resumes only the run that made it.
+ * <p>The identity (model, compile settings, batch size, seed, strategy, data fingerprint, ...) is
+ * compared on resume: a checkpoint resumes only the run that made it.
  */
 public final class Checkpoints {
   private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final String PREFIX = "ckpt-";
 
   private final String dir;
@@ -59,7 +61,10 @@ public final class Checkpoints {
     return dir;
   }
 
-  /** Writes a checkpoint of {@code state} and deletes the oldest beyond {@code keep}; returns its path. */
+  /**
+   * Writes a checkpoint of {@code state} and deletes the oldest beyond {@code keep}; returns its
+   * path.
+   */
   public String save(TrainingState state) throws IOException {
     Map<String, Npz.Array> arrays = new LinkedHashMap<>();
     int n = state.params.length;
@@ -106,9 +111,11 @@ public final class Checkpoints {
     json.set("identity", identity);
     String name = String.format(Locale.ROOT, "%s%05d-%08d", PREFIX, state.epoch, state.step);
     String temp = dir + "/.tmp-" + UUID.randomUUID();
-    // Streamed, hashing as it goes: with every partition's optimizer state, a checkpoint can pass 2 GB.
+    // Streamed, hashing as it goes: with every partition's optimizer state, a checkpoint can pass 2
+    // GB.
     MessageDigest digest = sha256();
-    HadoopFiles.writeAtomically(temp, "state.npz", out -> Npz.write(arrays, new DigestOutputStream(out, digest)), conf);
+    HadoopFiles.writeAtomically(
+        temp, "state.npz", out -> Npz.write(arrays, new DigestOutputStream(out, digest)), conf);
     json.put("state_sha256", HexFormat.of().formatHex(digest.digest()));
     HadoopFiles.writeAtomically(temp, "checkpoint.json", JSON.writeValueAsBytes(json), conf);
     String target = dir + "/" + name;
@@ -127,12 +134,16 @@ public final class Checkpoints {
     }
     for (String name : HadoopFiles.list(dir, conf)) {
       if (name.startsWith(".tmp-")) {
-        HadoopFiles.deleteRecursively(dir + "/" + name, conf); // left by a run that died while writing
+        HadoopFiles.deleteRecursively(
+            dir + "/" + name, conf); // left by a run that died while writing
       }
     }
   }
 
-  /** Deletes every checkpoint in the directory (those of an earlier run, when a new one starts); returns how many. */
+  /**
+   * Deletes every checkpoint in the directory (those of an earlier run, when a new one starts);
+   * returns how many.
+   */
   public int clear() throws IOException {
     List<String> names = completed();
     for (String name : names) {
@@ -170,17 +181,29 @@ public final class Checkpoints {
       String key = it.next();
       // By text: a long written as 9 reads back as an int.
       if (!identity.get(key).toString().equals(json.path("identity").path(key).toString())) {
-        differences.add(key + " (checkpoint: " + shorten(json.path("identity").path(key)) + ", this run: "
-            + shorten(identity.get(key)) + ")");
+        differences.add(
+            key
+                + " (checkpoint: "
+                + shorten(json.path("identity").path(key))
+                + ", this run: "
+                + shorten(identity.get(key))
+                + ")");
       }
     }
     if (!differences.isEmpty()) {
-      throw new IllegalArgumentException("cannot resume from " + path + ": it was made by a different run: "
-          + String.join("; ", differences));
+      throw new IllegalArgumentException(
+          "cannot resume from "
+              + path
+              + ": it was made by a different run: "
+              + String.join("; ", differences));
     }
     if (json.path("parameters").asInt() != parameters) {
-      throw new IOException(jsonPath + ": " + json.path("parameters").asInt() + " parameters, the model has "
-          + parameters);
+      throw new IOException(
+          jsonPath
+              + ": "
+              + json.path("parameters").asInt()
+              + " parameters, the model has "
+              + parameters);
     }
     int slots = json.path("optimizer_slots").asInt();
     Map<String, int[]> expected = new LinkedHashMap<>();
@@ -202,20 +225,30 @@ public final class Checkpoints {
     String statePath = path + "/state.npz";
     MessageDigest digest = sha256();
     Map<String, float[]> arrays;
-    try (InputStream in = new DigestInputStream(HadoopFiles.open(statePath, conf,
-        4L * parameters * expected.size() + (64L << 10) * expected.size()), digest)) {
+    try (InputStream in =
+        new DigestInputStream(
+            HadoopFiles.open(
+                statePath, conf, 4L * parameters * expected.size() + (64L << 10) * expected.size()),
+            digest)) {
       arrays = Npz.readStreaming(in, expected, statePath);
-      in.transferTo(OutputStream.nullOutputStream()); // the rest of the archive counts for the hash too
+      in.transferTo(
+          OutputStream.nullOutputStream()); // the rest of the archive counts for the hash too
     }
     if (!HexFormat.of().formatHex(digest.digest()).equals(json.path("state_sha256").asText())) {
-      throw new IOException(statePath + ": its SHA-256 differs from the one in checkpoint.json (altered or truncated)");
+      throw new IOException(
+          statePath
+              + ": its SHA-256 differs from the one in checkpoint.json (altered or truncated)");
     }
     float[][] optimizerSlots = new float[Math.max(slots, 0)][];
     for (int i = 0; i < optimizerSlots.length; i++) {
       optimizerSlots[i] = arrays.get("optimizer/" + i);
     }
-    TrainingState state = new TrainingState(arrays.get("params"),
-        slots < 0 ? null : new OptimizerState(json.path("optimizer_iterations").asLong(), optimizerSlots));
+    TrainingState state =
+        new TrainingState(
+            arrays.get("params"),
+            slots < 0
+                ? null
+                : new OptimizerState(json.path("optimizer_iterations").asLong(), optimizerSlots));
     state.epoch = json.path("epoch").asInt();
     state.step = json.path("step").asInt();
     state.epochTotals = new Totals();
@@ -224,11 +257,14 @@ public final class Checkpoints {
     state.epochTotals.count = json.path("epoch_totals").path("count").asLong();
     state.epochSeconds = json.path("epoch_seconds_so_far").asDouble();
     Map<String, List<Double>> history = new LinkedHashMap<>();
-    json.path("history").fields().forEachRemaining(e -> {
-      List<Double> values = new ArrayList<>();
-      e.getValue().forEach(v -> values.add(v.asDouble()));
-      history.put(e.getKey(), values);
-    });
+    json.path("history")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              List<Double> values = new ArrayList<>();
+              e.getValue().forEach(v -> values.add(v.asDouble()));
+              history.put(e.getKey(), values);
+            });
     state.history = History.fromMap(history);
     if (localPartitions > 0) {
       state.innerStates = new ArrayList<>();

@@ -13,59 +13,78 @@ import org.sparkdp.ops.Seeds;
 import scala.Tuple2;
 
 /**
- * Turns a data frame into checked, cached {@link Block}s. Every row gets a global id (its position in the
- * input), is checked once (feature count, NaN and infinities, label range for the loss) and is packed into
- * float32 blocks of about {@link #BLOCK_BYTES}. Rows whose id is at or past {@code splitAt} are validation rows,
- * as Keras' {@code validation_split} takes the last part of the data. A bad row fails the whole pack with the row
- * and the reason, before any training.
+ * Turns a data frame into checked, cached {@link Block}s. Every row gets a global id (its position
+ * in the input), is checked once (feature count, NaN and infinities, label range for the loss) and
+ * is packed into float32 blocks of about {@link #BLOCK_BYTES}. Rows whose id is at or past {@code
+ * splitAt} are validation rows, as Keras' {@code validation_split} takes the last part of the data.
+ * A bad row fails the whole pack with the row and the reason, before any training.
  */
 public final class DataPacker {
   /** Target size of one block's features and labels. */
   static final long BLOCK_BYTES = 16L << 20;
 
-  private DataPacker() {
-  }
+  private DataPacker() {}
 
   /** What the packer needs to know about the model: widths and how labels are checked. */
-  public record Target(int inputDim, int outputUnits, Loss loss) implements Serializable {
-  }
+  public record Target(int inputDim, int outputUnits, Loss loss) implements Serializable {}
 
   /** One block's report, collected on the driver after packing. */
-  private record Summary(boolean validation, int rows, String problem, long problemRow, long fingerprint)
-      implements Serializable {
-  }
+  private record Summary(
+      boolean validation, int rows, String problem, long problemRow, long fingerprint)
+      implements Serializable {}
 
   /**
    * Packs {@code data}. {@code partitions > 0} repartitions the rows (after their ids are fixed);
    * {@code validationSplit} in {@code [0, 1)} takes that fraction off the end for validation.
    */
-  public static PackedData pack(Dataset<Row> data, String featuresCol, String labelCol, Target target,
-      double validationSplit, int partitions, String name) {
+  public static PackedData pack(
+      Dataset<Row> data,
+      String featuresCol,
+      String labelCol,
+      Target target,
+      double validationSplit,
+      int partitions,
+      String name) {
     boolean scalarLabel = RowValues.checkColumn(data.schema(), labelCol, name, true);
     RowValues.checkColumn(data.schema(), featuresCol, name, false);
     int labelWidth = scalarLabel ? 1 : target.outputUnits();
     if (!target.loss().acceptsLabelWidth(labelWidth, target.outputUnits())) {
-      throw new DataException(name + ": column '" + labelCol + "' holds " + (scalarLabel ? "single numbers" : "vectors")
-          + " but " + target.loss().kerasName() + " with " + target.outputUnits() + " output units needs "
-          + (scalarLabel ? target.outputUnits() + " values per label" : "a class index per row"));
+      throw new DataException(
+          name
+              + ": column '"
+              + labelCol
+              + "' holds "
+              + (scalarLabel ? "single numbers" : "vectors")
+              + " but "
+              + target.loss().kerasName()
+              + " with "
+              + target.outputUnits()
+              + " output units needs "
+              + (scalarLabel
+                  ? target.outputUnits() + " values per label"
+                  : "a class index per row"));
     }
     if (!(validationSplit >= 0 && validationSplit < 1)) {
       throw new DataException("validation_split must be in [0, 1), got " + validationSplit);
     }
     JavaRDD<Row> rows = data.select(featuresCol, labelCol).javaRDD();
-    List<Long> counts = rows.mapPartitions(it -> {
-      long n = 0;
-      for (; it.hasNext(); it.next()) {
-        n++;
-      }
-      return List.of(n).iterator();
-    }).collect();
+    List<Long> counts =
+        rows.mapPartitions(
+                it -> {
+                  long n = 0;
+                  for (; it.hasNext(); it.next()) {
+                    n++;
+                  }
+                  return List.of(n).iterator();
+                })
+            .collect();
     long total = counts.stream().mapToLong(Long::longValue).sum();
     if (total == 0) {
       throw new DataException(name + " has no rows");
     }
     if (partitions > total) {
-      throw new DataException("partitions: " + partitions + " is more than the " + total + " rows of " + name);
+      throw new DataException(
+          "partitions: " + partitions + " is more than the " + total + " rows of " + name);
     }
     long[] offsets = new long[counts.size()];
     for (int p = 1; p < offsets.length; p++) {
@@ -74,40 +93,59 @@ public final class DataPacker {
     // Keras: split_at = ceil(n * (1 - validation_split)); rows [split_at, n) validate.
     long splitAt = validationSplit == 0 ? total : (long) Math.ceil(total * (1 - validationSplit));
     if (splitAt <= 0) {
-      throw new DataException("validation_split " + validationSplit + " leaves no rows of " + name + " to train on");
+      throw new DataException(
+          "validation_split " + validationSplit + " leaves no rows of " + name + " to train on");
     }
     if (splitAt >= total && validationSplit > 0) {
-      throw new DataException("validation_split " + validationSplit + " takes no rows of " + name
-          + " (it has " + total + ")");
+      throw new DataException(
+          "validation_split "
+              + validationSplit
+              + " takes no rows of "
+              + name
+              + " (it has "
+              + total
+              + ")");
     }
-    JavaRDD<Tuple2<Long, Row>> withIds = rows.mapPartitionsWithIndex((p, it) -> {
-      long first = offsets[p];
-      return new Iterator<Tuple2<Long, Row>>() {
-        long next = first;
+    JavaRDD<Tuple2<Long, Row>> withIds =
+        rows.mapPartitionsWithIndex(
+            (p, it) -> {
+              long first = offsets[p];
+              return new Iterator<Tuple2<Long, Row>>() {
+                long next = first;
 
-        @Override
-        public boolean hasNext() {
-          return it.hasNext();
-        }
+                @Override
+                public boolean hasNext() {
+                  return it.hasNext();
+                }
 
-        @Override
-        public Tuple2<Long, Row> next() {
-          return new Tuple2<>(next++, it.next());
-        }
-      };
-    }, true);
+                @Override
+                public Tuple2<Long, Row> next() {
+                  return new Tuple2<>(next++, it.next());
+                }
+              };
+            },
+            true);
     if (partitions > 0 && partitions != withIds.getNumPartitions()) {
       withIds = withIds.repartition(partitions);
     }
     int inputDim = target.inputDim();
     long blockRows = Math.max(1, BLOCK_BYTES / (4L * (inputDim + labelWidth) + 8));
-    JavaRDD<Block> blocks = withIds.mapPartitions(
-        it -> packPartition(it, target, labelWidth, splitAt, (int) Math.min(blockRows, Integer.MAX_VALUE / inputDim)),
-        true);
+    JavaRDD<Block> blocks =
+        withIds.mapPartitions(
+            it ->
+                packPartition(
+                    it,
+                    target,
+                    labelWidth,
+                    splitAt,
+                    (int) Math.min(blockRows, Integer.MAX_VALUE / inputDim)),
+            true);
     blocks.persist(StorageLevel.MEMORY_AND_DISK());
     blocks.setName(name + " blocks");
-    List<Summary> summaries = blocks.map(b -> new Summary(b.validation, b.rows, b.problem, b.problemRow,
-        b.fingerprint)).collect();
+    List<Summary> summaries =
+        blocks
+            .map(b -> new Summary(b.validation, b.rows, b.problem, b.problemRow, b.fingerprint))
+            .collect();
     Summary worst = null;
     long trainRows = 0;
     long validationRows = 0;
@@ -129,12 +167,24 @@ public final class DataPacker {
     }
     JavaRDD<Block> train = blocks.filter(b -> !b.validation);
     JavaRDD<Block> validation = validationSplit > 0 ? blocks.filter(b -> b.validation) : null;
-    return new PackedData(name, blocks, train, validation, trainRows, validationRows, inputDim, labelWidth,
+    return new PackedData(
+        name,
+        blocks,
+        train,
+        validation,
+        trainRows,
+        validationRows,
+        inputDim,
+        labelWidth,
         Seeds.mix64(fingerprint));
   }
 
-  private static Iterator<Block> packPartition(Iterator<Tuple2<Long, Row>> rows, Target target, int labelWidth,
-      long splitAt, int blockRows) {
+  private static Iterator<Block> packPartition(
+      Iterator<Tuple2<Long, Row>> rows,
+      Target target,
+      int labelWidth,
+      long splitAt,
+      int blockRows) {
     List<Block> out = new ArrayList<>();
     Builder train = new Builder(target, labelWidth, blockRows, false);
     Builder validation = new Builder(target, labelWidth, blockRows, true);
@@ -208,11 +258,20 @@ public final class DataPacker {
     }
 
     Block build() {
-      Block b = new Block(rows, target.inputDim(), labelWidth,
-          features == null ? new float[0] : java.util.Arrays.copyOf(features, rows * target.inputDim()),
-          labels == null ? new float[0] : java.util.Arrays.copyOf(labels, rows * labelWidth),
-          ids == null ? new long[0] : java.util.Arrays.copyOf(ids, rows), validation, problem, problemRow,
-          fingerprint);
+      Block b =
+          new Block(
+              rows,
+              target.inputDim(),
+              labelWidth,
+              features == null
+                  ? new float[0]
+                  : java.util.Arrays.copyOf(features, rows * target.inputDim()),
+              labels == null ? new float[0] : java.util.Arrays.copyOf(labels, rows * labelWidth),
+              ids == null ? new long[0] : java.util.Arrays.copyOf(ids, rows),
+              validation,
+              problem,
+              problemRow,
+              fingerprint);
       features = null;
       labels = null;
       ids = null;

@@ -5,12 +5,13 @@ import java.util.List;
 import org.sparkdp.ops.Permutation;
 
 /**
- * One partition's share of an epoch's batches: its rows grouped by the step that trains them. An example with
- * global id {@code i} sits at position {@code permutation(i)} of the epoch's shuffled order and belongs to step
- * {@code position / batchSize}; so every partition finds its rows of a step on its own, and the batches do not
- * depend on how the data is partitioned.
+ * One partition's share of an epoch's batches: its rows grouped by the step that trains them. An
+ * example with global id {@code i} sits at position {@code permutation(i)} of the epoch's shuffled
+ * order and belongs to step {@code position / batchSize}; so every partition finds its rows of a
+ * step on its own, and the batches do not depend on how the data is partitioned.
  *
- * <p>Rows are numbered through the partition's blocks in order; {@link #block} and {@link #row} decode them.
+ * <p>Rows are numbered through the partition's blocks in order; {@link #block} and {@link #row}
+ * decode them.
  */
 final class EpochOrder implements Serializable {
   private final int[] stepStart;
@@ -42,7 +43,8 @@ final class EpochOrder implements Serializable {
     for (int s = 0; s < steps; s++) {
       stepStart[s + 1] += stepStart[s];
     }
-    // Counting sort by step; within a step, rows keep their partition order (the sum does not care).
+    // Counting sort by step; within a step, rows keep their partition order (the sum does not
+    // care).
     int[] next = stepStart.clone();
     int[] rows = new int[n];
     for (int i = 0; i < n; i++) {

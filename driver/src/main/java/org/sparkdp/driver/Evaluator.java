@@ -7,19 +7,25 @@ import org.apache.spark.broadcast.Broadcast;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
 
-/** Distributed evaluation: loss and accuracy of the given parameters over packed blocks, with no gradient. */
+/**
+ * Distributed evaluation: loss and accuracy of the given parameters over packed blocks, with no
+ * gradient.
+ */
 public final class Evaluator {
-  private Evaluator() {
-  }
+  private Evaluator() {}
 
   /** Summed loss, correct count and count over every row of {@code blocks}. */
-  public static Totals evaluate(JavaSparkContext jsc, Network network, float[] params, JavaRDD<Block> blocks) {
+  public static Totals evaluate(
+      JavaSparkContext jsc, Network network, float[] params, JavaRDD<Block> blocks) {
     Broadcast<float[]> weights = jsc.broadcast(params.clone());
     try {
       // Collected in partition order and added here, so that a rerun reports the same bits.
       Totals total = new Totals();
-      blocks.mapPartitions(it -> List.of(evaluate(SyncTrainer.toList(it), weights.value(), network)).iterator())
-          .collect().forEach(total::add);
+      blocks
+          .mapPartitions(
+              it -> List.of(evaluate(SyncTrainer.toList(it), weights.value(), network)).iterator())
+          .collect()
+          .forEach(total::add);
       return total;
     } finally {
       weights.destroy();

@@ -3,8 +3,8 @@ package org.sparkdp.driver;
 import java.io.Serializable;
 
 /**
- * The arguments of Keras' {@code fit}, plus where the data's columns are and how Spark should run. Setters
- * return {@code this} for chaining; {@link #check} validates the whole set.
+ * The arguments of Keras' {@code fit}, plus where the data's columns are and how Spark should run.
+ * Setters return {@code this} for chaining; {@link #check} validates the whole set.
  */
 public final class FitOptions implements Serializable {
   /** {@code batch_size: all}: full-batch gradient descent, one update per epoch. */
@@ -48,7 +48,10 @@ public final class FitOptions implements Serializable {
     return this;
   }
 
-  /** Fraction of the data, taken from its end before shuffling, to validate on after each epoch (Keras). */
+  /**
+   * Fraction of the data, taken from its end before shuffling, to validate on after each epoch
+   * (Keras).
+   */
   public FitOptions validationSplit(double value) {
     validationSplit = value;
     return this;
@@ -61,9 +64,9 @@ public final class FitOptions implements Serializable {
   }
 
   /**
-   * {@code sync}: exact data-parallel mini-batch SGD (the weights do not depend on the partitioning);
-   * {@code local}: each partition takes its own steps and the driver averages them every {@link #syncEvery}
-   * steps (the weights depend on the partitioning).
+   * {@code sync}: exact data-parallel mini-batch SGD (the weights do not depend on the
+   * partitioning); {@code local}: each partition takes its own steps and the driver averages them
+   * every {@link #syncEvery} steps (the weights depend on the partitioning).
    */
   public FitOptions strategy(String value) {
     strategy = value;
@@ -99,10 +102,10 @@ public final class FitOptions implements Serializable {
   }
 
   /**
-   * How {@code sync} steps reach the executors: {@code channel} (one long-running task per partition exchanging
-   * parameters and sums with the driver over a socket), {@code jobs} (a Spark job per step), or {@code auto}
-   * (channel when every partition can have a task slot at once and the driver's traffic stays small, see
-   * docs/cost-model.md; else jobs).
+   * How {@code sync} steps reach the executors: {@code channel} (one long-running task per
+   * partition exchanging parameters and sums with the driver over a socket), {@code jobs} (a Spark
+   * job per step), or {@code auto} (channel when every partition can have a task slot at once and
+   * the driver's traffic stays small, see docs/cost-model.md; else jobs).
    */
   public FitOptions syncPath(String value) {
     syncPath = value;
@@ -127,13 +130,18 @@ public final class FitOptions implements Serializable {
     return this;
   }
 
-  /** {@code local}: local steps between synchronisations; 0 (default) synchronises once per epoch. */
+  /**
+   * {@code local}: local steps between synchronisations; 0 (default) synchronises once per epoch.
+   */
   public FitOptions syncEvery(int value) {
     syncEvery = value;
     return this;
   }
 
-  /** {@code local}: {@code average} (default; the plain mean of the partitions' weights) or {@code nesterov}. */
+  /**
+   * {@code local}: {@code average} (default; the plain mean of the partitions' weights) or {@code
+   * nesterov}.
+   */
   public FitOptions outerOptimizer(String value) {
     outerOptimizer = value;
     return this;
@@ -153,14 +161,18 @@ public final class FitOptions implements Serializable {
 
   /**
    * Where to write checkpoints (any Hadoop file system): one at the end of every epoch, and with
-   * {@link #checkpointEverySteps} also within epochs. {@code null} (default): checkpoints stay in memory.
+   * {@link #checkpointEverySteps} also within epochs. {@code null} (default): checkpoints stay in
+   * memory.
    */
   public FitOptions checkpointDir(String value) {
     checkpointDir = value;
     return this;
   }
 
-  /** {@code sync}: also checkpoint every this many steps within an epoch (0, the default: at epoch ends only). */
+  /**
+   * {@code sync}: also checkpoint every this many steps within an epoch (0, the default: at epoch
+   * ends only).
+   */
   public FitOptions checkpointEverySteps(int value) {
     checkpointEverySteps = value;
     return this;
@@ -172,13 +184,19 @@ public final class FitOptions implements Serializable {
     return this;
   }
 
-  /** How often a failed attempt (lost executors beyond Spark's retries, timeouts) restarts from the last checkpoint. */
+  /**
+   * How often a failed attempt (lost executors beyond Spark's retries, timeouts) restarts from the
+   * last checkpoint.
+   */
   public FitOptions maxRetries(int value) {
     maxRetries = value;
     return this;
   }
 
-  /** Continue from the newest checkpoint in {@link #checkpointDir} (there must be one, made by the same run). */
+  /**
+   * Continue from the newest checkpoint in {@link #checkpointDir} (there must be one, made by the
+   * same run).
+   */
   public FitOptions resume(boolean value) {
     resume = value;
     return this;
@@ -297,23 +315,28 @@ public final class FitOptions implements Serializable {
       throw new IllegalArgumentException("epochs must be a positive integer, got " + epochs);
     }
     if (batchSize <= 0 && batchSize != ALL) {
-      throw new IllegalArgumentException("batch_size must be a positive integer or 'all', got " + batchSize);
+      throw new IllegalArgumentException(
+          "batch_size must be a positive integer or 'all', got " + batchSize);
     }
     if (!(validationSplit >= 0 && validationSplit < 1)) {
-      throw new IllegalArgumentException("validation_split must be in [0, 1), got " + validationSplit);
+      throw new IllegalArgumentException(
+          "validation_split must be in [0, 1), got " + validationSplit);
     }
     if (!strategy.equals("sync") && !strategy.equals("local")) {
-      throw new IllegalArgumentException("unknown strategy '" + strategy + "' (supported: sync, local)");
+      throw new IllegalArgumentException(
+          "unknown strategy '" + strategy + "' (supported: sync, local)");
     }
     if (syncEvery < 0) {
-      throw new IllegalArgumentException("sync_every must be 0 (once per epoch) or positive, got " + syncEvery);
+      throw new IllegalArgumentException(
+          "sync_every must be 0 (once per epoch) or positive, got " + syncEvery);
     }
     if (!outerOptimizer.equals("average") && !outerOptimizer.equals("nesterov")) {
-      throw new IllegalArgumentException("unknown outer_optimizer '" + outerOptimizer
-          + "' (supported: average, nesterov)");
+      throw new IllegalArgumentException(
+          "unknown outer_optimizer '" + outerOptimizer + "' (supported: average, nesterov)");
     }
     if (!(outerLearningRate > 0) || !(outerMomentum >= 0 && outerMomentum < 1)) {
-      throw new IllegalArgumentException("outer_learning_rate must be positive and outer_momentum in [0, 1)");
+      throw new IllegalArgumentException(
+          "outer_learning_rate must be positive and outer_momentum in [0, 1)");
     }
     if (partitions < 0) {
       throw new IllegalArgumentException("partitions must be positive, got " + partitions);
@@ -322,11 +345,13 @@ public final class FitOptions implements Serializable {
       throw new IllegalArgumentException("threads must be at least 1, got " + threads);
     }
     if (!java.util.Set.of("auto", "channel", "jobs").contains(syncPath)) {
-      throw new IllegalArgumentException("unknown sync_path '" + syncPath + "' (supported: auto, channel, jobs)");
+      throw new IllegalArgumentException(
+          "unknown sync_path '" + syncPath + "' (supported: auto, channel, jobs)");
     }
     if (checkpointEverySteps < 0 || keepCheckpoints < 1 || maxRetries < 0) {
-      throw new IllegalArgumentException("checkpoint_every_steps and max_retries must not be negative, "
-          + "keep_checkpoints at least 1");
+      throw new IllegalArgumentException(
+          "checkpoint_every_steps and max_retries must not be negative, "
+              + "keep_checkpoints at least 1");
     }
     if (resume && checkpointDir == null) {
       throw new IllegalArgumentException("resume needs a checkpoint directory");

@@ -13,14 +13,14 @@ import org.apache.hadoop.fs.Options;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Reads and writes whole files on any Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:}, ...).
- * A write goes to a hidden temporary file beside the target and is renamed over it, so a reader sees the old
- * file or the new one, never half of one. Local files are written without Hadoop's {@code .crc} side files, so a
- * model directory holds what NumPy and Keras users expect and nothing else.
+ * Reads and writes whole files on any Hadoop file system ({@code file:}, {@code hdfs:}, {@code
+ * s3a:}, ...). A write goes to a hidden temporary file beside the target and is renamed over it, so
+ * a reader sees the old file or the new one, never half of one. Local files are written without
+ * Hadoop's {@code .crc} side files, so a model directory holds what NumPy and Keras users expect
+ * and nothing else.
  */
 public final class HadoopFiles {
-  private HadoopFiles() {
-  }
+  private HadoopFiles() {}
 
   /** {@code conf} with the raw local file system for {@code file:} paths (no checksum files). */
   static Configuration withRawLocal(Configuration conf) {
@@ -32,7 +32,8 @@ public final class HadoopFiles {
   }
 
   /** All bytes of {@code path}, refusing files larger than {@code maxBytes}. */
-  public static byte[] read(String path, Configuration hadoopConf, long maxBytes) throws IOException {
+  public static byte[] read(String path, Configuration hadoopConf, long maxBytes)
+      throws IOException {
     try (InputStream in = open(path, hadoopConf, maxBytes)) {
       return in.readAllBytes();
     }
@@ -43,17 +44,23 @@ public final class HadoopFiles {
     return p.getFileSystem(withRawLocal(conf)).exists(p);
   }
 
-  /** Writes {@code bytes} to the file {@code path} through a temporary file and an atomic rename. */
-  public static void writeAtomically(String path, byte[] bytes, Configuration conf) throws IOException {
+  /**
+   * Writes {@code bytes} to the file {@code path} through a temporary file and an atomic rename.
+   */
+  public static void writeAtomically(String path, byte[] bytes, Configuration conf)
+      throws IOException {
     Path p = new Path(path);
     Path parent = p.getParent();
-    writeAtomically(parent == null || parent.toString().isEmpty() ? "." : parent.toString(), p.getName(), bytes,
+    writeAtomically(
+        parent == null || parent.toString().isEmpty() ? "." : parent.toString(),
+        p.getName(),
+        bytes,
         conf);
   }
 
   /** Writes {@code bytes} to {@code dir/name} through a temporary file and an atomic rename. */
-  public static void writeAtomically(String dir, String name, byte[] bytes, Configuration hadoopConf)
-      throws IOException {
+  public static void writeAtomically(
+      String dir, String name, byte[] bytes, Configuration hadoopConf) throws IOException {
     writeAtomically(dir, name, out -> out.write(bytes), hadoopConf);
   }
 
@@ -62,14 +69,21 @@ public final class HadoopFiles {
     void write(java.io.OutputStream out) throws IOException;
   }
 
-  /** Writes {@code bytes}, synced, to a hidden temporary file beside {@code dir/name}; returns its path. */
-  static String writeTemporary(String dir, String name, byte[] bytes, Configuration hadoopConf) throws IOException {
+  /**
+   * Writes {@code bytes}, synced, to a hidden temporary file beside {@code dir/name}; returns its
+   * path.
+   */
+  static String writeTemporary(String dir, String name, byte[] bytes, Configuration hadoopConf)
+      throws IOException {
     return writeTemporary(dir, name, out -> out.write(bytes), hadoopConf);
   }
 
-  /** Writes what {@code writer} writes, synced, to {@code dir/name} through a temporary file and a rename. */
-  public static void writeAtomically(String dir, String name, Writer writer, Configuration hadoopConf)
-      throws IOException {
+  /**
+   * Writes what {@code writer} writes, synced, to {@code dir/name} through a temporary file and a
+   * rename.
+   */
+  public static void writeAtomically(
+      String dir, String name, Writer writer, Configuration hadoopConf) throws IOException {
     String temp = writeTemporary(dir, name, writer, hadoopConf);
     boolean renamed = false;
     try {
@@ -83,7 +97,8 @@ public final class HadoopFiles {
   }
 
   /** Opens {@code path} for reading, refusing files larger than {@code maxBytes}. */
-  public static InputStream open(String path, Configuration hadoopConf, long maxBytes) throws IOException {
+  public static InputStream open(String path, Configuration hadoopConf, long maxBytes)
+      throws IOException {
     Configuration conf = withRawLocal(hadoopConf);
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(conf);
@@ -94,21 +109,28 @@ public final class HadoopFiles {
       throw new FileNotFoundException(path + ": no such file");
     }
     if (length > maxBytes) {
-      throw new IOException(path + ": " + length + " bytes, more than the " + maxBytes + " expected");
+      throw new IOException(
+          path + ": " + length + " bytes, more than the " + maxBytes + " expected");
     }
     return fs.open(p);
   }
 
-  /** Writes what {@code writer} writes, synced, to a hidden temporary file beside {@code dir/name}. */
-  static String writeTemporary(String dir, String name, Writer writer, Configuration hadoopConf) throws IOException {
+  /**
+   * Writes what {@code writer} writes, synced, to a hidden temporary file beside {@code dir/name}.
+   */
+  static String writeTemporary(String dir, String name, Writer writer, Configuration hadoopConf)
+      throws IOException {
     Configuration conf = withRawLocal(hadoopConf);
     Path temp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
     FileContext fc = FileContext.getFileContext(temp.toUri(), conf);
     fc.mkdir(new Path(dir), null, true);
     boolean written = false;
     try {
-      try (FSDataOutputStream out = fc.create(temp, java.util.EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
-          Options.CreateOpts.createParent())) {
+      try (FSDataOutputStream out =
+          fc.create(
+              temp,
+              java.util.EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
+              Options.CreateOpts.createParent())) {
         writer.write(out);
         out.hsync();
       }
@@ -165,7 +187,10 @@ public final class HadoopFiles {
     }
   }
 
-  /** Fails early if {@code dir} cannot be created or written, without changing anything already in it. */
+  /**
+   * Fails early if {@code dir} cannot be created or written, without changing anything already in
+   * it.
+   */
   public static void checkWritable(String dir, Configuration conf) throws IOException {
     Path p = new Path(dir);
     FileSystem fs = p.getFileSystem(withRawLocal(conf));

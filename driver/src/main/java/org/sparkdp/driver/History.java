@@ -8,7 +8,8 @@ import java.util.Map;
 
 /**
  * What Keras' {@code fit} returns: per metric, one value per epoch ({@code loss}, {@code accuracy},
- * {@code val_loss}, {@code val_accuracy}), plus the wall time of each epoch (training and validation).
+ * {@code val_loss}, {@code val_accuracy}), plus the wall time of each epoch (training and
+ * validation).
  */
 public final class History {
   private final Map<String, List<Double>> history = new LinkedHashMap<>();
@@ -30,13 +31,14 @@ public final class History {
   /** The history that {@link #toMap} describes. */
   static History fromMap(Map<String, List<Double>> all) {
     History h = new History();
-    all.forEach((metric, values) -> {
-      if (metric.equals("epoch_seconds")) {
-        h.epochSeconds.addAll(values);
-      } else {
-        h.history.put(metric, new ArrayList<>(values));
-      }
-    });
+    all.forEach(
+        (metric, values) -> {
+          if (metric.equals("epoch_seconds")) {
+            h.epochSeconds.addAll(values);
+          } else {
+            h.history.put(metric, new ArrayList<>(values));
+          }
+        });
     return h;
   }
 

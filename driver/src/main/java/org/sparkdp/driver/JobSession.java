@@ -8,10 +8,10 @@ import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
 
 /**
- * One Spark job per step: the driver ships the parameters with the job, every task adds up its rows of the step
- * ({@link StepCompute}), and the tasks' results are added in partition order. Works with any number of partitions and
- * any cluster, at the price of Spark's scheduling per step (milliseconds). Each epoch's order of the rows is
- * computed once per partition and cached.
+ * One Spark job per step: the driver ships the parameters with the job, every task adds up its rows
+ * of the step ({@link StepCompute}), and the tasks' results are added in partition order. Works
+ * with any number of partitions and any cluster, at the price of Spark's scheduling per step
+ * (milliseconds). Each epoch's order of the rows is computed once per partition and cached.
  */
 final class JobSession implements StepSession {
   /** Up to this many partitions, the driver adds every partition's sum itself. */
@@ -27,8 +27,14 @@ final class JobSession implements StepSession {
   private JavaRDD<EpochOrder> orders;
   private int ordersEpoch = -1;
 
-  JobSession(JavaSparkContext jsc, JavaRDD<Block> train, JavaRDD<Block> validation, Batches batches,
-      Network network, int threads, long timeoutMillis) {
+  JobSession(
+      JavaSparkContext jsc,
+      JavaRDD<Block> train,
+      JavaRDD<Block> validation,
+      Batches batches,
+      Network network,
+      int threads,
+      long timeoutMillis) {
     this.timeoutMillis = timeoutMillis;
     this.jsc = jsc;
     this.train = train;
@@ -38,32 +44,55 @@ final class JobSession implements StepSession {
     this.threads = threads;
   }
 
-  /** Tasks read their whole iterators, so Spark releases the cached blocks' read locks as each task ends. */
+  /**
+   * Tasks read their whole iterators, so Spark releases the cached blocks' read locks as each task
+   * ends.
+   */
   @Override
   public GradientSum step(int epoch, int step, float[] params) {
     if (epoch != ordersEpoch) {
       releaseOrders();
       Batches b = batches;
-      orders = train.mapPartitions(blocks -> List.of(b.order(SyncTrainer.toList(blocks), epoch)).iterator(), true);
+      orders =
+          train.mapPartitions(
+              blocks -> List.of(b.order(SyncTrainer.toList(blocks), epoch)).iterator(), true);
       orders.persist(StorageLevel.MEMORY_AND_DISK());
       ordersEpoch = epoch;
     }
-    // The parameters travel in the task closure, which Spark already broadcasts once per stage: an explicit
-    // broadcast per step costs about 5 ms more (bin/sparkdp bench: spark_closure_job_ms against spark_round_ms).
+    // The parameters travel in the task closure, which Spark already broadcasts once per stage: an
+    // explicit
+    // broadcast per step costs about 5 ms more (bin/sparkdp bench: spark_closure_job_ms against
+    // spark_round_ms).
     float[] weights = params.clone();
     Network net = network;
     int t = threads;
     JavaRDD<EpochOrder> stepOrders = orders;
-    return SparkWaits.call(jsc, "step " + (step + 1) + " of epoch " + (epoch + 1), timeoutMillis,
-        () -> sumInPartitionOrder(train.zipPartitions(stepOrders, (blocks, order) -> List.of(StepCompute.gradient(
-            SyncTrainer.toList(blocks), SyncTrainer.toList(order).get(0), step, weights, net, t)).iterator())));
+    return SparkWaits.call(
+        jsc,
+        "step " + (step + 1) + " of epoch " + (epoch + 1),
+        timeoutMillis,
+        () ->
+            sumInPartitionOrder(
+                train.zipPartitions(
+                    stepOrders,
+                    (blocks, order) ->
+                        List.of(
+                                StepCompute.gradient(
+                                    SyncTrainer.toList(blocks),
+                                    SyncTrainer.toList(order).get(0),
+                                    step,
+                                    weights,
+                                    net,
+                                    t))
+                            .iterator())));
   }
 
   /**
    * The partitions' sums added in partition order, so that a rerun gives the same bits (Spark's
-   * {@code treeReduce} adds in the order results arrive). Up to {@link #DIRECT} partitions the driver adds them all;
-   * beyond, groups of about {@code sqrt(P)} consecutive partitions are added first on the executors (each group in
-   * order), which keeps the driver's intake near {@code sqrt(P)} vectors as {@code treeReduce} would.
+   * {@code treeReduce} adds in the order results arrive). Up to {@link #DIRECT} partitions the
+   * driver adds them all; beyond, groups of about {@code sqrt(P)} consecutive partitions are added
+   * first on the executors (each group in order), which keeps the driver's intake near {@code
+   * sqrt(P)} vectors as {@code treeReduce} would.
    */
   private static GradientSum sumInPartitionOrder(JavaRDD<GradientSum> sums) {
     int partitions = sums.getNumPartitions();
@@ -72,20 +101,34 @@ final class JobSession implements StepSession {
       parts = sums.collect();
     } else {
       int group = (int) Math.ceil(Math.sqrt(partitions));
-      parts = sums.mapPartitionsWithIndex((index, it) -> {
-        List<scala.Tuple2<Integer, scala.Tuple2<Integer, GradientSum>>> out = new java.util.ArrayList<>();
-        it.forEachRemaining(g -> out.add(new scala.Tuple2<>(index / group, new scala.Tuple2<>(index, g))));
-        return out.iterator();
-      }, true).mapToPair(x -> x).groupByKey((partitions + group - 1) / group).mapValues(members -> {
-        List<scala.Tuple2<Integer, GradientSum>> sorted = new java.util.ArrayList<>();
-        members.forEach(sorted::add);
-        sorted.sort(java.util.Comparator.comparing(scala.Tuple2::_1));
-        GradientSum total = new GradientSum();
-        for (scala.Tuple2<Integer, GradientSum> m : sorted) {
-          total = total.merge(m._2());
-        }
-        return total;
-      }).sortByKey().values().collect();
+      parts =
+          sums.mapPartitionsWithIndex(
+                  (index, it) -> {
+                    List<scala.Tuple2<Integer, scala.Tuple2<Integer, GradientSum>>> out =
+                        new java.util.ArrayList<>();
+                    it.forEachRemaining(
+                        g ->
+                            out.add(
+                                new scala.Tuple2<>(index / group, new scala.Tuple2<>(index, g))));
+                    return out.iterator();
+                  },
+                  true)
+              .mapToPair(x -> x)
+              .groupByKey((partitions + group - 1) / group)
+              .mapValues(
+                  members -> {
+                    List<scala.Tuple2<Integer, GradientSum>> sorted = new java.util.ArrayList<>();
+                    members.forEach(sorted::add);
+                    sorted.sort(java.util.Comparator.comparing(scala.Tuple2::_1));
+                    GradientSum total = new GradientSum();
+                    for (scala.Tuple2<Integer, GradientSum> m : sorted) {
+                      total = total.merge(m._2());
+                    }
+                    return total;
+                  })
+              .sortByKey()
+              .values()
+              .collect();
     }
     GradientSum total = new GradientSum();
     for (GradientSum g : parts) {
@@ -96,7 +139,10 @@ final class JobSession implements StepSession {
 
   @Override
   public Totals validate(float[] params) {
-    return SparkWaits.call(jsc, "validation", timeoutMillis,
+    return SparkWaits.call(
+        jsc,
+        "validation",
+        timeoutMillis,
         () -> Evaluator.evaluate(jsc, network, params, validation));
   }
 

@@ -3,21 +3,31 @@ package org.sparkdp.driver;
 import org.apache.spark.api.java.JavaRDD;
 
 /**
- * A data set checked and packed into cached {@link Block}s: the rows to train on and, when a
- * {@code validation_split} was taken off the end, the rows to validate on.
+ * A data set checked and packed into cached {@link Block}s: the rows to train on and, when a {@code
+ * validation_split} was taken off the end, the rows to validate on.
  *
  * @param name how messages name the data (e.g. {@code "train data (/data/train.csv)"})
- * @param fingerprint order-independent hash of every row's id, features and label: the same rows give the same
- *     value however they are partitioned
+ * @param fingerprint order-independent hash of every row's id, features and label: the same rows
+ *     give the same value however they are partitioned
  */
-public record PackedData(String name, JavaRDD<Block> all, JavaRDD<Block> train, JavaRDD<Block> validation,
-    long trainRows, long validationRows, int inputDim, int labelWidth, long fingerprint) {
+public record PackedData(
+    String name,
+    JavaRDD<Block> all,
+    JavaRDD<Block> train,
+    JavaRDD<Block> validation,
+    long trainRows,
+    long validationRows,
+    int inputDim,
+    int labelWidth,
+    long fingerprint) {
 
   /** The training rows' size as float32 blocks, e.g. {@code "170 MB packed"}. */
   public String packedSize() {
     double mb = trainRows * (4.0 * (inputDim + labelWidth) + 8) / 1e6;
-    return String.format(java.util.Locale.ROOT, mb < 1 ? "%.2f MB packed" : mb < 10 ? "%.1f MB packed"
-        : "%.0f MB packed", mb);
+    return String.format(
+        java.util.Locale.ROOT,
+        mb < 1 ? "%.2f MB packed" : mb < 10 ? "%.1f MB packed" : "%.0f MB packed",
+        mb);
   }
 
   /** Releases the cached blocks. */

@@ -18,14 +18,20 @@ import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Workspace;
 
-/** Distributed inference: appends the model's outputs and a prediction to every row of a data frame. */
+/**
+ * Distributed inference: appends the model's outputs and a prediction to every row of a data frame.
+ */
 public final class Predictor {
-  private Predictor() {
-  }
+  private Predictor() {}
 
   /** See {@link org.sparkdp.Sequential#predict}. */
-  public static Dataset<Row> predict(Dataset<Row> data, String featuresCol, ModelSpec spec, CompileConfig compile,
-      float[] params, String name) {
+  public static Dataset<Row> predict(
+      Dataset<Row> data,
+      String featuresCol,
+      ModelSpec spec,
+      CompileConfig compile,
+      float[] params,
+      String name) {
     RowValues.checkColumn(data.schema(), featuresCol, name, false);
     int featureIndex = data.schema().fieldIndex(featuresCol);
     boolean classes = compile.loss() != Loss.MEAN_SQUARED_ERROR;
@@ -38,51 +44,60 @@ public final class Predictor {
     }
     Network network = new Network(spec, Loss.MEAN_SQUARED_ERROR, false, spec.outputUnits());
     // Lives as long as the returned (lazy) data frame may be computed.
-    Broadcast<float[]> weights = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext())
-        .broadcast(params.clone());
-    JavaRDD<Row> rows = data.javaRDD().mapPartitionsWithIndex((partition, it) -> {
-      int in = spec.inputDim();
-      int units = spec.outputUnits();
-      Workspace ws = network.newWorkspace(StepCompute.CHUNK_ROWS);
-      float[] x = new float[StepCompute.CHUNK_ROWS * in];
-      float[] p = weights.value();
-      List<Row> out = new ArrayList<>();
-      List<Row> chunk = new ArrayList<>(StepCompute.CHUNK_ROWS);
-      long index = 0;
-      while (it.hasNext()) {
-        Row row = it.next();
-        String bad = RowValues.readVector(row.get(featureIndex), x, chunk.size() * in, in, "features");
-        if (bad != null) {
-          throw new DataException(name + ": partition " + partition + ", row " + (index + 1) + ": " + bad);
-        }
-        index++;
-        chunk.add(row);
-        if (chunk.size() == StepCompute.CHUNK_ROWS || !it.hasNext()) {
-          network.forward(p, x, 0, chunk.size(), ws);
-          float[] y = ws.lastOutputs();
-          for (int r = 0; r < chunk.size(); r++) {
-            double[] output = new double[units];
-            for (int j = 0; j < units; j++) {
-              output[j] = y[r * units + j];
-            }
-            Object[] values = new Object[row.length() + (hasPrediction ? 2 : 1)];
-            Row source = chunk.get(r);
-            for (int c = 0; c < source.length(); c++) {
-              values[c] = source.get(c);
-            }
-            values[source.length()] = Vectors.dense(output);
-            if (hasPrediction) {
-              values[source.length() + 1] = scalar
-                  ? (classes ? (output[0] > threshold ? 1.0 : 0.0) : output[0])
-                  : (double) Network.argmax(y, r * units, units);
-            }
-            out.add(RowFactory.create(values));
-          }
-          chunk.clear();
-        }
-      }
-      return out.iterator();
-    }, true);
+    Broadcast<float[]> weights =
+        JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext())
+            .broadcast(params.clone());
+    JavaRDD<Row> rows =
+        data.javaRDD()
+            .mapPartitionsWithIndex(
+                (partition, it) -> {
+                  int in = spec.inputDim();
+                  int units = spec.outputUnits();
+                  Workspace ws = network.newWorkspace(StepCompute.CHUNK_ROWS);
+                  float[] x = new float[StepCompute.CHUNK_ROWS * in];
+                  float[] p = weights.value();
+                  List<Row> out = new ArrayList<>();
+                  List<Row> chunk = new ArrayList<>(StepCompute.CHUNK_ROWS);
+                  long index = 0;
+                  while (it.hasNext()) {
+                    Row row = it.next();
+                    String bad =
+                        RowValues.readVector(
+                            row.get(featureIndex), x, chunk.size() * in, in, "features");
+                    if (bad != null) {
+                      throw new DataException(
+                          name + ": partition " + partition + ", row " + (index + 1) + ": " + bad);
+                    }
+                    index++;
+                    chunk.add(row);
+                    if (chunk.size() == StepCompute.CHUNK_ROWS || !it.hasNext()) {
+                      network.forward(p, x, 0, chunk.size(), ws);
+                      float[] y = ws.lastOutputs();
+                      for (int r = 0; r < chunk.size(); r++) {
+                        double[] output = new double[units];
+                        for (int j = 0; j < units; j++) {
+                          output[j] = y[r * units + j];
+                        }
+                        Object[] values = new Object[row.length() + (hasPrediction ? 2 : 1)];
+                        Row source = chunk.get(r);
+                        for (int c = 0; c < source.length(); c++) {
+                          values[c] = source.get(c);
+                        }
+                        values[source.length()] = Vectors.dense(output);
+                        if (hasPrediction) {
+                          values[source.length() + 1] =
+                              scalar
+                                  ? (classes ? (output[0] > threshold ? 1.0 : 0.0) : output[0])
+                                  : (double) Network.argmax(y, r * units, units);
+                        }
+                        out.add(RowFactory.create(values));
+                      }
+                      chunk.clear();
+                    }
+                  }
+                  return out.iterator();
+                },
+                true);
     return data.sparkSession().createDataFrame(rows, schema);
   }
 }

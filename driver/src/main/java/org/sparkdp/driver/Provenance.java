@@ -10,14 +10,14 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdp.ops.Blas;
 
 /**
- * What a model records about how it was made: the fit settings, the data it saw (rows and fingerprints), the
- * versions of sparkdp, Spark and Java, the BLAS in use, who ran it and when, and the final metrics.
+ * What a model records about how it was made: the fit settings, the data it saw (rows and
+ * fingerprints), the versions of sparkdp, Spark and Java, the BLAS in use, who ran it and when, and
+ * the final metrics.
  */
 public final class Provenance {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private Provenance() {
-  }
+  private Provenance() {}
 
   /** sparkdp's version, from the build. */
   public static String version() {
@@ -61,7 +61,8 @@ public final class Provenance {
   }
 
   /** Versions, platform, data fingerprints and final metrics. */
-  public static ObjectNode of(SparkSession spark, PackedData data, PackedData validation, History history) {
+  public static ObjectNode of(
+      SparkSession spark, PackedData data, PackedData validation, History history) {
     ObjectNode p = JSON.createObjectNode();
     p.put("created_at", Instant.now().toString());
     p.put("created_by", System.getProperty("user.name"));

@@ -7,10 +7,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Saves the training state at checkpoints (to files when a checkpoint directory is set, always in memory) and,
- * when a training attempt fails for a reason other than the data, the configuration or divergence (a lost
- * executor beyond Spark's own retries, a timeout), reloads the last checkpoint and tries again, up to
- * {@code maxRetries} times, saying so in the log.
+ * Saves the training state at checkpoints (to files when a checkpoint directory is set, always in
+ * memory) and, when a training attempt fails for a reason other than the data, the configuration or
+ * divergence (a lost executor beyond Spark's own retries, a timeout), reloads the last checkpoint
+ * and tries again, up to {@code maxRetries} times, saying so in the log.
  */
 final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
@@ -25,21 +25,31 @@ final class Recovery {
     this.last = start.copy();
   }
 
-  /** Records {@code state} as the point to return to (and writes it, with a checkpoint directory). */
+  /**
+   * Records {@code state} as the point to return to (and writes it, with a checkpoint directory).
+   */
   void save(TrainingState state) {
     if (checkpoints != null) {
       try {
         checkpoints.save(state);
       } catch (IOException | UncheckedIOException e) {
-        // A file system hiccup costs this checkpoint, not the run: the one in memory below still counts.
-        LOG.warn("could not write the checkpoint of epoch {}, step {} to {} ({}); training goes on",
-            state.epoch + 1, state.step + 1, checkpoints.dir(), e.getMessage());
+        // A file system hiccup costs this checkpoint, not the run: the one in memory below still
+        // counts.
+        LOG.warn(
+            "could not write the checkpoint of epoch {}, step {} to {} ({}); training goes on",
+            state.epoch + 1,
+            state.step + 1,
+            checkpoints.dir(),
+            e.getMessage());
       }
     }
     last = state.copy();
   }
 
-  /** Runs {@code attempt} on {@code state}, restoring the last checkpoint and retrying after a failure. */
+  /**
+   * Runs {@code attempt} on {@code state}, restoring the last checkpoint and retrying after a
+   * failure.
+   */
   void run(TrainingState state, Consumer<TrainingState> attempt) {
     int retries = 0;
     while (true) {
@@ -50,15 +60,31 @@ final class Recovery {
         throw e;
       } catch (RuntimeException e) {
         if (retries >= maxRetries) {
-          throw new IllegalStateException("training failed at epoch " + (state.epoch + 1) + ", step "
-              + (state.step + 1) + " and " + (maxRetries == 0 ? "retries are off" : "gave up after " + maxRetries
-              + " retries") + ": " + JobFailures.message(e), e);
+          throw new IllegalStateException(
+              "training failed at epoch "
+                  + (state.epoch + 1)
+                  + ", step "
+                  + (state.step + 1)
+                  + " and "
+                  + (maxRetries == 0
+                      ? "retries are off"
+                      : "gave up after " + maxRetries + " retries")
+                  + ": "
+                  + JobFailures.message(e),
+              e);
         }
         retries++;
         TrainingState back = reload(state.params.length);
-        LOG.warn("training failed at epoch {}, step {} ({}); reloading the checkpoint of epoch {}, step {} and "
-            + "retrying ({} of {})", state.epoch + 1, state.step + 1, JobFailures.message(e), back.epoch + 1,
-            back.step + 1, retries, maxRetries);
+        LOG.warn(
+            "training failed at epoch {}, step {} ({}); reloading the checkpoint of epoch {}, step {} and "
+                + "retrying ({} of {})",
+            state.epoch + 1,
+            state.step + 1,
+            JobFailures.message(e),
+            back.epoch + 1,
+            back.step + 1,
+            retries,
+            maxRetries);
         state.restore(back);
       }
     }
@@ -68,11 +94,14 @@ final class Recovery {
     if (checkpoints != null) {
       try {
         TrainingState saved = checkpoints.latest(parameters);
-        if (saved != null && (saved.epoch > last.epoch || saved.epoch == last.epoch && saved.step >= last.step)) {
+        if (saved != null
+            && (saved.epoch > last.epoch || saved.epoch == last.epoch && saved.step >= last.step)) {
           return saved;
         }
       } catch (IOException | IllegalArgumentException e) {
-        LOG.warn("cannot read the last checkpoint ({}); returning to the state kept in memory", e.getMessage());
+        LOG.warn(
+            "cannot read the last checkpoint ({}); returning to the state kept in memory",
+            e.getMessage());
       }
     }
     return last.copy();

@@ -9,37 +9,57 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
- * Reads the features and label of a {@code Row} into float arrays. Features may be an ML {@code Vector} (dense
- * or sparse), an old MLlib vector, or an array of numbers; a label is a number, or a vector or array (one value
- * per output unit). Each read returns {@code null} when the value is fine, else what is wrong with it.
+ * Reads the features and label of a {@code Row} into float arrays. Features may be an ML {@code
+ * Vector} (dense or sparse), an old MLlib vector, or an array of numbers; a label is a number, or a
+ * vector or array (one value per output unit). Each read returns {@code null} when the value is
+ * fine, else what is wrong with it.
  */
 final class RowValues {
-  private RowValues() {
-  }
+  private RowValues() {}
 
-  /** Checks the column's type; returns whether it holds one number per row (as opposed to a vector/array). */
+  /**
+   * Checks the column's type; returns whether it holds one number per row (as opposed to a
+   * vector/array).
+   */
   static boolean checkColumn(StructType schema, String column, String data, boolean labelColumn) {
     StructField field;
     try {
       field = schema.apply(column);
     } catch (IllegalArgumentException e) {
-      throw new DataException(data + " has no column '" + column + "' (columns: "
-          + String.join(", ", schema.fieldNames()) + ")");
+      throw new DataException(
+          data
+              + " has no column '"
+              + column
+              + "' (columns: "
+              + String.join(", ", schema.fieldNames())
+              + ")");
     }
     DataType type = field.dataType();
     if (type instanceof NumericType) {
       if (!labelColumn) {
-        throw new DataException(data + ": column '" + column + "' holds single numbers; features must be a vector"
-            + " or an array of numbers (assemble them with VectorAssembler)");
+        throw new DataException(
+            data
+                + ": column '"
+                + column
+                + "' holds single numbers; features must be a vector"
+                + " or an array of numbers (assemble them with VectorAssembler)");
       }
       return true;
     }
-    boolean vector = type.equals(SQLDataTypes.VectorType())
-        || type.equals(new org.apache.spark.mllib.linalg.VectorUDT());
+    boolean vector =
+        type.equals(SQLDataTypes.VectorType())
+            || type.equals(new org.apache.spark.mllib.linalg.VectorUDT());
     boolean numericArray = type instanceof ArrayType a && a.elementType() instanceof NumericType;
     if (!vector && !numericArray) {
-      throw new DataException(data + ": column '" + column + "' has type " + type.simpleString()
-          + "; expected " + (labelColumn ? "a number, " : "") + "a vector or an array of numbers");
+      throw new DataException(
+          data
+              + ": column '"
+              + column
+              + "' has type "
+              + type.simpleString()
+              + "; expected "
+              + (labelColumn ? "a number, " : "")
+              + "a vector or an array of numbers");
     }
     return false;
   }

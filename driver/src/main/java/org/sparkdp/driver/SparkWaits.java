@@ -11,38 +11,46 @@ import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.JavaSparkContext;
 
 /**
- * Spark jobs with a deadline: Spark itself waits for resources without end (no executors, no free slots), so each
- * job of the training loop runs in a job group of its own, and a job that overruns is cancelled and ends the run
- * with a message naming what it waited for.
+ * Spark jobs with a deadline: Spark itself waits for resources without end (no executors, no free
+ * slots), so each job of the training loop runs in a job group of its own, and a job that overruns
+ * is cancelled and ends the run with a message naming what it waited for.
  */
 final class SparkWaits {
-  private static final ExecutorService RUNNER = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "sparkdp-job");
-    t.setDaemon(true);
-    return t;
-  });
+  private static final ExecutorService RUNNER =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "sparkdp-job");
+            t.setDaemon(true);
+            return t;
+          });
 
-  private SparkWaits() {
-  }
+  private SparkWaits() {}
 
   static <T> T call(JavaSparkContext jsc, String what, long timeoutMillis, Callable<T> body) {
     String group = "sparkdp-" + UUID.randomUUID();
     String description = jsc.getLocalProperty("spark.job.description");
-    Future<T> future = RUNNER.submit(() -> {
-      jsc.setJobGroup(group, description == null ? what : description, true);
-      try {
-        return body.call();
-      } finally {
-        jsc.clearJobGroup();
-      }
-    });
+    Future<T> future =
+        RUNNER.submit(
+            () -> {
+              jsc.setJobGroup(group, description == null ? what : description, true);
+              try {
+                return body.call();
+              } finally {
+                jsc.clearJobGroup();
+              }
+            });
     try {
       return future.get(timeoutMillis, TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
       jsc.cancelJobGroup(group);
       future.cancel(true);
-      throw new IllegalStateException("timed out after " + timeoutMillis / 1000 + " s waiting for " + what
-          + " (are there executors with free task slots?)", e);
+      throw new IllegalStateException(
+          "timed out after "
+              + timeoutMillis / 1000
+              + " s waiting for "
+              + what
+              + " (are there executors with free task slots?)",
+          e);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof RuntimeException r) {
         throw r;

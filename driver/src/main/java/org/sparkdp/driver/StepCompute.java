@@ -9,21 +9,28 @@ import java.util.concurrent.Future;
 import org.sparkdp.ops.Network;
 
 /**
- * A task's part of one synchronous step: the gradient sum, loss, correct count and count of its rows in the
- * step, in chunks of {@link #CHUNK_ROWS}. With {@code threads > 1} the rows are split into that many contiguous
- * ranges computed in parallel (one task per executor using all its cores) and added up in range order, so the
- * result does not depend on thread timing.
+ * A task's part of one synchronous step: the gradient sum, loss, correct count and count of its
+ * rows in the step, in chunks of {@link #CHUNK_ROWS}. With {@code threads > 1} the rows are split
+ * into that many contiguous ranges computed in parallel (one task per executor using all its cores)
+ * and added up in range order, so the result does not depend on thread timing.
  */
 final class StepCompute {
-  /** Rows one kernel call handles at most; a larger share is processed in chunks whose gradients add up. */
+  /**
+   * Rows one kernel call handles at most; a larger share is processed in chunks whose gradients add
+   * up.
+   */
   static final int CHUNK_ROWS = 256;
 
   private static ExecutorService pool;
 
-  private StepCompute() {
-  }
+  private StepCompute() {}
 
-  static GradientSum gradient(List<Block> blocks, EpochOrder order, int step, float[] params, Network network,
+  static GradientSum gradient(
+      List<Block> blocks,
+      EpochOrder order,
+      int step,
+      float[] params,
+      Network network,
       int threads) {
     long started = System.nanoTime();
     int begin = order.stepBegin(step);
@@ -42,12 +49,14 @@ final class StepCompute {
       for (int t = 0; t < parts; t++) {
         int from = begin + (int) ((long) (end - begin) * t / parts);
         int to = begin + (int) ((long) (end - begin) * (t + 1) / parts);
-        futures.add(executor.submit(() -> {
-          GradientSum part = new GradientSum();
-          part.gradient = new float[params.length];
-          range(blocks, order, from, to, params, network, part);
-          return part;
-        }));
+        futures.add(
+            executor.submit(
+                () -> {
+                  GradientSum part = new GradientSum();
+                  part.gradient = new float[params.length];
+                  range(blocks, order, from, to, params, network, part);
+                  return part;
+                }));
       }
       for (Future<GradientSum> f : futures) {
         try {
@@ -64,8 +73,14 @@ final class StepCompute {
     return sum;
   }
 
-  private static void range(List<Block> blocks, EpochOrder order, int begin, int end, float[] params,
-      Network network, GradientSum sum) {
+  private static void range(
+      List<Block> blocks,
+      EpochOrder order,
+      int begin,
+      int end,
+      float[] params,
+      Network network,
+      GradientSum sum) {
     TaskBuffers buffers = TaskBuffers.get(network, CHUNK_ROWS);
     for (int k = begin; k < end; k += CHUNK_ROWS) {
       int n = Math.min(CHUNK_ROWS, end - k);
@@ -74,7 +89,15 @@ final class StepCompute {
         int b = order.block(local);
         buffers.gather(blocks.get(b), order.row(local, b), i);
       }
-      network.accumulate(params, buffers.features, 0, buffers.labels, 0, n, sum.gradient, sum.totals,
+      network.accumulate(
+          params,
+          buffers.features,
+          0,
+          buffers.labels,
+          0,
+          n,
+          sum.gradient,
+          sum.totals,
           buffers.workspace);
     }
   }
@@ -82,11 +105,13 @@ final class StepCompute {
   /** A daemon pool shared by the tasks of this JVM; idle threads end after a minute. */
   private static synchronized ExecutorService pool(int threads) {
     if (pool == null) {
-      pool = Executors.newCachedThreadPool(r -> {
-        Thread t = new Thread(r, "sparkdp-compute");
-        t.setDaemon(true);
-        return t;
-      });
+      pool =
+          Executors.newCachedThreadPool(
+              r -> {
+                Thread t = new Thread(r, "sparkdp-compute");
+                t.setDaemon(true);
+                return t;
+              });
     }
     return pool;
   }

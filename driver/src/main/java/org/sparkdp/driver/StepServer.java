@@ -16,10 +16,10 @@ import java.util.function.Supplier;
 import org.sparkdp.ops.Totals;
 
 /**
- * The driver's end of the step channel: a server socket that the epoch's training tasks connect to (proving
- * themselves with a per-run secret), then, per step, the parameters out to every task and the sums back, added
- * up in partition order so that the result does not depend on timing. Every wait has a timeout that names what
- * it waited for.
+ * The driver's end of the step channel: a server socket that the epoch's training tasks connect to
+ * (proving themselves with a per-run secret), then, per step, the parameters out to every task and
+ * the sums back, added up in partition order so that the result does not depend on timing. Every
+ * wait has a timeout that names what it waited for.
  */
 final class StepServer implements AutoCloseable {
   private final ServerSocket server;
@@ -85,7 +85,8 @@ final class StepServer implements AutoCloseable {
   /**
    * Waits until one task of every partition in {@code [0, partitions)} has connected.
    *
-   * @param jobFailure the training job's failure if it has ended, else {@code null}: waiting stops at once then
+   * @param jobFailure the training job's failure if it has ended, else {@code null}: waiting stops
+   *     at once then
    * @throws ChannelException on timeout, naming how many tasks connected
    */
   void awaitTasks(int partitions, int launch, long timeoutMillis, Supplier<Throwable> jobFailure)
@@ -102,12 +103,24 @@ final class StepServer implements AutoCloseable {
     while (connected < partitions) {
       Throwable failure = jobFailure.get();
       if (failure != null) {
-        throw new ChannelException("the training tasks failed before they all connected: " + failure, failure);
+        throw new ChannelException(
+            "the training tasks failed before they all connected: " + failure, failure);
       }
       if (System.currentTimeMillis() > deadline) {
-        throw new ChannelException("timed out after " + timeoutMillis / 1000 + " s waiting for " + partitions
-            + " training tasks to connect to the driver at " + host + ":" + port() + " (" + connected
-            + " connected); are there " + partitions + " free task slots, and can executors reach the driver?",
+        throw new ChannelException(
+            "timed out after "
+                + timeoutMillis / 1000
+                + " s waiting for "
+                + partitions
+                + " training tasks to connect to the driver at "
+                + host
+                + ":"
+                + port()
+                + " ("
+                + connected
+                + " connected); are there "
+                + partitions
+                + " free task slots, and can executors reach the driver?",
             null);
       }
       Socket socket;
@@ -131,21 +144,25 @@ final class StepServer implements AutoCloseable {
   }
 
   /**
-   * Checks a new connection's hello; returns {@code null} (and closes it) if it is not one of our tasks, or a task
-   * of an earlier launch (a cancelled stage's task that connected late).
+   * Checks a new connection's hello; returns {@code null} (and closes it) if it is not one of our
+   * tasks, or a task of an earlier launch (a cancelled stage's task that connected late).
    */
   private Connection handshake(Socket socket, int partitions, int launch) {
     try {
       socket.setSoTimeout(10_000);
       socket.setTcpNoDelay(true);
       socket.setSendBufferSize(1 << 20);
-      DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+      DataInputStream in =
+          new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
       int magic = in.readInt();
       byte[] token = new byte[16];
       in.readFully(token);
       int partition = in.readInt();
       int taskLaunch = in.readInt();
-      if (magic != Wire.MAGIC || !MessageDigest.isEqual(token, secret) || partition < 0 || partition >= partitions
+      if (magic != Wire.MAGIC
+          || !MessageDigest.isEqual(token, secret)
+          || partition < 0
+          || partition >= partitions
           || taskLaunch != launch) {
         socket.close();
         return null;
@@ -197,11 +214,28 @@ final class StepServer implements AutoCloseable {
       total.gradient = any ? sum : null;
       return total;
     } catch (SocketTimeoutException e) {
-      throw new ChannelException("timed out after " + replyTimeoutMillis / 1000 + " s waiting for partition "
-          + current.partition + "'s sums of epoch " + (epoch + 1) + ", step " + (step + 1), e);
+      throw new ChannelException(
+          "timed out after "
+              + replyTimeoutMillis / 1000
+              + " s waiting for partition "
+              + current.partition
+              + "'s sums of epoch "
+              + (epoch + 1)
+              + ", step "
+              + (step + 1),
+          e);
     } catch (IOException e) {
-      throw new ChannelException("lost the task of partition " + (current == null ? "?" : current.partition)
-          + " during epoch " + (epoch + 1) + ", step " + (step + 1) + " (" + e + ")", e);
+      throw new ChannelException(
+          "lost the task of partition "
+              + (current == null ? "?" : current.partition)
+              + " during epoch "
+              + (epoch + 1)
+              + ", step "
+              + (step + 1)
+              + " ("
+              + e
+              + ")",
+          e);
     }
   }
 
@@ -219,13 +253,16 @@ final class StepServer implements AutoCloseable {
         Wire.writeFloats(c.out, params, paramBytes);
         c.out.flush();
       } catch (IOException e) {
-        throw new ChannelException("lost the task of partition " + c.partition + " while sending it a command ("
-            + e + ")", e);
+        throw new ChannelException(
+            "lost the task of partition " + c.partition + " while sending it a command (" + e + ")",
+            e);
       }
     }
   }
 
-  /** Sends {@code params} to every task for validation and adds up their loss and correct counts. */
+  /**
+   * Sends {@code params} to every task for validation and adds up their loss and correct counts.
+   */
   Totals evaluate(float[] params) throws ChannelException {
     Connection current = null;
     try {
@@ -239,8 +276,13 @@ final class StepServer implements AutoCloseable {
       }
       return total;
     } catch (IOException e) {
-      throw new ChannelException("lost the task of partition " + (current == null ? "?" : current.partition)
-          + " during validation (" + e + ")", e);
+      throw new ChannelException(
+          "lost the task of partition "
+              + (current == null ? "?" : current.partition)
+              + " during validation ("
+              + e
+              + ")",
+          e);
     }
   }
 

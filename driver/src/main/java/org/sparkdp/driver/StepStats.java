@@ -1,8 +1,8 @@
 package org.sparkdp.driver;
 
 /**
- * Counts steps and adds up the compute time the tasks reported for them (the slowest task of each step), and the
- * time spent starting the driver channel's tasks.
+ * Counts steps and adds up the compute time the tasks reported for them (the slowest task of each
+ * step), and the time spent starting the driver channel's tasks.
  */
 public final class StepStats {
   private long steps;
@@ -22,7 +22,10 @@ public final class StepStats {
     return steps;
   }
 
-  /** Seconds spent starting the driver channel's tasks until they had all connected (0 for a job per step). */
+  /**
+   * Seconds spent starting the driver channel's tasks until they had all connected (0 for a job per
+   * step).
+   */
   public double startSeconds() {
     return startNanos / 1e9;
   }

@@ -16,13 +16,14 @@ import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
 
 /**
- * The executor's end of the step channel: one task per partition that loads its blocks, connects to the driver
- * and answers every {@code STEP} with the sums of its rows in that step (working out each epoch's order of its rows
- * when the epoch changes) and every {@code EVAL} with the loss and correct count of its validation rows, until
- * {@code END}. A task that hears nothing for {@code idleTimeoutMillis} gives up, so a lost driver never leaves
- * tasks behind.
+ * The executor's end of the step channel: one task per partition that loads its blocks, connects to
+ * the driver and answers every {@code STEP} with the sums of its rows in that step (working out
+ * each epoch's order of its rows when the epoch changes) and every {@code EVAL} with the loss and
+ * correct count of its validation rows, until {@code END}. A task that hears nothing for {@code
+ * idleTimeoutMillis} gives up, so a lost driver never leaves tasks behind.
  */
-final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer>> implements Serializable {
+final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer>>
+    implements Serializable {
   private final String host;
   private final int port;
   private final byte[] secret;
@@ -32,7 +33,14 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
   private final int threads;
   private final long idleTimeoutMillis;
 
-  StepTask(String host, int port, byte[] secret, int launch, Network network, Batches batches, int threads,
+  StepTask(
+      String host,
+      int port,
+      byte[] secret,
+      int launch,
+      Network network,
+      Batches batches,
+      int threads,
       long idleTimeoutMillis) {
     this.launch = launch;
     this.host = host;
@@ -46,7 +54,8 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
 
   @Override
   public Iterator<Integer> apply(Iterator<Block> blockIterator) {
-    List<Block> all = SyncTrainer.toList(scala.jdk.javaapi.CollectionConverters.asJava(blockIterator));
+    List<Block> all =
+        SyncTrainer.toList(scala.jdk.javaapi.CollectionConverters.asJava(blockIterator));
     List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
     List<Block> validation = all.stream().filter(b -> b.validation).toList();
     EpochOrder order = null;
@@ -59,8 +68,10 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
       socket.setSendBufferSize(1 << 20);
       socket.connect(new InetSocketAddress(host, port), 60_000);
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeoutMillis));
-      DataInputStream in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-      DataOutputStream out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+      DataInputStream in =
+          new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
+      DataOutputStream out =
+          new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
       out.writeInt(Wire.MAGIC);
       out.write(secret);
       out.writeInt(partition);
@@ -110,34 +121,47 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
         out.flush();
       }
     } catch (IOException e) {
-      throw new IllegalStateException("partition " + partition + " lost the driver's step channel at " + host + ":"
-          + port + " (" + e + ")", e);
+      throw new IllegalStateException(
+          "partition "
+              + partition
+              + " lost the driver's step channel at "
+              + host
+              + ":"
+              + port
+              + " ("
+              + e
+              + ")",
+          e);
     }
     return scala.jdk.javaapi.CollectionConverters.asScala(List.of(partition).iterator());
   }
 
   /**
-   * A blocking socket read does not notice that Spark cancelled the task (an interrupt does not reach it), so a
-   * daemon thread closes the socket when the task is interrupted, which ends the read at once.
+   * A blocking socket read does not notice that Spark cancelled the task (an interrupt does not
+   * reach it), so a daemon thread closes the socket when the task is interrupted, which ends the
+   * read at once.
    */
   private static void watchForCancellation(TaskContext context, Socket socket) {
-    Thread watchdog = new Thread(() -> {
-      while (!socket.isClosed()) {
-        if (context.isInterrupted() || context.isCompleted()) {
-          try {
-            socket.close();
-          } catch (IOException ignored) {
-            // closing is all we wanted
-          }
-          return;
-        }
-        try {
-          Thread.sleep(250);
-        } catch (InterruptedException e) {
-          return;
-        }
-      }
-    }, "sparkdp-step-task-watchdog");
+    Thread watchdog =
+        new Thread(
+            () -> {
+              while (!socket.isClosed()) {
+                if (context.isInterrupted() || context.isCompleted()) {
+                  try {
+                    socket.close();
+                  } catch (IOException ignored) {
+                    // closing is all we wanted
+                  }
+                  return;
+                }
+                try {
+                  Thread.sleep(250);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            },
+            "sparkdp-step-task-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
   }

@@ -4,9 +4,9 @@ import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Workspace;
 
 /**
- * A task thread's scratch space: the kernel's {@link Workspace} and room to gather one chunk of rows and labels.
- * Kept per executor thread (Spark reuses its task threads) and remade only when the model or the chunk size
- * changes, so steps allocate no buffers.
+ * A task thread's scratch space: the kernel's {@link Workspace} and room to gather one chunk of
+ * rows and labels. Kept per executor thread (Spark reuses its task threads) and remade only when
+ * the model or the chunk size changes, so steps allocate no buffers.
  */
 final class TaskBuffers {
   private static final ThreadLocal<TaskBuffers> CURRENT = new ThreadLocal<>();
@@ -25,7 +25,9 @@ final class TaskBuffers {
 
   static TaskBuffers get(Network network, int rows) {
     TaskBuffers b = CURRENT.get();
-    if (b == null || b.workspace.maxRows() != rows || b.network.labelWidth() != network.labelWidth()
+    if (b == null
+        || b.workspace.maxRows() != rows
+        || b.network.labelWidth() != network.labelWidth()
         || !b.network.spec().equals(network.spec())) {
       b = new TaskBuffers(network, rows);
       CURRENT.set(b);

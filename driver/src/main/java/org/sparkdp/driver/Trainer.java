@@ -11,10 +11,10 @@ import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.Network;
 
 /**
- * One {@code fit}: picks the strategy's trainer, sets up checkpoints (in a directory, or in memory), resumes from
- * the newest checkpoint when asked (a run that does not resume first removes the directory's old checkpoints, so
- * that they are never mistaken for its own), and lets {@link Recovery} retry failed attempts from the last
- * checkpoint.
+ * One {@code fit}: picks the strategy's trainer, sets up checkpoints (in a directory, or in
+ * memory), resumes from the newest checkpoint when asked (a run that does not resume first removes
+ * the directory's old checkpoints, so that they are never mistaken for its own), and lets {@link
+ * Recovery} retry failed attempts from the last checkpoint.
  */
 public final class Trainer {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -34,12 +34,18 @@ public final class Trainer {
   }
 
   /**
-   * Trains {@code state} (updated in place) on {@code data}, validating on {@code validation} when not
-   * {@code null}; with {@code options.resume()}, first replaces it by the newest checkpoint.
+   * Trains {@code state} (updated in place) on {@code data}, validating on {@code validation} when
+   * not {@code null}; with {@code options.resume()}, first replaces it by the newest checkpoint.
    */
   public History fit(TrainingState state, PackedData data, JavaRDD<Block> validation) {
-    Checkpoints checkpoints = options.checkpointDir() == null ? null : new Checkpoints(options.checkpointDir(),
-        jsc.hadoopConfiguration(), options.keepCheckpoints(), identity(data));
+    Checkpoints checkpoints =
+        options.checkpointDir() == null
+            ? null
+            : new Checkpoints(
+                options.checkpointDir(),
+                jsc.hadoopConfiguration(),
+                options.keepCheckpoints(),
+                identity(data));
     if (checkpoints != null && !options.resume()) {
       try {
         int removed = checkpoints.clear();
@@ -47,23 +53,26 @@ public final class Trainer {
           LOG.info("removed {} checkpoints of an earlier run from {}", removed, checkpoints.dir());
         }
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot clear the old checkpoints in " + checkpoints.dir() + ": "
-            + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "cannot clear the old checkpoints in " + checkpoints.dir() + ": " + e.getMessage(), e);
       }
     }
     if (options.resume()) {
       try {
         TrainingState saved = checkpoints.latest(state.params.length);
         if (saved == null) {
-          throw new IllegalArgumentException("nothing to resume: no checkpoint in " + checkpoints.dir());
+          throw new IllegalArgumentException(
+              "nothing to resume: no checkpoint in " + checkpoints.dir());
         }
         state.restore(saved);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot read the checkpoint to resume from: " + e.getMessage(), e);
+        throw new UncheckedIOException(
+            "cannot read the checkpoint to resume from: " + e.getMessage(), e);
       }
       if (options.verbose() > 0) {
-        System.out.printf("Resuming at epoch %d, step %d from %s%n", state.epoch + 1, state.step + 1,
-            checkpoints.dir());
+        System.out.printf(
+            "Resuming at epoch %d, step %d from %s%n",
+            state.epoch + 1, state.step + 1, checkpoints.dir());
       }
     }
     if (state.optimizer == null) {
@@ -80,14 +89,18 @@ public final class Trainer {
     return trainer.fit(state, data, validation, recovery);
   }
 
-  /** Steps (or, for {@code local}, synchronisations) of this fit and the compute time the tasks spent. */
+  /**
+   * Steps (or, for {@code local}, synchronisations) of this fit and the compute time the tasks
+   * spent.
+   */
   public StepStats stepStats() {
     return stepStats;
   }
 
   /** What a checkpoint must agree with to be resumed by this run. */
   private ObjectNode identity(PackedData data) {
-    ObjectNode model = ModelFile.modelJson(network.spec(), compile, network.labelWidth(), "", null, null);
+    ObjectNode model =
+        ModelFile.modelJson(network.spec(), compile, network.labelWidth(), "", null, null);
     ObjectNode id = JSON.createObjectNode();
     id.set("model", model.get("config"));
     id.set("compile", model.get("compile_config"));

@@ -6,10 +6,11 @@ import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
 
 /**
- * Everything a training run moves forward, and so everything a checkpoint holds: where the run is (the epoch in
- * progress and the next step, or round for {@code local}, within it), the parameters, the optimizer's state, the
- * sums of the epoch so far, the history, and for {@code local} each partition's optimizer state and the outer
- * momentum. The data order needs nothing more: it follows from the seed and the epoch.
+ * Everything a training run moves forward, and so everything a checkpoint holds: where the run is
+ * (the epoch in progress and the next step, or round for {@code local}, within it), the parameters,
+ * the optimizer's state, the sums of the epoch so far, the history, and for {@code local} each
+ * partition's optimizer state and the outer momentum. The data order needs nothing more: it follows
+ * from the seed and the epoch.
  */
 public final class TrainingState {
   int epoch;
@@ -27,14 +28,18 @@ public final class TrainingState {
     this.optimizer = optimizer;
   }
 
-  /** The state before the first step: these parameters, a fresh optimizer state (made by the trainer). */
+  /**
+   * The state before the first step: these parameters, a fresh optimizer state (made by the
+   * trainer).
+   */
   public static TrainingState start(float[] params) {
     return new TrainingState(params, null);
   }
 
   /**
-   * The state a further {@code fit} starts from, as in Keras: the same weights and optimizer state (and, for
-   * {@code local}, the partitions' optimizer states), epochs counted from 0 again, a new history.
+   * The state a further {@code fit} starts from, as in Keras: the same weights and optimizer state
+   * (and, for {@code local}, the partitions' optimizer states), epochs counted from 0 again, a new
+   * history.
    */
   public TrainingState next() {
     TrainingState n = new TrainingState(params, optimizer);
@@ -43,7 +48,10 @@ public final class TrainingState {
     return n;
   }
 
-  /** The parameters, laid out as the model's {@link org.sparkdp.ops.ParameterLayout}; updated in place. */
+  /**
+   * The parameters, laid out as the model's {@link org.sparkdp.ops.ParameterLayout}; updated in
+   * place.
+   */
   public float[] params() {
     return params;
   }
@@ -62,8 +70,9 @@ public final class TrainingState {
   }
 
   /**
-   * Records the epoch just trained in the history (its loss and accuracy as trained, and the validation's when
-   * {@code validation} is not {@code null}) and moves to the start of the next epoch.
+   * Records the epoch just trained in the history (its loss and accuracy as trained, and the
+   * validation's when {@code validation} is not {@code null}) and moves to the start of the next
+   * epoch.
    */
   void finishEpoch(Totals validation, boolean accuracy, double seconds) {
     history.add("loss", epochTotals.meanLoss());
@@ -99,7 +108,9 @@ public final class TrainingState {
     return c;
   }
 
-  /** Replaces this state's contents by {@code other}'s (the parameter array is written in place). */
+  /**
+   * Replaces this state's contents by {@code other}'s (the parameter array is written in place).
+   */
   void restore(TrainingState other) {
     System.arraycopy(other.params, 0, params, 0, params.length);
     optimizer = other.optimizer;

@@ -7,8 +7,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The driver channel's messages. Every connection starts with the task's hello; then the driver sends commands
- * and the task answers each {@code STEP} and {@code EVAL} with its sums:
+ * The driver channel's messages. Every connection starts with the task's hello; then the driver
+ * sends commands and the task answers each {@code STEP} and {@code EVAL} with its sums:
+ *
  * <pre>
  *   hello:  int MAGIC, byte[16] secret, int partition, int launch (the driver's count of task launches)
  *   STEP:   int STEP, int epoch, int step, int n, float[n] parameters
@@ -17,6 +18,7 @@ import java.nio.ByteOrder;
  *   STEP reply:  long computeNanos, long count, double loss, double correct, int n (-1: no examples), float[n] gradient
  *   EVAL reply:  long count, double loss, double correct
  * </pre>
+ *
  * Floats travel as little-endian bytes in bulk; each side reuses its buffers.
  */
 final class Wire {
@@ -25,10 +27,12 @@ final class Wire {
   static final int END = 2;
   static final int EVAL = 3;
 
-  private Wire() {
-  }
+  private Wire() {}
 
-  /** Writes {@code n} then {@code values} through {@code scratch} (at least {@code 4 * values.length} bytes). */
+  /**
+   * Writes {@code n} then {@code values} through {@code scratch} (at least {@code 4 *
+   * values.length} bytes).
+   */
   static void writeFloats(DataOutputStream out, float[] values, byte[] scratch) throws IOException {
     out.writeInt(values.length);
     ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
@@ -36,7 +40,8 @@ final class Wire {
   }
 
   /** Reads {@code n} floats (which must be {@code into.length}) into {@code into}. */
-  static void readFloats(DataInputStream in, int n, float[] into, byte[] scratch) throws IOException {
+  static void readFloats(DataInputStream in, int n, float[] into, byte[] scratch)
+      throws IOException {
     if (n != into.length) {
       throw new IOException("expected " + into.length + " floats, the peer sent " + n);
     }

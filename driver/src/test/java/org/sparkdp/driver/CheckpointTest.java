@@ -28,96 +28,159 @@ class CheckpointTest {
   }
 
   private static FitOptions options(String strategy, String dir, int epochs) {
-    return new FitOptions().strategy(strategy).epochs(epochs).batchSize(25).partitions(2).validationSplit(0.2)
-        .seed(9).verbose(0).checkpointDir(dir);
+    return new FitOptions()
+        .strategy(strategy)
+        .epochs(epochs)
+        .batchSize(25)
+        .partitions(2)
+        .validationSplit(0.2)
+        .seed(9)
+        .verbose(0)
+        .checkpointDir(dir);
   }
 
   private static List<String> checkpoints(Path dir) throws IOException {
     try (var s = Files.list(dir)) {
-      return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("ckpt-")).sorted().toList();
+      return s.map(p -> p.getFileName().toString())
+          .filter(n -> n.startsWith("ckpt-"))
+          .sorted()
+          .toList();
     }
   }
 
   @Test
-  void resumingAfterTwoOfFourEpochsGivesTheUninterruptedWeightsAndHistory(@TempDir Path dir) throws IOException {
+  void resumingAfterTwoOfFourEpochsGivesTheUninterruptedWeightsAndHistory(@TempDir Path dir)
+      throws IOException {
     for (String strategy : List.of("sync", "local")) {
       Sequential whole = model();
-      History full = whole.fit(TestSpark.frame(ROWS), options(strategy, dir.resolve(strategy + "-a").toString(), 4));
+      History full =
+          whole.fit(
+              TestSpark.frame(ROWS), options(strategy, dir.resolve(strategy + "-a").toString(), 4));
 
       String resumed = dir.resolve(strategy + "-b").toString();
       model().fit(TestSpark.frame(ROWS), options(strategy, resumed, 2));
       Sequential second = model();
       History rest = second.fit(TestSpark.frame(ROWS), options(strategy, resumed, 4).resume(true));
 
-      assertArrayEquals(whole.weights(), second.weights(), strategy + ": the same weights, bit for bit");
+      assertArrayEquals(
+          whole.weights(), second.weights(), strategy + ": the same weights, bit for bit");
       assertEquals(full.history(), rest.history(), strategy + ": the same history");
-      assertEquals(List.of("ckpt-00002-00000000", "ckpt-00003-00000000", "ckpt-00004-00000000"),
-          checkpoints(dir.resolve(strategy + "-b")), strategy + ": the newest three are kept");
+      assertEquals(
+          List.of("ckpt-00002-00000000", "ckpt-00003-00000000", "ckpt-00004-00000000"),
+          checkpoints(dir.resolve(strategy + "-b")),
+          strategy + ": the newest three are kept");
     }
   }
 
   @Test
   void aMidEpochCheckpointResumesAtItsStep(@TempDir Path dir) throws IOException {
     Sequential whole = model();
-    History full = whole.fit(TestSpark.frame(ROWS), options("sync", dir.resolve("a").toString(), 2));
+    History full =
+        whole.fit(TestSpark.frame(ROWS), options("sync", dir.resolve("a").toString(), 2));
 
     String path = dir.resolve("b").toString();
-    model().fit(TestSpark.frame(ROWS), options("sync", path, 2).checkpointEverySteps(4).keepCheckpoints(10));
+    model()
+        .fit(
+            TestSpark.frame(ROWS),
+            options("sync", path, 2).checkpointEverySteps(4).keepCheckpoints(10));
     // Keep nothing newer than step 8 of the second epoch, as if the driver had died there.
     for (String name : checkpoints(dir.resolve("b"))) {
       if (name.compareTo("ckpt-00001-00000008") > 0) {
-        Files.walk(dir.resolve("b").resolve(name)).sorted(java.util.Comparator.reverseOrder())
+        Files.walk(dir.resolve("b").resolve(name))
+            .sorted(java.util.Comparator.reverseOrder())
             .forEach(p -> p.toFile().delete());
       }
     }
-    assertEquals("ckpt-00001-00000008", checkpoints(dir.resolve("b")).get(checkpoints(dir.resolve("b")).size() - 1));
+    assertEquals(
+        "ckpt-00001-00000008",
+        checkpoints(dir.resolve("b")).get(checkpoints(dir.resolve("b")).size() - 1));
     Sequential second = model();
     History rest = second.fit(TestSpark.frame(ROWS), options("sync", path, 2).resume(true));
     assertArrayEquals(whole.weights(), second.weights());
-    assertEquals(full.history().get("loss"), rest.history().get("loss"), "the epoch's loss includes its first 8 steps");
+    assertEquals(
+        full.history().get("loss"),
+        rest.history().get("loss"),
+        "the epoch's loss includes its first 8 steps");
   }
 
   @Test
-  void aRunThatDoesNotResumeReplacesTheCheckpointsOfAnEarlierOne(@TempDir Path dir) throws IOException {
+  void aRunThatDoesNotResumeReplacesTheCheckpointsOfAnEarlierOne(@TempDir Path dir)
+      throws IOException {
     model().fit(TestSpark.frame(ROWS), options("sync", dir.toString(), 3));
     assertEquals(3, checkpoints(dir).size());
     model().fit(TestSpark.frame(ROWS), options("sync", dir.toString(), 1).seed(10));
-    assertEquals(List.of("ckpt-00001-00000000"), checkpoints(dir), "only the new run's checkpoint is left");
+    assertEquals(
+        List.of("ckpt-00001-00000000"), checkpoints(dir), "only the new run's checkpoint is left");
   }
 
   @Test
   void aCheckpointOfAnotherRunIsNotResumed(@TempDir Path dir) {
     String path = dir.toString();
     model().fit(TestSpark.frame(ROWS), options("sync", path, 1));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> model().fit(
-        TestSpark.frame(ROWS), options("sync", path, 2).batchSize(50).resume(true)));
-    assertTrue(e.getMessage().contains("it was made by a different run: batch_size (checkpoint: 25, this run: 50)"),
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                model()
+                    .fit(
+                        TestSpark.frame(ROWS),
+                        options("sync", path, 2).batchSize(50).resume(true)));
+    assertTrue(
+        e.getMessage()
+            .contains("it was made by a different run: batch_size (checkpoint: 25, this run: 50)"),
         e.getMessage());
-    IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> model().fit(
-        TestSpark.frame(ROWS), options("sync", dir.resolve("empty").toString(), 2).resume(true)));
-    assertTrue(none.getMessage().startsWith("nothing to resume: no checkpoint in"), none.getMessage());
+    IllegalArgumentException none =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                model()
+                    .fit(
+                        TestSpark.frame(ROWS),
+                        options("sync", dir.resolve("empty").toString(), 2).resume(true)));
+    assertTrue(
+        none.getMessage().startsWith("nothing to resume: no checkpoint in"), none.getMessage());
   }
 
   @Test
-  void divergenceStopsNamingEpochAndStepAndKeepsTheGoodCheckpoints(@TempDir Path dir) throws IOException {
-    // Linear regression with a learning rate past the stable limit: the error grows about 5 times per step, so the
+  void divergenceStopsNamingEpochAndStepAndKeepsTheGoodCheckpoints(@TempDir Path dir)
+      throws IOException {
+    // Linear regression with a learning rate past the stable limit: the error grows about 5 times
+    // per step, so the
     // loss overflows to infinity after a few epochs of ten steps.
     java.util.SplittableRandom random = new java.util.SplittableRandom(3);
     List<Row> rows = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
-      double[] x = {random.nextGaussian(), random.nextGaussian(), random.nextGaussian(), random.nextGaussian()};
-      rows.add(org.apache.spark.sql.RowFactory.create(org.apache.spark.ml.linalg.Vectors.dense(x), x[0] - x[1]));
+      double[] x = {
+        random.nextGaussian(), random.nextGaussian(), random.nextGaussian(), random.nextGaussian()
+      };
+      rows.add(
+          org.apache.spark.sql.RowFactory.create(
+              org.apache.spark.ml.linalg.Vectors.dense(x), x[0] - x[1]));
     }
     Sequential model = new Sequential(Dense.of(1, "linear").withInputDim(4));
     model.compile(new org.sparkdp.ops.Sgd(3, 0, false), "mse");
-    TrainingDivergedException e = assertThrows(TrainingDivergedException.class, () -> model.fit(
-        TestSpark.frame(rows), new FitOptions().epochs(20).batchSize(10).partitions(1).verbose(0)
-            .checkpointDir(dir.toString())));
-    assertTrue(e.getMessage().matches("training diverged: the loss became (NaN|Infinity) at epoch [2-9], step \\d+ .*"),
+    TrainingDivergedException e =
+        assertThrows(
+            TrainingDivergedException.class,
+            () ->
+                model.fit(
+                    TestSpark.frame(rows),
+                    new FitOptions()
+                        .epochs(20)
+                        .batchSize(10)
+                        .partitions(1)
+                        .verbose(0)
+                        .checkpointDir(dir.toString())));
+    assertTrue(
+        e.getMessage()
+            .matches(
+                "training diverged: the loss became (NaN|Infinity) at epoch [2-9], step \\d+ .*"),
         e.getMessage());
     int epoch = Integer.parseInt(e.getMessage().replaceAll(".* at epoch (\\d+), .*", "$1"));
     List<String> kept = checkpoints(dir);
-    assertEquals(String.format("ckpt-%05d-00000000", epoch - 1), kept.get(kept.size() - 1),
+    assertEquals(
+        String.format("ckpt-%05d-00000000", epoch - 1),
+        kept.get(kept.size() - 1),
         "the last checkpoint is the last good epoch's");
   }
 
@@ -125,50 +188,87 @@ class CheckpointTest {
   void aFailedAttemptIsRetriedFromTheLastCheckpoint(@TempDir Path dir) throws IOException {
     TrainingState state = TrainingState.start(new float[] {1, 2, 3});
     state.optimizer = Adam.defaults().newState(3);
-    Checkpoints checkpoints = new Checkpoints(dir.toString(), TestSpark.session().sparkContext().hadoopConfiguration(),
-        2, new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("run", 1));
+    Checkpoints checkpoints =
+        new Checkpoints(
+            dir.toString(),
+            TestSpark.session().sparkContext().hadoopConfiguration(),
+            2,
+            new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("run", 1));
     Recovery recovery = new Recovery(checkpoints, 2, state);
     AtomicInteger attempts = new AtomicInteger();
-    recovery.run(state, s -> {
-      if (attempts.incrementAndGet() == 1) {
-        s.params[0] = 10;
-        s.epoch = 1;
-        recovery.save(s); // the checkpoint of epoch 1
-        s.params[0] = 99; // progress after it, lost with the failure
-        s.step = 5;
-        throw new IllegalStateException("an executor was lost");
-      }
-      assertEquals(10, s.params[0], "restarted from the checkpoint, not from where it failed");
-      assertEquals(0, s.step);
-      assertEquals(1, s.epoch);
-    });
+    recovery.run(
+        state,
+        s -> {
+          if (attempts.incrementAndGet() == 1) {
+            s.params[0] = 10;
+            s.epoch = 1;
+            recovery.save(s); // the checkpoint of epoch 1
+            s.params[0] = 99; // progress after it, lost with the failure
+            s.step = 5;
+            throw new IllegalStateException("an executor was lost");
+          }
+          assertEquals(10, s.params[0], "restarted from the checkpoint, not from where it failed");
+          assertEquals(0, s.step);
+          assertEquals(1, s.epoch);
+        });
     assertEquals(2, attempts.get());
 
     Recovery strict = new Recovery(null, 1, state);
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> strict.run(state, s -> {
-      throw new IllegalStateException("executors keep dying");
-    }));
-    assertTrue(e.getMessage().contains("gave up after 1 retries: executors keep dying"), e.getMessage());
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                strict.run(
+                    state,
+                    s -> {
+                      throw new IllegalStateException("executors keep dying");
+                    }));
+    assertTrue(
+        e.getMessage().contains("gave up after 1 retries: executors keep dying"), e.getMessage());
   }
 
   @Test
   void aJobThatCannotFinishInTimeIsCancelledWithAMessage() {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
     long start = System.nanoTime();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> SparkWaits.call(jsc, "the sleepy job",
-        1000, () -> jsc.parallelize(List.of(1, 2), 2).map(x -> {
-          Thread.sleep(60_000);
-          return x;
-        }).collect()));
-    assertTrue(e.getMessage().startsWith("timed out after 1 s waiting for the sleepy job"), e.getMessage());
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                SparkWaits.call(
+                    jsc,
+                    "the sleepy job",
+                    1000,
+                    () ->
+                        jsc.parallelize(List.of(1, 2), 2)
+                            .map(
+                                x -> {
+                                  Thread.sleep(60_000);
+                                  return x;
+                                })
+                            .collect()));
+    assertTrue(
+        e.getMessage().startsWith("timed out after 1 s waiting for the sleepy job"),
+        e.getMessage());
     assertTrue((System.nanoTime() - start) / 1e9 < 30, "it did not wait for the job");
   }
 
   @Test
   void tasksThatCannotAllStartEndTheRunWithAMessage() {
     long start = System.nanoTime();
-    IllegalStateException e = assertThrows(IllegalStateException.class, () -> model().fit(TestSpark.frame(ROWS),
-        new FitOptions().partitions(3).syncPath("channel").connectTimeoutSeconds(2).maxRetries(0).verbose(0)));
+    IllegalStateException e =
+        assertThrows(
+            IllegalStateException.class,
+            () ->
+                model()
+                    .fit(
+                        TestSpark.frame(ROWS),
+                        new FitOptions()
+                            .partitions(3)
+                            .syncPath("channel")
+                            .connectTimeoutSeconds(2)
+                            .maxRetries(0)
+                            .verbose(0)));
     assertTrue(e.getMessage().contains("waiting for 3 training tasks to connect"), e.getMessage());
     assertTrue((System.nanoTime() - start) / 1e9 < 60);
   }

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.sparkdp.ops.Loss;
 
 class DataPackerTest {
-  private static final DataPacker.Target TARGET = new DataPacker.Target(3, 4,
-      Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
+  private static final DataPacker.Target TARGET =
+      new DataPacker.Target(3, 4, Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
 
   private static List<Row> rows(int n) {
     List<Row> rows = new ArrayList<>();
@@ -31,80 +31,119 @@ class DataPackerTest {
   private static String failure(Consumer<List<Row>> change) {
     List<Row> rows = rows(40);
     change.accept(rows);
-    DataException e = assertThrows(DataException.class, () -> DataPacker.pack(TestSpark.frame(rows), "features",
-        "label", TARGET, 0, 3, "train data (t.csv)"));
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () ->
+                DataPacker.pack(
+                    TestSpark.frame(rows),
+                    "features",
+                    "label",
+                    TARGET,
+                    0,
+                    3,
+                    "train data (t.csv)"));
     return e.getMessage();
   }
 
   @Test
   void nanFeatureNamesTheRowAndValue() {
-    assertEquals("train data (t.csv) row 18: features value 1 is NaN",
+    assertEquals(
+        "train data (t.csv) row 18: features value 1 is NaN",
         failure(r -> r.set(17, RowFactory.create(Vectors.dense(1, Double.NaN, 3), 1.0))));
   }
 
   @Test
   void infiniteFeatureIsRejected() {
-    assertEquals("train data (t.csv) row 1: features value 2 is Infinity",
-        failure(r -> r.set(0, RowFactory.create(Vectors.dense(1, 2, Double.POSITIVE_INFINITY), 1.0))));
+    assertEquals(
+        "train data (t.csv) row 1: features value 2 is Infinity",
+        failure(
+            r -> r.set(0, RowFactory.create(Vectors.dense(1, 2, Double.POSITIVE_INFINITY), 1.0))));
   }
 
   @Test
   void wrongFeatureCountIsRejected() {
-    assertEquals("train data (t.csv) row 40: features has 2 values, expected 3",
+    assertEquals(
+        "train data (t.csv) row 40: features has 2 values, expected 3",
         failure(r -> r.set(39, RowFactory.create(Vectors.dense(1, 2), 1.0))));
   }
 
   @Test
   void labelOutOfRangeIsRejected() {
-    assertEquals("train data (t.csv) row 5: label 4 is out of range [0, 4)",
+    assertEquals(
+        "train data (t.csv) row 5: label 4 is out of range [0, 4)",
         failure(r -> r.set(4, RowFactory.create(Vectors.dense(1, 2, 3), 4.0))));
-    assertEquals("train data (t.csv) row 6: label -1 is out of range [0, 4)",
+    assertEquals(
+        "train data (t.csv) row 6: label -1 is out of range [0, 4)",
         failure(r -> r.set(5, RowFactory.create(Vectors.dense(1, 2, 3), -1.0))));
   }
 
   @Test
   void nonIntegerLabelIsRejected() {
-    assertEquals("train data (t.csv) row 3: label 1.5 is not a class index (an integer in [0, 4))",
+    assertEquals(
+        "train data (t.csv) row 3: label 1.5 is not a class index (an integer in [0, 4))",
         failure(r -> r.set(2, RowFactory.create(Vectors.dense(1, 2, 3), 1.5))));
   }
 
   @Test
   void theFirstBadRowIsReportedWhateverThePartitioning() {
-    assertEquals("train data (t.csv) row 3: label 9 is out of range [0, 4)", failure(r -> {
-      r.set(30, RowFactory.create(Vectors.dense(1, Double.NaN, 3), 1.0));
-      r.set(2, RowFactory.create(Vectors.dense(1, 2, 3), 9.0));
-    }));
+    assertEquals(
+        "train data (t.csv) row 3: label 9 is out of range [0, 4)",
+        failure(
+            r -> {
+              r.set(30, RowFactory.create(Vectors.dense(1, Double.NaN, 3), 1.0));
+              r.set(2, RowFactory.create(Vectors.dense(1, 2, 3), 9.0));
+            }));
   }
 
   @Test
   void emptyDataIsRejected() {
-    DataException e = assertThrows(DataException.class, () -> DataPacker.pack(TestSpark.frame(List.of()),
-        "features", "label", TARGET, 0, 0, "train data"));
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () ->
+                DataPacker.pack(
+                    TestSpark.frame(List.of()), "features", "label", TARGET, 0, 0, "train data"));
     assertEquals("train data has no rows", e.getMessage());
   }
 
   @Test
   void missingAndMistypedColumnsAreNamed() {
-    DataException missing = assertThrows(DataException.class, () -> DataPacker.pack(TestSpark.frame(rows(3)),
-        "pixels", "label", TARGET, 0, 0, "train data"));
-    assertEquals("train data has no column 'pixels' (columns: features, label)", missing.getMessage());
-    StructType schema = new StructType().add("features", DataTypes.StringType).add("label", DataTypes.DoubleType);
-    Dataset<Row> strings = TestSpark.session().createDataFrame(List.of(RowFactory.create("1,2,3", 1.0)), schema);
-    DataException mistyped = assertThrows(DataException.class, () -> DataPacker.pack(strings, "features", "label",
-        TARGET, 0, 0, "train data"));
-    assertTrue(mistyped.getMessage().contains("column 'features' has type string"), mistyped.getMessage());
+    DataException missing =
+        assertThrows(
+            DataException.class,
+            () ->
+                DataPacker.pack(
+                    TestSpark.frame(rows(3)), "pixels", "label", TARGET, 0, 0, "train data"));
+    assertEquals(
+        "train data has no column 'pixels' (columns: features, label)", missing.getMessage());
+    StructType schema =
+        new StructType().add("features", DataTypes.StringType).add("label", DataTypes.DoubleType);
+    Dataset<Row> strings =
+        TestSpark.session().createDataFrame(List.of(RowFactory.create("1,2,3", 1.0)), schema);
+    DataException mistyped =
+        assertThrows(
+            DataException.class,
+            () -> DataPacker.pack(strings, "features", "label", TARGET, 0, 0, "train data"));
+    assertTrue(
+        mistyped.getMessage().contains("column 'features' has type string"), mistyped.getMessage());
   }
 
   @Test
   void askingForMorePartitionsThanRowsIsAMistakeNamed() {
-    DataException e = assertThrows(DataException.class, () -> DataPacker.pack(TestSpark.frame(rows(5)), "features",
-        "label", TARGET, 0, 12, "train data"));
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () ->
+                DataPacker.pack(
+                    TestSpark.frame(rows(5)), "features", "label", TARGET, 0, 12, "train data"));
     assertEquals("partitions: 12 is more than the 5 rows of train data", e.getMessage());
   }
 
   @Test
   void emptyPartitionsArePackedAndSkipped() {
-    PackedData packed = DataPacker.pack(TestSpark.frame(rows(5)), "features", "label", TARGET, 0, 5, "train data");
+    PackedData packed =
+        DataPacker.pack(TestSpark.frame(rows(5)), "features", "label", TARGET, 0, 5, "train data");
     try {
       assertEquals(5, packed.train().getNumPartitions());
       assertEquals(5, packed.trainRows());
@@ -116,12 +155,16 @@ class DataPackerTest {
   @Test
   void validationSplitTakesTheLastRowsAsKerasDoes() {
     // Keras: split_at = ceil(n * (1 - split)); 41 rows with split 0.25 -> 31 train, 10 validation.
-    PackedData packed = DataPacker.pack(TestSpark.frame(rows(41)), "features", "label", TARGET, 0.25, 3, "d");
+    PackedData packed =
+        DataPacker.pack(TestSpark.frame(rows(41)), "features", "label", TARGET, 0.25, 3, "d");
     try {
       assertEquals(31, packed.trainRows());
       assertEquals(10, packed.validationRows());
-      long minValidationId = packed.validation().map(b -> java.util.Arrays.stream(b.ids).min().orElse(99))
-          .reduce(Math::min);
+      long minValidationId =
+          packed
+              .validation()
+              .map(b -> java.util.Arrays.stream(b.ids).min().orElse(99))
+              .reduce(Math::min);
       assertEquals(31, minValidationId);
     } finally {
       packed.unpersist();
@@ -139,24 +182,35 @@ class DataPackerTest {
   }
 
   private static long pack(List<Row> rows, int partitions) {
-    PackedData packed = DataPacker.pack(TestSpark.frame(rows), "features", "label", TARGET, 0, partitions, "d");
+    PackedData packed =
+        DataPacker.pack(TestSpark.frame(rows), "features", "label", TARGET, 0, partitions, "d");
     packed.unpersist();
     return packed.fingerprint();
   }
 
   @Test
   void arrayColumnsAndOneHotLabelsArePacked() {
-    StructType schema = new StructType()
-        .add("x", DataTypes.createArrayType(DataTypes.FloatType))
-        .add("y", DataTypes.createArrayType(DataTypes.DoubleType));
-    List<Row> rows = List.of(RowFactory.create(new float[] {1, 2, 3}, new double[] {0, 1, 0, 0}),
-        RowFactory.create(new float[] {4, 5, 6}, new double[] {0.5, 0.5, 0, 0}));
+    StructType schema =
+        new StructType()
+            .add("x", DataTypes.createArrayType(DataTypes.FloatType))
+            .add("y", DataTypes.createArrayType(DataTypes.DoubleType));
+    List<Row> rows =
+        List.of(
+            RowFactory.create(new float[] {1, 2, 3}, new double[] {0, 1, 0, 0}),
+            RowFactory.create(new float[] {4, 5, 6}, new double[] {0.5, 0.5, 0, 0}));
     List<Row> wrapped = new ArrayList<>();
     for (Row r : rows) {
       wrapped.add(RowFactory.create(toList((float[]) r.get(0)), toList((double[]) r.get(1))));
     }
-    PackedData packed = DataPacker.pack(TestSpark.session().createDataFrame(wrapped, schema), "x", "y",
-        new DataPacker.Target(3, 4, Loss.CATEGORICAL_CROSSENTROPY), 0, 1, "d");
+    PackedData packed =
+        DataPacker.pack(
+            TestSpark.session().createDataFrame(wrapped, schema),
+            "x",
+            "y",
+            new DataPacker.Target(3, 4, Loss.CATEGORICAL_CROSSENTROPY),
+            0,
+            1,
+            "d");
     try {
       assertEquals(4, packed.labelWidth());
       Block b = packed.train().first();

@@ -68,40 +68,67 @@ class LocalTrainerTest {
           by[i] = y[order[start + i]];
         }
         float[] grad = new float[params.length];
-        network.accumulate(params, bx, 0, by, 0, rows, grad, new Totals(), network.newWorkspace(rows));
+        network.accumulate(
+            params, bx, 0, by, 0, rows, grad, new Totals(), network.newWorkspace(rows));
         for (int i = 0; i < grad.length; i++) {
           grad[i] /= rows;
         }
         adam.step(params, grad, state);
       }
     }
-    assertTrue(Comparisons.maxRelativeDifference(actual, params) < 1e-5,
+    assertTrue(
+        Comparisons.maxRelativeDifference(actual, params) < 1e-5,
         "relative difference " + Comparisons.maxRelativeDifference(actual, params));
   }
 
   @Test
   void synchronisingEveryFewStepsChangesNothingForOnePartition() {
     float[] perEpoch = fit(new FitOptions().partitions(1).batchSize(25).epochs(2)).weights();
-    float[] everyFour = fit(new FitOptions().partitions(1).batchSize(25).epochs(2).syncEvery(4)).weights();
+    float[] everyFour =
+        fit(new FitOptions().partitions(1).batchSize(25).epochs(2).syncEvery(4)).weights();
     assertTrue(Comparisons.maxRelativeDifference(everyFour, perEpoch) < 1e-6);
   }
 
   @Test
   void nesterovWithoutMomentumAndUnitRateIsPlainAveraging() {
-    float[] average = fit(new FitOptions().partitions(3).batchSize(20).epochs(2).syncEvery(3)).weights();
-    float[] nesterov = fit(new FitOptions().partitions(3).batchSize(20).epochs(2).syncEvery(3)
-        .outerOptimizer("nesterov").outerLearningRate(1).outerMomentum(0)).weights();
+    float[] average =
+        fit(new FitOptions().partitions(3).batchSize(20).epochs(2).syncEvery(3)).weights();
+    float[] nesterov =
+        fit(new FitOptions()
+                .partitions(3)
+                .batchSize(20)
+                .epochs(2)
+                .syncEvery(3)
+                .outerOptimizer("nesterov")
+                .outerLearningRate(1)
+                .outerMomentum(0))
+            .weights();
     assertTrue(Comparisons.maxRelativeDifference(nesterov, average) < 1e-6);
-    float[] momentum = fit(new FitOptions().partitions(3).batchSize(20).epochs(2).syncEvery(3)
-        .outerOptimizer("nesterov")).weights();
-    assertTrue(Comparisons.maxRelativeDifference(momentum, average) > 1e-3, "momentum changes the result");
+    float[] momentum =
+        fit(new FitOptions()
+                .partitions(3)
+                .batchSize(20)
+                .epochs(2)
+                .syncEvery(3)
+                .outerOptimizer("nesterov"))
+            .weights();
+    assertTrue(
+        Comparisons.maxRelativeDifference(momentum, average) > 1e-3, "momentum changes the result");
   }
 
   @Test
   void learnsWithSeveralPartitionsAndReportsHistory() {
     Sequential model = model();
-    History history = model.fit(TestSpark.frame(ROWS), new FitOptions().strategy("local").partitions(3)
-        .batchSize(16).epochs(4).validationSplit(0.25).verbose(0));
+    History history =
+        model.fit(
+            TestSpark.frame(ROWS),
+            new FitOptions()
+                .strategy("local")
+                .partitions(3)
+                .batchSize(16)
+                .epochs(4)
+                .validationSplit(0.25)
+                .verbose(0));
     assertEquals(4, history.history().get("val_accuracy").size());
     assertTrue(history.last("val_accuracy") > 0.9, history.history().toString());
     assertEquals(4, model.lastStepStats().steps(), "one synchronisation per epoch");

@@ -39,10 +39,14 @@ class ModelStoreTest {
     assertEquals(model.compileConfig(), loaded.compileConfig());
     assertEquals(120, loaded.provenance().path("data").path("train").path("rows").asLong());
     assertEquals(10, loaded.trainingConfig().path("batch_size").asInt());
-    assertEquals(Map.of("loss", model.evaluate(TestSpark.frame(ROWS)).get("loss")).get("loss"),
-        loaded.evaluate(TestSpark.frame(ROWS)).get("loss"), 1e-9);
+    assertEquals(
+        Map.of("loss", model.evaluate(TestSpark.frame(ROWS)).get("loss")).get("loss"),
+        loaded.evaluate(TestSpark.frame(ROWS)).get("loss"),
+        1e-9);
     try (var files = Files.list(dir)) {
-      assertEquals(List.of("model.json", "weights.npz"), files.map(p -> p.getFileName().toString()).sorted().toList(),
+      assertEquals(
+          List.of("model.json", "weights.npz"),
+          files.map(p -> p.getFileName().toString()).sorted().toList(),
           "no temporary files left behind");
     }
   }
@@ -55,13 +59,14 @@ class ModelStoreTest {
     bytes[bytes.length / 2] ^= 1;
     Files.write(weights, bytes);
     IOException e = assertThrows(IOException.class, () -> Sequential.load(dir.toString()));
-    assertTrue(e.getMessage().contains("differs from the") && e.getMessage().contains("weights.npz"),
+    assertTrue(
+        e.getMessage().contains("differs from the") && e.getMessage().contains("weights.npz"),
         e.getMessage());
   }
 
   /**
-   * Every state a crash can leave while model B is saved over model A, made by hand: each reads as A or as B,
-   * never fails and never mixes the two.
+   * Every state a crash can leave while model B is saved over model A, made by hand: each reads as
+   * A or as B, never fails and never mixes the two.
    */
   @Test
   void aSaveInterruptedAtAnyPointLeavesAModelThatLoads(@TempDir Path dir) throws IOException {
@@ -77,14 +82,28 @@ class ModelStoreTest {
     byte[] weightsB = Files.readAllBytes(modelB.resolve("weights.npz"));
     byte[] jsonB = Files.readAllBytes(modelB.resolve("model.json"));
 
-    record Crash(String when, byte[] weights, byte[] previous, byte[] json, boolean temporaries, float[] expected) {
-    }
-    List<Crash> crashes = List.of(
-        new Crash("while writing the temporary files", weightsA, null, jsonA, true, a.weights()),
-        new Crash("after setting the old weights aside", null, weightsA, jsonA, true, a.weights()),
-        new Crash("after renaming the new weights into place", weightsB, weightsA, jsonA, true, a.weights()),
-        new Crash("after committing model.json", weightsB, weightsA, jsonB, false, b.weights()),
-        new Crash("after deleting the old weights", weightsB, null, jsonB, false, b.weights()));
+    record Crash(
+        String when,
+        byte[] weights,
+        byte[] previous,
+        byte[] json,
+        boolean temporaries,
+        float[] expected) {}
+    List<Crash> crashes =
+        List.of(
+            new Crash(
+                "while writing the temporary files", weightsA, null, jsonA, true, a.weights()),
+            new Crash(
+                "after setting the old weights aside", null, weightsA, jsonA, true, a.weights()),
+            new Crash(
+                "after renaming the new weights into place",
+                weightsB,
+                weightsA,
+                jsonA,
+                true,
+                a.weights()),
+            new Crash("after committing model.json", weightsB, weightsA, jsonB, false, b.weights()),
+            new Crash("after deleting the old weights", weightsB, null, jsonB, false, b.weights()));
     for (Crash c : crashes) {
       Path m = Files.createDirectories(dir.resolve(c.when().replace(' ', '-')));
       if (c.weights() != null) {
@@ -95,9 +114,11 @@ class ModelStoreTest {
       }
       Files.write(m.resolve("model.json"), c.json());
       if (c.temporaries()) {
-        Files.write(m.resolve(".model.json.1234.tmp"), java.util.Arrays.copyOf(jsonB, jsonB.length / 2));
+        Files.write(
+            m.resolve(".model.json.1234.tmp"), java.util.Arrays.copyOf(jsonB, jsonB.length / 2));
       }
-      assertArrayEquals(c.expected(), Sequential.load(m.toString()).weights(), "a crash " + c.when());
+      assertArrayEquals(
+          c.expected(), Sequential.load(m.toString()).weights(), "a crash " + c.when());
     }
     // And a save over a directory with such leftovers completes normally.
     Path leftover = dir.resolve("after-renaming-the-new-weights-into-place");
@@ -119,7 +140,8 @@ class ModelStoreTest {
     Sequential model = trained();
     List<Row> out = model.predict(TestSpark.frame(ROWS)).collectAsList();
     assertEquals(ROWS.size(), out.size());
-    Network network = new Network(model.spec(), org.sparkdp.ops.Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
+    Network network =
+        new Network(model.spec(), org.sparkdp.ops.Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
     var ws = network.newWorkspace(1);
     float[] w = model.weights();
     for (Row row : out) {
@@ -133,7 +155,9 @@ class ModelStoreTest {
       for (int j = 0; j < 3; j++) {
         assertEquals(ws.lastOutputs()[j], output[j], 1e-6);
       }
-      assertEquals(Network.argmax(ws.lastOutputs(), 0, 3), (int) row.getDouble(row.fieldIndex("prediction")));
+      assertEquals(
+          Network.argmax(ws.lastOutputs(), 0, 3),
+          (int) row.getDouble(row.fieldIndex("prediction")));
     }
   }
 }

@@ -14,11 +14,12 @@ import org.apache.spark.sql.types.StructType;
 
 /** One local Spark for every test class of the module, and seeded data generators. */
 final class TestSpark {
-  private TestSpark() {
-  }
+  private TestSpark() {}
 
   static SparkSession session() {
-    return SparkSession.builder().master("local[2]").appName("sparkdp-driver-tests")
+    return SparkSession.builder()
+        .master("local[2]")
+        .appName("sparkdp-driver-tests")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
@@ -26,13 +27,14 @@ final class TestSpark {
         .getOrCreate();
   }
 
-  static final StructType SCHEMA = new StructType()
-      .add("features", SQLDataTypes.VectorType(), false)
-      .add("label", DataTypes.DoubleType, false);
+  static final StructType SCHEMA =
+      new StructType()
+          .add("features", SQLDataTypes.VectorType(), false)
+          .add("label", DataTypes.DoubleType, false);
 
   /**
-   * {@code rows} examples of {@code classes} Gaussian blobs in {@code dim} dimensions: label {@code c} centred at
-   * a seeded random point, so a small network can learn it.
+   * {@code rows} examples of {@code classes} Gaussian blobs in {@code dim} dimensions: label {@code
+   * c} centred at a seeded random point, so a small network can learn it.
    */
   static List<Row> blobs(int rows, int dim, int classes, long seed) {
     SplittableRandom random = new SplittableRandom(seed);

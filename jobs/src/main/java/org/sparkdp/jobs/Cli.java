@@ -6,8 +6,8 @@ import java.util.Set;
 import org.sparkdp.ops.ConfigException;
 
 /**
- * Command-line options of the form {@code --name value} (or {@code --name=value}), and flags without a value.
- * Every option is checked against the command's list; a wrong one fails naming it.
+ * Command-line options of the form {@code --name value} (or {@code --name=value}), and flags
+ * without a value. Every option is checked against the command's list; a wrong one fails naming it.
  */
 final class Cli {
   private final String command;
@@ -22,7 +22,8 @@ final class Cli {
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (!arg.startsWith("--")) {
-        throw new ConfigException(command + ": unexpected argument '" + arg + "' (options start with --)");
+        throw new ConfigException(
+            command + ": unexpected argument '" + arg + "' (options start with --)");
       }
       String name = arg.substring(2);
       String value = null;
@@ -36,8 +37,13 @@ final class Cli {
         continue;
       }
       if (!options.contains(name)) {
-        throw new ConfigException(command + ": unknown option --" + name + " (known: "
-            + String.join(", ", options.stream().sorted().map(o -> "--" + o).toList()) + ")");
+        throw new ConfigException(
+            command
+                + ": unknown option --"
+                + name
+                + " (known: "
+                + String.join(", ", options.stream().sorted().map(o -> "--" + o).toList())
+                + ")");
       }
       if (value == null) {
         if (i + 1 >= args.length) {

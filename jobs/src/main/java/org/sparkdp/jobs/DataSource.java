@@ -16,15 +16,21 @@ import org.sparkdp.ops.Configs;
  * @param images the IDX image file ({@code idx})
  * @param labels the IDX label file ({@code idx})
  * @param labelColumn the label column (default {@code label})
- * @param featureColumns the feature columns: empty means every column but the label for CSV, the column
- *     {@code features} for Parquet
+ * @param featureColumns the feature columns: empty means every column but the label for CSV, the
+ *     column {@code features} for Parquet
  * @param scale divide IDX pixels by 255 (default true)
  */
-public record DataSource(String format, String path, String images, String labels, String labelColumn,
-    List<String> featureColumns, boolean scale) {
+public record DataSource(
+    String format,
+    String path,
+    String images,
+    String labels,
+    String labelColumn,
+    List<String> featureColumns,
+    boolean scale) {
 
-  private static final Set<String> KEYS = Set.of("format", "path", "images", "labels", "label_column",
-      "features", "scale");
+  private static final Set<String> KEYS =
+      Set.of("format", "path", "images", "labels", "label_column", "features", "scale");
 
   /** How messages name this data, e.g. {@code train data (/data/train.csv)}. */
   public String describe(String role) {
@@ -43,7 +49,8 @@ public record DataSource(String format, String path, String images, String label
     }
     Configs.requireObject(node, key);
     Configs.checkKeys(node, key, KEYS);
-    String format = node.has("format") ? Configs.text(node, "format", key).toLowerCase(Locale.ROOT) : null;
+    String format =
+        node.has("format") ? Configs.text(node, "format", key).toLowerCase(Locale.ROOT) : null;
     String path = node.has("path") ? Configs.text(node, "path", key) : null;
     if (format == null) {
       if (path == null) {
@@ -72,7 +79,8 @@ public record DataSource(String format, String path, String images, String label
           return fromPath(path, key);
         }
         if (images == null || labels == null) {
-          throw new ConfigException(key + ": format idx needs images and labels (the two IDX files)");
+          throw new ConfigException(
+              key + ": format idx needs images and labels (the two IDX files)");
         }
         return new DataSource("idx", null, images, labels, label, features, scale);
       }
@@ -82,15 +90,19 @@ public record DataSource(String format, String path, String images, String label
         }
         return new DataSource(format, path, null, null, label, features, scale);
       }
-      default -> throw new ConfigException(key + ".format: unknown format '" + format
-          + "' (supported: idx, csv, libsvm, parquet)");
+      default ->
+          throw new ConfigException(
+              key
+                  + ".format: unknown format '"
+                  + format
+                  + "' (supported: idx, csv, libsvm, parquet)");
     }
   }
 
   /**
    * From a path on the command line: the format follows the name ({@code .csv}, {@code .parquet},
-   * {@code .libsvm}/{@code .svm}/{@code .txt}); {@code idx:IMAGES,LABELS} or an image file whose name contains
-   * {@code images-idx3} (the labels file named like it, {@code labels-idx1}) is IDX.
+   * {@code .libsvm}/{@code .svm}/{@code .txt}); {@code idx:IMAGES,LABELS} or an image file whose
+   * name contains {@code images-idx3} (the labels file named like it, {@code labels-idx1}) is IDX.
    */
   public static DataSource fromPath(String text, String key) {
     String path = text.trim();
@@ -100,11 +112,14 @@ public record DataSource(String format, String path, String images, String label
       if (parts.length != 2) {
         throw new ConfigException(key + ": expected idx:IMAGES,LABELS, got '" + text + "'");
       }
-      return new DataSource("idx", null, parts[0].trim(), parts[1].trim(), "label", List.of(), true);
+      return new DataSource(
+          "idx", null, parts[0].trim(), parts[1].trim(), "label", List.of(), true);
     }
     if (lower.contains("images-idx3")) {
-      String labels = path.substring(0, lower.lastIndexOf("images-idx3")) + "labels-idx1"
-          + path.substring(lower.lastIndexOf("images-idx3") + "images-idx3".length());
+      String labels =
+          path.substring(0, lower.lastIndexOf("images-idx3"))
+              + "labels-idx1"
+              + path.substring(lower.lastIndexOf("images-idx3") + "images-idx3".length());
       return new DataSource("idx", null, path, labels, "label", List.of(), true);
     }
     String name = lower.endsWith("/") ? lower.substring(0, lower.length() - 1) : lower;
@@ -116,8 +131,12 @@ public record DataSource(String format, String path, String images, String label
     } else if (name.endsWith(".libsvm") || name.endsWith(".svm") || name.endsWith(".txt")) {
       format = "libsvm";
     } else {
-      throw new ConfigException(key + ": cannot tell the format of '" + text + "' from its name (use .csv, "
-          + ".parquet, .libsvm, idx:IMAGES,LABELS, or a data section in the configuration)");
+      throw new ConfigException(
+          key
+              + ": cannot tell the format of '"
+              + text
+              + "' from its name (use .csv, "
+              + ".parquet, .libsvm, idx:IMAGES,LABELS, or a data section in the configuration)");
     }
     return new DataSource(format, path, null, null, "label", List.of(), true);
   }

@@ -8,21 +8,23 @@ import org.sparkdp.Sequential;
 import org.sparkdp.driver.HadoopFiles;
 
 /**
- * {@code bin/sparkdp evaluate --model DIR --data PATH [--label-column C] [--output metrics.json]}: the loss and
- * metrics of a saved model on labelled data, printed and optionally written as JSON.
+ * {@code bin/sparkdp evaluate --model DIR --data PATH [--label-column C] [--output metrics.json]}:
+ * the loss and metrics of a saved model on labelled data, printed and optionally written as JSON.
  */
 public final class EvaluateJob {
-  private EvaluateJob() {
-  }
+  private EvaluateJob() {}
 
   public static void main(String[] args) {
     JobRunner.main("evaluate", args, EvaluateJob::run);
   }
 
   static int run(String[] args) throws Exception {
-    Cli cli = Cli.parse("evaluate", args, Set.of("model", "data", "label-column", "output"), Set.of("verbose"));
+    Cli cli =
+        Cli.parse(
+            "evaluate", args, Set.of("model", "data", "label-column", "output"), Set.of("verbose"));
     String modelDir = cli.require("model");
-    DataSource source = withLabel(DataSource.fromPath(cli.require("data"), "--data"), cli.get("label-column"));
+    DataSource source =
+        withLabel(DataSource.fromPath(cli.require("data"), "--data"), cli.get("label-column"));
     org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
     Sequential model = Sequential.load(modelDir);
     for (String file : source.files()) {
@@ -31,20 +33,28 @@ public final class EvaluateJob {
       }
     }
     SparkSession spark = JobRunner.session("sparkdp evaluate", Map.of());
-    Map<String, Double> metrics = model.evaluate(Readers.read(spark, source, "evaluation", model.spec().inputDim()),
-        "features", "label", source.describe("evaluation"));
+    Map<String, Double> metrics =
+        model.evaluate(
+            Readers.read(spark, source, "evaluation", model.spec().inputDim()),
+            "features",
+            "label",
+            source.describe("evaluation"));
     StringBuilder line = new StringBuilder("Evaluation");
     metrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
     System.out.println(line);
     if (cli.has("output")) {
-      HadoopFiles.writeAtomically(cli.get("output"), TrainJob.JSON.writeValueAsBytes(metrics),
+      HadoopFiles.writeAtomically(
+          cli.get("output"),
+          TrainJob.JSON.writeValueAsBytes(metrics),
           spark.sparkContext().hadoopConfiguration());
     }
     return 0;
   }
 
   static DataSource withLabel(DataSource s, String label) {
-    return label == null ? s : new DataSource(s.format(), s.path(), s.images(), s.labels(), label,
-        s.featureColumns(), s.scale());
+    return label == null
+        ? s
+        : new DataSource(
+            s.format(), s.path(), s.images(), s.labels(), label, s.featureColumns(), s.scale());
   }
 }

@@ -17,7 +17,9 @@ import org.sparkdp.ops.Configs;
 import org.sparkdp.ops.ModelSpec;
 
 /**
- * A training job's configuration: a YAML file in Keras' vocabulary, with command-line options laid over it.
+ * A training job's configuration: a YAML file in Keras' vocabulary, with command-line options laid
+ * over it.
+ *
  * <pre>
  * model:   {layers: [{type: dense, units: 64, activation: relu, input_dim: 784}, ...]}
  * compile: {optimizer: {type: adam, learning_rate: 0.001}, loss: sparse_categorical_crossentropy, metrics: [accuracy]}
@@ -29,23 +31,62 @@ import org.sparkdp.ops.ModelSpec;
  * metadata: {owner: ..., license: ..., description: ...}
  * spark:   {spark.executor.memory: 4g, ...}
  * </pre>
+ *
  * Everything is checked before Spark starts; each error names its key.
  */
-public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, DataSource train,
-    DataSource validation, DataSource test, String output, String initWeights, ObjectNode metadata,
-    Map<String, String> sparkConf, JsonNode resolved) {
+public record JobConfig(
+    ModelSpec model,
+    CompileConfig compile,
+    FitOptions fit,
+    DataSource train,
+    DataSource validation,
+    DataSource test,
+    String output,
+    String initWeights,
+    ObjectNode metadata,
+    Map<String, String> sparkConf,
+    JsonNode resolved) {
 
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-  private static final Set<String> TOP_KEYS = Set.of("model", "compile", "fit", "data", "output", "init_weights",
-      "metadata", "spark");
-  private static final Set<String> FIT_KEYS = Set.of("epochs", "batch_size", "validation_split", "strategy",
-      "seed", "partitions", "verbose", "threads", "sync_path", "sync_every", "outer_optimizer",
-      "outer_learning_rate", "outer_momentum", "connect_timeout", "step_timeout", "max_restarts",
-      "checkpoint_every_steps", "keep_checkpoints", "max_retries");
+  private static final Set<String> TOP_KEYS =
+      Set.of("model", "compile", "fit", "data", "output", "init_weights", "metadata", "spark");
+  private static final Set<String> FIT_KEYS =
+      Set.of(
+          "epochs",
+          "batch_size",
+          "validation_split",
+          "strategy",
+          "seed",
+          "partitions",
+          "verbose",
+          "threads",
+          "sync_path",
+          "sync_every",
+          "outer_optimizer",
+          "outer_learning_rate",
+          "outer_momentum",
+          "connect_timeout",
+          "step_timeout",
+          "max_restarts",
+          "checkpoint_every_steps",
+          "keep_checkpoints",
+          "max_retries");
 
   /** Options of {@code bin/sparkdp train} that override the file. */
-  static final Set<String> TRAIN_OPTIONS = Set.of("config", "train", "test", "validation", "epochs", "batch-size",
-      "strategy", "partitions", "seed", "output", "init-weights", "validation-split");
+  static final Set<String> TRAIN_OPTIONS =
+      Set.of(
+          "config",
+          "train",
+          "test",
+          "validation",
+          "epochs",
+          "batch-size",
+          "strategy",
+          "partitions",
+          "seed",
+          "output",
+          "init-weights",
+          "validation-split");
 
   /** Parses YAML text (the file's content) with the command-line overrides of {@code cli}. */
   static JobConfig parse(String yamlText, String source, Cli cli) {
@@ -53,7 +94,8 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     try {
       parsed = yamlText.isBlank() ? JsonNodeFactory.instance.objectNode() : YAML.readTree(yamlText);
     } catch (IOException e) {
-      throw new ConfigException(source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
+      throw new ConfigException(
+          source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
     }
     if (parsed == null || parsed.isMissingNode()) {
       parsed = JsonNodeFactory.instance.objectNode();
@@ -73,29 +115,40 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     Configs.checkKeys(modelNode, "model", Set.of("layers", "type", "class_name"));
     ModelSpec model = Configs.model(modelNode.get("layers"), "model.layers");
     if (root.get("compile") == null) {
-      throw new ConfigException("compile: missing (compile: {optimizer: adam, loss: ..., metrics: [accuracy]})");
+      throw new ConfigException(
+          "compile: missing (compile: {optimizer: adam, loss: ..., metrics: [accuracy]})");
     }
     CompileConfig compile = Configs.compile(root.get("compile"), "compile");
-    Configs.parse("compile.loss", () -> {
-      compile.loss().checkOutput(model.outputActivation(), model.outputUnits(), compile.fromLogits());
-      return null;
-    });
+    Configs.parse(
+        "compile.loss",
+        () -> {
+          compile
+              .loss()
+              .checkOutput(model.outputActivation(), model.outputUnits(), compile.fromLogits());
+          return null;
+        });
     FitOptions fit = fit(root.has("fit") ? root.get("fit") : JsonNodeFactory.instance.objectNode());
 
     JsonNode data = root.get("data");
     if (data == null || data.get("train") == null) {
-      throw new ConfigException("data.train: missing (give --train PATH or data: {train: ...} in the configuration)");
+      throw new ConfigException(
+          "data.train: missing (give --train PATH or data: {train: ...} in the configuration)");
     }
     Configs.requireObject(data, "data");
     Configs.checkKeys(data, "data", Set.of("train", "validation", "test"));
     DataSource train = DataSource.fromNode(data.get("train"), "data.train");
-    DataSource validation = data.hasNonNull("validation") ? DataSource.fromNode(data.get("validation"),
-        "data.validation") : null;
-    DataSource test = data.hasNonNull("test") ? DataSource.fromNode(data.get("test"), "data.test") : null;
+    DataSource validation =
+        data.hasNonNull("validation")
+            ? DataSource.fromNode(data.get("validation"), "data.validation")
+            : null;
+    DataSource test =
+        data.hasNonNull("test") ? DataSource.fromNode(data.get("test"), "data.test") : null;
     if (validation != null && fit.validationSplit() > 0) {
       throw new ConfigException("fit.validation_split and data.validation are both given; use one");
     }
-    fit.dataNames(train.describe("train"), validation == null ? "validation data" : validation.describe("validation"));
+    fit.dataNames(
+        train.describe("train"),
+        validation == null ? "validation data" : validation.describe("validation"));
 
     String output = root.hasNonNull("output") ? Configs.text(root, "output", "") : null;
     String init = root.hasNonNull("init_weights") ? Configs.text(root, "init_weights", "") : null;
@@ -107,14 +160,19 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     Map<String, String> spark = new LinkedHashMap<>();
     if (root.hasNonNull("spark")) {
       Configs.requireObject(root.get("spark"), "spark");
-      root.get("spark").fields().forEachRemaining(e -> {
-        if (!e.getKey().startsWith("spark.")) {
-          throw new ConfigException("spark." + e.getKey() + ": Spark settings start with 'spark.'");
-        }
-        spark.put(e.getKey(), e.getValue().asText());
-      });
+      root.get("spark")
+          .fields()
+          .forEachRemaining(
+              e -> {
+                if (!e.getKey().startsWith("spark.")) {
+                  throw new ConfigException(
+                      "spark." + e.getKey() + ": Spark settings start with 'spark.'");
+                }
+                spark.put(e.getKey(), e.getValue().asText());
+              });
     }
-    return new JobConfig(model, compile, fit, train, validation, test, output, init, metadata, spark, root);
+    return new JobConfig(
+        model, compile, fit, train, validation, test, output, init, metadata, spark, root);
   }
 
   private static FitOptions fit(JsonNode node) {
@@ -130,18 +188,24 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     }
     double split = Configs.number(node, "validation_split", "fit", 0);
     if (!(split >= 0 && split < 1)) {
-      throw new ConfigException("fit.validation_split must be in [0, 1), got " + node.get("validation_split"));
+      throw new ConfigException(
+          "fit.validation_split must be in [0, 1), got " + node.get("validation_split"));
     }
     fit.validationSplit(split);
-    String strategy = node.has("strategy") ? Configs.text(node, "strategy", "fit").toLowerCase(Locale.ROOT) : "sync";
+    String strategy =
+        node.has("strategy")
+            ? Configs.text(node, "strategy", "fit").toLowerCase(Locale.ROOT)
+            : "sync";
     if (!strategy.equals("sync") && !strategy.equals("local")) {
-      throw new ConfigException("fit.strategy: unknown strategy '" + strategy + "' (supported: sync, local)");
+      throw new ConfigException(
+          "fit.strategy: unknown strategy '" + strategy + "' (supported: sync, local)");
     }
     fit.strategy(strategy);
     fit.threads(Configs.positiveInt(node, "threads", "fit", 1));
     fit.syncPath(node.has("sync_path") ? Configs.text(node, "sync_path", "fit") : "auto");
     fit.syncEvery(Configs.nonNegativeInt(node, "sync_every", "fit", 0));
-    fit.outerOptimizer(node.has("outer_optimizer") ? Configs.text(node, "outer_optimizer", "fit") : "average");
+    fit.outerOptimizer(
+        node.has("outer_optimizer") ? Configs.text(node, "outer_optimizer", "fit") : "average");
     fit.outerLearningRate(Configs.number(node, "outer_learning_rate", "fit", 0.7));
     fit.outerMomentum(Configs.number(node, "outer_momentum", "fit", 0.9));
     fit.connectTimeoutSeconds(Configs.positiveInt(node, "connect_timeout", "fit", 300));
@@ -186,8 +250,10 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
       try {
         fit.put("validation_split", Double.parseDouble(cli.get("validation-split")));
       } catch (NumberFormatException e) {
-        throw new ConfigException("--validation-split must be a number in [0, 1), got '"
-            + cli.get("validation-split") + "'");
+        throw new ConfigException(
+            "--validation-split must be a number in [0, 1), got '"
+                + cli.get("validation-split")
+                + "'");
       }
     }
     if (cli.has("strategy")) {
@@ -202,9 +268,13 @@ public record JobConfig(ModelSpec model, CompileConfig compile, FitOptions fit, 
     for (String role : new String[] {"train", "validation", "test"}) {
       if (cli.has(role)) {
         DataSource s = DataSource.fromPath(cli.get(role), "--" + role);
-        // Keep the file's other settings for this data (label column, features) when the format stays the same.
-        ObjectNode node = data.get(role) instanceof ObjectNode old
-            && s.format().equals(old.path("format").asText()) ? old : data.putObject(role);
+        // Keep the file's other settings for this data (label column, features) when the format
+        // stays the same.
+        ObjectNode node =
+            data.get(role) instanceof ObjectNode old
+                    && s.format().equals(old.path("format").asText())
+                ? old
+                : data.putObject(role);
         node.put("format", s.format());
         if (s.format().equals("idx")) {
           node.put("images", s.images());

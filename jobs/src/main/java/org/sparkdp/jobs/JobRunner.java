@@ -12,7 +12,8 @@ import org.sparkdp.ops.ConfigException;
 
 /**
  * What every entry point shares: a one-line error message instead of a stack trace (the trace with
- * {@code --verbose}), exit codes (0 done, 1 failed, 2 bad configuration or usage), and the Spark session.
+ * {@code --verbose}), exit codes (0 done, 1 failed, 2 bad configuration or usage), and the Spark
+ * session.
  */
 final class JobRunner {
   /** The work of one command; returns its exit code. */
@@ -20,8 +21,7 @@ final class JobRunner {
     int run(String[] args) throws Exception;
   }
 
-  private JobRunner() {
-  }
+  private JobRunner() {}
 
   static void main(String command, String[] args, Job job) {
     boolean verbose = Arrays.asList(args).contains("--verbose");
@@ -48,9 +48,15 @@ final class JobRunner {
   /** The most telling message in the cause chain (Spark wraps task failures), on one line. */
   static String message(Throwable t) {
     Throwable chosen = null;
-    for (Class<? extends Throwable> kind : java.util.List.of(ConfigException.class, DataException.class,
-        TrainingDivergedException.class, FileNotFoundException.class, IOException.class,
-        IllegalArgumentException.class, IllegalStateException.class)) {
+    for (Class<? extends Throwable> kind :
+        java.util.List.of(
+            ConfigException.class,
+            DataException.class,
+            TrainingDivergedException.class,
+            FileNotFoundException.class,
+            IOException.class,
+            IllegalArgumentException.class,
+            IllegalStateException.class)) {
       chosen = rootOfKind(t, kind);
       if (chosen != null) {
         break;

@@ -33,12 +33,16 @@ public final class LearningCurves {
   private static final Color TEXT_COLOR = new Color(40, 40, 40);
   private static final Font TICK_FONT = new Font(Font.SANS_SERIF, Font.PLAIN, 12);
   private static final Font TITLE_FONT = new Font(Font.SANS_SERIF, Font.BOLD, 15);
-  private static final Stroke SOLID = new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
+  private static final Stroke SOLID =
+      new BasicStroke(2f, BasicStroke.CAP_ROUND, BasicStroke.JOIN_ROUND);
   private static final Stroke DASHED =
-      new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {7f, 5f}, 0f);
+      new BasicStroke(
+          2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {7f, 5f}, 0f);
   private static final double MARKER_SIZE = 6;
+
   /** Keeps the first and last markers off the frame. */
   private static final int X_INSET = 10;
+
   private static final int TOP_MARGIN = 42;
   private static final int BOTTOM_MARGIN = 50;
   private static final int RIGHT_MARGIN = 18;
@@ -68,15 +72,25 @@ public final class LearningCurves {
     Graphics2D graphics = image.createGraphics();
     try {
       graphics.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-      graphics.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
-      graphics.setRenderingHint(RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
+      graphics.setRenderingHint(
+          RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+      graphics.setRenderingHint(
+          RenderingHints.KEY_STROKE_CONTROL, RenderingHints.VALUE_STROKE_PURE);
       graphics.setColor(Color.WHITE);
       graphics.fillRect(0, 0, width, height);
       int half = width / 2;
-      drawPanel(graphics, new Rectangle(0, 0, half, height), "loss",
-          history.get("loss"), history.get("val_loss"));
-      drawPanel(graphics, new Rectangle(half, 0, width - half, height), "accuracy",
-          history.get("accuracy"), history.get("val_accuracy"));
+      drawPanel(
+          graphics,
+          new Rectangle(0, 0, half, height),
+          "loss",
+          history.get("loss"),
+          history.get("val_loss"));
+      drawPanel(
+          graphics,
+          new Rectangle(half, 0, width - half, height),
+          "accuracy",
+          history.get("accuracy"),
+          history.get("val_accuracy"));
     } finally {
       graphics.dispose();
     }
@@ -88,7 +102,8 @@ public final class LearningCurves {
   /** Maps epochs and values to pixels inside the frame. */
   private record Axes(Rectangle frame, int epochs, double low, double high) {
     double x(double epoch) {
-      return epochs == 1 ? frame.getCenterX()
+      return epochs == 1
+          ? frame.getCenterX()
           : frame.x + X_INSET + (epoch - 1) * (frame.width - 2.0 * X_INSET) / (epochs - 1);
     }
 
@@ -97,8 +112,12 @@ public final class LearningCurves {
     }
   }
 
-  private static void drawPanel(Graphics2D graphics, Rectangle panel, String title,
-      List<Double> train, List<Double> validation) {
+  private static void drawPanel(
+      Graphics2D graphics,
+      Rectangle panel,
+      String title,
+      List<Double> train,
+      List<Double> validation) {
     List<Series> series = new ArrayList<>();
     if (hasFiniteValue(train)) {
       series.add(new Series("train", TRAIN_COLOR, SOLID, train));
@@ -118,11 +137,16 @@ public final class LearningCurves {
       drawText(graphics, "no data", frame.getCenterX(), frame.getCenterY(), 0.5);
       return;
     }
-    DoubleSummaryStatistics values = series.stream().flatMap(curve -> curve.values().stream())
-        .filter(LearningCurves::isFinite).mapToDouble(Double::doubleValue).summaryStatistics();
+    DoubleSummaryStatistics values =
+        series.stream()
+            .flatMap(curve -> curve.values().stream())
+            .filter(LearningCurves::isFinite)
+            .mapToDouble(Double::doubleValue)
+            .summaryStatistics();
     // a margin keeps extreme points off the frame, but a non-negative axis stays non-negative
     double margin = (values.getMax() - values.getMin()) * 0.05;
-    double lower = values.getMin() >= 0 ? Math.max(0, values.getMin() - margin) : values.getMin() - margin;
+    double lower =
+        values.getMin() >= 0 ? Math.max(0, values.getMin() - margin) : values.getMin() - margin;
     double[] yTicks = niceTicks(lower, values.getMax() + margin);
     String[] yLabels = formatTicks(yTicks);
     FontMetrics metrics = graphics.getFontMetrics();
@@ -176,8 +200,10 @@ public final class LearningCurves {
         path.lineTo(point.getX(), point.getY());
         Point2D previous = markers.get(markers.size() - 1);
         for (double fraction = 0.1; fraction < 1; fraction += 0.1) {
-          samples.add(new Point2D.Double(previous.getX() + (point.getX() - previous.getX()) * fraction,
-              previous.getY() + (point.getY() - previous.getY()) * fraction));
+          samples.add(
+              new Point2D.Double(
+                  previous.getX() + (point.getX() - previous.getX()) * fraction,
+                  previous.getY() + (point.getY() - previous.getY()) * fraction));
         }
       } else {
         path.moveTo(point.getX(), point.getY());
@@ -198,17 +224,25 @@ public final class LearningCurves {
     return samples;
   }
 
-  /** The plot area of a panel: room above for the title, below for the x axis, left for y labels. */
+  /**
+   * The plot area of a panel: room above for the title, below for the x axis, left for y labels.
+   */
   private static Rectangle frame(Rectangle panel, int left) {
-    return new Rectangle(panel.x + left, panel.y + TOP_MARGIN, Math.max(1, panel.width - left - RIGHT_MARGIN),
+    return new Rectangle(
+        panel.x + left,
+        panel.y + TOP_MARGIN,
+        Math.max(1, panel.width - left - RIGHT_MARGIN),
         Math.max(1, panel.height - TOP_MARGIN - BOTTOM_MARGIN));
   }
 
-  /** Puts the legend in the frame corner close to the fewest curve points, then farthest from any. */
-  private static void drawLegend(Graphics2D graphics, Rectangle frame, List<Series> series,
-      List<Point2D> points) {
+  /**
+   * Puts the legend in the frame corner close to the fewest curve points, then farthest from any.
+   */
+  private static void drawLegend(
+      Graphics2D graphics, Rectangle frame, List<Series> series, List<Point2D> points) {
     FontMetrics metrics = graphics.getFontMetrics();
-    int textWidth = series.stream().mapToInt(curve -> metrics.stringWidth(curve.label())).max().orElse(0);
+    int textWidth =
+        series.stream().mapToInt(curve -> metrics.stringWidth(curve.label())).max().orElse(0);
     int rowHeight = metrics.getHeight() + 2;
     int width = 8 + 26 + 6 + textWidth + 8;
     int height = series.size() * rowHeight + 8;
@@ -216,15 +250,20 @@ public final class LearningCurves {
     int rightX = (int) frame.getMaxX() - 8 - width;
     int topY = frame.y + 8;
     int bottomY = (int) frame.getMaxY() - 8 - height;
-    int[][] corners = {{rightX, topY}, {rightX, bottomY}, {leftX, topY}, {leftX, bottomY}}; // preferred first
+    int[][] corners = {
+      {rightX, topY}, {rightX, bottomY}, {leftX, topY}, {leftX, bottomY}
+    }; // preferred first
     Rectangle best = null;
     long bestCovered = Long.MAX_VALUE;
     double bestClearance = -1;
     for (int[] corner : corners) {
       Rectangle candidate = new Rectangle(corner[0], corner[1], width, height);
       long covered = points.stream().filter(point -> distance(candidate, point) < 10).count();
-      double clearance = points.stream()
-          .mapToDouble(point -> distance(candidate, point)).min().orElse(Double.MAX_VALUE);
+      double clearance =
+          points.stream()
+              .mapToDouble(point -> distance(candidate, point))
+              .min()
+              .orElse(Double.MAX_VALUE);
       if (covered < bestCovered || (covered == bestCovered && clearance > bestClearance)) {
         best = candidate;
         bestCovered = covered;
@@ -253,15 +292,21 @@ public final class LearningCurves {
     graphics.fill(new Ellipse2D.Double(x - size / 2, y - size / 2, size, size));
   }
 
-  /** Draws text vertically centred on y; anchor 0 = left-aligned, 0.5 = centred, 1 = right-aligned. */
-  private static void drawText(Graphics2D graphics, String text, double x, double y, double anchor) {
+  /**
+   * Draws text vertically centred on y; anchor 0 = left-aligned, 0.5 = centred, 1 = right-aligned.
+   */
+  private static void drawText(
+      Graphics2D graphics, String text, double x, double y, double anchor) {
     FontMetrics metrics = graphics.getFontMetrics();
     float left = (float) (x - anchor * metrics.stringWidth(text));
     float baseline = (float) (y + (metrics.getAscent() - metrics.getDescent()) / 2.0);
     graphics.drawString(text, left, baseline);
   }
 
-  /** Ticks at a 1, 2, 2.5 or 5 x 10^k spacing spanning [min, max], as close to five of them as possible. */
+  /**
+   * Ticks at a 1, 2, 2.5 or 5 x 10^k spacing spanning [min, max], as close to five of them as
+   * possible.
+   */
   private static double[] niceTicks(double min, double max) {
     if (max - min <= 1e-9 * Math.max(1.0, Math.abs(max))) {
       double pad = Math.max(Math.abs(min) * 0.1, 0.1); // a flat series still needs a range
@@ -276,7 +321,8 @@ public final class LearningCurves {
       double candidate = factor * magnitude;
       long candidateFirst = (long) Math.floor(min / candidate + 1e-9);
       long candidateCount = (long) Math.ceil(max / candidate - 1e-9) - candidateFirst + 1;
-      if (step == 0 || Math.abs(candidateCount - 5) < Math.abs(count - 5)) { // ties keep the tighter axis
+      if (step == 0
+          || Math.abs(candidateCount - 5) < Math.abs(count - 5)) { // ties keep the tighter axis
         step = candidate;
         first = candidateFirst;
         count = candidateCount;
@@ -294,7 +340,8 @@ public final class LearningCurves {
     String[] labels = new String[ticks.length];
     double step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
     int decimals = 0;
-    for (double scaled = step; decimals < 12 && Math.abs(scaled - Math.rint(scaled)) > 1e-6 * scaled;
+    for (double scaled = step;
+        decimals < 12 && Math.abs(scaled - Math.rint(scaled)) > 1e-6 * scaled;
         scaled *= 10) {
       decimals++;
     }
@@ -317,8 +364,10 @@ public final class LearningCurves {
   }
 
   private static double distance(Rectangle rectangle, Point2D point) {
-    double dx = Math.max(0, Math.max(rectangle.x - point.getX(), point.getX() - rectangle.getMaxX()));
-    double dy = Math.max(0, Math.max(rectangle.y - point.getY(), point.getY() - rectangle.getMaxY()));
+    double dx =
+        Math.max(0, Math.max(rectangle.x - point.getX(), point.getX() - rectangle.getMaxX()));
+    double dy =
+        Math.max(0, Math.max(rectangle.y - point.getY(), point.getY() - rectangle.getMaxY()));
     return Math.hypot(dx, dy);
   }
 

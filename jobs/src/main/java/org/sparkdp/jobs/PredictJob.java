@@ -10,41 +10,52 @@ import org.sparkdp.Sequential;
 import org.sparkdp.driver.HadoopFiles;
 
 /**
- * {@code bin/sparkdp predict --model DIR --data PATH --output OUT [--format parquet|csv]}: the model's outputs
- * and predictions for every row, written as Parquet (with the {@code output} vector) or CSV (one
- * {@code output_j} column per unit). The data's label column, if any, is kept beside the prediction.
+ * {@code bin/sparkdp predict --model DIR --data PATH --output OUT [--format parquet|csv]}: the
+ * model's outputs and predictions for every row, written as Parquet (with the {@code output}
+ * vector) or CSV (one {@code output_j} column per unit). The data's label column, if any, is kept
+ * beside the prediction.
  */
 public final class PredictJob {
-  private PredictJob() {
-  }
+  private PredictJob() {}
 
   public static void main(String[] args) {
     JobRunner.main("predict", args, PredictJob::run);
   }
 
   static int run(String[] args) throws Exception {
-    Cli cli = Cli.parse("predict", args, Set.of("model", "data", "output", "format", "label-column"),
-        Set.of("verbose"));
+    Cli cli =
+        Cli.parse(
+            "predict",
+            args,
+            Set.of("model", "data", "output", "format", "label-column"),
+            Set.of("verbose"));
     String modelDir = cli.require("model");
     String output = cli.require("output");
     String format = cli.has("format") ? cli.get("format") : "parquet";
     if (!format.equals("parquet") && !format.equals("csv")) {
-      throw new org.sparkdp.ops.ConfigException("--format must be parquet or csv, got '" + format + "'");
+      throw new org.sparkdp.ops.ConfigException(
+          "--format must be parquet or csv, got '" + format + "'");
     }
-    DataSource source = EvaluateJob.withLabel(DataSource.fromPath(cli.require("data"), "--data"),
-        cli.get("label-column"));
+    DataSource source =
+        EvaluateJob.withLabel(
+            DataSource.fromPath(cli.require("data"), "--data"), cli.get("label-column"));
     org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
     if (HadoopFiles.exists(output, local)) {
-      throw new org.sparkdp.ops.ConfigException("--output " + output + " exists; predictions go to a new path");
+      throw new org.sparkdp.ops.ConfigException(
+          "--output " + output + " exists; predictions go to a new path");
     }
     Sequential model = Sequential.load(modelDir);
     SparkSession spark = JobRunner.session("sparkdp predict", Map.of());
-    Dataset<Row> predicted = model.predict(Readers.read(spark, source, "predict", model.spec().inputDim()))
-        .drop("features");
+    Dataset<Row> predicted =
+        model
+            .predict(Readers.read(spark, source, "predict", model.spec().inputDim()))
+            .drop("features");
     if (format.equals("csv")) {
       int units = model.spec().outputUnits();
-      Dataset<Row> flat = predicted.withColumn("output_array",
-          org.apache.spark.ml.functions.vector_to_array(functions.col("output"), "float64"));
+      Dataset<Row> flat =
+          predicted.withColumn(
+              "output_array",
+              org.apache.spark.ml.functions.vector_to_array(functions.col("output"), "float64"));
       for (int j = 0; j < units; j++) {
         flat = flat.withColumn("output_" + j, functions.col("output_array").getItem(j));
       }

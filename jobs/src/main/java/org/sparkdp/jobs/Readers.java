@@ -22,15 +22,14 @@ import org.sparkdp.driver.DataException;
 import org.sparkdp.driver.HadoopFiles;
 
 /**
- * Reads a {@link DataSource} into a data frame with a {@code features} column (a vector or an array of doubles)
- * and a numeric {@code label}, which the trainer then checks row by row.
+ * Reads a {@link DataSource} into a data frame with a {@code features} column (a vector or an array
+ * of doubles) and a numeric {@code label}, which the trainer then checks row by row.
  */
 public final class Readers {
   /** IDX files larger than this are refused (MNIST's training images are 47 MB uncompressed). */
   private static final long MAX_IDX_BYTES = 1L << 30;
 
-  private Readers() {
-  }
+  private Readers() {}
 
   public static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim)
       throws IOException {
@@ -39,33 +38,54 @@ public final class Readers {
       case "idx" -> idx(spark, source, name);
       case "csv" -> {
         checkFieldCounts(spark, source.path(), name);
-        yield columns(spark.read().option("header", "true").option("inferSchema", "true")
-            .option("mode", "PERMISSIVE").csv(source.path()), source, name, true, inputDim);
+        yield columns(
+            spark
+                .read()
+                .option("header", "true")
+                .option("inferSchema", "true")
+                .option("mode", "PERMISSIVE")
+                .csv(source.path()),
+            source,
+            name,
+            true,
+            inputDim);
       }
-      case "libsvm" -> spark.read().format("libsvm").option("numFeatures", inputDim).load(source.path())
-          .select(functions.col("features"), functions.col("label"));
+      case "libsvm" ->
+          spark
+              .read()
+              .format("libsvm")
+              .option("numFeatures", inputDim)
+              .load(source.path())
+              .select(functions.col("features"), functions.col("label"));
       case "parquet" -> columns(spark.read().parquet(source.path()), source, name, false, inputDim);
       default -> throw new IllegalArgumentException("unknown format " + source.format());
     };
   }
 
   /** Picks the label column and assembles the feature columns into one array column. */
-  private static Dataset<Row> columns(Dataset<Row> frame, DataSource source, String name, boolean csv,
-      int inputDim) {
+  private static Dataset<Row> columns(
+      Dataset<Row> frame, DataSource source, String name, boolean csv, int inputDim) {
     StructType schema = frame.schema();
     String label = source.labelColumn();
     if (!Arrays.asList(schema.fieldNames()).contains(label)) {
-      throw new DataException(name + " has no label column '" + label + "' (columns: "
-          + String.join(", ", schema.fieldNames()) + "); set label_column in the data section");
+      throw new DataException(
+          name
+              + " has no label column '"
+              + label
+              + "' (columns: "
+              + String.join(", ", schema.fieldNames())
+              + "); set label_column in the data section");
     }
     List<String> features = source.featureColumns();
     if (features.isEmpty() && !csv && Arrays.asList(schema.fieldNames()).contains("features")) {
       return frame.select(quoted("features").as("features"), quoted(label).as("label"));
     }
-    if (Arrays.stream(schema.fields()).anyMatch(f -> !(f.dataType() instanceof NumericType)) && frame.isEmpty()) {
+    if (Arrays.stream(schema.fields()).anyMatch(f -> !(f.dataType() instanceof NumericType))
+        && frame.isEmpty()) {
       throw new DataException(name + " has no rows");
     }
-    if (features.size() == 1 && !(schema.apply(features.get(0)).dataType() instanceof NumericType)) {
+    if (features.size() == 1
+        && !(schema.apply(features.get(0)).dataType() instanceof NumericType)) {
       return frame.select(quoted(features.get(0)).as("features"), quoted(label).as("label"));
     }
     if (features.isEmpty()) {
@@ -76,9 +96,15 @@ public final class Readers {
       throw new DataException(name + " has no feature columns besides the label '" + label + "'");
     }
     if (inputDim > 0 && features.size() != inputDim) {
-      throw new DataException(name + ": " + features.size() + " feature columns ("
-          + String.join(", ", features.size() > 6 ? features.subList(0, 6) : features)
-          + (features.size() > 6 ? ", ..." : "") + ") but the first layer's input_dim is " + inputDim);
+      throw new DataException(
+          name
+              + ": "
+              + features.size()
+              + " feature columns ("
+              + String.join(", ", features.size() > 6 ? features.subList(0, 6) : features)
+              + (features.size() > 6 ? ", ..." : "")
+              + ") but the first layer's input_dim is "
+              + inputDim);
     }
     List<Column> values = new ArrayList<>();
     for (String c : features) {
@@ -89,17 +115,24 @@ public final class Readers {
         throw new DataException(name + " has no column '" + c + "'");
       }
       if (!(field.dataType() instanceof NumericType)) {
-        throw new DataException(name + ": column '" + c + "' is not numeric (it reads as "
-            + field.dataType().simpleString() + ")");
+        throw new DataException(
+            name
+                + ": column '"
+                + c
+                + "' is not numeric (it reads as "
+                + field.dataType().simpleString()
+                + ")");
       }
       values.add(quoted(c).cast(DataTypes.DoubleType));
     }
-    return frame.select(functions.array(values.toArray(new Column[0])).as("features"), quoted(label).as("label"));
+    return frame.select(
+        functions.array(values.toArray(new Column[0])).as("features"), quoted(label).as("label"));
   }
 
   /**
-   * Spark's CSV reader fills a short row with nulls and drops a long row's extra fields without a word; a row with
-   * another number of fields than the header is a broken file, so this pass finds the first one and names it.
+   * Spark's CSV reader fills a short row with nulls and drops a long row's extra fields without a
+   * word; a row with another number of fields than the header is a broken file, so this pass finds
+   * the first one and names it.
    */
   private static void checkFieldCounts(SparkSession spark, String path, String name) {
     Dataset<Row> text = spark.read().text(path);
@@ -109,24 +142,38 @@ public final class Readers {
     }
     int header = fields(first.get(0).getString(0));
     // Per partition: how many lines disagree with the header, and the first of them.
-    List<Row> found = text.toJavaRDD().mapPartitions(it -> {
-      long bad = 0;
-      String sample = null;
-      while (it.hasNext()) {
-        String line = it.next().getString(0);
-        if (!line.isBlank() && fields(line) != header) {
-          bad++;
-          sample = sample == null ? line : sample;
-        }
-      }
-      return List.of(RowFactory.create(bad, sample)).iterator();
-    }).collect();
+    List<Row> found =
+        text.toJavaRDD()
+            .mapPartitions(
+                it -> {
+                  long bad = 0;
+                  String sample = null;
+                  while (it.hasNext()) {
+                    String line = it.next().getString(0);
+                    if (!line.isBlank() && fields(line) != header) {
+                      bad++;
+                      sample = sample == null ? line : sample;
+                    }
+                  }
+                  return List.of(RowFactory.create(bad, sample)).iterator();
+                })
+            .collect();
     long bad = found.stream().mapToLong(r -> r.getLong(0)).sum();
     if (bad > 0) {
-      String sample = found.stream().filter(r -> r.getString(1) != null).findFirst().orElseThrow().getString(1);
-      throw new DataException(name + ": " + bad + (bad > 1 ? " lines have" : " line has")
-          + " a number of fields other than the header's " + header + ", e.g. '"
-          + (sample.length() > 80 ? sample.substring(0, 77) + "..." : sample) + "' (" + fields(sample) + " fields)");
+      String sample =
+          found.stream().filter(r -> r.getString(1) != null).findFirst().orElseThrow().getString(1);
+      throw new DataException(
+          name
+              + ": "
+              + bad
+              + (bad > 1 ? " lines have" : " line has")
+              + " a number of fields other than the header's "
+              + header
+              + ", e.g. '"
+              + (sample.length() > 80 ? sample.substring(0, 77) + "..." : sample)
+              + "' ("
+              + fields(sample)
+              + " fields)");
     }
   }
 
@@ -150,17 +197,26 @@ public final class Readers {
   }
 
   /**
-   * IDX files are checked whole on the driver (header, lengths, label count), then each task reads them again
-   * through Hadoop's file system and keeps its own slice of rows: tasks then carry a path and a range, not the
-   * pixels, which keeps every later task of the training loop small.
+   * IDX files are checked whole on the driver (header, lengths, label count), then each task reads
+   * them again through Hadoop's file system and keeps its own slice of rows: tasks then carry a
+   * path and a range, not the pixels, which keeps every later task of the training loop small.
    */
-  private static Dataset<Row> idx(SparkSession spark, DataSource source, String name) throws IOException {
+  private static Dataset<Row> idx(SparkSession spark, DataSource source, String name)
+      throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Idx.Images images = Idx.images(HadoopFiles.read(source.images(), conf, MAX_IDX_BYTES), source.images());
-    byte[] labels = Idx.labels(HadoopFiles.read(source.labels(), conf, MAX_IDX_BYTES), source.labels());
+    Idx.Images images =
+        Idx.images(HadoopFiles.read(source.images(), conf, MAX_IDX_BYTES), source.images());
+    byte[] labels =
+        Idx.labels(HadoopFiles.read(source.labels(), conf, MAX_IDX_BYTES), source.labels());
     if (labels.length != images.count()) {
-      throw new DataException(name + ": " + images.count() + " images but " + labels.length + " labels in "
-          + source.labels());
+      throw new DataException(
+          name
+              + ": "
+              + images.count()
+              + " images but "
+              + labels.length
+              + " labels in "
+              + source.labels());
     }
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     int count = images.count();
@@ -172,25 +228,38 @@ public final class Readers {
     String imagesPath = source.images();
     String labelsPath = source.labels();
     boolean scale = source.scale();
-    org.apache.spark.util.SerializableConfiguration hadoopConf = new org.apache.spark.util.SerializableConfiguration(conf);
-    StructType schema = new StructType().add("features", SQLDataTypes.VectorType(), false)
-        .add("label", DataTypes.DoubleType, false);
-    return spark.createDataFrame(jsc.parallelize(indices, slices).flatMap(slice -> {
-      Idx.Images all = Idx.images(HadoopFiles.read(imagesPath, hadoopConf.value(), MAX_IDX_BYTES), imagesPath);
-      byte[] allLabels = Idx.labels(HadoopFiles.read(labelsPath, hadoopConf.value(), MAX_IDX_BYTES), labelsPath);
-      int from = (int) ((long) count * slice / slices);
-      int to = (int) ((long) count * (slice + 1) / slices);
-      int dim = all.dim();
-      double factor = scale ? 1.0 / 255 : 1.0;
-      List<Row> rows = new ArrayList<>(to - from);
-      for (int r = from; r < to; r++) {
-        double[] x = new double[dim];
-        for (int j = 0; j < dim; j++) {
-          x[j] = (all.pixels()[r * dim + j] & 0xff) * factor;
-        }
-        rows.add(RowFactory.create(Vectors.dense(x), (double) (allLabels[r] & 0xff)));
-      }
-      return rows.iterator();
-    }), schema);
+    org.apache.spark.util.SerializableConfiguration hadoopConf =
+        new org.apache.spark.util.SerializableConfiguration(conf);
+    StructType schema =
+        new StructType()
+            .add("features", SQLDataTypes.VectorType(), false)
+            .add("label", DataTypes.DoubleType, false);
+    return spark.createDataFrame(
+        jsc.parallelize(indices, slices)
+            .flatMap(
+                slice -> {
+                  Idx.Images all =
+                      Idx.images(
+                          HadoopFiles.read(imagesPath, hadoopConf.value(), MAX_IDX_BYTES),
+                          imagesPath);
+                  byte[] allLabels =
+                      Idx.labels(
+                          HadoopFiles.read(labelsPath, hadoopConf.value(), MAX_IDX_BYTES),
+                          labelsPath);
+                  int from = (int) ((long) count * slice / slices);
+                  int to = (int) ((long) count * (slice + 1) / slices);
+                  int dim = all.dim();
+                  double factor = scale ? 1.0 / 255 : 1.0;
+                  List<Row> rows = new ArrayList<>(to - from);
+                  for (int r = from; r < to; r++) {
+                    double[] x = new double[dim];
+                    for (int j = 0; j < dim; j++) {
+                      x[j] = (all.pixels()[r * dim + j] & 0xff) * factor;
+                    }
+                    rows.add(RowFactory.create(Vectors.dense(x), (double) (allLabels[r] & 0xff)));
+                  }
+                  return rows.iterator();
+                }),
+        schema);
   }
 }

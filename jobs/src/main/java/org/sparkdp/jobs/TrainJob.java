@@ -26,18 +26,18 @@ import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.ModelFile;
 
 /**
- * {@code spark-submit --class org.sparkdp.jobs.TrainJob sparkdp-jobs-app.jar --config job.yaml [options]}:
- * trains the configured model and writes its directory: {@code model.json}, {@code weights.npz},
- * {@code history.json}, {@code learning-curves.png} and, with test data, {@code test-metrics.json}.
- * Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest three kept); {@code --resume} continues
- * from the newest. Bad input changes nothing in the output directory; a run that fails during training leaves the
- * previous model in place and its checkpoints beside it.
+ * {@code spark-submit --class org.sparkdp.jobs.TrainJob sparkdp-jobs-app.jar --config job.yaml
+ * [options]}: trains the configured model and writes its directory: {@code model.json}, {@code
+ * weights.npz}, {@code history.json}, {@code learning-curves.png} and, with test data, {@code
+ * test-metrics.json}. Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest three
+ * kept); {@code --resume} continues from the newest. Bad input changes nothing in the output
+ * directory; a run that fails during training leaves the previous model in place and its
+ * checkpoints beside it.
  */
 public final class TrainJob {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private TrainJob() {
-  }
+  private TrainJob() {}
 
   public static void main(String[] args) {
     JobRunner.main("train", args, TrainJob::run);
@@ -47,16 +47,24 @@ public final class TrainJob {
     Cli cli = Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose", "resume"));
     Configuration local = new Configuration();
     String source = cli.has("config") ? cli.get("config") : "(no --config)";
-    String yaml = cli.has("config")
-        ? new String(HadoopFiles.read(cli.get("config"), local, 1 << 20), StandardCharsets.UTF_8) : "";
+    String yaml =
+        cli.has("config")
+            ? new String(
+                HadoopFiles.read(cli.get("config"), local, 1 << 20), StandardCharsets.UTF_8)
+            : "";
     JobConfig config = JobConfig.parse(yaml, source, cli);
-    String output = config.output() != null ? config.output()
-        : "runs/train-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    String output =
+        config.output() != null
+            ? config.output()
+            : "runs/train-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     checkInputsExist(config, local);
     config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("resume"));
-    if (cli.flag("resume") && HadoopFiles.list(output + "/checkpoints", local).stream()
-        .noneMatch(n -> n.startsWith("ckpt-"))) {
-      throw new DataException("--resume: no checkpoint in " + output + "/checkpoints to resume from");
+    if (cli.flag("resume")
+        && HadoopFiles.list(output + "/checkpoints", local).stream()
+            .noneMatch(n -> n.startsWith("ckpt-"))) {
+      throw new DataException(
+          "--resume: no checkpoint in " + output + "/checkpoints to resume from");
     }
     boolean created = !HadoopFiles.exists(output, local);
     HadoopFiles.checkWritable(output, local);
@@ -69,7 +77,8 @@ public final class TrainJob {
         if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
           fs.delete(dir, false);
         }
-        // What a failed run leaves in a directory it made itself is its checkpoints: they stay, to resume from.
+        // What a failed run leaves in a directory it made itself is its checkpoints: they stay, to
+        // resume from.
       }
       throw e;
     }
@@ -80,14 +89,23 @@ public final class TrainJob {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Sequential model = new Sequential(config.model().layers().toArray(new Dense[0]));
     model.compile(config.compile());
-    System.out.printf(Locale.ROOT, "sparkdp %s: %s, %d parameters; %s, %s; Spark %s on %s; BLAS %s%n",
-        org.sparkdp.driver.Provenance.version(), shape(config), config.model().layout().size(),
-        config.compile().optimizer().kerasName(), config.compile().loss().kerasName(), spark.version(),
-        spark.sparkContext().master(), Blas.implementation());
+    System.out.printf(
+        Locale.ROOT,
+        "sparkdp %s: %s, %d parameters; %s, %s; Spark %s on %s; BLAS %s%n",
+        org.sparkdp.driver.Provenance.version(),
+        shape(config),
+        config.model().layout().size(),
+        config.compile().optimizer().kerasName(),
+        config.compile().loss().kerasName(),
+        spark.version(),
+        spark.sparkContext().master(),
+        Blas.implementation());
     int inputDim = config.model().inputDim();
     Dataset<Row> train = Readers.read(spark, config.train(), "train", inputDim);
-    Dataset<Row> validation = config.validation() == null ? null
-        : Readers.read(spark, config.validation(), "validation", inputDim);
+    Dataset<Row> validation =
+        config.validation() == null
+            ? null
+            : Readers.read(spark, config.validation(), "validation", inputDim);
     if (config.initWeights() != null) {
       model.loadWeights(config.initWeights());
     }
@@ -95,8 +113,12 @@ public final class TrainJob {
 
     Map<String, Double> testMetrics = null;
     if (config.test() != null) {
-      testMetrics = model.evaluate(Readers.read(spark, config.test(), "test", inputDim), "features", "label",
-          config.test().describe("test"));
+      testMetrics =
+          model.evaluate(
+              Readers.read(spark, config.test(), "test", inputDim),
+              "features",
+              "label",
+              config.test().describe("test"));
       StringBuilder line = new StringBuilder("Test");
       testMetrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
       System.out.println(line);
@@ -118,9 +140,11 @@ public final class TrainJob {
 
     Map<String, Object> historyJson = new LinkedHashMap<>(history.toMap());
     HadoopFiles.writeAtomically(output, "history.json", JSON.writeValueAsBytes(historyJson), conf);
-    HadoopFiles.writeAtomically(output, "learning-curves.png", LearningCurves.renderPng(history.history()), conf);
+    HadoopFiles.writeAtomically(
+        output, "learning-curves.png", LearningCurves.renderPng(history.history()), conf);
     if (testMetrics != null) {
-      HadoopFiles.writeAtomically(output, "test-metrics.json", JSON.writeValueAsBytes(testMetrics), conf);
+      HadoopFiles.writeAtomically(
+          output, "test-metrics.json", JSON.writeValueAsBytes(testMetrics), conf);
     }
     model.save(output);
     System.out.println("Model written to " + output);
@@ -143,7 +167,8 @@ public final class TrainJob {
     }
   }
 
-  private static void check(DataSource source, String role, Configuration conf) throws java.io.IOException {
+  private static void check(DataSource source, String role, Configuration conf)
+      throws java.io.IOException {
     if (source == null) {
       return;
     }

@@ -24,7 +24,11 @@ class IdxTest {
   }
 
   static byte[] labelFile(byte... labels) {
-    return ByteBuffer.allocate(8 + labels.length).putInt(0x801).putInt(labels.length).put(labels).array();
+    return ByteBuffer.allocate(8 + labels.length)
+        .putInt(0x801)
+        .putInt(labels.length)
+        .put(labels)
+        .array();
   }
 
   static byte[] gzip(byte[] data) throws IOException {
@@ -43,13 +47,16 @@ class IdxTest {
       assertEquals(6, images.dim());
       assertEquals((byte) 23, images.pixels()[23]);
     }
-    assertArrayEquals(new byte[] {3, 1, 4}, Idx.labels(gzip(labelFile((byte) 3, (byte) 1, (byte) 4)), "y"));
+    assertArrayEquals(
+        new byte[] {3, 1, 4}, Idx.labels(gzip(labelFile((byte) 3, (byte) 1, (byte) 4)), "y"));
   }
 
   @Test
   void wrongMagicNumberIsNamed() {
-    IOException e = assertThrows(IOException.class, () -> Idx.images(labelFile((byte) 1), "labels.idx"));
-    assertTrue(e.getMessage().startsWith("labels.idx: not an IDX image file (magic number 0x00000801"),
+    IOException e =
+        assertThrows(IOException.class, () -> Idx.images(labelFile((byte) 1), "labels.idx"));
+    assertTrue(
+        e.getMessage().startsWith("labels.idx: not an IDX image file (magic number 0x00000801"),
         e.getMessage());
   }
 
@@ -57,7 +64,8 @@ class IdxTest {
   void truncatedBodyIsNamed() {
     byte[] file = Arrays.copyOf(imageFile(4), 16 + 20);
     IOException e = assertThrows(IOException.class, () -> Idx.images(file, "images.idx"));
-    assertEquals("images.idx: the header announces 4 images of 2x3 (24 bytes) but 20 bytes follow (truncated file?)",
+    assertEquals(
+        "images.idx: the header announces 4 images of 2x3 (24 bytes) but 20 bytes follow (truncated file?)",
         e.getMessage());
   }
 

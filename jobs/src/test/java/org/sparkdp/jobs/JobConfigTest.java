@@ -18,24 +18,27 @@ import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Loss;
 
 class JobConfigTest {
-  static final String YAML = String.join("\n",
-      "model:",
-      "  layers:",
-      "    - {type: dense, units: 64, activation: relu, input_dim: 784}",
-      "    - {type: dense, units: 64, activation: relu}",
-      "    - {type: dense, units: 10, activation: softmax}",
-      "compile:",
-      "  optimizer: {type: adam, learning_rate: 0.001}",
-      "  loss: sparse_categorical_crossentropy",
-      "  metrics: [accuracy]",
-      "fit: {epochs: 10, batch_size: 32, validation_split: 0.1, strategy: sync, seed: 42}",
-      "data:",
-      "  train: {format: idx, images: /d/train-images-idx3-ubyte.gz, labels: /d/train-labels-idx1-ubyte.gz}",
-      "  test: {format: idx, images: /d/t10k-images-idx3-ubyte.gz, labels: /d/t10k-labels-idx1-ubyte.gz}",
-      "");
+  static final String YAML =
+      String.join(
+          "\n",
+          "model:",
+          "  layers:",
+          "    - {type: dense, units: 64, activation: relu, input_dim: 784}",
+          "    - {type: dense, units: 64, activation: relu}",
+          "    - {type: dense, units: 10, activation: softmax}",
+          "compile:",
+          "  optimizer: {type: adam, learning_rate: 0.001}",
+          "  loss: sparse_categorical_crossentropy",
+          "  metrics: [accuracy]",
+          "fit: {epochs: 10, batch_size: 32, validation_split: 0.1, strategy: sync, seed: 42}",
+          "data:",
+          "  train: {format: idx, images: /d/train-images-idx3-ubyte.gz, labels: /d/train-labels-idx1-ubyte.gz}",
+          "  test: {format: idx, images: /d/t10k-images-idx3-ubyte.gz, labels: /d/t10k-labels-idx1-ubyte.gz}",
+          "");
 
   private static JobConfig parse(String yaml, String... args) {
-    return JobConfig.parse(yaml, "job.yaml", Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose")));
+    return JobConfig.parse(
+        yaml, "job.yaml", Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose")));
   }
 
   private static String error(String yaml, String... args) {
@@ -68,8 +71,25 @@ class JobConfigTest {
 
   @Test
   void commandLineOverridesTheFile() {
-    JobConfig c = parse(YAML, "--train", "data.csv", "--epochs", "2", "--batch-size", "all", "--partitions", "3",
-        "--seed", "11", "--output", "out", "--validation", "val.parquet", "--init-weights", "w.npz");
+    JobConfig c =
+        parse(
+            YAML,
+            "--train",
+            "data.csv",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "all",
+            "--partitions",
+            "3",
+            "--seed",
+            "11",
+            "--output",
+            "out",
+            "--validation",
+            "val.parquet",
+            "--init-weights",
+            "w.npz");
     assertEquals("csv", c.train().format());
     assertEquals("data.csv", c.train().path());
     assertEquals(2, c.fit().epochs());
@@ -83,21 +103,23 @@ class JobConfigTest {
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
-  @CsvSource(delimiter = '|', value = {
-      "activation: relu, input_dim: 784|activation: swish, input_dim: 784|model.layers[0].activation: unknown activation 'swish'",
-      "{type: adam, learning_rate: 0.001}|{type: adamw, learning_rate: 0.001}|compile.optimizer: unknown optimizer 'adamw'",
-      "loss: sparse_categorical_crossentropy|loss: focal|compile.loss: unknown loss 'focal'",
-      "units: 64, activation: relu, input_dim|units: 0, activation: relu, input_dim|model.layers[0].units must be a positive integer, got 0",
-      "learning_rate: 0.001|learning_rate: -0.5|compile.optimizer: learning_rate must be a positive number, got -0.5",
-      "learning_rate: 0.001|learning_rate: 0|compile.optimizer: learning_rate must be a positive number, got 0.0",
-      "{type: dense, units: 10, activation: softmax}|{type: dense, units: 10, activation: relu}|compile.loss: loss sparse_categorical_crossentropy needs a softmax last layer",
-      "batch_size: 32|batch_size: -4|fit.batch_size must be a positive integer, got -4",
-      "validation_split: 0.1|validation_split: 1.5|fit.validation_split must be in [0, 1)",
-      "strategy: sync|strategy: async|fit.strategy: unknown strategy 'async'",
-      "{type: dense, units: 64, activation: relu}|{type: lstm, units: 64}|model.layers[1].type: unknown layer type 'lstm'",
-      "compile:|compiler:|job.yaml: unknown key [compiler]",
-      "epochs: 10|epoch: 10|fit: unknown key [epoch]",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "activation: relu, input_dim: 784|activation: swish, input_dim: 784|model.layers[0].activation: unknown activation 'swish'",
+        "{type: adam, learning_rate: 0.001}|{type: adamw, learning_rate: 0.001}|compile.optimizer: unknown optimizer 'adamw'",
+        "loss: sparse_categorical_crossentropy|loss: focal|compile.loss: unknown loss 'focal'",
+        "units: 64, activation: relu, input_dim|units: 0, activation: relu, input_dim|model.layers[0].units must be a positive integer, got 0",
+        "learning_rate: 0.001|learning_rate: -0.5|compile.optimizer: learning_rate must be a positive number, got -0.5",
+        "learning_rate: 0.001|learning_rate: 0|compile.optimizer: learning_rate must be a positive number, got 0.0",
+        "{type: dense, units: 10, activation: softmax}|{type: dense, units: 10, activation: relu}|compile.loss: loss sparse_categorical_crossentropy needs a softmax last layer",
+        "batch_size: 32|batch_size: -4|fit.batch_size must be a positive integer, got -4",
+        "validation_split: 0.1|validation_split: 1.5|fit.validation_split must be in [0, 1)",
+        "strategy: sync|strategy: async|fit.strategy: unknown strategy 'async'",
+        "{type: dense, units: 64, activation: relu}|{type: lstm, units: 64}|model.layers[1].type: unknown layer type 'lstm'",
+        "compile:|compiler:|job.yaml: unknown key [compiler]",
+        "epochs: 10|epoch: 10|fit: unknown key [epoch]",
+      })
   void badSettingsNameTheirKey(String from, String to, String message) {
     assertTrue(YAML.contains(from), from);
     String got = error(YAML.replace(from, to));
@@ -106,10 +128,14 @@ class JobConfigTest {
 
   @Test
   void badCommandLineOptionsAreNamed() {
-    assertTrue(error(YAML, "--epochs", "zero").startsWith("--epochs must be a positive integer, got 'zero'"));
+    assertTrue(
+        error(YAML, "--epochs", "zero")
+            .startsWith("--epochs must be a positive integer, got 'zero'"));
     assertTrue(error(YAML, "--lr", "1").startsWith("train: unknown option --lr"));
     assertTrue(error(YAML, "--epochs").startsWith("train: option --epochs needs a value"));
-    assertTrue(error(YAML, "--train", "data.xlsx").startsWith("--train: cannot tell the format of 'data.xlsx'"));
+    assertTrue(
+        error(YAML, "--train", "data.xlsx")
+            .startsWith("--train: cannot tell the format of 'data.xlsx'"));
   }
 
   @Test

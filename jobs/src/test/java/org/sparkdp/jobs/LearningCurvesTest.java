@@ -72,11 +72,16 @@ class LearningCurvesTest {
   void drawsTrainAndValidationCurvesInBothPanels() throws IOException {
     BufferedImage image = decode(LearningCurves.renderPng(history(true)));
     int half = image.getWidth() / 2;
-    assertTrue(count(image, LearningCurves.TRAIN_COLOR, 0, half) > CURVE_PIXELS, "train loss curve");
-    assertTrue(count(image, LearningCurves.VALIDATION_COLOR, 0, half) > CURVE_PIXELS, "validation loss curve");
-    assertTrue(count(image, LearningCurves.TRAIN_COLOR, half, image.getWidth()) > CURVE_PIXELS,
+    assertTrue(
+        count(image, LearningCurves.TRAIN_COLOR, 0, half) > CURVE_PIXELS, "train loss curve");
+    assertTrue(
+        count(image, LearningCurves.VALIDATION_COLOR, 0, half) > CURVE_PIXELS,
+        "validation loss curve");
+    assertTrue(
+        count(image, LearningCurves.TRAIN_COLOR, half, image.getWidth()) > CURVE_PIXELS,
         "train accuracy curve");
-    assertTrue(count(image, LearningCurves.VALIDATION_COLOR, half, image.getWidth()) > CURVE_PIXELS,
+    assertTrue(
+        count(image, LearningCurves.VALIDATION_COLOR, half, image.getWidth()) > CURVE_PIXELS,
         "validation accuracy curve");
   }
 
@@ -97,13 +102,24 @@ class LearningCurvesTest {
 
   @Test
   void rendersASingleEpochAndAnEmptyHistory() throws IOException {
-    Map<String, List<Double>> single = Map.of("loss", List.of(0.4), "val_loss", List.of(0.5),
-        "accuracy", List.of(0.9), "val_accuracy", List.of(0.9));
+    Map<String, List<Double>> single =
+        Map.of(
+            "loss",
+            List.of(0.4),
+            "val_loss",
+            List.of(0.5),
+            "accuracy",
+            List.of(0.9),
+            "val_accuracy",
+            List.of(0.9));
     BufferedImage image = decode(assertDoesNotThrow(() -> LearningCurves.renderPng(single)));
     int half = image.getWidth() / 2;
     // the lone epoch sits mid-panel, clear of the legend, which is in a corner
-    assertTrue(count(image, LearningCurves.TRAIN_COLOR, half * 2 / 5, half * 3 / 5) > 0, "train loss point");
-    assertTrue(count(image, LearningCurves.VALIDATION_COLOR, half * 7 / 5, half * 8 / 5) > 0,
+    assertTrue(
+        count(image, LearningCurves.TRAIN_COLOR, half * 2 / 5, half * 3 / 5) > 0,
+        "train loss point");
+    assertTrue(
+        count(image, LearningCurves.VALIDATION_COLOR, half * 7 / 5, half * 8 / 5) > 0,
         "validation accuracy point");
 
     BufferedImage empty = decode(assertDoesNotThrow(() -> LearningCurves.renderPng(Map.of())));

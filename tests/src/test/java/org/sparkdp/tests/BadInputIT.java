@@ -28,27 +28,31 @@ import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
 
 /**
- * Bad input through {@code bin/sparkdp}: each case exits non-zero with one line naming the problem (file, row,
- * column or key), prints no stack trace, and leaves an existing output directory exactly as it was.
+ * Bad input through {@code bin/sparkdp}: each case exits non-zero with one line naming the problem
+ * (file, row, column or key), prints no stack trace, and leaves an existing output directory
+ * exactly as it was.
  */
 class BadInputIT {
-  private static final String CONFIG = String.join("\n",
-      "model:",
-      "  layers:",
-      "    - {type: dense, units: 8, activation: relu, input_dim: 4}",
-      "    - {type: dense, units: 3, activation: softmax}",
-      "compile:",
-      "  optimizer: {type: adam, learning_rate: 0.01}",
-      "  loss: sparse_categorical_crossentropy",
-      "  metrics: [accuracy]",
-      "fit: {epochs: 1, batch_size: 8}",
-      "");
+  private static final String CONFIG =
+      String.join(
+          "\n",
+          "model:",
+          "  layers:",
+          "    - {type: dense, units: 8, activation: relu, input_dim: 4}",
+          "    - {type: dense, units: 3, activation: softmax}",
+          "compile:",
+          "  optimizer: {type: adam, learning_rate: 0.01}",
+          "  loss: sparse_categorical_crossentropy",
+          "  metrics: [accuracy]",
+          "fit: {epochs: 1, batch_size: 8}",
+          "");
   private static final String CSV = "a,b,c,d,label\n1,2,3,4,0\n2,3,4,5,1\n3,4,5,6,2\n4,5,6,7,1\n";
-  private static final ModelSpec SPEC = ModelSpec.of(Dense.of(8, "relu").withInputDim(4), Dense.of(3, "softmax"));
+  private static final ModelSpec SPEC =
+      ModelSpec.of(Dense.of(8, "relu").withInputDim(4), Dense.of(3, "softmax"));
 
   /**
-   * A case: the files to write, the command and its arguments (after {@code --config job.yaml --train data.csv
-   * --output out} for train), and the start of the expected message.
+   * A case: the files to write, the command and its arguments (after {@code --config job.yaml
+   * --train data.csv --output out} for train), and the start of the expected message.
    */
   record Case(Map<String, byte[]> files, String command, List<String> args, String message) {
     @Override
@@ -62,7 +66,8 @@ class BadInputIT {
   }
 
   private static Case train(Map<String, byte[]> files, List<String> args, String message) {
-    Map<String, byte[]> all = new LinkedHashMap<>(Map.of("job.yaml", text(CONFIG), "data.csv", text(CSV)));
+    Map<String, byte[]> all =
+        new LinkedHashMap<>(Map.of("job.yaml", text(CONFIG), "data.csv", text(CSV)));
     all.putAll(files);
     return new Case(all, "train", args, message);
   }
@@ -79,9 +84,16 @@ class BadInputIT {
   }
 
   private static Case idx(byte[] images, byte[] labels, String message) {
-    return train(Map.of("x-images-idx3-ubyte.gz", images, "x-labels-idx1-ubyte.gz", labels,
-        "job.yaml", text(CONFIG.replace("input_dim: 4", "input_dim: 6"))),
-        List.of("--train", "x-images-idx3-ubyte.gz"), message);
+    return train(
+        Map.of(
+            "x-images-idx3-ubyte.gz",
+            images,
+            "x-labels-idx1-ubyte.gz",
+            labels,
+            "job.yaml",
+            text(CONFIG.replace("input_dim: 4", "input_dim: 6"))),
+        List.of("--train", "x-images-idx3-ubyte.gz"),
+        message);
   }
 
   static byte[] gzip(byte[] data) {
@@ -95,7 +107,8 @@ class BadInputIT {
   }
 
   static byte[] idxImages(int magic, int count, int bodyBytes) {
-    ByteBuffer b = ByteBuffer.allocate(16 + bodyBytes).putInt(magic).putInt(count).putInt(2).putInt(3);
+    ByteBuffer b =
+        ByteBuffer.allocate(16 + bodyBytes).putInt(magic).putInt(count).putInt(2).putInt(3);
     return b.array();
   }
 
@@ -113,78 +126,166 @@ class BadInputIT {
     byte[] goodImages = gzip(idxImages(0x803, 4, 24));
     byte[] goodLabels = gzip(idxLabels(4));
     byte[] wrongShapes = weights(wider);
-    byte[] jsonWithWrongShapes = ModelFile.toBytes(ModelFile.modelJson(SPEC, new org.sparkdp.ops.CompileConfig(
-        org.sparkdp.ops.Adam.defaults(), org.sparkdp.ops.Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, List.of()), 1,
-        ModelFile.sha256(wrongShapes), null, null));
-    List<Case> cases = List.of(
-        csv(CSV.replace("3,4,5,6,2", "3,NaN,5,6,2"), "train data (data.csv) row 3: features value 1 is NaN"),
-        csv(CSV.replace("2,3,4,5,1", "2,3,Inf,5,1"), "train data (data.csv) row 2: features value 2 is Infinity"),
-        csv("a,b,c,label\n1,2,3,0\n2,3,4,1\n",
-            "train data (data.csv): 3 feature columns (a, b, c) but the first layer's input_dim is 4"),
-        csv(CSV.replace("4,5,6,7,1", "4,5,6,7,3"), "train data (data.csv) row 4: label 3 is out of range [0, 3)"),
-        csv(CSV.replace("2,3,4,5,1", "2,3,4,5,-1"), "train data (data.csv) row 2: label -1 is out of range [0, 3)"),
-        csv(CSV.replace("2,3,4,5,1", "2,3,4,5,1.5"),
-            "train data (data.csv) row 2: label 1.5 is not a class index (an integer in [0, 3))"),
-        csv("a,b,c,d,label\n", "train data (data.csv) has no rows"),
-        csv(CSV.replace("3,4,5,6,2", "3,4,5,2"), "train data (data.csv): 1 line has a number of fields other than"
-            + " the header's 5, e.g. '3,4,5,2' (4 fields)"),
-        csv(CSV.replace("3,4,5,6,2", "3,4,5,6,2,9"), "train data (data.csv): 1 line has a number of fields other"
-            + " than the header's 5, e.g. '3,4,5,6,2,9' (6 fields)"),
-        train(Map.of(), List.of("--partitions", "10"), "partitions: 10 is more than the 4 rows of train data"),
-        idx(Arrays.copyOf(goodImages, goodImages.length - 12), goodLabels, "x-images-idx3-ubyte.gz: corrupt gzip data"),
-        idx(gzip(idxImages(0x802, 4, 24)), goodLabels,
-            "x-images-idx3-ubyte.gz: not an IDX image file (magic number 0x00000802, expected 0x00000803)"),
-        idx(gzip(idxImages(0x803, 4, 20)), goodLabels,
-            "x-images-idx3-ubyte.gz: the header announces 4 images of 2x3 (24 bytes) but 20 bytes follow"),
-        config("type: dense, units: 8", "type: conv2d, units: 8",
-            "model.layers[0].type: unknown layer type 'conv2d' (supported: dense)"),
-        config("activation: relu", "activation: relu6", "model.layers[0].activation: unknown activation 'relu6'"),
-        config("type: adam", "type: adamax", "compile.optimizer: unknown optimizer 'adamax'"),
-        config("loss: sparse_categorical_crossentropy", "loss: hinge", "compile.loss: unknown loss 'hinge'"),
-        config("units: 8", "units: 0", "model.layers[0].units must be a positive integer, got 0"),
-        config("learning_rate: 0.01", "learning_rate: -0.01",
-            "compile.optimizer: learning_rate must be a positive number, got -0.01"),
-        config("learning_rate: 0.01", "learning_rate: 0",
-            "compile.optimizer: learning_rate must be a positive number, got 0.0"),
-        train(Map.of(), List.of("--batch-size", "0"), "--batch-size must be a positive integer, got '0'"),
-        train(Map.of(), List.of("--epochs", "-3"), "--epochs must be a positive integer, got '-3'"),
-        train(Map.of(), List.of("--train", "missing.csv"), "train data: missing.csv: no such file or directory"),
-        train(Map.of("blocker", text("a file, not a directory")), List.of("--output", "blocker/out"),
-            "blocker/out is not writable"),
-        train(Map.of("init.npz", truncated), List.of("--init-weights", "init.npz"),
-            "init.npz: truncated or not an npz archive"),
-        train(Map.of("init.npz", wrongShapes), List.of("--init-weights", "init.npz"),
-            "init.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]"),
-        new Case(Map.of("test.csv", text(CSV), "model/model.json", jsonWithWrongShapes, "model/weights.npz",
-            wrongShapes), "evaluate", List.of("--model", "model", "--data", "test.csv"),
-            "model/weights.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]"),
-        new Case(Map.of("test.csv", text(CSV), "model/model.json", jsonWithWrongShapes, "model/weights.npz",
-            Arrays.copyOf(wrongShapes, 300)), "evaluate", List.of("--model", "model", "--data", "test.csv"),
-            "model/weights.npz: SHA-256"));
+    byte[] jsonWithWrongShapes =
+        ModelFile.toBytes(
+            ModelFile.modelJson(
+                SPEC,
+                new org.sparkdp.ops.CompileConfig(
+                    org.sparkdp.ops.Adam.defaults(),
+                    org.sparkdp.ops.Loss.SPARSE_CATEGORICAL_CROSSENTROPY,
+                    false,
+                    List.of()),
+                1,
+                ModelFile.sha256(wrongShapes),
+                null,
+                null));
+    List<Case> cases =
+        List.of(
+            csv(
+                CSV.replace("3,4,5,6,2", "3,NaN,5,6,2"),
+                "train data (data.csv) row 3: features value 1 is NaN"),
+            csv(
+                CSV.replace("2,3,4,5,1", "2,3,Inf,5,1"),
+                "train data (data.csv) row 2: features value 2 is Infinity"),
+            csv(
+                "a,b,c,label\n1,2,3,0\n2,3,4,1\n",
+                "train data (data.csv): 3 feature columns (a, b, c) but the first layer's input_dim is 4"),
+            csv(
+                CSV.replace("4,5,6,7,1", "4,5,6,7,3"),
+                "train data (data.csv) row 4: label 3 is out of range [0, 3)"),
+            csv(
+                CSV.replace("2,3,4,5,1", "2,3,4,5,-1"),
+                "train data (data.csv) row 2: label -1 is out of range [0, 3)"),
+            csv(
+                CSV.replace("2,3,4,5,1", "2,3,4,5,1.5"),
+                "train data (data.csv) row 2: label 1.5 is not a class index (an integer in [0, 3))"),
+            csv("a,b,c,d,label\n", "train data (data.csv) has no rows"),
+            csv(
+                CSV.replace("3,4,5,6,2", "3,4,5,2"),
+                "train data (data.csv): 1 line has a number of fields other than"
+                    + " the header's 5, e.g. '3,4,5,2' (4 fields)"),
+            csv(
+                CSV.replace("3,4,5,6,2", "3,4,5,6,2,9"),
+                "train data (data.csv): 1 line has a number of fields other"
+                    + " than the header's 5, e.g. '3,4,5,6,2,9' (6 fields)"),
+            train(
+                Map.of(),
+                List.of("--partitions", "10"),
+                "partitions: 10 is more than the 4 rows of train data"),
+            idx(
+                Arrays.copyOf(goodImages, goodImages.length - 12),
+                goodLabels,
+                "x-images-idx3-ubyte.gz: corrupt gzip data"),
+            idx(
+                gzip(idxImages(0x802, 4, 24)),
+                goodLabels,
+                "x-images-idx3-ubyte.gz: not an IDX image file (magic number 0x00000802, expected 0x00000803)"),
+            idx(
+                gzip(idxImages(0x803, 4, 20)),
+                goodLabels,
+                "x-images-idx3-ubyte.gz: the header announces 4 images of 2x3 (24 bytes) but 20 bytes follow"),
+            config(
+                "type: dense, units: 8",
+                "type: conv2d, units: 8",
+                "model.layers[0].type: unknown layer type 'conv2d' (supported: dense)"),
+            config(
+                "activation: relu",
+                "activation: relu6",
+                "model.layers[0].activation: unknown activation 'relu6'"),
+            config("type: adam", "type: adamax", "compile.optimizer: unknown optimizer 'adamax'"),
+            config(
+                "loss: sparse_categorical_crossentropy",
+                "loss: hinge",
+                "compile.loss: unknown loss 'hinge'"),
+            config(
+                "units: 8", "units: 0", "model.layers[0].units must be a positive integer, got 0"),
+            config(
+                "learning_rate: 0.01",
+                "learning_rate: -0.01",
+                "compile.optimizer: learning_rate must be a positive number, got -0.01"),
+            config(
+                "learning_rate: 0.01",
+                "learning_rate: 0",
+                "compile.optimizer: learning_rate must be a positive number, got 0.0"),
+            train(
+                Map.of(),
+                List.of("--batch-size", "0"),
+                "--batch-size must be a positive integer, got '0'"),
+            train(
+                Map.of(),
+                List.of("--epochs", "-3"),
+                "--epochs must be a positive integer, got '-3'"),
+            train(
+                Map.of(),
+                List.of("--train", "missing.csv"),
+                "train data: missing.csv: no such file or directory"),
+            train(
+                Map.of("blocker", text("a file, not a directory")),
+                List.of("--output", "blocker/out"),
+                "blocker/out is not writable"),
+            train(
+                Map.of("init.npz", truncated),
+                List.of("--init-weights", "init.npz"),
+                "init.npz: truncated or not an npz archive"),
+            train(
+                Map.of("init.npz", wrongShapes),
+                List.of("--init-weights", "init.npz"),
+                "init.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]"),
+            new Case(
+                Map.of(
+                    "test.csv",
+                    text(CSV),
+                    "model/model.json",
+                    jsonWithWrongShapes,
+                    "model/weights.npz",
+                    wrongShapes),
+                "evaluate",
+                List.of("--model", "model", "--data", "test.csv"),
+                "model/weights.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]"),
+            new Case(
+                Map.of(
+                    "test.csv",
+                    text(CSV),
+                    "model/model.json",
+                    jsonWithWrongShapes,
+                    "model/weights.npz",
+                    Arrays.copyOf(wrongShapes, 300)),
+                "evaluate",
+                List.of("--model", "model", "--data", "test.csv"),
+                "model/weights.npz: SHA-256"));
     return cases.stream().map(c -> Arguments.of(c.command() + ": " + c.message(), c));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
-  void failsWithOneLineNamingTheProblemAndTouchesNothing(String name, Case c, @TempDir Path dir) throws Exception {
+  void failsWithOneLineNamingTheProblemAndTouchesNothing(String name, Case c, @TempDir Path dir)
+      throws Exception {
     Launcher.Result r = runCase(c, dir, false);
     String prefix = "sparkdp " + c.command() + ": error: ";
     List<String> errors = r.stderrLines().stream().filter(l -> l.startsWith(prefix)).toList();
     assertEquals(1, errors.size(), "one error line in: " + r.stderr());
     assertTrue(errors.get(0).startsWith(prefix + c.message()), errors.get(0));
-    assertTrue(r.stderrLines().stream().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
+    assertTrue(
+        r.stderrLines().stream().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
         "no stack trace: " + r.stderr());
   }
 
   @Test
   void verbosePrintsTheStackTraceToo(@TempDir Path dir) throws Exception {
-    Case c = config("units: 8", "units: 0", "model.layers[0].units must be a positive integer, got 0");
+    Case c =
+        config("units: 8", "units: 0", "model.layers[0].units must be a positive integer, got 0");
     Launcher.Result r = runCase(c, dir, true);
-    assertTrue(r.stderrLines().stream().anyMatch(l -> l.startsWith("sparkdp train: error: " + c.message())));
-    assertTrue(r.stderrLines().stream().anyMatch(l -> l.startsWith("\tat org.sparkdp.")), r.stderr());
+    assertTrue(
+        r.stderrLines().stream()
+            .anyMatch(l -> l.startsWith("sparkdp train: error: " + c.message())));
+    assertTrue(
+        r.stderrLines().stream().anyMatch(l -> l.startsWith("\tat org.sparkdp.")), r.stderr());
   }
 
-  /** Runs a case with a previous model in {@code out/}, checks the exit code and that {@code out/} is untouched. */
+  /**
+   * Runs a case with a previous model in {@code out/}, checks the exit code and that {@code out/}
+   * is untouched.
+   */
   private static Launcher.Result runCase(Case c, Path dir, boolean verbose) throws Exception {
     for (Map.Entry<String, byte[]> f : c.files().entrySet()) {
       Files.createDirectories(dir.resolve(f.getKey()).getParent());
@@ -216,8 +317,11 @@ class BadInputIT {
     Map<String, String> files = new TreeMap<>();
     try (Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.toList()) {
-        files.put(dir.relativize(p).toString(), Files.isDirectory(p) ? "dir"
-            : new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
+        files.put(
+            dir.relativize(p).toString(),
+            Files.isDirectory(p)
+                ? "dir"
+                : new String(Files.readAllBytes(p), StandardCharsets.ISO_8859_1));
       }
     }
     return files;

@@ -9,22 +9,40 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.Comparisons;
 
 /**
- * Sync training on separate executor JVMs, through {@code local-cluster} and through a real standalone cluster
- * (Master and two Workers on loopback), gives the weights of {@code local[2]}.
+ * Sync training on separate executor JVMs, through {@code local-cluster} and through a real
+ * standalone cluster (Master and two Workers on loopback), gives the weights of {@code local[2]}.
  */
 class ClusterIT {
 
   private static float[] train(Path dir, String master, String output) throws Exception {
-    Launcher.Result r = Launcher.run(dir, "train", "--config", "job.yaml", "--train", "data.csv", "--epochs", "2",
-        "--batch-size", "50", "--seed", "5", "--output", output, "--master", master,
-        "--conf", "spark.ui.enabled=false");
+    Launcher.Result r =
+        Launcher.run(
+            dir,
+            "train",
+            "--config",
+            "job.yaml",
+            "--train",
+            "data.csv",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "50",
+            "--seed",
+            "5",
+            "--output",
+            output,
+            "--master",
+            master,
+            "--conf",
+            "spark.ui.enabled=false");
     assertEquals(0, r.exitCode(), master + ": " + r.stderr());
     assertTrue(r.stdout().contains("on " + master), r.stdout());
     return Weights.of(dir.resolve(output));
   }
 
   @Test
-  void localClusterAndAStandaloneClusterTrainTheWeightsOfLocalMode(@TempDir Path dir) throws Exception {
+  void localClusterAndAStandaloneClusterTrainTheWeightsOfLocalMode(@TempDir Path dir)
+      throws Exception {
     Data.blobsCsv(dir.resolve("data.csv"), 1000, 8, 3, 31);
     Data.config(dir.resolve("job.yaml"), 8, 3);
     float[] local = train(dir, "local[2]", "local");
@@ -35,7 +53,8 @@ class ClusterIT {
     try (StandaloneCluster cluster = new StandaloneCluster(dir, 2)) {
       float[] standalone = train(dir, cluster.masterUrl, "standalone");
       double d2 = Comparisons.maxRelativeDifference(standalone, local);
-      System.out.printf("standalone (Master + 2 Workers) vs local[2]: max |diff| / max |w| = %.3g%n", d2);
+      System.out.printf(
+          "standalone (Master + 2 Workers) vs local[2]: max |diff| / max |w| = %.3g%n", d2);
       assertTrue(d2 <= 1e-5, "standalone vs local: " + d2);
     }
   }

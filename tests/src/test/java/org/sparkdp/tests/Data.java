@@ -8,8 +8,7 @@ import java.util.SplittableRandom;
 
 /** Seeded small data sets written as files. */
 final class Data {
-  private Data() {
-  }
+  private Data() {}
 
   /** A CSV with header {@code x0..x{dim-1},label}: Gaussian blobs, one per class. */
   static Path blobsCsv(Path file, int rows, int dim, int classes, long seed) throws IOException {
@@ -43,18 +42,21 @@ final class Data {
 
   /** A job file with two hidden layers of {@code hidden} units. */
   static Path config(Path file, int dim, int hidden, int classes) throws IOException {
-    Files.writeString(file, String.join("\n",
-        "model:",
-        "  layers:",
-        "    - {type: dense, units: " + hidden + ", activation: relu, input_dim: " + dim + "}",
-        "    - {type: dense, units: " + hidden + ", activation: tanh}",
-        "    - {type: dense, units: " + classes + ", activation: softmax}",
-        "compile:",
-        "  optimizer: {type: adam, learning_rate: 0.01}",
-        "  loss: sparse_categorical_crossentropy",
-        "  metrics: [accuracy]",
-        "fit: {epochs: 2, batch_size: 32, strategy: sync, seed: 3}",
-        ""));
+    Files.writeString(
+        file,
+        String.join(
+            "\n",
+            "model:",
+            "  layers:",
+            "    - {type: dense, units: " + hidden + ", activation: relu, input_dim: " + dim + "}",
+            "    - {type: dense, units: " + hidden + ", activation: tanh}",
+            "    - {type: dense, units: " + classes + ", activation: softmax}",
+            "compile:",
+            "  optimizer: {type: adam, learning_rate: 0.01}",
+            "  loss: sparse_categorical_crossentropy",
+            "  metrics: [accuracy]",
+            "fit: {epochs: 2, batch_size: 32, strategy: sync, seed: 3}",
+            ""));
     return file;
   }
 }

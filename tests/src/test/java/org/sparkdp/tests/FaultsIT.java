@@ -13,15 +13,15 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.Comparisons;
 
 /**
- * Real faults on real processes: an executor JVM killed with SIGKILL in the middle of an epoch, and the driver
- * killed after two epochs of four and resumed. Each run must end with the weights of an undisturbed run.
- * {@code -Dsparkdp.soak=true} kills an executor in three different epochs instead of one.
+ * Real faults on real processes: an executor JVM killed with SIGKILL in the middle of an epoch, and
+ * the driver killed after two epochs of four and resumed. Each run must end with the weights of an
+ * undisturbed run. {@code -Dsparkdp.soak=true} kills an executor in three different epochs instead
+ * of one.
  */
 class FaultsIT {
   private static final int EPOCHS = 4;
 
-  @TempDir
-  static Path dir;
+  @TempDir static Path dir;
   private static float[] undisturbed;
 
   @BeforeAll
@@ -35,9 +35,27 @@ class FaultsIT {
   }
 
   private static String[] args(String output, String master) {
-    return new String[] {"train", "--config", "job.yaml", "--train", "data.csv", "--epochs", String.valueOf(EPOCHS),
-        "--batch-size", "20", "--seed", "8", "--partitions", "2", "--output", output, "--master", master,
-        "--conf", "spark.ui.enabled=false"};
+    return new String[] {
+      "train",
+      "--config",
+      "job.yaml",
+      "--train",
+      "data.csv",
+      "--epochs",
+      String.valueOf(EPOCHS),
+      "--batch-size",
+      "20",
+      "--seed",
+      "8",
+      "--partitions",
+      "2",
+      "--output",
+      output,
+      "--master",
+      master,
+      "--conf",
+      "spark.ui.enabled=false"
+    };
   }
 
   @Test
@@ -50,13 +68,17 @@ class FaultsIT {
       assertFalse(executors.isEmpty(), "no executor JVM found to kill");
       long victim = executors.get(0);
       new ProcessBuilder("kill", "-9", String.valueOf(victim)).start().waitFor();
-      System.out.printf("killed executor JVM %d during epoch %d of %d%n", victim, epoch + 1, EPOCHS);
+      System.out.printf(
+          "killed executor JVM %d during epoch %d of %d%n", victim, epoch + 1, EPOCHS);
     }
     Launcher.Result r = run.finish();
     assertEquals(0, r.exitCode(), r.stderr());
-    assertTrue(r.stderr().contains("restarting the training tasks"), "the driver noticed: " + r.stderr());
-    double d = Comparisons.maxRelativeDifference(Weights.of(dir.resolve("executor-killed")), undisturbed);
-    System.out.printf("executor killed: max |diff| / max |w| against an undisturbed run = %.3g%n", d);
+    assertTrue(
+        r.stderr().contains("restarting the training tasks"), "the driver noticed: " + r.stderr());
+    double d =
+        Comparisons.maxRelativeDifference(Weights.of(dir.resolve("executor-killed")), undisturbed);
+    System.out.printf(
+        "executor killed: max |diff| / max |w| against an undisturbed run = %.3g%n", d);
     assertTrue(d <= 1e-5, "relative difference " + d);
   }
 
@@ -65,7 +87,9 @@ class FaultsIT {
     Launcher.Running run = Launcher.start(dir, args("driver-killed", "local[2]"));
     run.awaitOutput("Epoch 2/" + EPOCHS, 240);
     run.process().destroyForcibly().waitFor(); // SIGKILL: no shutdown hooks, nothing flushed
-    assertFalse(Files.exists(dir.resolve("driver-killed").resolve("model.json")), "it was killed before the end");
+    assertFalse(
+        Files.exists(dir.resolve("driver-killed").resolve("model.json")),
+        "it was killed before the end");
     List<String> checkpoints;
     try (var s = Files.list(dir.resolve("driver-killed").resolve("checkpoints"))) {
       checkpoints = s.map(p -> p.getFileName().toString()).sorted().toList();
@@ -73,13 +97,18 @@ class FaultsIT {
     System.out.println("checkpoints after the kill: " + checkpoints);
     assertFalse(checkpoints.isEmpty(), "a checkpoint was written before the kill");
 
-    String[] resume = java.util.stream.Stream.concat(java.util.Arrays.stream(args("driver-killed", "local[2]")),
-        java.util.stream.Stream.of("--resume")).toArray(String[]::new);
+    String[] resume =
+        java.util.stream.Stream.concat(
+                java.util.Arrays.stream(args("driver-killed", "local[2]")),
+                java.util.stream.Stream.of("--resume"))
+            .toArray(String[]::new);
     Launcher.Result r = Launcher.run(dir, resume);
     assertEquals(0, r.exitCode(), r.stderr());
     assertTrue(r.stdout().contains("Resuming at epoch"), r.stdout());
-    double d = Comparisons.maxRelativeDifference(Weights.of(dir.resolve("driver-killed")), undisturbed);
-    System.out.printf("driver killed and resumed: max |diff| / max |w| against an undisturbed run = %.3g%n", d);
+    double d =
+        Comparisons.maxRelativeDifference(Weights.of(dir.resolve("driver-killed")), undisturbed);
+    System.out.printf(
+        "driver killed and resumed: max |diff| / max |w| against an undisturbed run = %.3g%n", d);
     assertTrue(d <= 1e-5, "relative difference " + d);
   }
 }

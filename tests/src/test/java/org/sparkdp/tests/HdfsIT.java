@@ -15,8 +15,9 @@ import org.sparkdp.ops.Comparisons;
 import org.sparkdp.ops.ModelFile;
 
 /**
- * A real HDFS (Hadoop's in-process mini cluster): training reads its data from {@code hdfs://}, writes its
- * checkpoints and model there, and resumes from there to the weights of a run that was never stopped.
+ * A real HDFS (Hadoop's in-process mini cluster): training reads its data from {@code hdfs://},
+ * writes its checkpoints and model there, and resumes from there to the weights of a run that was
+ * never stopped.
  */
 class HdfsIT {
 
@@ -37,31 +38,69 @@ class HdfsIT {
       cluster.waitActive();
       FileSystem fs = cluster.getFileSystem();
       String root = "hdfs://localhost:" + cluster.getNameNodePort();
-      fs.copyFromLocalFile(new org.apache.hadoop.fs.Path(dir.resolve("data.csv").toString()),
+      fs.copyFromLocalFile(
+          new org.apache.hadoop.fs.Path(dir.resolve("data.csv").toString()),
           new org.apache.hadoop.fs.Path("/data/train.csv"));
 
-      String[] common = {"train", "--config", "job.yaml", "--train", root + "/data/train.csv", "--batch-size", "40",
-          "--seed", "4", "--output", root + "/models/m", "--conf", "spark.ui.enabled=false"};
+      String[] common = {
+        "train",
+        "--config",
+        "job.yaml",
+        "--train",
+        root + "/data/train.csv",
+        "--batch-size",
+        "40",
+        "--seed",
+        "4",
+        "--output",
+        root + "/models/m",
+        "--conf",
+        "spark.ui.enabled=false"
+      };
       Launcher.Result first = Launcher.run(dir, concat(common, "--epochs", "2"));
       assertEquals(0, first.exitCode(), first.stderr());
-      assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/models/m/checkpoints/ckpt-00002-00000000")));
+      assertTrue(
+          fs.exists(new org.apache.hadoop.fs.Path("/models/m/checkpoints/ckpt-00002-00000000")));
       assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/models/m/model.json")));
 
       Launcher.Result resumed = Launcher.run(dir, concat(common, "--epochs", "4", "--resume"));
       assertEquals(0, resumed.exitCode(), resumed.stderr());
-      assertTrue(resumed.stdout().contains("Resuming at epoch 3, step 1 from " + root + "/models/m/checkpoints"),
+      assertTrue(
+          resumed
+              .stdout()
+              .contains("Resuming at epoch 3, step 1 from " + root + "/models/m/checkpoints"),
           resumed.stdout());
       ModelFile.Saved saved = ModelFile.parse(read(fs, "/models/m/model.json"), "model.json");
-      float[] fromHdfs = ModelFile.readWeights(saved.spec(), new ByteArrayInputStream(
-          read(fs, "/models/m/weights.npz")), "weights.npz");
+      float[] fromHdfs =
+          ModelFile.readWeights(
+              saved.spec(),
+              new ByteArrayInputStream(read(fs, "/models/m/weights.npz")),
+              "weights.npz");
       assertEquals(4, saved.json().path("training_config").path("epochs").asInt());
 
-      Launcher.Result local = Launcher.run(dir, "train", "--config", "job.yaml", "--train", "data.csv",
-          "--batch-size", "40", "--seed", "4", "--epochs", "4", "--output", "local", "--conf",
-          "spark.ui.enabled=false");
+      Launcher.Result local =
+          Launcher.run(
+              dir,
+              "train",
+              "--config",
+              "job.yaml",
+              "--train",
+              "data.csv",
+              "--batch-size",
+              "40",
+              "--seed",
+              "4",
+              "--epochs",
+              "4",
+              "--output",
+              "local",
+              "--conf",
+              "spark.ui.enabled=false");
       assertEquals(0, local.exitCode(), local.stderr());
       double d = Comparisons.maxRelativeDifference(fromHdfs, Weights.of(dir.resolve("local")));
-      System.out.printf("HDFS, 2 epochs + resume to 4 vs local files, 4 epochs: max |diff| / max |w| = %.3g%n", d);
+      System.out.printf(
+          "HDFS, 2 epochs + resume to 4 vs local files, 4 epochs: max |diff| / max |w| = %.3g%n",
+          d);
       assertTrue(d <= 1e-5, "relative difference " + d);
     } finally {
       cluster.shutdown();

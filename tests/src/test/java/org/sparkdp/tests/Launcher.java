@@ -10,10 +10,10 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs {@code bin/sparkdp} as a user would, in its own process, and captures what it prints. */
 final class Launcher {
-  static final Path HOME = Path.of(System.getProperty("sparkdp.home", "..")).toAbsolutePath().normalize();
+  static final Path HOME =
+      Path.of(System.getProperty("sparkdp.home", "..")).toAbsolutePath().normalize();
 
-  private Launcher() {
-  }
+  private Launcher() {}
 
   record Result(int exitCode, String stdout, String stderr) {
     List<String> stderrLines() {
@@ -32,8 +32,12 @@ final class Launcher {
       long deadline = System.nanoTime() + seconds * 1_000_000_000L;
       while (!stdoutSoFar().contains(text)) {
         if (!process.isAlive()) {
-          throw new AssertionError("the run ended before printing '" + text + "': " + stdoutSoFar()
-              + Files.readString(stderr, StandardCharsets.UTF_8));
+          throw new AssertionError(
+              "the run ended before printing '"
+                  + text
+                  + "': "
+                  + stdoutSoFar()
+                  + Files.readString(stderr, StandardCharsets.UTF_8));
         }
         if (System.nanoTime() > deadline) {
           throw new AssertionError("no '" + text + "' after " + seconds + " s: " + stdoutSoFar());
@@ -47,7 +51,9 @@ final class Launcher {
         process.destroyForcibly();
         throw new AssertionError("the run did not finish in 8 minutes");
       }
-      return new Result(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
+      return new Result(
+          process.exitValue(),
+          Files.readString(stdout, StandardCharsets.UTF_8),
           Files.readString(stderr, StandardCharsets.UTF_8));
     }
   }
@@ -70,9 +76,15 @@ final class Launcher {
   static List<Long> executorPids() {
     String home = HOME.resolve("jobs/target/spark-home").toString();
     return ProcessHandle.allProcesses()
-        .filter(p -> p.info().commandLine().map(c -> c.contains("CoarseGrainedExecutorBackend") && c.contains(home))
-            .orElse(false))
-        .map(ProcessHandle::pid).sorted().toList();
+        .filter(
+            p ->
+                p.info()
+                    .commandLine()
+                    .map(c -> c.contains("CoarseGrainedExecutorBackend") && c.contains(home))
+                    .orElse(false))
+        .map(ProcessHandle::pid)
+        .sorted()
+        .toList();
   }
 
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {
@@ -84,5 +96,4 @@ final class Launcher {
       Files.deleteIfExists(running.stderr());
     }
   }
-
 }

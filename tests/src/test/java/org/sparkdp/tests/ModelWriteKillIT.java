@@ -16,26 +16,43 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.driver.ModelStore;
 
 /**
- * A training run killed (SIGKILL) while it writes its model over a previous one: the directory still loads, as the
- * previous model, with its weights intact. The model is wide (6M parameters, 25 MB of weights), so the write
- * lasts long enough to be caught: the kill follows the first temporary weights file the writer creates.
+ * A training run killed (SIGKILL) while it writes its model over a previous one: the directory
+ * still loads, as the previous model, with its weights intact. The model is wide (6M parameters, 25
+ * MB of weights), so the write lasts long enough to be caught: the kill follows the first temporary
+ * weights file the writer creates.
  */
 class ModelWriteKillIT {
 
   @Test
-  void killingTheProcessWhileItWritesTheModelLeavesThePreviousOne(@TempDir Path dir) throws Exception {
+  void killingTheProcessWhileItWritesTheModelLeavesThePreviousOne(@TempDir Path dir)
+      throws Exception {
     Data.blobsCsv(dir.resolve("data.csv"), 40, 100, 3, 61);
     Data.config(dir.resolve("job.yaml"), 100, 3);
-    Files.writeString(dir.resolve("wide.yaml"), Files.readString(dir.resolve("job.yaml"))
-        .replace("units: 16, activation: relu", "units: 60000, activation: relu")
-        .replace("units: 16, activation: tanh", "units: 3, activation: tanh"));
-    String[] train = {"train", "--config", "wide.yaml", "--train", "data.csv", "--epochs", "1", "--batch-size", "all",
-        "--output", "model", "--conf", "spark.ui.enabled=false"};
+    Files.writeString(
+        dir.resolve("wide.yaml"),
+        Files.readString(dir.resolve("job.yaml"))
+            .replace("units: 16, activation: relu", "units: 60000, activation: relu")
+            .replace("units: 16, activation: tanh", "units: 3, activation: tanh"));
+    String[] train = {
+      "train",
+      "--config",
+      "wide.yaml",
+      "--train",
+      "data.csv",
+      "--epochs",
+      "1",
+      "--batch-size",
+      "all",
+      "--output",
+      "model",
+      "--conf",
+      "spark.ui.enabled=false"
+    };
     Launcher.Result first = Launcher.run(dir, concat(train, "--seed", "1"));
     assertEquals(0, first.exitCode(), first.stderr());
     Path model = dir.resolve("model");
-    float[] previous = ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration())
-        .params();
+    float[] previous =
+        ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration()).params();
 
     try (WatchService watcher = model.getFileSystem().newWatchService()) {
       model.register(watcher, StandardWatchEventKinds.ENTRY_CREATE);
@@ -58,7 +75,8 @@ class ModelWriteKillIT {
       second.process().waitFor();
       assertFalse(!killed, "the run ended before it started writing its model");
     }
-    float[] after = ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration()).params();
+    float[] after =
+        ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration()).params();
     assertArrayEquals(previous, after, "the previous model, intact");
   }
 

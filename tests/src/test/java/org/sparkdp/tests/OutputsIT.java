@@ -15,28 +15,51 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.ModelFile;
 
-/** One training run through the launcher, then evaluate and predict on its model: every output file checked. */
+/**
+ * One training run through the launcher, then evaluate and predict on its model: every output file
+ * checked.
+ */
 class OutputsIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @Test
-  void trainWritesKerasShapedOutputsAndTheModelEvaluatesAndPredicts(@TempDir Path dir) throws Exception {
+  void trainWritesKerasShapedOutputsAndTheModelEvaluatesAndPredicts(@TempDir Path dir)
+      throws Exception {
     Data.blobsCsv(dir.resolve("train.csv"), 800, 6, 3, 21);
     Data.blobsCsv(dir.resolve("test.csv"), 200, 6, 3, 21);
     Data.config(dir.resolve("job.yaml"), 6, 3);
-    Launcher.Result r = Launcher.run(dir, "train", "--config", "job.yaml", "--train", "train.csv", "--test",
-        "test.csv", "--epochs", "3", "--validation-split", "0.25", "--output", "model", "--conf",
-        "spark.ui.enabled=false");
+    Launcher.Result r =
+        Launcher.run(
+            dir,
+            "train",
+            "--config",
+            "job.yaml",
+            "--train",
+            "train.csv",
+            "--test",
+            "test.csv",
+            "--epochs",
+            "3",
+            "--validation-split",
+            "0.25",
+            "--output",
+            "model",
+            "--conf",
+            "spark.ui.enabled=false");
     assertEquals(0, r.exitCode(), r.stderr());
     List<String> epochLines = r.stdout().lines().filter(l -> l.startsWith("Epoch ")).toList();
     assertEquals(3, epochLines.size(), r.stdout());
-    assertTrue(epochLines.get(2).matches(
-        "Epoch 3/3 - [0-9.]+s - loss: [0-9.]+ - accuracy: [0-9.]+ - val_loss: [0-9.]+ - val_accuracy: [0-9.]+"),
+    assertTrue(
+        epochLines
+            .get(2)
+            .matches(
+                "Epoch 3/3 - [0-9.]+s - loss: [0-9.]+ - accuracy: [0-9.]+ - val_loss: [0-9.]+ - val_accuracy: [0-9.]+"),
         epochLines.get(2));
 
     Path model = dir.resolve("model");
     JsonNode history = JSON.readTree(model.resolve("history.json").toFile());
-    assertEquals(List.of("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"),
+    assertEquals(
+        List.of("loss", "accuracy", "val_loss", "val_accuracy", "epoch_seconds"),
         iterate(history.fieldNames()));
     history.forEach(series -> assertEquals(3, series.size()));
     JsonNode test = JSON.readTree(model.resolve("test-metrics.json").toFile());
@@ -48,34 +71,76 @@ class OutputsIT {
     byte[] weights = Files.readAllBytes(model.resolve("weights.npz"));
     assertEquals(ModelFile.sha256(weights), modelJson.path("weights").path("sha256").asText());
     assertEquals(600, modelJson.path("provenance").path("data").path("train").path("rows").asInt());
-    assertEquals(200, modelJson.path("provenance").path("data").path("train").path("validation_rows").asInt());
+    assertEquals(
+        200,
+        modelJson.path("provenance").path("data").path("train").path("validation_rows").asInt());
     assertEquals("train", modelJson.path("provenance").path("job").path("command").asText());
-    assertEquals(test.get("accuracy").asDouble(),
-        modelJson.path("provenance").path("final_metrics").path("test_accuracy").asDouble(), 1e-12);
+    assertEquals(
+        test.get("accuracy").asDouble(),
+        modelJson.path("provenance").path("final_metrics").path("test_accuracy").asDouble(),
+        1e-12);
 
-    Launcher.Result eval = Launcher.run(dir, "evaluate", "--model", "model", "--data", "test.csv", "--output",
-        "eval.json", "--conf", "spark.ui.enabled=false");
+    Launcher.Result eval =
+        Launcher.run(
+            dir,
+            "evaluate",
+            "--model",
+            "model",
+            "--data",
+            "test.csv",
+            "--output",
+            "eval.json",
+            "--conf",
+            "spark.ui.enabled=false");
     assertEquals(0, eval.exitCode(), eval.stderr());
     JsonNode evaluated = JSON.readTree(dir.resolve("eval.json").toFile());
-    assertEquals(test.get("loss").asDouble(), evaluated.get("loss").asDouble(), 1e-9, "same model, same data");
+    assertEquals(
+        test.get("loss").asDouble(),
+        evaluated.get("loss").asDouble(),
+        1e-9,
+        "same model, same data");
 
-    Launcher.Result predict = Launcher.run(dir, "predict", "--model", "model", "--data", "test.csv", "--output",
-        "predictions", "--format", "csv", "--conf", "spark.ui.enabled=false");
+    Launcher.Result predict =
+        Launcher.run(
+            dir,
+            "predict",
+            "--model",
+            "model",
+            "--data",
+            "test.csv",
+            "--output",
+            "predictions",
+            "--format",
+            "csv",
+            "--conf",
+            "spark.ui.enabled=false");
     assertEquals(0, predict.exitCode(), predict.stderr());
     List<String> lines;
     try (Stream<Path> files = Files.list(dir.resolve("predictions"))) {
-      lines = files.filter(p -> p.toString().endsWith(".csv")).flatMap(p -> {
-        try {
-          return Files.readAllLines(p).stream().skip(1);
-        } catch (java.io.IOException e) {
-          throw new java.io.UncheckedIOException(e);
-        }
-      }).toList();
+      lines =
+          files
+              .filter(p -> p.toString().endsWith(".csv"))
+              .flatMap(
+                  p -> {
+                    try {
+                      return Files.readAllLines(p).stream().skip(1);
+                    } catch (java.io.IOException e) {
+                      throw new java.io.UncheckedIOException(e);
+                    }
+                  })
+              .toList();
     }
     assertEquals(200, lines.size());
-    long correct = lines.stream().map(l -> l.split(",")).filter(f -> Double.parseDouble(f[0]) == Double.parseDouble(f[1]))
-        .count();
-    assertEquals(test.get("accuracy").asDouble(), correct / 200.0, 1e-9, "predictions agree with the accuracy");
+    long correct =
+        lines.stream()
+            .map(l -> l.split(","))
+            .filter(f -> Double.parseDouble(f[0]) == Double.parseDouble(f[1]))
+            .count();
+    assertEquals(
+        test.get("accuracy").asDouble(),
+        correct / 200.0,
+        1e-9,
+        "predictions agree with the accuracy");
   }
 
   private static List<String> iterate(java.util.Iterator<String> it) {

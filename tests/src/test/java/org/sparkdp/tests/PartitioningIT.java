@@ -21,15 +21,43 @@ class PartitioningIT {
     int[] partitions = {1, 3};
     for (int i = 0; i < 2; i++) {
       String out = "out" + partitions[i];
-      Launcher.Result r = Launcher.run(dir, "train", "--config", "job.yaml", "--train", "data.csv", "--epochs", "2",
-          "--batch-size", "100", "--strategy", "sync", "--partitions", String.valueOf(partitions[i]), "--seed", "11",
-          "--output", out, "--conf", "spark.ui.enabled=false");
+      Launcher.Result r =
+          Launcher.run(
+              dir,
+              "train",
+              "--config",
+              "job.yaml",
+              "--train",
+              "data.csv",
+              "--epochs",
+              "2",
+              "--batch-size",
+              "100",
+              "--strategy",
+              "sync",
+              "--partitions",
+              String.valueOf(partitions[i]),
+              "--seed",
+              "11",
+              "--output",
+              out,
+              "--conf",
+              "spark.ui.enabled=false");
       assertEquals(0, r.exitCode(), r.stderr());
-      assertTrue(r.stdout().matches("(?s).*Training on 1200 rows \\([0-9.]+ MB packed\\) in " + partitions[i]
-          + " partitions.*"), r.stdout());
-      ModelFile.Saved saved = ModelFile.parse(Files.readAllBytes(dir.resolve(out).resolve("model.json")), "m");
-      weights[i] = ModelFile.readWeights(saved.spec(),
-          new ByteArrayInputStream(Files.readAllBytes(dir.resolve(out).resolve("weights.npz"))), "w");
+      assertTrue(
+          r.stdout()
+              .matches(
+                  "(?s).*Training on 1200 rows \\([0-9.]+ MB packed\\) in "
+                      + partitions[i]
+                      + " partitions.*"),
+          r.stdout());
+      ModelFile.Saved saved =
+          ModelFile.parse(Files.readAllBytes(dir.resolve(out).resolve("model.json")), "m");
+      weights[i] =
+          ModelFile.readWeights(
+              saved.spec(),
+              new ByteArrayInputStream(Files.readAllBytes(dir.resolve(out).resolve("weights.npz"))),
+              "w");
     }
     double maxRelative = 0;
     double scale = 0;
@@ -41,7 +69,8 @@ class PartitioningIT {
       maxAbs = Math.max(maxAbs, Math.abs(a - b));
       maxRelative = Math.max(maxRelative, Math.abs(a - b) / Math.max(Math.abs(a), 1e-3));
     }
-    System.out.printf("1 vs 3 partitions: max |diff| %.3g, max |diff| / max |w| %.3g, max elementwise relative %.3g%n",
+    System.out.printf(
+        "1 vs 3 partitions: max |diff| %.3g, max |diff| / max |w| %.3g, max elementwise relative %.3g%n",
         maxAbs, maxAbs / scale, maxRelative);
     assertTrue(maxAbs / scale <= 1e-4, "max |diff| / max |w| = " + maxAbs / scale);
     assertTrue(maxRelative <= 1e-4, "max elementwise relative difference = " + maxRelative);

@@ -11,9 +11,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * A real Spark standalone cluster on 127.0.0.1: Spark's own {@code Master} and {@code Worker} classes in processes
- * of their own, from the Spark home that {@code bin/sparkdp spark-home} assembles from the build's jars, on free
- * ports. Closing it stops every process it started.
+ * A real Spark standalone cluster on 127.0.0.1: Spark's own {@code Master} and {@code Worker}
+ * classes in processes of their own, from the Spark home that {@code bin/sparkdp spark-home}
+ * assembles from the build's jars, on free ports. Closing it stops every process it started.
  */
 final class StandaloneCluster implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
@@ -27,25 +27,58 @@ final class StandaloneCluster implements AutoCloseable {
     String sparkHome = home.stdout().strip();
     int port = freePort();
     masterUrl = "spark://127.0.0.1:" + port;
-    processes.add(start(workDir.resolve("master.log"), sparkHome, List.of("org.apache.spark.deploy.master.Master",
-        "--host", "127.0.0.1", "--port", String.valueOf(port), "--webui-port", String.valueOf(freePort()))));
+    processes.add(
+        start(
+            workDir.resolve("master.log"),
+            sparkHome,
+            List.of(
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                String.valueOf(port),
+                "--webui-port",
+                String.valueOf(freePort()))));
     awaitPort(port, 60);
     for (int w = 0; w < workers; w++) {
       Path work = Files.createDirectories(workDir.resolve("worker-" + w));
-      processes.add(start(workDir.resolve("worker-" + w + ".log"), sparkHome, List.of(
-          "org.apache.spark.deploy.worker.Worker", "--host", "127.0.0.1", "--cores", "1", "--memory", "1g",
-          "--webui-port", String.valueOf(freePort()), "--work-dir", work.toString(), masterUrl)));
+      processes.add(
+          start(
+              workDir.resolve("worker-" + w + ".log"),
+              sparkHome,
+              List.of(
+                  "org.apache.spark.deploy.worker.Worker",
+                  "--host",
+                  "127.0.0.1",
+                  "--cores",
+                  "1",
+                  "--memory",
+                  "1g",
+                  "--webui-port",
+                  String.valueOf(freePort()),
+                  "--work-dir",
+                  work.toString(),
+                  masterUrl)));
     }
     awaitWorkers(workDir, workers, 60);
   }
 
   private Process start(Path log, String sparkHome, List<String> main) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx512m", "-cp", sparkHome + "/jars/*", "--add-opens=java.base/java.lang=ALL-UNNAMED",
-        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-        "--add-opens=java.base/java.util=ALL-UNNAMED", "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED"));
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                sparkHome + "/jars/*",
+                "--add-opens=java.base/java.lang=ALL-UNNAMED",
+                "--add-opens=java.base/java.nio=ALL-UNNAMED",
+                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+                "--add-opens=java.base/java.util=ALL-UNNAMED",
+                "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED"));
     command.addAll(main);
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("SPARK_HOME", sparkHome);
     pb.environment().put("SPARK_SCALA_VERSION", "2.13");
     return pb.start();
@@ -66,11 +99,13 @@ final class StandaloneCluster implements AutoCloseable {
         Thread.sleep(200);
       }
     }
-    throw new IOException("the standalone Master did not open port " + port + " in " + seconds + " s");
+    throw new IOException(
+        "the standalone Master did not open port " + port + " in " + seconds + " s");
   }
 
   /** Waits until the Master's log has registered every Worker. */
-  private static void awaitWorkers(Path workDir, int workers, int seconds) throws InterruptedException, IOException {
+  private static void awaitWorkers(Path workDir, int workers, int seconds)
+      throws InterruptedException, IOException {
     long deadline = System.nanoTime() + seconds * 1_000_000_000L;
     while (System.nanoTime() < deadline) {
       String log = Files.readString(workDir.resolve("master.log"), StandardCharsets.UTF_8);
@@ -79,8 +114,13 @@ final class StandaloneCluster implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new IOException("not all " + workers + " Workers registered with the Master in " + seconds + " s: "
-        + Files.readString(workDir.resolve("master.log"), StandardCharsets.UTF_8));
+    throw new IOException(
+        "not all "
+            + workers
+            + " Workers registered with the Master in "
+            + seconds
+            + " s: "
+            + Files.readString(workDir.resolve("master.log"), StandardCharsets.UTF_8));
   }
 
   @Override

@@ -1,2 +1,4 @@
-/** Cross-module tests: the launcher and jobs as users run them, in separate processes on real Spark. */
+/**
+ * Cross-module tests: the launcher and jobs as users run them, in separate processes on real Spark.
+ */
 package org.sparkdp.tests;

@@ -4,9 +4,9 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Element-wise (and, for softmax, row-wise) activations, applied in place on row-major {@code [rows, units]}
- * blocks. The backward pass is written in terms of the activation's <em>output</em>, so the pre-activation
- * values need not be kept.
+ * Element-wise (and, for softmax, row-wise) activations, applied in place on row-major {@code
+ * [rows, units]} blocks. The backward pass is written in terms of the activation's <em>output</em>,
+ * so the pre-activation values need not be kept.
  */
 public enum Activation {
   /** {@code max(0, z)}. */
@@ -25,7 +25,10 @@ public enum Activation {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Parses a Keras activation name ({@code relu, sigmoid, tanh, softmax, linear}; {@code null} means linear). */
+  /**
+   * Parses a Keras activation name ({@code relu, sigmoid, tanh, softmax, linear}; {@code null}
+   * means linear).
+   */
   public static Activation fromName(String name) {
     if (name == null) {
       return LINEAR;
@@ -35,8 +38,12 @@ public enum Activation {
         return a;
       }
     }
-    throw new IllegalArgumentException("unknown activation '" + name + "' (expected one of "
-        + Arrays.stream(values()).map(Activation::kerasName).toList() + ")");
+    throw new IllegalArgumentException(
+        "unknown activation '"
+            + name
+            + "' (expected one of "
+            + Arrays.stream(values()).map(Activation::kerasName).toList()
+            + ")");
   }
 
   /** Replaces {@code z[off .. off + rows * units)} by the activation of it. */
@@ -65,13 +72,13 @@ public enum Activation {
           softmaxRow(z, r, units);
         }
       }
-      case LINEAR -> { }
+      case LINEAR -> {}
     }
   }
 
   /**
-   * Turns {@code grad = dL/dA} into {@code dL/dZ} in place, given the activation outputs {@code a = f(z)}.
-   * For softmax: {@code dZ_i = a_i (dA_i - sum_j dA_j a_j)}.
+   * Turns {@code grad = dL/dA} into {@code dL/dZ} in place, given the activation outputs {@code a =
+   * f(z)}. For softmax: {@code dZ_i = a_i (dA_i - sum_j dA_j a_j)}.
    */
   public void backward(float[] a, int aOff, float[] grad, int gOff, int rows, int units) {
     int n = rows * units;
@@ -106,7 +113,7 @@ public enum Activation {
           }
         }
       }
-      case LINEAR -> { }
+      case LINEAR -> {}
     }
   }
 

@@ -4,7 +4,9 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Adam (Kingma and Ba, 2015) with Keras' update rule, where epsilon is added after the bias correction:
+ * Adam (Kingma and Ba, 2015) with Keras' update rule, where epsilon is added after the bias
+ * correction:
+ *
  * <pre>
  *   t = iterations + 1
  *   alpha = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
@@ -53,15 +55,18 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
 
   @Override
   public OptimizerState newState(int size) {
-    return new OptimizerState(0, amsgrad
-        ? new float[][] {new float[size], new float[size], new float[size]}
-        : new float[][] {new float[size], new float[size]});
+    return new OptimizerState(
+        0,
+        amsgrad
+            ? new float[][] {new float[size], new float[size], new float[size]}
+            : new float[][] {new float[size], new float[size]});
   }
 
   @Override
   public void step(float[] params, float[] grad, OptimizerState state) {
     long t = state.iterations() + 1;
-    float alpha = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
+    float alpha =
+        (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
     float oneMinusBeta1 = (float) (1 - beta1);
     float oneMinusBeta2 = (float) (1 - beta2);
     float eps = (float) epsilon;

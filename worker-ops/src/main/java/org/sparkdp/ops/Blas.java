@@ -4,8 +4,8 @@ import dev.ludovic.netlib.blas.BLAS;
 
 /**
  * The one door to BLAS. netlib picks the implementation once per JVM: native (OpenBLAS through
- * {@code libblas.so.3}) when the system has it, else the JDK Vector API, else plain Java;
- * {@link #implementation()} says which.
+ * {@code libblas.so.3}) when the system has it, else the JDK Vector API, else plain Java; {@link
+ * #implementation()} says which.
  *
  * <p>BLAS is column-major; sparkdp's blocks are row-major. A row-major {@code [m, n]} matrix is the
  * column-major {@code [n, m]} transpose, so {@code C = op(A) op(B)} in row-major is computed as
@@ -14,21 +14,36 @@ import dev.ludovic.netlib.blas.BLAS;
 public final class Blas {
   private static final BLAS BLAS_IMPL = BLAS.getInstance();
 
-  private Blas() {
-  }
+  private Blas() {}
 
-  /** The implementation in use, e.g. {@code JNIBLAS} (native), {@code VectorBLAS} or {@code JavaBLAS}. */
+  /**
+   * The implementation in use, e.g. {@code JNIBLAS} (native), {@code VectorBLAS} or {@code
+   * JavaBLAS}.
+   */
   public static String implementation() {
     return BLAS_IMPL.getClass().getSimpleName();
   }
 
   /**
-   * Row-major {@code C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C}, where {@code op(A)} is
-   * {@code A} stored {@code [m, k]} or, if {@code transA}, the transpose of {@code A} stored {@code [k, m]}
-   * (likewise B). Matrices are dense: the leading dimension is the stored row length.
+   * Row-major {@code C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C}, where {@code op(A)}
+   * is {@code A} stored {@code [m, k]} or, if {@code transA}, the transpose of {@code A} stored
+   * {@code [k, m]} (likewise B). Matrices are dense: the leading dimension is the stored row
+   * length.
    */
-  public static void gemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
-      float[] a, int aOff, float[] b, int bOff, float beta, float[] c, int cOff) {
+  public static void gemm(
+      boolean transA,
+      boolean transB,
+      int m,
+      int n,
+      int k,
+      float alpha,
+      float[] a,
+      int aOff,
+      float[] b,
+      int bOff,
+      float beta,
+      float[] c,
+      int cOff) {
     if (m == 0 || n == 0) {
       return;
     }
@@ -37,15 +52,37 @@ public final class Blas {
     checkRange("C", c, cOff, (long) m * n);
     int lda = transA ? m : k;
     int ldb = transB ? k : n;
-    BLAS_IMPL.sgemm(transB ? "T" : "N", transA ? "T" : "N", n, m, k, alpha, b, bOff, ldb, a, aOff, lda, beta,
-        c, cOff, n);
+    BLAS_IMPL.sgemm(
+        transB ? "T" : "N",
+        transA ? "T" : "N",
+        n,
+        m,
+        k,
+        alpha,
+        b,
+        bOff,
+        ldb,
+        a,
+        aOff,
+        lda,
+        beta,
+        c,
+        cOff,
+        n);
   }
 
   // Native BLAS does not check bounds: a wrong size must fail here, not crash the JVM.
   private static void checkRange(String name, float[] array, int off, long length) {
     if (off < 0 || off + length > array.length) {
-      throw new IndexOutOfBoundsException("matrix " + name + ": elements [" + off + ", " + (off + length)
-          + ") do not fit an array of " + array.length);
+      throw new IndexOutOfBoundsException(
+          "matrix "
+              + name
+              + ": elements ["
+              + off
+              + ", "
+              + (off + length)
+              + ") do not fit an array of "
+              + array.length);
     }
   }
 }

@@ -5,18 +5,23 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What Keras' {@code model.compile} takes: the optimizer, the loss (optionally on logits) and the metrics.
- * The only metric is {@code accuracy} ({@code acc}); the loss is always reported.
+ * What Keras' {@code model.compile} takes: the optimizer, the loss (optionally on logits) and the
+ * metrics. The only metric is {@code accuracy} ({@code acc}); the loss is always reported.
  */
-public record CompileConfig(Optimizer optimizer, Loss loss, boolean fromLogits, List<String> metrics)
+public record CompileConfig(
+    Optimizer optimizer, Loss loss, boolean fromLogits, List<String> metrics)
     implements Serializable {
 
   public CompileConfig {
     if (optimizer == null || loss == null) {
       throw new IllegalArgumentException("optimizer and loss must be given");
     }
-    metrics = metrics.stream().map(m -> m.trim().toLowerCase(Locale.ROOT)).map(m -> m.equals("acc") ? "accuracy" : m)
-        .distinct().toList();
+    metrics =
+        metrics.stream()
+            .map(m -> m.trim().toLowerCase(Locale.ROOT))
+            .map(m -> m.equals("acc") ? "accuracy" : m)
+            .distinct()
+            .toList();
     for (String m : metrics) {
       if (!m.equals("accuracy")) {
         throw new IllegalArgumentException("unknown metric '" + m + "' (supported: accuracy)");

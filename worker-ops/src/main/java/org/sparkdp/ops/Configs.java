@@ -7,18 +7,28 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Reads layers, optimizers and compile settings from configuration trees in Keras' vocabulary (parsed from YAML
- * job files or {@code model.json}); every error names the key at fault by its path.
+ * Reads layers, optimizers and compile settings from configuration trees in Keras' vocabulary
+ * (parsed from YAML job files or {@code model.json}); every error names the key at fault by its
+ * path.
  */
 public final class Configs {
-  private static final Set<String> DENSE_KEYS = Set.of("type", "class_name", "name", "units", "activation",
-      "use_bias", "input_dim", "kernel_initializer", "bias_initializer");
-  private static final Set<String> SGD_KEYS = Set.of("type", "learning_rate", "momentum", "nesterov");
-  private static final Set<String> ADAM_KEYS = Set.of("type", "learning_rate", "beta_1", "beta_2", "epsilon",
-      "amsgrad");
+  private static final Set<String> DENSE_KEYS =
+      Set.of(
+          "type",
+          "class_name",
+          "name",
+          "units",
+          "activation",
+          "use_bias",
+          "input_dim",
+          "kernel_initializer",
+          "bias_initializer");
+  private static final Set<String> SGD_KEYS =
+      Set.of("type", "learning_rate", "momentum", "nesterov");
+  private static final Set<String> ADAM_KEYS =
+      Set.of("type", "learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad");
 
-  private Configs() {
-  }
+  private Configs() {}
 
   /** A Dense layer from {@code {type: dense, units: 64, activation: relu, input_dim: 784, ...}}. */
   public static Dense dense(JsonNode node, String path) {
@@ -26,17 +36,32 @@ public final class Configs {
     checkKeys(node, path, DENSE_KEYS);
     JsonNode type = node.has("type") ? node.get("type") : node.get("class_name");
     if (type != null && !type.asText().equalsIgnoreCase("dense")) {
-      throw new ConfigException(path + ".type: unknown layer type '" + type.asText() + "' (supported: dense)");
+      throw new ConfigException(
+          path + ".type: unknown layer type '" + type.asText() + "' (supported: dense)");
     }
     int units = positiveInt(node, "units", path, null);
-    Activation activation = parse(path + ".activation",
-        () -> Activation.fromName(node.has("activation") ? text(node, "activation", path) : null));
+    Activation activation =
+        parse(
+            path + ".activation",
+            () ->
+                Activation.fromName(
+                    node.has("activation") ? text(node, "activation", path) : null));
     boolean useBias = bool(node, "use_bias", path, true);
     int inputDim = node.has("input_dim") ? positiveInt(node, "input_dim", path, null) : 0;
-    Initializer kernel = parse(path + ".kernel_initializer", () -> Initializer.fromName(
-        node.has("kernel_initializer") ? text(node, "kernel_initializer", path) : "glorot_uniform"));
-    Initializer bias = parse(path + ".bias_initializer", () -> Initializer.fromName(
-        node.has("bias_initializer") ? text(node, "bias_initializer", path) : "zeros"));
+    Initializer kernel =
+        parse(
+            path + ".kernel_initializer",
+            () ->
+                Initializer.fromName(
+                    node.has("kernel_initializer")
+                        ? text(node, "kernel_initializer", path)
+                        : "glorot_uniform"));
+    Initializer bias =
+        parse(
+            path + ".bias_initializer",
+            () ->
+                Initializer.fromName(
+                    node.has("bias_initializer") ? text(node, "bias_initializer", path) : "zeros"));
     return new Dense(units, activation, useBias, inputDim, kernel, bias);
   }
 
@@ -52,29 +77,49 @@ public final class Configs {
     return parse(path, () -> new ModelSpec(list));
   }
 
-  /** An optimizer from {@code adam}, or {@code {type: adam, learning_rate: 0.001, ...}}; Keras' defaults elsewhere. */
+  /**
+   * An optimizer from {@code adam}, or {@code {type: adam, learning_rate: 0.001, ...}}; Keras'
+   * defaults elsewhere.
+   */
   public static Optimizer optimizer(JsonNode node, String path) {
     if (node == null || node.isNull()) {
       throw new ConfigException(path + ": missing (expected sgd or adam)");
     }
     String type = node.isTextual() ? node.asText() : text(node, "type", path);
-    JsonNode n = node.isTextual() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : node;
+    JsonNode n =
+        node.isTextual() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : node;
     return switch (type.trim().toLowerCase(java.util.Locale.ROOT)) {
       case "sgd" -> {
         checkKeys(n, path, SGD_KEYS);
-        yield parse(path, () -> new Sgd(number(n, "learning_rate", path, 0.01), number(n, "momentum", path, 0),
-            bool(n, "nesterov", path, false)));
+        yield parse(
+            path,
+            () ->
+                new Sgd(
+                    number(n, "learning_rate", path, 0.01),
+                    number(n, "momentum", path, 0),
+                    bool(n, "nesterov", path, false)));
       }
       case "adam" -> {
         checkKeys(n, path, ADAM_KEYS);
-        yield parse(path, () -> new Adam(number(n, "learning_rate", path, 0.001), number(n, "beta_1", path, 0.9),
-            number(n, "beta_2", path, 0.999), number(n, "epsilon", path, 1e-7), bool(n, "amsgrad", path, false)));
+        yield parse(
+            path,
+            () ->
+                new Adam(
+                    number(n, "learning_rate", path, 0.001),
+                    number(n, "beta_1", path, 0.9),
+                    number(n, "beta_2", path, 0.999),
+                    number(n, "epsilon", path, 1e-7),
+                    bool(n, "amsgrad", path, false)));
       }
-      default -> throw new ConfigException(path + ": unknown optimizer '" + type + "' (supported: sgd, adam)");
+      default ->
+          throw new ConfigException(
+              path + ": unknown optimizer '" + type + "' (supported: sgd, adam)");
     };
   }
 
-  /** Compile settings from {@code {optimizer: ..., loss: ..., metrics: [...], from_logits: false}}. */
+  /**
+   * Compile settings from {@code {optimizer: ..., loss: ..., metrics: [...], from_logits: false}}.
+   */
   public static CompileConfig compile(JsonNode node, String path) {
     requireObject(node, path);
     checkKeys(node, path, Set.of("optimizer", "loss", "metrics", "from_logits"));
@@ -117,8 +162,14 @@ public final class Configs {
       }
     }
     if (!unknown.isEmpty()) {
-      throw new ConfigException(path + ": unknown key" + (unknown.size() > 1 ? "s " : " ") + unknown
-          + " (known: " + known.stream().sorted().toList() + ")");
+      throw new ConfigException(
+          path
+              + ": unknown key"
+              + (unknown.size() > 1 ? "s " : " ")
+              + unknown
+              + " (known: "
+              + known.stream().sorted().toList()
+              + ")");
     }
   }
 
@@ -145,14 +196,17 @@ public final class Configs {
       }
       return fallback;
     }
-    if (!v.canConvertToInt() || !(v.isIntegralNumber() || (v.isNumber() && v.asDouble() == Math.rint(v.asDouble())))
+    if (!v.canConvertToInt()
+        || !(v.isIntegralNumber() || (v.isNumber() && v.asDouble() == Math.rint(v.asDouble())))
         || v.asInt() <= 0) {
       throw new ConfigException(path + "." + key + " must be a positive integer, got " + v);
     }
     return v.asInt();
   }
 
-  /** An integer >= 0 (a count where 0 means "none" or "automatic"); {@code fallback} when absent. */
+  /**
+   * An integer >= 0 (a count where 0 means "none" or "automatic"); {@code fallback} when absent.
+   */
   public static int nonNegativeInt(JsonNode node, String key, String path, int fallback) {
     JsonNode v = node.get(key);
     if (v == null || v.isNull()) {
@@ -190,7 +244,10 @@ public final class Configs {
     return v.asBoolean();
   }
 
-  /** Runs {@code parser}, turning an {@link IllegalArgumentException} into one that names {@code path}. */
+  /**
+   * Runs {@code parser}, turning an {@link IllegalArgumentException} into one that names {@code
+   * path}.
+   */
   public static <T> T parse(String path, java.util.function.Supplier<T> parser) {
     try {
       return parser.get();

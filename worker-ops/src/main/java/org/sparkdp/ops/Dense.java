@@ -3,19 +3,26 @@ package org.sparkdp.ops;
 import java.io.Serializable;
 
 /**
- * A fully connected layer: {@code input [batch, in] -> output [batch, units]}, {@code y = activation(x W + b)}
- * with kernel {@code W [in, units]} and bias {@code b [units]} (Keras' layout).
+ * A fully connected layer: {@code input [batch, in] -> output [batch, units]}, {@code y =
+ * activation(x W + b)} with kernel {@code W [in, units]} and bias {@code b [units]} (Keras'
+ * layout).
  *
  * @param units the output width, positive
  * @param activation applied to {@code x W + b}
  * @param useBias whether the layer has a bias
- * @param inputDim the input width; required on the first layer of a model, {@code 0} (inferred from the layer
- *     before) elsewhere
+ * @param inputDim the input width; required on the first layer of a model, {@code 0} (inferred from
+ *     the layer before) elsewhere
  * @param kernelInitializer how the kernel starts (Keras' default: glorot_uniform)
  * @param biasInitializer how the bias starts (Keras' default: zeros)
  */
-public record Dense(int units, Activation activation, boolean useBias, int inputDim,
-    Initializer kernelInitializer, Initializer biasInitializer) implements Serializable {
+public record Dense(
+    int units,
+    Activation activation,
+    boolean useBias,
+    int inputDim,
+    Initializer kernelInitializer,
+    Initializer biasInitializer)
+    implements Serializable {
 
   public Dense {
     if (units <= 0) {
@@ -29,7 +36,9 @@ public record Dense(int units, Activation activation, boolean useBias, int input
     }
   }
 
-  /** {@code Dense(units, activation)} with Keras' defaults: bias, glorot_uniform kernel, zero bias. */
+  /**
+   * {@code Dense(units, activation)} with Keras' defaults: bias, glorot_uniform kernel, zero bias.
+   */
   public static Dense of(int units, Activation activation) {
     return new Dense(units, activation, true, 0, Initializer.GLOROT_UNIFORM, Initializer.ZEROS);
   }

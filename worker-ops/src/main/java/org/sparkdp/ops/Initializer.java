@@ -5,12 +5,15 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Weight initialisers with Keras' names and formulas ({@code fanIn} and {@code fanOut} are a kernel's
- * {@code [in, out]}). The normal variants draw from a normal truncated at two standard deviations, scaled as
- * Keras' {@code VarianceScaling} does so that the variance is the stated one.
+ * Weight initialisers with Keras' names and formulas ({@code fanIn} and {@code fanOut} are a
+ * kernel's {@code [in, out]}). The normal variants draw from a normal truncated at two standard
+ * deviations, scaled as Keras' {@code VarianceScaling} does so that the variance is the stated one.
  */
 public enum Initializer {
-  /** Uniform on {@code [-l, l]}, {@code l = sqrt(6 / (fanIn + fanOut))}. Keras' default kernel initialiser. */
+  /**
+   * Uniform on {@code [-l, l]}, {@code l = sqrt(6 / (fanIn + fanOut))}. Keras' default kernel
+   * initialiser.
+   */
   GLOROT_UNIFORM,
   /** Truncated normal with variance {@code 2 / (fanIn + fanOut)}. */
   GLOROT_NORMAL,
@@ -40,8 +43,12 @@ public enum Initializer {
         return i;
       }
     }
-    throw new IllegalArgumentException("unknown initializer '" + name + "' (expected one of "
-        + Arrays.stream(values()).map(Initializer::kerasName).toList() + ")");
+    throw new IllegalArgumentException(
+        "unknown initializer '"
+            + name
+            + "' (expected one of "
+            + Arrays.stream(values()).map(Initializer::kerasName).toList()
+            + ")");
   }
 
   /** Fills {@code values[off .. off + n)}. */
@@ -52,18 +59,21 @@ public enum Initializer {
       case GLOROT_UNIFORM -> uniform(values, off, n, Math.sqrt(6.0 / (fanIn + fanOut)), random);
       case HE_UNIFORM -> uniform(values, off, n, Math.sqrt(6.0 / fanIn), random);
       case LECUN_UNIFORM -> uniform(values, off, n, Math.sqrt(3.0 / fanIn), random);
-      case GLOROT_NORMAL -> truncatedNormal(values, off, n, Math.sqrt(2.0 / (fanIn + fanOut)), random);
+      case GLOROT_NORMAL ->
+          truncatedNormal(values, off, n, Math.sqrt(2.0 / (fanIn + fanOut)), random);
       case HE_NORMAL -> truncatedNormal(values, off, n, Math.sqrt(2.0 / fanIn), random);
     }
   }
 
-  private static void uniform(float[] values, int off, int n, double limit, SplittableRandom random) {
+  private static void uniform(
+      float[] values, int off, int n, double limit, SplittableRandom random) {
     for (int i = 0; i < n; i++) {
       values[off + i] = (float) ((2 * random.nextDouble() - 1) * limit);
     }
   }
 
-  private static void truncatedNormal(float[] values, int off, int n, double stddev, SplittableRandom random) {
+  private static void truncatedNormal(
+      float[] values, int off, int n, double stddev, SplittableRandom random) {
     for (int i = 0; i < n; i++) {
       double g;
       do {

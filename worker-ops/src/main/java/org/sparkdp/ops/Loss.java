@@ -4,18 +4,19 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * Training losses in Keras' meaning. Each example's loss is reduced over its outputs as Keras does (sum for
- * the categorical crossentropies, mean for binary crossentropy and mean squared error); a batch's loss is the
- * mean over its examples, so kernels here return <em>sums</em> over examples and the caller divides.
+ * Training losses in Keras' meaning. Each example's loss is reduced over its outputs as Keras does
+ * (sum for the categorical crossentropies, mean for binary crossentropy and mean squared error); a
+ * batch's loss is the mean over its examples, so kernels here return <em>sums</em> over examples
+ * and the caller divides.
  *
- * <p>Labels come as {@code labelWidth} floats per example: a class index for
- * {@link #SPARSE_CATEGORICAL_CROSSENTROPY}; a class index or a distribution over the units for
- * {@link #CATEGORICAL_CROSSENTROPY}; one target per unit for {@link #BINARY_CROSSENTROPY} and
- * {@link #MEAN_SQUARED_ERROR}.
+ * <p>Labels come as {@code labelWidth} floats per example: a class index for {@link
+ * #SPARSE_CATEGORICAL_CROSSENTROPY}; a class index or a distribution over the units for {@link
+ * #CATEGORICAL_CROSSENTROPY}; one target per unit for {@link #BINARY_CROSSENTROPY} and {@link
+ * #MEAN_SQUARED_ERROR}.
  *
- * <p>Softmax (or logits) with a categorical crossentropy, and sigmoid (or logits) with binary crossentropy,
- * are fused: the loss is computed from the pre-activation {@code z} by log-sum-exp and the gradient is
- * {@code p - target}, which stays finite where {@code log(p)} would not.
+ * <p>Softmax (or logits) with a categorical crossentropy, and sigmoid (or logits) with binary
+ * crossentropy, are fused: the loss is computed from the pre-activation {@code z} by log-sum-exp
+ * and the gradient is {@code p - target}, which stays finite where {@code log(p)} would not.
  */
 public enum Loss {
   SPARSE_CATEGORICAL_CROSSENTROPY,
@@ -42,48 +43,62 @@ public enum Loss {
         return l;
       }
     }
-    throw new IllegalArgumentException("unknown loss '" + name + "' (expected one of "
-        + Arrays.stream(values()).map(Loss::kerasName).toList() + ")");
+    throw new IllegalArgumentException(
+        "unknown loss '"
+            + name
+            + "' (expected one of "
+            + Arrays.stream(values()).map(Loss::kerasName).toList()
+            + ")");
   }
 
   /**
-   * Checks that this loss can train a last layer with this activation and width; the message names the
-   * problem and what would fit.
+   * Checks that this loss can train a last layer with this activation and width; the message names
+   * the problem and what would fit.
    */
   public void checkOutput(Activation last, int units, boolean fromLogits) {
     if (fromLogits && this == MEAN_SQUARED_ERROR) {
-      throw new IllegalArgumentException("from_logits applies only to the crossentropy losses, not " + kerasName());
+      throw new IllegalArgumentException(
+          "from_logits applies only to the crossentropy losses, not " + kerasName());
     }
     if (fromLogits && last != Activation.LINEAR) {
-      throw new IllegalArgumentException("from_logits: true needs a linear last layer, got activation "
-          + last.kerasName());
+      throw new IllegalArgumentException(
+          "from_logits: true needs a linear last layer, got activation " + last.kerasName());
     }
     switch (this) {
       case SPARSE_CATEGORICAL_CROSSENTROPY, CATEGORICAL_CROSSENTROPY -> {
         if (last != Activation.SOFTMAX && !fromLogits) {
-          throw new IllegalArgumentException("loss " + kerasName()
-              + " needs a softmax last layer (or a linear one with from_logits: true), got activation "
-              + last.kerasName());
+          throw new IllegalArgumentException(
+              "loss "
+                  + kerasName()
+                  + " needs a softmax last layer (or a linear one with from_logits: true), got activation "
+                  + last.kerasName());
         }
         if (units < 2) {
-          throw new IllegalArgumentException("loss " + kerasName() + " needs at least 2 units in the last layer, got "
-              + units + " (use binary_crossentropy with one sigmoid unit)");
+          throw new IllegalArgumentException(
+              "loss "
+                  + kerasName()
+                  + " needs at least 2 units in the last layer, got "
+                  + units
+                  + " (use binary_crossentropy with one sigmoid unit)");
         }
       }
       case BINARY_CROSSENTROPY -> {
         if (last != Activation.SIGMOID && last != Activation.SOFTMAX && !fromLogits) {
-          throw new IllegalArgumentException("loss binary_crossentropy needs probabilities: a sigmoid or softmax"
-              + " last layer (or a linear one with from_logits: true), got activation " + last.kerasName());
+          throw new IllegalArgumentException(
+              "loss binary_crossentropy needs probabilities: a sigmoid or softmax"
+                  + " last layer (or a linear one with from_logits: true), got activation "
+                  + last.kerasName());
         }
       }
-      case MEAN_SQUARED_ERROR -> { }
+      case MEAN_SQUARED_ERROR -> {}
     }
   }
 
   /** Whether this loss is computed from the last layer's pre-activation (see the class comment). */
   public boolean fused(Activation last, boolean fromLogits) {
     return switch (this) {
-      case SPARSE_CATEGORICAL_CROSSENTROPY, CATEGORICAL_CROSSENTROPY -> last == Activation.SOFTMAX || fromLogits;
+      case SPARSE_CATEGORICAL_CROSSENTROPY, CATEGORICAL_CROSSENTROPY ->
+          last == Activation.SOFTMAX || fromLogits;
       case BINARY_CROSSENTROPY -> last == Activation.SIGMOID || fromLogits;
       case MEAN_SQUARED_ERROR -> false;
     };
@@ -100,7 +115,8 @@ public enum Loss {
 
   /** Whether each label is a class index (as opposed to one target per unit). */
   public boolean classIndexLabels(int width) {
-    return this == SPARSE_CATEGORICAL_CROSSENTROPY || (this == CATEGORICAL_CROSSENTROPY && width == 1);
+    return this == SPARSE_CATEGORICAL_CROSSENTROPY
+        || (this == CATEGORICAL_CROSSENTROPY && width == 1);
   }
 
   /**
@@ -136,10 +152,11 @@ public enum Loss {
   /**
    * Fused path: {@code z} holds the last layer's pre-activation {@code [rows, units]}. Writes
    * {@code dLoss/dz} (of the loss summed over the rows) to {@code grad}, replaces {@code z} by the
-   * probabilities and returns the summed loss. The same offset is used for {@code z} and {@code grad}.
+   * probabilities and returns the summed loss. The same offset is used for {@code z} and {@code
+   * grad}.
    */
-  double fusedLossAndGradient(float[] z, float[] grad, int off, float[] y, int yOff, int width, int rows,
-      int units) {
+  double fusedLossAndGradient(
+      float[] z, float[] grad, int off, float[] y, int yOff, int width, int rows, int units) {
     double total = 0;
     for (int r = 0; r < rows; r++) {
       int o = off + r * units;
@@ -182,10 +199,11 @@ public enum Loss {
   }
 
   /**
-   * Unfused path: {@code a} holds the last layer's outputs {@code [rows, units]}. Writes {@code dLoss/da}
-   * (of the loss summed over the rows) to {@code grad} and returns the summed loss.
+   * Unfused path: {@code a} holds the last layer's outputs {@code [rows, units]}. Writes {@code
+   * dLoss/da} (of the loss summed over the rows) to {@code grad} and returns the summed loss.
    */
-  double lossAndGradient(float[] a, float[] grad, int off, float[] y, int yOff, int width, int rows, int units) {
+  double lossAndGradient(
+      float[] a, float[] grad, int off, float[] y, int yOff, int width, int rows, int units) {
     double total = 0;
     for (int r = 0; r < rows; r++) {
       int o = off + r * units;

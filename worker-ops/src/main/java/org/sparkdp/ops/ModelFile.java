@@ -16,10 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The two files of a model directory: {@code model.json} (topology in Keras' vocabulary, compile settings,
- * training configuration, provenance and the SHA-256 of the weights) and {@code weights.npz} (float32 arrays
- * named {@code dense/kernel [in, out]}, {@code dense/bias [out]}, {@code dense_1/...}). Only bytes and streams
- * here; where they are stored is the caller's business.
+ * The two files of a model directory: {@code model.json} (topology in Keras' vocabulary, compile
+ * settings, training configuration, provenance and the SHA-256 of the weights) and {@code
+ * weights.npz} (float32 arrays named {@code dense/kernel [in, out]}, {@code dense/bias [out]},
+ * {@code dense_1/...}). Only bytes and streams here; where they are stored is the caller's
+ * business.
  */
 public final class ModelFile {
   public static final String MODEL_JSON = "model.json";
@@ -29,29 +30,35 @@ public final class ModelFile {
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-  private ModelFile() {
-  }
+  private ModelFile() {}
 
-  /** A model read back: what it is, how it was compiled, its label width and the whole {@code model.json}. */
-  public record Saved(ModelSpec spec, CompileConfig compile, int labelWidth, String weightsSha256, JsonNode json) {
-  }
+  /**
+   * A model read back: what it is, how it was compiled, its label width and the whole {@code
+   * model.json}.
+   */
+  public record Saved(
+      ModelSpec spec, CompileConfig compile, int labelWidth, String weightsSha256, JsonNode json) {}
 
   /** The weight arrays of {@code params} in Keras' names and shapes. */
   public static Map<String, Npz.Array> weightArrays(ModelSpec spec, float[] params) {
     ParameterLayout layout = spec.layout();
     if (params.length != layout.size()) {
-      throw new IllegalArgumentException("expected " + layout.size() + " parameters, got " + params.length);
+      throw new IllegalArgumentException(
+          "expected " + layout.size() + " parameters, got " + params.length);
     }
     Map<String, Npz.Array> arrays = new LinkedHashMap<>();
     for (int l = 0; l < layout.layers(); l++) {
       int in = layout.inputs()[l];
       int out = layout.units()[l];
       int k = layout.kernelOffsets()[l];
-      arrays.put(ModelSpec.layerName(l) + "/kernel",
-          new Npz.Array(new int[] {in, out}, java.util.Arrays.copyOfRange(params, k, k + in * out)));
+      arrays.put(
+          ModelSpec.layerName(l) + "/kernel",
+          new Npz.Array(
+              new int[] {in, out}, java.util.Arrays.copyOfRange(params, k, k + in * out)));
       int b = layout.biasOffsets()[l];
       if (b >= 0) {
-        arrays.put(ModelSpec.layerName(l) + "/bias",
+        arrays.put(
+            ModelSpec.layerName(l) + "/bias",
             new Npz.Array(new int[] {out}, java.util.Arrays.copyOfRange(params, b, b + out)));
       }
     }
@@ -61,7 +68,8 @@ public final class ModelFile {
   /** The shape every weight array of {@code spec} must have. */
   public static Map<String, int[]> weightShapes(ModelSpec spec) {
     Map<String, int[]> shapes = new LinkedHashMap<>();
-    weightArrays(spec, new float[spec.layout().size()]).forEach((name, a) -> shapes.put(name, a.shape()));
+    weightArrays(spec, new float[spec.layout().size()])
+        .forEach((name, a) -> shapes.put(name, a.shape()));
     return shapes;
   }
 
@@ -70,8 +78,12 @@ public final class ModelFile {
     return Npz.toBytes(weightArrays(spec, params));
   }
 
-  /** Reads weights in Keras' layout into a flat parameter vector, checking every name and shape first. */
-  public static float[] readWeights(ModelSpec spec, InputStream in, String source) throws IOException {
+  /**
+   * Reads weights in Keras' layout into a flat parameter vector, checking every name and shape
+   * first.
+   */
+  public static float[] readWeights(ModelSpec spec, InputStream in, String source)
+      throws IOException {
     Map<String, float[]> arrays = Npz.read(in, weightShapes(spec), source);
     ParameterLayout layout = spec.layout();
     float[] params = new float[layout.size()];
@@ -101,11 +113,16 @@ public final class ModelFile {
   }
 
   /**
-   * The {@code model.json} tree. {@code training} (fit settings) and {@code provenance} (who, on what data,
-   * with which versions) are stored as given.
+   * The {@code model.json} tree. {@code training} (fit settings) and {@code provenance} (who, on
+   * what data, with which versions) are stored as given.
    */
-  public static ObjectNode modelJson(ModelSpec spec, CompileConfig compile, int labelWidth, String weightsSha256,
-      JsonNode training, JsonNode provenance) {
+  public static ObjectNode modelJson(
+      ModelSpec spec,
+      CompileConfig compile,
+      int labelWidth,
+      String weightsSha256,
+      JsonNode training,
+      JsonNode provenance) {
     ObjectNode root = JSON.createObjectNode();
     root.put("format", FORMAT);
     root.put("format_version", FORMAT_VERSION);
@@ -141,12 +158,14 @@ public final class ModelFile {
     weights.put("file", WEIGHTS);
     weights.put("sha256", weightsSha256);
     ObjectNode shapes = weights.putObject("shapes");
-    weightShapes(spec).forEach((name, shape) -> {
-      ArrayNode s = shapes.putArray(name);
-      for (int d : shape) {
-        s.add(d);
-      }
-    });
+    weightShapes(spec)
+        .forEach(
+            (name, shape) -> {
+              ArrayNode s = shapes.putArray(name);
+              for (int d : shape) {
+                s.add(d);
+              }
+            });
     root.set("training_config", training == null ? JSON.createObjectNode() : training);
     root.set("provenance", provenance == null ? JSON.createObjectNode() : provenance);
     return root;
@@ -170,21 +189,29 @@ public final class ModelFile {
       throw new IOException(source + ": not valid JSON (" + e.getOriginalMessage() + ")", e);
     }
     if (root == null || !root.isObject() || !FORMAT.equals(root.path("format").asText())) {
-      throw new IOException(source + ": not a sparkdp model file (no \"format\": \"" + FORMAT + "\")");
+      throw new IOException(
+          source + ": not a sparkdp model file (no \"format\": \"" + FORMAT + "\")");
     }
     if (root.path("format_version").asInt() > FORMAT_VERSION) {
-      throw new IOException(source + ": format_version " + root.path("format_version").asInt()
-          + " is newer than this sparkdp reads (" + FORMAT_VERSION + ")");
+      throw new IOException(
+          source
+              + ": format_version "
+              + root.path("format_version").asInt()
+              + " is newer than this sparkdp reads ("
+              + FORMAT_VERSION
+              + ")");
     }
     try {
       JsonNode layers = root.path("config").path("layers");
       java.util.List<JsonNode> configs = new java.util.ArrayList<>();
-      layers.forEach(layer -> {
-        if (!"Dense".equals(layer.path("class_name").asText())) {
-          throw new ConfigException("config.layers: unknown layer class '" + layer.path("class_name").asText() + "'");
-        }
-        configs.add(layer.path("config"));
-      });
+      layers.forEach(
+          layer -> {
+            if (!"Dense".equals(layer.path("class_name").asText())) {
+              throw new ConfigException(
+                  "config.layers: unknown layer class '" + layer.path("class_name").asText() + "'");
+            }
+            configs.add(layer.path("config"));
+          });
       ModelSpec spec = Configs.model(JSON.valueToTree(configs), "config.layers");
       CompileConfig compile = Configs.compile(root.path("compile_config"), "compile_config");
       int labelWidth = Configs.positiveInt(root, "label_width", "", 1);
@@ -196,8 +223,13 @@ public final class ModelFile {
         for (Map.Entry<String, int[]> e : expected.entrySet()) {
           int[] r = JSON.convertValue(recorded.path(e.getKey()), int[].class);
           if (r == null || !java.util.Arrays.equals(r, e.getValue())) {
-            throw new ConfigException("weights.shapes." + e.getKey() + " is " + recorded.path(e.getKey())
-                + " but the layers need " + java.util.Arrays.toString(e.getValue()));
+            throw new ConfigException(
+                "weights.shapes."
+                    + e.getKey()
+                    + " is "
+                    + recorded.path(e.getKey())
+                    + " but the layers need "
+                    + java.util.Arrays.toString(e.getValue()));
           }
         }
       }

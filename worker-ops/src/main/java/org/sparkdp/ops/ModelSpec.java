@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A Sequential stack of {@link Dense} layers: what the model is, without any weights. The first layer's
- * {@code inputDim} is the model's input width; each later layer takes the width of the one before.
+ * A Sequential stack of {@link Dense} layers: what the model is, without any weights. The first
+ * layer's {@code inputDim} is the model's input width; each later layer takes the width of the one
+ * before.
  */
 public record ModelSpec(List<Dense> layers) implements Serializable {
 
@@ -17,14 +18,21 @@ public record ModelSpec(List<Dense> layers) implements Serializable {
       throw new IllegalArgumentException("a model needs at least one layer");
     }
     if (layers.get(0).inputDim() <= 0) {
-      throw new IllegalArgumentException("the first layer needs input_dim (the number of features)");
+      throw new IllegalArgumentException(
+          "the first layer needs input_dim (the number of features)");
     }
     for (int l = 1; l < layers.size(); l++) {
       int given = layers.get(l).inputDim();
       int before = layers.get(l - 1).units();
       if (given != 0 && given != before) {
-        throw new IllegalArgumentException("layer " + layerName(l) + " has input_dim " + given
-            + " but the layer before it has " + before + " units");
+        throw new IllegalArgumentException(
+            "layer "
+                + layerName(l)
+                + " has input_dim "
+                + given
+                + " but the layer before it has "
+                + before
+                + " units");
       }
     }
   }
@@ -63,7 +71,10 @@ public record ModelSpec(List<Dense> layers) implements Serializable {
     return ParameterLayout.of(this);
   }
 
-  /** The names of the parameter arrays in Keras' order: {@code dense/kernel, dense/bias, dense_1/kernel, ...}. */
+  /**
+   * The names of the parameter arrays in Keras' order: {@code dense/kernel, dense/bias,
+   * dense_1/kernel, ...}.
+   */
   public List<String> weightNames() {
     List<String> names = new ArrayList<>();
     for (int l = 0; l < layers.size(); l++) {
@@ -76,8 +87,8 @@ public record ModelSpec(List<Dense> layers) implements Serializable {
   }
 
   /**
-   * Fresh parameters: each layer's kernel and bias drawn by its initialisers from a stream derived from
-   * {@code seed} and the layer's index, so adding a layer does not change the ones before it.
+   * Fresh parameters: each layer's kernel and bias drawn by its initialisers from a stream derived
+   * from {@code seed} and the layer's index, so adding a layer does not change the ones before it.
    */
   public float[] initialParameters(long seed) {
     ParameterLayout layout = layout();
@@ -86,7 +97,8 @@ public record ModelSpec(List<Dense> layers) implements Serializable {
       Dense d = layers.get(l);
       SplittableRandom random = new SplittableRandom(Seeds.mix(seed, 0x1a7e5L, l));
       int in = layout.inputs()[l];
-      d.kernelInitializer().fill(params, layout.kernelOffsets()[l], layout.kernelSize(l), in, d.units(), random);
+      d.kernelInitializer()
+          .fill(params, layout.kernelOffsets()[l], layout.kernelSize(l), in, d.units(), random);
       if (d.useBias()) {
         d.biasInitializer().fill(params, layout.biasOffsets()[l], d.units(), in, d.units(), random);
       }

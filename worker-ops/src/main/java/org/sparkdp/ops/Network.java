@@ -3,14 +3,15 @@ package org.sparkdp.ops;
 import java.io.Serializable;
 
 /**
- * A {@link ModelSpec} bound to a loss: the batched forward and backward passes over row-major float32 blocks.
- * It holds no weights and no buffers; parameters are passed in as one flat array (laid out by
- * {@link ParameterLayout}), scratch space comes from a {@link Workspace}, and gradients are <em>added</em> into
- * a caller-owned array, so one instance serves every thread and batch.
+ * A {@link ModelSpec} bound to a loss: the batched forward and backward passes over row-major
+ * float32 blocks. It holds no weights and no buffers; parameters are passed in as one flat array
+ * (laid out by {@link ParameterLayout}), scratch space comes from a {@link Workspace}, and
+ * gradients are <em>added</em> into a caller-owned array, so one instance serves every thread and
+ * batch.
  *
- * <p>Per layer, with {@code X [rows, in]}, {@code W [in, out]}, {@code b [out]}:
- * forward {@code A = f(X W + b)}; backward {@code dZ = dA * f'(.)}, {@code dW += X^T dZ},
- * {@code db += sum_rows dZ}, {@code dX = dZ W^T}.
+ * <p>Per layer, with {@code X [rows, in]}, {@code W [in, out]}, {@code b [out]}: forward {@code A =
+ * f(X W + b)}; backward {@code dZ = dA * f'(.)}, {@code dW += X^T dZ}, {@code db += sum_rows dZ},
+ * {@code dX = dZ W^T}.
  */
 public final class Network implements Serializable {
   private final ModelSpec spec;
@@ -32,8 +33,13 @@ public final class Network implements Serializable {
     this.labelWidth = labelWidth;
     loss.checkOutput(spec.outputActivation(), spec.outputUnits(), fromLogits);
     if (!loss.acceptsLabelWidth(labelWidth, spec.outputUnits())) {
-      throw new IllegalArgumentException("loss " + loss.kerasName() + " with " + spec.outputUnits()
-          + " output units cannot take labels of width " + labelWidth);
+      throw new IllegalArgumentException(
+          "loss "
+              + loss.kerasName()
+              + " with "
+              + spec.outputUnits()
+              + " output units cannot take labels of width "
+              + labelWidth);
     }
     this.fused = loss.fused(spec.outputActivation(), fromLogits);
   }
@@ -64,8 +70,8 @@ public final class Network implements Serializable {
   }
 
   /**
-   * Forward pass of {@code rows <= ws.maxRows()} examples {@code x[xOff ..]} ({@code [rows, inputDim]});
-   * the model's outputs are left in {@link Workspace#lastOutputs()}.
+   * Forward pass of {@code rows <= ws.maxRows()} examples {@code x[xOff ..]} ({@code [rows,
+   * inputDim]}); the model's outputs are left in {@link Workspace#lastOutputs()}.
    */
   public void forward(float[] params, float[] x, int xOff, int rows, Workspace ws) {
     checkRows(rows, ws);
@@ -77,23 +83,49 @@ public final class Network implements Serializable {
   }
 
   /**
-   * Adds to {@code grad} the gradient of the loss summed over {@code rows} examples, and adds their summed loss,
-   * correct count and count to {@code totals}. Any number of rows: they are processed in chunks of
-   * {@code ws.maxRows()}.
+   * Adds to {@code grad} the gradient of the loss summed over {@code rows} examples, and adds their
+   * summed loss, correct count and count to {@code totals}. Any number of rows: they are processed
+   * in chunks of {@code ws.maxRows()}.
    */
-  public void accumulate(float[] params, float[] x, int xOff, float[] y, int yOff, int rows, float[] grad,
-      Totals totals, Workspace ws) {
+  public void accumulate(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      int rows,
+      float[] grad,
+      Totals totals,
+      Workspace ws) {
     run(params, x, xOff, y, yOff, rows, grad, totals, ws);
   }
 
-  /** Adds the summed loss, correct count and count of {@code rows} examples to {@code totals}; no gradient. */
-  public void evaluate(float[] params, float[] x, int xOff, float[] y, int yOff, int rows, Totals totals,
+  /**
+   * Adds the summed loss, correct count and count of {@code rows} examples to {@code totals}; no
+   * gradient.
+   */
+  public void evaluate(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      int rows,
+      Totals totals,
       Workspace ws) {
     run(params, x, xOff, y, yOff, rows, null, totals, ws);
   }
 
-  private void run(float[] params, float[] x, int xOff, float[] y, int yOff, int rows, float[] grad,
-      Totals totals, Workspace ws) {
+  private void run(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      int rows,
+      float[] grad,
+      Totals totals,
+      Workspace ws) {
     int in = spec.inputDim();
     for (int start = 0; start < rows; start += ws.maxRows) {
       int n = Math.min(ws.maxRows, rows - start);
@@ -101,8 +133,16 @@ public final class Network implements Serializable {
     }
   }
 
-  private void chunk(float[] params, float[] x, int xOff, float[] y, int yOff, int rows, float[] grad,
-      Totals totals, Workspace ws) {
+  private void chunk(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      int rows,
+      float[] grad,
+      Totals totals,
+      Workspace ws) {
     int last = layout.layers() - 1;
     int units = layout.units()[last];
     for (int l = 0; l < last; l++) {
@@ -139,11 +179,25 @@ public final class Network implements Serializable {
         System.arraycopy(params, bias, z, r * out, out);
       }
     }
-    Blas.gemm(false, false, rows, out, in, 1f, input, inputOff, params, layout.kernelOffsets()[l],
-        bias >= 0 ? 1f : 0f, z, 0);
+    Blas.gemm(
+        false,
+        false,
+        rows,
+        out,
+        in,
+        1f,
+        input,
+        inputOff,
+        params,
+        layout.kernelOffsets()[l],
+        bias >= 0 ? 1f : 0f,
+        z,
+        0);
   }
 
-  /** Back-propagates {@code ws.delta} (dLoss/dZ of the last layer) and adds the parameter gradients. */
+  /**
+   * Back-propagates {@code ws.delta} (dLoss/dZ of the last layer) and adds the parameter gradients.
+   */
   private void backward(float[] params, float[] x, int xOff, int rows, float[] grad, Workspace ws) {
     for (int l = layout.layers() - 1; l >= 0; l--) {
       int in = layout.inputs()[l];
@@ -151,7 +205,20 @@ public final class Network implements Serializable {
       float[] input = l == 0 ? x : ws.outputs[l - 1];
       int inputOff = l == 0 ? xOff : 0;
       float[] dz = ws.delta;
-      Blas.gemm(true, false, in, out, rows, 1f, input, inputOff, dz, 0, 1f, grad, layout.kernelOffsets()[l]);
+      Blas.gemm(
+          true,
+          false,
+          in,
+          out,
+          rows,
+          1f,
+          input,
+          inputOff,
+          dz,
+          0,
+          1f,
+          grad,
+          layout.kernelOffsets()[l]);
       int bias = layout.biasOffsets()[l];
       if (bias >= 0) {
         for (int r = 0; r < rows; r++) {
@@ -162,8 +229,24 @@ public final class Network implements Serializable {
         }
       }
       if (l > 0) {
-        Blas.gemm(false, true, rows, in, out, 1f, dz, 0, params, layout.kernelOffsets()[l], 0f, ws.deltaBefore, 0);
-        spec.layers().get(l - 1).activation().backward(ws.outputs[l - 1], 0, ws.deltaBefore, 0, rows, in);
+        Blas.gemm(
+            false,
+            true,
+            rows,
+            in,
+            out,
+            1f,
+            dz,
+            0,
+            params,
+            layout.kernelOffsets()[l],
+            0f,
+            ws.deltaBefore,
+            0);
+        spec.layers()
+            .get(l - 1)
+            .activation()
+            .backward(ws.outputs[l - 1], 0, ws.deltaBefore, 0, rows, in);
         float[] swap = ws.delta;
         ws.delta = ws.deltaBefore;
         ws.deltaBefore = swap;
@@ -172,9 +255,10 @@ public final class Network implements Serializable {
   }
 
   /**
-   * Correct predictions among {@code rows} outputs (probabilities for the crossentropies), with Keras' choice of
-   * accuracy: binary accuracy (threshold 0.5, averaged over the units) for one unit or binary crossentropy,
-   * argmax against the class index for class-index labels, argmax against argmax otherwise.
+   * Correct predictions among {@code rows} outputs (probabilities for the crossentropies), with
+   * Keras' choice of accuracy: binary accuracy (threshold 0.5, averaged over the units) for one
+   * unit or binary crossentropy, argmax against the class index for class-index labels, argmax
+   * against argmax otherwise.
    */
   private double correct(float[] out, float[] y, int yOff, int rows, int units) {
     double correct = 0;

@@ -20,12 +20,13 @@ import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
 /**
- * NumPy's {@code .npz} archives of little-endian float32 arrays, as {@code numpy.savez} writes them: a zip of
- * uncompressed {@code NAME.npy} entries (format 1.0). {@code numpy.load(path)["dense/kernel"]} reads what
- * {@link #write} wrote.
+ * NumPy's {@code .npz} archives of little-endian float32 arrays, as {@code numpy.savez} writes
+ * them: a zip of uncompressed {@code NAME.npy} entries (format 1.0). {@code
+ * numpy.load(path)["dense/kernel"]} reads what {@link #write} wrote.
  *
- * <p>Reading treats the file as untrusted: every array's name, dtype and shape are checked against what the
- * caller expects before anything is allocated, and a truncated or altered file fails with a message.
+ * <p>Reading treats the file as untrusted: every array's name, dtype and shape are checked against
+ * what the caller expects before anything is allocated, and a truncated or altered file fails with
+ * a message.
  */
 public final class Npz {
   private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
@@ -34,12 +35,10 @@ public final class Npz {
   private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
   private static final int MAX_HEADER = 4096;
 
-  private Npz() {
-  }
+  private Npz() {}
 
   /** An array with its shape; {@code values.length} is the product of the shape. */
-  public record Array(int[] shape, float[] values) {
-  }
+  public record Array(int[] shape, float[] values) {}
 
   /** Writes the arrays, in iteration order, to {@code out} (which is not closed). */
   public static void write(Map<String, Array> arrays, OutputStream out) throws IOException {
@@ -72,12 +71,14 @@ public final class Npz {
       shape.setLength(shape.length() - 1);
     }
     String dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
-    // magic(6) + version(2) + length(2) + header, padded with spaces and ending in '\n', to a multiple of 64.
+    // magic(6) + version(2) + length(2) + header, padded with spaces and ending in '\n', to a
+    // multiple of 64.
     int unpadded = 10 + dict.length() + 1;
     int padding = (64 - unpadded % 64) % 64;
     String header = dict + " ".repeat(padding) + "\n";
-    ByteBuffer buffer = ByteBuffer.allocate(10 + header.length() + 4 * array.values().length)
-        .order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer buffer =
+        ByteBuffer.allocate(10 + header.length() + 4 * array.values().length)
+            .order(ByteOrder.LITTLE_ENDIAN);
     buffer.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) header.length());
     buffer.put(header.getBytes(StandardCharsets.US_ASCII));
     buffer.asFloatBuffer().put(array.values());
@@ -85,14 +86,14 @@ public final class Npz {
   }
 
   /**
-   * Reads the arrays named in {@code expected}, each of which must have exactly the expected shape; other
-   * arrays in the archive are an error too. {@code source} names the file in messages.
+   * Reads the arrays named in {@code expected}, each of which must have exactly the expected shape;
+   * other arrays in the archive are an error too. {@code source} names the file in messages.
    *
-   * @throws IOException naming the file and the problem (missing or extra array, wrong dtype or shape,
-   *     truncated data, corrupt archive)
+   * @throws IOException naming the file and the problem (missing or extra array, wrong dtype or
+   *     shape, truncated data, corrupt archive)
    */
-  public static Map<String, float[]> read(InputStream in, Map<String, int[]> expected, String source)
-      throws IOException {
+  public static Map<String, float[]> read(
+      InputStream in, Map<String, int[]> expected, String source) throws IOException {
     long limit = 0;
     for (int[] shape : expected.values()) {
       long count = 1;
@@ -103,7 +104,8 @@ public final class Npz {
     }
     byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
     if (bytes.length > limit) {
-      throw new IOException(source + ": larger than the arrays it should hold (" + limit + " bytes at most)");
+      throw new IOException(
+          source + ": larger than the arrays it should hold (" + limit + " bytes at most)");
     }
     if (!hasEndOfCentralDirectory(bytes)) {
       throw new IOException(source + ": truncated or not an npz archive (no zip end record)");
@@ -112,34 +114,40 @@ public final class Npz {
   }
 
   /**
-   * Reads the arrays named in {@code expected} from a stream, without first checking that the archive is complete:
-   * for callers that check the whole file against a hash they trust (checkpoints, whose size may pass 2 GB).
-   * Names, dtypes and shapes are still checked before anything is allocated. {@code in} is not closed.
+   * Reads the arrays named in {@code expected} from a stream, without first checking that the
+   * archive is complete: for callers that check the whole file against a hash they trust
+   * (checkpoints, whose size may pass 2 GB). Names, dtypes and shapes are still checked before
+   * anything is allocated. {@code in} is not closed.
    */
-  public static Map<String, float[]> readStreaming(InputStream in, Map<String, int[]> expected, String source)
-      throws IOException {
+  public static Map<String, float[]> readStreaming(
+      InputStream in, Map<String, int[]> expected, String source) throws IOException {
     Map<String, float[]> arrays = new LinkedHashMap<>();
     // The caller's stream stays open: it may still want the bytes after the last entry.
-    java.io.FilterInputStream unclosed = new java.io.FilterInputStream(in) {
-      @Override
-      public void close() {
-      }
-    };
+    java.io.FilterInputStream unclosed =
+        new java.io.FilterInputStream(in) {
+          @Override
+          public void close() {}
+        };
     try (ZipInputStream zip = new ZipInputStream(unclosed)) {
       ZipEntry entry;
       while ((entry = zip.getNextEntry()) != null) {
-        String name = entry.getName().endsWith(".npy")
-            ? entry.getName().substring(0, entry.getName().length() - 4) : entry.getName();
+        String name =
+            entry.getName().endsWith(".npy")
+                ? entry.getName().substring(0, entry.getName().length() - 4)
+                : entry.getName();
         int[] shape = expected.get(name);
         if (shape == null) {
-          throw new IOException(source + ": unexpected array '" + name + "' (expected " + expected.keySet() + ")");
+          throw new IOException(
+              source + ": unexpected array '" + name + "' (expected " + expected.keySet() + ")");
         }
         if (arrays.containsKey(name)) {
           throw new IOException(source + ": array '" + name + "' appears twice");
         }
-        arrays.put(name, readNpy(new DataInputStream(zip), shape, source + ": array '" + name + "'"));
+        arrays.put(
+            name, readNpy(new DataInputStream(zip), shape, source + ": array '" + name + "'"));
         if (zip.read() != -1) {
-          throw new IOException(source + ": array '" + name + "' has more data than its shape holds");
+          throw new IOException(
+              source + ": array '" + name + "' has more data than its shape holds");
         }
       }
     } catch (EOFException e) {
@@ -149,8 +157,14 @@ public final class Npz {
     }
     for (String name : expected.keySet()) {
       if (!arrays.containsKey(name)) {
-        throw new IOException(source + ": array '" + name + "' is missing"
-            + (arrays.isEmpty() ? " (the file holds no arrays: empty, truncated or not an npz archive)" : ""));
+        throw new IOException(
+            source
+                + ": array '"
+                + name
+                + "' is missing"
+                + (arrays.isEmpty()
+                    ? " (the file holds no arrays: empty, truncated or not an npz archive)"
+                    : ""));
       }
     }
     return arrays;
@@ -167,7 +181,8 @@ public final class Npz {
     return false;
   }
 
-  private static float[] readNpy(DataInputStream in, int[] expectedShape, String what) throws IOException {
+  private static float[] readNpy(DataInputStream in, int[] expectedShape, String what)
+      throws IOException {
     byte[] magic = new byte[6];
     in.readFully(magic);
     if (!java.util.Arrays.equals(magic, MAGIC)) {
@@ -198,8 +213,12 @@ public final class Npz {
     }
     int[] shape = parseShape(group(SHAPE, header, what, "shape"), what);
     if (!java.util.Arrays.equals(shape, expectedShape)) {
-      throw new IOException(what + " has shape " + java.util.Arrays.toString(shape) + ", expected "
-          + java.util.Arrays.toString(expectedShape));
+      throw new IOException(
+          what
+              + " has shape "
+              + java.util.Arrays.toString(shape)
+              + ", expected "
+              + java.util.Arrays.toString(expectedShape));
     }
     int count = 1;
     for (int d : shape) {
@@ -216,7 +235,8 @@ public final class Npz {
     return values;
   }
 
-  private static String group(Pattern pattern, String header, String what, String field) throws IOException {
+  private static String group(Pattern pattern, String header, String what, String field)
+      throws IOException {
     Matcher m = pattern.matcher(header);
     if (!m.find()) {
       throw new IOException(what + " has no " + field + " in its .npy header");

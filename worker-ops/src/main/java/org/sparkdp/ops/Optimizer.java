@@ -4,11 +4,12 @@ import java.io.Serializable;
 import java.util.Map;
 
 /**
- * A gradient-descent update rule. Hyperparameters are the record's fields; everything that changes from step
- * to step lives in an {@link OptimizerState} made by {@link #newState(int)}.
+ * A gradient-descent update rule. Hyperparameters are the record's fields; everything that changes
+ * from step to step lives in an {@link OptimizerState} made by {@link #newState(int)}.
  *
- * <p>Protocol: make one state per parameter vector, then call {@link #step} once per update with the
- * <em>mean</em> gradient of the batch. Variants (momentum, Nesterov, AMSGrad) are parameters, not subclasses.
+ * <p>Protocol: make one state per parameter vector, then call {@link #step} once per update with
+ * the <em>mean</em> gradient of the batch. Variants (momentum, Nesterov, AMSGrad) are parameters,
+ * not subclasses.
  */
 public sealed interface Optimizer extends Serializable permits Sgd, Adam {
 
@@ -20,7 +21,9 @@ public sealed interface Optimizer extends Serializable permits Sgd, Adam {
   /** Zeroed state (slots and iteration count) for a parameter vector of {@code size}. */
   OptimizerState newState(int size);
 
-  /** Updates {@code params} in place from the mean gradient {@code grad} and advances {@code state}. */
+  /**
+   * Updates {@code params} in place from the mean gradient {@code grad} and advances {@code state}.
+   */
   void step(float[] params, float[] grad, OptimizerState state);
 
   /** The hyperparameters in Keras' names, for model files. */
@@ -28,7 +31,8 @@ public sealed interface Optimizer extends Serializable permits Sgd, Adam {
 
   static void checkLearningRate(double learningRate) {
     if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-      throw new IllegalArgumentException("learning_rate must be a positive number, got " + learningRate);
+      throw new IllegalArgumentException(
+          "learning_rate must be a positive number, got " + learningRate);
     }
   }
 }

@@ -3,8 +3,9 @@ package org.sparkdp.ops;
 import java.io.Serializable;
 
 /**
- * What an {@link Optimizer} carries between steps: the number of updates applied and its slot arrays (e.g.
- * Adam's first and second moments), each as long as the parameter vector. Part of every checkpoint.
+ * What an {@link Optimizer} carries between steps: the number of updates applied and its slot
+ * arrays (e.g. Adam's first and second moments), each as long as the parameter vector. Part of
+ * every checkpoint.
  */
 public final class OptimizerState implements Serializable {
   private long iterations;

@@ -3,10 +3,11 @@ package org.sparkdp.ops;
 import java.io.Serializable;
 
 /**
- * Where each layer's kernel {@code [in, out]} and bias {@code [out]} sit in a model's flat parameter array.
- * A bias offset of {@code -1} means the layer has none.
+ * Where each layer's kernel {@code [in, out]} and bias {@code [out]} sit in a model's flat
+ * parameter array. A bias offset of {@code -1} means the layer has none.
  */
-public record ParameterLayout(int[] inputs, int[] units, int[] kernelOffsets, int[] biasOffsets, int size)
+public record ParameterLayout(
+    int[] inputs, int[] units, int[] kernelOffsets, int[] biasOffsets, int size)
     implements Serializable {
 
   static ParameterLayout of(ModelSpec spec) {
@@ -25,7 +26,8 @@ public record ParameterLayout(int[] inputs, int[] units, int[] kernelOffsets, in
       bias[l] = d.useBias() ? (int) offset : -1;
       offset += d.useBias() ? out[l] : 0;
       if (offset > Integer.MAX_VALUE - 8) {
-        throw new IllegalArgumentException("the model has more than 2^31 parameters, which one array cannot hold");
+        throw new IllegalArgumentException(
+            "the model has more than 2^31 parameters, which one array cannot hold");
       }
     }
     return new ParameterLayout(in, out, kernel, bias, (int) offset);

@@ -3,10 +3,11 @@ package org.sparkdp.ops;
 import java.io.Serializable;
 
 /**
- * A keyed pseudo-random bijection of {@code [0, n)}: a four-round Feistel network on the smallest even number
- * of bits that covers {@code n}, with cycle walking to stay inside {@code [0, n)}. Any element's image is
- * computed on its own, in O(1) expected time, with no table, so every partition of a dataset can find each of
- * its examples' positions in an epoch's shuffled order without global state.
+ * A keyed pseudo-random bijection of {@code [0, n)}: a four-round Feistel network on the smallest
+ * even number of bits that covers {@code n}, with cycle walking to stay inside {@code [0, n)}. Any
+ * element's image is computed on its own, in O(1) expected time, with no table, so every partition
+ * of a dataset can find each of its examples' positions in an epoch's shuffled order without global
+ * state.
  */
 public final class Permutation implements Serializable {
   private static final int ROUNDS = 4;

@@ -2,8 +2,7 @@ package org.sparkdp.ops;
 
 /** Derives independent seeds from one base seed and stable ids, never from time or thread order. */
 public final class Seeds {
-  private Seeds() {
-  }
+  private Seeds() {}
 
   /** SplitMix64's finaliser: a bijective mix of 64 bits. */
   public static long mix64(long z) {

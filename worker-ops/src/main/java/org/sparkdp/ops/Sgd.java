@@ -5,6 +5,7 @@ import java.util.Map;
 
 /**
  * Stochastic gradient descent with optional momentum, as Keras' {@code SGD}:
+ *
  * <pre>
  *   momentum = 0:  w -= lr * g
  *   otherwise:     v = momentum * v - lr * g

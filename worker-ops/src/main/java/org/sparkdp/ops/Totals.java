@@ -2,7 +2,10 @@ package org.sparkdp.ops;
 
 import java.io.Serializable;
 
-/** Running sums over examples: summed loss, correct predictions (fractional for multi-output binary accuracy) and count. */
+/**
+ * Running sums over examples: summed loss, correct predictions (fractional for multi-output binary
+ * accuracy) and count.
+ */
 public final class Totals implements Serializable {
   public double loss;
   public double correct;

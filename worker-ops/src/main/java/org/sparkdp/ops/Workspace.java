@@ -1,8 +1,9 @@
 package org.sparkdp.ops;
 
 /**
- * Scratch buffers for one thread running a {@link Network} on up to {@code maxRows} examples at a time:
- * each layer's outputs and two gradient buffers. Made once per task (or thread) and reused for every batch.
+ * Scratch buffers for one thread running a {@link Network} on up to {@code maxRows} examples at a
+ * time: each layer's outputs and two gradient buffers. Made once per task (or thread) and reused
+ * for every batch.
  */
 public final class Workspace {
   final int maxRows;
@@ -25,12 +26,17 @@ public final class Workspace {
     deltaBefore = new float[maxRows * widest];
   }
 
-  /** The largest number of rows one pass handles; more rows are processed in chunks of this size. */
+  /**
+   * The largest number of rows one pass handles; more rows are processed in chunks of this size.
+   */
   public int maxRows() {
     return maxRows;
   }
 
-  /** The last layer's outputs of the most recent forward pass, {@code [rows, units]} row-major from 0. */
+  /**
+   * The last layer's outputs of the most recent forward pass, {@code [rows, units]} row-major from
+   * 0.
+   */
   public float[] lastOutputs() {
     return outputs[outputs.length - 1];
   }

@@ -20,39 +20,48 @@ class ConfigsTest {
 
   @Test
   void kerasModelParsesWithInferredInputSizes() throws IOException {
-    ModelSpec spec = Configs.model(json("[{'type':'dense','units':64,'activation':'relu','input_dim':784},"
-        + "{'type':'dense','units':64,'activation':'relu'},{'type':'dense','units':10,'activation':'softmax'}]"),
-        "model.layers");
+    ModelSpec spec =
+        Configs.model(
+            json(
+                "[{'type':'dense','units':64,'activation':'relu','input_dim':784},"
+                    + "{'type':'dense','units':64,'activation':'relu'},{'type':'dense','units':10,'activation':'softmax'}]"),
+            "model.layers");
     assertEquals(784 * 64 + 64 + 64 * 64 + 64 + 64 * 10 + 10, spec.layout().size());
     assertEquals(64, spec.inputOf(2));
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "{'units':0,'activation':'relu','input_dim':3}|model.layers[0].units must be a positive integer, got 0",
-      "{'units':4,'activation':'swish','input_dim':3}|model.layers[0].activation: unknown activation 'swish'",
-      "{'units':4,'activation':'relu'}|model.layers: the first layer needs input_dim",
-      "{'type':'conv2d','units':4}|model.layers[0].type: unknown layer type 'conv2d'",
-      "{'units':4,'input_dim':3,'actvation':'relu'}|model.layers[0]: unknown key [actvation]",
-      "{'units':-2,'input_dim':3}|model.layers[0].units must be a positive integer, got -2",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{'units':0,'activation':'relu','input_dim':3}|model.layers[0].units must be a positive integer, got 0",
+        "{'units':4,'activation':'swish','input_dim':3}|model.layers[0].activation: unknown activation 'swish'",
+        "{'units':4,'activation':'relu'}|model.layers: the first layer needs input_dim",
+        "{'type':'conv2d','units':4}|model.layers[0].type: unknown layer type 'conv2d'",
+        "{'units':4,'input_dim':3,'actvation':'relu'}|model.layers[0]: unknown key [actvation]",
+        "{'units':-2,'input_dim':3}|model.layers[0].units must be a positive integer, got -2",
+      })
   void badLayersNameTheKey(String layer, String message) throws IOException {
-    ConfigException e = assertThrows(ConfigException.class, () -> Configs.model(json("[" + layer + "]"),
-        "model.layers"));
+    ConfigException e =
+        assertThrows(
+            ConfigException.class, () -> Configs.model(json("[" + layer + "]"), "model.layers"));
     assertTrue(e.getMessage().startsWith(message), e.getMessage());
   }
 
   @ParameterizedTest(name = "{0}")
-  @CsvSource(delimiter = '|', value = {
-      "{'optimizer':{'type':'adam','learning_rate':0},'loss':'mse'}|compile.optimizer: learning_rate must be a positive number, got 0.0",
-      "{'optimizer':{'type':'sgd','learning_rate':-1},'loss':'mse'}|compile.optimizer: learning_rate must be a positive number",
-      "{'optimizer':'rmsprop','loss':'mse'}|compile.optimizer: unknown optimizer 'rmsprop'",
-      "{'optimizer':'adam','loss':'hinge'}|compile.loss: unknown loss 'hinge'",
-      "{'optimizer':'adam','loss':'mse','metrics':['auc']}|compile: unknown metric 'auc'",
-      "{'optimizer':'adam'}|compile.loss: missing",
-  })
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "{'optimizer':{'type':'adam','learning_rate':0},'loss':'mse'}|compile.optimizer: learning_rate must be a positive number, got 0.0",
+        "{'optimizer':{'type':'sgd','learning_rate':-1},'loss':'mse'}|compile.optimizer: learning_rate must be a positive number",
+        "{'optimizer':'rmsprop','loss':'mse'}|compile.optimizer: unknown optimizer 'rmsprop'",
+        "{'optimizer':'adam','loss':'hinge'}|compile.loss: unknown loss 'hinge'",
+        "{'optimizer':'adam','loss':'mse','metrics':['auc']}|compile: unknown metric 'auc'",
+        "{'optimizer':'adam'}|compile.loss: missing",
+      })
   void badCompileSettingsNameTheKey(String compile, String message) throws IOException {
-    ConfigException e = assertThrows(ConfigException.class, () -> Configs.compile(json(compile), "compile"));
+    ConfigException e =
+        assertThrows(ConfigException.class, () -> Configs.compile(json(compile), "compile"));
     assertTrue(e.getMessage().startsWith(message), e.getMessage());
   }
 
@@ -66,10 +75,16 @@ class ConfigsTest {
 
   @Test
   void modelJsonRoundTrips() throws IOException {
-    ModelSpec spec = ModelSpec.of(Dense.of(8, "tanh").withInputDim(5).withUseBias(false),
-        Dense.of(3, "softmax").withInitializers(Initializer.HE_NORMAL, Initializer.ONES));
-    CompileConfig compile = new CompileConfig(new Sgd(0.05, 0.5, true), Loss.CATEGORICAL_CROSSENTROPY, false,
-        java.util.List.of("acc"));
+    ModelSpec spec =
+        ModelSpec.of(
+            Dense.of(8, "tanh").withInputDim(5).withUseBias(false),
+            Dense.of(3, "softmax").withInitializers(Initializer.HE_NORMAL, Initializer.ONES));
+    CompileConfig compile =
+        new CompileConfig(
+            new Sgd(0.05, 0.5, true),
+            Loss.CATEGORICAL_CROSSENTROPY,
+            false,
+            java.util.List.of("acc"));
     byte[] bytes = ModelFile.toBytes(ModelFile.modelJson(spec, compile, 3, "abc", null, null));
     ModelFile.Saved saved = ModelFile.parse(bytes, "model.json");
     assertEquals(spec, saved.spec());
@@ -81,8 +96,10 @@ class ConfigsTest {
   @Test
   void lossThatDoesNotFitTheLastLayerIsExplained() {
     ModelSpec spec = ModelSpec.of(Dense.of(3, "relu").withInputDim(2));
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new Network(spec, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1));
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> new Network(spec, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1));
     assertTrue(e.getMessage().contains("needs a softmax last layer"), e.getMessage());
   }
 }

@@ -12,9 +12,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The analytic gradients of {@link Network} (float32, BLAS, fused losses) against central finite differences of
- * {@link ReferenceNetwork}'s loss in double precision, for every activation as a hidden layer and every output
- * activation with every loss that accepts it.
+ * The analytic gradients of {@link Network} (float32, BLAS, fused losses) against central finite
+ * differences of {@link ReferenceNetwork}'s loss in double precision, for every activation as a
+ * hidden layer and every output activation with every loss that accepts it.
  */
 class GradientCheckTest {
 
@@ -22,7 +22,9 @@ class GradientCheckTest {
   static Stream<Arguments> cases() {
     List<Arguments> cases = new ArrayList<>();
     for (Activation hidden : Activation.values()) {
-      cases.add(Arguments.of(hidden, Activation.SOFTMAX, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 3, 1));
+      cases.add(
+          Arguments.of(
+              hidden, Activation.SOFTMAX, Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 3, 1));
     }
     Activation s = Activation.SOFTMAX;
     Activation t = Activation.TANH;
@@ -37,19 +39,27 @@ class GradientCheckTest {
     for (Activation out : Activation.values()) {
       cases.add(Arguments.of(Activation.RELU, out, Loss.MEAN_SQUARED_ERROR, false, 3, 3));
     }
-    cases.add(Arguments.of(Activation.SIGMOID, Activation.LINEAR, Loss.MEAN_SQUARED_ERROR, false, 1, 1));
+    cases.add(
+        Arguments.of(Activation.SIGMOID, Activation.LINEAR, Loss.MEAN_SQUARED_ERROR, false, 1, 1));
     return cases.stream();
   }
 
-  @ParameterizedTest(name = "hidden {0}, output {1}, {2}, from_logits {3}, {4} units, label width {5}")
+  @ParameterizedTest(
+      name = "hidden {0}, output {1}, {2}, from_logits {3}, {4} units, label width {5}")
   @MethodSource("cases")
-  void analyticGradientMatchesFiniteDifferencesInDouble(Activation hidden, Activation output, Loss loss,
-      boolean fromLogits, int units, int labelWidth) {
+  void analyticGradientMatchesFiniteDifferencesInDouble(
+      Activation hidden,
+      Activation output,
+      Loss loss,
+      boolean fromLogits,
+      int units,
+      int labelWidth) {
     int in = 4;
     int rows = 7;
     ModelSpec spec = ModelSpec.of(Dense.of(5, hidden).withInputDim(in), Dense.of(units, output));
     Network network = new Network(spec, loss, fromLogits, labelWidth);
-    SplittableRandom random = new SplittableRandom(hidden.ordinal() * 31L + output.ordinal() * 7L + loss.ordinal());
+    SplittableRandom random =
+        new SplittableRandom(hidden.ordinal() * 31L + output.ordinal() * 7L + loss.ordinal());
     float[] params = spec.initialParameters(random.nextLong());
     for (int i = 0; i < params.length; i++) {
       params[i] += (float) (0.2 * random.nextGaussian()); // non-zero biases too
@@ -88,7 +98,8 @@ class GradientCheckTest {
       maxGrad = Math.max(maxGrad, Math.abs(numeric));
     }
     assertTrue(maxGrad > 1e-3, "the check needs a gradient that is not ~0, got " + maxGrad);
-    assertTrue(maxError <= 2e-4 * Math.max(1, maxGrad),
+    assertTrue(
+        maxError <= 2e-4 * Math.max(1, maxGrad),
         "max |analytic - numeric| = " + maxError + " with max |gradient| " + maxGrad);
   }
 

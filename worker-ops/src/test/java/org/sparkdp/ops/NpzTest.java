@@ -17,7 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class NpzTest {
-  private static final ModelSpec SPEC = ModelSpec.of(Dense.of(3, "relu").withInputDim(2), Dense.of(2, "softmax"));
+  private static final ModelSpec SPEC =
+      ModelSpec.of(Dense.of(3, "relu").withInputDim(2), Dense.of(2, "softmax"));
 
   private static float[] params() {
     float[] p = new float[SPEC.layout().size()];
@@ -32,7 +33,9 @@ class NpzTest {
     float[] p = params();
     byte[] bytes = ModelFile.weightsBytes(SPEC, p);
     assertArrayEquals(p, ModelFile.readWeights(SPEC, new ByteArrayInputStream(bytes), "w.npz"));
-    assertEquals(java.util.List.of("dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"), SPEC.weightNames());
+    assertEquals(
+        java.util.List.of("dense/kernel", "dense/bias", "dense_1/kernel", "dense_1/bias"),
+        SPEC.weightNames());
   }
 
   @Test
@@ -40,19 +43,29 @@ class NpzTest {
     float[] p = params();
     Path file = dir.resolve("weights.npz");
     Files.write(file, ModelFile.weightsBytes(SPEC, p));
-    String script = "import numpy as np, sys\n"
-        + "w = np.load(sys.argv[1])\n"
-        + "for k in sorted(w.files): print(k, w[k].dtype, w[k].shape, ' '.join(repr(float(v)) for v in w[k].ravel()))\n";
-    Process process = new ProcessBuilder("/usr/bin/python3", "-c", script, file.toString())
-        .redirectErrorStream(true).start();
+    String script =
+        "import numpy as np, sys\n"
+            + "w = np.load(sys.argv[1])\n"
+            + "for k in sorted(w.files): print(k, w[k].dtype, w[k].shape, ' '.join(repr(float(v)) for v in w[k].ravel()))\n";
+    Process process =
+        new ProcessBuilder("/usr/bin/python3", "-c", script, file.toString())
+            .redirectErrorStream(true)
+            .start();
     String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, process.waitFor(), "python3 with numpy must read the file (install python3-numpy): " + out);
-    // kernel [in=2, out=3] row-major: the first 6 parameters; then bias [3]; then kernel [3, 2]; bias [2].
-    String expected = String.join("\n",
-        "dense/bias float32 (3,) 0.5 0.75 1.0",
-        "dense/kernel float32 (2, 3) -1.0 -0.75 -0.5 -0.25 0.0 0.25",
-        "dense_1/bias float32 (2,) 2.75 3.0",
-        "dense_1/kernel float32 (3, 2) 1.25 1.5 1.75 2.0 2.25 2.5") + "\n";
+    assertEquals(
+        0,
+        process.waitFor(),
+        "python3 with numpy must read the file (install python3-numpy): " + out);
+    // kernel [in=2, out=3] row-major: the first 6 parameters; then bias [3]; then kernel [3, 2];
+    // bias [2].
+    String expected =
+        String.join(
+                "\n",
+                "dense/bias float32 (3,) 0.5 0.75 1.0",
+                "dense/kernel float32 (2, 3) -1.0 -0.75 -0.5 -0.25 0.0 0.25",
+                "dense_1/bias float32 (2,) 2.75 3.0",
+                "dense_1/kernel float32 (3, 2) 1.25 1.5 1.75 2.0 2.25 2.5")
+            + "\n";
     assertEquals(expected, out);
   }
 
@@ -61,8 +74,11 @@ class NpzTest {
     byte[] bytes = ModelFile.weightsBytes(SPEC, params());
     for (int cut : new int[] {0, 10, bytes.length / 2, bytes.length - 30}) {
       byte[] truncated = Arrays.copyOf(bytes, cut);
-      IOException e = assertThrows(IOException.class,
-          () -> ModelFile.readWeights(SPEC, new ByteArrayInputStream(truncated), "weights.npz"), "cut at " + cut);
+      IOException e =
+          assertThrows(
+              IOException.class,
+              () -> ModelFile.readWeights(SPEC, new ByteArrayInputStream(truncated), "weights.npz"),
+              "cut at " + cut);
       assertTrue(e.getMessage().startsWith("weights.npz: "), e.getMessage());
     }
   }
@@ -70,10 +86,13 @@ class NpzTest {
   @Test
   void alteredByteIsDetected() {
     byte[] bytes = ModelFile.weightsBytes(SPEC, params());
-    int data = indexOf(bytes, "dense/kernel.npy".getBytes(StandardCharsets.US_ASCII)) + 16 + 128 + 4;
+    int data =
+        indexOf(bytes, "dense/kernel.npy".getBytes(StandardCharsets.US_ASCII)) + 16 + 128 + 4;
     bytes[data] ^= 0x40;
-    IOException e = assertThrows(IOException.class,
-        () -> ModelFile.readWeights(SPEC, new ByteArrayInputStream(bytes), "weights.npz"));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> ModelFile.readWeights(SPEC, new ByteArrayInputStream(bytes), "weights.npz"));
     assertTrue(e.getMessage().contains("weights.npz"), e.getMessage());
   }
 
@@ -81,23 +100,36 @@ class NpzTest {
   void shapesThatDisagreeWithTheModelAreRejectedBeforeReading() {
     ModelSpec other = ModelSpec.of(Dense.of(4, "relu").withInputDim(2), Dense.of(2, "softmax"));
     byte[] bytes = ModelFile.weightsBytes(other, new float[other.layout().size()]);
-    IOException e = assertThrows(IOException.class,
-        () -> ModelFile.readWeights(SPEC, new ByteArrayInputStream(bytes), "weights.npz"));
-    assertTrue(e.getMessage().contains("array 'dense/kernel' has shape [2, 4], expected [2, 3]"), e.getMessage());
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> ModelFile.readWeights(SPEC, new ByteArrayInputStream(bytes), "weights.npz"));
+    assertTrue(
+        e.getMessage().contains("array 'dense/kernel' has shape [2, 4], expected [2, 3]"),
+        e.getMessage());
   }
 
   @Test
   void missingAndExtraArraysAreNamed() {
     Map<String, Npz.Array> arrays = new LinkedHashMap<>(ModelFile.weightArrays(SPEC, params()));
     arrays.remove("dense_1/bias");
-    IOException missing = assertThrows(IOException.class, () -> ModelFile.readWeights(SPEC,
-        new ByteArrayInputStream(Npz.toBytes(arrays)), "w.npz"));
+    IOException missing =
+        assertThrows(
+            IOException.class,
+            () ->
+                ModelFile.readWeights(
+                    SPEC, new ByteArrayInputStream(Npz.toBytes(arrays)), "w.npz"));
     assertTrue(missing.getMessage().contains("'dense_1/bias' is missing"), missing.getMessage());
     arrays.put("dense_1/bias", new Npz.Array(new int[] {2}, new float[2]));
     arrays.put("dense_9/kernel", new Npz.Array(new int[] {1}, new float[1]));
-    IOException extra = assertThrows(IOException.class, () -> ModelFile.readWeights(SPEC,
-        new ByteArrayInputStream(Npz.toBytes(arrays)), "w.npz"));
-    assertTrue(extra.getMessage().contains("unexpected array 'dense_9/kernel'"), extra.getMessage());
+    IOException extra =
+        assertThrows(
+            IOException.class,
+            () ->
+                ModelFile.readWeights(
+                    SPEC, new ByteArrayInputStream(Npz.toBytes(arrays)), "w.npz"));
+    assertTrue(
+        extra.getMessage().contains("unexpected array 'dense_9/kernel'"), extra.getMessage());
   }
 
   @Test

@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * Three steps of each optimizer from {@code w = [0.5, -1, 2]} with the gradients below, against values worked
- * by hand from Keras' update rules (in double precision; the expected numbers are literals).
+ * Three steps of each optimizer from {@code w = [0.5, -1, 2]} with the gradients below, against
+ * values worked by hand from Keras' update rules (in double precision; the expected numbers are
+ * literals).
  */
 class OptimizerTest {
-  private static final float[][] GRADIENTS = {{0.1f, -0.2f, 0.3f}, {0.05f, 0.4f, -0.1f}, {-0.3f, 0.2f, 0f}};
+  private static final float[][] GRADIENTS = {
+    {0.1f, -0.2f, 0.3f}, {0.05f, 0.4f, -0.1f}, {-0.3f, 0.2f, 0f}
+  };
 
   private static float[][] run(Optimizer optimizer) {
     float[] w = {0.5f, -1f, 2f};
@@ -28,7 +31,8 @@ class OptimizerTest {
 
   private static void assertClose(double[] expected, float[] actual) {
     for (int i = 0; i < expected.length; i++) {
-      assertEquals(expected[i], actual[i], 2e-6 * Math.max(1, Math.abs(expected[i])), "element " + i);
+      assertEquals(
+          expected[i], actual[i], 2e-6 * Math.max(1, Math.abs(expected[i])), "element " + i);
     }
   }
 
@@ -78,14 +82,16 @@ class OptimizerTest {
   @Test
   void keraDefaultsAreThoseOfKeras() {
     Adam adam = Adam.defaults();
-    assertArrayEquals(new double[] {0.001, 0.9, 0.999, 1e-7},
+    assertArrayEquals(
+        new double[] {0.001, 0.9, 0.999, 1e-7},
         new double[] {adam.learningRate(), adam.beta1(), adam.beta2(), adam.epsilon()});
     assertEquals(0.01, Sgd.defaults().learningRate());
   }
 
   @Test
   void nonPositiveLearningRateIsRejectedWithItsName() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Sgd(0, 0, false));
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> new Sgd(0, 0, false));
     assertTrue(e.getMessage().contains("learning_rate"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> Adam.withLearningRate(-1e-3));
     assertThrows(IllegalArgumentException.class, () -> Adam.withLearningRate(Double.NaN));

@@ -3,17 +3,26 @@ package org.sparkdp.ops;
 import java.util.List;
 
 /**
- * A second, deliberately plain implementation of the forward pass and the losses, in double precision with
- * no BLAS and no fusion, written from the formulas: the independent computation the kernels are checked
- * against.
+ * A second, deliberately plain implementation of the forward pass and the losses, in double
+ * precision with no BLAS and no fusion, written from the formulas: the independent computation the
+ * kernels are checked against.
  */
 final class ReferenceNetwork {
-  private ReferenceNetwork() {
-  }
+  private ReferenceNetwork() {}
 
-  /** Summed loss over all rows of {@code x [rows, in]} with parameters {@code p} laid out as in the spec. */
-  static double loss(ModelSpec spec, Loss loss, boolean fromLogits, double[] p, float[] x, float[] y,
-      int labelWidth, int rows) {
+  /**
+   * Summed loss over all rows of {@code x [rows, in]} with parameters {@code p} laid out as in the
+   * spec.
+   */
+  static double loss(
+      ModelSpec spec,
+      Loss loss,
+      boolean fromLogits,
+      double[] p,
+      float[] x,
+      float[] y,
+      int labelWidth,
+      int rows) {
     ParameterLayout layout = spec.layout();
     double total = 0;
     for (int r = 0; r < rows; r++) {
@@ -56,51 +65,61 @@ final class ReferenceNetwork {
       sum += Math.exp(v - max);
     }
     for (int j = 0; j < z.length; j++) {
-      a[j] = switch (f) {
-        case RELU -> Math.max(0, z[j]);
-        case SIGMOID -> 1 / (1 + Math.exp(-z[j]));
-        case TANH -> Math.tanh(z[j]);
-        case SOFTMAX -> Math.exp(z[j] - max) / sum;
-        case LINEAR -> z[j];
-      };
+      a[j] =
+          switch (f) {
+            case RELU -> Math.max(0, z[j]);
+            case SIGMOID -> 1 / (1 + Math.exp(-z[j]));
+            case TANH -> Math.tanh(z[j]);
+            case SOFTMAX -> Math.exp(z[j] - max) / sum;
+            case LINEAR -> z[j];
+          };
     }
     return a;
   }
 
-  /** One example's loss, from the definitions: {@code z} pre-activation and {@code a} output of the last layer. */
+  /**
+   * One example's loss, from the definitions: {@code z} pre-activation and {@code a} output of the
+   * last layer.
+   */
   static double exampleLoss(Loss loss, boolean fromLogits, double[] z, double[] a, double[] t) {
     int units = a.length;
-    double[] p = fromLogits
-        ? activate(loss == Loss.BINARY_CROSSENTROPY ? Activation.SIGMOID : Activation.SOFTMAX, z) : a;
+    double[] p =
+        fromLogits
+            ? activate(
+                loss == Loss.BINARY_CROSSENTROPY ? Activation.SIGMOID : Activation.SOFTMAX, z)
+            : a;
     switch (loss) {
       case SPARSE_CATEGORICAL_CROSSENTROPY:
         return -Math.log(p[(int) t[0]]);
-      case CATEGORICAL_CROSSENTROPY: {
-        double[] target = t;
-        if (t.length == 1) {
-          target = new double[units];
-          target[(int) t[0]] = 1;
+      case CATEGORICAL_CROSSENTROPY:
+        {
+          double[] target = t;
+          if (t.length == 1) {
+            target = new double[units];
+            target[(int) t[0]] = 1;
+          }
+          double s = 0;
+          for (int j = 0; j < units; j++) {
+            s -= target[j] * Math.log(p[j]);
+          }
+          return s;
         }
-        double s = 0;
-        for (int j = 0; j < units; j++) {
-          s -= target[j] * Math.log(p[j]);
+      case BINARY_CROSSENTROPY:
+        {
+          double s = 0;
+          for (int j = 0; j < units; j++) {
+            s -= t[j] * Math.log(p[j]) + (1 - t[j]) * Math.log(1 - p[j]);
+          }
+          return s / units;
         }
-        return s;
-      }
-      case BINARY_CROSSENTROPY: {
-        double s = 0;
-        for (int j = 0; j < units; j++) {
-          s -= t[j] * Math.log(p[j]) + (1 - t[j]) * Math.log(1 - p[j]);
+      case MEAN_SQUARED_ERROR:
+        {
+          double s = 0;
+          for (int j = 0; j < units; j++) {
+            s += (a[j] - t[j]) * (a[j] - t[j]);
+          }
+          return s / units;
         }
-        return s / units;
-      }
-      case MEAN_SQUARED_ERROR: {
-        double s = 0;
-        for (int j = 0; j < units; j++) {
-          s += (a[j] - t[j]) * (a[j] - t[j]);
-        }
-        return s / units;
-      }
       default:
         throw new AssertionError(loss);
     }
