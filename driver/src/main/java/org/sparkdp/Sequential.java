@@ -1,6 +1,7 @@
 package org.sparkdp;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -10,27 +11,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.spark.api.java.JavaRDD;
-import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.sparkdp.driver.DataPacker;
-import org.sparkdp.driver.FitOptions;
-import org.sparkdp.driver.History;
-import org.sparkdp.driver.ModelStore;
-import org.sparkdp.driver.PackedData;
-import org.sparkdp.driver.Predictor;
-import org.sparkdp.driver.Provenance;
-import org.sparkdp.driver.StepStats;
-import org.sparkdp.driver.Trainer;
+import org.sparkdp.driver.Engine;
 import org.sparkdp.driver.TrainingState;
+import org.sparkdp.io.ModelStore;
+import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
-import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Optimizer;
+import org.sparkdp.ops.Sgd;
 import org.sparkdp.ops.Totals;
 
 /**
@@ -48,18 +41,17 @@ import org.sparkdp.ops.Totals;
  * Data frames have a features column (an ML vector or an array of numbers) and a label column (a
  * number, or a vector with one value per output unit). Like Keras, {@code fit} continues from the
  * current weights and optimizer state; the first {@code fit} draws the initial weights from its
- * seed.
+ * seed (until then, {@link #weights} and {@link #predict} use the weights that seed 42, the
+ * default, would draw, without keeping them).
  */
 public final class Sequential {
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   private final List<Dense> layers = new ArrayList<>();
   private CompileConfig compile;
   private TrainingState state;
   private int labelWidth;
-  private ObjectNode training = JSON.createObjectNode();
-  private ObjectNode provenance = JSON.createObjectNode();
-  private StepStats lastStepStats;
+  private JsonNode training = JsonNodeFactory.instance.objectNode();
+  private Provenance provenance = Provenance.none();
+  private FitStats lastFitStats;
 
   public Sequential(Dense... layers) {
     this.layers.addAll(Arrays.asList(layers));
@@ -85,9 +77,10 @@ public final class Sequential {
     return compile(new CompileConfig(optimizer, Loss.fromName(loss), false, List.of(metrics)));
   }
 
+  /** Sets the compile settings; the optimizer's state starts afresh, the weights stay. */
   public Sequential compile(CompileConfig config) {
-    spec(); // fails early on a bad stack of layers
-    config.loss().checkOutput(spec().outputActivation(), spec().outputUnits(), config.fromLogits());
+    ModelSpec spec = spec(); // fails early on a bad stack of layers
+    config.loss().checkOutput(spec.outputActivation(), spec.outputUnits(), config.fromLogits());
     compile = config;
     if (state != null) {
       state = TrainingState.start(state.params());
@@ -110,68 +103,33 @@ public final class Sequential {
    */
   public History fit(Dataset<Row> train, Dataset<Row> validationData, FitOptions options) {
     CompileConfig config = requireCompiled();
-    options.check();
     ModelSpec spec = spec();
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
-    DataPacker.Target target =
-        new DataPacker.Target(spec.inputDim(), spec.outputUnits(), config.loss());
-    PackedData data =
-        DataPacker.pack(
-            train,
-            options.featuresCol(),
-            options.labelCol(),
-            target,
-            validationData == null ? options.validationSplit() : 0,
-            options.partitions(),
-            options.trainName());
-    PackedData validation = null;
-    try {
-      if (validationData != null) {
-        validation =
-            DataPacker.pack(
-                validationData,
-                options.featuresCol(),
-                options.labelCol(),
-                target,
-                0,
-                options.partitions(),
-                options.validationName());
-        if (validation.labelWidth() != data.labelWidth()) {
-          throw new IllegalArgumentException(
-              "validation labels have width "
-                  + validation.labelWidth()
-                  + " but training labels "
-                  + data.labelWidth());
-        }
-      }
-      Network network = new Network(spec, config.loss(), config.fromLogits(), data.labelWidth());
-      state =
-          state == null
-              ? TrainingState.start(spec.initialParameters(options.seed()))
-              : state.next();
-      labelWidth = data.labelWidth();
-      JavaRDD<org.sparkdp.driver.Block> validationBlocks =
-          validation != null ? validation.train() : data.validation();
-      Trainer trainer = new Trainer(jsc, network, config, options);
-      History history = trainer.fit(state, data, validationBlocks);
-      lastStepStats = trainer.stepStats();
-      training = Provenance.training(options, data, validation);
-      provenance = Provenance.of(train.sparkSession(), data, validation, history);
-      return history;
-    } finally {
-      data.unpersist();
-      if (validation != null) {
-        validation.unpersist();
-      }
+    TrainingState start =
+        state == null ? TrainingState.start(spec.initialParameters(options.seed())) : state.next();
+    List<Callback> callbacks = new ArrayList<>();
+    if (options.verbose() > 0) {
+      callbacks.add(new ProgressLogger(System.out));
     }
+    callbacks.addAll(options.callbacks());
+    Engine.FitResult result =
+        Engine.fit(spec, config, options, train, validationData, start, callbacks);
+    state = start;
+    labelWidth = result.labelWidth();
+    lastFitStats = result.stats();
+    training = options.toConfig();
+    Map<String, Double> finals = new LinkedHashMap<>();
+    result.history().history().forEach((k, values) -> finals.put(k, values.get(values.size() - 1)));
+    SparkSession spark = train.sparkSession();
+    provenance =
+        Provenance.of(spark.version(), spark.sparkContext().master(), result.data(), finals);
+    return result.history();
   }
 
   /**
-   * Steps (or, for {@code local}, synchronisations) of the last {@code fit} and the compute time
-   * the tasks spent.
+   * What the last {@code fit} cost: steps, task compute time, and how steps reached the executors.
    */
-  public StepStats lastStepStats() {
-    return lastStepStats;
+  public FitStats lastFitStats() {
+    return lastFitStats;
   }
 
   /**
@@ -187,30 +145,13 @@ public final class Sequential {
   public Map<String, Double> evaluate(
       Dataset<Row> data, String featuresCol, String labelCol, String name) {
     CompileConfig config = requireCompiled();
-    ModelSpec spec = spec();
-    PackedData packed =
-        DataPacker.pack(
-            data,
-            featuresCol,
-            labelCol,
-            new DataPacker.Target(spec.inputDim(), spec.outputUnits(), config.loss()),
-            0,
-            0,
-            name);
-    try {
-      Network network = new Network(spec, config.loss(), config.fromLogits(), packed.labelWidth());
-      JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
-      Totals totals =
-          org.sparkdp.driver.Evaluator.evaluate(jsc, network, weights(), packed.train());
-      Map<String, Double> metrics = new LinkedHashMap<>();
-      metrics.put("loss", totals.meanLoss());
-      if (config.reportsAccuracy()) {
-        metrics.put("accuracy", totals.accuracy());
-      }
-      return metrics;
-    } finally {
-      packed.unpersist();
+    Totals totals = Engine.evaluate(spec(), config, weights(), data, featuresCol, labelCol, name);
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    metrics.put("loss", totals.meanLoss());
+    if (config.reportsAccuracy()) {
+      metrics.put("accuracy", totals.accuracy());
     }
+    return metrics;
   }
 
   /**
@@ -225,21 +166,19 @@ public final class Sequential {
   public Dataset<Row> predict(Dataset<Row> data, String featuresCol) {
     CompileConfig config =
         compile == null
-            ? new CompileConfig(
-                org.sparkdp.ops.Sgd.defaults(), Loss.MEAN_SQUARED_ERROR, false, List.of())
+            ? new CompileConfig(Sgd.defaults(), Loss.MEAN_SQUARED_ERROR, false, List.of())
             : compile;
-    return Predictor.predict(data, featuresCol, spec(), config, weights(), "predict data");
+    return Engine.predict(spec(), config, weights(), data, featuresCol, "predict data");
   }
 
   /**
-   * A copy of the flat parameter vector (drawn from seed 42 if the model was never fitted or
-   * loaded).
+   * A copy of the flat parameter vector: the trained or loaded weights, or, before any, the ones a
+   * first {@code fit} with the default seed would start from.
    */
   public float[] weights() {
-    if (state == null) {
-      state = TrainingState.start(spec().initialParameters(42));
-    }
-    return state.params().clone();
+    return state == null
+        ? spec().initialParameters(FitOptions.SEED.defaultValue())
+        : state.params().clone();
   }
 
   /**
@@ -260,16 +199,22 @@ public final class Sequential {
     setWeights(ModelStore.loadWeights(path, hadoopConf(), spec()));
   }
 
-  /**
-   * The training configuration and provenance recorded by the last {@code fit}; callers may add
-   * fields.
-   */
-  public ObjectNode trainingConfig() {
-    return training;
+  /** The fit settings of the last {@code fit} (or of the loaded model), in Keras' names. */
+  public JsonNode trainingConfig() {
+    return training.deepCopy();
   }
 
-  public ObjectNode provenance() {
+  /** How the model was made: data, versions, metrics, and the job and metadata that callers add. */
+  public Provenance provenance() {
     return provenance;
+  }
+
+  /**
+   * Replaces the provenance (e.g. with the job's arguments and metadata added); saved with the
+   * model.
+   */
+  public void setProvenance(Provenance value) {
+    provenance = value;
   }
 
   /**
@@ -284,7 +229,7 @@ public final class Sequential {
         Math.max(labelWidth, 1),
         weights(),
         training,
-        provenance);
+        provenance.toJson());
   }
 
   /** Reads a model directory written by {@link #save}. */
@@ -297,9 +242,7 @@ public final class Sequential {
     if (loaded.saved().json().get("training_config") instanceof ObjectNode t) {
       model.training = t;
     }
-    if (loaded.saved().json().get("provenance") instanceof ObjectNode p) {
-      model.provenance = p;
-    }
+    model.provenance = Provenance.fromJson(loaded.saved().json().get("provenance"));
     return model;
   }
 

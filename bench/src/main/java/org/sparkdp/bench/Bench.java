@@ -13,9 +13,11 @@ import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdp.FitOptions;
+import org.sparkdp.FitOptions.Strategy;
+import org.sparkdp.FitOptions.SyncPath;
+import org.sparkdp.History;
 import org.sparkdp.Sequential;
-import org.sparkdp.driver.FitOptions;
-import org.sparkdp.driver.History;
 import org.sparkdp.jobs.DataSource;
 import org.sparkdp.jobs.Idx;
 import org.sparkdp.jobs.Readers;
@@ -132,29 +134,45 @@ public final class Bench {
     Run plain =
         run(
             train,
-            new FitOptions().strategy("sync").syncPath("jobs").batchSize(256).epochs(1),
+            new FitOptions()
+                .strategy(Strategy.SYNC)
+                .syncPath(SyncPath.JOBS)
+                .batchSize(256)
+                .epochs(1),
             null);
     Run channelOne =
         run(
             train,
-            new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(1),
+            new FitOptions()
+                .strategy(Strategy.SYNC)
+                .syncPath(SyncPath.CHANNEL)
+                .batchSize(256)
+                .epochs(1),
             null);
     Run channel =
         run(
             train,
-            new FitOptions().strategy("sync").syncPath("channel").batchSize(256).epochs(5),
+            new FitOptions()
+                .strategy(Strategy.SYNC)
+                .syncPath(SyncPath.CHANNEL)
+                .batchSize(256)
+                .epochs(5),
             null);
     Run channel32 =
         run(
             train,
-            new FitOptions().strategy("sync").syncPath("channel").batchSize(32).epochs(2),
+            new FitOptions()
+                .strategy(Strategy.SYNC)
+                .syncPath(SyncPath.CHANNEL)
+                .batchSize(32)
+                .epochs(2),
             null);
     Run threaded =
         run(
             train,
             new FitOptions()
-                .strategy("sync")
-                .syncPath("channel")
+                .strategy(Strategy.SYNC)
+                .syncPath(SyncPath.CHANNEL)
                 .batchSize(256)
                 .epochs(3)
                 .partitions(1)
@@ -164,8 +182,8 @@ public final class Bench {
         run(
             train,
             new FitOptions()
-                .strategy("sync")
-                .syncPath("channel")
+                .strategy(Strategy.SYNC)
+                .syncPath(SyncPath.CHANNEL)
                 .batchSize(256)
                 .epochs(5)
                 .partitions(1),
@@ -269,8 +287,10 @@ public final class Bench {
     report.put("model_p2_exchange_ms", "  predicted", model.predict(2, adam) * 1e3, "%.3f", "ms");
 
     report.section("sparkdp local (partitions step on their own, synchronised once per epoch)");
-    Run local32 = run(train, new FitOptions().strategy("local").batchSize(32).epochs(epochs), test);
-    Run local256 = run(train, new FitOptions().strategy("local").batchSize(256).epochs(3), null);
+    Run local32 =
+        run(train, new FitOptions().strategy(Strategy.LOCAL).batchSize(32).epochs(epochs), test);
+    Run local256 =
+        run(train, new FitOptions().strategy(Strategy.LOCAL).batchSize(256).epochs(3), null);
     report.put(
         "local_b32_epoch_s",
         "batch 32: epoch",
@@ -434,11 +454,11 @@ public final class Bench {
     History history = model.fit(train, options.seed(42).verbose(0));
     List<Double> seconds = history.epochSeconds();
     double total = seconds.stream().mapToDouble(Double::doubleValue).sum();
-    long steps = model.lastStepStats().steps();
-    double fixed = (total - model.lastStepStats().computeSeconds()) / steps * 1e3;
-    double start = model.lastStepStats().startSeconds() / steps * 1e3;
+    long steps = model.lastFitStats().steps();
+    double fixed = (total - model.lastFitStats().computeSeconds()) / steps * 1e3;
+    double start = model.lastFitStats().startSeconds() / steps * 1e3;
     double accuracy = test == null ? Double.NaN : model.evaluate(test).get("accuracy");
-    long rows = Math.round(model.provenance().path("data").path("train").path("rows").asDouble());
+    long rows = model.provenance().data().train().rows();
     return new Run(median(seconds), total, fixed, start, model.weights(), accuracy, rows);
   }
 

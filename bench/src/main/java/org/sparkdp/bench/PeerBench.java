@@ -56,6 +56,11 @@ final class PeerBench {
     try (InputStream in = PeerBench.class.getResourceAsStream("torch_mlp.py")) {
       Files.write(script, in.readAllBytes());
     }
+    // Output goes to files: reading one pipe to its end while the child fills the other would
+    // deadlock, and
+    // waitFor's timeout would never be reached.
+    Path stdout = Files.createTempFile("sparkdp-torch", ".out");
+    Path stderr = Files.createTempFile("sparkdp-torch", ".err");
     ProcessBuilder pb =
         new ProcessBuilder(
                 "/usr/bin/python3",
@@ -63,13 +68,19 @@ final class PeerBench {
                 dataDir,
                 String.valueOf(batch),
                 String.valueOf(epochs))
-            .redirectErrorStream(false);
+            .redirectOutput(stdout.toFile())
+            .redirectError(stderr.toFile());
     pb.environment().put("OMP_NUM_THREADS", "1");
     Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
     boolean done = p.waitFor(30, TimeUnit.MINUTES);
-    Files.deleteIfExists(script);
+    if (!done) {
+      p.destroyForcibly();
+    }
+    String out = Files.readString(stdout, StandardCharsets.UTF_8);
+    String err = Files.readString(stderr, StandardCharsets.UTF_8);
+    for (Path f : new Path[] {script, stdout, stderr}) {
+      Files.deleteIfExists(f);
+    }
     if (!done || p.exitValue() != 0) {
       System.err.println(
           "bench: PyTorch not measured: "

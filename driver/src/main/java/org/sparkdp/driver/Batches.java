@@ -1,6 +1,7 @@
 package org.sparkdp.driver;
 
 import java.io.Serializable;
+import org.sparkdp.FitOptions;
 import org.sparkdp.ops.Permutation;
 import org.sparkdp.ops.Seeds;
 

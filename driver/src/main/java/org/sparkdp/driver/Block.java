@@ -1,6 +1,9 @@
 package org.sparkdp.driver;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
 
 /**
  * Rows of one partition packed for the kernels: features {@code [rows, inputDim]} and labels {@code
@@ -10,7 +13,7 @@ import java.io.Serializable;
  * <p>{@code problem} is the first row this block could not take (with its reason), or {@code null};
  * {@code fingerprint} is an order-independent hash of the rows it holds.
  */
-public final class Block implements Serializable {
+final class Block implements Serializable {
   final int rows;
   final int inputDim;
   final int labelWidth;
@@ -45,7 +48,18 @@ public final class Block implements Serializable {
     this.fingerprint = fingerprint;
   }
 
-  public int rows() {
+  int rows() {
     return rows;
+  }
+
+  /**
+   * Every element of a task's iterator over cached data (blocks, or a partition's one epoch order),
+   * read to its end so that Spark releases the cached data's read lock as soon as the task is done
+   * with it.
+   */
+  static <T> List<T> all(Iterator<T> elements) {
+    List<T> list = new ArrayList<>();
+    elements.forEachRemaining(list::add);
+    return list;
   }
 }

@@ -2,6 +2,7 @@ package org.sparkdp.driver;
 
 import java.io.IOException;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -11,6 +12,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkdp.driver.channel.ChannelException;
+import org.sparkdp.driver.channel.StepServer;
+import org.sparkdp.driver.channel.Sums;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
 
@@ -30,13 +34,14 @@ final class ChannelSession implements StepSession {
 
   private final JavaSparkContext jsc;
   private final JavaRDD<Block> blocks;
-  private final JavaRDD<Block> separateValidation;
+  private final Validation validation;
   private final Batches batches;
   private final Network network;
   private final int threads;
   private final Options options;
   private final StepServer server;
   private final StepStats stats;
+  private final GradientSum sum = new GradientSum();
   private JavaFutureAction<List<Integer>> job;
   private int launches;
   private int restarts;
@@ -47,12 +52,12 @@ final class ChannelSession implements StepSession {
   /**
    * @param blocks every partition's training blocks, and its validation blocks (flagged) when
    *     validation is a split of the same data
-   * @param separateValidation validation data of its own, or {@code null}
+   * @param validation what to validate on, or {@code null}
    */
   ChannelSession(
       JavaSparkContext jsc,
       JavaRDD<Block> blocks,
-      JavaRDD<Block> separateValidation,
+      Validation validation,
       Batches batches,
       Network network,
       int threads,
@@ -61,7 +66,7 @@ final class ChannelSession implements StepSession {
     this.stats = stats;
     this.jsc = jsc;
     this.blocks = blocks;
-    this.separateValidation = separateValidation;
+    this.validation = validation;
     this.batches = batches;
     this.network = network;
     this.threads = threads;
@@ -113,6 +118,7 @@ final class ChannelSession implements StepSession {
             network,
             batches,
             threads,
+            options.connectTimeoutMillis(),
             options.replyTimeoutMillis() + options.connectTimeoutMillis());
     RDD<Integer> tasks =
         blocks
@@ -125,10 +131,10 @@ final class ChannelSession implements StepSession {
       server.awaitTasks(
           blocks.getNumPartitions(), launches, options.connectTimeoutMillis(), this::jobFailure);
       stats.addStart(System.nanoTime() - started);
-    } catch (StepServer.ChannelException e) {
+    } catch (ChannelException e) {
       job.cancel(true);
-      server.close();
-      throw new IllegalStateException(e.getMessage(), e);
+      job = null;
+      throw new ClusterFault(e.getMessage(), e);
     }
   }
 
@@ -148,7 +154,7 @@ final class ChannelSession implements StepSession {
 
   /** One exchange with the tasks, restarting them (and repeating the exchange) when one is lost. */
   private interface Exchange<T> {
-    T run() throws StepServer.ChannelException;
+    T run() throws ChannelException;
   }
 
   private <T> T withRestarts(Exchange<T> exchange) {
@@ -158,12 +164,12 @@ final class ChannelSession implements StepSession {
       }
       try {
         return exchange.run();
-      } catch (StepServer.ChannelException e) {
+      } catch (ChannelException e) {
+        server.closeConnections();
+        job.cancel(true);
         if (restarts >= options.maxRestarts()) {
-          job.cancel(true);
-          server.close();
-          throw new IllegalStateException(
-              e.getMessage() + "; gave up after " + restarts + " restarts", e);
+          job = null;
+          throw new ClusterFault(e.getMessage() + "; gave up after " + restarts + " restarts", e);
         }
         restarts++;
         LOG.warn(
@@ -171,8 +177,6 @@ final class ChannelSession implements StepSession {
             e.getMessage(),
             restarts,
             options.maxRestarts());
-        server.closeConnections();
-        job.cancel(true);
         awaitEnd();
         job = null;
       }
@@ -185,17 +189,23 @@ final class ChannelSession implements StepSession {
       // The tasks' one job lasts until they end: name where it started, as no per-step job will.
       jsc.setJobDescription(
           String.format(
-              java.util.Locale.ROOT,
+              Locale.ROOT,
               "sparkdp training tasks of the driver channel, from epoch %d, step %d",
               epoch + 1,
               step + 1));
     }
-    return withRestarts(() -> server.step(epoch, step, params));
+    Sums sums = withRestarts(() -> server.step(epoch, step, params));
+    sum.gradient = sums.gradient();
+    sum.totals.loss = sums.totals().loss;
+    sum.totals.correct = sums.totals().correct;
+    sum.totals.count = sums.totals().count;
+    sum.computeNanos = sums.computeNanos();
+    return sum;
   }
 
   @Override
   public Totals validate(float[] params) {
-    if (separateValidation == null) {
+    if (validation.split()) {
       return withRestarts(() -> server.evaluate(params));
     }
     suspend();
@@ -203,7 +213,7 @@ final class ChannelSession implements StepSession {
         jsc,
         "validation",
         options.replyTimeoutMillis(),
-        () -> Evaluator.evaluate(jsc, network, params, separateValidation));
+        () -> Evaluator.evaluate(jsc, network, params, validation.blocks()));
   }
 
   /** Ends the tasks; the next step starts them again. */
@@ -214,7 +224,7 @@ final class ChannelSession implements StepSession {
     try {
       server.end();
       job.get(options.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
-    } catch (StepServer.ChannelException | ExecutionException | TimeoutException e) {
+    } catch (ChannelException | ExecutionException | TimeoutException e) {
       job.cancel(true);
       LOG.warn("the training tasks did not end cleanly: {}", e.toString());
     } catch (InterruptedException e) {
@@ -229,7 +239,7 @@ final class ChannelSession implements StepSession {
     try {
       job.get(options.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      throw new IllegalStateException(
+      throw new ClusterFault(
           "timed out after "
               + options.connectTimeoutMillis() / 1000
               + " s waiting for the cancelled training tasks to end",

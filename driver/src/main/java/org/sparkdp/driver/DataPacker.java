@@ -8,6 +8,7 @@ import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
+import org.sparkdp.DataException;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.Seeds;
 import scala.Tuple2;
@@ -19,14 +20,14 @@ import scala.Tuple2;
  * splitAt} are validation rows, as Keras' {@code validation_split} takes the last part of the data.
  * A bad row fails the whole pack with the row and the reason, before any training.
  */
-public final class DataPacker {
+final class DataPacker {
   /** Target size of one block's features and labels. */
   static final long BLOCK_BYTES = 16L << 20;
 
   private DataPacker() {}
 
   /** What the packer needs to know about the model: widths and how labels are checked. */
-  public record Target(int inputDim, int outputUnits, Loss loss) implements Serializable {}
+  record Target(int inputDim, int outputUnits, Loss loss) implements Serializable {}
 
   /** One block's report, collected on the driver after packing. */
   private record Summary(
@@ -37,7 +38,7 @@ public final class DataPacker {
    * Packs {@code data}. {@code partitions > 0} repartitions the rows (after their ids are fixed);
    * {@code validationSplit} in {@code [0, 1)} takes that fraction off the end for validation.
    */
-  public static PackedData pack(
+  static PackedData pack(
       Dataset<Row> data,
       String featuresCol,
       String labelCol,

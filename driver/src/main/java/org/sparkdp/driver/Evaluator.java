@@ -11,11 +11,11 @@ import org.sparkdp.ops.Totals;
  * Distributed evaluation: loss and accuracy of the given parameters over packed blocks, with no
  * gradient.
  */
-public final class Evaluator {
+final class Evaluator {
   private Evaluator() {}
 
   /** Summed loss, correct count and count over every row of {@code blocks}. */
-  public static Totals evaluate(
+  static Totals evaluate(
       JavaSparkContext jsc, Network network, float[] params, JavaRDD<Block> blocks) {
     Broadcast<float[]> weights = jsc.broadcast(params.clone());
     try {
@@ -23,7 +23,7 @@ public final class Evaluator {
       Totals total = new Totals();
       blocks
           .mapPartitions(
-              it -> List.of(evaluate(SyncTrainer.toList(it), weights.value(), network)).iterator())
+              it -> List.of(evaluate(Block.all(it), weights.value(), network)).iterator())
           .collect()
           .forEach(total::add);
       return total;
@@ -40,10 +40,5 @@ public final class Evaluator {
       network.evaluate(params, b.features, 0, b.labels, 0, b.rows, totals, buffers.workspace);
     }
     return totals;
-  }
-
-  /** Rows in {@code blocks} (cached, so this is cheap). */
-  static long count(JavaRDD<Block> blocks) {
-    return blocks.map(b -> (long) b.rows).fold(0L, Long::sum);
   }
 }

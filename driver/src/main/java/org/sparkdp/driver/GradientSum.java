@@ -9,7 +9,7 @@ import org.sparkdp.ops.Totals;
  * step: {@link #merge} adds into {@code this} to avoid an allocation per merge. A task with no
  * examples in the step sends an empty sum, whose gradient is {@code null}.
  */
-public final class GradientSum implements Serializable {
+final class GradientSum implements Serializable {
   float[] gradient;
   final Totals totals = new Totals();
 
@@ -21,7 +21,7 @@ public final class GradientSum implements Serializable {
   /**
    * Adds {@code other} into this sum and returns this one (or {@code other}, if this one is empty).
    */
-  public GradientSum merge(GradientSum other) {
+  GradientSum merge(GradientSum other) {
     computeNanos = Math.max(computeNanos, other.computeNanos);
     if (other.gradient == null) {
       totals.add(other.totals);
@@ -39,13 +39,5 @@ public final class GradientSum implements Serializable {
     }
     totals.add(other.totals);
     return this;
-  }
-
-  public Totals totals() {
-    return totals;
-  }
-
-  public float[] gradient() {
-    return gradient;
   }
 }

@@ -19,7 +19,7 @@ final class JobSession implements StepSession {
 
   private final JavaSparkContext jsc;
   private final JavaRDD<Block> train;
-  private final JavaRDD<Block> validation;
+  private final Validation validation;
   private final Batches batches;
   private final Network network;
   private final int threads;
@@ -30,7 +30,7 @@ final class JobSession implements StepSession {
   JobSession(
       JavaSparkContext jsc,
       JavaRDD<Block> train,
-      JavaRDD<Block> validation,
+      Validation validation,
       Batches batches,
       Network network,
       int threads,
@@ -55,7 +55,7 @@ final class JobSession implements StepSession {
       Batches b = batches;
       orders =
           train.mapPartitions(
-              blocks -> List.of(b.order(SyncTrainer.toList(blocks), epoch)).iterator(), true);
+              blocks -> List.of(b.order(Block.all(blocks), epoch)).iterator(), true);
       orders.persist(StorageLevel.MEMORY_AND_DISK());
       ordersEpoch = epoch;
     }
@@ -78,8 +78,8 @@ final class JobSession implements StepSession {
                     (blocks, order) ->
                         List.of(
                                 StepCompute.gradient(
-                                    SyncTrainer.toList(blocks),
-                                    SyncTrainer.toList(order).get(0),
+                                    Block.all(blocks),
+                                    Block.all(order).get(0),
                                     step,
                                     weights,
                                     net,
@@ -143,7 +143,7 @@ final class JobSession implements StepSession {
         jsc,
         "validation",
         timeoutMillis,
-        () -> Evaluator.evaluate(jsc, network, params, validation));
+        () -> Evaluator.evaluate(jsc, network, params, validation.blocks()));
   }
 
   private void releaseOrders() {

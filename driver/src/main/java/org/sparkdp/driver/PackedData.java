@@ -10,7 +10,7 @@ import org.apache.spark.api.java.JavaRDD;
  * @param fingerprint order-independent hash of every row's id, features and label: the same rows
  *     give the same value however they are partitioned
  */
-public record PackedData(
+record PackedData(
     String name,
     JavaRDD<Block> all,
     JavaRDD<Block> train,
@@ -21,17 +21,13 @@ public record PackedData(
     int labelWidth,
     long fingerprint) {
 
-  /** The training rows' size as float32 blocks, e.g. {@code "170 MB packed"}. */
-  public String packedSize() {
-    double mb = trainRows * (4.0 * (inputDim + labelWidth) + 8) / 1e6;
-    return String.format(
-        java.util.Locale.ROOT,
-        mb < 1 ? "%.2f MB packed" : mb < 10 ? "%.1f MB packed" : "%.0f MB packed",
-        mb);
+  /** The training rows' size as float32 blocks (features, labels and ids). */
+  long packedBytes() {
+    return trainRows * (4L * (inputDim + labelWidth) + 8);
   }
 
   /** Releases the cached blocks. */
-  public void unpersist() {
+  void unpersist() {
     all.unpersist(false);
   }
 }

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.sparkdp.DataException;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
@@ -21,11 +22,13 @@ import org.sparkdp.ops.Workspace;
 /**
  * Distributed inference: appends the model's outputs and a prediction to every row of a data frame.
  */
-public final class Predictor {
+final class Predictor {
   private Predictor() {}
 
-  /** See {@link org.sparkdp.Sequential#predict}. */
-  public static Dataset<Row> predict(
+  /**
+   * See {@link org.sparkdp.Sequential#predict}; {@code compile} says whether outputs are classes.
+   */
+  static Dataset<Row> predict(
       Dataset<Row> data,
       String featuresCol,
       ModelSpec spec,

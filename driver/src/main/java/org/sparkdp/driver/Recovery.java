@@ -5,12 +5,16 @@ import java.io.UncheckedIOException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkdp.DataException;
+import org.sparkdp.TrainingDivergedException;
 
 /**
  * Saves the training state at checkpoints (to files when a checkpoint directory is set, always in
- * memory) and, when a training attempt fails for a reason other than the data, the configuration or
- * divergence (a lost executor beyond Spark's own retries, a timeout), reloads the last checkpoint
- * and tries again, up to {@code maxRetries} times, saying so in the log.
+ * memory) and, when a training attempt fails because of the cluster (a Spark job that failed, as
+ * when executors are lost beyond Spark's own retries, or a {@link ClusterFault}: a timeout, channel
+ * tasks lost past their restarts), reloads the last checkpoint and tries again, up to {@code
+ * maxRetries} times, saying so in the log. Anything else (bad data or configuration, divergence, a
+ * bug in the driver) would fail the same way again, so it is not retried.
  */
 final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
@@ -37,8 +41,8 @@ final class Recovery {
         // counts.
         LOG.warn(
             "could not write the checkpoint of epoch {}, step {} to {} ({}); training goes on",
-            state.epoch + 1,
-            state.step + 1,
+            state.epoch() + 1,
+            state.step() + 1,
             checkpoints.dir(),
             e.getMessage());
       }
@@ -56,15 +60,16 @@ final class Recovery {
       try {
         attempt.accept(state);
         return;
-      } catch (TrainingDivergedException | IllegalArgumentException e) {
-        throw e;
       } catch (RuntimeException e) {
+        if (!retriable(e)) {
+          throw e;
+        }
         if (retries >= maxRetries) {
           throw new IllegalStateException(
               "training failed at epoch "
-                  + (state.epoch + 1)
+                  + (state.epoch() + 1)
                   + ", step "
-                  + (state.step + 1)
+                  + (state.step() + 1)
                   + " and "
                   + (maxRetries == 0
                       ? "retries are off"
@@ -74,15 +79,15 @@ final class Recovery {
               e);
         }
         retries++;
-        TrainingState back = reload(state.params.length);
+        TrainingState back = reload(state.params().length);
         LOG.warn(
             "training failed at epoch {}, step {} ({}); reloading the checkpoint of epoch {}, step {} and "
                 + "retrying ({} of {})",
-            state.epoch + 1,
-            state.step + 1,
+            state.epoch() + 1,
+            state.step() + 1,
             JobFailures.message(e),
-            back.epoch + 1,
-            back.step + 1,
+            back.epoch() + 1,
+            back.step() + 1,
             retries,
             maxRetries);
         state.restore(back);
@@ -95,7 +100,8 @@ final class Recovery {
       try {
         TrainingState saved = checkpoints.latest(parameters);
         if (saved != null
-            && (saved.epoch > last.epoch || saved.epoch == last.epoch && saved.step >= last.step)) {
+            && (saved.epoch() > last.epoch()
+                || saved.epoch() == last.epoch() && saved.step() >= last.step())) {
           return saved;
         }
       } catch (IOException | IllegalArgumentException e) {
@@ -105,5 +111,23 @@ final class Recovery {
       }
     }
     return last.copy();
+  }
+
+  /**
+   * Whether {@code e} is the cluster's failure (retried) rather than the data's, the settings' or a
+   * bug.
+   */
+  static boolean retriable(Throwable e) {
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof TrainingDivergedException || c instanceof DataException) {
+        return false;
+      }
+    }
+    for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof ClusterFault || c instanceof org.apache.spark.SparkException) {
+        return true;
+      }
+    }
+    return false;
   }
 }

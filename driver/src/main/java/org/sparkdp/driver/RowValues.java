@@ -7,6 +7,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.sparkdp.DataException;
 
 /**
  * Reads the features and label of a {@code Row} into float arrays. Features may be an ML {@code

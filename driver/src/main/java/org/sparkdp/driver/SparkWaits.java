@@ -44,7 +44,7 @@ final class SparkWaits {
     } catch (TimeoutException e) {
       jsc.cancelJobGroup(group);
       future.cancel(true);
-      throw new IllegalStateException(
+      throw new ClusterFault(
           "timed out after "
               + timeoutMillis / 1000
               + " s waiting for "

@@ -1,13 +1,21 @@
 package org.sparkdp.driver;
 
+import org.sparkdp.FitStats;
+
 /**
  * Counts steps and adds up the compute time the tasks reported for them (the slowest task of each
- * step), and the time spent starting the driver channel's tasks.
+ * step), and the time spent starting the driver channel's tasks. Mutable, filled in as a fit runs;
+ * {@link #snapshot} gives the public record.
  */
-public final class StepStats {
+final class StepStats {
+  private String path = "";
   private long steps;
   private long computeNanos;
   private long startNanos;
+
+  void path(String value) {
+    path = value;
+  }
 
   void add(long nanos) {
     steps++;
@@ -18,20 +26,7 @@ public final class StepStats {
     startNanos += nanos;
   }
 
-  public long steps() {
-    return steps;
-  }
-
-  /**
-   * Seconds spent starting the driver channel's tasks until they had all connected (0 for a job per
-   * step).
-   */
-  public double startSeconds() {
-    return startNanos / 1e9;
-  }
-
-  /** Seconds of task compute over all steps so far. */
-  public double computeSeconds() {
-    return computeNanos / 1e9;
+  FitStats snapshot() {
+    return new FitStats(path, steps, computeNanos / 1e9, startNanos / 1e9);
   }
 }

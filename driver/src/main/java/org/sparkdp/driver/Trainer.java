@@ -4,29 +4,36 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import org.apache.spark.api.java.JavaRDD;
+import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sparkdp.Callback;
+import org.sparkdp.DataException;
+import org.sparkdp.FitOptions;
+import org.sparkdp.History;
+import org.sparkdp.TrainingPlan;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Setting;
 
 /**
- * One {@code fit}: picks the strategy's trainer, sets up checkpoints (in a directory, or in
- * memory), resumes from the newest checkpoint when asked (a run that does not resume first removes
- * the directory's old checkpoints, so that they are never mistaken for its own), and lets {@link
- * Recovery} retry failed attempts from the last checkpoint.
+ * One {@code fit} on packed data: picks the strategy's {@link Steps}, sets up checkpoints (in a
+ * directory, or in memory), resumes from the newest checkpoint when asked (a run that does not
+ * resume first removes the directory's old checkpoints, so that they are never mistaken for its
+ * own), and runs the {@link EpochLoop}.
  */
-public final class Trainer {
+final class Trainer {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Trainer.class);
+  private static final Logger LOG = LoggerFactory.getLogger(Trainer.class);
 
   private final JavaSparkContext jsc;
   private final Network network;
   private final CompileConfig compile;
   private final FitOptions options;
-  private StepStats stepStats;
 
-  public Trainer(JavaSparkContext jsc, Network network, CompileConfig compile, FitOptions options) {
+  Trainer(JavaSparkContext jsc, Network network, CompileConfig compile, FitOptions options) {
     this.jsc = jsc;
     this.network = network;
     this.compile = compile;
@@ -37,7 +44,12 @@ public final class Trainer {
    * Trains {@code state} (updated in place) on {@code data}, validating on {@code validation} when
    * not {@code null}; with {@code options.resume()}, first replaces it by the newest checkpoint.
    */
-  public History fit(TrainingState state, PackedData data, JavaRDD<Block> validation) {
+  History fit(
+      TrainingState state,
+      PackedData data,
+      Validation validation,
+      StepStats stats,
+      List<Callback> callbacks) {
     Checkpoints checkpoints =
         options.checkpointDir() == null
             ? null
@@ -46,6 +58,7 @@ public final class Trainer {
                 jsc.hadoopConfiguration(),
                 options.keepCheckpoints(),
                 identity(data));
+    String resumedAt = null;
     if (checkpoints != null && !options.resume()) {
       try {
         int removed = checkpoints.clear();
@@ -59,42 +72,49 @@ public final class Trainer {
     }
     if (options.resume()) {
       try {
-        TrainingState saved = checkpoints.latest(state.params.length);
+        TrainingState saved = checkpoints.latest(state.params().length);
         if (saved == null) {
-          throw new IllegalArgumentException(
-              "nothing to resume: no checkpoint in " + checkpoints.dir());
+          throw new DataException("nothing to resume: no checkpoint in " + checkpoints.dir());
         }
         state.restore(saved);
       } catch (IOException e) {
         throw new UncheckedIOException(
             "cannot read the checkpoint to resume from: " + e.getMessage(), e);
       }
-      if (options.verbose() > 0) {
-        System.out.printf(
-            "Resuming at epoch %d, step %d from %s%n",
-            state.epoch + 1, state.step + 1, checkpoints.dir());
-      }
+      resumedAt = "epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1);
     }
-    if (state.optimizer == null) {
-      state.optimizer = compile.optimizer().newState(state.params.length);
-    }
+    state.ensureOptimizer(compile.optimizer());
+    FitContext fit = new FitContext(jsc, network, compile, options, stats);
+    Steps steps =
+        options.strategy() == FitOptions.Strategy.LOCAL
+            ? new LocalSteps(fit, data, validation)
+            : new SyncSteps(fit, data, validation);
+    stats.path(steps.path());
+    TrainingPlan plan =
+        new TrainingPlan(
+            data.trainRows(),
+            data.packedBytes(),
+            data.train().getNumPartitions(),
+            validation == null ? 0 : validation.rows(),
+            options.epochs(),
+            steps.schedule(),
+            resumedAt,
+            checkpoints == null ? null : checkpoints.dir());
+    callbacks.forEach(c -> c.onTrainBegin(plan));
     Recovery recovery = new Recovery(checkpoints, options.maxRetries(), state);
-    if (options.strategy().equals("local")) {
-      LocalTrainer trainer = new LocalTrainer(jsc, network, compile, options);
-      stepStats = trainer.stepStats();
-      return trainer.fit(state, data, validation, recovery);
-    }
-    SyncTrainer trainer = new SyncTrainer(jsc, network, compile, options);
-    stepStats = trainer.stepStats();
-    return trainer.fit(state, data, validation, recovery);
-  }
-
-  /**
-   * Steps (or, for {@code local}, synchronisations) of this fit and the compute time the tasks
-   * spent.
-   */
-  public StepStats stepStats() {
-    return stepStats;
+    History history =
+        new EpochLoop(
+                jsc,
+                steps,
+                options.epochs(),
+                options.checkpointEverySteps(),
+                compile.reportsAccuracy(),
+                validation != null,
+                recovery,
+                callbacks)
+            .run(state);
+    callbacks.forEach(c -> c.onTrainEnd(history));
+    return history;
   }
 
   /** What a checkpoint must agree with to be resumed by this run. */
@@ -104,18 +124,22 @@ public final class Trainer {
     ObjectNode id = JSON.createObjectNode();
     id.set("model", model.get("config"));
     id.set("compile", model.get("compile_config"));
-    id.put("strategy", options.strategy());
-    id.put("batch_size", options.batchSize());
+    id.put("strategy", Setting.name(options.strategy()));
+    id.set("batch_size", options.toJson(FitOptions.BATCH_SIZE));
     id.put("seed", options.seed());
     id.put("train_rows", data.trainRows());
     id.put("validation_rows", data.validationRows());
     id.put("data_fingerprint", String.format("%016x", data.fingerprint()));
-    if (options.strategy().equals("local")) {
+    if (options.strategy() == FitOptions.Strategy.LOCAL) {
       id.put("partitions", data.train().getNumPartitions());
-      id.put("sync_every", options.syncEvery());
-      id.put("outer_optimizer", options.outerOptimizer());
-      id.put("outer_learning_rate", options.outerLearningRate());
-      id.put("outer_momentum", options.outerMomentum());
+      for (Setting<?> s :
+          List.of(
+              FitOptions.SYNC_EVERY,
+              FitOptions.OUTER_OPTIMIZER,
+              FitOptions.OUTER_LEARNING_RATE,
+              FitOptions.OUTER_MOMENTUM)) {
+        id.set(s.key(), options.toJson(s));
+      }
     }
     return id;
   }

@@ -1,27 +1,34 @@
 package org.sparkdp.driver;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.sparkdp.History;
+import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
 
 /**
- * Everything a training run moves forward, and so everything a checkpoint holds: where the run is
- * (the epoch in progress and the next step, or round for {@code local}, within it), the parameters,
- * the optimizer's state, the sums of the epoch so far, the history, and for {@code local} each
- * partition's optimizer state and the outer momentum. The data order needs nothing more: it follows
- * from the seed and the epoch.
+ * Everything a training run moves forward, and so everything a checkpoint holds ({@link
+ * StateCodec}): where the run is (the epoch in progress and the next step, or round for {@code
+ * local}, within it), the parameters, the optimizer's state, the sums of the epoch so far, the
+ * history, and for {@code local} each partition's optimizer state and the outer momentum. The data
+ * order needs nothing more: it follows from the seed and the epoch.
+ *
+ * <p>Only its own methods change it: a step advances it, an epoch's end records the epoch, a
+ * failure restores it.
  */
 public final class TrainingState {
-  int epoch;
-  int step;
-  final float[] params;
-  OptimizerState optimizer;
-  Totals epochTotals = new Totals();
-  double epochSeconds;
-  History history = new History();
-  List<OptimizerState> innerStates;
-  float[] outerMomentum;
+  private int epoch;
+  private int step;
+  private final float[] params;
+  private OptimizerState optimizer;
+  private Totals epochTotals = new Totals();
+  private double epochSeconds;
+  private History history = History.empty();
+  private List<OptimizerState> innerStates;
+  private float[] outerMomentum;
 
   TrainingState(float[] params, OptimizerState optimizer) {
     this.params = params;
@@ -29,8 +36,8 @@ public final class TrainingState {
   }
 
   /**
-   * The state before the first step: these parameters, a fresh optimizer state (made by the
-   * trainer).
+   * The state before the first step: these parameters; the optimizer's state is made by the first
+   * fit.
    */
   public static TrainingState start(float[] params) {
     return new TrainingState(params, null);
@@ -56,62 +63,124 @@ public final class TrainingState {
     return params;
   }
 
-  /** The epoch in progress (from 0) and the next step within it. */
-  public int epoch() {
+  /** The epoch in progress, counted from 0. */
+  int epoch() {
     return epoch;
   }
 
-  public int step() {
+  /** The next step (or round) within the epoch. */
+  int step() {
     return step;
   }
 
-  public History history() {
+  History history() {
     return history;
+  }
+
+  OptimizerState optimizer() {
+    return optimizer;
+  }
+
+  Totals epochTotals() {
+    return epochTotals;
+  }
+
+  /** Seconds the epoch in progress has taken so far (before a checkpoint it was resumed from). */
+  double epochSeconds() {
+    return epochSeconds;
+  }
+
+  List<OptimizerState> innerStates() {
+    return innerStates;
+  }
+
+  float[] outerMomentum() {
+    return outerMomentum;
+  }
+
+  /** Makes the optimizer's state if this run has none yet. */
+  void ensureOptimizer(Optimizer optimizer) {
+    if (this.optimizer == null) {
+      this.optimizer = optimizer.newState(params.length);
+    }
+  }
+
+  /**
+   * Makes fresh per-partition optimizer states ({@code local}) unless there are already as many.
+   */
+  void ensureInnerStates(int partitions, Optimizer optimizer) {
+    if (innerStates == null || innerStates.size() != partitions) {
+      innerStates = new ArrayList<>();
+      for (int p = 0; p < partitions; p++) {
+        innerStates.add(optimizer.newState(params.length));
+      }
+    }
+  }
+
+  void setInnerState(int partition, OptimizerState state) {
+    innerStates.set(partition, state);
+  }
+
+  /** The outer momentum of {@code local} with {@code nesterov}, made at its first use. */
+  float[] outerMomentumForUpdate() {
+    if (outerMomentum == null) {
+      outerMomentum = new float[params.length];
+    }
+    return outerMomentum;
+  }
+
+  /** One step (or round) done: its sums join the epoch's. */
+  void advance(Totals stepTotals) {
+    epochTotals.add(stepTotals);
+    step++;
+  }
+
+  /** Notes the time the epoch has taken so far, for a checkpoint within it. */
+  void noteEpochSeconds(double seconds) {
+    epochSeconds = seconds;
   }
 
   /**
    * Records the epoch just trained in the history (its loss and accuracy as trained, and the
-   * validation's when {@code validation} is not {@code null}) and moves to the start of the next
-   * epoch.
+   * validation's when {@code validation} is not {@code null}), moves to the start of the next
+   * epoch, and returns the epoch's logs.
    */
-  void finishEpoch(Totals validation, boolean accuracy, double seconds) {
-    history.add("loss", epochTotals.meanLoss());
+  Map<String, Double> finishEpoch(Totals validation, boolean accuracy, double seconds) {
+    Map<String, Double> logs = new LinkedHashMap<>();
+    logs.put("loss", epochTotals.meanLoss());
     if (accuracy) {
-      history.add("accuracy", epochTotals.accuracy());
+      logs.put("accuracy", epochTotals.accuracy());
     }
     if (validation != null) {
-      history.add("val_loss", validation.meanLoss());
+      logs.put("val_loss", validation.meanLoss());
       if (accuracy) {
-        history.add("val_accuracy", validation.accuracy());
+        logs.put("val_accuracy", validation.accuracy());
       }
     }
-    history.addEpochSeconds(seconds);
+    history = history.plus(logs, seconds);
     epoch++;
     step = 0;
     epochTotals = new Totals();
     epochSeconds = 0;
+    return logs;
   }
 
   /** A deep copy, for a snapshot to return to. */
   TrainingState copy() {
-    TrainingState c = new TrainingState(params.clone(), optimizer == null ? null : copy(optimizer));
-    c.epoch = epoch;
-    c.step = step;
-    c.epochTotals = new Totals().add(epochTotals);
-    c.epochSeconds = epochSeconds;
-    c.history = history.copy();
-    if (innerStates != null) {
-      c.innerStates = new ArrayList<>();
-      innerStates.forEach(s -> c.innerStates.add(copy(s)));
-    }
-    c.outerMomentum = outerMomentum == null ? null : outerMomentum.clone();
-    return c;
+    return StateCodec.decode(StateCodec.encode(this));
   }
 
   /**
    * Replaces this state's contents by {@code other}'s (the parameter array is written in place).
    */
   void restore(TrainingState other) {
+    if (other.params.length != params.length) {
+      throw new IllegalArgumentException(
+          "a state of "
+              + other.params.length
+              + " parameters cannot replace one of "
+              + params.length);
+    }
     System.arraycopy(other.params, 0, params, 0, params.length);
     optimizer = other.optimizer;
     epoch = other.epoch;
@@ -123,11 +192,25 @@ public final class TrainingState {
     outerMomentum = other.outerMomentum;
   }
 
-  static OptimizerState copy(OptimizerState state) {
-    float[][] slots = new float[state.slots().length][];
-    for (int i = 0; i < slots.length; i++) {
-      slots[i] = state.slots()[i].clone();
-    }
-    return new OptimizerState(state.iterations(), slots);
+  /** A state at a given position, for {@link StateCodec}. */
+  static TrainingState at(
+      int epoch,
+      int step,
+      float[] params,
+      OptimizerState optimizer,
+      Totals epochTotals,
+      double epochSeconds,
+      History history,
+      List<OptimizerState> innerStates,
+      float[] outerMomentum) {
+    TrainingState s = new TrainingState(params, optimizer);
+    s.epoch = epoch;
+    s.step = step;
+    s.epochTotals = epochTotals;
+    s.epochSeconds = epochSeconds;
+    s.history = history;
+    s.innerStates = innerStates;
+    s.outerMomentum = outerMomentum;
+    return s;
   }
 }

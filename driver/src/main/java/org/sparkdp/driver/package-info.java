@@ -1,7 +1,9 @@
 /**
- * Spark orchestration: data frames packed into cached float32 {@link org.sparkdp.driver.Block}s,
- * the synchronous data-parallel training loop ({@link org.sparkdp.driver.SyncTrainer}), distributed
- * evaluation and prediction, and model directories on any Hadoop file system ({@link
- * org.sparkdp.driver.ModelStore}).
+ * The engine behind {@link org.sparkdp.Sequential}, entered through {@link
+ * org.sparkdp.driver.Engine}: data frames checked and packed into cached float32 blocks ({@code
+ * DataPacker}), the one epoch loop ({@code EpochLoop}) with each strategy's steps ({@code
+ * SyncSteps}: exact data-parallel SGD, through a Spark job per step or the driver channel; {@code
+ * LocalSteps}: local SGD), the training state and its codec, checkpoints and recovery, and
+ * distributed evaluation and prediction. Everything but the door is package-private.
  */
 package org.sparkdp.driver;

@@ -11,15 +11,23 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.DataException;
+import org.sparkdp.FitOptions;
+import org.sparkdp.FitOptions.Strategy;
+import org.sparkdp.FitOptions.SyncPath;
+import org.sparkdp.History;
 import org.sparkdp.Sequential;
+import org.sparkdp.TrainingDivergedException;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Totals;
+import org.sparkdp.testkit.Blobs;
+import org.sparkdp.testkit.TestSpark;
 
 class CheckpointTest {
-  private static final List<Row> ROWS = TestSpark.blobs(300, 4, 3, 23);
+  private static final Blobs DATA = Blobs.of(300, 4, 3, 23);
 
   private static Sequential model() {
     Sequential model = new Sequential(Dense.of(6, "relu").withInputDim(4), Dense.of(3, "softmax"));
@@ -27,7 +35,7 @@ class CheckpointTest {
     return model;
   }
 
-  private static FitOptions options(String strategy, String dir, int epochs) {
+  private static FitOptions options(Strategy strategy, String dir, int epochs) {
     return new FitOptions()
         .strategy(strategy)
         .epochs(epochs)
@@ -51,16 +59,16 @@ class CheckpointTest {
   @Test
   void resumingAfterTwoOfFourEpochsGivesTheUninterruptedWeightsAndHistory(@TempDir Path dir)
       throws IOException {
-    for (String strategy : List.of("sync", "local")) {
+    for (Strategy strategy : Strategy.values()) {
       Sequential whole = model();
       History full =
           whole.fit(
-              TestSpark.frame(ROWS), options(strategy, dir.resolve(strategy + "-a").toString(), 4));
+              TestSpark.frame(DATA), options(strategy, dir.resolve(strategy + "-a").toString(), 4));
 
       String resumed = dir.resolve(strategy + "-b").toString();
-      model().fit(TestSpark.frame(ROWS), options(strategy, resumed, 2));
+      model().fit(TestSpark.frame(DATA), options(strategy, resumed, 2));
       Sequential second = model();
-      History rest = second.fit(TestSpark.frame(ROWS), options(strategy, resumed, 4).resume(true));
+      History rest = second.fit(TestSpark.frame(DATA), options(strategy, resumed, 4).resume(true));
 
       assertArrayEquals(
           whole.weights(), second.weights(), strategy + ": the same weights, bit for bit");
@@ -76,13 +84,13 @@ class CheckpointTest {
   void aMidEpochCheckpointResumesAtItsStep(@TempDir Path dir) throws IOException {
     Sequential whole = model();
     History full =
-        whole.fit(TestSpark.frame(ROWS), options("sync", dir.resolve("a").toString(), 2));
+        whole.fit(TestSpark.frame(DATA), options(Strategy.SYNC, dir.resolve("a").toString(), 2));
 
     String path = dir.resolve("b").toString();
     model()
         .fit(
-            TestSpark.frame(ROWS),
-            options("sync", path, 2).checkpointEverySteps(4).keepCheckpoints(10));
+            TestSpark.frame(DATA),
+            options(Strategy.SYNC, path, 2).checkpointEverySteps(4).keepCheckpoints(10));
     // Keep nothing newer than step 8 of the second epoch, as if the driver had died there.
     for (String name : checkpoints(dir.resolve("b"))) {
       if (name.compareTo("ckpt-00001-00000008") > 0) {
@@ -95,7 +103,7 @@ class CheckpointTest {
         "ckpt-00001-00000008",
         checkpoints(dir.resolve("b")).get(checkpoints(dir.resolve("b")).size() - 1));
     Sequential second = model();
-    History rest = second.fit(TestSpark.frame(ROWS), options("sync", path, 2).resume(true));
+    History rest = second.fit(TestSpark.frame(DATA), options(Strategy.SYNC, path, 2).resume(true));
     assertArrayEquals(whole.weights(), second.weights());
     assertEquals(
         full.history().get("loss"),
@@ -106,9 +114,9 @@ class CheckpointTest {
   @Test
   void aRunThatDoesNotResumeReplacesTheCheckpointsOfAnEarlierOne(@TempDir Path dir)
       throws IOException {
-    model().fit(TestSpark.frame(ROWS), options("sync", dir.toString(), 3));
+    model().fit(TestSpark.frame(DATA), options(Strategy.SYNC, dir.toString(), 3));
     assertEquals(3, checkpoints(dir).size());
-    model().fit(TestSpark.frame(ROWS), options("sync", dir.toString(), 1).seed(10));
+    model().fit(TestSpark.frame(DATA), options(Strategy.SYNC, dir.toString(), 1).seed(10));
     assertEquals(
         List.of("ckpt-00001-00000000"), checkpoints(dir), "only the new run's checkpoint is left");
   }
@@ -116,15 +124,15 @@ class CheckpointTest {
   @Test
   void aCheckpointOfAnotherRunIsNotResumed(@TempDir Path dir) {
     String path = dir.toString();
-    model().fit(TestSpark.frame(ROWS), options("sync", path, 1));
+    model().fit(TestSpark.frame(DATA), options(Strategy.SYNC, path, 1));
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
             () ->
                 model()
                     .fit(
-                        TestSpark.frame(ROWS),
-                        options("sync", path, 2).batchSize(50).resume(true)));
+                        TestSpark.frame(DATA),
+                        options(Strategy.SYNC, path, 2).batchSize(50).resume(true)));
     assertTrue(
         e.getMessage()
             .contains("it was made by a different run: batch_size (checkpoint: 25, this run: 50)"),
@@ -135,8 +143,8 @@ class CheckpointTest {
             () ->
                 model()
                     .fit(
-                        TestSpark.frame(ROWS),
-                        options("sync", dir.resolve("empty").toString(), 2).resume(true)));
+                        TestSpark.frame(DATA),
+                        options(Strategy.SYNC, dir.resolve("empty").toString(), 2).resume(true)));
     assertTrue(
         none.getMessage().startsWith("nothing to resume: no checkpoint in"), none.getMessage());
   }
@@ -148,7 +156,7 @@ class CheckpointTest {
     // per step, so the
     // loss overflows to infinity after a few epochs of ten steps.
     java.util.SplittableRandom random = new java.util.SplittableRandom(3);
-    List<Row> rows = new java.util.ArrayList<>();
+    List<org.apache.spark.sql.Row> rows = new java.util.ArrayList<>();
     for (int i = 0; i < 100; i++) {
       double[] x = {
         random.nextGaussian(), random.nextGaussian(), random.nextGaussian(), random.nextGaussian()
@@ -164,7 +172,7 @@ class CheckpointTest {
             TrainingDivergedException.class,
             () ->
                 model.fit(
-                    TestSpark.frame(rows),
+                    TestSpark.session().createDataFrame(rows, TestSpark.SCHEMA),
                     new FitOptions()
                         .epochs(20)
                         .batchSize(10)
@@ -187,7 +195,7 @@ class CheckpointTest {
   @Test
   void aFailedAttemptIsRetriedFromTheLastCheckpoint(@TempDir Path dir) throws IOException {
     TrainingState state = TrainingState.start(new float[] {1, 2, 3});
-    state.optimizer = Adam.defaults().newState(3);
+    state.ensureOptimizer(Adam.defaults());
     Checkpoints checkpoints =
         new Checkpoints(
             dir.toString(),
@@ -200,16 +208,17 @@ class CheckpointTest {
         state,
         s -> {
           if (attempts.incrementAndGet() == 1) {
-            s.params[0] = 10;
-            s.epoch = 1;
+            s.params()[0] = 10;
+            s.finishEpoch(null, false, 1);
             recovery.save(s); // the checkpoint of epoch 1
-            s.params[0] = 99; // progress after it, lost with the failure
-            s.step = 5;
-            throw new IllegalStateException("an executor was lost");
+            s.params()[0] = 99; // progress after it, lost with the failure
+            s.advance(new Totals());
+            throw new ClusterFault("an executor was lost", null);
           }
-          assertEquals(10, s.params[0], "restarted from the checkpoint, not from where it failed");
-          assertEquals(0, s.step);
-          assertEquals(1, s.epoch);
+          assertEquals(
+              10, s.params()[0], "restarted from the checkpoint, not from where it failed");
+          assertEquals(0, s.step());
+          assertEquals(1, s.epoch());
         });
     assertEquals(2, attempts.get());
 
@@ -221,10 +230,38 @@ class CheckpointTest {
                 strict.run(
                     state,
                     s -> {
-                      throw new IllegalStateException("executors keep dying");
+                      throw new ClusterFault("executors keep dying", null);
                     }));
     assertTrue(
         e.getMessage().contains("gave up after 1 retries: executors keep dying"), e.getMessage());
+  }
+
+  @Test
+  void bugsDataErrorsAndDivergenceAreNotRetried() {
+    TrainingState state = TrainingState.start(new float[] {1, 2, 3});
+    Recovery recovery = new Recovery(null, 3, state);
+    for (RuntimeException failure :
+        List.of(
+            new NullPointerException("a bug"),
+            new DataException("row 3: NaN"),
+            new TrainingDivergedException("diverged"),
+            new IllegalStateException("a bug too"))) {
+      AtomicInteger attempts = new AtomicInteger();
+      RuntimeException thrown =
+          assertThrows(
+              RuntimeException.class,
+              () ->
+                  recovery.run(
+                      state,
+                      s -> {
+                        attempts.incrementAndGet();
+                        throw failure;
+                      }));
+      assertEquals(failure, thrown, "the failure itself, not wrapped");
+      assertEquals(1, attempts.get(), failure + " was tried once");
+    }
+    assertTrue(
+        Recovery.retriable(new org.apache.spark.SparkException("Job aborted: executor lost")));
   }
 
   @Test
@@ -262,11 +299,11 @@ class CheckpointTest {
             () ->
                 model()
                     .fit(
-                        TestSpark.frame(ROWS),
+                        TestSpark.frame(DATA),
                         new FitOptions()
                             .partitions(3)
-                            .syncPath("channel")
-                            .connectTimeoutSeconds(2)
+                            .syncPath(SyncPath.CHANNEL)
+                            .connectTimeout(2)
                             .maxRetries(0)
                             .verbose(0)));
     assertTrue(e.getMessage().contains("waiting for 3 training tasks to connect"), e.getMessage());

@@ -14,7 +14,9 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.sparkdp.DataException;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.testkit.TestSpark;
 
 class DataPackerTest {
   private static final DataPacker.Target TARGET =
@@ -28,6 +30,10 @@ class DataPackerTest {
     return rows;
   }
 
+  private static Dataset<Row> frame(List<Row> rows) {
+    return TestSpark.session().createDataFrame(rows, TestSpark.SCHEMA);
+  }
+
   private static String failure(Consumer<List<Row>> change) {
     List<Row> rows = rows(40);
     change.accept(rows);
@@ -36,13 +42,7 @@ class DataPackerTest {
             DataException.class,
             () ->
                 DataPacker.pack(
-                    TestSpark.frame(rows),
-                    "features",
-                    "label",
-                    TARGET,
-                    0,
-                    3,
-                    "train data (t.csv)"));
+                    frame(rows), "features", "label", TARGET, 0, 3, "train data (t.csv)"));
     return e.getMessage();
   }
 
@@ -102,8 +102,7 @@ class DataPackerTest {
         assertThrows(
             DataException.class,
             () ->
-                DataPacker.pack(
-                    TestSpark.frame(List.of()), "features", "label", TARGET, 0, 0, "train data"));
+                DataPacker.pack(frame(List.of()), "features", "label", TARGET, 0, 0, "train data"));
     assertEquals("train data has no rows", e.getMessage());
   }
 
@@ -112,9 +111,7 @@ class DataPackerTest {
     DataException missing =
         assertThrows(
             DataException.class,
-            () ->
-                DataPacker.pack(
-                    TestSpark.frame(rows(3)), "pixels", "label", TARGET, 0, 0, "train data"));
+            () -> DataPacker.pack(frame(rows(3)), "pixels", "label", TARGET, 0, 0, "train data"));
     assertEquals(
         "train data has no column 'pixels' (columns: features, label)", missing.getMessage());
     StructType schema =
@@ -135,17 +132,36 @@ class DataPackerTest {
         assertThrows(
             DataException.class,
             () ->
-                DataPacker.pack(
-                    TestSpark.frame(rows(5)), "features", "label", TARGET, 0, 12, "train data"));
+                DataPacker.pack(frame(rows(5)), "features", "label", TARGET, 0, 12, "train data"));
     assertEquals("partitions: 12 is more than the 5 rows of train data", e.getMessage());
   }
 
   @Test
   void emptyPartitionsArePackedAndSkipped() {
-    PackedData packed =
-        DataPacker.pack(TestSpark.frame(rows(5)), "features", "label", TARGET, 0, 5, "train data");
+    // 5 rows in 8 slices: parallelize leaves 3 of them empty.
+    Dataset<Row> sparse =
+        TestSpark.session()
+            .createDataFrame(
+                org.apache.spark.api.java.JavaSparkContext.fromSparkContext(
+                        TestSpark.session().sparkContext())
+                    .parallelize(rows(5), 8),
+                TestSpark.SCHEMA);
+    PackedData packed = DataPacker.pack(sparse, "features", "label", TARGET, 0, 0, "train data");
     try {
-      assertEquals(5, packed.train().getNumPartitions());
+      assertEquals(8, packed.train().getNumPartitions());
+      List<Integer> rowsPerPartition =
+          packed
+              .train()
+              .mapPartitions(
+                  it -> {
+                    int n = 0;
+                    while (it.hasNext()) {
+                      n += it.next().rows;
+                    }
+                    return List.of(n).iterator();
+                  })
+              .collect();
+      assertTrue(rowsPerPartition.contains(0), "some partitions are empty: " + rowsPerPartition);
       assertEquals(5, packed.trainRows());
     } finally {
       packed.unpersist();
@@ -155,8 +171,7 @@ class DataPackerTest {
   @Test
   void validationSplitTakesTheLastRowsAsKerasDoes() {
     // Keras: split_at = ceil(n * (1 - split)); 41 rows with split 0.25 -> 31 train, 10 validation.
-    PackedData packed =
-        DataPacker.pack(TestSpark.frame(rows(41)), "features", "label", TARGET, 0.25, 3, "d");
+    PackedData packed = DataPacker.pack(frame(rows(41)), "features", "label", TARGET, 0.25, 3, "d");
     try {
       assertEquals(31, packed.trainRows());
       assertEquals(10, packed.validationRows());
@@ -183,7 +198,7 @@ class DataPackerTest {
 
   private static long pack(List<Row> rows, int partitions) {
     PackedData packed =
-        DataPacker.pack(TestSpark.frame(rows), "features", "label", TARGET, 0, partitions, "d");
+        DataPacker.pack(frame(rows), "features", "label", TARGET, 0, partitions, "d");
     packed.unpersist();
     return packed.fingerprint();
   }

@@ -1,107 +1,199 @@
 package org.sparkdp.jobs;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Set;
+import java.io.PrintWriter;
+import java.util.List;
+import org.sparkdp.FitOptions;
 import org.sparkdp.ops.ConfigException;
+import org.sparkdp.ops.Setting;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
- * Command-line options of the form {@code --name value} (or {@code --name=value}), and flags
- * without a value. Every option is checked against the command's list; a wrong one fails naming it.
+ * The jobs' command lines, declared with picocli: {@code --help} for each command, a suggestion for
+ * a mistyped option, and the shell completion script ({@code bin/sparkdp completion}). {@code
+ * train} takes every fit setting as an option ({@code batch_size} is {@code --batch-size}), from
+ * the settings' own declarations. A usage error is a {@link ConfigException} with one line (exit
+ * code 2).
  */
 final class Cli {
-  private final String command;
-  private final Map<String, String> values = new LinkedHashMap<>();
+  /** Fit settings with no command-line option: {@code --verbose} means stack traces with errors. */
+  private static final List<Setting<?>> NOT_ON_THE_COMMAND_LINE = List.of(FitOptions.VERBOSE);
 
-  private Cli(String command) {
-    this.command = command;
+  private final ParseResult result;
+
+  private Cli(ParseResult result) {
+    this.result = result;
   }
 
-  static Cli parse(String command, String[] args, Set<String> options, Set<String> flags) {
-    Cli cli = new Cli(command);
-    for (int i = 0; i < args.length; i++) {
-      String arg = args[i];
-      if (!arg.startsWith("--")) {
-        throw new ConfigException(
-            command + ": unexpected argument '" + arg + "' (options start with --)");
+  /** {@code bin/sparkdp train}: a job file with command-line options laid over it. */
+  static CommandSpec train() {
+    CommandSpec spec =
+        command(
+            "train",
+            "Train a model from a job file (YAML in Keras' vocabulary); options "
+                + "override the file.");
+    option(spec, "--config", "FILE", "the job file");
+    option(
+        spec,
+        "--train",
+        "PATH",
+        "training data: .csv, .parquet, .libsvm, idx:IMAGES,LABELS or an IDX images file");
+    option(spec, "--validation", "PATH", "validation data, in place of validation_split");
+    option(spec, "--test", "PATH", "test data, evaluated after training");
+    option(spec, "--output", "DIR", "the model directory (default: runs/train-TIME)");
+    option(spec, "--init-weights", "FILE", "an .npz of weights in Keras' layout to start from");
+    flag(spec, "--resume", "continue from the newest checkpoint in OUTPUT/checkpoints");
+    for (Setting<?> s : FitOptions.SETTINGS) {
+      if (onCommandLine(s)) {
+        option(
+            spec,
+            s.optionName(),
+            label(s),
+            s.doc().replace("`", "") + " (default: " + s.defaultText() + ")");
       }
-      String name = arg.substring(2);
-      String value = null;
-      int eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.substring(eq + 1);
-        name = name.substring(0, eq);
-      }
-      if (flags.contains(name)) {
-        cli.values.put(name, value == null ? "true" : value);
-        continue;
-      }
-      if (!options.contains(name)) {
-        throw new ConfigException(
-            command
-                + ": unknown option --"
-                + name
-                + " (known: "
-                + String.join(", ", options.stream().sorted().map(o -> "--" + o).toList())
-                + ")");
-      }
-      if (value == null) {
-        if (i + 1 >= args.length) {
-          throw new ConfigException(command + ": option --" + name + " needs a value");
-        }
-        value = args[++i];
-      }
-      cli.values.put(name, value);
     }
-    return cli;
+    return spec;
+  }
+
+  /** {@code bin/sparkdp evaluate}. */
+  static CommandSpec evaluate() {
+    CommandSpec spec =
+        command("evaluate", "The loss and metrics of a saved model on labelled data.");
+    option(spec, "--model", "DIR", "the model directory");
+    option(spec, "--data", "PATH", "the data, as for train's --train");
+    option(spec, "--label-column", "NAME", "the label column (default: label)");
+    option(spec, "--output", "FILE", "also write the metrics as JSON");
+    return spec;
+  }
+
+  /** {@code bin/sparkdp predict}. */
+  static CommandSpec predict() {
+    CommandSpec spec = command("predict", "A saved model's outputs and predictions for every row.");
+    option(spec, "--model", "DIR", "the model directory");
+    option(spec, "--data", "PATH", "the data, as for train's --train");
+    option(spec, "--label-column", "NAME", "a label column to keep beside the prediction");
+    option(spec, "--output", "PATH", "where the predictions go (a new path)");
+    option(
+        spec,
+        "--format",
+        "FORMAT",
+        "parquet (with the output vector) or csv (one column per output)");
+    return spec;
+  }
+
+  /** Whether {@code train} takes the fit setting {@code s} as an option. */
+  static boolean onCommandLine(Setting<?> s) {
+    return !NOT_ON_THE_COMMAND_LINE.contains(s);
+  }
+
+  /**
+   * What an option's value looks like: {@code N}, {@code X}, or the choices ({@code sync|local}).
+   */
+  private static String label(Setting<?> s) {
+    if (s.expectation().startsWith("one of [")) {
+      return s.expectation()
+          .substring("one of [".length(), s.expectation().length() - 1)
+          .replace(", ", "|");
+    }
+    return s.defaultValue() instanceof Double ? "X" : s == FitOptions.BATCH_SIZE ? "N|all" : "N";
+  }
+
+  private static CommandSpec command(String name, String description) {
+    CommandSpec spec = CommandSpec.create().name("sparkdp " + name);
+    spec.usageMessage().description(description);
+    spec.addOption(
+        OptionSpec.builder("--help", "-h").usageHelp(true).description("show this help").build());
+    flag(spec, "--verbose", "print stack traces with errors");
+    return spec;
+  }
+
+  private static void option(CommandSpec spec, String name, String label, String description) {
+    spec.addOption(
+        OptionSpec.builder(name)
+            .paramLabel(label)
+            .type(String.class)
+            .description(description)
+            .build());
+  }
+
+  private static void flag(CommandSpec spec, String name, String description) {
+    spec.addOption(
+        OptionSpec.builder(name).arity("0").type(boolean.class).description(description).build());
+  }
+
+  /**
+   * Parses {@code args} for {@code spec}; {@code null} when help was asked for (and printed to
+   * standard output).
+   *
+   * @throws ConfigException naming the bad option, with picocli's suggestion for a mistyped one
+   */
+  static Cli parse(CommandSpec spec, String[] args) {
+    // As spark-submit does, a repeated option takes its last value.
+    CommandLine line = new CommandLine(spec).setOverwrittenOptionsAllowed(true);
+    ParseResult result;
+    try {
+      result = line.parseArgs(args);
+    } catch (CommandLine.UnmatchedArgumentException e) {
+      List<String> suggestions = e.getSuggestions();
+      String first = e.getUnmatched().isEmpty() ? "?" : e.getUnmatched().get(0);
+      throw new ConfigException(
+          (first.startsWith("-") ? "unknown option" : "unexpected argument")
+              + " '"
+              + first
+              + "'"
+              + (suggestions.isEmpty()
+                  ? ""
+                  : " (did you mean " + String.join(" or ", suggestions) + "?)")
+              + "; see "
+              + spec.name()
+              + " --help");
+    } catch (CommandLine.ParameterException e) {
+      throw new ConfigException(e.getMessage() + "; see " + spec.name() + " --help");
+    }
+    if (result.isUsageHelpRequested()) {
+      line.usage(new PrintWriter(System.out, true));
+      return null;
+    }
+    return new Cli(result);
+  }
+
+  /** The bash completion script for {@code bin/sparkdp} and its commands. */
+  static String completion() {
+    CommandLine root = new CommandLine(CommandSpec.create().name("sparkdp"));
+    for (CommandSpec job : List.of(train(), evaluate(), predict())) {
+      CommandSpec sub = job.name(job.name().substring("sparkdp ".length()));
+      sub.addOption(OptionSpec.builder("--master").paramLabel("URL").type(String.class).build());
+      sub.addOption(
+          OptionSpec.builder("--conf").paramLabel("KEY=VALUE").type(String.class).build());
+      root.addSubcommand(sub.name(), new CommandLine(sub));
+    }
+    for (String other :
+        List.of("quickstart", "bench", "setup", "spark-home", "test", "completion", "help")) {
+      root.addSubcommand(other, new CommandLine(CommandSpec.create().name(other)));
+    }
+    return picocli.AutoComplete.bash("sparkdp", root);
   }
 
   String get(String name) {
-    return values.get(name);
+    return result.matchedOptionValue(name, null);
   }
 
   boolean has(String name) {
-    return values.containsKey(name);
+    return result.hasMatchedOption(name);
   }
 
   boolean flag(String name) {
-    return "true".equals(values.get(name));
+    return result.matchedOptionValue(name, false);
   }
 
   String require(String name) {
-    String v = values.get(name);
+    String v = get(name);
     if (v == null || v.isBlank()) {
-      throw new ConfigException(command + ": option --" + name + " is required");
+      throw new ConfigException(
+          "option " + name + " is required; see " + result.commandSpec().name() + " --help");
     }
     return v;
-  }
-
-  /** A positive integer option, or {@code null} when absent. */
-  Integer positiveInt(String name) {
-    String v = values.get(name);
-    if (v == null) {
-      return null;
-    }
-    try {
-      int n = Integer.parseInt(v.trim());
-      if (n > 0) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw new ConfigException("--" + name + " must be a positive integer, got '" + v + "'");
-  }
-
-  Long longValue(String name) {
-    String v = values.get(name);
-    if (v == null) {
-      return null;
-    }
-    try {
-      return Long.parseLong(v.trim());
-    } catch (NumberFormatException e) {
-      throw new ConfigException("--" + name + " must be an integer, got '" + v + "'");
-    }
   }
 }

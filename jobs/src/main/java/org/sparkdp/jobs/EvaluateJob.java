@@ -2,10 +2,9 @@ package org.sparkdp.jobs;
 
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdp.Sequential;
-import org.sparkdp.driver.HadoopFiles;
+import org.sparkdp.io.HadoopFiles;
 
 /**
  * {@code bin/sparkdp evaluate --model DIR --data PATH [--label-column C] [--output metrics.json]}:
@@ -19,17 +18,18 @@ public final class EvaluateJob {
   }
 
   static int run(String[] args) throws Exception {
-    Cli cli =
-        Cli.parse(
-            "evaluate", args, Set.of("model", "data", "label-column", "output"), Set.of("verbose"));
-    String modelDir = cli.require("model");
+    Cli cli = Cli.parse(Cli.evaluate(), args);
+    if (cli == null) {
+      return 0;
+    }
+    String modelDir = cli.require("--model");
     DataSource source =
-        withLabel(DataSource.fromPath(cli.require("data"), "--data"), cli.get("label-column"));
+        withLabel(DataSource.fromPath(cli.require("--data"), "--data"), cli.get("--label-column"));
     org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
     Sequential model = Sequential.load(modelDir);
     for (String file : source.files()) {
       if (!HadoopFiles.exists(file, local)) {
-        throw new org.sparkdp.driver.DataException("data: " + file + ": no such file or directory");
+        throw new org.sparkdp.DataException("data: " + file + ": no such file or directory");
       }
     }
     SparkSession spark = JobRunner.session("sparkdp evaluate", Map.of());
@@ -42,9 +42,9 @@ public final class EvaluateJob {
     StringBuilder line = new StringBuilder("Evaluation");
     metrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
     System.out.println(line);
-    if (cli.has("output")) {
+    if (cli.has("--output")) {
       HadoopFiles.writeAtomically(
-          cli.get("output"),
+          cli.get("--output"),
           TrainJob.JSON.writeValueAsBytes(metrics),
           spark.sparkContext().hadoopConfiguration());
     }

@@ -6,8 +6,8 @@ import java.util.Arrays;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
-import org.sparkdp.driver.DataException;
-import org.sparkdp.driver.TrainingDivergedException;
+import org.sparkdp.DataException;
+import org.sparkdp.TrainingDivergedException;
 import org.sparkdp.ops.ConfigException;
 
 /**

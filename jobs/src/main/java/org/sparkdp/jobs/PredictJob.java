@@ -1,13 +1,12 @@
 package org.sparkdp.jobs;
 
 import java.util.Map;
-import java.util.Set;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.sparkdp.Sequential;
-import org.sparkdp.driver.HadoopFiles;
+import org.sparkdp.io.HadoopFiles;
 
 /**
  * {@code bin/sparkdp predict --model DIR --data PATH --output OUT [--format parquet|csv]}: the
@@ -23,22 +22,20 @@ public final class PredictJob {
   }
 
   static int run(String[] args) throws Exception {
-    Cli cli =
-        Cli.parse(
-            "predict",
-            args,
-            Set.of("model", "data", "output", "format", "label-column"),
-            Set.of("verbose"));
-    String modelDir = cli.require("model");
-    String output = cli.require("output");
-    String format = cli.has("format") ? cli.get("format") : "parquet";
+    Cli cli = Cli.parse(Cli.predict(), args);
+    if (cli == null) {
+      return 0;
+    }
+    String modelDir = cli.require("--model");
+    String output = cli.require("--output");
+    String format = cli.has("--format") ? cli.get("--format") : "parquet";
     if (!format.equals("parquet") && !format.equals("csv")) {
       throw new org.sparkdp.ops.ConfigException(
           "--format must be parquet or csv, got '" + format + "'");
     }
     DataSource source =
         EvaluateJob.withLabel(
-            DataSource.fromPath(cli.require("data"), "--data"), cli.get("label-column"));
+            DataSource.fromPath(cli.require("--data"), "--data"), cli.get("--label-column"));
     org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
     if (HadoopFiles.exists(output, local)) {
       throw new org.sparkdp.ops.ConfigException(

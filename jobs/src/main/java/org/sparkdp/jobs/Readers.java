@@ -18,8 +18,8 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.sparkdp.driver.DataException;
-import org.sparkdp.driver.HadoopFiles;
+import org.sparkdp.DataException;
+import org.sparkdp.io.HadoopFiles;
 
 /**
  * Reads a {@link DataSource} into a data frame with a {@code features} column (a vector or an array

@@ -2,25 +2,24 @@ package org.sparkdp.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdp.DataException;
+import org.sparkdp.History;
 import org.sparkdp.Sequential;
-import org.sparkdp.driver.DataException;
-import org.sparkdp.driver.HadoopFiles;
-import org.sparkdp.driver.History;
+import org.sparkdp.io.HadoopFiles;
+import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.ModelFile;
@@ -44,13 +43,16 @@ public final class TrainJob {
   }
 
   static int run(String[] args) throws Exception {
-    Cli cli = Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose", "resume"));
+    Cli cli = Cli.parse(Cli.train(), args);
+    if (cli == null) {
+      return 0;
+    }
     Configuration local = new Configuration();
-    String source = cli.has("config") ? cli.get("config") : "(no --config)";
+    String source = cli.has("--config") ? cli.get("--config") : "(no --config)";
     String yaml =
-        cli.has("config")
+        cli.has("--config")
             ? new String(
-                HadoopFiles.read(cli.get("config"), local, 1 << 20), StandardCharsets.UTF_8)
+                HadoopFiles.read(cli.get("--config"), local, 1 << 20), StandardCharsets.UTF_8)
             : "";
     JobConfig config = JobConfig.parse(yaml, source, cli);
     String output =
@@ -59,8 +61,8 @@ public final class TrainJob {
             : "runs/train-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     checkInputsExist(config, local);
-    config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("resume"));
-    if (cli.flag("resume")
+    config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("--resume"));
+    if (cli.flag("--resume")
         && HadoopFiles.list(output + "/checkpoints", local).stream()
             .noneMatch(n -> n.startsWith("ckpt-"))) {
       throw new DataException(
@@ -92,7 +94,7 @@ public final class TrainJob {
     System.out.printf(
         Locale.ROOT,
         "sparkdp %s: %s, %d parameters; %s, %s; Spark %s on %s; BLAS %s%n",
-        org.sparkdp.driver.Provenance.version(),
+        Provenance.version(),
         shape(config),
         config.model().layout().size(),
         config.compile().optimizer().kerasName(),
@@ -124,19 +126,15 @@ public final class TrainJob {
       System.out.println(line);
     }
 
-    ObjectNode job = model.provenance().putObject("job");
-    job.put("command", "train");
-    ArrayNode arguments = job.putArray("arguments");
-    for (String a : args) {
-      arguments.add(a);
-    }
-    job.set("config", config.resolved());
-    job.put("config_sha256", ModelFile.sha256(JSON.writeValueAsBytes(config.resolved())));
-    model.provenance().set("metadata", config.metadata());
-    if (testMetrics != null) {
-      ObjectNode finals = model.provenance().with("final_metrics");
-      testMetrics.forEach((k, v) -> finals.put("test_" + k, v));
-    }
+    byte[] resolved = JSON.writeValueAsBytes(config.resolved());
+    Provenance provenance =
+        model
+            .provenance()
+            .withJob(
+                new Provenance.Job(
+                    "train", List.of(args), config.resolved(), ModelFile.sha256(resolved)))
+            .withMetadata(config.metadata());
+    model.setProvenance(testMetrics == null ? provenance : provenance.withTestMetrics(testMetrics));
 
     Map<String, Object> historyJson = new LinkedHashMap<>(history.toMap());
     HadoopFiles.writeAtomically(output, "history.json", JSON.writeValueAsBytes(historyJson), conf);

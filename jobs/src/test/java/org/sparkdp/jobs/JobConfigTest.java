@@ -8,11 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.sparkdp.driver.FitOptions;
+import org.sparkdp.FitOptions;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Loss;
@@ -37,8 +36,7 @@ class JobConfigTest {
           "");
 
   private static JobConfig parse(String yaml, String... args) {
-    return JobConfig.parse(
-        yaml, "job.yaml", Cli.parse("train", args, JobConfig.TRAIN_OPTIONS, Set.of("verbose")));
+    return JobConfig.parse(yaml, "job.yaml", Cli.parse(Cli.train(), args));
   }
 
   private static String error(String yaml, String... args) {
@@ -109,16 +107,18 @@ class JobConfigTest {
         "activation: relu, input_dim: 784|activation: swish, input_dim: 784|model.layers[0].activation: unknown activation 'swish'",
         "{type: adam, learning_rate: 0.001}|{type: adamw, learning_rate: 0.001}|compile.optimizer: unknown optimizer 'adamw'",
         "loss: sparse_categorical_crossentropy|loss: focal|compile.loss: unknown loss 'focal'",
-        "units: 64, activation: relu, input_dim|units: 0, activation: relu, input_dim|model.layers[0].units must be a positive integer, got 0",
-        "learning_rate: 0.001|learning_rate: -0.5|compile.optimizer: learning_rate must be a positive number, got -0.5",
-        "learning_rate: 0.001|learning_rate: 0|compile.optimizer: learning_rate must be a positive number, got 0.0",
+        "units: 64, activation: relu, input_dim|units: 0, activation: relu, input_dim|model.layers[0].units: must be a positive integer, got 0",
+        "learning_rate: 0.001|learning_rate: -0.5|compile.optimizer.learning_rate: must be a positive number, got -0.5",
+        "learning_rate: 0.001|learning_rate: 0|compile.optimizer.learning_rate: must be a positive number, got 0",
         "{type: dense, units: 10, activation: softmax}|{type: dense, units: 10, activation: relu}|compile.loss: loss sparse_categorical_crossentropy needs a softmax last layer",
-        "batch_size: 32|batch_size: -4|fit.batch_size must be a positive integer, got -4",
-        "validation_split: 0.1|validation_split: 1.5|fit.validation_split must be in [0, 1)",
-        "strategy: sync|strategy: async|fit.strategy: unknown strategy 'async'",
+        "batch_size: 32|batch_size: -4|fit.batch_size: must be a positive integer or 'all', got -4",
+        "validation_split: 0.1|validation_split: 1.5|fit.validation_split: must be a number in [0, 1), got 1.5",
+        "strategy: sync|strategy: async|fit.strategy: unknown strategy 'async' (expected one of [sync, local])",
         "{type: dense, units: 64, activation: relu}|{type: lstm, units: 64}|model.layers[1].type: unknown layer type 'lstm'",
         "compile:|compiler:|job.yaml: unknown key [compiler]",
         "epochs: 10|epoch: 10|fit: unknown key [epoch]",
+        "seed: 42|seed: 4.5|fit.seed: must be an integer, got 4.5",
+        "seed: 42|seed: 42, verbose: 5|fit.verbose: must be an integer from 0 to 2, got 5",
       })
   void badSettingsNameTheirKey(String from, String to, String message) {
     assertTrue(YAML.contains(from), from);
@@ -127,12 +127,29 @@ class JobConfigTest {
   }
 
   @Test
+  void closedChoicesReadInAnyCase() {
+    JobConfig c =
+        parse(
+            YAML.replace(
+                "strategy: sync",
+                "strategy: LOCAL, sync_path: Channel, outer_optimizer: Nesterov"));
+    assertEquals(FitOptions.Strategy.LOCAL, c.fit().strategy());
+    assertEquals(FitOptions.SyncPath.CHANNEL, c.fit().syncPath());
+    assertEquals(FitOptions.OuterOptimizer.NESTEROV, c.fit().outerOptimizer());
+  }
+
+  @Test
   void badCommandLineOptionsAreNamed() {
+    assertEquals(
+        "--epochs: must be a positive integer, got 'zero'", error(YAML, "--epochs", "zero"));
+    assertEquals(
+        "unknown option '--epoch' (did you mean --epochs?); see sparkdp train --help",
+        error(YAML, "--epoch", "3"));
     assertTrue(
-        error(YAML, "--epochs", "zero")
-            .startsWith("--epochs must be a positive integer, got 'zero'"));
-    assertTrue(error(YAML, "--lr", "1").startsWith("train: unknown option --lr"));
-    assertTrue(error(YAML, "--epochs").startsWith("train: option --epochs needs a value"));
+        error(YAML, "--epochs").startsWith("Missing required parameter for option '--epochs'"),
+        error(YAML, "--epochs"));
+    assertEquals(
+        3, parse(YAML, "--epochs", "2", "--epochs", "3").fit().epochs(), "the last value counts");
     assertTrue(
         error(YAML, "--train", "data.xlsx")
             .startsWith("--train: cannot tell the format of 'data.xlsx'"));

@@ -14,17 +14,12 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkdp.driver.DataException;
+import org.sparkdp.DataException;
+import org.sparkdp.testkit.TestSpark;
 
 class ReadersTest {
-  static SparkSession spark() {
-    return SparkSession.builder()
-        .master("local[2]")
-        .appName("sparkdp-jobs-tests")
-        .config("spark.ui.enabled", "false")
-        .config("spark.driver.host", "127.0.0.1")
-        .config("spark.driver.bindAddress", "127.0.0.1")
-        .getOrCreate();
+  private static SparkSession spark() {
+    return TestSpark.session();
   }
 
   private static double[] features(Row row) {

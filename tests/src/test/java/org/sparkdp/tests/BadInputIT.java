@@ -198,23 +198,23 @@ class BadInputIT {
                 "loss: hinge",
                 "compile.loss: unknown loss 'hinge'"),
             config(
-                "units: 8", "units: 0", "model.layers[0].units must be a positive integer, got 0"),
+                "units: 8", "units: 0", "model.layers[0].units: must be a positive integer, got 0"),
             config(
                 "learning_rate: 0.01",
                 "learning_rate: -0.01",
-                "compile.optimizer: learning_rate must be a positive number, got -0.01"),
+                "compile.optimizer.learning_rate: must be a positive number, got -0.01"),
             config(
                 "learning_rate: 0.01",
                 "learning_rate: 0",
-                "compile.optimizer: learning_rate must be a positive number, got 0.0"),
+                "compile.optimizer.learning_rate: must be a positive number, got 0"),
             train(
                 Map.of(),
                 List.of("--batch-size", "0"),
-                "--batch-size must be a positive integer, got '0'"),
+                "--batch-size: must be a positive integer or 'all', got '0'"),
             train(
                 Map.of(),
                 List.of("--epochs", "-3"),
-                "--epochs must be a positive integer, got '-3'"),
+                "--epochs: must be a positive integer, got '-3'"),
             train(
                 Map.of(),
                 List.of("--train", "missing.csv"),
@@ -273,7 +273,7 @@ class BadInputIT {
   @Test
   void verbosePrintsTheStackTraceToo(@TempDir Path dir) throws Exception {
     Case c =
-        config("units: 8", "units: 0", "model.layers[0].units must be a positive integer, got 0");
+        config("units: 8", "units: 0", "model.layers[0].units: must be a positive integer, got 0");
     Launcher.Result r = runCase(c, dir, true);
     assertTrue(
         r.stderrLines().stream()

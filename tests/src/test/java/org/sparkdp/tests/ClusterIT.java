@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.Comparisons;
+import org.sparkdp.testkit.Blobs;
 
 /**
  * Sync training on separate executor JVMs, through {@code local-cluster} and through a real
@@ -18,23 +19,17 @@ class ClusterIT {
     Launcher.Result r =
         Launcher.run(
             dir,
-            "train",
-            "--config",
-            "job.yaml",
-            "--train",
-            "data.csv",
-            "--epochs",
-            "2",
-            "--batch-size",
-            "50",
-            "--seed",
-            "5",
-            "--output",
-            output,
-            "--master",
-            master,
-            "--conf",
-            "spark.ui.enabled=false");
+            Launcher.train(
+                "data.csv",
+                output,
+                "--epochs",
+                "2",
+                "--batch-size",
+                "50",
+                "--seed",
+                "5",
+                "--master",
+                master));
     assertEquals(0, r.exitCode(), master + ": " + r.stderr());
     assertTrue(r.stdout().contains("on " + master), r.stdout());
     return Weights.of(dir.resolve(output));
@@ -43,7 +38,7 @@ class ClusterIT {
   @Test
   void localClusterAndAStandaloneClusterTrainTheWeightsOfLocalMode(@TempDir Path dir)
       throws Exception {
-    Data.blobsCsv(dir.resolve("data.csv"), 1000, 8, 3, 31);
+    Blobs.of(1000, 8, 3, 31).writeCsv(dir.resolve("data.csv"));
     Data.config(dir.resolve("job.yaml"), 8, 3);
     float[] local = train(dir, "local[2]", "local");
     float[] localCluster = train(dir, "local-cluster[2,1,1024]", "local-cluster");

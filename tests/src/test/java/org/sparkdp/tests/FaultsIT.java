@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.Comparisons;
+import org.sparkdp.testkit.Blobs;
 
 /**
  * Real faults on real processes: an executor JVM killed with SIGKILL in the middle of an epoch, and
@@ -26,7 +27,7 @@ class FaultsIT {
 
   @BeforeAll
   static void undisturbedRun() throws Exception {
-    Data.blobsCsv(dir.resolve("data.csv"), 20000, 20, 5, 41);
+    Blobs.of(20000, 20, 5, 41).writeCsv(dir.resolve("data.csv"));
     // Wide enough that an epoch takes about a second: long enough to be killed in the middle of.
     Data.config(dir.resolve("job.yaml"), 20, 256, 5);
     Launcher.Result r = Launcher.run(dir, args("undisturbed", "local[2]"));
@@ -35,27 +36,19 @@ class FaultsIT {
   }
 
   private static String[] args(String output, String master) {
-    return new String[] {
-      "train",
-      "--config",
-      "job.yaml",
-      "--train",
-      "data.csv",
-      "--epochs",
-      String.valueOf(EPOCHS),
-      "--batch-size",
-      "20",
-      "--seed",
-      "8",
-      "--partitions",
-      "2",
-      "--output",
-      output,
-      "--master",
-      master,
-      "--conf",
-      "spark.ui.enabled=false"
-    };
+    return Launcher.train(
+        "data.csv",
+        output,
+        "--epochs",
+        String.valueOf(EPOCHS),
+        "--batch-size",
+        "20",
+        "--seed",
+        "8",
+        "--partitions",
+        "2",
+        "--master",
+        master);
   }
 
   @Test
@@ -97,11 +90,7 @@ class FaultsIT {
     System.out.println("checkpoints after the kill: " + checkpoints);
     assertFalse(checkpoints.isEmpty(), "a checkpoint was written before the kill");
 
-    String[] resume =
-        java.util.stream.Stream.concat(
-                java.util.Arrays.stream(args("driver-killed", "local[2]")),
-                java.util.stream.Stream.of("--resume"))
-            .toArray(String[]::new);
+    String[] resume = Launcher.concat(args("driver-killed", "local[2]"), "--resume");
     Launcher.Result r = Launcher.run(dir, resume);
     assertEquals(0, r.exitCode(), r.stderr());
     assertTrue(r.stdout().contains("Resuming at epoch"), r.stdout());

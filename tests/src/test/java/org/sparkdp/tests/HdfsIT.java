@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.Comparisons;
 import org.sparkdp.ops.ModelFile;
+import org.sparkdp.testkit.Blobs;
 
 /**
  * A real HDFS (Hadoop's in-process mini cluster): training reads its data from {@code hdfs://},
@@ -29,7 +30,7 @@ class HdfsIT {
 
   @Test
   void trainsFromAndIntoHdfsAndResumesThere(@TempDir Path dir) throws Exception {
-    Data.blobsCsv(dir.resolve("data.csv"), 2000, 6, 3, 51);
+    Blobs.of(2000, 6, 3, 51).writeCsv(dir.resolve("data.csv"));
     Data.config(dir.resolve("job.yaml"), 6, 3);
     Configuration conf = new Configuration();
     conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, dir.resolve("hdfs").toString());
@@ -42,28 +43,17 @@ class HdfsIT {
           new org.apache.hadoop.fs.Path(dir.resolve("data.csv").toString()),
           new org.apache.hadoop.fs.Path("/data/train.csv"));
 
-      String[] common = {
-        "train",
-        "--config",
-        "job.yaml",
-        "--train",
-        root + "/data/train.csv",
-        "--batch-size",
-        "40",
-        "--seed",
-        "4",
-        "--output",
-        root + "/models/m",
-        "--conf",
-        "spark.ui.enabled=false"
-      };
-      Launcher.Result first = Launcher.run(dir, concat(common, "--epochs", "2"));
+      String[] common =
+          Launcher.train(
+              root + "/data/train.csv", root + "/models/m", "--batch-size", "40", "--seed", "4");
+      Launcher.Result first = Launcher.run(dir, Launcher.concat(common, "--epochs", "2"));
       assertEquals(0, first.exitCode(), first.stderr());
       assertTrue(
           fs.exists(new org.apache.hadoop.fs.Path("/models/m/checkpoints/ckpt-00002-00000000")));
       assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/models/m/model.json")));
 
-      Launcher.Result resumed = Launcher.run(dir, concat(common, "--epochs", "4", "--resume"));
+      Launcher.Result resumed =
+          Launcher.run(dir, Launcher.concat(common, "--epochs", "4", "--resume"));
       assertEquals(0, resumed.exitCode(), resumed.stderr());
       assertTrue(
           resumed
@@ -81,21 +71,8 @@ class HdfsIT {
       Launcher.Result local =
           Launcher.run(
               dir,
-              "train",
-              "--config",
-              "job.yaml",
-              "--train",
-              "data.csv",
-              "--batch-size",
-              "40",
-              "--seed",
-              "4",
-              "--epochs",
-              "4",
-              "--output",
-              "local",
-              "--conf",
-              "spark.ui.enabled=false");
+              Launcher.train(
+                  "data.csv", "local", "--batch-size", "40", "--seed", "4", "--epochs", "4"));
       assertEquals(0, local.exitCode(), local.stderr());
       double d = Comparisons.maxRelativeDifference(fromHdfs, Weights.of(dir.resolve("local")));
       System.out.printf(
@@ -105,10 +82,5 @@ class HdfsIT {
     } finally {
       cluster.shutdown();
     }
-  }
-
-  private static String[] concat(String[] a, String... b) {
-    return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b))
-        .toArray(String[]::new);
   }
 }

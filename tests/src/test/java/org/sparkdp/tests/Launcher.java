@@ -8,10 +8,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs {@code bin/sparkdp} as a user would, in its own process, and captures what it prints. */
+/**
+ * The tests' one way to start processes: {@code bin/sparkdp} as a user runs it, capturing what it
+ * prints, and other JVMs of the build's Spark (a standalone Master or Worker).
+ */
 final class Launcher {
   static final Path HOME =
       Path.of(System.getProperty("sparkdp.home", "..")).toAbsolutePath().normalize();
+
+  /**
+   * The {@code --add-opens} flags Spark needs on Java 17: the parent pom's list, passed by the
+   * build.
+   */
+  private static final List<String> JAVA_OPENS =
+      List.of(System.getProperty("sparkdp.javaOpens", "").trim().split("\\s+"));
 
   private Launcher() {}
 
@@ -85,6 +95,48 @@ final class Launcher {
         .map(ProcessHandle::pid)
         .sorted()
         .toList();
+  }
+
+  /**
+   * Starts {@code java MAIN...} on {@code classpath} with Spark's {@code --add-opens} flags and
+   * {@code env}, its output going to {@code log}.
+   */
+  static Process java(
+      Path log, String classpath, java.util.Map<String, String> env, List<String> main)
+      throws IOException {
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-cp",
+                classpath));
+    command.addAll(JAVA_OPENS);
+    command.addAll(main);
+    ProcessBuilder pb =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    return pb.start();
+  }
+
+  /**
+   * The arguments of {@code bin/sparkdp train} on the tests' {@code job.yaml}: {@code data} into
+   * {@code output}, with {@code options}, and Spark's UI off.
+   */
+  static String[] train(String data, String output, String... options) {
+    return concat(
+        concat(
+            new String[] {"train", "--config", "job.yaml", "--train", data, "--output", output},
+            options),
+        "--conf",
+        "spark.ui.enabled=false");
+  }
+
+  /** {@code first} followed by {@code more}. */
+  static String[] concat(String[] first, String... more) {
+    List<String> all = new ArrayList<>(List.of(first));
+    all.addAll(List.of(more));
+    return all.toArray(new String[0]);
   }
 
   static Result run(Path workDir, String... args) throws IOException, InterruptedException {

@@ -13,7 +13,8 @@ import java.nio.file.WatchService;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkdp.driver.ModelStore;
+import org.sparkdp.io.ModelStore;
+import org.sparkdp.testkit.Blobs;
 
 /**
  * A training run killed (SIGKILL) while it writes its model over a previous one: the directory
@@ -26,7 +27,7 @@ class ModelWriteKillIT {
   @Test
   void killingTheProcessWhileItWritesTheModelLeavesThePreviousOne(@TempDir Path dir)
       throws Exception {
-    Data.blobsCsv(dir.resolve("data.csv"), 40, 100, 3, 61);
+    Blobs.of(40, 100, 3, 61).writeCsv(dir.resolve("data.csv"));
     Data.config(dir.resolve("job.yaml"), 100, 3);
     Files.writeString(
         dir.resolve("wide.yaml"),
@@ -48,7 +49,7 @@ class ModelWriteKillIT {
       "--conf",
       "spark.ui.enabled=false"
     };
-    Launcher.Result first = Launcher.run(dir, concat(train, "--seed", "1"));
+    Launcher.Result first = Launcher.run(dir, Launcher.concat(train, "--seed", "1"));
     assertEquals(0, first.exitCode(), first.stderr());
     Path model = dir.resolve("model");
     float[] previous =
@@ -56,7 +57,7 @@ class ModelWriteKillIT {
 
     try (WatchService watcher = model.getFileSystem().newWatchService()) {
       model.register(watcher, StandardWatchEventKinds.ENTRY_CREATE);
-      Launcher.Running second = Launcher.start(dir, concat(train, "--seed", "2"));
+      Launcher.Running second = Launcher.start(dir, Launcher.concat(train, "--seed", "2"));
       boolean killed = false;
       while (!killed && second.process().isAlive()) {
         WatchKey key = watcher.poll(100, TimeUnit.MILLISECONDS);
@@ -78,10 +79,5 @@ class ModelWriteKillIT {
     float[] after =
         ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration()).params();
     assertArrayEquals(previous, after, "the previous model, intact");
-  }
-
-  private static String[] concat(String[] a, String... b) {
-    return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b))
-        .toArray(String[]::new);
   }
 }

@@ -14,6 +14,7 @@ import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.ModelFile;
+import org.sparkdp.testkit.Blobs;
 
 /**
  * One training run through the launcher, then evaluate and predict on its model: every output file
@@ -25,27 +26,22 @@ class OutputsIT {
   @Test
   void trainWritesKerasShapedOutputsAndTheModelEvaluatesAndPredicts(@TempDir Path dir)
       throws Exception {
-    Data.blobsCsv(dir.resolve("train.csv"), 800, 6, 3, 21);
-    Data.blobsCsv(dir.resolve("test.csv"), 200, 6, 3, 21);
+    Blobs.of(800, 6, 3, 21).writeCsv(dir.resolve("train.csv"));
+    // The same classes (centres) as the training data, other examples.
+    Blobs.of(200, 6, 3, 21, 22).writeCsv(dir.resolve("test.csv"));
     Data.config(dir.resolve("job.yaml"), 6, 3);
     Launcher.Result r =
         Launcher.run(
             dir,
-            "train",
-            "--config",
-            "job.yaml",
-            "--train",
-            "train.csv",
-            "--test",
-            "test.csv",
-            "--epochs",
-            "3",
-            "--validation-split",
-            "0.25",
-            "--output",
-            "model",
-            "--conf",
-            "spark.ui.enabled=false");
+            Launcher.train(
+                "train.csv",
+                "model",
+                "--test",
+                "test.csv",
+                "--epochs",
+                "3",
+                "--validation-split",
+                "0.25"));
     assertEquals(0, r.exitCode(), r.stderr());
     List<String> epochLines = r.stdout().lines().filter(l -> l.startsWith("Epoch ")).toList();
     assertEquals(3, epochLines.size(), r.stdout());

@@ -3,19 +3,17 @@ package org.sparkdp.tests;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.ByteArrayInputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.sparkdp.ops.ModelFile;
+import org.sparkdp.testkit.Blobs;
 
 /** Sync training through the launcher gives the same weights for 1 and 3 partitions. */
 class PartitioningIT {
 
   @Test
   void syncTrainingGivesTheSameWeightsForOneAndThreePartitions(@TempDir Path dir) throws Exception {
-    Data.blobsCsv(dir.resolve("data.csv"), 1200, 10, 4, 7);
+    Blobs.of(1200, 10, 4, 7).writeCsv(dir.resolve("data.csv"));
     Data.config(dir.resolve("job.yaml"), 10, 4);
     float[][] weights = new float[2][];
     int[] partitions = {1, 3};
@@ -24,25 +22,19 @@ class PartitioningIT {
       Launcher.Result r =
           Launcher.run(
               dir,
-              "train",
-              "--config",
-              "job.yaml",
-              "--train",
-              "data.csv",
-              "--epochs",
-              "2",
-              "--batch-size",
-              "100",
-              "--strategy",
-              "sync",
-              "--partitions",
-              String.valueOf(partitions[i]),
-              "--seed",
-              "11",
-              "--output",
-              out,
-              "--conf",
-              "spark.ui.enabled=false");
+              Launcher.train(
+                  "data.csv",
+                  out,
+                  "--epochs",
+                  "2",
+                  "--batch-size",
+                  "100",
+                  "--strategy",
+                  "sync",
+                  "--partitions",
+                  String.valueOf(partitions[i]),
+                  "--seed",
+                  "11"));
       assertEquals(0, r.exitCode(), r.stderr());
       assertTrue(
           r.stdout()
@@ -51,13 +43,7 @@ class PartitioningIT {
                       + partitions[i]
                       + " partitions.*"),
           r.stdout());
-      ModelFile.Saved saved =
-          ModelFile.parse(Files.readAllBytes(dir.resolve(out).resolve("model.json")), "m");
-      weights[i] =
-          ModelFile.readWeights(
-              saved.spec(),
-              new ByteArrayInputStream(Files.readAllBytes(dir.resolve(out).resolve("weights.npz"))),
-              "w");
+      weights[i] = Weights.of(dir.resolve(out));
     }
     double maxRelative = 0;
     double scale = 0;

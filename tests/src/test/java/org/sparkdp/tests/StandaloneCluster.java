@@ -64,24 +64,11 @@ final class StandaloneCluster implements AutoCloseable {
   }
 
   private Process start(Path log, String sparkHome, List<String> main) throws IOException {
-    List<String> command =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
-                "-cp",
-                sparkHome + "/jars/*",
-                "--add-opens=java.base/java.lang=ALL-UNNAMED",
-                "--add-opens=java.base/java.nio=ALL-UNNAMED",
-                "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-                "--add-opens=java.base/java.util=ALL-UNNAMED",
-                "--add-opens=java.base/java.lang.invoke=ALL-UNNAMED"));
-    command.addAll(main);
-    ProcessBuilder pb =
-        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-    pb.environment().put("SPARK_HOME", sparkHome);
-    pb.environment().put("SPARK_SCALA_VERSION", "2.13");
-    return pb.start();
+    return Launcher.java(
+        log,
+        sparkHome + "/jars/*",
+        java.util.Map.of("SPARK_HOME", sparkHome, "SPARK_SCALA_VERSION", "2.13"),
+        main);
   }
 
   private static int freePort() throws IOException {

@@ -1,6 +1,5 @@
 package org.sparkdp.ops;
 
-import java.util.Arrays;
 import java.util.Locale;
 
 /**
@@ -23,27 +22,6 @@ public enum Activation {
   /** The Keras name, e.g. {@code "relu"}. */
   public String kerasName() {
     return name().toLowerCase(Locale.ROOT);
-  }
-
-  /**
-   * Parses a Keras activation name ({@code relu, sigmoid, tanh, softmax, linear}; {@code null}
-   * means linear).
-   */
-  public static Activation fromName(String name) {
-    if (name == null) {
-      return LINEAR;
-    }
-    for (Activation a : values()) {
-      if (a.kerasName().equals(name.trim().toLowerCase(Locale.ROOT))) {
-        return a;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown activation '"
-            + name
-            + "' (expected one of "
-            + Arrays.stream(values()).map(Activation::kerasName).toList()
-            + ")");
   }
 
   /** Replaces {@code z[off .. off + rows * units)} by the activation of it. */

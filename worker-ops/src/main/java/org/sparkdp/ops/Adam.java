@@ -1,7 +1,6 @@
 package org.sparkdp.ops;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Adam (Kingma and Ba, 2015) with Keras' update rule, where epsilon is added after the bias
@@ -24,28 +23,39 @@ import java.util.Map;
  */
 public record Adam(double learningRate, double beta1, double beta2, double epsilon, boolean amsgrad)
     implements Optimizer {
+  public static final Setting<Double> LEARNING_RATE =
+      Setting.positive("learning_rate", 0.001, "step size");
+  public static final Setting<Double> BETA_1 =
+      Setting.fraction("beta_1", 0.9, "decay of the first moment");
+  public static final Setting<Double> BETA_2 =
+      Setting.fraction("beta_2", 0.999, "decay of the second moment");
+  public static final Setting<Double> EPSILON =
+      Setting.positive("epsilon", 1e-7, "added to the root of the second moment");
+  public static final Setting<Boolean> AMSGRAD =
+      Setting.bool("amsgrad", false, "the AMSGrad variant");
+  public static final RecordSettings<Adam> SETTINGS =
+      RecordSettings.of(Adam.class, LEARNING_RATE, BETA_1, BETA_2, EPSILON, AMSGRAD);
 
   public Adam {
-    Optimizer.checkLearningRate(learningRate);
-    if (!(beta1 >= 0 && beta1 < 1)) {
-      throw new IllegalArgumentException("beta_1 must be in [0, 1), got " + beta1);
-    }
-    if (!(beta2 >= 0 && beta2 < 1)) {
-      throw new IllegalArgumentException("beta_2 must be in [0, 1), got " + beta2);
-    }
-    if (!(epsilon > 0)) {
-      throw new IllegalArgumentException("epsilon must be positive, got " + epsilon);
-    }
+    LEARNING_RATE.check(learningRate);
+    BETA_1.check(beta1);
+    BETA_2.check(beta2);
+    EPSILON.check(epsilon);
   }
 
   /** Keras' defaults: learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7. */
   public static Adam defaults() {
-    return withLearningRate(0.001);
+    return SETTINGS.defaults();
   }
 
   /** Keras' defaults with another learning rate. */
   public static Adam withLearningRate(double learningRate) {
-    return new Adam(learningRate, 0.9, 0.999, 1e-7, false);
+    return new Adam(
+        learningRate,
+        BETA_1.defaultValue(),
+        BETA_2.defaultValue(),
+        EPSILON.defaultValue(),
+        AMSGRAD.defaultValue());
   }
 
   @Override
@@ -96,13 +106,7 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
   }
 
   @Override
-  public Map<String, Object> config() {
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("learning_rate", learningRate);
-    c.put("beta_1", beta1);
-    c.put("beta_2", beta2);
-    c.put("epsilon", epsilon);
-    c.put("amsgrad", amsgrad);
-    return c;
+  public ObjectNode config() {
+    return SETTINGS.toJson(this);
   }
 }

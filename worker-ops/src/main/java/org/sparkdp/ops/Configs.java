@@ -2,8 +2,12 @@ package org.sparkdp.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -12,57 +16,27 @@ import java.util.Set;
  * path.
  */
 public final class Configs {
-  private static final Set<String> DENSE_KEYS =
-      Set.of(
-          "type",
-          "class_name",
-          "name",
-          "units",
-          "activation",
-          "use_bias",
-          "input_dim",
-          "kernel_initializer",
-          "bias_initializer");
-  private static final Set<String> SGD_KEYS =
-      Set.of("type", "learning_rate", "momentum", "nesterov");
-  private static final Set<String> ADAM_KEYS =
-      Set.of("type", "learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad");
+  /** The optimizers by their Keras names. */
+  public static final Map<String, RecordSettings<? extends Optimizer>> OPTIMIZERS = optimizers();
 
   private Configs() {}
+
+  private static Map<String, RecordSettings<? extends Optimizer>> optimizers() {
+    Map<String, RecordSettings<? extends Optimizer>> m = new LinkedHashMap<>();
+    m.put("sgd", Sgd.SETTINGS);
+    m.put("adam", Adam.SETTINGS);
+    return Collections.unmodifiableMap(m);
+  }
 
   /** A Dense layer from {@code {type: dense, units: 64, activation: relu, input_dim: 784, ...}}. */
   public static Dense dense(JsonNode node, String path) {
     requireObject(node, path);
-    checkKeys(node, path, DENSE_KEYS);
     JsonNode type = node.has("type") ? node.get("type") : node.get("class_name");
     if (type != null && !type.asText().equalsIgnoreCase("dense")) {
       throw new ConfigException(
           path + ".type: unknown layer type '" + type.asText() + "' (supported: dense)");
     }
-    int units = positiveInt(node, "units", path, null);
-    Activation activation =
-        parse(
-            path + ".activation",
-            () ->
-                Activation.fromName(
-                    node.has("activation") ? text(node, "activation", path) : null));
-    boolean useBias = bool(node, "use_bias", path, true);
-    int inputDim = node.has("input_dim") ? positiveInt(node, "input_dim", path, null) : 0;
-    Initializer kernel =
-        parse(
-            path + ".kernel_initializer",
-            () ->
-                Initializer.fromName(
-                    node.has("kernel_initializer")
-                        ? text(node, "kernel_initializer", path)
-                        : "glorot_uniform"));
-    Initializer bias =
-        parse(
-            path + ".bias_initializer",
-            () ->
-                Initializer.fromName(
-                    node.has("bias_initializer") ? text(node, "bias_initializer", path) : "zeros"));
-    return new Dense(units, activation, useBias, inputDim, kernel, bias);
+    return Dense.SETTINGS.read(node, path, Set.of("type", "class_name", "name"));
   }
 
   /** A model from a list of layer nodes. */
@@ -83,38 +57,21 @@ public final class Configs {
    */
   public static Optimizer optimizer(JsonNode node, String path) {
     if (node == null || node.isNull()) {
-      throw new ConfigException(path + ": missing (expected sgd or adam)");
+      throw new ConfigException(path + ": missing (expected one of " + OPTIMIZERS.keySet() + ")");
     }
     String type = node.isTextual() ? node.asText() : text(node, "type", path);
-    JsonNode n =
-        node.isTextual() ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : node;
-    return switch (type.trim().toLowerCase(java.util.Locale.ROOT)) {
-      case "sgd" -> {
-        checkKeys(n, path, SGD_KEYS);
-        yield parse(
-            path,
-            () ->
-                new Sgd(
-                    number(n, "learning_rate", path, 0.01),
-                    number(n, "momentum", path, 0),
-                    bool(n, "nesterov", path, false)));
-      }
-      case "adam" -> {
-        checkKeys(n, path, ADAM_KEYS);
-        yield parse(
-            path,
-            () ->
-                new Adam(
-                    number(n, "learning_rate", path, 0.001),
-                    number(n, "beta_1", path, 0.9),
-                    number(n, "beta_2", path, 0.999),
-                    number(n, "epsilon", path, 1e-7),
-                    bool(n, "amsgrad", path, false)));
-      }
-      default ->
-          throw new ConfigException(
-              path + ": unknown optimizer '" + type + "' (supported: sgd, adam)");
-    };
+    RecordSettings<? extends Optimizer> settings =
+        OPTIMIZERS.get(type.trim().toLowerCase(Locale.ROOT));
+    if (settings == null) {
+      throw new ConfigException(
+          path
+              + ": unknown optimizer '"
+              + type
+              + "' (supported: "
+              + String.join(", ", OPTIMIZERS.keySet())
+              + ")");
+    }
+    return settings.read(node.isTextual() ? null : node, path, Set.of("type"));
   }
 
   /**
@@ -185,52 +142,6 @@ public final class Configs {
       throw new ConfigException(path + "." + key + ": missing or not a value");
     }
     return v.asText();
-  }
-
-  /** An integer > 0; {@code fallback} when absent ({@code null}: required). */
-  public static int positiveInt(JsonNode node, String key, String path, Integer fallback) {
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
-      if (fallback == null) {
-        throw new ConfigException(path + "." + key + ": missing (a positive integer)");
-      }
-      return fallback;
-    }
-    if (!v.canConvertToInt()
-        || !(v.isIntegralNumber() || (v.isNumber() && v.asDouble() == Math.rint(v.asDouble())))
-        || v.asInt() <= 0) {
-      throw new ConfigException(path + "." + key + " must be a positive integer, got " + v);
-    }
-    return v.asInt();
-  }
-
-  /**
-   * An integer >= 0 (a count where 0 means "none" or "automatic"); {@code fallback} when absent.
-   */
-  public static int nonNegativeInt(JsonNode node, String key, String path, int fallback) {
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
-      return fallback;
-    }
-    if (v.isIntegralNumber() && v.asInt() == 0) {
-      return 0;
-    }
-    return positiveInt(node, key, path, fallback);
-  }
-
-  public static double number(JsonNode node, String key, String path, double fallback) {
-    JsonNode v = node.get(key);
-    if (v == null || v.isNull()) {
-      return fallback;
-    }
-    if (v.isNumber()) {
-      return v.asDouble();
-    }
-    try {
-      return Double.parseDouble(v.asText().trim());
-    } catch (NumberFormatException e) {
-      throw new ConfigException(path + "." + key + " must be a number, got " + v);
-    }
   }
 
   public static boolean bool(JsonNode node, String key, String path, boolean fallback) {

@@ -23,36 +23,65 @@ public record Dense(
     Initializer kernelInitializer,
     Initializer biasInitializer)
     implements Serializable {
+  public static final Setting<Integer> UNITS =
+      Setting.integer("units", null, 1, "the output width");
+  public static final Setting<Activation> ACTIVATION =
+      Setting.choice("activation", Activation.class, Activation.LINEAR, "applied to x W + b");
+  public static final Setting<Boolean> USE_BIAS =
+      Setting.bool("use_bias", true, "whether the layer has a bias");
+  public static final Setting<Integer> INPUT_DIM =
+      Setting.integer("input_dim", 0, 1, "the number of features; on the first layer only")
+          .shownAs("(the width of the layer before)");
+  public static final Setting<Initializer> KERNEL_INITIALIZER =
+      Setting.choice(
+          "kernel_initializer",
+          Initializer.class,
+          Initializer.GLOROT_UNIFORM,
+          "how the kernel starts");
+  public static final Setting<Initializer> BIAS_INITIALIZER =
+      Setting.choice(
+          "bias_initializer", Initializer.class, Initializer.ZEROS, "how the bias starts");
+  public static final RecordSettings<Dense> SETTINGS =
+      RecordSettings.of(
+          Dense.class,
+          UNITS,
+          ACTIVATION,
+          USE_BIAS,
+          INPUT_DIM,
+          KERNEL_INITIALIZER,
+          BIAS_INITIALIZER);
 
   public Dense {
-    if (units <= 0) {
-      throw new IllegalArgumentException("units must be a positive integer, got " + units);
+    UNITS.check(units);
+    if (inputDim != 0) {
+      INPUT_DIM.check(inputDim); // 0: the width of the layer before
     }
-    if (inputDim < 0) {
-      throw new IllegalArgumentException("input_dim must be a positive integer, got " + inputDim);
-    }
-    if (activation == null || kernelInitializer == null || biasInitializer == null) {
-      throw new IllegalArgumentException("activation and initializers must be given");
-    }
+    ACTIVATION.check(activation);
+    KERNEL_INITIALIZER.check(kernelInitializer);
+    BIAS_INITIALIZER.check(biasInitializer);
   }
 
   /**
    * {@code Dense(units, activation)} with Keras' defaults: bias, glorot_uniform kernel, zero bias.
    */
   public static Dense of(int units, Activation activation) {
-    return new Dense(units, activation, true, 0, Initializer.GLOROT_UNIFORM, Initializer.ZEROS);
+    return new Dense(
+        units,
+        activation,
+        USE_BIAS.defaultValue(),
+        0,
+        KERNEL_INITIALIZER.defaultValue(),
+        BIAS_INITIALIZER.defaultValue());
   }
 
   /** {@code Dense(units, activation)} with the activation given by its Keras name. */
   public static Dense of(int units, String activation) {
-    return of(units, Activation.fromName(activation));
+    return of(units, ACTIVATION.convert(activation, ACTIVATION.key()));
   }
 
   /** This layer with the given input width (for the first layer of a model). */
   public Dense withInputDim(int dim) {
-    if (dim <= 0) {
-      throw new IllegalArgumentException("input_dim must be a positive integer, got " + dim);
-    }
+    INPUT_DIM.check(dim);
     return new Dense(units, activation, useBias, dim, kernelInitializer, biasInitializer);
   }
 

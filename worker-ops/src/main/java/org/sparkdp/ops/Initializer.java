@@ -36,21 +36,6 @@ public enum Initializer {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Parses a Keras initialiser name. */
-  public static Initializer fromName(String name) {
-    for (Initializer i : values()) {
-      if (name != null && i.kerasName().equals(name.trim().toLowerCase(Locale.ROOT))) {
-        return i;
-      }
-    }
-    throw new IllegalArgumentException(
-        "unknown initializer '"
-            + name
-            + "' (expected one of "
-            + Arrays.stream(values()).map(Initializer::kerasName).toList()
-            + ")");
-  }
-
   /** Fills {@code values[off .. off + n)}. */
   public void fill(float[] values, int off, int n, int fanIn, int fanOut, SplittableRandom random) {
     switch (this) {

@@ -29,6 +29,8 @@ public final class ModelFile {
   public static final int FORMAT_VERSION = 1;
 
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  private static final Setting<Integer> LABEL_WIDTH =
+      Setting.integer("label_width", 1, 1, "floats per example's label");
 
   private ModelFile() {}
 
@@ -136,19 +138,15 @@ public final class ModelFile {
       layer.put("class_name", "Dense");
       ObjectNode c = layer.putObject("config");
       c.put("name", ModelSpec.layerName(l));
-      c.put("units", d.units());
-      c.put("activation", d.activation().kerasName());
-      c.put("use_bias", d.useBias());
-      if (l == 0) {
-        c.put("input_dim", d.inputDim());
+      c.setAll(Dense.SETTINGS.toJson(d));
+      if (l > 0) {
+        c.remove(Dense.INPUT_DIM.key());
       }
-      c.put("kernel_initializer", d.kernelInitializer().kerasName());
-      c.put("bias_initializer", d.biasInitializer().kerasName());
     }
     ObjectNode compileNode = root.putObject("compile_config");
     ObjectNode optimizer = compileNode.putObject("optimizer");
     optimizer.put("type", compile.optimizer().kerasName());
-    compile.optimizer().config().forEach((k, v) -> optimizer.set(k, JSON.valueToTree(v)));
+    optimizer.setAll(compile.optimizer().config());
     compileNode.put("loss", compile.loss().kerasName());
     compileNode.put("from_logits", compile.fromLogits());
     ArrayNode metrics = compileNode.putArray("metrics");
@@ -214,7 +212,7 @@ public final class ModelFile {
           });
       ModelSpec spec = Configs.model(JSON.valueToTree(configs), "config.layers");
       CompileConfig compile = Configs.compile(root.path("compile_config"), "compile_config");
-      int labelWidth = Configs.positiveInt(root, "label_width", "", 1);
+      int labelWidth = LABEL_WIDTH.read(root, "");
       String sha = root.path("weights").path("sha256").asText("");
       // Fails here, before any weights are read, if the shapes recorded disagree with the topology.
       Map<String, int[]> expected = weightShapes(spec);

@@ -84,8 +84,8 @@ public final class Network implements Serializable {
 
   /**
    * Adds to {@code grad} the gradient of the loss summed over {@code rows} examples, and adds their
-   * summed loss, correct count and count to {@code totals}. Any number of rows: they are processed
-   * in chunks of {@code ws.maxRows()}.
+   * summed loss, correct count and count to {@code totals} ({@code grad} null: only those). Any
+   * number of rows: they are processed in chunks of {@code ws.maxRows()}.
    */
   public void accumulate(
       float[] params,
@@ -97,7 +97,11 @@ public final class Network implements Serializable {
       float[] grad,
       Totals totals,
       Workspace ws) {
-    run(params, x, xOff, y, yOff, rows, grad, totals, ws);
+    int in = spec.inputDim();
+    for (int start = 0; start < rows; start += ws.maxRows) {
+      int n = Math.min(ws.maxRows, rows - start);
+      chunk(params, x, xOff + start * in, y, yOff + start * labelWidth, n, grad, totals, ws);
+    }
   }
 
   /**
@@ -113,24 +117,7 @@ public final class Network implements Serializable {
       int rows,
       Totals totals,
       Workspace ws) {
-    run(params, x, xOff, y, yOff, rows, null, totals, ws);
-  }
-
-  private void run(
-      float[] params,
-      float[] x,
-      int xOff,
-      float[] y,
-      int yOff,
-      int rows,
-      float[] grad,
-      Totals totals,
-      Workspace ws) {
-    int in = spec.inputDim();
-    for (int start = 0; start < rows; start += ws.maxRows) {
-      int n = Math.min(ws.maxRows, rows - start);
-      chunk(params, x, xOff + start * in, y, yOff + start * labelWidth, n, grad, totals, ws);
-    }
+    accumulate(params, x, xOff, y, yOff, rows, null, totals, ws);
   }
 
   private void chunk(

@@ -1,7 +1,7 @@
 package org.sparkdp.ops;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.Serializable;
-import java.util.Map;
 
 /**
  * A gradient-descent update rule. Hyperparameters are the record's fields; everything that changes
@@ -27,12 +27,5 @@ public sealed interface Optimizer extends Serializable permits Sgd, Adam {
   void step(float[] params, float[] grad, OptimizerState state);
 
   /** The hyperparameters in Keras' names, for model files. */
-  Map<String, Object> config();
-
-  static void checkLearningRate(double learningRate) {
-    if (!(learningRate > 0) || Double.isInfinite(learningRate)) {
-      throw new IllegalArgumentException(
-          "learning_rate must be a positive number, got " + learningRate);
-    }
-  }
+  ObjectNode config();
 }

@@ -26,6 +26,15 @@ public final class OptimizerState implements Serializable {
     return slots;
   }
 
+  /** A deep copy. */
+  public OptimizerState copy() {
+    float[][] copied = new float[slots.length][];
+    for (int i = 0; i < slots.length; i++) {
+      copied[i] = slots[i].clone();
+    }
+    return new OptimizerState(iterations, copied);
+  }
+
   void advance() {
     iterations++;
   }

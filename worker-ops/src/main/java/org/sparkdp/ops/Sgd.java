@@ -1,7 +1,6 @@
 package org.sparkdp.ops;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /**
  * Stochastic gradient descent with optional momentum, as Keras' {@code SGD}:
@@ -18,17 +17,23 @@ import java.util.Map;
  * @param nesterov whether to use Nesterov momentum (default false)
  */
 public record Sgd(double learningRate, double momentum, boolean nesterov) implements Optimizer {
+  public static final Setting<Double> LEARNING_RATE =
+      Setting.positive("learning_rate", 0.01, "step size");
+  public static final Setting<Double> MOMENTUM =
+      Setting.fraction("momentum", 0.0, "how much of the previous update carries over");
+  public static final Setting<Boolean> NESTEROV =
+      Setting.bool("nesterov", false, "Nesterov momentum");
+  public static final RecordSettings<Sgd> SETTINGS =
+      RecordSettings.of(Sgd.class, LEARNING_RATE, MOMENTUM, NESTEROV);
 
   public Sgd {
-    Optimizer.checkLearningRate(learningRate);
-    if (!(momentum >= 0 && momentum < 1)) {
-      throw new IllegalArgumentException("momentum must be in [0, 1), got " + momentum);
-    }
+    LEARNING_RATE.check(learningRate);
+    MOMENTUM.check(momentum);
   }
 
   /** Keras' defaults: learning rate 0.01, no momentum. */
   public static Sgd defaults() {
-    return new Sgd(0.01, 0, false);
+    return SETTINGS.defaults();
   }
 
   @Override
@@ -61,11 +66,7 @@ public record Sgd(double learningRate, double momentum, boolean nesterov) implem
   }
 
   @Override
-  public Map<String, Object> config() {
-    Map<String, Object> c = new LinkedHashMap<>();
-    c.put("learning_rate", learningRate);
-    c.put("momentum", momentum);
-    c.put("nesterov", nesterov);
-    return c;
+  public ObjectNode config() {
+    return SETTINGS.toJson(this);
   }
 }

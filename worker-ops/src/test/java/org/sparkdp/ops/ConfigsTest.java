@@ -34,12 +34,16 @@ class ConfigsTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "{'units':0,'activation':'relu','input_dim':3}|model.layers[0].units must be a positive integer, got 0",
+        "{'units':0,'activation':'relu','input_dim':3}|model.layers[0].units: must be a positive integer, got 0",
         "{'units':4,'activation':'swish','input_dim':3}|model.layers[0].activation: unknown activation 'swish'",
         "{'units':4,'activation':'relu'}|model.layers: the first layer needs input_dim",
         "{'type':'conv2d','units':4}|model.layers[0].type: unknown layer type 'conv2d'",
         "{'units':4,'input_dim':3,'actvation':'relu'}|model.layers[0]: unknown key [actvation]",
-        "{'units':-2,'input_dim':3}|model.layers[0].units must be a positive integer, got -2",
+        "{'units':-2,'input_dim':3}|model.layers[0].units: must be a positive integer, got -2",
+        "{'units':2.5,'input_dim':3}|model.layers[0].units: must be a positive integer, got 2.5",
+        "{'input_dim':3}|model.layers[0].units: missing (a positive integer)",
+        "{'units':4,'input_dim':3,'use_bias':'yes'}|model.layers[0].use_bias: must be true or false, got 'yes'",
+        "{'units':4,'input_dim':3,'kernel_initializer':'orthogonal'}|model.layers[0].kernel_initializer: unknown kernel initializer 'orthogonal'",
       })
   void badLayersNameTheKey(String layer, String message) throws IOException {
     ConfigException e =
@@ -52,8 +56,11 @@ class ConfigsTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "{'optimizer':{'type':'adam','learning_rate':0},'loss':'mse'}|compile.optimizer: learning_rate must be a positive number, got 0.0",
-        "{'optimizer':{'type':'sgd','learning_rate':-1},'loss':'mse'}|compile.optimizer: learning_rate must be a positive number",
+        "{'optimizer':{'type':'adam','learning_rate':0},'loss':'mse'}|compile.optimizer.learning_rate: must be a positive number, got 0",
+        "{'optimizer':{'type':'sgd','learning_rate':-1},'loss':'mse'}|compile.optimizer.learning_rate: must be a positive number, got -1",
+        "{'optimizer':{'type':'sgd','learning_rate':'NaN'},'loss':'mse'}|compile.optimizer.learning_rate: must be a positive number, got 'NaN'",
+        "{'optimizer':{'type':'adam','beta_1':1.0},'loss':'mse'}|compile.optimizer.beta_1: must be a number in [0, 1), got 1.0",
+        "{'optimizer':{'type':'adam','betta_1':0.5},'loss':'mse'}|compile.optimizer: unknown key [betta_1]",
         "{'optimizer':'rmsprop','loss':'mse'}|compile.optimizer: unknown optimizer 'rmsprop'",
         "{'optimizer':'adam','loss':'hinge'}|compile.loss: unknown loss 'hinge'",
         "{'optimizer':'adam','loss':'mse','metrics':['auc']}|compile: unknown metric 'auc'",

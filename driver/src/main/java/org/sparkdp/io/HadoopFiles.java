@@ -1,4 +1,4 @@
-package org.sparkdp.driver;
+package org.sparkdp.io;
 
 import java.io.FileNotFoundException;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package org.sparkdp.driver;
+package org.sparkdp.io;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,18 +14,21 @@ import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.sql.Row;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.FitOptions;
 import org.sparkdp.Sequential;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Sgd;
+import org.sparkdp.testkit.Blobs;
+import org.sparkdp.testkit.TestSpark;
 
 class ModelStoreTest {
-  private static final List<Row> ROWS = TestSpark.blobs(120, 4, 3, 9);
+  private static final Blobs DATA = Blobs.of(120, 4, 3, 9);
 
   private static Sequential trained() {
     Sequential model = new Sequential(Dense.of(5, "tanh").withInputDim(4), Dense.of(3, "softmax"));
     model.compile(new Sgd(0.05, 0.9, true), "sparse_categorical_crossentropy", "accuracy");
-    model.fit(TestSpark.frame(ROWS), new FitOptions().epochs(2).batchSize(10).verbose(0));
+    model.fit(TestSpark.frame(DATA), new FitOptions().epochs(2).batchSize(10).verbose(0));
     return model;
   }
 
@@ -37,11 +40,12 @@ class ModelStoreTest {
     assertArrayEquals(model.weights(), loaded.weights());
     assertEquals(model.spec(), loaded.spec());
     assertEquals(model.compileConfig(), loaded.compileConfig());
-    assertEquals(120, loaded.provenance().path("data").path("train").path("rows").asLong());
+    assertEquals(120, loaded.provenance().data().train().rows());
+    assertEquals(model.provenance(), loaded.provenance());
     assertEquals(10, loaded.trainingConfig().path("batch_size").asInt());
     assertEquals(
-        Map.of("loss", model.evaluate(TestSpark.frame(ROWS)).get("loss")).get("loss"),
-        loaded.evaluate(TestSpark.frame(ROWS)).get("loss"),
+        Map.of("loss", model.evaluate(TestSpark.frame(DATA)).get("loss")).get("loss"),
+        loaded.evaluate(TestSpark.frame(DATA)).get("loss"),
         1e-9);
     try (var files = Files.list(dir)) {
       assertEquals(
@@ -62,6 +66,23 @@ class ModelStoreTest {
     assertTrue(
         e.getMessage().contains("differs from the") && e.getMessage().contains("weights.npz"),
         e.getMessage());
+  }
+
+  @Test
+  void aModelJsonWithoutTheWeightsHashIsRefused(@TempDir Path dir) throws IOException {
+    trained().save(dir.toString());
+    Path json = dir.resolve("model.json");
+    String text = Files.readString(json);
+    String sha =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(text)
+            .path("weights")
+            .path("sha256")
+            .asText();
+    assertEquals(64, sha.length());
+    Files.writeString(json, text.replace(sha, ""));
+    IOException e = assertThrows(IOException.class, () -> Sequential.load(dir.toString()));
+    assertTrue(e.getMessage().contains("records no SHA-256 of its weights"), e.getMessage());
   }
 
   /**
@@ -138,8 +159,8 @@ class ModelStoreTest {
   @Test
   void predictAppendsOutputsEqualToTheKernelsForwardPass() {
     Sequential model = trained();
-    List<Row> out = model.predict(TestSpark.frame(ROWS)).collectAsList();
-    assertEquals(ROWS.size(), out.size());
+    List<Row> out = model.predict(TestSpark.frame(DATA)).collectAsList();
+    assertEquals(DATA.rows(), out.size());
     Network network =
         new Network(model.spec(), org.sparkdp.ops.Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, 1);
     var ws = network.newWorkspace(1);

@@ -1,4 +1,4 @@
-package org.sparkdp.driver;
+package org.sparkdp;
 
 /**
  * Input data that cannot be trained on; the message names the data set, row and column at fault.

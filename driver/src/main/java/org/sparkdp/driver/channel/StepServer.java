@@ -1,4 +1,4 @@
-package org.sparkdp.driver;
+package org.sparkdp.driver.channel;
 
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
@@ -12,18 +12,19 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.function.Supplier;
 import org.sparkdp.ops.Totals;
 
 /**
- * The driver's end of the step channel: a server socket that the epoch's training tasks connect to
- * (proving themselves with a per-run secret), then, per step, the parameters out to every task and
- * the sums back, added up in partition order so that the result does not depend on timing. Every
- * wait has a timeout that names what it waited for.
+ * The driver's end of the step channel: a server socket that the training tasks connect to (proving
+ * themselves with a per-run secret), then, per step, the parameters out to every task and the sums
+ * back, added up in partition order so that the result does not depend on timing. Every wait has a
+ * timeout that names what it waited for.
  */
-final class StepServer implements AutoCloseable {
+public final class StepServer implements AutoCloseable {
   private final ServerSocket server;
-  private final byte[] secret = new byte[16];
+  private final byte[] secret = new byte[Wire.SECRET_BYTES];
   private final String host;
   private final long replyTimeoutMillis;
   private Connection[] connections = new Connection[0];
@@ -56,7 +57,14 @@ final class StepServer implements AutoCloseable {
     }
   }
 
-  StepServer(String bindHost, String advertisedHost, long replyTimeoutMillis) throws IOException {
+  /**
+   * Opens the server on {@code bindHost}, on a free port; tasks are told to reach it at {@code
+   * advertisedHost}.
+   *
+   * @param replyTimeoutMillis how long to wait for one task's reply to a command
+   */
+  public StepServer(String bindHost, String advertisedHost, long replyTimeoutMillis)
+      throws IOException {
     new SecureRandom().nextBytes(secret);
     server = new ServerSocket();
     try {
@@ -70,26 +78,30 @@ final class StepServer implements AutoCloseable {
     this.replyTimeoutMillis = replyTimeoutMillis;
   }
 
-  String host() {
+  public String host() {
     return host;
   }
 
-  int port() {
+  public int port() {
     return server.getLocalPort();
   }
 
-  byte[] secret() {
+  /** The secret a task proves itself with; it travels in the task's closure. */
+  public byte[] secret() {
     return secret.clone();
   }
 
   /**
    * Waits until one task of every partition in {@code [0, partitions)} has connected.
    *
+   * @param launch the launch the tasks must belong to (tasks of a cancelled earlier launch are
+   *     turned away)
    * @param jobFailure the training job's failure if it has ended, else {@code null}: waiting stops
    *     at once then
    * @throws ChannelException on timeout, naming how many tasks connected
    */
-  void awaitTasks(int partitions, int launch, long timeoutMillis, Supplier<Throwable> jobFailure)
+  public void awaitTasks(
+      int partitions, int launch, long timeoutMillis, Supplier<Throwable> jobFailure)
       throws ChannelException {
     closeConnections();
     connections = new Connection[partitions];
@@ -154,21 +166,17 @@ final class StepServer implements AutoCloseable {
       socket.setSendBufferSize(1 << 20);
       DataInputStream in =
           new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-      int magic = in.readInt();
-      byte[] token = new byte[16];
-      in.readFully(token);
-      int partition = in.readInt();
-      int taskLaunch = in.readInt();
-      if (magic != Wire.MAGIC
-          || !MessageDigest.isEqual(token, secret)
-          || partition < 0
-          || partition >= partitions
-          || taskLaunch != launch) {
+      Wire.Hello hello = Wire.readHello(in);
+      if (hello.magic() != Wire.MAGIC
+          || !MessageDigest.isEqual(hello.secret(), secret)
+          || hello.partition() < 0
+          || hello.partition() >= partitions
+          || hello.launch() != launch) {
         socket.close();
         return null;
       }
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, replyTimeoutMillis));
-      return new Connection(socket, in, partition);
+      return new Connection(socket, in, hello.partition());
     } catch (IOException e) {
       try {
         socket.close();
@@ -179,25 +187,23 @@ final class StepServer implements AutoCloseable {
     }
   }
 
-  /** Sends step {@code step} of {@code epoch} to every task and adds up their replies. */
-  GradientSum step(int epoch, int step, float[] params) throws ChannelException {
+  /**
+   * Sends step {@code step} of {@code epoch} to every task and adds up their replies in partition
+   * order.
+   */
+  public Sums step(int epoch, int step, float[] params) throws ChannelException {
     Connection current = null;
     try {
       sendAll(params, Wire.STEP, epoch, step);
-      GradientSum total = new GradientSum();
-      java.util.Arrays.fill(sum, 0f);
+      Totals totals = new Totals();
+      long nanos = 0;
+      Arrays.fill(sum, 0f);
       boolean any = false;
       for (Connection c : connections) {
         current = c;
-        long nanos = c.in.readLong();
-        long count = c.in.readLong();
-        double loss = c.in.readDouble();
-        double correct = c.in.readDouble();
+        nanos = Math.max(nanos, c.in.readLong());
+        Wire.addTotals(c.in, totals);
         int n = c.in.readInt();
-        total.totals.count += count;
-        total.totals.loss += loss;
-        total.totals.correct += correct;
-        total.computeNanos = Math.max(total.computeNanos, nanos);
         if (n >= 0) {
           if (c.gradient.length != params.length) {
             c.gradient = new float[params.length];
@@ -211,8 +217,7 @@ final class StepServer implements AutoCloseable {
           any = true;
         }
       }
-      total.gradient = any ? sum : null;
-      return total;
+      return new Sums(any ? sum : null, totals, nanos);
     } catch (SocketTimeoutException e) {
       throw new ChannelException(
           "timed out after "
@@ -233,6 +238,30 @@ final class StepServer implements AutoCloseable {
               + ", step "
               + (step + 1)
               + " ("
+              + e
+              + ")",
+          e);
+    }
+  }
+
+  /**
+   * Sends {@code params} to every task for validation and adds up their loss and correct counts.
+   */
+  public Totals evaluate(float[] params) throws ChannelException {
+    Connection current = null;
+    try {
+      sendAll(params, Wire.EVAL);
+      Totals total = new Totals();
+      for (Connection c : connections) {
+        current = c;
+        Wire.addTotals(c.in, total);
+      }
+      return total;
+    } catch (IOException e) {
+      throw new ChannelException(
+          "lost the task of partition "
+              + (current == null ? "?" : current.partition)
+              + " during validation ("
               + e
               + ")",
           e);
@@ -260,45 +289,21 @@ final class StepServer implements AutoCloseable {
     }
   }
 
-  /**
-   * Sends {@code params} to every task for validation and adds up their loss and correct counts.
-   */
-  Totals evaluate(float[] params) throws ChannelException {
-    Connection current = null;
-    try {
-      sendAll(params, Wire.EVAL);
-      Totals total = new Totals();
-      for (Connection c : connections) {
-        current = c;
-        total.count += c.in.readLong();
-        total.loss += c.in.readDouble();
-        total.correct += c.in.readDouble();
-      }
-      return total;
-    } catch (IOException e) {
-      throw new ChannelException(
-          "lost the task of partition "
-              + (current == null ? "?" : current.partition)
-              + " during validation ("
-              + e
-              + ")",
-          e);
-    }
-  }
-
-  /** Tells every task to end. */
-  void end() throws ChannelException {
+  /** Tells every connected task to end. */
+  public void end() throws ChannelException {
     try {
       for (Connection c : connections) {
-        c.out.writeInt(Wire.END);
-        c.out.flush();
+        if (c != null) {
+          c.out.writeInt(Wire.END);
+          c.out.flush();
+        }
       }
     } catch (IOException e) {
       throw new ChannelException("lost a task while ending the epoch (" + e + ")", e);
     }
   }
 
-  void closeConnections() {
+  public void closeConnections() {
     for (Connection c : connections) {
       if (c != null) {
         c.close();
@@ -313,13 +318,6 @@ final class StepServer implements AutoCloseable {
       server.close();
     } catch (IOException ignored) {
       // nothing left to release
-    }
-  }
-
-  /** The channel failed: a task went away, a wait timed out, or the training job failed. */
-  static final class ChannelException extends Exception {
-    ChannelException(String message, Throwable cause) {
-      super(message, cause);
     }
   }
 }

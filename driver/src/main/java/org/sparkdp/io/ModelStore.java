@@ -1,4 +1,4 @@
-package org.sparkdp.driver;
+package org.sparkdp.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
@@ -115,7 +115,13 @@ public final class ModelStore {
     byte[] weights =
         HadoopFiles.exists(weightsPath, conf) ? HadoopFiles.read(weightsPath, conf, limit) : null;
     String sha = weights == null ? "(missing)" : ModelFile.sha256(weights);
-    if (!saved.weightsSha256().isEmpty() && !saved.weightsSha256().equals(sha)) {
+    if (saved.weightsSha256().isEmpty()) {
+      throw new IOException(
+          jsonPath
+              + ": records no SHA-256 of its weights (weights.sha256), so they cannot be "
+              + "checked");
+    }
+    if (!saved.weightsSha256().equals(sha)) {
       String previousPath = dir + "/" + PREVIOUS_WEIGHTS;
       byte[] previous =
           HadoopFiles.exists(previousPath, conf)

@@ -1,4 +1,4 @@
-package org.sparkdp.driver;
+package org.sparkdp;
 
 /** The loss became NaN or infinite; the message names the epoch and step. */
 public class TrainingDivergedException extends RuntimeException {

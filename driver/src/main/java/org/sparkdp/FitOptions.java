@@ -1,0 +1,512 @@
+package org.sparkdp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sparkdp.ops.ConfigException;
+import org.sparkdp.ops.Configs;
+import org.sparkdp.ops.Setting;
+
+/**
+ * The arguments of Keras' {@code fit}, and how Spark runs it. Each setting is declared once below
+ * (its key, default, allowed values and meaning); the YAML {@code fit:} section, the command line
+ * ({@code --batch-size}), {@code model.json}'s {@code training_config} and the README's
+ * configuration reference all come from these declarations. Setters check their value at once and
+ * return {@code this} for chaining.
+ *
+ * <pre>{@code
+ * new FitOptions().epochs(10).batchSize(32).validationSplit(0.1).strategy(FitOptions.Strategy.SYNC)
+ * }</pre>
+ */
+public final class FitOptions {
+  /** {@code batch_size: all}: full-batch gradient descent, one update per epoch. */
+  public static final int ALL = -1;
+
+  /** How the partitions' work is combined. */
+  public enum Strategy {
+    /** Exact data-parallel mini-batch SGD: the weights do not depend on the partitioning. */
+    SYNC,
+    /**
+     * Local SGD: each partition steps on its own, the driver averages; the weights depend on the
+     * partitioning.
+     */
+    LOCAL
+  }
+
+  /** How {@code sync} steps reach the executors. */
+  public enum SyncPath {
+    /** The channel when the cluster and the cost model allow it, else a Spark job per step. */
+    AUTO,
+    /** One long-running task per partition, exchanging each step with the driver over a socket. */
+    CHANNEL,
+    /** A Spark job per step. */
+    JOBS
+  }
+
+  /** How {@code local} combines the partitions' weight changes. */
+  public enum OuterOptimizer {
+    /** The example-weighted mean of the partitions' weights. */
+    AVERAGE,
+    /** DiLoCo's outer Nesterov momentum on the mean change. */
+    NESTEROV
+  }
+
+  public static final Setting<Integer> EPOCHS =
+      Setting.integer("epochs", 1, 1, "passes over the training data");
+  public static final Setting<Integer> BATCH_SIZE =
+      Setting.of(
+          "batch_size",
+          32,
+          "a positive integer or 'all'",
+          FitOptions::readBatchSize,
+          v -> v == ALL ? TextNode.valueOf("all") : IntNode.valueOf(v),
+          v -> v > 0 || v == ALL,
+          "examples per step, or `all` (full-batch gradient descent: one step per epoch)");
+  public static final Setting<Double> VALIDATION_SPLIT =
+      Setting.fraction(
+          "validation_split",
+          0.0,
+          "fraction taken from the end of the data, before shuffling, to validate on after each epoch (as Keras)");
+  public static final Setting<Long> SEED =
+      Setting.longInteger("seed", 42L, "seeds the initial weights and each epoch's shuffle");
+  public static final Setting<Strategy> STRATEGY =
+      Setting.choice(
+          "strategy",
+          Strategy.class,
+          Strategy.SYNC,
+          "`sync`: exact data-parallel mini-batch SGD; `local`: local SGD, see [Strategies](#strategies)");
+  public static final Setting<Integer> PARTITIONS =
+      Setting.integer(
+          "partitions", 0, 0, "repartition the training data (0: keep the input's partitions)");
+  public static final Setting<Integer> VERBOSE =
+      Setting.integer("verbose", 1, 0, 2, "0: silent; 1 or 2: one progress line per epoch");
+  public static final Setting<Integer> THREADS =
+      Setting.integer(
+          "threads",
+          1,
+          1,
+          "threads each task computes with (one multi-threaded task per executor instead of one task per core)");
+  public static final Setting<SyncPath> SYNC_PATH =
+      Setting.choice(
+          "sync_path",
+          SyncPath.class,
+          SyncPath.AUTO,
+          "`sync` only: `channel` (one long-running task per partition, steps exchanged with the driver over a "
+              + "socket), `jobs` (a Spark job per step), `auto` (the channel when every partition can have a task slot "
+              + "at once and the cost model says the driver's link keeps up)");
+  public static final Setting<Integer> SYNC_EVERY =
+      Setting.integer(
+          "sync_every",
+          0,
+          0,
+          "`local` only: local steps between synchronisations; 0 is once per epoch");
+  public static final Setting<OuterOptimizer> OUTER_OPTIMIZER =
+      Setting.choice(
+          "outer_optimizer",
+          OuterOptimizer.class,
+          OuterOptimizer.AVERAGE,
+          "`local` only: `average` (plain mean of the partitions' "
+              + "weights) or `nesterov` (DiLoCo's outer Nesterov momentum)");
+  public static final Setting<Double> OUTER_LEARNING_RATE =
+      Setting.positive("outer_learning_rate", 0.7, "`local` with `nesterov`: the outer step size");
+  public static final Setting<Double> OUTER_MOMENTUM =
+      Setting.fraction("outer_momentum", 0.9, "`local` with `nesterov`: the outer momentum");
+  public static final Setting<Integer> CONNECT_TIMEOUT =
+      Setting.integer(
+          "connect_timeout",
+          300,
+          1,
+          "seconds to wait for an epoch's tasks to start and connect before the run fails naming what it waited for");
+  public static final Setting<Integer> STEP_TIMEOUT =
+      Setting.integer(
+          "step_timeout",
+          1800,
+          1,
+          "seconds to wait for one step's sums (and for any Spark job of the loop) before the step counts as lost");
+  public static final Setting<Integer> MAX_RESTARTS =
+      Setting.integer(
+          "max_restarts",
+          3,
+          0,
+          "how often the channel's tasks are restarted after a lost task (the current step is repeated)");
+  public static final Setting<Integer> MAX_RETRIES =
+      Setting.integer(
+          "max_retries", 3, 0, "how often a failed attempt restarts from the last checkpoint");
+  public static final Setting<Integer> CHECKPOINT_EVERY_STEPS =
+      Setting.integer(
+          "checkpoint_every_steps",
+          0,
+          0,
+          "also checkpoint every N steps (rounds for `local`) within an epoch (0: at epoch ends only)");
+  public static final Setting<Integer> KEEP_CHECKPOINTS =
+      Setting.integer("keep_checkpoints", 3, 1, "checkpoints kept in the checkpoint directory");
+
+  /** Every setting, in the order the README lists them. */
+  public static final List<Setting<?>> SETTINGS =
+      List.of(
+          EPOCHS,
+          BATCH_SIZE,
+          VALIDATION_SPLIT,
+          SEED,
+          STRATEGY,
+          PARTITIONS,
+          VERBOSE,
+          THREADS,
+          SYNC_PATH,
+          SYNC_EVERY,
+          OUTER_OPTIMIZER,
+          OUTER_LEARNING_RATE,
+          OUTER_MOMENTUM,
+          CONNECT_TIMEOUT,
+          STEP_TIMEOUT,
+          MAX_RESTARTS,
+          MAX_RETRIES,
+          CHECKPOINT_EVERY_STEPS,
+          KEEP_CHECKPOINTS);
+
+  private final Map<Setting<?>, Object> values = new HashMap<>();
+  private String featuresCol = "features";
+  private String labelCol = "label";
+  private String checkpointDir;
+  private boolean resume;
+  private String trainName = "train data";
+  private String validationName = "validation data";
+  private final List<Callback> callbacks = new ArrayList<>();
+
+  /** The options of a {@code fit:} mapping (every key optional; unknown keys are refused). */
+  public static FitOptions fromConfig(JsonNode node, String path) {
+    Configs.requireObject(node, path);
+    Configs.checkKeys(
+        node,
+        path,
+        SETTINGS.stream().map(Setting::key).collect(java.util.stream.Collectors.toSet()));
+    FitOptions options = new FitOptions();
+    for (Setting<?> s : SETTINGS) {
+      if (node.hasNonNull(s.key())) {
+        options.values.put(s, s.read(node, path));
+      }
+    }
+    return options;
+  }
+
+  /**
+   * Sets a setting by its key from a configuration or Java value ({@code set("batch_size",
+   * "all")}).
+   */
+  public FitOptions set(String key, Object value) {
+    Setting<?> setting =
+        SETTINGS.stream()
+            .filter(s -> s.key().equals(key))
+            .findFirst()
+            .orElseThrow(() -> new ConfigException("unknown fit setting '" + key + "'"));
+    values.put(setting, setting.convert(value, key));
+    return this;
+  }
+
+  /** Sets {@code setting} to {@code value}, checked. */
+  public <T> FitOptions set(Setting<T> setting, T value) {
+    values.put(setting, setting.check(value));
+    return this;
+  }
+
+  /** The value of {@code setting}: as set, else its default. */
+  @SuppressWarnings("unchecked")
+  public <T> T get(Setting<T> setting) {
+    return values.containsKey(setting) ? (T) values.get(setting) : setting.defaultValue();
+  }
+
+  /** The value of {@code setting} as configuration. */
+  @SuppressWarnings("unchecked")
+  public JsonNode toJson(Setting<?> setting) {
+    return ((Setting<Object>) setting).toJson(get(setting));
+  }
+
+  /**
+   * Every setting's value in Keras' names, as {@code model.json}'s {@code training_config} records
+   * it.
+   */
+  public ObjectNode toConfig() {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    for (Setting<?> s : SETTINGS) {
+      node.set(s.key(), toJson(s));
+    }
+    node.put("features_col", featuresCol);
+    node.put("label_col", labelCol);
+    return node;
+  }
+
+  /** The settings given explicitly (not left at their defaults), in Keras' names. */
+  public Map<String, Object> explicit() {
+    Map<String, Object> set = new LinkedHashMap<>();
+    SETTINGS.stream().filter(values::containsKey).forEach(s -> set.put(s.key(), values.get(s)));
+    return Collections.unmodifiableMap(set);
+  }
+
+  /**
+   * {@code all}, or a positive integer (written as a number or as text, as the command line gives
+   * it).
+   */
+  private static Integer readBatchSize(JsonNode v) {
+    String text = v.asText().trim();
+    if (v.isTextual() && text.equalsIgnoreCase("all")) {
+      return ALL;
+    }
+    if (!(v.isIntegralNumber() && v.canConvertToInt())
+        && !(v.isTextual() && text.matches("\\d{1,9}"))) {
+      return null;
+    }
+    int n = v.isTextual() ? Integer.parseInt(text) : v.asInt();
+    return n > 0 ? n : null;
+  }
+
+  public FitOptions epochs(int value) {
+    return set(EPOCHS, value);
+  }
+
+  public int epochs() {
+    return get(EPOCHS);
+  }
+
+  /** Examples per gradient step, or {@link #ALL}. */
+  public FitOptions batchSize(int value) {
+    return set(BATCH_SIZE, value);
+  }
+
+  public int batchSize() {
+    return get(BATCH_SIZE);
+  }
+
+  public FitOptions validationSplit(double value) {
+    return set(VALIDATION_SPLIT, value);
+  }
+
+  public double validationSplit() {
+    return get(VALIDATION_SPLIT);
+  }
+
+  public FitOptions seed(long value) {
+    return set(SEED, value);
+  }
+
+  public long seed() {
+    return get(SEED);
+  }
+
+  public FitOptions strategy(Strategy value) {
+    return set(STRATEGY, value);
+  }
+
+  public Strategy strategy() {
+    return get(STRATEGY);
+  }
+
+  public FitOptions partitions(int value) {
+    return set(PARTITIONS, value);
+  }
+
+  public int partitions() {
+    return get(PARTITIONS);
+  }
+
+  public FitOptions verbose(int value) {
+    return set(VERBOSE, value);
+  }
+
+  public int verbose() {
+    return get(VERBOSE);
+  }
+
+  public FitOptions threads(int value) {
+    return set(THREADS, value);
+  }
+
+  public int threads() {
+    return get(THREADS);
+  }
+
+  public FitOptions syncPath(SyncPath value) {
+    return set(SYNC_PATH, value);
+  }
+
+  public SyncPath syncPath() {
+    return get(SYNC_PATH);
+  }
+
+  public FitOptions syncEvery(int value) {
+    return set(SYNC_EVERY, value);
+  }
+
+  public int syncEvery() {
+    return get(SYNC_EVERY);
+  }
+
+  public FitOptions outerOptimizer(OuterOptimizer value) {
+    return set(OUTER_OPTIMIZER, value);
+  }
+
+  public OuterOptimizer outerOptimizer() {
+    return get(OUTER_OPTIMIZER);
+  }
+
+  public FitOptions outerLearningRate(double value) {
+    return set(OUTER_LEARNING_RATE, value);
+  }
+
+  public double outerLearningRate() {
+    return get(OUTER_LEARNING_RATE);
+  }
+
+  public FitOptions outerMomentum(double value) {
+    return set(OUTER_MOMENTUM, value);
+  }
+
+  public double outerMomentum() {
+    return get(OUTER_MOMENTUM);
+  }
+
+  public FitOptions connectTimeout(int seconds) {
+    return set(CONNECT_TIMEOUT, seconds);
+  }
+
+  public int connectTimeout() {
+    return get(CONNECT_TIMEOUT);
+  }
+
+  public FitOptions stepTimeout(int seconds) {
+    return set(STEP_TIMEOUT, seconds);
+  }
+
+  public int stepTimeout() {
+    return get(STEP_TIMEOUT);
+  }
+
+  public FitOptions maxRestarts(int value) {
+    return set(MAX_RESTARTS, value);
+  }
+
+  public int maxRestarts() {
+    return get(MAX_RESTARTS);
+  }
+
+  public FitOptions maxRetries(int value) {
+    return set(MAX_RETRIES, value);
+  }
+
+  public int maxRetries() {
+    return get(MAX_RETRIES);
+  }
+
+  public FitOptions checkpointEverySteps(int value) {
+    return set(CHECKPOINT_EVERY_STEPS, value);
+  }
+
+  public int checkpointEverySteps() {
+    return get(CHECKPOINT_EVERY_STEPS);
+  }
+
+  public FitOptions keepCheckpoints(int value) {
+    return set(KEEP_CHECKPOINTS, value);
+  }
+
+  public int keepCheckpoints() {
+    return get(KEEP_CHECKPOINTS);
+  }
+
+  /** The features column: an ML vector or an array of numbers (default {@code features}). */
+  public FitOptions featuresCol(String value) {
+    featuresCol = requireText(value, "featuresCol");
+    return this;
+  }
+
+  public String featuresCol() {
+    return featuresCol;
+  }
+
+  /**
+   * The label column: a number, or a vector with one value per output unit (default {@code label}).
+   */
+  public FitOptions labelCol(String value) {
+    labelCol = requireText(value, "labelCol");
+    return this;
+  }
+
+  public String labelCol() {
+    return labelCol;
+  }
+
+  /**
+   * Where checkpoints go (any Hadoop file system); without one they are kept in memory only, to
+   * retry from. A run that does not resume first removes the directory's old checkpoints.
+   */
+  public FitOptions checkpointDir(String dir) {
+    checkpointDir = dir;
+    return this;
+  }
+
+  public String checkpointDir() {
+    return checkpointDir;
+  }
+
+  /**
+   * Continue from the newest checkpoint in {@link #checkpointDir} (which must be of the same run).
+   */
+  public FitOptions resume(boolean value) {
+    resume = value;
+    return this;
+  }
+
+  public boolean resume() {
+    return resume;
+  }
+
+  /**
+   * Called at the start and end of training and of each epoch, after the default progress printer.
+   */
+  public FitOptions callbacks(Callback... added) {
+    callbacks.addAll(List.of(added));
+    return this;
+  }
+
+  public List<Callback> callbacks() {
+    return Collections.unmodifiableList(callbacks);
+  }
+
+  /** How error messages name the training and validation data (e.g. by their files). */
+  public FitOptions dataNames(String train, String validation) {
+    trainName = requireText(train, "train data name");
+    validationName = requireText(validation, "validation data name");
+    return this;
+  }
+
+  public String trainName() {
+    return trainName;
+  }
+
+  public String validationName() {
+    return validationName;
+  }
+
+  /** Checks what one setting cannot check alone; returns {@code this}. */
+  public FitOptions check() {
+    if (resume && checkpointDir == null) {
+      throw new ConfigException("resume needs a checkpoint directory");
+    }
+    return this;
+  }
+
+  private static String requireText(String value, String what) {
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(
+          what + ": must be a non-empty text, got " + (value == null ? "nothing" : "''"));
+    }
+    return value;
+  }
+}

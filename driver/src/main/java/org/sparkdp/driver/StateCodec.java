@@ -1,0 +1,160 @@
+package org.sparkdp.driver;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.sparkdp.History;
+import org.sparkdp.ops.Npz;
+import org.sparkdp.ops.OptimizerState;
+import org.sparkdp.ops.Totals;
+
+/**
+ * The one encoding of a {@link TrainingState}, used both ways: its arrays (the parameters and every
+ * optimizer slot, each as long as the parameter vector) and a metadata record that says where the
+ * run is and which arrays there are, so that a reader knows every array's name and shape before it
+ * allocates anything. Checkpoints store the arrays as {@code state.npz} and the record in {@code
+ * checkpoint.json}.
+ *
+ * <p>Array names: {@code params}, {@code optimizer/I}, and for {@code local} {@code local/P/I}
+ * (partition {@code P}'s slot {@code I}) and {@code local/outer_momentum}.
+ */
+final class StateCodec {
+  private StateCodec() {}
+
+  /**
+   * Where the run is and what the arrays hold.
+   *
+   * @param optimizerSlots slots of the optimizer's state, or -1 if it has none yet
+   * @param local the state of {@code local}'s partitions, or {@code null}
+   */
+  record Meta(
+      int epoch,
+      int step,
+      int parameters,
+      long optimizerIterations,
+      int optimizerSlots,
+      Local local,
+      Totals epochTotals,
+      double epochSecondsSoFar,
+      Map<String, List<Double>> history) {}
+
+  /**
+   * {@code local}'s per-partition optimizer states (each with {@code slots} arrays) and outer
+   * momentum.
+   */
+  record Local(int partitions, int slots, List<Long> iterations, boolean outerMomentum) {}
+
+  /** A state as a record and named arrays. */
+  record Encoded(Meta meta, Map<String, Npz.Array> arrays) {}
+
+  /** The state as arrays (copies) and a record. */
+  static Encoded encode(TrainingState s) {
+    int n = s.params().length;
+    Map<String, Npz.Array> arrays = new LinkedHashMap<>();
+    arrays.put("params", array(s.params()));
+    OptimizerState optimizer = s.optimizer();
+    if (optimizer != null) {
+      for (int i = 0; i < optimizer.slots().length; i++) {
+        arrays.put("optimizer/" + i, array(optimizer.slots()[i]));
+      }
+    }
+    Local local = null;
+    if (s.innerStates() != null) {
+      List<Long> iterations = new ArrayList<>();
+      for (int p = 0; p < s.innerStates().size(); p++) {
+        float[][] slots = s.innerStates().get(p).slots();
+        for (int i = 0; i < slots.length; i++) {
+          arrays.put("local/" + p + "/" + i, array(slots[i]));
+        }
+        iterations.add(s.innerStates().get(p).iterations());
+      }
+      int slots = s.innerStates().isEmpty() ? 0 : s.innerStates().get(0).slots().length;
+      local = new Local(s.innerStates().size(), slots, iterations, s.outerMomentum() != null);
+      if (s.outerMomentum() != null) {
+        arrays.put("local/outer_momentum", array(s.outerMomentum()));
+      }
+    }
+    Meta meta =
+        new Meta(
+            s.epoch(),
+            s.step(),
+            n,
+            optimizer == null ? 0 : optimizer.iterations(),
+            optimizer == null ? -1 : optimizer.slots().length,
+            local,
+            new Totals().add(s.epochTotals()),
+            s.epochSeconds(),
+            s.history().toMap());
+    return new Encoded(meta, arrays);
+  }
+
+  /** Every array {@code meta} says there is, with its shape. */
+  static Map<String, int[]> shapes(Meta meta) {
+    int[] shape = {meta.parameters()};
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    shapes.put("params", shape);
+    for (int i = 0; i < meta.optimizerSlots(); i++) {
+      shapes.put("optimizer/" + i, shape);
+    }
+    Local local = meta.local();
+    if (local != null) {
+      for (int p = 0; p < local.partitions(); p++) {
+        for (int i = 0; i < local.slots(); i++) {
+          shapes.put("local/" + p + "/" + i, shape);
+        }
+      }
+      if (local.outerMomentum()) {
+        shapes.put("local/outer_momentum", shape);
+      }
+    }
+    return shapes;
+  }
+
+  /** The state that {@code meta} and {@code arrays} (as {@link #shapes} names them) describe. */
+  static TrainingState decode(Meta meta, Map<String, float[]> arrays) {
+    OptimizerState optimizer = null;
+    if (meta.optimizerSlots() >= 0) {
+      float[][] slots = new float[meta.optimizerSlots()][];
+      for (int i = 0; i < slots.length; i++) {
+        slots[i] = arrays.get("optimizer/" + i);
+      }
+      optimizer = new OptimizerState(meta.optimizerIterations(), slots);
+    }
+    List<OptimizerState> inner = null;
+    float[] outer = null;
+    Local local = meta.local();
+    if (local != null) {
+      inner = new ArrayList<>();
+      for (int p = 0; p < local.partitions(); p++) {
+        float[][] slots = new float[local.slots()][];
+        for (int i = 0; i < slots.length; i++) {
+          slots[i] = arrays.get("local/" + p + "/" + i);
+        }
+        inner.add(new OptimizerState(local.iterations().get(p), slots));
+      }
+      outer = arrays.get("local/outer_momentum");
+    }
+    return TrainingState.at(
+        meta.epoch(),
+        meta.step(),
+        arrays.get("params"),
+        optimizer,
+        new Totals().add(meta.epochTotals()),
+        meta.epochSecondsSoFar(),
+        History.fromMap(meta.history()),
+        inner,
+        outer);
+  }
+
+  /** {@link #decode} of an {@link Encoded} held in memory. */
+  static TrainingState decode(Encoded encoded) {
+    Map<String, float[]> arrays = new LinkedHashMap<>();
+    encoded.arrays().forEach((name, a) -> arrays.put(name, a.values()));
+    return decode(encoded.meta(), arrays);
+  }
+
+  private static Npz.Array array(float[] values) {
+    return new Npz.Array(new int[] {values.length}, values.clone());
+  }
+}
