@@ -23,6 +23,7 @@ import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Optimizer;
+import org.sparkdp.ops.ParameterBudget;
 import org.sparkdp.ops.Sgd;
 import org.sparkdp.ops.Totals;
 
@@ -66,10 +67,12 @@ public final class Sequential {
 
   /**
    * The layers, checked: the first needs {@code inputDim}, the others take the width of the one
-   * before.
+   * before, and their parameters must fit the {@link ParameterBudget} of this JVM.
    */
   public ModelSpec spec() {
-    return new ModelSpec(layers);
+    ModelSpec spec = new ModelSpec(layers);
+    ParameterBudget.check(spec, "layers");
+    return spec;
   }
 
   /** Sets the optimizer, the loss (a Keras name) and the metrics ({@code "accuracy"}). */

@@ -168,8 +168,9 @@ public final class ModelStore {
    */
   public static float[] loadWeights(String path, Configuration conf, ModelSpec spec)
       throws IOException {
+    // Twice the float32 size: a float64 file (NumPy's default) is then refused for its dtype.
     byte[] bytes =
-        HadoopFiles.read(path, conf, Math.min(MAX_WEIGHTS_BYTES, expectedWeightsBytes(spec)));
+        HadoopFiles.read(path, conf, Math.min(MAX_WEIGHTS_BYTES, 2 * expectedWeightsBytes(spec)));
     return ModelFile.readWeights(spec, new ByteArrayInputStream(bytes), path);
   }
 }

@@ -67,11 +67,17 @@ public final class ModelFile {
     return arrays;
   }
 
-  /** The shape every weight array of {@code spec} must have. */
+  /** The shape every weight array of {@code spec} must have (nothing is allocated for them). */
   public static Map<String, int[]> weightShapes(ModelSpec spec) {
+    ParameterLayout layout = spec.layout();
     Map<String, int[]> shapes = new LinkedHashMap<>();
-    weightArrays(spec, new float[spec.layout().size()])
-        .forEach((name, a) -> shapes.put(name, a.shape()));
+    for (int l = 0; l < layout.layers(); l++) {
+      shapes.put(
+          ModelSpec.layerName(l) + "/kernel", new int[] {layout.inputs()[l], layout.units()[l]});
+      if (layout.biasOffsets()[l] >= 0) {
+        shapes.put(ModelSpec.layerName(l) + "/bias", new int[] {layout.units()[l]});
+      }
+    }
     return shapes;
   }
 
