@@ -26,7 +26,10 @@ import org.sparkdp.io.HadoopFiles;
  * of doubles) and a numeric {@code label}, which the trainer then checks row by row.
  */
 public final class Readers {
-  /** IDX files larger than this are refused (MNIST's training images are 47 MB uncompressed). */
+  /**
+   * IDX files larger than this, compressed or not, are refused (MNIST's training images are 47 MB
+   * uncompressed).
+   */
   private static final long MAX_IDX_BYTES = 1L << 30;
 
   private Readers() {}
@@ -204,10 +207,8 @@ public final class Readers {
   private static Dataset<Row> idx(SparkSession spark, DataSource source, String name)
       throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Idx.Images images =
-        Idx.images(HadoopFiles.read(source.images(), conf, MAX_IDX_BYTES), source.images());
-    byte[] labels =
-        Idx.labels(HadoopFiles.read(source.labels(), conf, MAX_IDX_BYTES), source.labels());
+    Idx.Images images = readImages(source.images(), conf);
+    byte[] labels = readLabels(source.labels(), conf);
     if (labels.length != images.count()) {
       throw new DataException(
           name
@@ -238,14 +239,8 @@ public final class Readers {
         jsc.parallelize(indices, slices)
             .flatMap(
                 slice -> {
-                  Idx.Images all =
-                      Idx.images(
-                          HadoopFiles.read(imagesPath, hadoopConf.value(), MAX_IDX_BYTES),
-                          imagesPath);
-                  byte[] allLabels =
-                      Idx.labels(
-                          HadoopFiles.read(labelsPath, hadoopConf.value(), MAX_IDX_BYTES),
-                          labelsPath);
+                  Idx.Images all = readImages(imagesPath, hadoopConf.value());
+                  byte[] allLabels = readLabels(labelsPath, hadoopConf.value());
                   int from = (int) ((long) count * slice / slices);
                   int to = (int) ((long) count * (slice + 1) / slices);
                   int dim = all.dim();
@@ -261,5 +256,17 @@ public final class Readers {
                   return rows.iterator();
                 }),
         schema);
+  }
+
+  private static Idx.Images readImages(String path, Configuration conf) throws IOException {
+    try (java.io.InputStream in = HadoopFiles.open(path, conf, MAX_IDX_BYTES)) {
+      return Idx.images(in, path, MAX_IDX_BYTES);
+    }
+  }
+
+  private static byte[] readLabels(String path, Configuration conf) throws IOException {
+    try (java.io.InputStream in = HadoopFiles.open(path, conf, MAX_IDX_BYTES)) {
+      return Idx.labels(in, path, MAX_IDX_BYTES);
+    }
   }
 }
