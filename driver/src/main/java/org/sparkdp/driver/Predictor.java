@@ -26,6 +26,43 @@ final class Predictor {
   private Predictor() {}
 
   /**
+   * Fails with the first row (counted from 1 in the data's order) whose features are not {@code
+   * inputDim} finite numbers. A pass of its own, whose tasks return what they found rather than
+   * fail: the prediction itself, lazy, would fail in a task, with an executor's stack trace.
+   */
+  static void check(Dataset<Row> data, String featuresCol, int inputDim, String name) {
+    RowValues.checkColumn(data.schema(), featuresCol, name, false);
+    int featureIndex = data.schema().fieldIndex(featuresCol);
+    // Per partition: its rows, and its first bad row (from 0) and what is wrong with it.
+    List<Object[]> found =
+        data.javaRDD()
+            .mapPartitions(
+                it -> {
+                  float[] x = new float[inputDim];
+                  long rows = 0;
+                  while (it.hasNext()) {
+                    String bad =
+                        RowValues.readVector(
+                            it.next().get(featureIndex), x, 0, inputDim, "features");
+                    if (bad != null) {
+                      return List.<Object[]>of(new Object[] {rows, bad}).iterator();
+                    }
+                    rows++;
+                  }
+                  return List.<Object[]>of(new Object[] {rows, null}).iterator();
+                })
+            .collect();
+    long before = 0;
+    for (Object[] partition : found) {
+      if (partition[1] != null) {
+        throw new DataException(
+            name + " row " + (before + (long) partition[0] + 1) + ": " + partition[1]);
+      }
+      before += (long) partition[0];
+    }
+  }
+
+  /**
    * See {@link org.sparkdp.Sequential#predict}; {@code compile} says whether outputs are classes.
    */
   static Dataset<Row> predict(

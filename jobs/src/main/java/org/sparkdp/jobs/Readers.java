@@ -1,10 +1,16 @@
 package org.sparkdp.jobs;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
@@ -23,7 +29,9 @@ import org.sparkdp.io.HadoopFiles;
 
 /**
  * Reads a {@link DataSource} into a data frame with a {@code features} column (a vector or an array
- * of doubles) and a numeric {@code label}, which the trainer then checks row by row.
+ * of doubles) and a numeric {@code label}, which the trainer then checks row by row. CSV and LibSVM
+ * go through {@link TextData} (every line checked, a bad one named by file, line and column), IDX
+ * through {@link Idx}; Parquet files are checked for Parquet's magic bytes before Spark reads them.
  */
 public final class Readers {
   /**
@@ -32,6 +40,8 @@ public final class Readers {
    */
   private static final long MAX_IDX_BYTES = 1L << 30;
 
+  private static final String PARQUET_MAGIC = "PAR1";
+
   private Readers() {}
 
   public static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim)
@@ -39,35 +49,18 @@ public final class Readers {
     String name = source.describe(role);
     return switch (source.format()) {
       case "idx" -> idx(spark, source, name);
-      case "csv" -> {
-        checkFieldCounts(spark, source.path(), name);
-        yield columns(
-            spark
-                .read()
-                .option("header", "true")
-                .option("inferSchema", "true")
-                .option("mode", "PERMISSIVE")
-                .csv(source.path()),
-            source,
-            name,
-            true,
-            inputDim);
+      case "csv", "libsvm" -> TextData.read(spark, source, name, inputDim);
+      case "parquet" -> {
+        checkParquet(spark.sparkContext().hadoopConfiguration(), source.path(), name);
+        yield columns(spark.read().parquet(source.path()), source, name, inputDim);
       }
-      case "libsvm" ->
-          spark
-              .read()
-              .format("libsvm")
-              .option("numFeatures", inputDim)
-              .load(source.path())
-              .select(functions.col("features"), functions.col("label"));
-      case "parquet" -> columns(spark.read().parquet(source.path()), source, name, false, inputDim);
       default -> throw new IllegalArgumentException("unknown format " + source.format());
     };
   }
 
   /** Picks the label column and assembles the feature columns into one array column. */
   private static Dataset<Row> columns(
-      Dataset<Row> frame, DataSource source, String name, boolean csv, int inputDim) {
+      Dataset<Row> frame, DataSource source, String name, int inputDim) {
     StructType schema = frame.schema();
     String label = source.labelColumn();
     if (!Arrays.asList(schema.fieldNames()).contains(label)) {
@@ -80,7 +73,7 @@ public final class Readers {
               + "); set label_column in the data section");
     }
     List<String> features = source.featureColumns();
-    if (features.isEmpty() && !csv && Arrays.asList(schema.fieldNames()).contains("features")) {
+    if (features.isEmpty() && Arrays.asList(schema.fieldNames()).contains("features")) {
       return frame.select(quoted("features").as("features"), quoted(label).as("label"));
     }
     if (Arrays.stream(schema.fields()).anyMatch(f -> !(f.dataType() instanceof NumericType))
@@ -133,66 +126,46 @@ public final class Readers {
   }
 
   /**
-   * Spark's CSV reader fills a short row with nulls and drops a long row's extra fields without a
-   * word; a row with another number of fields than the header is a broken file, so this pass finds
-   * the first one and names it.
+   * Fails, naming the file, unless every data file of {@code path} starts and ends with Parquet's
+   * magic bytes and its footer length fits the file: Spark would otherwise fail in a task (a CSV
+   * file named {@code .parquet}) or without the path (an empty directory).
    */
-  private static void checkFieldCounts(SparkSession spark, String path, String name) {
-    Dataset<Row> text = spark.read().text(path);
-    List<Row> first = text.takeAsList(1);
-    if (first.isEmpty()) {
-      return;
+  private static void checkParquet(Configuration conf, String path, String name)
+      throws IOException {
+    List<FileStatus> files = TextSplit.files(path, conf);
+    if (files.isEmpty()) {
+      throw new DataException(name + ": the directory holds no Parquet files");
     }
-    int header = fields(first.get(0).getString(0));
-    // Per partition: how many lines disagree with the header, and the first of them.
-    List<Row> found =
-        text.toJavaRDD()
-            .mapPartitions(
-                it -> {
-                  long bad = 0;
-                  String sample = null;
-                  while (it.hasNext()) {
-                    String line = it.next().getString(0);
-                    if (!line.isBlank() && fields(line) != header) {
-                      bad++;
-                      sample = sample == null ? line : sample;
-                    }
-                  }
-                  return List.of(RowFactory.create(bad, sample)).iterator();
-                })
-            .collect();
-    long bad = found.stream().mapToLong(r -> r.getLong(0)).sum();
-    if (bad > 0) {
-      String sample =
-          found.stream().filter(r -> r.getString(1) != null).findFirst().orElseThrow().getString(1);
-      throw new DataException(
-          name
-              + ": "
-              + bad
-              + (bad > 1 ? " lines have" : " line has")
-              + " a number of fields other than the header's "
-              + header
-              + ", e.g. '"
-              + (sample.length() > 80 ? sample.substring(0, 77) + "..." : sample)
-              + "' ("
-              + fields(sample)
-              + " fields)");
-    }
-  }
-
-  /** Fields of one CSV line: commas outside double quotes, plus one. */
-  static int fields(String line) {
-    int count = 1;
-    boolean quoted = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ',' && !quoted) {
-        count++;
+    for (FileStatus f : files) {
+      String file = f.getPath().getName();
+      String where = name + (file.equals(new Path(path).getName()) ? "" : " " + file);
+      byte[] head = new byte[4];
+      byte[] tail = new byte[8];
+      if (f.getLen() >= 12) {
+        try (FSDataInputStream in = f.getPath().getFileSystem(conf).open(f.getPath())) {
+          in.readFully(0, head);
+          in.readFully(f.getLen() - 8, tail);
+        }
+      }
+      int footer = ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+      boolean magic =
+          f.getLen() >= 12
+              && PARQUET_MAGIC.equals(new String(head, StandardCharsets.ISO_8859_1))
+              && PARQUET_MAGIC.equals(new String(tail, 4, 4, StandardCharsets.ISO_8859_1));
+      if (!magic) {
+        throw new DataException(
+            where + " is not a Parquet file (it does not start and end with PAR1)");
+      }
+      if (footer < 0 || footer > f.getLen() - 12) {
+        throw new DataException(
+            where
+                + ": the Parquet footer's length "
+                + footer
+                + " does not fit the file ("
+                + f.getLen()
+                + " bytes; truncated?)");
       }
     }
-    return count;
   }
 
   private static Column quoted(String column) {
