@@ -224,6 +224,16 @@ public final class Sequential {
    * Writes the model directory ({@code model.json}, {@code weights.npz}) on any Hadoop file system.
    */
   public String save(String dir) throws IOException {
+    return save(dir, Map.of());
+  }
+
+  /**
+   * Writes the model directory with {@code files} beside the model (name to content: a history,
+   * plots, metrics), all committed together: a failure or a crash leaves the directory's previous
+   * files whole, or these (see {@link org.sparkdp.io.OutputSet}). Files of the previous set that
+   * this one does not have are removed.
+   */
+  public String save(String dir, Map<String, byte[]> files) throws IOException {
     return ModelStore.save(
         dir,
         hadoopConf(),
@@ -232,7 +242,8 @@ public final class Sequential {
         Math.max(labelWidth, 1),
         weights(),
         training,
-        provenance.toJson());
+        provenance.toJson(),
+        files);
   }
 
   /** Reads a model directory written by {@link #save}. */
