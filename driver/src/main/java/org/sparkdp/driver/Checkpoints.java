@@ -24,6 +24,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdp.io.HadoopFiles;
+import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.Npz;
 
@@ -160,7 +161,7 @@ final class Checkpoints {
    * named in a warning and passed over.
    *
    * @throws IOException when every checkpoint is damaged, naming each and what is wrong
-   * @throws IllegalArgumentException when the newest intact one is of another run
+   * @throws ConfigException when the newest intact one is of another run
    */
   TrainingState latest(int parameters) throws IOException {
     List<String> names = completed();
@@ -189,7 +190,7 @@ final class Checkpoints {
    * belongs to this run.
    *
    * @throws IOException naming the file when the checkpoint is damaged
-   * @throws IllegalArgumentException when it is of another run
+   * @throws ConfigException when it is of another run
    */
   TrainingState load(String path, int parameters) throws IOException {
     Map<String, String> sums = sums(path + "/" + SUMS_FILE);
@@ -237,7 +238,7 @@ final class Checkpoints {
       }
     }
     if (!differences.isEmpty()) {
-      throw new IllegalArgumentException(
+      throw new ConfigException(
           "cannot resume from "
               + path
               + ": it was made by a different run: "

@@ -26,6 +26,7 @@ import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.testkit.Fuzz;
 
 /**
  * A run's outputs are committed together or not at all: a save that fails at any byte (a full disk)
@@ -203,6 +204,25 @@ class OutputSetTest {
     assertArrayEquals(params(2), ModelStore.load(plain.toString(), CONF).params());
     assertFalse(Files.exists(plain.resolve("test-metrics.json")), "a run's file, replaced");
     assertEquals("mine", Files.readString(plain.resolve("notes.txt")), "not a run's file");
+  }
+
+  @Test
+  void aDamagedRecordIsReadOrRefusedCleanly(@TempDir Path tmp) throws IOException {
+    saveA(tmp.toString());
+    Path record = tmp.resolve(".sparkdp/committed.json");
+    byte[] valid = Files.readAllBytes(record);
+    Fuzz.Report report =
+        Fuzz.run(
+            "output set record",
+            valid,
+            2000,
+            20,
+            List.of(IOException.class),
+            b -> {
+              Files.write(record, b);
+              ModelStore.load(tmp.toString(), CONF);
+            });
+    assertTrue(report.refused() > 1000, report.toString());
   }
 
   @Test

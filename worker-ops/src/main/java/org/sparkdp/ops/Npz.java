@@ -153,7 +153,8 @@ public final class Npz {
       }
     } catch (EOFException e) {
       throw new IOException(source + ": truncated (the archive ends early)", e);
-    } catch (ZipException e) {
+    } catch (ZipException | IllegalArgumentException e) {
+      // ZipInputStream refuses an entry name that is not UTF-8 with IllegalArgumentException.
       throw new IOException(source + ": not a valid npz archive (" + e.getMessage() + ")", e);
     }
     for (String name : expected.keySet()) {
