@@ -24,6 +24,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,7 +136,7 @@ public final class OutputSet implements Closeable {
     }
     MessageDigest digest = sha256();
     long[] size = {0};
-    HadoopFiles.writeAtomically(
+    write(
         staging,
         name,
         out -> {
@@ -155,8 +156,7 @@ public final class OutputSet implements Closeable {
               };
           writer.write(counting);
           counting.flush();
-        },
-        conf);
+        });
     added.put(name, new File(dir + "/" + name, size[0], HexFormat.of().formatHex(digest.digest())));
   }
 
@@ -185,10 +185,30 @@ public final class OutputSet implements Closeable {
         (name, f) -> files.putObject(name).put("size", f.size()).put("sha256", f.sha256()));
     ArrayNode removed = record.putArray("removes");
     removes.forEach(removed::add);
-    HadoopFiles.writeAtomically(dir + "/" + META, RECORD, JSON.writeValueAsBytes(record), conf);
+    byte[] bytes = JSON.writeValueAsBytes(record);
+    write(dir + "/" + META, RECORD, out -> out.write(bytes));
     committed = true;
     finish(dir, conf, record);
     return new Committed(id, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(added)));
+  }
+
+  /** Writes {@code where/name}; a failure names the file and says that nothing changed. */
+  private void write(String where, String name, HadoopFiles.Writer writer) throws IOException {
+    try {
+      HadoopFiles.writeAtomically(where, name, writer, conf);
+    } catch (IOException | FSError e) {
+      // The local file system reports a full disk as an FSError.
+      Throwable cause = e instanceof FSError && e.getCause() != null ? e.getCause() : e;
+      throw new IOException(
+          "could not write "
+              + (where.equals(staging) ? dir + "/" + name : where + "/" + name)
+              + " ("
+              + cause.getMessage()
+              + "); "
+              + dir
+              + " keeps its previous outputs",
+          e);
+    }
   }
 
   /**

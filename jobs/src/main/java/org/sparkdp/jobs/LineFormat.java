@@ -69,7 +69,12 @@ sealed interface LineFormat extends Serializable {
         if (text.isEmpty()) {
           throw new NumberFormatException();
         }
-        return Double.parseDouble(text);
+        // Spark's CSV reader's names for the infinities, besides Java's Infinity and NaN.
+        return switch (text) {
+          case "Inf", "+Inf" -> Double.POSITIVE_INFINITY;
+          case "-Inf" -> Double.NEGATIVE_INFINITY;
+          default -> Double.parseDouble(text);
+        };
       } catch (NumberFormatException e) {
         throw new BadLine(
             "column '"

@@ -28,7 +28,11 @@ public final class ModelFile {
   public static final String FORMAT = "sparkdp.model";
   public static final int FORMAT_VERSION = 1;
 
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  // A key given twice in a model.json is refused, not read as its last value.
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final Setting<Integer> LABEL_WIDTH =
       Setting.integer("label_width", 1, 1, "floats per example's label");
 
