@@ -33,8 +33,7 @@ final class Predictor {
   static void check(Dataset<Row> data, String featuresCol, int inputDim, String name) {
     RowValues.checkColumn(data.schema(), featuresCol, name, false);
     int featureIndex = data.schema().fieldIndex(featuresCol);
-    // Per partition: its rows, and its first bad row (from 0) and what is wrong with it.
-    List<Object[]> found =
+    List<Found> found =
         data.javaRDD()
             .mapPartitions(
                 it -> {
@@ -45,22 +44,24 @@ final class Predictor {
                         RowValues.readVector(
                             it.next().get(featureIndex), x, 0, inputDim, "features");
                     if (bad != null) {
-                      return List.<Object[]>of(new Object[] {rows, bad}).iterator();
+                      return List.of(new Found(rows, bad)).iterator();
                     }
                     rows++;
                   }
-                  return List.<Object[]>of(new Object[] {rows, null}).iterator();
+                  return List.of(new Found(rows, null)).iterator();
                 })
             .collect();
     long before = 0;
-    for (Object[] partition : found) {
-      if (partition[1] != null) {
-        throw new DataException(
-            name + " row " + (before + (long) partition[0] + 1) + ": " + partition[1]);
+    for (Found f : found) {
+      if (f.problem() != null) {
+        throw new DataException(name + " row " + (before + f.rows() + 1) + ": " + f.problem());
       }
-      before += (long) partition[0];
+      before += f.rows();
     }
   }
+
+  /** A partition's rows before its first bad one (all, if none), and what is wrong with it. */
+  private record Found(long rows, String problem) implements java.io.Serializable {}
 
   /**
    * See {@link org.sparkdp.Sequential#predict}; {@code compile} says whether outputs are classes.

@@ -108,9 +108,9 @@ public final class OutputSet implements Closeable {
   public static OutputSet begin(String dir, Configuration conf) throws IOException {
     String meta = dir + "/" + META;
     boolean createdMeta = !HadoopFiles.exists(meta, conf);
-    JsonNode previous = createdMeta ? null : read(dir, conf);
+    Committed previous = createdMeta ? null : previous(dir, conf);
     if (previous != null) {
-      finish(dir, conf, previous);
+      finish(dir, conf, read(dir, conf));
     }
     for (String name : HadoopFiles.list(meta, conf)) {
       if (name.startsWith("staging-")) {
@@ -168,7 +168,7 @@ public final class OutputSet implements Closeable {
     if (committed) {
       throw new IllegalStateException("the set is committed already");
     }
-    Committed previous = committed(dir, conf);
+    Committed previous = previous(dir, conf);
     List<String> removes = new ArrayList<>();
     for (String name : previous != null ? previous.files().keySet() : PLAIN_RUN_FILES) {
       if (!added.containsKey(name)) {
@@ -261,6 +261,19 @@ public final class OutputSet implements Closeable {
               sha));
     }
     return new Committed(id, resolved);
+  }
+
+  /**
+   * The set committed in {@code dir}, for a new one to replace; a damaged record is named in a
+   * warning and the directory treated as a plain one, so that it does not stop a run from saving.
+   */
+  private static Committed previous(String dir, Configuration conf) {
+    try {
+      return committed(dir, conf);
+    } catch (IOException e) {
+      LOG.warn("{}; a new set replaces it as in a plain directory", e.getMessage());
+      return null;
+    }
   }
 
   /** The record in {@code dir}, or {@code null}. */

@@ -223,6 +223,10 @@ class OutputSetTest {
               ModelStore.load(tmp.toString(), CONF);
             });
     assertTrue(report.refused() > 1000, report.toString());
+    // A damaged record does not stop the next run from saving its set.
+    Files.writeString(record, "{\"format\": \"sparkdp.out");
+    save(tmp.toString(), params(2), filesB());
+    assertArrayEquals(params(2), ModelStore.load(tmp.toString(), CONF).params());
   }
 
   @Test
