@@ -14,6 +14,7 @@ import java.util.Map;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Configs;
 import org.sparkdp.ops.Setting;
+import org.sparkdp.ops.Watermark;
 
 /**
  * The arguments of Keras' {@code fit}, and how Spark runs it. Each setting is declared once below
@@ -149,6 +150,19 @@ public final class FitOptions {
   public static final Setting<Integer> KEEP_CHECKPOINTS =
       Setting.integer("keep_checkpoints", 3, 1, "checkpoints kept in the checkpoint directory");
 
+  public static final Setting<Watermark> WATERMARK =
+      Setting.of(
+              "watermark",
+              (Watermark) null,
+              "a mapping of the keys in the watermark table, or on the command line"
+                  + " `FILE` or `key=FILE,bits=N,layer=N,strength=X`",
+              Watermark::fromConfig,
+              Watermark::toConfig,
+              v -> true,
+              "`sync` only: embed the owner's ownership watermark in the weights (see"
+                  + " [Provenance and ownership](#provenance-and-ownership))")
+          .shownAs("none");
+
   /** Every setting, in the order the README lists them. */
   public static final List<Setting<?>> SETTINGS =
       List.of(
@@ -170,7 +184,8 @@ public final class FitOptions {
           MAX_RESTARTS,
           MAX_RETRIES,
           CHECKPOINT_EVERY_STEPS,
-          KEEP_CHECKPOINTS);
+          KEEP_CHECKPOINTS,
+          WATERMARK);
 
   private final Map<Setting<?>, Object> values = new HashMap<>();
   private String featuresCol = "features";
@@ -420,6 +435,22 @@ public final class FitOptions {
     return get(KEEP_CHECKPOINTS);
   }
 
+  /**
+   * Embeds an ownership watermark while training (see {@link Watermark}); {@code null} embeds none.
+   */
+  public FitOptions watermark(Watermark value) {
+    if (value == null) {
+      values.remove(WATERMARK);
+      return this;
+    }
+    return set(WATERMARK, value);
+  }
+
+  /** The watermark to embed, or {@code null}. */
+  public Watermark watermark() {
+    return get(WATERMARK);
+  }
+
   /** The features column: an ML vector or an array of numbers (default {@code features}). */
   public FitOptions featuresCol(String value) {
     featuresCol = requireText(value, "featuresCol");
@@ -498,6 +529,13 @@ public final class FitOptions {
   public FitOptions check() {
     if (resume && checkpointDir == null) {
       throw new ConfigException("resume needs a checkpoint directory");
+    }
+    if (watermark() != null && strategy() != Strategy.SYNC) {
+      // Under local SGD the regularizer would run in the executors' tasks, with the secret
+      // projection in their closures.
+      throw new ConfigException(
+          "fit.watermark: needs strategy sync (the driver adds the watermark's regularizer at each"
+              + " step, and local steps run on the executors)");
     }
     return this;
   }

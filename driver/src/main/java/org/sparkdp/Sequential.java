@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.security.PrivateKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -124,7 +125,9 @@ public final class Sequential {
     result.history().history().forEach((k, values) -> finals.put(k, values.get(values.size() - 1)));
     SparkSession spark = train.sparkSession();
     provenance =
-        Provenance.of(spark.version(), spark.sparkContext().master(), result.data(), finals);
+        Provenance.of(spark.version(), spark.sparkContext().master(), result.data(), finals)
+            .withPredecessors(
+                result.resumedFrom() == null ? List.of() : List.of(result.resumedFrom()));
     return result.history();
   }
 
@@ -234,6 +237,18 @@ public final class Sequential {
    * this one does not have are removed.
    */
   public String save(String dir, Map<String, byte[]> files) throws IOException {
+    return save(dir, files, null);
+  }
+
+  /**
+   * As {@link #save(String, Map)}, and signed by {@code signWith} (an Ed25519 private key, see
+   * {@link org.sparkdp.io.Keys}) unless it is {@code null}: a {@code manifest.json} of every file's
+   * SHA-256 and the provenance, and its signature {@code manifest.sig}, committed in the same set
+   * (see {@link org.sparkdp.io.Manifest}). Every save writes a {@code MODEL_CARD.md} too, unless
+   * {@code files} has one.
+   */
+  public String save(String dir, Map<String, byte[]> files, PrivateKey signWith)
+      throws IOException {
     return ModelStore.save(
         dir,
         hadoopConf(),
@@ -243,12 +258,25 @@ public final class Sequential {
         weights(),
         training,
         provenance.toJson(),
-        files);
+        files,
+        signWith);
   }
 
-  /** Reads a model directory written by {@link #save}. */
+  /**
+   * Reads a model directory written by {@link #save}; a signed one must match its manifest (every
+   * file, none added, a valid signature), or it is refused naming the file at fault.
+   */
   public static Sequential load(String dir) throws IOException {
-    ModelStore.Loaded loaded = ModelStore.load(dir, hadoopConf());
+    return load(dir, true);
+  }
+
+  /**
+   * Reads a model directory written by {@link #save}; {@code checkManifest false} reads a signed
+   * one even when it does not match its manifest (each file is still checked against the output
+   * set's record and the weights against {@code model.json}).
+   */
+  public static Sequential load(String dir, boolean checkManifest) throws IOException {
+    ModelStore.Loaded loaded = ModelStore.load(dir, hadoopConf(), checkManifest);
     Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Dense[0]));
     model.compile(loaded.saved().compile());
     model.state = TrainingState.start(loaded.params());

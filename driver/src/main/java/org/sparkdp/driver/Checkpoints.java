@@ -24,6 +24,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdp.io.HadoopFiles;
+import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.Npz;
@@ -67,6 +68,7 @@ final class Checkpoints {
   private final Configuration conf;
   private final int keep;
   private final ObjectNode identity;
+  private Provenance.Predecessor lastRead;
 
   Checkpoints(String dir, Configuration conf, int keep, ObjectNode identity) {
     if (keep < 1) {
@@ -80,6 +82,11 @@ final class Checkpoints {
 
   String dir() {
     return dir;
+  }
+
+  /** The checkpoint {@link #latest} last returned, as a model's provenance records it. */
+  Provenance.Predecessor lastRead() {
+    return lastRead;
   }
 
   /**
@@ -170,6 +177,14 @@ final class Checkpoints {
       String name = names.get(i);
       try {
         TrainingState state = load(dir + "/" + name, parameters);
+        lastRead =
+            new Provenance.Predecessor(
+                "checkpoint",
+                dir + "/" + name,
+                new java.util.TreeMap<>(sums(dir + "/" + name + "/" + SUMS_FILE)),
+                state.epoch(),
+                state.step(),
+                null);
         if (!damaged.isEmpty()) {
           LOG.warn("resuming from {}, the newest intact checkpoint in {}", name, dir);
         }

@@ -28,8 +28,14 @@ public final class Engine {
    * records it.
    *
    * @param labelWidth floats per example's label in the training data
+   * @param resumedFrom the checkpoint a resumed fit started from, or {@code null}
    */
-  public record FitResult(History history, FitStats stats, Provenance.Data data, int labelWidth) {}
+  public record FitResult(
+      History history,
+      FitStats stats,
+      Provenance.Data data,
+      int labelWidth,
+      Provenance.Predecessor resumedFrom) {}
 
   /**
    * Trains {@code state} (updated in place) on {@code train}, validating on {@code validationData}
@@ -84,9 +90,8 @@ public final class Engine {
       }
       Network network = new Network(spec, compile.loss(), compile.fromLogits(), data.labelWidth());
       StepStats stats = new StepStats();
-      History history =
-          new Trainer(jsc, network, compile, options)
-              .fit(state, data, validation, stats, new ArrayList<>(callbacks));
+      Trainer trainer = new Trainer(jsc, network, compile, options);
+      History history = trainer.fit(state, data, validation, stats, new ArrayList<>(callbacks));
       Provenance.DataSet trained =
           new Provenance.DataSet(
               data.name(),
@@ -104,12 +109,51 @@ public final class Engine {
                   separate.train().getNumPartitions(),
                   String.format("%016x", separate.fingerprint()));
       return new FitResult(
-          history, stats.snapshot(), new Provenance.Data(trained, validated), data.labelWidth());
+          history,
+          stats.snapshot(),
+          new Provenance.Data(trained, validated),
+          data.labelWidth(),
+          trainer.resumedFrom());
     } finally {
       data.unpersist();
       if (separate != null) {
         separate.unpersist();
       }
+    }
+  }
+
+  /**
+   * The fingerprint that a fit on {@code data} records for it (in hex): the same packing, row
+   * checks, ids (the rows' positions in the input) and per-row hash, added up in any order. The
+   * features must have {@code inputDim} values (0: as many as the first row has); a vector label
+   * has its own length, as for a loss with one target per output unit.
+   */
+  public static String fingerprint(
+      Dataset<Row> data, String featuresCol, String labelCol, int inputDim, String name) {
+    RowValues.checkColumn(data.schema(), featuresCol, name, false);
+    RowValues.checkColumn(data.schema(), labelCol, name, true);
+    Row[] first = (Row[]) data.select(featuresCol, labelCol).head(1);
+    if (first.length == 0) {
+      throw new DataException(name + " has no rows");
+    }
+    int features = inputDim > 0 ? inputDim : RowValues.width(first[0].get(0));
+    if (features <= 0) {
+      throw new DataException(name + " row 1: features is not a vector or an array of numbers");
+    }
+    int labelWidth = Math.max(1, RowValues.width(first[0].get(1)));
+    PackedData packed =
+        DataPacker.pack(
+            data,
+            featuresCol,
+            labelCol,
+            new DataPacker.Target(features, labelWidth, org.sparkdp.ops.Loss.MEAN_SQUARED_ERROR),
+            0,
+            0,
+            name);
+    try {
+      return String.format("%016x", packed.fingerprint());
+    } finally {
+      packed.unpersist();
     }
   }
 

@@ -65,6 +65,20 @@ final class RowValues {
     return false;
   }
 
+  /** The number of values of a vector or array, 1 for a number, -1 for anything else. */
+  static int width(Object value) {
+    if (value instanceof Number) {
+      return 1;
+    }
+    if (value instanceof org.apache.spark.ml.linalg.Vector v) {
+      return v.size();
+    }
+    if (value instanceof org.apache.spark.mllib.linalg.Vector v) {
+      return v.size();
+    }
+    return value instanceof scala.collection.Seq<?> seq ? seq.size() : -1;
+  }
+
   /** Writes {@code width} values of a vector or numeric array to {@code dst[off ..]}. */
   static String readVector(Object value, float[] dst, int off, int width, String what) {
     if (value == null) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.PrivateKey;
 import java.util.List;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.slf4j.Logger;
@@ -13,10 +14,15 @@ import org.sparkdp.DataException;
 import org.sparkdp.FitOptions;
 import org.sparkdp.History;
 import org.sparkdp.TrainingPlan;
+import org.sparkdp.io.Keys;
+import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Penalty;
 import org.sparkdp.ops.Setting;
+import org.sparkdp.ops.Watermark;
+import org.sparkdp.ops.WatermarkEmbedding;
 
 /**
  * One {@code fit} on packed data: picks the strategy's {@link Steps}, sets up checkpoints (in a
@@ -32,6 +38,8 @@ final class Trainer {
   private final Network network;
   private final CompileConfig compile;
   private final FitOptions options;
+  private Provenance.Predecessor resumedFrom;
+  private PrivateKey watermarkKey;
 
   Trainer(JavaSparkContext jsc, Network network, CompileConfig compile, FitOptions options) {
     this.jsc = jsc;
@@ -77,6 +85,7 @@ final class Trainer {
           throw new DataException("nothing to resume: no checkpoint in " + checkpoints.dir());
         }
         state.restore(saved);
+        resumedFrom = checkpoints.lastRead();
       } catch (IOException e) {
         throw new UncheckedIOException(
             "cannot read the checkpoint to resume from: " + e.getMessage(), e);
@@ -84,7 +93,7 @@ final class Trainer {
       resumedAt = "epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1);
     }
     state.ensureOptimizer(compile.optimizer());
-    FitContext fit = new FitContext(jsc, network, compile, options, stats);
+    FitContext fit = new FitContext(jsc, network, compile, options, stats, watermark());
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
             ? new LocalSteps(fit, data, validation)
@@ -117,6 +126,29 @@ final class Trainer {
     return history;
   }
 
+  /** The checkpoint this fit resumed from, or {@code null}. */
+  Provenance.Predecessor resumedFrom() {
+    return resumedFrom;
+  }
+
+  /** The watermark's embedding regularizer, or no penalty. */
+  private Penalty watermark() {
+    Watermark spec = options.watermark();
+    return spec == null
+        ? Penalty.NONE
+        : WatermarkEmbedding.derive(Keys.watermarkSecret(watermarkKey()), spec, network.layout());
+  }
+
+  /** The watermark's key, read once per fit. */
+  private PrivateKey watermarkKey() {
+    if (watermarkKey == null) {
+      watermarkKey =
+          Keys.readPrivate(
+              options.watermark().key(), "fit.watermark.key " + options.watermark().key());
+    }
+    return watermarkKey;
+  }
+
   /** What a checkpoint must agree with to be resumed by this run. */
   private ObjectNode identity(PackedData data) {
     ObjectNode model =
@@ -130,6 +162,13 @@ final class Trainer {
     id.put("train_rows", data.trainRows());
     id.put("validation_rows", data.validationRows());
     id.put("data_fingerprint", String.format("%016x", data.fingerprint()));
+    Watermark watermark = options.watermark();
+    if (watermark != null) {
+      // The key by its public key's id: the checkpoint holds no secret.
+      ObjectNode mark = Watermark.SETTINGS.toJson(watermark);
+      mark.put("key", Keys.keyId(Keys.publicOf(watermarkKey())));
+      id.set("watermark", mark);
+    }
     if (options.strategy() == FitOptions.Strategy.LOCAL) {
       id.put("partitions", data.train().getNumPartitions());
       for (Setting<?> s :

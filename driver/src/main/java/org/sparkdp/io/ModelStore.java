@@ -1,8 +1,11 @@
 package org.sparkdp.io;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.security.PrivateKey;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkdp.ops.CompileConfig;
@@ -12,9 +15,10 @@ import org.sparkdp.ops.ModelSpec;
 /**
  * Model directories on any Hadoop file system: {@code model.json} and {@code weights.npz}, which
  * {@code model.json} names by its SHA-256, committed as one {@link OutputSet} with whatever other
- * files the run adds (history, plots, metrics). Loading reads the committed set (or a plain
- * directory of the two files), checks every file against its recorded hash, and the topology and
- * shapes before reading any weights.
+ * files the run adds (history, plots, metrics), the {@link ModelCard} and, for a signed model, its
+ * {@link Manifest}. Loading checks a signed model against its manifest, reads the committed set (or
+ * a plain directory of the two files), checks every file against its recorded hash, and the
+ * topology and shapes before reading any weights.
  */
 public final class ModelStore {
   /**
@@ -45,16 +49,50 @@ public final class ModelStore {
       JsonNode provenance,
       Map<String, byte[]> files)
       throws IOException {
+    return save(dir, conf, spec, compile, labelWidth, params, training, provenance, files, null);
+  }
+
+  /**
+   * As {@link #save(String, Configuration, ModelSpec, CompileConfig, int, float[], JsonNode,
+   * JsonNode, Map)}, with a {@link ModelCard} (unless {@code files} has one) and, when {@code
+   * signWith} is not {@code null}, the {@link Manifest} of all the set's files and its signature,
+   * committed in the same set.
+   */
+  public static String save(
+      String dir,
+      Configuration conf,
+      ModelSpec spec,
+      CompileConfig compile,
+      int labelWidth,
+      float[] params,
+      JsonNode training,
+      JsonNode provenance,
+      Map<String, byte[]> files,
+      PrivateKey signWith)
+      throws IOException {
     byte[] weights = ModelFile.weightsBytes(spec, params);
     String sha = ModelFile.sha256(weights);
-    byte[] json =
-        ModelFile.toBytes(
-            ModelFile.modelJson(spec, compile, labelWidth, sha, training, provenance));
+    ObjectNode model = ModelFile.modelJson(spec, compile, labelWidth, sha, training, provenance);
+    byte[] json = ModelFile.toBytes(model);
+    Map<String, byte[]> all = new LinkedHashMap<>();
+    all.put(ModelFile.WEIGHTS, weights);
+    all.put(ModelFile.MODEL_JSON, json);
+    all.putAll(files);
+    String signer = signWith == null ? null : Keys.keyId(Keys.publicOf(signWith));
+    all.computeIfAbsent(ModelCard.FILE, name -> ModelCard.markdown(model, files, signer));
+    Manifest.Signed signed = null;
+    if (signWith != null) {
+      Map<String, Manifest.Entry> entries = new LinkedHashMap<>();
+      all.forEach((name, bytes) -> entries.put(name, Manifest.Entry.of(bytes)));
+      signed = Manifest.sign(entries, model.get("provenance"), signWith);
+    }
     try (OutputSet set = OutputSet.begin(dir, conf)) {
-      set.add(ModelFile.WEIGHTS, weights);
-      set.add(ModelFile.MODEL_JSON, json);
-      for (Map.Entry<String, byte[]> f : files.entrySet()) {
+      for (Map.Entry<String, byte[]> f : all.entrySet()) {
         set.add(f.getKey(), f.getValue());
+      }
+      if (signed != null) {
+        set.add(Manifest.FILE, signed.manifest());
+        set.add(Manifest.SIGNATURE, signed.signature());
       }
       set.commit();
     }
@@ -67,6 +105,19 @@ public final class ModelStore {
    * the topology, and the weights against the SHA-256 in {@code model.json}.
    */
   public static Loaded load(String dir, Configuration conf) throws IOException {
+    return load(dir, conf, true);
+  }
+
+  /**
+   * As {@link #load(String, Configuration)}; with {@code checkManifest}, a directory with a {@link
+   * Manifest} must match it (every file, none added, a valid signature by the key it names), or it
+   * is refused naming the first file at fault.
+   */
+  public static Loaded load(String dir, Configuration conf, boolean checkManifest)
+      throws IOException {
+    if (checkManifest) {
+      checkManifest(dir, conf);
+    }
     OutputSet.Committed set = OutputSet.committed(dir, conf);
     if (set != null && set.file(ModelFile.MODEL_JSON) == null) {
       throw new java.io.FileNotFoundException(
@@ -101,6 +152,34 @@ public final class ModelStore {
     float[] params =
         ModelFile.readWeights(saved.spec(), new ByteArrayInputStream(weights), weightsPath);
     return new Loaded(saved, params);
+  }
+
+  /** Fails, naming the first problem, if {@code dir} has a manifest that it does not match. */
+  private static void checkManifest(String dir, Configuration conf) throws IOException {
+    OutputSet.Committed set;
+    try {
+      set = OutputSet.committed(dir, conf);
+    } catch (IOException e) {
+      return; // the load below names the damaged record
+    }
+    boolean signed =
+        set != null
+            ? set.file(Manifest.FILE) != null
+            : HadoopFiles.exists(dir + "/" + Manifest.FILE, conf);
+    if (!signed) {
+      return;
+    }
+    Manifest.Report report = Manifest.verify(dir, conf, null);
+    if (!report.ok()) {
+      Manifest.Finding problem = report.firstProblem();
+      throw new IOException(
+          dir
+              + ": the model does not match its manifest: "
+              + (problem == null ? "not signed" : problem.line())
+              + " (bin/sparkdp verify --model "
+              + dir
+              + " lists every finding; load without the manifest check to read it anyway)");
+    }
   }
 
   /** The bytes of {@code path}, checked against the set's record when there is one. */

@@ -61,7 +61,15 @@ public final class OutputSet implements Closeable {
    */
   private static final List<String> PLAIN_RUN_FILES =
       List.of(
-          "model.json", "weights.npz", "history.json", "learning-curves.png", "test-metrics.json");
+          "model.json",
+          "weights.npz",
+          "history.json",
+          "learning-curves.png",
+          "test-metrics.json",
+          "test-per-class.json",
+          "MODEL_CARD.md",
+          "manifest.json",
+          "manifest.sig");
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]*");
   private static final long MAX_RECORD_BYTES = 1L << 20;

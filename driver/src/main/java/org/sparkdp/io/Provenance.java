@@ -14,20 +14,25 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import org.sparkdp.ops.Blas;
+import org.sparkdp.ops.ModelFile;
 
 /**
  * What a model records about how it was made: who made it and when, the versions of sparkdp, Spark
- * and Java, the BLAS in use, the Spark master, the data it saw (rows and order-independent
- * fingerprints), the final metrics, the job that ran it (arguments, resolved configuration and its
- * SHA-256) and free {@code metadata} (owner, license, ...). Stored as {@code provenance} in {@code
- * model.json}, with snake_case keys.
+ * and Java, the BLAS in use, the Spark master, the code (the SHA-256 of sparkdp's jars), the data
+ * it saw (rows and order-independent fingerprints), what it continues from (a checkpoint, an
+ * earlier model, initial weights), the final metrics, the job that ran it (arguments, resolved
+ * configuration and its SHA-256) and free {@code metadata} (owner, license, ...). Stored as {@code
+ * provenance} in {@code model.json}, with snake_case keys, and signed with the model's manifest
+ * ({@link Manifest}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Provenance(
     String createdAt,
     String createdBy,
     Platform platform,
+    Code code,
     Data data,
+    List<Predecessor> predecessors,
     Map<String, Double> finalMetrics,
     Job job,
     JsonNode metadata) {
@@ -45,6 +50,36 @@ public record Provenance(
       String os,
       String blas,
       String sparkMaster) {}
+
+  /**
+   * The code that trained the model: sparkdp's version and each jar its classes came from, by name
+   * and SHA-256 (one jar when the application jar runs; a classes directory has no hash).
+   */
+  public record Code(String version, List<Jar> jars) {}
+
+  /** A jar (or classes directory) of sparkdp's code. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Jar(String name, String sha256) {}
+
+  /**
+   * What a model continues from: the checkpoint a {@code --resume} started at, the model that was
+   * in the output directory before it, or the weights a run started from ({@code init_weights}).
+   *
+   * @param kind {@code checkpoint}, {@code model} or {@code weights}
+   * @param path where it was
+   * @param sha256 each of its files' SHA-256, by file name
+   * @param epoch for a checkpoint, the epoch of its position (counted from 0, as in its name)
+   * @param step for a checkpoint, the step of its position within that epoch (from 0)
+   * @param createdAt for a model, when it was made
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Predecessor(
+      String kind,
+      String path,
+      Map<String, String> sha256,
+      Integer epoch,
+      Integer step,
+      String createdAt) {}
 
   /** The data a model was trained and validated on. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -81,7 +116,9 @@ public record Provenance(
         Instant.now().toString(),
         System.getProperty("user.name"),
         platform,
+        code(Provenance.class, ModelFile.class),
         data,
+        null,
         Collections.unmodifiableMap(new LinkedHashMap<>(finalMetrics)),
         null,
         null);
@@ -89,22 +126,90 @@ public record Provenance(
 
   /** No provenance (a model built in code and never fitted). */
   public static Provenance none() {
-    return new Provenance(null, null, null, null, null, null, null);
+    return new Provenance(null, null, null, null, null, null, null, null, null);
   }
 
   public Provenance withJob(Job value) {
-    return new Provenance(createdAt, createdBy, platform, data, finalMetrics, value, metadata);
+    return new Provenance(
+        createdAt, createdBy, platform, code, data, predecessors, finalMetrics, value, metadata);
   }
 
   public Provenance withMetadata(JsonNode value) {
-    return new Provenance(createdAt, createdBy, platform, data, finalMetrics, job, value);
+    return new Provenance(
+        createdAt, createdBy, platform, code, data, predecessors, finalMetrics, job, value);
+  }
+
+  /** The code of these classes (the jobs' entry point adds its own jar). */
+  public Provenance withCode(Class<?>... classes) {
+    return new Provenance(
+        createdAt,
+        createdBy,
+        platform,
+        code(classes),
+        data,
+        predecessors,
+        finalMetrics,
+        job,
+        metadata);
+  }
+
+  /** The predecessors, newest first; an empty list is none. */
+  public Provenance withPredecessors(List<Predecessor> value) {
+    return new Provenance(
+        createdAt,
+        createdBy,
+        platform,
+        code,
+        data,
+        value.isEmpty() ? null : List.copyOf(value),
+        finalMetrics,
+        job,
+        metadata);
   }
 
   /** The final metrics with {@code test_}-prefixed entries for metrics on test data. */
   public Provenance withTestMetrics(Map<String, Double> test) {
     Map<String, Double> all = new LinkedHashMap<>(finalMetrics == null ? Map.of() : finalMetrics);
     test.forEach((k, v) -> all.put("test_" + k, v));
-    return new Provenance(createdAt, createdBy, platform, data, all, job, metadata);
+    return new Provenance(
+        createdAt, createdBy, platform, code, data, predecessors, all, job, metadata);
+  }
+
+  /**
+   * The code of sparkdp's {@code classes}: its version and the jars they were loaded from, each
+   * once, with their SHA-256 (hashed once per JVM).
+   */
+  public static Code code(Class<?>... classes) {
+    Map<String, Jar> jars = new LinkedHashMap<>();
+    for (Class<?> c : classes) {
+      java.security.CodeSource source = c.getProtectionDomain().getCodeSource();
+      if (source == null || source.getLocation() == null) {
+        continue;
+      }
+      String location = source.getLocation().toString();
+      jars.computeIfAbsent(location, l -> JAR_HASHES.computeIfAbsent(l, Provenance::jar));
+    }
+    return new Code(version(), List.copyOf(jars.values()));
+  }
+
+  private static final Map<String, Jar> JAR_HASHES = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private static Jar jar(String location) {
+    try {
+      java.nio.file.Path path = java.nio.file.Path.of(java.net.URI.create(location));
+      if (!java.nio.file.Files.isRegularFile(path)) {
+        return new Jar(path.getFileName() + " (a classes directory)", null);
+      }
+      java.security.MessageDigest digest = java.security.MessageDigest.getInstance("SHA-256");
+      try (InputStream in =
+          new java.security.DigestInputStream(java.nio.file.Files.newInputStream(path), digest)) {
+        in.transferTo(java.io.OutputStream.nullOutputStream());
+      }
+      return new Jar(
+          path.getFileName().toString(), java.util.HexFormat.of().formatHex(digest.digest()));
+    } catch (IOException | java.security.NoSuchAlgorithmException | RuntimeException e) {
+      return new Jar(location + " (unreadable: " + e.getMessage() + ")", null);
+    }
   }
 
   public JsonNode toJson() {

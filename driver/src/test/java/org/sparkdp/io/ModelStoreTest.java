@@ -49,7 +49,8 @@ class ModelStoreTest {
         1e-9);
     try (var files = Files.walk(dir)) {
       assertEquals(
-          List.of(".sparkdp", ".sparkdp/committed.json", "model.json", "weights.npz"),
+          List.of(
+              ".sparkdp", ".sparkdp/committed.json", "MODEL_CARD.md", "model.json", "weights.npz"),
           files
               .filter(p -> !p.equals(dir))
               .map(p -> dir.relativize(p).toString())

@@ -61,7 +61,8 @@ class ModelWriteKillIT {
         ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration()).params();
     Map<String, byte[]> files = visibleFiles(model);
     assertEquals(
-        List.of("history.json", "learning-curves.png", "model.json", "weights.npz"),
+        List.of(
+            "MODEL_CARD.md", "history.json", "learning-curves.png", "model.json", "weights.npz"),
         List.copyOf(files.keySet()));
 
     try (WatchService watcher = model.getFileSystem().newWatchService()) {
