@@ -74,7 +74,7 @@ public final class Manifest {
    * One thing {@link #verify} found.
    *
    * @param ok whether it is as it should be
-   * @param subject the file (relative to the model directory), or {@code signature}
+   * @param subject the file it is about, relative to the model directory
    */
   public record Finding(boolean ok, String subject, String text) {
     /** The line a person reads: {@code weights.npz: ALTERED (...)}. */
@@ -126,10 +126,13 @@ public final class Manifest {
         .put("public_key", Base64.getEncoder().encodeToString(signer.getEncoded()));
     root.put("signed_at", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
     byte[] manifest = CanonicalJson.bytes(root);
-    byte[] signature =
-        (Base64.getEncoder().encodeToString(Keys.sign(key, manifest)) + "\n")
-            .getBytes(StandardCharsets.US_ASCII);
-    return new Signed(manifest, signature);
+    return new Signed(manifest, signatureFile(Keys.sign(key, manifest)));
+  }
+
+  /** {@code manifest.sig}: the signature in base64 and a newline. */
+  private static byte[] signatureFile(byte[] signature) {
+    return (Base64.getEncoder().encodeToString(signature) + "\n")
+        .getBytes(StandardCharsets.US_ASCII);
   }
 
   /**
@@ -321,14 +324,18 @@ public final class Manifest {
       throws IOException {
     String sigPath = where(dir, SIGNATURE, committed, conf);
     if (sigPath == null) {
-      return new Finding(false, "signature", "MISSING (" + SIGNATURE + " is not there)");
+      return new Finding(false, SIGNATURE, "MISSING: the manifest is not signed");
     }
     byte[] signature;
+    byte[] file = HadoopFiles.read(sigPath, conf, 4096);
     try {
-      String text = new String(HadoopFiles.read(sigPath, conf, 4096), StandardCharsets.US_ASCII);
-      signature = Base64.getDecoder().decode(text.trim());
+      signature = Base64.getDecoder().decode(new String(file, StandardCharsets.US_ASCII).trim());
     } catch (IllegalArgumentException e) {
-      return new Finding(false, "signature", "DAMAGED (" + SIGNATURE + " is not base64)");
+      signature = null;
+    }
+    // Exactly as written, byte for byte: base64 has spare bits and padding that decoders pass over.
+    if (signature == null || !java.util.Arrays.equals(file, signatureFile(signature))) {
+      return new Finding(false, SIGNATURE, "DAMAGED: not one base64 signature and a newline");
     }
     PublicKey named = null;
     if (manifest != null) {
@@ -343,7 +350,8 @@ public final class Manifest {
     }
     PublicKey key = given != null ? given : named;
     if (key == null) {
-      return new Finding(false, "signature", "NOT CHECKED: the manifest names no valid signer");
+      return new Finding(
+          false, SIGNATURE, "NOT CHECKED: " + FILE + " names no valid signer (give --public-key)");
     }
     boolean valid = signature.length == 64 && Keys.verify(key, manifestBytes, signature);
     String keyText =
@@ -355,20 +363,30 @@ public final class Manifest {
               : "";
       return new Finding(
           false,
-          "signature",
-          "INVALID for "
+          SIGNATURE,
+          "INVALID signature of "
+              + FILE
+              + " for "
               + keyText
-              + ": the manifest or its signature was altered, or another key signed it"
+              + ": "
+              + FILE
+              + " or "
+              + SIGNATURE
+              + " was altered, or another key signed them"
               + also);
     }
     return new Finding(
         true,
-        "signature",
-        given != null
-            ? "valid, Ed25519, by " + keyText
-            : "valid, Ed25519, by "
-                + Keys.keyId(key)
-                + " as the manifest says (give --public-key to check who that is)");
+        SIGNATURE,
+        "valid Ed25519 signature of "
+            + FILE
+            + " by "
+            + (given != null
+                ? keyText
+                : Keys.keyId(key)
+                    + ", the key "
+                    + FILE
+                    + " names (give --public-key to check whose it is)"));
   }
 
   /** Where the file {@code name} of the model is now, or {@code null} if it is not there. */

@@ -4,6 +4,7 @@ import java.util.function.IntFunction;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.OptimizerState;
+import org.sparkdp.ops.Penalty;
 import org.sparkdp.ops.Permutation;
 import org.sparkdp.ops.Seeds;
 import org.sparkdp.ops.Totals;
@@ -42,6 +43,19 @@ public final class ReferenceTraining {
       int batchSize,
       int epochs,
       IntFunction<int[]> order) {
+    return train(network, optimizer, start, data, batchSize, epochs, order, Penalty.NONE);
+  }
+
+  /** As the other {@code train}, with {@code penalty}'s gradient added to each batch's mean. */
+  public static float[] train(
+      Network network,
+      Optimizer optimizer,
+      float[] start,
+      Blobs data,
+      int batchSize,
+      int epochs,
+      IntFunction<int[]> order,
+      Penalty penalty) {
     float[] params = start.clone();
     OptimizerState state = optimizer.newState(params.length);
     int n = data.rows();
@@ -62,6 +76,7 @@ public final class ReferenceTraining {
         for (int i = 0; i < grad.length; i++) {
           grad[i] /= rows;
         }
+        penalty.apply(params, grad);
         optimizer.step(params, grad, state);
       }
     }
