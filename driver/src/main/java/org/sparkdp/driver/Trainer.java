@@ -85,7 +85,15 @@ final class Trainer {
           throw new DataException("nothing to resume: no checkpoint in " + checkpoints.dir());
         }
         state.restore(saved);
-        resumedFrom = checkpoints.lastRead();
+        // With the SHA-256 that a weights.npz of its parameters has: a model written at this
+        // checkpoint has the same, which ties the model to the run that continues it.
+        Provenance.Predecessor read = checkpoints.lastRead();
+        java.util.Map<String, String> sums = new java.util.TreeMap<>(read.sha256());
+        sums.put(
+            "weights", ModelFile.sha256(ModelFile.weightsBytes(network.spec(), state.params())));
+        resumedFrom =
+            new Provenance.Predecessor(
+                read.kind(), read.path(), sums, read.epoch(), read.step(), read.createdAt());
       } catch (IOException e) {
         throw new UncheckedIOException(
             "cannot read the checkpoint to resume from: " + e.getMessage(), e);

@@ -6,6 +6,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.PrivateKey;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.sparkdp.ops.CompileConfig;
@@ -27,6 +28,8 @@ public final class ModelStore {
   static final long MAX_WEIGHTS_BYTES = 2_000_000_000L;
 
   private static final long MAX_MODEL_JSON_BYTES = 64L << 20;
+
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ModelStore.class);
 
   private ModelStore() {}
 
@@ -152,6 +155,42 @@ public final class ModelStore {
     float[] params =
         ModelFile.readWeights(saved.spec(), new ByteArrayInputStream(weights), weightsPath);
     return new Loaded(saved, params);
+  }
+
+  /**
+   * The model in {@code dir} as a predecessor of another (its files' SHA-256 and when it was made),
+   * followed by its own predecessors; empty when {@code dir} holds no readable model.
+   */
+  public static List<Provenance.Predecessor> lineage(String dir, Configuration conf) {
+    try {
+      OutputSet.Committed set = OutputSet.committed(dir, conf);
+      String jsonPath =
+          set != null && set.file(ModelFile.MODEL_JSON) != null
+              ? set.file(ModelFile.MODEL_JSON).path()
+              : dir + "/" + ModelFile.MODEL_JSON;
+      if (!HadoopFiles.exists(jsonPath, conf)) {
+        return List.of();
+      }
+      byte[] bytes = HadoopFiles.read(jsonPath, conf, MAX_MODEL_JSON_BYTES);
+      ModelFile.Saved saved = ModelFile.parse(bytes, jsonPath);
+      Map<String, String> sums = new java.util.TreeMap<>();
+      sums.put(ModelFile.MODEL_JSON, ModelFile.sha256(bytes));
+      sums.put(ModelFile.WEIGHTS, saved.weightsSha256());
+      OutputSet.File manifest = set == null ? null : set.file(Manifest.FILE);
+      if (manifest != null) {
+        sums.put(Manifest.FILE, manifest.sha256());
+      }
+      Provenance earlier = Provenance.fromJson(saved.json().get("provenance"));
+      List<Provenance.Predecessor> lineage = new java.util.ArrayList<>();
+      lineage.add(new Provenance.Predecessor("model", dir, sums, null, null, earlier.createdAt()));
+      if (earlier.predecessors() != null) {
+        lineage.addAll(earlier.predecessors());
+      }
+      return lineage;
+    } catch (IOException e) {
+      LOG.warn("the model in {} cannot be read as a predecessor ({})", dir, e.getMessage());
+      return List.of();
+    }
   }
 
   /** Fails, naming the first problem, if {@code dir} has a manifest that it does not match. */

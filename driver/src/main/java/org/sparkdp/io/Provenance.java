@@ -67,7 +67,9 @@ public record Provenance(
    *
    * @param kind {@code checkpoint}, {@code model} or {@code weights}
    * @param path where it was
-   * @param sha256 each of its files' SHA-256, by file name
+   * @param sha256 each of its files' SHA-256, by file name; for a checkpoint also {@code weights},
+   *     the SHA-256 that a {@code weights.npz} of its parameters has (as the model written at that
+   *     checkpoint has)
    * @param epoch for a checkpoint, the epoch of its position (counted from 0, as in its name)
    * @param step for a checkpoint, the step of its position within that epoch (from 0)
    * @param createdAt for a model, when it was made

@@ -45,6 +45,12 @@ final class Cli {
     option(spec, "--output", "DIR", "the model directory (default: runs/train-TIME)");
     option(spec, "--init-weights", "FILE", "an .npz of weights in Keras' layout to start from");
     flag(spec, "--resume", "continue from the newest checkpoint in OUTPUT/checkpoints");
+    option(
+        spec,
+        "--sign-with",
+        "KEY",
+        "sign the model with this private key (bin/sparkdp keygen): a manifest of every file and"
+            + " its signature, committed with the model");
     for (Setting<?> s : FitOptions.SETTINGS) {
       if (onCommandLine(s)) {
         option(
@@ -57,6 +63,93 @@ final class Cli {
     return spec;
   }
 
+  /** {@code bin/sparkdp keygen}. */
+  static CommandSpec keygen() {
+    CommandSpec spec =
+        command("keygen", "Make an owner's Ed25519 key pair: STEM.key (private) and STEM.pub.");
+    option(spec, "--out", "STEM", "where the two files go: STEM.key and STEM.pub");
+    return spec;
+  }
+
+  /** {@code bin/sparkdp sign}. */
+  static CommandSpec sign() {
+    CommandSpec spec =
+        command(
+            "sign",
+            "Sign a model directory: a manifest of every file's SHA-256 and the provenance, and"
+                + " its Ed25519 signature, committed with the files.");
+    option(spec, "--model", "DIR", "the model directory");
+    option(spec, "--key", "KEY", "the owner's private key (STEM.key of keygen)");
+    return spec;
+  }
+
+  /** {@code bin/sparkdp verify}. */
+  static CommandSpec verify() {
+    CommandSpec spec =
+        command(
+            "verify",
+            "Check a model directory against its signed manifest: one line per file and one for"
+                + " the signature; exit code 0 only when all match.");
+    option(spec, "--model", "DIR", "the model directory");
+    option(
+        spec,
+        "--public-key",
+        "PUB",
+        "the owner's public key (STEM.pub of keygen); without it, the signature is checked"
+            + " against the key the manifest names, which proves integrity, not ownership");
+    return spec;
+  }
+
+  /** {@code bin/sparkdp fingerprint}. */
+  static CommandSpec fingerprint() {
+    CommandSpec spec =
+        command(
+            "fingerprint",
+            "The training data's fingerprint, as a model's provenance records it, from the data"
+                + " alone.");
+    option(spec, "--data", "PATH", "the data, as for train's --train");
+    option(
+        spec,
+        "--config",
+        "FILE",
+        "a job file: its data.train (unless --data) and its first layer's input_dim");
+    option(spec, "--label-column", "NAME", "the label column (default: label)");
+    option(
+        spec,
+        "--input-dim",
+        "N",
+        "the number of features (needed for CSV and LibSVM without --config)");
+    return spec;
+  }
+
+  /** {@code bin/sparkdp watermark-check}. */
+  static CommandSpec watermarkCheck() {
+    CommandSpec spec =
+        command(
+            "watermark-check",
+            "Read the owner's watermark from a model's weights: the bit error rate, and the"
+                + " probability that an unmarked model matches as well by chance.");
+    option(spec, "--model", "DIR", "a model directory");
+    option(spec, "--weights", "FILE", "or a weights file (.npz in Keras' layout) alone");
+    option(spec, "--key", "KEY", "the owner's private key that the watermark was made with");
+    option(
+        spec,
+        "--bits",
+        "N",
+        "the watermark's bits (default: as the model's training_config records, else 64)");
+    option(
+        spec,
+        "--layer",
+        "N",
+        "the layer that carries it (default: as the model's training_config records, else 0)");
+    option(
+        spec,
+        "--threshold",
+        "P",
+        "claim the watermark when the chance of so many matches is at most P (default: 1e-6)");
+    return spec;
+  }
+
   /** {@code bin/sparkdp evaluate}. */
   static CommandSpec evaluate() {
     CommandSpec spec =
@@ -65,6 +158,7 @@ final class Cli {
     option(spec, "--data", "PATH", "the data, as for train's --train");
     option(spec, "--label-column", "NAME", "the label column (default: label)");
     option(spec, "--output", "FILE", "also write the metrics as JSON");
+    noManifestCheck(spec);
     return spec;
   }
 
@@ -80,7 +174,16 @@ final class Cli {
         "--format",
         "FORMAT",
         "parquet (with the output vector) or csv (one column per output)");
+    noManifestCheck(spec);
     return spec;
+  }
+
+  /** A signed model that does not match its manifest is refused unless this flag is given. */
+  private static void noManifestCheck(CommandSpec spec) {
+    flag(
+        spec,
+        "--no-manifest-check",
+        "load a signed model even if it does not match its manifest (see bin/sparkdp verify)");
   }
 
   /** Whether {@code train} takes the fit setting {@code s} as an option. */
@@ -96,6 +199,9 @@ final class Cli {
       return s.expectation()
           .substring("one of [".length(), s.expectation().length() - 1)
           .replace(", ", "|");
+    }
+    if (s == FitOptions.WATERMARK) {
+      return "KEY|key=KEY,bits=N,layer=N,strength=X";
     }
     return s.defaultValue() instanceof Double ? "X" : s == FitOptions.BATCH_SIZE ? "N|all" : "N";
   }
@@ -162,11 +268,15 @@ final class Cli {
   /** The bash completion script for {@code bin/sparkdp} and its commands. */
   static String completion() {
     CommandLine root = new CommandLine(CommandSpec.create().name("sparkdp"));
-    for (CommandSpec job : List.of(train(), evaluate(), predict())) {
+    for (CommandSpec job : List.of(train(), evaluate(), predict(), fingerprint())) {
       CommandSpec sub = job.name(job.name().substring("sparkdp ".length()));
       sub.addOption(OptionSpec.builder("--master").paramLabel("URL").type(String.class).build());
       sub.addOption(
           OptionSpec.builder("--conf").paramLabel("KEY=VALUE").type(String.class).build());
+      root.addSubcommand(sub.name(), new CommandLine(sub));
+    }
+    for (CommandSpec plain : List.of(keygen(), sign(), verify(), watermarkCheck())) {
+      CommandSpec sub = plain.name(plain.name().substring("sparkdp ".length()));
       root.addSubcommand(sub.name(), new CommandLine(sub));
     }
     for (String other :

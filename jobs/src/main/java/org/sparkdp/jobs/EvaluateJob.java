@@ -26,7 +26,7 @@ public final class EvaluateJob {
     DataSource source =
         withLabel(DataSource.fromPath(cli.require("--data"), "--data"), cli.get("--label-column"));
     org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
-    Sequential model = Sequential.load(modelDir);
+    Sequential model = Sequential.load(modelDir, !cli.flag("--no-manifest-check"));
     for (String file : source.files()) {
       if (!HadoopFiles.exists(file, local)) {
         throw new org.sparkdp.DataException("data: " + file + ": no such file or directory");

@@ -42,7 +42,7 @@ public final class PredictJob {
       throw new org.sparkdp.ops.ConfigException(
           "--output " + output + " exists; predictions go to a new path");
     }
-    Sequential model = Sequential.load(modelDir);
+    Sequential model = Sequential.load(modelDir, !cli.flag("--no-manifest-check"));
     SparkSession spark = JobRunner.session("sparkdp predict", Map.of());
     Dataset<Row> data = Readers.read(spark, source, "predict", model.spec().inputDim());
     // Bad rows are named before anything is written (a failure while writing leaves part files).

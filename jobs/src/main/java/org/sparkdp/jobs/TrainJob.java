@@ -2,9 +2,12 @@ package org.sparkdp.jobs;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
+import java.security.PrivateKey;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -19,6 +22,9 @@ import org.sparkdp.DataException;
 import org.sparkdp.History;
 import org.sparkdp.Sequential;
 import org.sparkdp.io.HadoopFiles;
+import org.sparkdp.io.Keys;
+import org.sparkdp.io.ModelCard;
+import org.sparkdp.io.ModelStore;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
 import org.sparkdp.ops.Dense;
@@ -27,11 +33,12 @@ import org.sparkdp.ops.ModelFile;
 /**
  * {@code spark-submit --class org.sparkdp.jobs.TrainJob sparkdp-jobs-app.jar --config job.yaml
  * [options]}: trains the configured model and writes its directory: {@code model.json}, {@code
- * weights.npz}, {@code history.json}, {@code learning-curves.png} and, with test data, {@code
- * test-metrics.json}. Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest three
- * kept); {@code --resume} continues from the newest. Bad input changes nothing in the output
- * directory; a run that fails during training leaves the previous model in place and its
- * checkpoints beside it.
+ * weights.npz}, {@code history.json}, {@code learning-curves.png}, {@code MODEL_CARD.md} and, with
+ * test data, {@code test-metrics.json} (and, for a classifier, {@code test-per-class.json}); with
+ * {@code --sign-with KEY}, the signed {@code manifest.json} and {@code manifest.sig}. Checkpoints
+ * go to {@code OUTPUT/checkpoints} (one per epoch, the newest three kept); {@code --resume}
+ * continues from the newest. Bad input changes nothing in the output directory; a run that fails
+ * during training leaves the previous model in place and its checkpoints beside it.
  */
 public final class TrainJob {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -68,10 +75,22 @@ public final class TrainJob {
       throw new DataException(
           "--resume: no checkpoint in " + output + "/checkpoints to resume from");
     }
+    // Keys are read before Spark starts, so that a bad one costs no training.
+    PrivateKey signWith =
+        cli.has("--sign-with")
+            ? Keys.readPrivate(cli.get("--sign-with"), "--sign-with " + cli.get("--sign-with"))
+            : null;
+    if (config.fit().watermark() != null) {
+      String key = config.fit().watermark().key();
+      Keys.readPrivate(key, "fit.watermark.key " + key);
+    }
     boolean created = !HadoopFiles.exists(output, local);
     HadoopFiles.checkWritable(output, local);
+    // The model a resumed run may continue, read before the new one replaces it.
+    List<Provenance.Predecessor> earlier =
+        cli.flag("--resume") ? ModelStore.lineage(output, local) : List.of();
     try {
-      return train(config, output, args);
+      return train(config, output, args, signWith, earlier);
     } catch (Exception | Error e) {
       if (created) {
         Path dir = new Path(output);
@@ -86,7 +105,13 @@ public final class TrainJob {
     }
   }
 
-  private static int train(JobConfig config, String output, String[] args) throws Exception {
+  private static int train(
+      JobConfig config,
+      String output,
+      String[] args,
+      PrivateKey signWith,
+      List<Provenance.Predecessor> earlier)
+      throws Exception {
     SparkSession spark = JobRunner.session("sparkdp train", config.sparkConf());
     Sequential model = new Sequential(config.model().layers().toArray(new Dense[0]));
     model.compile(config.compile());
@@ -113,16 +138,14 @@ public final class TrainJob {
     History history = model.fit(train, validation, config.fit());
 
     Map<String, Double> testMetrics = null;
+    ObjectNode perClass = null;
     if (config.test() != null) {
-      testMetrics =
-          model.evaluate(
-              Readers.read(spark, config.test(), "test", inputDim),
-              "features",
-              "label",
-              config.test().describe("test"));
+      Dataset<Row> test = Readers.read(spark, config.test(), "test", inputDim);
+      testMetrics = model.evaluate(test, "features", "label", config.test().describe("test"));
       StringBuilder line = new StringBuilder("Test");
       testMetrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
       System.out.println(line);
+      perClass = ClassReport.of(model, test);
     }
 
     byte[] resolved = JSON.writeValueAsBytes(config.resolved());
@@ -132,7 +155,9 @@ public final class TrainJob {
             .withJob(
                 new Provenance.Job(
                     "train", List.of(args), config.resolved(), ModelFile.sha256(resolved)))
-            .withMetadata(config.metadata());
+            .withMetadata(config.metadata())
+            .withCode(TrainJob.class, Sequential.class, ModelFile.class)
+            .withPredecessors(predecessors(model, config, earlier));
     model.setProvenance(testMetrics == null ? provenance : provenance.withTestMetrics(testMetrics));
 
     // One set: the model, its history, curves and test metrics are committed together.
@@ -142,9 +167,54 @@ public final class TrainJob {
     if (testMetrics != null) {
       files.put("test-metrics.json", JSON.writeValueAsBytes(testMetrics));
     }
-    model.save(output, files);
-    System.out.println("Model written to " + output);
+    if (perClass != null) {
+      files.put(ModelCard.PER_CLASS, JSON.writeValueAsBytes(perClass));
+    }
+    model.save(output, files, signWith);
+    System.out.println(
+        "Model written to "
+            + output
+            + (signWith == null ? "" : ", signed by key " + Keys.keyId(Keys.publicOf(signWith))));
     return 0;
+  }
+
+  /**
+   * What the model continues from: the checkpoint it resumed at; the model that was in the output
+   * directory, when the run continues exactly where that model ended (the checkpoint's weights are
+   * that model's), with that model's own predecessors; and the initial weights.
+   */
+  private static List<Provenance.Predecessor> predecessors(
+      Sequential model, JobConfig config, List<Provenance.Predecessor> earlier)
+      throws java.io.IOException {
+    List<Provenance.Predecessor> chain = new ArrayList<>();
+    List<Provenance.Predecessor> own = model.provenance().predecessors();
+    if (own != null) {
+      chain.addAll(own);
+      boolean continues =
+          !earlier.isEmpty()
+              && own.stream()
+                  .anyMatch(
+                      p ->
+                          p.kind().equals("checkpoint")
+                              && java.util.Objects.equals(
+                                  p.sha256().get("weights"),
+                                  earlier.get(0).sha256().get(ModelFile.WEIGHTS)));
+      if (continues) {
+        chain.addAll(earlier);
+      }
+    }
+    if (config.initWeights() != null) {
+      byte[] bytes = HadoopFiles.read(config.initWeights(), new Configuration(), Long.MAX_VALUE);
+      chain.add(
+          new Provenance.Predecessor(
+              "weights",
+              config.initWeights(),
+              Map.of(new Path(config.initWeights()).getName(), ModelFile.sha256(bytes)),
+              null,
+              null,
+              null));
+    }
+    return chain;
   }
 
   private static String shape(JobConfig config) {

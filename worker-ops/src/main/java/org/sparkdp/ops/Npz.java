@@ -273,6 +273,43 @@ public final class Npz {
     return java.util.Arrays.copyOf(dims, n);
   }
 
+  /**
+   * The name and shape of every array of an archive, from their {@code .npy} headers, in archive
+   * order: for a reader that knows which array it wants but not the others' shapes. {@code in} is
+   * read to its end, not closed.
+   */
+  public static Map<String, int[]> shapes(InputStream in, String source) throws IOException {
+    Map<String, int[]> shapes = new LinkedHashMap<>();
+    ZipInputStream zip = new ZipInputStream(in);
+    ZipEntry entry;
+    while ((entry = zip.getNextEntry()) != null) {
+      String name = entry.getName();
+      String what = source + " array '" + name + "'";
+      DataInputStream data = new DataInputStream(zip);
+      byte[] magic = new byte[6];
+      data.readFully(magic);
+      if (!java.util.Arrays.equals(magic, MAGIC)) {
+        throw new IOException(what + " is not in NumPy's .npy format");
+      }
+      int major = data.readUnsignedByte();
+      data.readUnsignedByte();
+      int headerLength =
+          major == 1
+              ? Short.toUnsignedInt(Short.reverseBytes(data.readShort()))
+              : Integer.reverseBytes(data.readInt());
+      if (headerLength < 0 || headerLength > MAX_HEADER) {
+        throw new IOException(what + " has an implausible header length " + headerLength);
+      }
+      byte[] header = new byte[headerLength];
+      data.readFully(header);
+      shapes.put(
+          name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name,
+          parseShape(
+              group(SHAPE, new String(header, StandardCharsets.ISO_8859_1), what, "shape"), what));
+    }
+    return shapes;
+  }
+
   /** Bytes of {@code arrays} as an npz archive. */
   public static byte[] toBytes(Map<String, Array> arrays) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
