@@ -16,8 +16,9 @@ import java.util.List;
  * characters (as {@code \b \t \n \f \r}, else as a backslash, {@code u} and four lowercase hex
  * digits), everything else is written as UTF-8; numbers are written as ECMAScript writes a double
  * (the shortest digits that read back to the same double: {@code 4.5}, {@code 1e+30}, {@code
- * 0.002}). As RFC 8785 requires of I-JSON, NaN and the infinities are refused, and so are integers
- * beyond 2^53, which a double cannot hold.
+ * 0.002}). NaN and the infinities, which JSON does not have, are refused. One choice differs from
+ * RFC 8785, which reads every number as a double: an integer beyond 2^53 (a 64-bit seed) is written
+ * with all its digits, where a double would round it; up to 2^53 the two agree.
  */
 public final class CanonicalJson {
   private static final long MAX_SAFE_INTEGER = 1L << 53;
@@ -39,11 +40,12 @@ public final class CanonicalJson {
     } else if (node.isTextual()) {
       string(node.textValue(), out);
     } else if (node.isIntegralNumber()) {
-      if (!node.canConvertToLong() || Math.abs(node.longValue()) > MAX_SAFE_INTEGER) {
-        throw new IllegalArgumentException(
-            "canonical JSON holds integers up to 2^53 only, not " + node.asText());
-      }
-      out.append(number(node.longValue()));
+      // Beyond 2^53 (a seed, say), exact: a double would round it.
+      java.math.BigInteger v = node.bigIntegerValue();
+      out.append(
+          v.abs().compareTo(java.math.BigInteger.valueOf(MAX_SAFE_INTEGER)) <= 0
+              ? number(v.longValue())
+              : v.toString());
     } else if (node.isNumber()) {
       out.append(number(node.doubleValue()));
     } else if (node.isArray()) {

@@ -18,7 +18,8 @@ import java.util.Set;
  * when the run wrote them, {@code history.json} (the training curves), {@code test-metrics.json}
  * and {@code test-per-class.json} (each class's precision and recall on the test data, and the
  * confusion matrix). What the files cannot tell (intended use, factors, ethical considerations) is
- * taken from {@code metadata} keys of the same names, or marked as not stated.
+ * taken from {@code metadata} keys of the same names, or marked as not stated ({@code class_names},
+ * a list, names the classes of the per-class tables).
  */
 public final class ModelCard {
   public static final String FILE = "MODEL_CARD.md";
@@ -42,7 +43,8 @@ public final class ModelCard {
           "out_of_scope_uses",
           "factors",
           "ethical_considerations",
-          "caveats");
+          "caveats",
+          "class_names");
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -181,7 +183,7 @@ public final class ModelCard {
       md.append('\n');
     }
     if (perClass != null) {
-      perClassTables(md, perClass);
+      perClassTables(md, perClass, metadata.path("class_names"));
     }
     JsonNode history = json(files.get("history.json"));
     if (history != null) {
@@ -309,14 +311,15 @@ public final class ModelCard {
     return String.join("; ", parts) + " (their SHA-256 are in model.json)";
   }
 
-  private static void perClassTables(StringBuilder md, JsonNode perClass) {
+  private static void perClassTables(StringBuilder md, JsonNode perClass, JsonNode names) {
     md.append("Per class, on the test data:\n\n");
     md.append("| class | examples | predicted | precision | recall | F1 |\n");
     md.append("| --- | --- | --- | --- | --- | --- |\n");
     for (JsonNode c : perClass.path("classes")) {
+      int k = c.path("class").asInt();
       row(
           md,
-          c.path("class").asText(),
+          k + (names.path(k).isTextual() ? " (" + names.path(k).asText() + ")" : ""),
           c.path("support").asText(),
           c.path("predicted").asText(),
           number(c.path("precision")),
@@ -393,14 +396,24 @@ public final class ModelCard {
     return String.join(", ", parts);
   }
 
+  /**
+   * Four significant digits, as a person writes them: {@code 0.001}, {@code 0.8717}, {@code 12}.
+   */
   private static String number(JsonNode v) {
     if (!v.isNumber()) {
       return v.asText("");
     }
     double d = v.asDouble();
-    return d == Math.rint(d) && Math.abs(d) < 1e9
-        ? String.valueOf((long) d)
-        : String.format(Locale.ROOT, "%.4g", d);
+    if (d == Math.rint(d) && Math.abs(d) < 1e9) {
+      return String.valueOf((long) d);
+    }
+    if (!Double.isFinite(d) || Math.abs(d) < 1e-4 || Math.abs(d) >= 1e9) {
+      return String.format(Locale.ROOT, "%.3e", d);
+    }
+    return new java.math.BigDecimal(d)
+        .round(new java.math.MathContext(4))
+        .stripTrailingZeros()
+        .toPlainString();
   }
 
   private static String text(JsonNode metadata, String key, String otherwise) {

@@ -102,15 +102,20 @@ class CanonicalJsonTest {
   }
 
   @Test
-  void whatCanonicalJsonCannotHoldIsRefused() {
+  void nanAndInfinitiesAreRefusedAndLargeIntegersKeptExact() {
     JsonNodeFactory f = JsonNodeFactory.instance;
     assertThrows(
         IllegalArgumentException.class, () -> CanonicalJson.bytes(f.numberNode(Double.NaN)));
     assertThrows(
         IllegalArgumentException.class,
         () -> CanonicalJson.bytes(f.numberNode(Double.POSITIVE_INFINITY)));
-    assertThrows(
-        IllegalArgumentException.class, () -> CanonicalJson.bytes(f.numberNode((1L << 53) + 1)));
     assertEquals("9007199254740992", new String(CanonicalJson.bytes(f.numberNode(1L << 53))));
+    assertEquals(
+        "9007199254740993",
+        new String(CanonicalJson.bytes(f.numberNode((1L << 53) + 1))),
+        "beyond 2^53 an integer keeps its digits");
+    assertEquals(
+        "-9223372036854775808", new String(CanonicalJson.bytes(f.numberNode(Long.MIN_VALUE))));
+    assertEquals("100", new String(CanonicalJson.bytes(f.numberNode(100.0))), "as ECMAScript");
   }
 }

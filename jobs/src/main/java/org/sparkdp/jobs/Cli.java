@@ -107,7 +107,13 @@ final class Cli {
             "fingerprint",
             "The training data's fingerprint, as a model's provenance records it, from the data"
                 + " alone.");
-    option(spec, "--data", "PATH", "the data, as for train's --train");
+    // Also named --train, so that a job file's data.train gives way to it as to train's option.
+    spec.addOption(
+        OptionSpec.builder("--data", "--train")
+            .paramLabel("PATH")
+            .type(String.class)
+            .description("the data, as for train's --train")
+            .build());
     option(
         spec,
         "--config",

@@ -11,13 +11,14 @@ import org.sparkdp.FitOptions;
 import org.sparkdp.ops.Configs;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Setting;
+import org.sparkdp.ops.Watermark;
 
 /**
  * The README's configuration reference, made from the settings' declarations: one table for the
- * {@code fit:} settings, one for the layers' and one for the optimizers'. {@code bin/sparkdp
- * reference} prints it; {@code bin/sparkdp reference --update README.md} rewrites the tables
- * between their markers ({@code <!-- reference:fit -->} ... {@code <!-- /reference:fit -->}); a
- * test fails when the README's differ.
+ * {@code fit:} settings, one for the watermark's, one for the layers' and one for the optimizers'.
+ * {@code bin/sparkdp reference} prints it; {@code bin/sparkdp reference --update README.md}
+ * rewrites the tables between their markers ({@code <!-- reference:fit -->} ... {@code <!--
+ * /reference:fit -->}); a test fails when the README's differ.
  */
 public final class ConfigReference {
   private ConfigReference() {}
@@ -41,6 +42,15 @@ public final class ConfigReference {
       row(fit, "`fit." + s.key() + "`", meaning(s), s.defaultText());
     }
     tables.put("fit", fit.toString());
+    StringBuilder watermark = header("key", "meaning", "default");
+    for (Setting<?> s : Watermark.SETTINGS.settings()) {
+      row(
+          watermark,
+          "`fit.watermark." + s.key() + "`",
+          meaning(s),
+          s.required() ? "(required)" : s.defaultText());
+    }
+    tables.put("watermark", watermark.toString());
     StringBuilder layers = header("layer", "key", "meaning", "default");
     for (Setting<?> s : Dense.SETTINGS.settings()) {
       row(

@@ -21,12 +21,14 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdp.DataException;
 import org.sparkdp.History;
 import org.sparkdp.Sequential;
+import org.sparkdp.io.CanonicalJson;
 import org.sparkdp.io.HadoopFiles;
 import org.sparkdp.io.Keys;
 import org.sparkdp.io.ModelCard;
 import org.sparkdp.io.ModelStore;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
+import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.ModelFile;
 
@@ -68,6 +70,11 @@ public final class TrainJob {
             : "runs/train-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     checkInputsExist(config, local);
+    String nonFinite = nonFinite(config.resolved(), "");
+    if (nonFinite != null) {
+      throw new ConfigException(
+          nonFinite + ": NaN and the infinities cannot be recorded in model.json (JSON has none)");
+    }
     config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("--resume"));
     if (cli.flag("--resume")
         && HadoopFiles.list(output + "/checkpoints", local).stream()
@@ -148,7 +155,8 @@ public final class TrainJob {
       perClass = ClassReport.of(model, test);
     }
 
-    byte[] resolved = JSON.writeValueAsBytes(config.resolved());
+    // The hash of the canonical form (RFC 8785), which anyone can compute again from model.json.
+    byte[] resolved = CanonicalJson.bytes(config.resolved());
     Provenance provenance =
         model
             .provenance()
@@ -221,6 +229,29 @@ public final class TrainJob {
     StringBuilder s = new StringBuilder("Dense ").append(config.model().inputDim());
     config.model().layers().forEach(d -> s.append('-').append(d.units()));
     return s.toString();
+  }
+
+  /** The path of the first number in {@code node} that is not finite, or {@code null}. */
+  private static String nonFinite(com.fasterxml.jackson.databind.JsonNode node, String path) {
+    if (node.isNumber() && !Double.isFinite(node.doubleValue())) {
+      return path;
+    }
+    for (java.util.Iterator<Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> it =
+            node.fields();
+        it.hasNext(); ) {
+      Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e = it.next();
+      String found = nonFinite(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey());
+      if (found != null) {
+        return found;
+      }
+    }
+    for (int i = 0; i < node.size() && node.isArray(); i++) {
+      String found = nonFinite(node.get(i), path + "[" + i + "]");
+      if (found != null) {
+        return found;
+      }
+    }
+    return null;
   }
 
   /** Fails before Spark starts if an input file is missing. */

@@ -15,6 +15,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.sparkdp.FitOptions;
 import org.sparkdp.ops.Setting;
+import org.sparkdp.ops.Watermark;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -38,6 +39,8 @@ class ConfigReferenceTest {
       candidate = x == 0 ? 0.5 : x / 2;
     } else if (d instanceof Boolean b) {
       candidate = !b;
+    } else if (s == FitOptions.WATERMARK) {
+      candidate = new Watermark("owner.key", 32, 1, 0.05);
     } else if (d instanceof Enum<?> e) {
       Object[] constants = e.getDeclaringClass().getEnumConstants();
       candidate = constants[(e.ordinal() + 1) % constants.length];
@@ -86,11 +89,26 @@ class ConfigReferenceTest {
             JobConfig.parse(
                 config,
                 "job.yaml",
-                Cli.parse(train, new String[] {s.optionName(), setting.format(value)}));
+                Cli.parse(train, new String[] {s.optionName(), commandLine(setting, value)}));
         assertEquals(
             value, getter.invoke(parsed.fit()), s.key() + ": the option " + s.optionName());
       }
     }
+  }
+
+  /** A value as the command line gives it; the watermark's settings as {@code key=value,...}. */
+  private static String commandLine(Setting<Object> s, Object value) {
+    if (value instanceof Watermark w) {
+      return "key="
+          + w.key()
+          + ",bits="
+          + w.bits()
+          + ",layer="
+          + w.layer()
+          + ",strength="
+          + w.strength();
+    }
+    return s.format(value);
   }
 
   @Test
