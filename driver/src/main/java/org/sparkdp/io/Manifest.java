@@ -167,7 +167,7 @@ public final class Manifest {
             name,
             out -> {
               try (InputStream in = HadoopFiles.open(path, conf, Long.MAX_VALUE)) {
-                size[0] = copy(new DigestInputStream(in, digest), out);
+                size[0] = new DigestInputStream(in, digest).transferTo(out);
               }
             });
         String sha = HexFormat.of().formatHex(digest.digest());
@@ -453,13 +453,9 @@ public final class Manifest {
     long size;
     try (InputStream in =
         new DigestInputStream(HadoopFiles.open(path, conf, Long.MAX_VALUE), digest)) {
-      size = copy(in, OutputStream.nullOutputStream());
+      size = in.transferTo(OutputStream.nullOutputStream());
     }
     return new Entry(size, HexFormat.of().formatHex(digest.digest()));
-  }
-
-  private static long copy(InputStream in, OutputStream out) throws IOException {
-    return in.transferTo(out);
   }
 
   private static MessageDigest sha256() {

@@ -128,10 +128,6 @@ public final class WatermarkEmbedding implements Penalty {
     return new WatermarkEmbedding(bits, inputs, units, kernelOffset, strength, x, b);
   }
 
-  public int bits() {
-    return bits;
-  }
-
   /** The owner's bit string. */
   public boolean[] target() {
     return target.clone();
