@@ -73,7 +73,7 @@ public sealed interface Initializer extends Serializable
     return Setting.of(
         key,
         defaultValue,
-        "an initializer name or {type: ..., ...} (see Initializers)",
+        "an initializer: a name, or {type: ..., argument: ...}",
         Initializer::fromConfig,
         Initializer::toConfig,
         v -> true,

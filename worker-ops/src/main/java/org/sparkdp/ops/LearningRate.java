@@ -57,7 +57,7 @@ public sealed interface LearningRate extends Serializable
     return Setting.of(
         "learning_rate",
         constant(defaultValue),
-        "a positive number or {type: schedule, ...} (see Learning-rate schedules)",
+        "a positive number, or a schedule {type: ..., ...}",
         LearningRate::fromConfig,
         LearningRate::toConfig,
         v -> true,
@@ -124,14 +124,7 @@ public sealed interface LearningRate extends Serializable
     public static final Setting<Double> INITIAL_LEARNING_RATE =
         Setting.positive("initial_learning_rate", null, "the learning rate at step 0");
     public static final Setting<Long> DECAY_STEPS =
-        Setting.of(
-            "decay_steps",
-            null,
-            "a positive integer",
-            v -> v.canConvertToLong() && v.isIntegralNumber() ? v.asLong() : null,
-            com.fasterxml.jackson.databind.node.LongNode::valueOf,
-            v -> v > 0,
-            "steps per decay period");
+        Setting.longInteger("decay_steps", null, 1, "steps per decay period");
     public static final Setting<Double> DECAY_RATE =
         Setting.positive("decay_rate", null, "the factor per decay period");
     public static final Setting<Boolean> STAIRCASE =
@@ -175,7 +168,8 @@ public sealed interface LearningRate extends Serializable
             "0 or a positive number",
             v -> v >= 0,
             "the learning rate at step 0");
-    public static final Setting<Long> DECAY_STEPS = ExponentialDecay.DECAY_STEPS;
+    public static final Setting<Long> DECAY_STEPS =
+        Setting.longInteger("decay_steps", null, 1, "steps the cosine decay takes");
     public static final Setting<Double> ALPHA =
         Setting.number(
             "alpha",
@@ -186,14 +180,7 @@ public sealed interface LearningRate extends Serializable
     public static final Setting<Double> WARMUP_TARGET =
         Setting.positive("warmup_target", null, "the learning rate the warmup reaches").optional();
     public static final Setting<Long> WARMUP_STEPS =
-        Setting.of(
-            "warmup_steps",
-            0L,
-            "0 or a positive integer",
-            v -> v.canConvertToLong() && v.isIntegralNumber() ? v.asLong() : null,
-            com.fasterxml.jackson.databind.node.LongNode::valueOf,
-            v -> v >= 0,
-            "steps of linear warmup before the decay");
+        Setting.longInteger("warmup_steps", 0L, 0, "steps of linear warmup before the decay");
     public static final RecordSettings<CosineDecay> SETTINGS =
         RecordSettings.of(
             CosineDecay.class,

@@ -72,7 +72,7 @@ public sealed interface Regularizer extends Serializable
     return Setting.<Regularizer>of(
             key,
             null,
-            "l1, l2, l1_l2 or {type: ..., ...} (see Regularizers)",
+            "l1, l2, l1_l2, or {type: ..., factor: ...}",
             Regularizer::fromConfig,
             Regularizer::toConfig,
             v -> true,

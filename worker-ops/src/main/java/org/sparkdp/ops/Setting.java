@@ -160,6 +160,18 @@ public final class Setting<T> implements Serializable, SettingPart {
         key, defaultValue, "an integer", Setting::readLong, LongNode::valueOf, v -> true, doc);
   }
 
+  /** A 64-bit integer of at least {@code min} (0 or 1): a count of steps. */
+  public static Setting<Long> longInteger(String key, Long defaultValue, long min, String doc) {
+    return of(
+        key,
+        defaultValue,
+        min == 1 ? "a positive integer" : "0 or a positive integer",
+        Setting::readLong,
+        LongNode::valueOf,
+        v -> v >= min,
+        doc);
+  }
+
   /**
    * A finite number that passes {@code check}, described by {@code expectation} ({@code "in [0,
    * 1)"}).
