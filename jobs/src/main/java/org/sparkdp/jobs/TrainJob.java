@@ -92,7 +92,13 @@ public final class TrainJob {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     Sequential model = new Sequential(config.model().layers().toArray(new Layer[0]));
     model.compile(config.compile());
-    System.out.print(model.summary());
+    // Keras' box characters where the console can show them (a UTF-8 locale), else ASCII.
+    System.out.print(
+        model
+            .spec()
+            .summary(
+                "sequential",
+                java.nio.charset.Charset.defaultCharset().newEncoder().canEncode('┏')));
     System.out.printf(
         Locale.ROOT,
         "sparkdp %s: %s, %d parameters; %s, %s; Spark %s on %s; BLAS %s%n",

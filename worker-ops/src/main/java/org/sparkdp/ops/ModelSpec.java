@@ -163,6 +163,14 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
    * output shape and parameter count, and the totals with their size in float32.
    */
   public String summary(String name) {
+    return summary(name, true);
+  }
+
+  /**
+   * {@link #summary(String)}, drawn with Keras 3's box characters or, for a console that cannot
+   * show them, with ASCII.
+   */
+  public String summary(String name, boolean unicode) {
     ParameterLayout layout = layout();
     List<String> names = names();
     long[] counts = new long[layers.size()];
@@ -170,24 +178,25 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
       counts[v.layer()] += v.size();
     }
     int[] widths = {31, 22, 13};
+    String box = unicode ? "┏━┳┓┃┡━╇┩├─┼┤└─┴┘│" : "+=++|+=+++-+++-++|";
     StringBuilder s = new StringBuilder();
     s.append("Model: \"").append(name).append("\"\n");
-    s.append(rule('┏', '━', '┳', '┓', widths));
-    s.append(row('┃', widths, "Layer (type)", "Output Shape", "Param #"));
-    s.append(rule('┡', '━', '╇', '┩', widths));
+    s.append(rule(box, 0, widths));
+    s.append(row(box.charAt(4), widths, "Layer (type)", "Output Shape", "Param #"));
+    s.append(rule(box, 5, widths));
     for (int l = 0; l < layers.size(); l++) {
       if (l > 0) {
-        s.append(rule('├', '─', '┼', '┤', widths));
+        s.append(rule(box, 9, widths));
       }
       s.append(
           row(
-              '│',
+              box.charAt(17),
               widths,
               names.get(l) + " (" + layers.get(l).className() + ")",
               "(None, " + layout.outputs()[l] + ")",
               String.format(Locale.ROOT, "%,d", counts[l])));
     }
-    s.append(rule('└', '─', '┴', '┘', widths));
+    s.append(rule(box, 13, widths));
     long total = layout.size();
     s.append(totalLine("Total params", total));
     s.append(totalLine("Trainable params", total));
@@ -195,11 +204,15 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
     return s.toString();
   }
 
-  private static String rule(char left, char line, char cross, char right, int[] widths) {
-    StringBuilder s = new StringBuilder().append(left);
+  /**
+   * A horizontal line from the four characters of {@code box} at {@code at}: left, line, cross,
+   * right.
+   */
+  private static String rule(String box, int at, int[] widths) {
+    StringBuilder s = new StringBuilder().append(box.charAt(at));
     for (int c = 0; c < widths.length; c++) {
-      s.append(String.valueOf(line).repeat(widths[c] + 2))
-          .append(c + 1 < widths.length ? cross : right);
+      s.append(String.valueOf(box.charAt(at + 1)).repeat(widths[c] + 2))
+          .append(box.charAt(c + 1 < widths.length ? at + 2 : at + 3));
     }
     return s.append('\n').toString();
   }

@@ -40,6 +40,25 @@ class SummaryTest {
   }
 
   @Test
+  void anAsciiConsoleGetsTheSameTableInAscii() {
+    ModelSpec spec = ModelSpec.of(Dense.of(3, "softmax").withInputDim(2));
+    assertEquals(
+        String.join(
+            "\n",
+            "Model: \"m\"",
+            "+=================================+========================+===============+",
+            "| Layer (type)                    | Output Shape           |       Param # |",
+            "+=================================+========================+===============+",
+            "| dense (Dense)                   | (None, 3)              |             9 |",
+            "+---------------------------------+------------------------+---------------+",
+            " Total params: 9 (36.00 B)",
+            " Trainable params: 9 (36.00 B)",
+            " Non-trainable params: 0 (0.00 B)",
+            ""),
+        spec.summary("m", false));
+  }
+
+  @Test
   void sizesAreKerasReadableMemorySize() {
     assertEquals("0.00 B", ModelSpec.readableSize(0));
     assertEquals("1000.00 B", ModelSpec.readableSize(1000));
