@@ -74,11 +74,6 @@ public record BaseOptimizer(
     }
   }
 
-  /** This with another weight decay. */
-  public BaseOptimizer withWeightDecay(Double value) {
-    return new BaseOptimizer(value, clipnorm, clipvalue, globalClipnorm);
-  }
-
   /**
    * Clips {@code grad} in place; weight {@code i} of the model is {@code [bounds[i], bounds[i +
    * 1])} (what {@code clipnorm} works on).

@@ -313,11 +313,6 @@ public final class Setting<T> implements Serializable, SettingPart {
     return required;
   }
 
-  /** Whether the setting may be left unset ({@code null}); see {@link #optional()}. */
-  public boolean isOptional() {
-    return optional;
-  }
-
   /** What a valid value is, e.g. {@code "a positive integer"}. */
   public String expectation() {
     return expectation;
