@@ -22,6 +22,7 @@ import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Optimizer;
+import org.sparkdp.ops.ParameterBudget;
 import org.sparkdp.ops.Sgd;
 import org.sparkdp.ops.Totals;
 
@@ -66,10 +67,12 @@ public final class Sequential {
 
   /**
    * The layers, checked: the first needs {@code inputDim}, the others take the width of the one
-   * before.
+   * before, and their parameters must fit the {@link ParameterBudget} of this JVM.
    */
   public ModelSpec spec() {
-    return new ModelSpec(layers);
+    ModelSpec spec = new ModelSpec(layers);
+    ParameterBudget.check(spec, "layers");
+    return spec;
   }
 
   /** Sets the optimizer, the loss (a Keras name) and the metrics ({@code "accuracy"}). */
@@ -221,6 +224,16 @@ public final class Sequential {
    * Writes the model directory ({@code model.json}, {@code weights.npz}) on any Hadoop file system.
    */
   public String save(String dir) throws IOException {
+    return save(dir, Map.of());
+  }
+
+  /**
+   * Writes the model directory with {@code files} beside the model (name to content: a history,
+   * plots, metrics), all committed together: a failure or a crash leaves the directory's previous
+   * files whole, or these (see {@link org.sparkdp.io.OutputSet}). Files of the previous set that
+   * this one does not have are removed.
+   */
+  public String save(String dir, Map<String, byte[]> files) throws IOException {
     return ModelStore.save(
         dir,
         hadoopConf(),
@@ -229,7 +242,8 @@ public final class Sequential {
         Math.max(labelWidth, 1),
         weights(),
         training,
-        provenance.toJson());
+        provenance.toJson(),
+        files);
   }
 
   /** Reads a model directory written by {@link #save}. */

@@ -147,6 +147,15 @@ public final class Engine {
   }
 
   /**
+   * Fails with the first row of {@code data} whose features are not {@code inputDim} finite
+   * numbers, in a pass of its own (the prediction is lazy; a bad row would fail one of its tasks).
+   */
+  public static void checkFeatures(
+      Dataset<Row> data, String featuresCol, int inputDim, String name) {
+    Predictor.check(data, featuresCol, inputDim, name);
+  }
+
+  /**
    * {@code data} with the model's {@code output} vector and {@code prediction}; see {@link
    * Predictor}.
    */

@@ -101,6 +101,76 @@ final class StateCodec {
     return new Encoded(meta, arrays);
   }
 
+  /** Optimizer slots a state may have (Adam with AMSGrad has three). */
+  private static final int MAX_SLOTS = 8;
+
+  /** Partitions a {@code local} state may have. */
+  private static final int MAX_PARTITIONS = 1 << 16;
+
+  /**
+   * What is wrong with {@code meta} read from a file for a model of {@code parameters}, or {@code
+   * null}: a record that {@link #shapes} and {@link #decode} can use, whose arrays fit half the
+   * heap.
+   */
+  static String check(Meta meta, int parameters) {
+    if (meta == null) {
+      return "no state";
+    }
+    if (meta.parameters() != parameters) {
+      return meta.parameters() + " parameters, the model has " + parameters;
+    }
+    if (meta.epoch() < 0 || meta.step() < 0 || meta.optimizerIterations() < 0) {
+      return "a negative epoch, step or iteration count";
+    }
+    if (meta.optimizerSlots() < -1 || meta.optimizerSlots() > MAX_SLOTS) {
+      return meta.optimizerSlots() + " optimizer slots";
+    }
+    if (meta.epochTotals() == null || meta.history() == null) {
+      return "no epoch totals or history";
+    }
+    for (Map.Entry<String, List<Double>> e : meta.history().entrySet()) {
+      if (e.getValue() == null || e.getValue().contains(null)) {
+        return "history." + e.getKey() + " is not a list of numbers";
+      }
+    }
+    Local local = meta.local();
+    if (local != null) {
+      if (local.partitions() < 1
+          || local.partitions() > MAX_PARTITIONS
+          || local.slots() < 0
+          || local.slots() > MAX_SLOTS) {
+        return local.partitions() + " partitions of " + local.slots() + " slots";
+      }
+      if (local.iterations() == null
+          || local.iterations().size() != local.partitions()
+          || local.iterations().contains(null)) {
+        return "not one iteration count per partition";
+      }
+      if (local.learningRateFactors() != null
+          && (local.learningRateFactors().size() != local.partitions()
+              || !local.learningRateFactors().stream().allMatch(StateCodec::isFactor))) {
+        return "not one positive learning rate factor per partition";
+      }
+    }
+    if (meta.learningRateFactor() != null && !isFactor(meta.learningRateFactor())) {
+      return "a learning rate factor of " + meta.learningRateFactor();
+    }
+    long arrays =
+        1
+            + Math.max(0, meta.optimizerSlots())
+            + (local == null
+                ? 0
+                : (long) local.partitions() * local.slots() + (local.outerMomentum() ? 1 : 0));
+    if (4L * arrays * parameters > Runtime.getRuntime().maxMemory() / 2) {
+      return arrays + " arrays of " + parameters + " floats, more than half this heap";
+    }
+    return null;
+  }
+
+  private static boolean isFactor(Double f) {
+    return f != null && f > 0 && !f.isInfinite();
+  }
+
   /** Every array {@code meta} says there is, with its shape. */
   static Map<String, int[]> shapes(Meta meta) {
     int[] shape = {meta.parameters()};
@@ -147,7 +217,7 @@ final class StateCodec {
           slots[i] = arrays.get("local/" + p + "/" + i);
         }
         OptimizerState state = new OptimizerState(local.iterations().get(p), slots);
-        if (local.learningRateFactors() != null && p < local.learningRateFactors().size()) {
+        if (local.learningRateFactors() != null) {
           state.setLearningRateFactor(local.learningRateFactors().get(p));
         }
         inner.add(state);

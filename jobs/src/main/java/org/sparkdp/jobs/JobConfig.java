@@ -1,11 +1,8 @@
 package org.sparkdp.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -46,22 +43,12 @@ public record JobConfig(
     Map<String, String> sparkConf,
     JsonNode resolved) {
 
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP_KEYS =
       Set.of("model", "compile", "fit", "data", "output", "init_weights", "metadata", "spark");
 
   /** Parses YAML text (the file's content) with the command-line overrides of {@code cli}. */
   static JobConfig parse(String yamlText, String source, Cli cli) {
-    JsonNode parsed;
-    try {
-      parsed = yamlText.isBlank() ? JsonNodeFactory.instance.objectNode() : YAML.readTree(yamlText);
-    } catch (IOException e) {
-      throw new ConfigException(
-          source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
-    }
-    if (parsed == null || parsed.isMissingNode()) {
-      parsed = JsonNodeFactory.instance.objectNode();
-    }
+    JsonNode parsed = Yaml.read(yamlText, source);
     if (!parsed.isObject()) {
       throw new ConfigException(source + ": expected a mapping with model, compile, fit and data");
     }

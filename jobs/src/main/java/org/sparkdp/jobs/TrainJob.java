@@ -89,7 +89,6 @@ public final class TrainJob {
 
   private static int train(JobConfig config, String output, String[] args) throws Exception {
     SparkSession spark = JobRunner.session("sparkdp train", config.sparkConf());
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
     Sequential model = new Sequential(config.model().layers().toArray(new Layer[0]));
     model.compile(config.compile());
     // Keras' box characters where the console can show them (a UTF-8 locale), else ASCII.
@@ -144,15 +143,14 @@ public final class TrainJob {
             .withMetadata(config.metadata());
     model.setProvenance(testMetrics == null ? provenance : provenance.withTestMetrics(testMetrics));
 
-    Map<String, Object> historyJson = new LinkedHashMap<>(history.toMap());
-    HadoopFiles.writeAtomically(output, "history.json", JSON.writeValueAsBytes(historyJson), conf);
-    HadoopFiles.writeAtomically(
-        output, "learning-curves.png", LearningCurves.renderPng(history.history()), conf);
+    // One set: the model, its history, curves and test metrics are committed together.
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("history.json", JSON.writeValueAsBytes(new LinkedHashMap<>(history.toMap())));
+    files.put("learning-curves.png", LearningCurves.renderPng(history.history()));
     if (testMetrics != null) {
-      HadoopFiles.writeAtomically(
-          output, "test-metrics.json", JSON.writeValueAsBytes(testMetrics), conf);
+      files.put("test-metrics.json", JSON.writeValueAsBytes(testMetrics));
     }
-    model.save(output);
+    model.save(output, files);
     System.out.println("Model written to " + output);
     return 0;
   }

@@ -162,7 +162,47 @@ class JobConfigTest {
     assertTrue(error("").startsWith("model: missing"), error(""));
     assertTrue(error(YAML.substring(0, YAML.indexOf("data:"))).startsWith("data.train: missing"));
     assertTrue(error("[1, 2]").startsWith("job.yaml: expected a mapping"));
-    assertTrue(error("model: {layers: [}").startsWith("job.yaml: not valid YAML"));
+    assertTrue(
+        error("model: {layers: [}").matches("job\\.yaml line 1, column \\d+: not valid YAML: .*"),
+        error("model: {layers: [}"));
+  }
+
+  @Test
+  void aKeyGivenTwiceIsAnErrorNotTheLastOneWins() {
+    assertEquals(
+        "job.yaml line 11, column 1: fit: given twice (a key may appear once)",
+        error(YAML.replace("data:", "fit: {epochs: 1}\ndata:")));
+    assertEquals(
+        "job.yaml line 7, column 49: compile.optimizer.learning_rate: given twice (a key may"
+            + " appear once)",
+        error(YAML.replace("learning_rate: 0.001", "learning_rate: 0.001, learning_rate: 0.1")));
+  }
+
+  @Test
+  void nanAndInfinityAreValuesThatTheSettingRefuses() {
+    assertEquals(
+        "compile.optimizer.learning_rate: must be a positive number, got NaN",
+        error(YAML.replace("learning_rate: 0.001", "learning_rate: .nan")));
+    assertEquals(
+        "compile.optimizer.learning_rate: must be a positive number, got Infinity",
+        error(YAML.replace("learning_rate: 0.001", "learning_rate: .inf")));
+    assertEquals(
+        "fit.validation_split: must be a number in [0, 1), got -Infinity",
+        error(YAML.replace("validation_split: 0.1", "validation_split: -.Inf")));
+  }
+
+  @Test
+  void yamlErrorsNameTheLineAndColumn() {
+    String tab = YAML.replace("  loss: sparse", "\tloss: sparse");
+    assertEquals(
+        "job.yaml line 8, column 1: not valid YAML: while scanning for the next token: found"
+            + " character 'tab' that cannot start any token. (Do not use tab for indentation)",
+        error(tab));
+    assertEquals(
+        "job.yaml line 2, column 17: model.layers: aliases (*x) are not supported; write the"
+            + " value out",
+        error("base: &x [1]\nmodel: {layers: *x}\n"));
+    assertTrue(error(YAML + "---\nmodel: {}\n").contains("more than one document"));
   }
 
   @Test

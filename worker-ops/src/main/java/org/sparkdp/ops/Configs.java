@@ -70,7 +70,9 @@ public final class Configs {
     for (int i = 0; i < layers.size(); i++) {
       list.add(layer(layers.get(i), path + "[" + i + "]"));
     }
-    return parse(path, () -> new ModelSpec(list));
+    ModelSpec spec = parse(path, () -> new ModelSpec(list));
+    ParameterBudget.check(spec, path);
+    return spec;
   }
 
   /**

@@ -28,7 +28,11 @@ public final class ModelFile {
   public static final String FORMAT = "sparkdp.model";
   public static final int FORMAT_VERSION = 1;
 
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  // A key given twice in a model.json is refused, not read as its last value.
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final Setting<Integer> LABEL_WIDTH =
       Setting.integer("label_width", 1, 1, "floats per example's label");
 
@@ -59,11 +63,12 @@ public final class ModelFile {
     return arrays;
   }
 
-  /** The shape every weight array of {@code spec} must have. */
+  /** The shape every weight array of {@code spec} must have (nothing is allocated for them). */
   public static Map<String, int[]> weightShapes(ModelSpec spec) {
     Map<String, int[]> shapes = new LinkedHashMap<>();
-    weightArrays(spec, new float[spec.layout().size()])
-        .forEach((name, a) -> shapes.put(name, a.shape()));
+    for (ParameterLayout.View v : spec.layout().views()) {
+      shapes.put(v.name(), v.shape().clone());
+    }
     return shapes;
   }
 

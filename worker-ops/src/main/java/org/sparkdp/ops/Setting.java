@@ -418,7 +418,11 @@ public final class Setting<T> implements Serializable, SettingPart {
       throw new ConfigException(at + (m.startsWith(".") || m.startsWith(":") ? "" : ": ") + m);
     }
     if (parsed == null || !check.test(parsed)) {
-      String shown = node.isTextual() ? "'" + node.asText() + "'" : node.toString();
+      // asText: NaN as NaN (toString quotes it, as JSON has no NaN).
+      String shown =
+          node.isTextual()
+              ? "'" + node.asText() + "'"
+              : node.isNumber() ? node.asText() : node.toString();
       if (parsed == null && expectation.startsWith("one of ")) {
         throw new ConfigException(
             at
