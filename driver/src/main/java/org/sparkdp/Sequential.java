@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
@@ -19,7 +18,7 @@ import org.sparkdp.driver.TrainingState;
 import org.sparkdp.io.ModelStore;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.CompileConfig;
-import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Optimizer;
@@ -32,7 +31,8 @@ import org.sparkdp.ops.Totals;
  *
  * <pre>{@code
  * Sequential model = new Sequential(
- *     Dense.of(64, "relu").withInputDim(784), Dense.of(64, "relu"), Dense.of(10, "softmax"));
+ *     Dense.of(64, "relu").withInputDim(784), Dropout.of(0.2), Dense.of(64, "relu"),
+ *     Dense.of(10, "softmax"));
  * model.compile(Adam.defaults(), "sparse_categorical_crossentropy", "accuracy");
  * History history = model.fit(train, new FitOptions().epochs(10).batchSize(32).validationSplit(0.1));
  * Map<String, Double> metrics = model.evaluate(test);
@@ -46,7 +46,7 @@ import org.sparkdp.ops.Totals;
  * default, would draw, without keeping them).
  */
 public final class Sequential {
-  private final List<Dense> layers = new ArrayList<>();
+  private final List<Layer> layers = new ArrayList<>();
   private CompileConfig compile;
   private TrainingState state;
   private int labelWidth;
@@ -54,12 +54,12 @@ public final class Sequential {
   private Provenance provenance = Provenance.none();
   private FitStats lastFitStats;
 
-  public Sequential(Dense... layers) {
+  public Sequential(Layer... layers) {
     this.layers.addAll(Arrays.asList(layers));
   }
 
   /** Appends a layer. */
-  public Sequential add(Dense layer) {
+  public Sequential add(Layer layer) {
     layers.add(layer);
     state = null;
     return this;
@@ -249,7 +249,7 @@ public final class Sequential {
   /** Reads a model directory written by {@link #save}. */
   public static Sequential load(String dir) throws IOException {
     ModelStore.Loaded loaded = ModelStore.load(dir, hadoopConf());
-    Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Dense[0]));
+    Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Layer[0]));
     model.compile(loaded.saved().compile());
     model.state = TrainingState.start(loaded.params());
     model.labelWidth = loaded.saved().labelWidth();
@@ -261,33 +261,11 @@ public final class Sequential {
   }
 
   /**
-   * Keras' {@code model.summary()}: one line per layer with its output width and parameter count.
+   * Keras' {@code model.summary()}: the table of layers (name and class, output shape, parameter
+   * count) and the total, trainable and non-trainable parameters with their size.
    */
   public String summary() {
-    ModelSpec spec = spec();
-    StringBuilder s =
-        new StringBuilder(
-            String.format(
-                Locale.ROOT,
-                "%-12s %-14s %-10s %10s%n",
-                "Layer",
-                "Output shape",
-                "Activation",
-                "Params"));
-    for (int l = 0; l < spec.layers().size(); l++) {
-      Dense d = spec.layers().get(l);
-      long count = (long) spec.inputOf(l) * d.units() + (d.useBias() ? d.units() : 0);
-      s.append(
-          String.format(
-              Locale.ROOT,
-              "%-12s %-14s %-10s %10d%n",
-              ModelSpec.layerName(l),
-              "(None, " + d.units() + ")",
-              d.activation().kerasName(),
-              count));
-    }
-    s.append(String.format(Locale.ROOT, "Total params: %d%n", spec.layout().size()));
-    return s.toString();
+    return spec().summary("sequential");
   }
 
   private CompileConfig requireCompiled() {

@@ -4,14 +4,30 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.sparkdp.FitOptions;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Penalty;
+import org.sparkdp.ops.Totals;
 
 /**
  * What every strategy's {@link Steps} work with in one fit: the Spark context, the network, the
- * compile settings, the fit's options, and the counters of what the steps cost.
+ * compile settings, the fit's options, the counters of what the steps cost, and the penalty on the
+ * parameters that every step adds to the loss (the layers' regularizers; other penalties join it
+ * with {@link Penalty#plus}).
  */
 record FitContext(
     JavaSparkContext jsc,
     Network network,
     CompileConfig compile,
     FitOptions options,
-    StepStats stats) {}
+    StepStats stats,
+    Penalty penalty) {
+
+  /**
+   * {@code totals} with the penalty at {@code params} added to each example's loss, as Keras adds
+   * the model's {@code losses} to the validation loss; a new object.
+   */
+  Totals penalized(Totals totals, float[] params) {
+    Totals t = new Totals().add(totals);
+    t.loss += penalty.apply(params, null) * t.count;
+    return t;
+  }
+}

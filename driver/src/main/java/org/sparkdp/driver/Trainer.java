@@ -84,7 +84,8 @@ final class Trainer {
       resumedAt = "epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1);
     }
     state.ensureOptimizer(compile.optimizer());
-    FitContext fit = new FitContext(jsc, network, compile, options, stats);
+    FitContext fit =
+        new FitContext(jsc, network, compile, options, stats, network.regularization());
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
             ? new LocalSteps(fit, data, validation)

@@ -22,6 +22,7 @@ import org.sparkdp.io.HadoopFiles;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
 import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.ModelFile;
 
 /**
@@ -88,8 +89,15 @@ public final class TrainJob {
 
   private static int train(JobConfig config, String output, String[] args) throws Exception {
     SparkSession spark = JobRunner.session("sparkdp train", config.sparkConf());
-    Sequential model = new Sequential(config.model().layers().toArray(new Dense[0]));
+    Sequential model = new Sequential(config.model().layers().toArray(new Layer[0]));
     model.compile(config.compile());
+    // Keras' box characters where the console can show them (a UTF-8 locale), else ASCII.
+    System.out.print(
+        model
+            .spec()
+            .summary(
+                "sequential",
+                java.nio.charset.Charset.defaultCharset().newEncoder().canEncode('┏')));
     System.out.printf(
         Locale.ROOT,
         "sparkdp %s: %s, %d parameters; %s, %s; Spark %s on %s; BLAS %s%n",
@@ -147,9 +155,12 @@ public final class TrainJob {
     return 0;
   }
 
+  /** The widths of the Dense layers, e.g. {@code Dense 784-64-64-10}. */
   private static String shape(JobConfig config) {
     StringBuilder s = new StringBuilder("Dense ").append(config.model().inputDim());
-    config.model().layers().forEach(d -> s.append('-').append(d.units()));
+    config.model().layers().stream()
+        .filter(l -> l instanceof Dense)
+        .forEach(d -> s.append('-').append(((Dense) d).units()));
     return s.toString();
   }
 

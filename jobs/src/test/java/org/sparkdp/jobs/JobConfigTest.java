@@ -104,8 +104,10 @@ class JobConfigTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "activation: relu, input_dim: 784|activation: swish, input_dim: 784|model.layers[0].activation: unknown activation 'swish'",
-        "{type: adam, learning_rate: 0.001}|{type: adamw, learning_rate: 0.001}|compile.optimizer: unknown optimizer 'adamw'",
+        "activation: relu, input_dim: 784|activation: mish, input_dim: 784|model.layers[0].activation: unknown activation 'mish'",
+        "{type: adam, learning_rate: 0.001}|{type: adadelta, learning_rate: 0.001}|compile.optimizer: unknown optimizer 'adadelta'",
+        "{type: dense, units: 64, activation: relu}|{type: dropout, rate: 1.5}|model.layers[1].rate: must be a number in [0, 1), got 1.5",
+        "learning_rate: 0.001|learning_rate: {type: exponential_decay, initial_learning_rate: 0.1, decay_steps: 0, decay_rate: 0.9}|compile.optimizer.learning_rate.decay_steps: must be a positive integer, got 0",
         "loss: sparse_categorical_crossentropy|loss: focal|compile.loss: unknown loss 'focal'",
         "units: 64, activation: relu, input_dim|units: 0, activation: relu, input_dim|model.layers[0].units: must be a positive integer, got 0",
         "learning_rate: 0.001|learning_rate: -0.5|compile.optimizer.learning_rate: must be a positive number, got -0.5",
