@@ -266,9 +266,10 @@ public final class Sequential {
    * A model from Keras: a {@code .keras} file (Keras 3's {@code model.save}: the layers, their
    * weights and, where sparkdp has its pieces, the compile config) or a model's JSON ({@code
    * model.to_json()} of Keras 2 or 3: the layers, and Keras 3's compile config if the model was
-   * compiled; the weights start as their initializers draw them). Layers or options sparkdp does not have fail with an {@link IOException} naming them; a
-   * compile config sparkdp cannot use (an optimizer or loss it does not have) is left out, so call
-   * {@link #compile} before {@code fit}. {@link ModelExchange#readKeras} says what was left out.
+   * compiled; the weights start as their initializers draw them). Layers or options sparkdp does
+   * not have fail with an {@link IOException} naming them; a compile config sparkdp cannot use (an
+   * optimizer or loss it does not have) is left out, so call {@link #compile} before {@code fit}.
+   * {@link ModelExchange#readKeras} says what was left out.
    */
   public static Sequential fromKeras(String path) throws IOException {
     KerasModel imported = ModelExchange.readKeras(path, hadoopConf());
