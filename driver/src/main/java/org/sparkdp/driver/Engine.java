@@ -88,7 +88,7 @@ public final class Engine {
       } else if (data.validation() != null) {
         validation = new Validation(data.validation(), data.validationRows(), true);
       }
-      Network network = new Network(spec, compile.loss(), compile.fromLogits(), data.labelWidth());
+      Network network = new Network(spec, compile, data.labelWidth(), options.seed());
       StepStats stats = new StepStats();
       Trainer trainer = new Trainer(jsc, network, compile, options);
       History history = trainer.fit(state, data, validation, stats, new ArrayList<>(callbacks));
@@ -179,10 +179,12 @@ public final class Engine {
             0,
             name);
     try {
-      Network network =
-          new Network(spec, compile.loss(), compile.fromLogits(), packed.labelWidth());
+      Network network = new Network(spec, compile, packed.labelWidth(), 0);
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
-      return Evaluator.evaluate(jsc, network, params, packed.train());
+      Totals totals = Evaluator.evaluate(jsc, network, params, packed.train());
+      // As Keras' evaluate, the loss includes the regularizers' penalty.
+      totals.loss += network.regularization().apply(params, null) * totals.count;
+      return totals;
     } finally {
       packed.unpersist();
     }

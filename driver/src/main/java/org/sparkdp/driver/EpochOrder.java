@@ -14,17 +14,20 @@ import org.sparkdp.ops.Permutation;
  * decode them.
  */
 final class EpochOrder implements Serializable {
+  private final int epoch;
   private final int[] stepStart;
   private final int[] rows;
   private final int[] blockStart;
 
-  private EpochOrder(int[] stepStart, int[] rows, int[] blockStart) {
+  private EpochOrder(int epoch, int[] stepStart, int[] rows, int[] blockStart) {
+    this.epoch = epoch;
     this.stepStart = stepStart;
     this.rows = rows;
     this.blockStart = blockStart;
   }
 
-  static EpochOrder of(List<Block> blocks, Permutation permutation, long batchSize, int steps) {
+  static EpochOrder of(
+      List<Block> blocks, int epoch, Permutation permutation, long batchSize, int steps) {
     int[] blockStart = new int[blocks.size() + 1];
     for (int b = 0; b < blocks.size(); b++) {
       blockStart[b + 1] = blockStart[b] + blocks.get(b).rows;
@@ -50,7 +53,12 @@ final class EpochOrder implements Serializable {
     for (int i = 0; i < n; i++) {
       rows[next[stepOf[i]]++] = i;
     }
-    return new EpochOrder(stepStart, rows, blockStart);
+    return new EpochOrder(epoch, stepStart, rows, blockStart);
+  }
+
+  /** The epoch this is the order of (counted from 0); dropout's masks depend on it. */
+  int epoch() {
+    return epoch;
   }
 
   int stepBegin(int step) {

@@ -10,8 +10,8 @@ import org.sparkdp.ops.Totals;
 /**
  * What every strategy's {@link Steps} work with in one fit: the Spark context, the network, the
  * compile settings, the fit's options, the counters of what the steps cost, and the penalty on the
- * parameters that every step adds to the loss (an ownership watermark's embedding loss; other
- * penalties join it with {@link Penalty#plus}).
+ * parameters that every step adds to the loss (the layers' regularizers and an ownership
+ * watermark's embedding loss, summed with {@link Penalty#plus}, each with its gradient).
  */
 record FitContext(
     JavaSparkContext jsc,

@@ -75,7 +75,7 @@ final class Predictor {
       String name) {
     RowValues.checkColumn(data.schema(), featuresCol, name, false);
     int featureIndex = data.schema().fieldIndex(featuresCol);
-    boolean classes = compile.loss() != Loss.MEAN_SQUARED_ERROR;
+    boolean classes = compile.loss().classifies();
     boolean scalar = spec.outputUnits() == 1;
     boolean hasPrediction = classes || scalar;
     float threshold = compile.fromLogits() ? 0f : 0.5f;

@@ -27,6 +27,8 @@ final class StateCodec {
    *
    * @param optimizerSlots slots of the optimizer's state, or -1 if it has none yet
    * @param local the state of {@code local}'s partitions, or {@code null}
+   * @param learningRateFactor the optimizer state's factor on the learning rate ({@code null} in
+   *     checkpoints from before it existed: 1)
    */
   record Meta(
       int epoch,
@@ -37,13 +39,19 @@ final class StateCodec {
       Local local,
       Totals epochTotals,
       double epochSecondsSoFar,
-      Map<String, List<Double>> history) {}
+      Map<String, List<Double>> history,
+      Double learningRateFactor) {}
 
   /**
-   * {@code local}'s per-partition optimizer states (each with {@code slots} arrays) and outer
-   * momentum.
+   * {@code local}'s per-partition optimizer states (each with {@code slots} arrays, an iteration
+   * count and a learning-rate factor, {@code null} before factors existed) and outer momentum.
    */
-  record Local(int partitions, int slots, List<Long> iterations, boolean outerMomentum) {}
+  record Local(
+      int partitions,
+      int slots,
+      List<Long> iterations,
+      boolean outerMomentum,
+      List<Double> learningRateFactors) {}
 
   /** A state as a record and named arrays. */
   record Encoded(Meta meta, Map<String, Npz.Array> arrays) {}
@@ -62,15 +70,18 @@ final class StateCodec {
     Local local = null;
     if (s.innerStates() != null) {
       List<Long> iterations = new ArrayList<>();
+      List<Double> factors = new ArrayList<>();
       for (int p = 0; p < s.innerStates().size(); p++) {
         float[][] slots = s.innerStates().get(p).slots();
         for (int i = 0; i < slots.length; i++) {
           arrays.put("local/" + p + "/" + i, array(slots[i]));
         }
         iterations.add(s.innerStates().get(p).iterations());
+        factors.add(s.innerStates().get(p).learningRateFactor());
       }
       int slots = s.innerStates().isEmpty() ? 0 : s.innerStates().get(0).slots().length;
-      local = new Local(s.innerStates().size(), slots, iterations, s.outerMomentum() != null);
+      local =
+          new Local(s.innerStates().size(), slots, iterations, s.outerMomentum() != null, factors);
       if (s.outerMomentum() != null) {
         arrays.put("local/outer_momentum", array(s.outerMomentum()));
       }
@@ -85,7 +96,8 @@ final class StateCodec {
             local,
             new Totals().add(s.epochTotals()),
             s.epochSeconds(),
-            s.history().toMap());
+            s.history().toMap(),
+            optimizer == null ? null : optimizer.learningRateFactor());
     return new Encoded(meta, arrays);
   }
 
@@ -134,6 +146,14 @@ final class StateCodec {
           || local.iterations().contains(null)) {
         return "not one iteration count per partition";
       }
+      if (local.learningRateFactors() != null
+          && (local.learningRateFactors().size() != local.partitions()
+              || !local.learningRateFactors().stream().allMatch(StateCodec::isFactor))) {
+        return "not one positive learning rate factor per partition";
+      }
+    }
+    if (meta.learningRateFactor() != null && !isFactor(meta.learningRateFactor())) {
+      return "a learning rate factor of " + meta.learningRateFactor();
     }
     long arrays =
         1
@@ -145,6 +165,10 @@ final class StateCodec {
       return arrays + " arrays of " + parameters + " floats, more than half this heap";
     }
     return null;
+  }
+
+  private static boolean isFactor(Double f) {
+    return f != null && f > 0 && !f.isInfinite();
   }
 
   /** Every array {@code meta} says there is, with its shape. */
@@ -178,6 +202,9 @@ final class StateCodec {
         slots[i] = arrays.get("optimizer/" + i);
       }
       optimizer = new OptimizerState(meta.optimizerIterations(), slots);
+      if (meta.learningRateFactor() != null) {
+        optimizer.setLearningRateFactor(meta.learningRateFactor());
+      }
     }
     List<OptimizerState> inner = null;
     float[] outer = null;
@@ -189,7 +216,11 @@ final class StateCodec {
         for (int i = 0; i < slots.length; i++) {
           slots[i] = arrays.get("local/" + p + "/" + i);
         }
-        inner.add(new OptimizerState(local.iterations().get(p), slots));
+        OptimizerState state = new OptimizerState(local.iterations().get(p), slots);
+        if (local.learningRateFactors() != null) {
+          state.setLearningRateFactor(local.learningRateFactors().get(p));
+        }
+        inner.add(state);
       }
       outer = arrays.get("local/outer_momentum");
     }

@@ -124,7 +124,9 @@ final class SyncSteps implements Steps {
     // The penalty on the parameters, once per step on the driver: its value joins every example's
     // loss of the step, its gradient the mean gradient.
     sum.totals.loss += fit.penalty().apply(state.params(), mean) * sum.totals.count;
-    fit.compile().optimizer().step(state.params(), mean, state.optimizer());
+    fit.compile()
+        .optimizer()
+        .step(state.params(), mean, state.optimizer(), fit.network().layout().bounds());
     fit.stats().add(sum.computeNanos);
     state.advance(sum.totals);
   }

@@ -101,7 +101,9 @@ final class Trainer {
       resumedAt = "epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1);
     }
     state.ensureOptimizer(compile.optimizer());
-    FitContext fit = new FitContext(jsc, network, compile, options, stats, watermark());
+    FitContext fit =
+        new FitContext(
+            jsc, network, compile, options, stats, network.regularization().plus(watermark()));
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
             ? new LocalSteps(fit, data, validation)

@@ -193,19 +193,25 @@ public final class ModelStore {
     }
   }
 
-  /** Fails, naming the first problem, if {@code dir} has a manifest that it does not match. */
-  private static void checkManifest(String dir, Configuration conf) throws IOException {
+  /**
+   * Whether {@code dir} holds a signed model: its committed set, or the directory when it has none,
+   * has a {@link Manifest}.
+   */
+  public static boolean signed(String dir, Configuration conf) throws IOException {
     OutputSet.Committed set;
     try {
       set = OutputSet.committed(dir, conf);
     } catch (IOException e) {
-      return; // the load below names the damaged record
+      return false; // a load names the damaged record
     }
-    boolean signed =
-        set != null
-            ? set.file(Manifest.FILE) != null
-            : HadoopFiles.exists(dir + "/" + Manifest.FILE, conf);
-    if (!signed) {
+    return set != null
+        ? set.file(Manifest.FILE) != null
+        : HadoopFiles.exists(dir + "/" + Manifest.FILE, conf);
+  }
+
+  /** Fails, naming the first problem, if {@code dir} has a manifest that it does not match. */
+  private static void checkManifest(String dir, Configuration conf) throws IOException {
+    if (!signed(dir, conf)) {
       return;
     }
     Manifest.Report report = Manifest.verify(dir, conf, null);

@@ -2,10 +2,10 @@
  * Files on any Hadoop file system ({@code file:}, {@code hdfs:}, {@code s3a:}): whole-file reads
  * with a size limit and atomic writes ({@link org.sparkdp.io.HadoopFiles}), a run's outputs
  * committed together or not at all ({@link org.sparkdp.io.OutputSet}), model directories ({@link
- * org.sparkdp.io.ModelStore}), what a model records about how it was made ({@link
- * org.sparkdp.io.Provenance}), and a model as its owner's property: Ed25519 keys ({@link
- * org.sparkdp.io.Keys}), the signed manifest of a model's files in canonical JSON ({@link
- * org.sparkdp.io.Manifest}, {@link org.sparkdp.io.CanonicalJson}) and the model card ({@link
- * org.sparkdp.io.ModelCard}).
+ * org.sparkdp.io.ModelStore}), Keras and ONNX files ({@link org.sparkdp.io.ModelExchange}), what a
+ * model records about how it was made ({@link org.sparkdp.io.Provenance}), and a model as its
+ * owner's property: Ed25519 keys ({@link org.sparkdp.io.Keys}), the signed manifest of a model's
+ * files in canonical JSON ({@link org.sparkdp.io.Manifest}, {@link org.sparkdp.io.CanonicalJson})
+ * and the model card ({@link org.sparkdp.io.ModelCard}).
  */
 package org.sparkdp.io;

@@ -62,15 +62,17 @@ class WatermarkTrainingTest {
   }
 
   private static int bitErrors(Sequential model, Watermark spec) {
-    return mark(model, spec).bitErrors(model.weights(), model.spec().layout().kernelOffsets()[0]);
+    return mark(model, spec).bitErrors(model.weights(), model.spec().layout().offset(0, "kernel"));
   }
 
   /**
    * 64 bits, with more strength than the default: every feature of this data is informative, so the
-   * data's gradient pulls on every weight of the kernel (images have pixels that never vary).
+   * data's gradient pulls on every weight of the kernel (images have pixels that never vary). At
+   * 1.0 the plain loop embedded every bit in 6 epochs for each of 12 random keys; at 0.1, for 2 of
+   * them (up to 9 bits wrong), so the test would depend on the key drawn.
    */
   private static Watermark strong() {
-    return new Watermark(keyFile, 64, 0, 0.1);
+    return new Watermark(keyFile, 64, 0, 1.0);
   }
 
   @Test

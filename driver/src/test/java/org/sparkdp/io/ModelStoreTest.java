@@ -16,8 +16,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.FitOptions;
 import org.sparkdp.Sequential;
+import org.sparkdp.ops.ActivationLayer;
 import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Dropout;
+import org.sparkdp.ops.LayerNormalization;
+import org.sparkdp.ops.ModelFile;
+import org.sparkdp.ops.Nadam;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Sgd;
 import org.sparkdp.testkit.Blobs;
 import org.sparkdp.testkit.TestSpark;
@@ -58,6 +64,76 @@ class ModelStoreTest {
               .toList(),
           "the set, its record, and no temporary files");
     }
+  }
+
+  @Test
+  void aModelDirectoryWrittenBeforeTheNewLayersStillLoadsAndPredicts(@TempDir Path dir)
+      throws IOException {
+    Sequential model = trained();
+    byte[] weights = ModelFile.weightsBytes(model.spec(), model.weights());
+    // model.json as sparkdp wrote it when every layer was Dense (no regularizers, no optimizer
+    // base settings).
+    String json =
+        ("{'format':'sparkdp.model','format_version':1,'class_name':'Sequential',"
+                + "'config':{'name':'sequential','layers':["
+                + "{'class_name':'Dense','config':{'name':'dense','units':5,'activation':'tanh',"
+                + "'use_bias':true,'input_dim':4,'kernel_initializer':'glorot_uniform',"
+                + "'bias_initializer':'zeros'}},"
+                + "{'class_name':'Dense','config':{'name':'dense_1','units':3,'activation':'softmax',"
+                + "'use_bias':true,'kernel_initializer':'glorot_uniform','bias_initializer':'zeros'}}]},"
+                + "'compile_config':{'optimizer':{'type':'sgd','learning_rate':0.05,'momentum':0.9,"
+                + "'nesterov':true},'loss':'sparse_categorical_crossentropy','from_logits':false,"
+                + "'metrics':['accuracy']},'label_width':1,'weights':{'file':'weights.npz','sha256':'"
+                + ModelFile.sha256(weights)
+                + "','shapes':{'dense/kernel':[4,5],'dense/bias':[5],'dense_1/kernel':[5,3],"
+                + "'dense_1/bias':[3]}},'training_config':{'batch_size':10},'provenance':{}}")
+            .replace('\'', '"');
+    Files.write(dir.resolve("weights.npz"), weights);
+    Files.writeString(dir.resolve("model.json"), json);
+    Sequential loaded = Sequential.load(dir.toString());
+    assertArrayEquals(model.weights(), loaded.weights());
+    assertEquals(model.spec(), loaded.spec());
+    assertEquals(model.compileConfig(), loaded.compileConfig());
+    assertEquals(
+        model.evaluate(TestSpark.frame(DATA)).get("loss"),
+        loaded.evaluate(TestSpark.frame(DATA)).get("loss"),
+        1e-9);
+  }
+
+  @Test
+  void aModelWithEveryNewLayerSavesAndLoads(@TempDir Path dir) throws IOException {
+    Sequential model =
+        new Sequential(
+            LayerNormalization.defaults().withInputDim(4),
+            Dense.of(6, "swish").withRegularizers(new Regularizer.L2(0.001), null),
+            Dropout.of(0.3),
+            Dense.of(3, "linear"),
+            ActivationLayer.of("softmax"));
+    model.compile(Nadam.defaults(), "sparse_categorical_crossentropy", "accuracy");
+    model.fit(TestSpark.frame(DATA), new FitOptions().epochs(1).batchSize(10).verbose(0));
+    model.save(dir.toString());
+    Sequential loaded = Sequential.load(dir.toString());
+    assertArrayEquals(model.weights(), loaded.weights());
+    assertEquals(model.spec(), loaded.spec());
+    assertEquals(model.compileConfig(), loaded.compileConfig());
+    assertEquals(
+        model.evaluate(TestSpark.frame(DATA)).get("loss"),
+        loaded.evaluate(TestSpark.frame(DATA)).get("loss"),
+        1e-9);
+    assertEquals(
+        List.of(
+            "layer_normalization/gamma",
+            "layer_normalization/beta",
+            "dense/kernel",
+            "dense/bias",
+            "dense_1/kernel",
+            "dense_1/bias"),
+        List.copyOf(
+            org.sparkdp.ops.Npz.read(
+                    Files.newInputStream(dir.resolve("weights.npz")),
+                    ModelFile.weightShapes(model.spec()),
+                    "weights.npz")
+                .keySet()));
   }
 
   @Test

@@ -30,6 +30,7 @@ import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.ModelFile;
 
 /**
@@ -119,9 +120,23 @@ public final class TrainJob {
       PrivateKey signWith,
       List<Provenance.Predecessor> earlier)
       throws Exception {
+    if (config.imported() != null) {
+      String from = config.resolved().path("model").path("from").asText();
+      config
+          .imported()
+          .notes()
+          .forEach(n -> System.err.println("sparkdp train: " + from + ": " + n));
+    }
     SparkSession spark = JobRunner.session("sparkdp train", config.sparkConf());
-    Sequential model = new Sequential(config.model().layers().toArray(new Dense[0]));
+    Sequential model = new Sequential(config.model().layers().toArray(new Layer[0]));
     model.compile(config.compile());
+    // Keras' box characters where the console can show them (a UTF-8 locale), else ASCII.
+    System.out.print(
+        model
+            .spec()
+            .summary(
+                "sequential",
+                java.nio.charset.Charset.defaultCharset().newEncoder().canEncode('┏')));
     System.out.printf(
         Locale.ROOT,
         "sparkdp %s: %s, %d parameters; %s, %s; Spark %s on %s; BLAS %s%n",
@@ -139,6 +154,9 @@ public final class TrainJob {
         config.validation() == null
             ? null
             : Readers.read(spark, config.validation(), "validation", inputDim);
+    if (config.imported() != null && config.imported().params() != null) {
+      model.setWeights(config.imported().params());
+    }
     if (config.initWeights() != null) {
       model.loadWeights(config.initWeights());
     }
@@ -225,9 +243,12 @@ public final class TrainJob {
     return chain;
   }
 
+  /** The widths of the Dense layers, e.g. {@code Dense 784-64-64-10}. */
   private static String shape(JobConfig config) {
     StringBuilder s = new StringBuilder("Dense ").append(config.model().inputDim());
-    config.model().layers().forEach(d -> s.append('-').append(d.units()));
+    config.model().layers().stream()
+        .filter(l -> l instanceof Dense)
+        .forEach(d -> s.append('-').append(((Dense) d).units()));
     return s.toString();
   }
 

@@ -53,6 +53,7 @@ public final class WatermarkCheckJob {
     Configuration conf = new Configuration();
     String weightsPath;
     JsonNode recorded = null;
+    ModelSpec spec = null;
     if (cli.has("--model")) {
       String dir = cli.get("--model");
       OutputSet.Committed set = committed(dir, conf);
@@ -60,6 +61,7 @@ public final class WatermarkCheckJob {
       ModelFile.Saved saved =
           ModelFile.parse(HadoopFiles.read(jsonPath, conf, 64L << 20), jsonPath);
       recorded = saved.json().path("training_config").path("watermark");
+      spec = saved.spec();
       weightsPath = resolve(dir, ModelFile.WEIGHTS, set);
     } else {
       weightsPath = cli.get("--weights");
@@ -78,7 +80,18 @@ public final class WatermarkCheckJob {
                 : Watermark.LAYER.defaultValue();
 
     byte[] bytes = HadoopFiles.read(weightsPath, conf, MAX_WEIGHTS_BYTES);
-    String kernelName = ModelSpec.layerName(layer) + "/kernel";
+    if (spec != null && layer >= spec.layers().size()) {
+      throw new ConfigException(
+          "--layer "
+              + layer
+              + ": the model's layers are numbered 0 to "
+              + (spec.layers().size() - 1));
+    }
+    // Weights alone do not say which layer is which: name the kernel as a model of Dense layers
+    // does (layer 0, the default, is always "dense").
+    String kernelName =
+        (spec != null ? spec.names().get(layer) : layer == 0 ? "dense" : "dense_" + layer)
+            + "/kernel";
     Map<String, int[]> shapes = Npz.shapes(new ByteArrayInputStream(bytes), weightsPath);
     int[] shape = shapes.get(kernelName);
     if (shape == null || shape.length != 2) {

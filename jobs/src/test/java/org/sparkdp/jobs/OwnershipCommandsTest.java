@@ -59,7 +59,7 @@ class OwnershipCommandsTest {
         error(TrainJob::run, "--config", job, "--watermark", pub)
             .endsWith("(it holds a public key; give the private one)"));
     assertEquals(
-        "watermark.bits: must be an integer from 1 to 1024, got '0'",
+        "--watermark: watermark.bits: must be an integer from 1 to 1024, got '0'",
         error(TrainJob::run, "--config", job, "--watermark", "key=" + pub + ",bits=0"));
   }
 

@@ -195,12 +195,13 @@ class BadInputIT {
             config(
                 "type: dense, units: 8",
                 "type: conv2d, units: 8",
-                "model.layers[0].type: unknown layer type 'conv2d' (supported: dense)"),
+                "model.layers[0].type: unknown layer type 'conv2d' (supported: dense, dropout, layer_normalization, activation)"),
             config(
                 "activation: relu",
-                "activation: relu6",
-                "model.layers[0].activation: unknown activation 'relu6'"),
-            config("type: adam", "type: adamax", "compile.optimizer: unknown optimizer 'adamax'"),
+                "activation: mish",
+                "model.layers[0].activation: unknown activation 'mish'"),
+            config(
+                "type: adam", "type: adadelta", "compile.optimizer: unknown optimizer 'adadelta'"),
             config(
                 "loss: sparse_categorical_crossentropy",
                 "loss: hinge",

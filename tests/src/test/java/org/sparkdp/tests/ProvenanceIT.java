@@ -28,7 +28,8 @@ import org.sparkdp.testkit.Blobs;
  * Models as property through {@code bin/sparkdp}: keys, a signed model that {@code verify} passes
  * and fails (a flipped byte in each file, a file added or removed, another owner's key), loading a
  * model that does not match its manifest, signing later, the data's fingerprint computed again, a
- * resumed run's predecessors, and no key in any file or log.
+ * resumed run's predecessors, export beside a signed model and not into it, and no key in any
+ * file or log.
  */
 class ProvenanceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -184,6 +185,19 @@ class ProvenanceIT {
     assertEquals(1, unsigned.exitCode());
     assertTrue(unsigned.stdout().contains("manifest.json: MISSING: the model is not signed"));
     assertEquals(0, run(dir, "sign", "--model", "model", "--key", "owner.key").exitCode());
+    assertEquals(0, verify(dir, "owner.pub").exitCode());
+
+    // Export writes beside a signed model, never into it (the manifest lists every file).
+    Launcher.Result into =
+        run(dir, "export", "--model", "model", "--format", "onnx", "--output", "model/m.onnx");
+    assertEquals(2, into.exitCode(), into.stderr());
+    assertTrue(into.stderr().contains("inside the signed model directory model"), into.stderr());
+    assertFalse(Files.exists(model.resolve("m.onnx")));
+    assertEquals(
+        0,
+        run(dir, "export", "--model", "model", "--format", "onnx", "--output", "m.onnx")
+            .exitCode());
+    assertTrue(Files.size(dir.resolve("m.onnx")) > 0);
     assertEquals(0, verify(dir, "owner.pub").exitCode());
 
     // No key in any file under the model directory, or in any log.

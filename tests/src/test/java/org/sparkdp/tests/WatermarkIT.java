@@ -115,7 +115,8 @@ class WatermarkIT {
       }
     } else {
       // Every feature of this data is informative, so the data's gradient pulls on every weight
-      // of the kernel; images have pixels that never vary, and take the default strength.
+      // of the kernel; images have pixels that never vary, and take the default strength. At 0.1
+      // some keys of 64 bits still had bits wrong after 6 epochs; at 1.0 none did.
       Blobs.of(1200, 80, 4, 51).writeCsv(dir.resolve("train.csv"));
       Blobs.of(400, 80, 4, 51, 52).writeCsv(dir.resolve("test.csv"));
       Data.config(dir.resolve("job.yaml"), 80, 16, 4);
@@ -135,7 +136,7 @@ class WatermarkIT {
             "--seed",
             "42"
           };
-      watermark = "key=KEY,bits=64,layer=0,strength=0.1";
+      watermark = "key=KEY,bits=64,layer=0,strength=1";
       otherSeeds.addAll(List.of(1L, 2L));
     }
     long started = System.nanoTime();

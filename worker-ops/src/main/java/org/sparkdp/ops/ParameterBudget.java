@@ -34,26 +34,37 @@ public final class ParameterBudget {
 
   static void check(ModelSpec spec, String path, long max) {
     long total = 0;
+    int in = spec.inputDim();
     for (int l = 0; l < spec.layers().size(); l++) {
-      Dense d = spec.layers().get(l);
-      long in = spec.inputOf(l);
-      total += in * d.units() + (d.useBias() ? d.units() : 0);
+      Layer layer = spec.layers().get(l);
+      for (Layer.Weight w : layer.weights(in)) {
+        long size = 1;
+        for (int d : w.shape()) {
+          size *= d;
+        }
+        total += size;
+      }
       if (total > max) {
+        String what =
+            layer instanceof Dense d
+                ? String.format(
+                    Locale.ROOT, "a Dense layer of %d inputs and %d units", in, d.units())
+                : String.format(Locale.ROOT, "a %s layer of %d inputs", layer.className(), in);
         throw new ConfigException(
             String.format(
                 Locale.ROOT,
-                "%s[%d]: a Dense layer of %d inputs and %d units brings the model to %d"
+                "%s[%d]: %s brings the model to %d"
                     + " parameters, more than the %d that a heap of %d MB trains (heap / %d bytes"
                     + " per parameter; give the driver more memory, or the layer fewer units)",
                 path,
                 l,
-                in,
-                d.units(),
+                what,
                 total,
                 max,
                 Runtime.getRuntime().maxMemory() >> 20,
                 BYTES_PER_PARAMETER));
       }
+      in = layer.outputDim(in);
     }
   }
 }

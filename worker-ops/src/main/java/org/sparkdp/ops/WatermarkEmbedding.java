@@ -68,13 +68,20 @@ public final class WatermarkEmbedding implements Penalty {
               + (layout.layers() - 1));
     }
     int l = spec.layer();
+    int kernel = layout.offset(l, "kernel");
+    if (kernel < 0) {
+      throw new ConfigException(
+          "watermark.layer: layer "
+              + l
+              + " has no kernel; the watermark goes into a dense layer's kernel");
+    }
     return derive(
         secret,
         spec.bits(),
         spec.layer(),
         layout.inputs()[l],
-        layout.units()[l],
-        layout.kernelOffsets()[l],
+        layout.outputs()[l],
+        kernel,
         spec.strength());
   }
 

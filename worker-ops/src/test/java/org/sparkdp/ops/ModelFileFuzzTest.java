@@ -56,6 +56,48 @@ class ModelFileFuzzTest {
   }
 
   @Test
+  void damagedModelJsonWithEveryLayerKindIsReadOrRefusedCleanly() throws Exception {
+    ModelSpec spec =
+        ModelSpec.of(
+            new LayerNormalization(
+                1e-3,
+                true,
+                true,
+                Initializer.ZEROS,
+                Initializer.ONES,
+                new Regularizer.L2(0.01),
+                null,
+                12),
+            Dense.of(16, "gelu")
+                .withRegularizers(new Regularizer.L1L2(0.01, 0.02), new Regularizer.L1(0.1))
+                .withInitializers(new Initializer.Orthogonal(1.0), new Initializer.Constant(0.1)),
+            new Dropout(0.2, 7L, 0),
+            Dense.of(4, "linear"),
+            ActivationLayer.of("softmax"));
+    CompileConfig compile =
+        new CompileConfig(
+            new Sgd(
+                new LearningRate.PiecewiseConstantDecay(
+                    List.of(10L, 20L), List.of(0.1, 0.05, 0.01)),
+                0.9,
+                true,
+                new BaseOptimizer(0.001, null, 1.0, null)),
+            Loss.HUBER,
+            false,
+            List.of(),
+            0.5);
+    byte[] weights = ModelFile.weightsBytes(spec, spec.initialParameters(3));
+    byte[] valid =
+        ModelFile.toBytes(
+            ModelFile.modelJson(spec, compile, 4, ModelFile.sha256(weights), null, null));
+    ModelFile.parse(valid, "model.json");
+    Fuzz.Report report =
+        Fuzz.run("model.json", valid, 5000, 3, CLEAN, b -> ModelFile.parse(b, "model.json"));
+    assertEquals(5000, report.read() + report.refused());
+    assertTrue(report.refused() > 1000, report.toString());
+  }
+
+  @Test
   void damagedWeightsAreReadOrRefusedCleanly() throws Exception {
     byte[] valid = ModelFile.weightsBytes(SPEC, SPEC.initialParameters(3));
     Fuzz.Report report =

@@ -65,8 +65,8 @@ class WatermarkEmbeddingTest {
     double loss = mark.apply(params, grad);
 
     int in = layout.inputs()[1];
-    int units = layout.units()[1];
-    int offset = layout.kernelOffsets()[1];
+    int units = layout.outputs()[1];
+    int offset = layout.offset(1, "kernel");
     double[] kernel = new double[in * units];
     for (int k = 0; k < kernel.length; k++) {
       kernel[k] = params[offset + k];
@@ -146,7 +146,7 @@ class WatermarkEmbeddingTest {
     WatermarkEmbedding mark =
         WatermarkEmbedding.derive(SECRET, new Watermark("k", 10, 1, 1.0), layout);
     float[] params = randomParams(7, 0.1);
-    int offset = layout.kernelOffsets()[1];
+    int offset = layout.offset(1, "kernel");
     double before = mark.apply(params, null);
     for (int step = 0; step < 500; step++) {
       float[] grad = new float[params.length];
