@@ -207,7 +207,8 @@ public final class TrainJob {
   /**
    * What the model continues from: the checkpoint it resumed at; the model that was in the output
    * directory, when the run continues exactly where that model ended (the checkpoint's weights are
-   * that model's), with that model's own predecessors; and the initial weights.
+   * that model's), with that model's own predecessors; the initial weights; and the Keras model
+   * whose weights it started from.
    */
   private static List<Provenance.Predecessor> predecessors(
       Sequential model, JobConfig config, List<Provenance.Predecessor> earlier)
@@ -236,6 +237,19 @@ public final class TrainJob {
               "weights",
               config.initWeights(),
               Map.of(new Path(config.initWeights()).getName(), ModelFile.sha256(bytes)),
+              null,
+              null,
+              null));
+    }
+    if (config.imported() != null && config.imported().params() != null) {
+      // A .keras file's weights, where training started (init_weights, when given, replaced them).
+      String from = config.resolved().path("model").path("from").asText();
+      byte[] bytes = HadoopFiles.read(from, new Configuration(), Long.MAX_VALUE);
+      chain.add(
+          new Provenance.Predecessor(
+              "keras",
+              from,
+              Map.of(new Path(from).getName(), ModelFile.sha256(bytes)),
               null,
               null,
               null));

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtSession;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,12 +15,14 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.ops.ModelFile;
 import org.sparkdp.testkit.Blobs;
 
 /**
  * Models in and out through the launcher: a trained model exported as ONNX (whose outputs ONNX
  * Runtime must give as {@code bin/sparkdp predict} does) and as a {@code .keras} file, which {@code
- * train --model-from} trains further without a job file; and the errors of both commands.
+ * train --model-from} trains further without a job file, recording the file as its predecessor; and
+ * the errors of both commands.
  */
 class ModelsInAndOutIT {
   private static final int ROWS = 300;
@@ -93,6 +97,17 @@ class ModelsInAndOutIT {
             "spark.ui.enabled=false");
     assertEquals(0, again.exitCode(), again.stderr());
     assertTrue(again.stdout().contains("adam, sparse_categorical_crossentropy"), again.stdout());
+    JsonNode started =
+        new ObjectMapper()
+            .readTree(dir.resolve("again/model.json").toFile())
+            .path("provenance")
+            .path("predecessors")
+            .path(0);
+    assertEquals("keras", started.path("kind").asText(), started.toString());
+    assertEquals("m.keras", started.path("path").asText());
+    assertEquals(
+        ModelFile.sha256(Files.readAllBytes(dir.resolve("m.keras"))),
+        started.path("sha256").path("m.keras").asText());
     // It continues from the trained weights: its first epoch beats the first run's first.
     assertTrue(
         firstLoss(again.stdout()) < firstLoss(first.stdout()),

@@ -28,8 +28,8 @@ import org.sparkdp.testkit.Blobs;
  * Models as property through {@code bin/sparkdp}: keys, a signed model that {@code verify} passes
  * and fails (a flipped byte in each file, a file added or removed, another owner's key), loading a
  * model that does not match its manifest, signing later, the data's fingerprint computed again, a
- * resumed run's predecessors, export beside a signed model and not into it, and no key in any
- * file or log.
+ * resumed run's predecessors, export beside a signed model and not into it, and no key in any file
+ * or log.
  */
 class ProvenanceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
