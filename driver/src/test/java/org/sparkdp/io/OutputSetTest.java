@@ -123,6 +123,7 @@ class OutputSetTest {
             "model.json",
             "history.json",
             "learning-curves.png",
+            "MODEL_CARD.md",
             ".sparkdp/committed.json")) {
       written += Files.size(out.resolve(name));
     }
@@ -170,7 +171,8 @@ class OutputSetTest {
         crashed.resolve(".sparkdp/committed.json"),
         java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     Path staging = Files.createDirectories(crashed.resolve(".sparkdp/staging-" + id));
-    for (String name : List.of("model.json", "history.json", "learning-curves.png")) {
+    for (String name :
+        List.of("model.json", "history.json", "learning-curves.png", "MODEL_CARD.md")) {
       Files.copy(b.resolve(name), staging.resolve(name));
     }
     Files.copy(
