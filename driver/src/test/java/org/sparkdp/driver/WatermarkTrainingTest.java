@@ -72,8 +72,9 @@ class WatermarkTrainingTest {
    * 64 bits, with more strength than the default: every feature of this data is informative, so the
    * data's gradient pulls on every weight of the kernel (images have pixels that never vary). In 6
    * epochs of the plain loop, at 0.1, 2 of 12 random keys had every bit right (up to 9 wrong); at
-   * 1.0, 27 of 30 (1 wrong for the others; 2 for one key here). So a few bit errors (at most 5%, still claimed) are
-   * allowed here; the seed model's figure of none wrong is WatermarkIT's, with the soak.
+   * 1.0, 27 of 30 (1 wrong for the others; 2 for one key here). So a few bit errors (at most 5%,
+   * still claimed) are allowed here; the seed model's figure of none wrong is WatermarkIT's, with
+   * the soak.
    */
   private static Watermark strong() {
     return new Watermark(keyFile, 64, 0, 1.0);

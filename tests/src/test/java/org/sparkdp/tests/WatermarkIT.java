@@ -18,8 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.testkit.Blobs;
 
 /**
- * The ownership watermark through {@code bin/sparkdp}: embedded by training (no bit error, for the
- * owner's key and others'), at no cost in test accuracy (the marked model not more than 0.5 points
+ * The ownership watermark through {@code bin/sparkdp}: embedded by training (for the owner's key and
+ * others': no bit error on the seed model, at most 3 of 64 on blobs), at no cost in test accuracy (the marked model not more than 0.5 points
  * below the unmarked one of the same seed, the means over keys and seeds within 0.5 points), kept
  * through 5 epochs of fine-tuning the weights on half the data without it (at most 5% bit errors),
  * and absent from unmarked models of other seeds and from the check with another owner's key (about
