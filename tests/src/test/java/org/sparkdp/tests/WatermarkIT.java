@@ -18,15 +18,16 @@ import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.testkit.Blobs;
 
 /**
- * The ownership watermark through {@code bin/sparkdp}: embedded by training (for the owner's key and
- * others': no bit error on the seed model, at most 3 of 64 on blobs), at no cost in test accuracy (the marked model not more than 0.5 points
- * below the unmarked one of the same seed, the means over keys and seeds within 0.5 points), kept
- * through 5 epochs of fine-tuning the weights on half the data without it (at most 5% bit errors),
- * and absent from unmarked models of other seeds and from the check with another owner's key (about
- * half the bits wrong, a chance that never reaches the threshold). By default on learnable blobs
- * with 3 unmarked models and 2 keys; with {@code -Dsparkdp.soak=true}, on the seed model ({@code
- * conf/fashion-mnist.yaml}, default strength) with 21 unmarked models and 5 keys. The figures go to
- * {@code target/watermark-figures.json} ({@code -soak.json}).
+ * The ownership watermark through {@code bin/sparkdp}: embedded by training (for the owner's key
+ * and others': no bit error on the seed model, at most 3 of 64 on blobs), at no cost in test
+ * accuracy (the marked model not more than 0.5 points below the unmarked one of the same seed, the
+ * means over keys and seeds within 0.5 points), kept through 5 epochs of fine-tuning the weights on
+ * half the data without it (at most 5% bit errors), and absent from unmarked models of other seeds
+ * and from the check with another owner's key (about half the bits wrong, a chance that never
+ * reaches the threshold). By default on learnable blobs with 3 unmarked models and 2 keys; with
+ * {@code -Dsparkdp.soak=true}, on the seed model ({@code conf/fashion-mnist.yaml}, default
+ * strength) with 21 unmarked models and 5 keys. The figures go to {@code
+ * target/watermark-figures.json} ({@code -soak.json}).
  */
 class WatermarkIT {
   private static final Pattern ERRORS = Pattern.compile("bit errors: (\\d+) of (\\d+)");
