@@ -196,9 +196,7 @@ final class ChannelSession implements StepSession {
     }
     Sums sums = withRestarts(() -> server.step(epoch, step, params));
     sum.gradient = sums.gradient();
-    sum.totals.loss = sums.totals().loss;
-    sum.totals.correct = sums.totals().correct;
-    sum.totals.count = sums.totals().count;
+    sum.totals.copyFrom(sums.totals());
     sum.computeNanos = sums.computeNanos();
     return sum;
   }

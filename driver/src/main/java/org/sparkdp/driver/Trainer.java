@@ -82,6 +82,8 @@ final class Trainer {
             "cannot read the checkpoint to resume from: " + e.getMessage(), e);
       }
       resumedAt = "epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1);
+    } else if (options.initialEpoch() > 0) {
+      state.startAt(options.initialEpoch());
     }
     state.ensureOptimizer(compile.optimizer());
     FitContext fit =
@@ -101,7 +103,17 @@ final class Trainer {
             steps.schedule(),
             resumedAt,
             checkpoints == null ? null : checkpoints.dir());
-    callbacks.forEach(c -> c.onTrainBegin(plan));
+    FitCallbacks fitCallbacks =
+        new FitCallbacks(
+            callbacks,
+            options.callbacks(),
+            state,
+            network,
+            compile,
+            options,
+            validation != null,
+            jsc.hadoopConfiguration());
+    fitCallbacks.begin(plan, options.resume());
     Recovery recovery = new Recovery(checkpoints, options.maxRetries(), state);
     History history =
         new EpochLoop(
@@ -109,12 +121,12 @@ final class Trainer {
                 steps,
                 options.epochs(),
                 options.checkpointEverySteps(),
-                compile.reportsAccuracy(),
+                network.metrics(),
                 validation != null,
                 recovery,
-                callbacks)
+                fitCallbacks)
             .run(state);
-    callbacks.forEach(c -> c.onTrainEnd(history));
+    fitCallbacks.end(history);
     return history;
   }
 
@@ -131,6 +143,12 @@ final class Trainer {
     id.put("train_rows", data.trainRows());
     id.put("validation_rows", data.validationRows());
     id.put("data_fingerprint", String.format("%016x", data.fingerprint()));
+    // Only when set, so that checkpoints of runs without them still resume.
+    for (Setting<?> s : List.of(FitOptions.CLASS_WEIGHT, FitOptions.SAMPLE_WEIGHT_COL)) {
+      if (options.get(s) != null) {
+        id.set(s.key(), options.toJson(s));
+      }
+    }
     if (options.strategy() == FitOptions.Strategy.LOCAL) {
       id.put("partitions", data.train().getNumPartitions());
       for (Setting<?> s :

@@ -22,6 +22,8 @@ import org.sparkdp.Sequential;
 import org.sparkdp.TrainingDivergedException;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Metrics;
 import org.sparkdp.ops.Totals;
 import org.sparkdp.testkit.Blobs;
 import org.sparkdp.testkit.TestSpark;
@@ -261,7 +263,7 @@ class CheckpointTest {
         s -> {
           if (attempts.incrementAndGet() == 1) {
             s.params()[0] = 10;
-            s.finishEpoch(null, false, 1);
+            s.finishEpoch(null, new Metrics(List.of(), Loss.MEAN_SQUARED_ERROR, 3, 3, false), 1);
             recovery.save(s); // the checkpoint of epoch 1
             s.params()[0] = 99; // progress after it, lost with the failure
             s.advance(new Totals());

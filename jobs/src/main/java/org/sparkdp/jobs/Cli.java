@@ -64,7 +64,12 @@ final class Cli {
     option(spec, "--model", "DIR", "the model directory");
     option(spec, "--data", "PATH", "the data, as for train's --train");
     option(spec, "--label-column", "NAME", "the label column (default: label)");
-    option(spec, "--output", "FILE", "also write the metrics as JSON");
+    option(
+        spec,
+        "--output",
+        "FILE",
+        "also write the metrics (and a classifier's confusion matrix) as JSON");
+    option(spec, "--plot", "FILE", "draw a classifier's confusion matrix into this PNG");
     return spec;
   }
 
@@ -96,6 +101,15 @@ final class Cli {
       return s.expectation()
           .substring("one of [".length(), s.expectation().length() - 1)
           .replace(", ", "|");
+    }
+    if (s == FitOptions.CLASS_WEIGHT) {
+      return "CLASS:WEIGHT,...";
+    }
+    if (s == FitOptions.CALLBACKS) {
+      return "JSON";
+    }
+    if (s.expectation().equals("a text")) {
+      return "NAME";
     }
     return s.defaultValue() instanceof Double ? "X" : s == FitOptions.BATCH_SIZE ? "N|all" : "N";
   }

@@ -15,8 +15,13 @@ import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdp.Callback;
+import org.sparkdp.CsvLogger;
 import org.sparkdp.DataException;
+import org.sparkdp.Evaluation;
+import org.sparkdp.FitOptions;
 import org.sparkdp.History;
+import org.sparkdp.ModelCheckpoint;
 import org.sparkdp.Sequential;
 import org.sparkdp.io.HadoopFiles;
 import org.sparkdp.io.Provenance;
@@ -29,8 +34,9 @@ import org.sparkdp.ops.ModelFile;
  * {@code spark-submit --class org.sparkdp.jobs.TrainJob sparkdp-jobs-app.jar --config job.yaml
  * [options]}: trains the configured model and writes its directory: {@code model.json}, {@code
  * weights.npz}, {@code history.json}, {@code learning-curves.png} and, with test data, {@code
- * test-metrics.json}. Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest three
- * kept); {@code --resume} continues from the newest. Bad input changes nothing in the output
+ * test-metrics.json} (with the confusion matrix of a classifier, drawn in {@code
+ * confusion-matrix.png}). Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest
+ * three kept); {@code --resume} continues from the newest. Bad input changes nothing in the output
  * directory; a run that fails during training leaves the previous model in place and its
  * checkpoints beside it.
  */
@@ -63,6 +69,7 @@ public final class TrainJob {
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     checkInputsExist(config, local);
     config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("--resume"));
+    config.fit().set(FitOptions.CALLBACKS, underOutput(config.fit().callbacks(), output));
     if (cli.flag("--resume")
         && HadoopFiles.list(output + "/checkpoints", local).stream()
             .noneMatch(n -> n.startsWith("ckpt-"))) {
@@ -121,13 +128,15 @@ public final class TrainJob {
     History history = model.fit(train, validation, config.fit());
 
     Map<String, Double> testMetrics = null;
+    Evaluation test = null;
     if (config.test() != null) {
-      testMetrics =
-          model.evaluate(
+      test =
+          model.evaluation(
               Readers.read(spark, config.test(), "test", inputDim),
               "features",
               "label",
               config.test().describe("test"));
+      testMetrics = test.metrics();
       StringBuilder line = new StringBuilder("Test");
       testMetrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
       System.out.println(line);
@@ -147,12 +156,37 @@ public final class TrainJob {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("history.json", JSON.writeValueAsBytes(new LinkedHashMap<>(history.toMap())));
     files.put("learning-curves.png", LearningCurves.renderPng(history.history()));
-    if (testMetrics != null) {
-      files.put("test-metrics.json", JSON.writeValueAsBytes(testMetrics));
+    if (test != null) {
+      files.put("test-metrics.json", JSON.writeValueAsBytes(test.toMap()));
+      if (test.confusionMatrix() != null) {
+        files.put("confusion-matrix.png", ConfusionMatrixChart.renderPng(test.confusionMatrix()));
+      }
     }
     model.save(output, files);
     System.out.println("Model written to " + output);
     return 0;
+  }
+
+  /**
+   * The callbacks with their relative paths (a checkpoint's {@code filepath}, a log's {@code
+   * filename}) taken as relative to the output directory, where the run's other files go.
+   */
+  static List<Callback> underOutput(List<Callback> callbacks, String output) {
+    List<Callback> resolved = new java.util.ArrayList<>();
+    for (Callback c : callbacks) {
+      if (c instanceof ModelCheckpoint m && relative(m.config().filepath())) {
+        c = new ModelCheckpoint(m.config().withFilepath(output + "/" + m.config().filepath()));
+      } else if (c instanceof CsvLogger l && relative(l.config().filename())) {
+        c = new CsvLogger(l.config().withFilename(output + "/" + l.config().filename()));
+      }
+      resolved.add(c);
+    }
+    return List.copyOf(resolved);
+  }
+
+  private static boolean relative(String path) {
+    Path p = new Path(path);
+    return !p.isAbsolute() && p.toUri().getScheme() == null;
   }
 
   /** The widths of the Dense layers, e.g. {@code Dense 784-64-64-10}. */

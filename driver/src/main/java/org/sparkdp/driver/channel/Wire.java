@@ -19,7 +19,7 @@ import org.sparkdp.ops.Totals;
  *   END:    int END
  *   STEP reply:  long computeNanos, totals, int n (-1: no examples), float[n] gradient
  *   EVAL reply:  totals
- *   totals:      long count, double loss, double correct
+ *   totals:      int b, byte[b] the totals as {@link Totals#put} encodes them
  * </pre>
  *
  * Floats travel as little-endian bytes in bulk through a scratch buffer that each side reuses.
@@ -30,6 +30,11 @@ final class Wire {
   static final int STEP = 1;
   static final int END = 2;
   static final int EVAL = 3;
+
+  /**
+   * The largest totals a peer may send: every metric's sums of a confusion matrix and then some.
+   */
+  static final int MAX_TOTALS_BYTES = 64 << 20;
 
   private Wire() {}
 
@@ -53,16 +58,20 @@ final class Wire {
   }
 
   static void writeTotals(DataOutputStream out, Totals totals) throws IOException {
-    out.writeLong(totals.count);
-    out.writeDouble(totals.loss);
-    out.writeDouble(totals.correct);
+    byte[] bytes = totals.toBytes();
+    out.writeInt(bytes.length);
+    out.write(bytes);
   }
 
   /** Adds the totals that follow into {@code into}. */
   static void addTotals(DataInputStream in, Totals into) throws IOException {
-    into.count += in.readLong();
-    into.loss += in.readDouble();
-    into.correct += in.readDouble();
+    int n = in.readInt();
+    if (n < 0 || n > MAX_TOTALS_BYTES) {
+      throw new IOException("the peer announced sums of " + n + " bytes");
+    }
+    byte[] bytes = new byte[n];
+    in.readFully(bytes);
+    into.addFrom(ByteBuffer.wrap(bytes));
   }
 
   /**
