@@ -160,7 +160,8 @@ public final class ReduceLROnPlateau implements Callbacks.Configured {
       wait++;
       if (wait >= config.patience()) {
         double old = run.learningRate();
-        if (old > (float) config.minLr()) {
+        // As Keras, which compares the float32 rate with the float32 bound.
+        if ((float) old > (float) config.minLr()) {
           double lr = Math.max(old * config.factor(), config.minLr());
           run.setLearningRate(lr);
           if (config.verbose() > 0) {
