@@ -15,6 +15,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdp.driver.Engine;
 import org.sparkdp.driver.TrainingState;
+import org.sparkdp.interop.KerasModel;
+import org.sparkdp.io.ModelExchange;
 import org.sparkdp.io.ModelStore;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.CompileConfig;
@@ -259,6 +261,44 @@ public final class Sequential {
     }
     model.provenance = Provenance.fromJson(loaded.saved().json().get("provenance"));
     return model;
+  }
+
+  /**
+   * A model from Keras: a {@code .keras} file (Keras 3's {@code model.save}: the layers, their
+   * weights and, where sparkdp has its pieces, the compile config) or a model's JSON ({@code
+   * model.to_json()} of Keras 2 or 3: the layers, and Keras 3's compile config if the model was
+   * compiled; the weights start as their initializers draw them). Layers or options sparkdp does
+   * not have fail with an {@link IOException} naming them; a compile config sparkdp cannot use (an
+   * optimizer or loss it does not have) is left out, so call {@link #compile} before {@code fit}.
+   * {@link ModelExchange#readKeras} says what was left out.
+   */
+  public static Sequential fromKeras(String path) throws IOException {
+    KerasModel imported = ModelExchange.readKeras(path, hadoopConf());
+    Sequential model = new Sequential(imported.spec().layers().toArray(new Layer[0]));
+    if (imported.compile() != null) {
+      model.compile(imported.compile());
+    }
+    if (imported.params() != null) {
+      model.setWeights(imported.params());
+    }
+    return model;
+  }
+
+  /**
+   * Writes a {@code .keras} file that Keras 3 loads ({@code keras.saving.load_model}): the layers,
+   * the weights and the compile config (if compiled). The optimizer's state is not carried over:
+   * Keras starts it afresh, as after {@code compile}.
+   */
+  public void exportKeras(String path) throws IOException {
+    ModelExchange.writeKeras(path, hadoopConf(), spec(), compile, weights());
+  }
+
+  /**
+   * Writes an ONNX model of {@link #predict}'s outputs: input {@code input [batch, features]},
+   * output {@code output [batch, units]}, opset 17, the batch size free.
+   */
+  public void exportOnnx(String path) throws IOException {
+    ModelExchange.writeOnnx(path, hadoopConf(), spec(), weights());
   }
 
   /**

@@ -95,6 +95,13 @@ public final class TrainJob {
   }
 
   private static int train(JobConfig config, String output, String[] args) throws Exception {
+    if (config.imported() != null) {
+      String from = config.resolved().path("model").path("from").asText();
+      config
+          .imported()
+          .notes()
+          .forEach(n -> System.err.println("sparkdp train: " + from + ": " + n));
+    }
     SparkSession spark = JobRunner.session("sparkdp train", config.sparkConf());
     Sequential model = new Sequential(config.model().layers().toArray(new Layer[0]));
     model.compile(config.compile());
@@ -122,6 +129,9 @@ public final class TrainJob {
         config.validation() == null
             ? null
             : Readers.read(spark, config.validation(), "validation", inputDim);
+    if (config.imported() != null && config.imported().params() != null) {
+      model.setWeights(config.imported().params());
+    }
     if (config.initWeights() != null) {
       model.loadWeights(config.initWeights());
     }

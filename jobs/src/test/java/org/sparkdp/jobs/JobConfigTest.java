@@ -8,13 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkdp.DataException;
 import org.sparkdp.FitOptions;
+import org.sparkdp.interop.KerasArchive;
 import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ConfigException;
+import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.ops.Sgd;
 
 class JobConfigTest {
   static final String YAML =
@@ -213,5 +221,64 @@ class JobConfigTest {
     assertEquals("a.bin", explicit.images());
     assertEquals("b.bin", explicit.labels());
     assertEquals("libsvm", DataSource.fromPath("x.libsvm", "--train").format());
+  }
+
+  /** A .keras file of a small compiled model, written by sparkdp. */
+  private static Path kerasFile(Path dir, boolean compiled) throws IOException {
+    ModelSpec spec = ModelSpec.of(Dense.of(4, "relu").withInputDim(3), Dense.of(2, "softmax"));
+    CompileConfig compile =
+        new CompileConfig(
+            new Sgd(0.05, 0.9, false), Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, List.of());
+    Path file = dir.resolve(compiled ? "compiled.keras" : "plain.keras");
+    Files.write(
+        file, KerasArchive.write(spec, compiled ? compile : null, spec.initialParameters(1)));
+    return file;
+  }
+
+  private static final String DATA = "data: {train: {format: csv, path: t.csv}}\n";
+
+  @Test
+  void modelFromAKerasFileBringsItsLayersWeightsAndCompileConfig(@TempDir Path dir)
+      throws IOException {
+    Path keras = kerasFile(dir, true);
+    JobConfig c = parse("model: {from: " + keras + "}\n" + DATA);
+    assertEquals(3, c.model().inputDim());
+    assertEquals(new Sgd(0.05, 0.9, false), c.compile().optimizer());
+    assertEquals(26, c.imported().params().length);
+    // The job's compile section wins over the file's.
+    JobConfig own =
+        parse("model: {from: " + keras + "}\ncompile: {optimizer: adam, loss: mse}\n" + DATA);
+    assertEquals(Loss.MEAN_SQUARED_ERROR, own.compile().loss());
+    // --model-from replaces the file's model.
+    JobConfig option = parse(YAML, "--model-from", keras.toString());
+    assertEquals(3, option.model().inputDim());
+  }
+
+  @Test
+  void modelFromIsCheckedBeforeSparkStarts(@TempDir Path dir) throws IOException {
+    Path plain = kerasFile(dir, false);
+    assertTrue(
+        error("model: {from: " + plain + "}\n" + DATA)
+            .contains(
+                "compile: missing (compile: {optimizer: adam, loss: ..., metrics: [accuracy]});"
+                    + " "
+                    + plain
+                    + " has no compile config sparkdp can use"));
+    assertTrue(
+        error("model: {from: " + plain + ", layers: [{units: 1, input_dim: 1}]}\n" + DATA)
+            .contains("model: give layers or from (a Keras model), not both"));
+    DataException missing =
+        assertThrows(
+            DataException.class,
+            () -> parse("model: {from: " + dir.resolve("no.keras") + "}\n" + DATA));
+    assertTrue(missing.getMessage().contains("no.keras: no such file"), missing.getMessage());
+    Files.writeString(dir.resolve("bad.keras"), "not a zip");
+    java.io.UncheckedIOException bad =
+        assertThrows(
+            java.io.UncheckedIOException.class,
+            () -> parse("model: {from: " + dir.resolve("bad.keras") + "}\n" + DATA));
+    assertTrue(
+        bad.getCause().getMessage().contains("bad.keras: not a .keras file"),
+        bad.getCause().getMessage());
   }
 }
