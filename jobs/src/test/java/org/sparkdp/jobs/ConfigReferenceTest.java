@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.sparkdp.Callbacks;
 import org.sparkdp.CsvLogger;
 import org.sparkdp.EarlyStopping;
 import org.sparkdp.FitOptions;
@@ -25,6 +26,7 @@ import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LearningRate;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Metric;
 import org.sparkdp.ops.RecordSettings;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Setting;
@@ -93,7 +95,19 @@ class ConfigReferenceTest {
                       new AssertionError(
                           s.key() + ": no setter FitOptions." + s.javaName() + "(...)"));
       FitOptions viaJava = new FitOptions();
-      setter.invoke(viaJava, value);
+      if (setter.isVarArgs()) {
+        // callbacks(Callback...): the list's elements as the array.
+        List<?> list = (List<?>) value;
+        Object array =
+            java.lang.reflect.Array.newInstance(
+                setter.getParameterTypes()[0].getComponentType(), list.size());
+        for (int i = 0; i < list.size(); i++) {
+          java.lang.reflect.Array.set(array, i, list.get(i));
+        }
+        setter.invoke(viaJava, array);
+      } else {
+        setter.invoke(viaJava, value);
+      }
       assertEquals(
           json.apply(value), json.apply(getter.invoke(viaJava)), s.key() + ": the Java setter");
 
@@ -146,7 +160,7 @@ class ConfigReferenceTest {
   }
 
   @Test
-  void everyKeyOfEveryLayerOptimizerScheduleRegularizerAndInitializerHasItsReadmeRow()
+  void everyKeyOfEveryLayerOptimizerScheduleRegularizerInitializerCallbackAndMetricHasItsReadmeRow()
       throws IOException {
     String readme = Files.readString(README);
     List<String> missing = new ArrayList<>();
@@ -156,6 +170,7 @@ class ConfigReferenceTest {
     kinds.put("regularizer", Regularizer.kinds());
     kinds.put("initializer", Initializer.withArguments());
     kinds.put("optimizer", Configs.OPTIMIZERS);
+    kinds.put("callback", Callbacks.kinds());
     kinds.forEach(
         (kind, byName) ->
             byName.forEach(
@@ -187,6 +202,23 @@ class ConfigReferenceTest {
         missing.add("initializer " + p.kerasName());
       }
     }
+    // A metric's rows name it with its short name, if any: | `mean_absolute_error` (`mae`) | ...
+    Metric.kinds()
+        .forEach(
+            (name, settings) -> {
+              for (Setting<?> s : settings.own()) {
+                boolean found =
+                    readme
+                        .lines()
+                        .anyMatch(
+                            l ->
+                                l.startsWith("| `" + name + "`")
+                                    && l.contains("| `" + s.key() + "` |"));
+                if (!found) {
+                  missing.add("metric " + name + "." + s.key());
+                }
+              }
+            });
     assertEquals(List.of(), missing, "declared names and keys without a README row");
   }
 }

@@ -625,7 +625,7 @@ public sealed interface Metric extends Serializable
 
     @Override
     public String definition() {
-      return "mean over examples of mean_j \\|p_j - y_j\\|";
+      return "mean over examples of mean_j |p_j - y_j|";
     }
   }
 
