@@ -114,6 +114,14 @@ public final class Engine {
   }
 
   /**
+   * Asks every fit running in this JVM to stop at once; returns whether one was running. See {@link
+   * org.sparkdp.Sequential#interruptTraining}.
+   */
+  public static boolean interrupt(String reason) {
+    return FitStop.requestAll(reason);
+  }
+
+  /**
    * Summed loss, correct count and count of {@code params} over {@code data}; {@code name} names it
    * in errors.
    */

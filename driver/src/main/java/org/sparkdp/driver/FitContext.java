@@ -7,11 +7,13 @@ import org.sparkdp.ops.Network;
 
 /**
  * What every strategy's {@link Steps} work with in one fit: the Spark context, the network, the
- * compile settings, the fit's options, and the counters of what the steps cost.
+ * compile settings, the fit's options, the counters of what the steps cost, and the fit's stop
+ * request.
  */
 record FitContext(
     JavaSparkContext jsc,
     Network network,
     CompileConfig compile,
     FitOptions options,
-    StepStats stats) {}
+    StepStats stats,
+    FitStop stop) {}

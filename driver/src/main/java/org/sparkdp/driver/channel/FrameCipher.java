@@ -1,0 +1,121 @@
+package org.sparkdp.driver.channel;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.security.GeneralSecurityException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256-GCM for one direction of one connection. Each sealed frame is {@code int length, long
+ * seq, ciphertext and 16-byte tag}: {@code seq} counts this direction's frames from 0, the nonce is
+ * {@code seq} (unique per key, as the key itself is unique per connection and direction), and the
+ * 12 header bytes are the associated data, so the tag covers the length and the position too. The
+ * receiver expects the next {@code seq} exactly: a frame seen before is rejected as replayed, one
+ * from further on as reordered (or one in between lost), and a tag that does not match as forged or
+ * altered. Not thread-safe: one sender and one receiver per instance.
+ */
+final class FrameCipher {
+  /** Bytes before the ciphertext: the length and the sequence number. */
+  static final int HEADER = 12;
+
+  static final int TAG = 16;
+  private static final int TAG_BITS = 8 * TAG;
+
+  private final SecretKeySpec key;
+  private final Cipher cipher;
+  private final String peer;
+  private final byte[] nonce = new byte[12];
+  private long next;
+
+  /**
+   * @param key 32 bytes, used for this direction of this connection only
+   * @param peer names the other end in messages, e.g. {@code "the task of group 3"}
+   */
+  FrameCipher(byte[] key, String peer) {
+    this.key = new SecretKeySpec(key, "AES");
+    this.peer = peer;
+    try {
+      this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("this JVM has no AES-GCM: " + e, e);
+    }
+  }
+
+  /**
+   * Seals {@code plain[0, length)} into {@code frame} (header, then ciphertext and tag) and returns
+   * the frame's size; {@code frame} must hold {@code HEADER + length + TAG} bytes.
+   */
+  int seal(byte[] plain, int length, byte[] frame) {
+    ByteBuffer header = ByteBuffer.wrap(frame, 0, HEADER).order(ByteOrder.BIG_ENDIAN);
+    header.putInt(8 + length + TAG).putLong(next);
+    try {
+      cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce(next)));
+      cipher.updateAAD(frame, 0, HEADER);
+      int written = cipher.doFinal(plain, 0, length, frame, HEADER);
+      next++;
+      return HEADER + written;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("sealing a frame failed: " + e, e);
+    }
+  }
+
+  /**
+   * Checks and decrypts a whole frame ({@code frame[0, size)}, header included) into {@code plain};
+   * returns the plaintext's length.
+   *
+   * @throws FrameRejectedException naming what is wrong with the frame
+   */
+  int open(byte[] frame, int size, byte[] plain) throws FrameRejectedException {
+    ByteBuffer header = ByteBuffer.wrap(frame, 0, HEADER).order(ByteOrder.BIG_ENDIAN);
+    int length = header.getInt();
+    long seq = header.getLong();
+    if (length != size - 4 || size < HEADER + TAG) {
+      throw new FrameRejectedException(
+          "rejected a frame from " + peer + ": its length field does not match its size");
+    }
+    if (seq < next) {
+      throw new FrameRejectedException(
+          "rejected a frame from "
+              + peer
+              + ": it carries sequence number "
+              + seq
+              + ", already received (replayed)");
+    }
+    if (seq > next) {
+      throw new FrameRejectedException(
+          "rejected a frame from "
+              + peer
+              + ": it carries sequence number "
+              + seq
+              + " where "
+              + next
+              + " was due (reordered, or frames in between were dropped)");
+    }
+    try {
+      cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce(seq)));
+      cipher.updateAAD(frame, 0, HEADER);
+      int n = cipher.doFinal(frame, HEADER, size - HEADER, plain, 0);
+      next++;
+      return n;
+    } catch (AEADBadTagException e) {
+      throw new FrameRejectedException(
+          "rejected frame "
+              + seq
+              + " from "
+              + peer
+              + ": its authentication tag does not match (forged or altered)",
+          e);
+    } catch (GeneralSecurityException e) {
+      throw new FrameRejectedException(
+          "rejected frame " + seq + " from " + peer + ": cannot decrypt it (" + e + ")", e);
+    }
+  }
+
+  private byte[] nonce(long seq) {
+    ByteBuffer.wrap(nonce).putInt(0).putLong(seq);
+    return nonce;
+  }
+}
