@@ -44,6 +44,9 @@ final class ChannelSession implements StepSession {
   /** How long the tasks may stop coming, with too few slots for all, before fewer are started. */
   static final long STALL_MILLIS = 30_000;
 
+  /** How long a stop request waits for the cancelled tasks to end. */
+  private static final long STOP_WAIT_MILLIS = 3_000;
+
   private final JavaSparkContext jsc;
   private final PackedData data;
   private final Validation validation;
@@ -168,13 +171,13 @@ final class ChannelSession implements StepSession {
     }
     this.onStop =
         () -> {
-          server.closeConnections();
           JavaFutureAction<List<Integer>> running = job;
           if (running != null) {
             running.cancel(true);
           }
+          server.closeConnections();
         };
-    stop.onRequest(onStop);
+    stop.onHardStop(onStop);
   }
 
   private void launch() {
@@ -352,7 +355,10 @@ final class ChannelSession implements StepSession {
         () -> Evaluator.evaluate(jsc, network, params, validation.blocks()));
   }
 
-  /** Ends the tasks; the next step starts them again. */
+  /**
+   * Ends the tasks; the next step starts them again. After a stop request, they are waited for a
+   * few seconds only (they are cancelled if a hard stop closed their connections already).
+   */
   private void suspend() {
     JavaFutureAction<List<Integer>> running = job;
     if (running == null) {
@@ -360,12 +366,16 @@ final class ChannelSession implements StepSession {
     }
     try {
       server.end();
-      running.get(options.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+      running.get(
+          stop.requested() ? STOP_WAIT_MILLIS : options.connectTimeoutMillis(),
+          TimeUnit.MILLISECONDS);
     } catch (ChannelException | ExecutionException | TimeoutException e) {
       running.cancel(true);
       if (!stop.requested()) {
         LOG.warn("the training tasks did not end cleanly: {}", e.toString());
       }
+    } catch (java.util.concurrent.CancellationException e) {
+      // cancelled on a stop request: what we waited for
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {

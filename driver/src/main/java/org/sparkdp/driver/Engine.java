@@ -46,6 +46,7 @@ public final class Engine {
       List<Callback> callbacks) {
     options.check();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    BlasThreads.check(jsc);
     DataPacker.Target target =
         new DataPacker.Target(spec.inputDim(), spec.outputUnits(), compile.loss());
     PackedData data =

@@ -7,15 +7,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A running fit's stop request. {@link #requestAll} (from a signal handler, or any thread) marks
- * every fit of this JVM and runs their hooks, which unblock the training thread at once (close the
- * channel's connections, cancel the Spark jobs it waits for); the training thread then checks
- * {@link #requested} before each step and before any retry, so it ends without retrying.
+ * every fit of this JVM; the training thread checks {@link #requested} before each step and before
+ * any retry, so it ends at the next step without retrying, and ends its tasks as at the end of a
+ * fit. A fit still running {@link #HARD_STOP_MILLIS} later is blocked in a wait: then the hooks
+ * run, which unblock it (they cancel the Spark jobs it waits for and close the channel's
+ * connections).
  */
 final class FitStop {
   private static final Set<FitStop> RUNNING = ConcurrentHashMap.newKeySet();
 
+  /** How long a stop request lets the training thread reach the next step on its own. */
+  static final long HARD_STOP_MILLIS = 1_500;
+
   private final List<Runnable> hooks = new CopyOnWriteArrayList<>();
   private volatile String reason;
+  private boolean hard;
 
   private FitStop() {}
 
@@ -41,8 +47,28 @@ final class FitStop {
   }
 
   synchronized void request(String why) {
-    if (reason == null) {
-      reason = why;
+    if (reason != null) {
+      return;
+    }
+    reason = why;
+    Thread later =
+        new Thread(
+            () -> {
+              try {
+                Thread.sleep(HARD_STOP_MILLIS);
+              } catch (InterruptedException e) {
+                return;
+              }
+              hardStop();
+            },
+            "sparkdp-hard-stop");
+    later.setDaemon(true);
+    later.start();
+  }
+
+  private synchronized void hardStop() {
+    if (RUNNING.contains(this)) {
+      hard = true;
       hooks.forEach(Runnable::run);
     }
   }
@@ -55,10 +81,13 @@ final class FitStop {
     return reason;
   }
 
-  /** Runs {@code hook} when a stop is requested (at once, if one was already). */
-  synchronized void onRequest(Runnable hook) {
+  /**
+   * Runs {@code hook} if the fit is still running {@link #HARD_STOP_MILLIS} after a stop request
+   * (at once, if that time has passed).
+   */
+  synchronized void onHardStop(Runnable hook) {
     hooks.add(hook);
-    if (reason != null) {
+    if (hard) {
       hook.run();
     }
   }

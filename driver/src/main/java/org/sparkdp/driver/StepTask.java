@@ -91,6 +91,9 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
         }
       }
     } catch (IOException e) {
+      // A cancelled fit closes the connection as it cancels the tasks: that is a kill, not a loss.
+      awaitKill(context, 1000);
+      context.killTaskIfInterrupted();
       throw new IllegalStateException(
           "the training task of group "
               + group
@@ -102,6 +105,18 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
               + e
               + ")",
           e);
+    }
+  }
+
+  private static void awaitKill(TaskContext context, long millis) {
+    long deadline = System.currentTimeMillis() + millis;
+    while (!context.isInterrupted() && System.currentTimeMillis() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 }

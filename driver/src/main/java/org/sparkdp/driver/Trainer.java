@@ -105,8 +105,8 @@ final class Trainer {
       String resumedAt,
       String resumedFrom,
       FitStop stop) {
-    // Unblocks the training thread on a stop request: the Spark jobs it may be waiting for end.
-    stop.onRequest(() -> SparkWaits.cancelRunning(jsc));
+    // A hard stop unblocks the training thread: the Spark jobs it may be waiting for end.
+    stop.onHardStop(() -> SparkWaits.cancelRunning(jsc));
     FitContext fit = new FitContext(jsc, network, compile, options, stats, stop);
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
