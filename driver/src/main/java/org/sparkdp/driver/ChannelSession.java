@@ -88,9 +88,11 @@ final class ChannelSession implements StepSession {
           tasks == 1 ? "" : "s",
           partitions,
           partitions == 1 ? "" : "s",
-          dynamic
-              ? "dynamic allocation (" + slots + " task slots now)"
-              : slots + " task slot" + (slots == 1 ? "" : "s"));
+          (dynamic ? "dynamic allocation, " : "")
+              + slots
+              + " task slot"
+              + (slots == 1 ? "" : "s")
+              + (dynamic ? " at the start" : ""));
     }
   }
 
