@@ -9,17 +9,19 @@ import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * AES-256-GCM for one direction of one connection. Each sealed frame is {@code int length, long
- * seq, ciphertext and 16-byte tag}: {@code seq} counts this direction's frames from 0, the nonce is
- * {@code seq} (unique per key, as the key itself is unique per connection and direction), and the
- * 12 header bytes are the associated data, so the tag covers the length and the position too. The
- * receiver expects the next {@code seq} exactly: a frame seen before is rejected as replayed, one
- * from further on as reordered (or one in between lost), and a tag that does not match as forged or
- * altered. Not thread-safe: one sender and one receiver per instance.
+ * AES-256-GCM for one stream of frames. Each sealed frame is {@code int length, long seq, byte
+ * last, ciphertext and 16-byte tag}: {@code seq} counts the stream's frames from 0, the nonce is
+ * {@code seq}, and the 13 header bytes are the associated data, so the tag covers the length, the
+ * position and whether the frame ends its message. A key seals one stream only (a connection's
+ * direction, or the commands of one launch, which go to every task as the same frames), so no nonce
+ * is used twice with one key. The receiver expects the next {@code seq} exactly: a frame seen
+ * before is rejected as replayed, one from further on as reordered (or one in between lost), and a
+ * tag that does not match as forged or altered. Not thread-safe: one sender or one receiver per
+ * instance.
  */
 final class FrameCipher {
-  /** Bytes before the ciphertext: the length and the sequence number. */
-  static final int HEADER = 12;
+  /** Bytes before the ciphertext: the length, the sequence number and the last-frame flag. */
+  static final int HEADER = 13;
 
   static final int TAG = 16;
   private static final int TAG_BITS = 8 * TAG;
@@ -45,16 +47,18 @@ final class FrameCipher {
   }
 
   /**
-   * Seals {@code plain[0, length)} into {@code frame} (header, then ciphertext and tag) and returns
-   * the frame's size; {@code frame} must hold {@code HEADER + length + TAG} bytes.
+   * Seals {@code plain[offset, offset + length)} into {@code frame} (header, then ciphertext and
+   * tag) and returns the frame's size; {@code frame} must hold {@code HEADER + length + TAG} bytes.
+   *
+   * @param last whether this frame ends its message
    */
-  int seal(byte[] plain, int length, byte[] frame) {
+  int seal(byte[] plain, int offset, int length, boolean last, byte[] frame) {
     ByteBuffer header = ByteBuffer.wrap(frame, 0, HEADER).order(ByteOrder.BIG_ENDIAN);
-    header.putInt(8 + length + TAG).putLong(next);
+    header.putInt(HEADER - 4 + length + TAG).putLong(next).put((byte) (last ? 1 : 0));
     try {
       cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce(next)));
       cipher.updateAAD(frame, 0, HEADER);
-      int written = cipher.doFinal(plain, 0, length, frame, HEADER);
+      int written = cipher.doFinal(plain, offset, length, frame, HEADER);
       next++;
       return HEADER + written;
     } catch (GeneralSecurityException e) {
@@ -62,17 +66,25 @@ final class FrameCipher {
     }
   }
 
+  /** Whether a frame that {@link #open} accepted ends its message. */
+  static boolean last(byte[] frame) {
+    return frame[HEADER - 1] == 1;
+  }
+
   /**
-   * Checks and decrypts a whole frame ({@code frame[0, size)}, header included) into {@code plain};
-   * returns the plaintext's length.
+   * Checks and decrypts a whole frame ({@code frame[0, size)}, header included) into {@code plain}
+   * at {@code offset}; returns the plaintext's length.
    *
    * @throws FrameRejectedException naming what is wrong with the frame
    */
-  int open(byte[] frame, int size, byte[] plain) throws FrameRejectedException {
+  int open(byte[] frame, int size, byte[] plain, int offset) throws FrameRejectedException {
     ByteBuffer header = ByteBuffer.wrap(frame, 0, HEADER).order(ByteOrder.BIG_ENDIAN);
     int length = header.getInt();
     long seq = header.getLong();
-    if (length != size - 4 || size < HEADER + TAG) {
+    if (length != size - 4
+        || size < HEADER + TAG
+        || frame[HEADER - 1] > 1
+        || frame[HEADER - 1] < 0) {
       throw new FrameRejectedException(
           "rejected a frame from " + peer + ": its length field does not match its size");
     }
@@ -97,7 +109,7 @@ final class FrameCipher {
     try {
       cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce(seq)));
       cipher.updateAAD(frame, 0, HEADER);
-      int n = cipher.doFinal(frame, HEADER, size - HEADER, plain, 0);
+      int n = cipher.doFinal(frame, HEADER, size - HEADER, plain, offset);
       next++;
       return n;
     } catch (AEADBadTagException e) {

@@ -19,8 +19,10 @@ import javax.crypto.spec.SecretKeySpec;
  * it and answers with its own nonce and an HMAC that covers the hello, so each end knows the other
  * holds the secret and the secret itself never travels. Sealed, each direction's AES key is an HMAC
  * of both nonces, so every connection has keys of its own and a recorded conversation cannot be
- * replayed into a new one. The connecting end's first frame ({@code READY}) proves it derived the
- * keys; only then does the accepting end count the connection.
+ * replayed into a new one. One stream may instead go to many: the driver's commands are the same
+ * for every task of a launch, so it seals them once, with a key of that launch ({@link
+ * #commandKey}), and each task receives them with it. The connecting end's first frame ({@code
+ * READY}) proves it derived the keys; only then does the accepting end count the connection.
  *
  * <pre>
  *   hello:  int MAGIC, int VERSION, int sealed, int role, int group, int launch, byte[16] nonce, byte[32] hmac
@@ -51,9 +53,12 @@ final class Handshake {
   /**
    * The connecting end: says hello on {@code socket}, checks the answer, and sends {@code READY}.
    *
+   * @param commands whether the accepting end sends the launch's commands, sealed once for all
+   *     ({@link #commandKey}), rather than a stream of this connection's own
    * @param peer names the accepting end in messages
    */
-  static Link connect(Socket socket, ChannelKey key, Hello hello, int maxMessage, String peer)
+  static Link connect(
+      Socket socket, ChannelKey key, Hello hello, boolean commands, int maxMessage, String peer)
       throws IOException {
     byte[] nonce = nonce();
     ByteBuffer h = ByteBuffer.allocate(HELLO + MAC);
@@ -72,7 +77,17 @@ final class Handshake {
       throw new FrameRejectedException(
           "the answer of " + peer + " does not prove it holds this fit's channel secret");
     }
-    Link link = link(socket, in, key, nonce, theirs, true, maxMessage, peer);
+    Link link =
+        link(
+            socket,
+            in,
+            key,
+            nonce,
+            theirs,
+            true,
+            commands ? commandKey(key, hello.launch()) : null,
+            maxMessage,
+            peer);
     link.message(8).putInt(hello.group()).putInt(hello.launch());
     link.send();
     return link;
@@ -131,7 +146,7 @@ final class Handshake {
     answer.put(nonce).put(hmac(key, "answer", helloBytes, nonce));
     socket.getOutputStream().write(answer.array());
     socket.getOutputStream().flush();
-    Link link = link(socket, in, key, nonce, theirs, false, maxMessage, peer.apply(hello));
+    Link link = link(socket, in, key, nonce, theirs, false, null, maxMessage, peer.apply(hello));
     ByteBuffer ready = link.receive();
     if (ready.remaining() != 8
         || ready.getInt() != hello.group()
@@ -149,6 +164,7 @@ final class Handshake {
       byte[] mine,
       byte[] theirs,
       boolean connecting,
+      byte[] commands,
       int maxMessage,
       String peer)
       throws IOException {
@@ -158,7 +174,10 @@ final class Handshake {
     byte[] connectorNonce = connecting ? mine : theirs;
     byte[] acceptorNonce = connecting ? theirs : mine;
     byte[] up = hmac(key, "connector to acceptor", connectorNonce, acceptorNonce);
-    byte[] down = hmac(key, "acceptor to connector", connectorNonce, acceptorNonce);
+    byte[] down =
+        commands != null
+            ? commands
+            : hmac(key, "acceptor to connector", connectorNonce, acceptorNonce);
     return new Link(
         socket,
         in,
@@ -166,6 +185,15 @@ final class Handshake {
         new FrameCipher(connecting ? down : up, peer),
         maxMessage,
         peer);
+  }
+
+  /**
+   * The key of launch {@code launch}'s commands, which the driver seals once and sends to every
+   * task of the launch: one stream per key, as launches are counted within a fit and every fit has
+   * a secret of its own.
+   */
+  static byte[] commandKey(ChannelKey key, int launch) {
+    return hmac(key, "commands of launch", ByteBuffer.allocate(4).putInt(launch).array());
   }
 
   private static byte[] nonce() {

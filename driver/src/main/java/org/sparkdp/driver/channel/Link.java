@@ -10,12 +10,17 @@ import java.nio.ByteOrder;
 
 /**
  * One connection of the channel, made by a {@link Handshake}, carrying whole messages as frames.
- * Plain, a frame is {@code int length} then the message; sealed, it is {@link FrameCipher}'s frame.
- * A message is built in the buffer {@link #message} returns and goes out in one write; {@link
- * #receive} returns the next one. Buffers grow to the largest message and are reused, so a steady
- * exchange allocates nothing. Messages are little-endian; frame headers are big-endian.
+ * Plain, a message is one frame, {@code int length} then the message; sealed, it is a run of {@link
+ * FrameCipher} frames of at most {@link #CHUNK} bytes each, the last one flagged, so that the
+ * receiver decrypts one while the sender encrypts the next. A message is built in the buffer {@link
+ * #message} returns and goes out with {@link #send}; {@link #receive} returns the next one. Buffers
+ * grow to the largest message and are reused, so a steady exchange allocates nothing. Messages are
+ * little-endian; frame headers are big-endian.
  */
 public final class Link implements AutoCloseable {
+  /** The most plaintext one sealed frame carries. */
+  static final int CHUNK = 1 << 20;
+
   private final Socket socket;
   private final DataInputStream in;
   private final OutputStream out;
@@ -79,7 +84,7 @@ public final class Link implements AutoCloseable {
     if (sealed()) {
       if (outPlain.length < bytes) {
         outPlain = new byte[bytes];
-        outFrame = new byte[FrameCipher.HEADER + bytes + FrameCipher.TAG];
+        outFrame = new byte[FrameCipher.HEADER + Math.min(bytes, CHUNK) + FrameCipher.TAG];
       }
       message = ByteBuffer.wrap(outPlain);
     } else {
@@ -91,17 +96,25 @@ public final class Link implements AutoCloseable {
     return message.order(ByteOrder.LITTLE_ENDIAN);
   }
 
-  /** Sends the message built since {@link #message}, in one frame. */
+  /** Sends the message built since {@link #message}. */
   public void send() throws IOException {
     int length = message.position();
-    int size;
     if (sealed()) {
-      size = sender.seal(outPlain, length, outFrame);
+      int offset = 0;
+      do {
+        int n = Math.min(CHUNK, length - offset);
+        write(outFrame, sender.seal(outPlain, offset, n, offset + n == length, outFrame));
+        offset += n;
+      } while (offset < length);
     } else {
       ByteBuffer.wrap(outFrame, 0, 4).putInt(length);
-      size = 4 + length;
+      write(outFrame, 4 + length);
     }
-    out.write(outFrame, 0, size);
+  }
+
+  /** Writes a frame made elsewhere (a command sealed once for every task). */
+  void write(byte[] frame, int size) throws IOException {
+    out.write(frame, 0, size);
     out.flush();
   }
 
@@ -111,25 +124,34 @@ public final class Link implements AutoCloseable {
    * @throws FrameRejectedException if a sealed frame fails its checks, or a length is out of range
    */
   public ByteBuffer receive() throws IOException {
-    int length;
-    if (sealed()) {
+    if (!sealed()) {
+      int length = in.readInt();
+      checkLength(length);
+      ensureIn(length);
+      in.readFully(inFrame, 0, length);
+      return ByteBuffer.wrap(inFrame, 0, length).order(ByteOrder.LITTLE_ENDIAN);
+    }
+    int total = 0;
+    while (true) {
       ensureIn(FrameCipher.HEADER);
       in.readFully(inFrame, 0, FrameCipher.HEADER);
       int payload = ByteBuffer.wrap(inFrame, 0, 4).getInt();
-      checkLength(payload - 8 - FrameCipher.TAG);
-      ensureIn(4 + payload);
-      in.readFully(inFrame, FrameCipher.HEADER, payload - 8);
-      if (inPlain.length < payload) {
-        inPlain = new byte[payload];
+      int plain = payload - (FrameCipher.HEADER - 4) - FrameCipher.TAG;
+      if (plain < 0 || plain > CHUNK) {
+        throw new FrameRejectedException(
+            "rejected a frame from " + peer + ": it announces " + payload + " bytes");
       }
-      length = receiver.open(inFrame, 4 + payload, inPlain);
-      return ByteBuffer.wrap(inPlain, 0, length).order(ByteOrder.LITTLE_ENDIAN);
+      checkLength(total + plain);
+      ensureIn(4 + payload);
+      in.readFully(inFrame, FrameCipher.HEADER, payload - (FrameCipher.HEADER - 4));
+      if (inPlain.length < total + plain) {
+        inPlain = java.util.Arrays.copyOf(inPlain, Math.max(total + plain, 2 * inPlain.length));
+      }
+      total += receiver.open(inFrame, 4 + payload, inPlain, total);
+      if (FrameCipher.last(inFrame)) {
+        return ByteBuffer.wrap(inPlain, 0, total).order(ByteOrder.LITTLE_ENDIAN);
+      }
     }
-    length = in.readInt();
-    checkLength(length);
-    ensureIn(length);
-    in.readFully(inFrame, 0, length);
-    return ByteBuffer.wrap(inFrame, 0, length).order(ByteOrder.LITTLE_ENDIAN);
   }
 
   private void checkLength(int length) throws FrameRejectedException {

@@ -65,6 +65,7 @@ public final class StepClient implements AutoCloseable {
               socket,
               key,
               new Handshake.Hello(Handshake.ROLE_TASK, group, launch),
+              true,
               Wire.maxMessage(parameters),
               "the driver at " + host + ":" + port);
       link.timeout(idleTimeoutMillis);

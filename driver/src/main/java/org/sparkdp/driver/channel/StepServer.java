@@ -17,7 +17,8 @@ import org.sparkdp.ops.Totals;
  * proving it holds the fit's {@link ChannelKey} in a {@link Handshake}), then, per step, the
  * parameters out to every task and the sums back, added up in the order of the tasks' groups (which
  * are consecutive runs of partitions, so in partition order) so that the result does not depend on
- * timing. Every wait has a timeout that names what it waited for.
+ * timing. A command is the same for every task: it is built, and sealed, once, and its frames go to
+ * each task in turn. Every wait has a timeout that names what it waited for.
  */
 public final class StepServer implements AutoCloseable {
   private final ServerSocket server;
@@ -26,6 +27,10 @@ public final class StepServer implements AutoCloseable {
   private final long replyTimeoutMillis;
   private final int parameters;
   private volatile Link[] links = new Link[0];
+  private FrameCipher commands;
+  private byte[] command = new byte[0];
+  private byte[] frame = new byte[0];
+  private ByteBuffer message;
   private float[] gradient = new float[0];
   private float[] sum = new float[0];
 
@@ -93,6 +98,8 @@ public final class StepServer implements AutoCloseable {
       throws ChannelException {
     closeConnections();
     links = new Link[tasks];
+    commands =
+        key.sealed() ? new FrameCipher(Handshake.commandKey(key, launch), "the driver") : null;
     int connected = 0;
     String refused = null;
     long deadline = System.currentTimeMillis() + timeoutMillis;
@@ -276,34 +283,68 @@ public final class StepServer implements AutoCloseable {
 
   /** Sends every task a command: its code and integer arguments, then the parameters. */
   private void sendAll(float[] params, int... header) throws ChannelException {
-    for (int g = 0; g < links.length; g++) {
-      try {
-        ByteBuffer m = links[g].message(Wire.OVERHEAD + 4 * params.length);
-        for (int h : header) {
-          m.putInt(h);
-        }
-        Wire.putFloats(m, params);
-        links[g].send();
-      } catch (IOException e) {
-        throw new ChannelException(
-            "lost the task of group " + g + " while sending it a command (" + e.getMessage() + ")",
-            e);
-      }
+    ByteBuffer m = command(Wire.OVERHEAD + 4 * params.length);
+    for (int h : header) {
+      m.putInt(h);
     }
+    Wire.putFloats(m, params);
+    broadcast("while sending it a command");
+  }
+
+  /** A buffer for the next command to every task, positioned at 0. */
+  private ByteBuffer command(int bytes) {
+    if (commands == null) {
+      if (frame.length < 4 + bytes) {
+        frame = new byte[4 + bytes];
+      }
+      message = ByteBuffer.wrap(frame, 4, frame.length - 4).slice();
+    } else {
+      if (command.length < bytes) {
+        command = new byte[bytes];
+        frame = new byte[FrameCipher.HEADER + Math.min(bytes, Link.CHUNK) + FrameCipher.TAG];
+      }
+      message = ByteBuffer.wrap(command);
+    }
+    return message.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Sends the command built since {@link #command} to every task: one plain frame, or sealed frames
+   * of {@link Link#CHUNK} bytes, each sealed once and written to every task before the next.
+   */
+  private void broadcast(String doing) throws ChannelException {
+    int length = message.position();
+    int offset = 0;
+    do {
+      int n;
+      int size;
+      if (commands == null) {
+        n = length;
+        ByteBuffer.wrap(frame, 0, 4).putInt(length);
+        size = 4 + length;
+      } else {
+        n = Math.min(Link.CHUNK, length - offset);
+        size = commands.seal(command, offset, n, offset + n == length, frame);
+      }
+      for (int g = 0; g < links.length; g++) {
+        if (links[g] == null) {
+          continue; // a launch that did not complete: only END goes out then
+        }
+        try {
+          links[g].write(frame, size);
+        } catch (IOException e) {
+          throw new ChannelException(
+              "lost the task of group " + g + " " + doing + " (" + e.getMessage() + ")", e);
+        }
+      }
+      offset += n;
+    } while (offset < length);
   }
 
   /** Tells every connected task to end. */
   public void end() throws ChannelException {
-    try {
-      for (Link link : links) {
-        if (link != null) {
-          link.message(4).putInt(Wire.END);
-          link.send();
-        }
-      }
-    } catch (IOException e) {
-      throw new ChannelException("lost a task while ending the epoch (" + e.getMessage() + ")", e);
-    }
+    command(4).putInt(Wire.END);
+    broadcast("while ending the epoch");
   }
 
   /** Closes every task's connection (a blocked {@link #step} then fails at once). */

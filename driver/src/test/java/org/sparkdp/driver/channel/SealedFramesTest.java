@@ -50,13 +50,13 @@ class SealedFramesTest {
   private static byte[] seal(FrameCipher cipher, String text) {
     byte[] plain = text.getBytes(StandardCharsets.UTF_8);
     byte[] frame = new byte[FrameCipher.HEADER + plain.length + FrameCipher.TAG];
-    int size = cipher.seal(plain, plain.length, frame);
+    int size = cipher.seal(plain, 0, plain.length, true, frame);
     return Arrays.copyOf(frame, size);
   }
 
   private static String open(FrameCipher cipher, byte[] frame) throws FrameRejectedException {
     byte[] plain = new byte[frame.length];
-    int n = cipher.open(frame, frame.length, plain);
+    int n = cipher.open(frame, frame.length, plain, 0);
     return new String(plain, 0, n, StandardCharsets.UTF_8);
   }
 
