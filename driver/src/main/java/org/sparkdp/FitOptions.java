@@ -127,7 +127,8 @@ public final class FitOptions {
           "connect_timeout",
           300,
           1,
-          "seconds to wait for an epoch's tasks to start and connect before the run fails naming what it waited for");
+          "seconds to wait for the channel's tasks to start and connect before the run fails naming what it waited "
+              + "for; when the cluster has fewer slots than tasks, a tenth of it without a new task starts fewer tasks");
   public static final Setting<Integer> STEP_TIMEOUT =
       Setting.integer(
           "step_timeout",

@@ -30,9 +30,9 @@ import scala.Option;
  * an undisturbed run.
  *
  * <p>With fewer slots than groups (executors lost, or dynamic allocation granting fewer than
- * asked), the tasks that cannot start would wait for ever: when the tasks stop coming for {@link
- * #STALL_MILLIS} while the cluster has fewer slots than tasks, the driver starts again with as many
- * tasks as there are slots, and says so.
+ * asked), the tasks that cannot start would wait for ever: when the tasks stop coming for a tenth
+ * of the connect timeout (30 s by default) while the cluster has fewer slots than tasks, the driver
+ * starts again with as many tasks as there are slots, and says so.
  *
  * <p>Validation rows that are part of the training partitions ({@code validation_split}) are
  * evaluated by the same tasks; validation data of its own is evaluated by a Spark job, for which
@@ -40,9 +40,6 @@ import scala.Option;
  */
 final class ChannelSession implements StepSession {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelSession.class);
-
-  /** How long the tasks may stop coming, with too few slots for all, before fewer are started. */
-  static final long STALL_MILLIS = 30_000;
 
   /** How long a stop request waits for the cancelled tasks to end. */
   private static final long STOP_WAIT_MILLIS = 3_000;
@@ -239,7 +236,7 @@ final class ChannelSession implements StepSession {
               + "training on {} tasks",
           connected,
           tasks,
-          STALL_MILLIS / 1000,
+          stallMillis() / 1000,
           Slots.count(jsc),
           Math.min(tasks - 1, slots));
       tasks = Math.min(tasks - 1, slots);
@@ -248,7 +245,7 @@ final class ChannelSession implements StepSession {
 
   /**
    * Decides when waiting for the tasks is hopeless: none has connected, nor has a slot been added,
-   * for {@link #STALL_MILLIS}, and the cluster has fewer slots than tasks (with enough slots, the
+   * for {@link #stallMillis}, and the cluster has fewer slots than tasks (with enough slots, the
    * connect deadline applies instead).
    */
   private final class Stall {
@@ -272,8 +269,13 @@ final class ChannelSession implements StepSession {
       return wanted > 1
           && now > 0
           && free < wanted
-          && System.currentTimeMillis() - since > STALL_MILLIS;
+          && System.currentTimeMillis() - since > stallMillis();
     }
+  }
+
+  /** How long the tasks may stop coming, with too few slots for all, before fewer are started. */
+  private long stallMillis() {
+    return options.connectTimeoutMillis() / 10;
   }
 
   private Throwable jobFailure() {

@@ -112,6 +112,47 @@ class ChannelIT {
   }
 
   @Test
+  void dynamicAllocationThatGrantsFewerSlotsThanTasksTrainsOnTheSlotsThereAre() throws Exception {
+    // Without maxExecutors the channel asks for a task per partition; the cluster has 2 slots.
+    // After
+    // a tenth of the connect timeout without a new task, it trains on 2 tasks: the grouping of the
+    // static run, so the same weights.
+    Launcher.Result r =
+        Launcher.run(
+            dir,
+            Launcher.train(
+                "data.csv",
+                "fewer",
+                "--epochs",
+                "2",
+                "--batch-size",
+                "50",
+                "--seed",
+                "5",
+                "--partitions",
+                "8",
+                "--connect-timeout",
+                "40",
+                "--master",
+                CLUSTER,
+                "--conf",
+                "spark.dynamicAllocation.enabled=true",
+                "--conf",
+                "spark.executor.cores=1"));
+    assertEquals(0, r.exitCode(), r.stderr());
+    assertTrue(
+        r.stdout().contains("driver channel: 8 tasks for 8 partitions, dynamic allocation"),
+        r.stdout());
+    assertTrue(
+        r.stderr()
+            .contains(
+                "of 8 training tasks started within 4 s, and the cluster has 2 task slots: "
+                    + "training on 2 tasks"),
+        r.stderr());
+    assertMatchesReference(Weights.of(dir.resolve("fewer")), "dynamic allocation, 2 of 8 slots");
+  }
+
+  @Test
   void anAuthenticatedEncryptedNetworkTakesTheSealedChannel() throws Exception {
     assertMatchesReference(
         train(

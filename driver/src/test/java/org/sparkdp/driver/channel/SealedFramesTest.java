@@ -281,6 +281,33 @@ class SealedFramesTest {
   }
 
   @Test
+  void aMessageLargerThanOneFrameArrivesWhole() throws Exception {
+    int parameters = Link.CHUNK / 4 * 2 + 1000; // more than two frames' worth of floats
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, parameters, true)) {
+      threads.submit(
+          () -> {
+            try (StepClient client =
+                StepClient.connect(
+                    "127.0.0.1", server.port(), server.key(), 0, 1, parameters, 10_000, 10_000)) {
+              while (true) {
+                StepClient.Command c = client.next();
+                Totals totals = new Totals();
+                totals.count = 1;
+                client.replyStep(0, totals, c.params().clone()); // echoes the parameters
+              }
+            }
+          });
+      assertEquals(1, server.awaitTasks(1, 1, 10_000, () -> null, connected -> false));
+      float[] params = new float[parameters];
+      for (int i = 0; i < parameters; i++) {
+        params[i] = i * 0.5f;
+      }
+      assertArrayEquals(params, server.step(0, 0, params).gradient());
+      server.closeConnections();
+    }
+  }
+
+  @Test
   void plainFramesCarryTheSameSums() throws Exception {
     try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, PARAMETERS, false)) {
       task(server.port(), server.key());
