@@ -8,7 +8,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.Dataset;
@@ -16,13 +15,16 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdp.driver.Engine;
 import org.sparkdp.driver.TrainingState;
+import org.sparkdp.interop.KerasModel;
+import org.sparkdp.io.ModelExchange;
 import org.sparkdp.io.ModelStore;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.CompileConfig;
-import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Optimizer;
+import org.sparkdp.ops.ParameterBudget;
 import org.sparkdp.ops.Sgd;
 import org.sparkdp.ops.Totals;
 
@@ -31,7 +33,8 @@ import org.sparkdp.ops.Totals;
  *
  * <pre>{@code
  * Sequential model = new Sequential(
- *     Dense.of(64, "relu").withInputDim(784), Dense.of(64, "relu"), Dense.of(10, "softmax"));
+ *     Dense.of(64, "relu").withInputDim(784), Dropout.of(0.2), Dense.of(64, "relu"),
+ *     Dense.of(10, "softmax"));
  * model.compile(Adam.defaults(), "sparse_categorical_crossentropy", "accuracy");
  * History history = model.fit(train, new FitOptions().epochs(10).batchSize(32).validationSplit(0.1));
  * Map<String, Double> metrics = model.evaluate(test);
@@ -45,7 +48,7 @@ import org.sparkdp.ops.Totals;
  * default, would draw, without keeping them).
  */
 public final class Sequential {
-  private final List<Dense> layers = new ArrayList<>();
+  private final List<Layer> layers = new ArrayList<>();
   private CompileConfig compile;
   private TrainingState state;
   private int labelWidth;
@@ -53,12 +56,12 @@ public final class Sequential {
   private Provenance provenance = Provenance.none();
   private FitStats lastFitStats;
 
-  public Sequential(Dense... layers) {
+  public Sequential(Layer... layers) {
     this.layers.addAll(Arrays.asList(layers));
   }
 
   /** Appends a layer. */
-  public Sequential add(Dense layer) {
+  public Sequential add(Layer layer) {
     layers.add(layer);
     state = null;
     return this;
@@ -66,10 +69,12 @@ public final class Sequential {
 
   /**
    * The layers, checked: the first needs {@code inputDim}, the others take the width of the one
-   * before.
+   * before, and their parameters must fit the {@link ParameterBudget} of this JVM.
    */
   public ModelSpec spec() {
-    return new ModelSpec(layers);
+    ModelSpec spec = new ModelSpec(layers);
+    ParameterBudget.check(spec, "layers");
+    return spec;
   }
 
   /** Sets the optimizer, the loss (a Keras name) and the metrics ({@code "accuracy"}). */
@@ -234,6 +239,16 @@ public final class Sequential {
    * Writes the model directory ({@code model.json}, {@code weights.npz}) on any Hadoop file system.
    */
   public String save(String dir) throws IOException {
+    return save(dir, Map.of());
+  }
+
+  /**
+   * Writes the model directory with {@code files} beside the model (name to content: a history,
+   * plots, metrics), all committed together: a failure or a crash leaves the directory's previous
+   * files whole, or these (see {@link org.sparkdp.io.OutputSet}). Files of the previous set that
+   * this one does not have are removed.
+   */
+  public String save(String dir, Map<String, byte[]> files) throws IOException {
     return ModelStore.save(
         dir,
         hadoopConf(),
@@ -242,13 +257,14 @@ public final class Sequential {
         Math.max(labelWidth, 1),
         weights(),
         training,
-        provenance.toJson());
+        provenance.toJson(),
+        files);
   }
 
   /** Reads a model directory written by {@link #save}. */
   public static Sequential load(String dir) throws IOException {
     ModelStore.Loaded loaded = ModelStore.load(dir, hadoopConf());
-    Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Dense[0]));
+    Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Layer[0]));
     model.compile(loaded.saved().compile());
     model.state = TrainingState.start(loaded.params());
     model.labelWidth = loaded.saved().labelWidth();
@@ -260,33 +276,49 @@ public final class Sequential {
   }
 
   /**
-   * Keras' {@code model.summary()}: one line per layer with its output width and parameter count.
+   * A model from Keras: a {@code .keras} file (Keras 3's {@code model.save}: the layers, their
+   * weights and, where sparkdp has its pieces, the compile config) or a model's JSON ({@code
+   * model.to_json()} of Keras 2 or 3: the layers, and Keras 3's compile config if the model was
+   * compiled; the weights start as their initializers draw them). Layers or options sparkdp does
+   * not have fail with an {@link IOException} naming them; a compile config sparkdp cannot use (an
+   * optimizer or loss it does not have) is left out, so call {@link #compile} before {@code fit}.
+   * {@link ModelExchange#readKeras} says what was left out.
+   */
+  public static Sequential fromKeras(String path) throws IOException {
+    KerasModel imported = ModelExchange.readKeras(path, hadoopConf());
+    Sequential model = new Sequential(imported.spec().layers().toArray(new Layer[0]));
+    if (imported.compile() != null) {
+      model.compile(imported.compile());
+    }
+    if (imported.params() != null) {
+      model.setWeights(imported.params());
+    }
+    return model;
+  }
+
+  /**
+   * Writes a {@code .keras} file that Keras 3 loads ({@code keras.saving.load_model}): the layers,
+   * the weights and the compile config (if compiled). The optimizer's state is not carried over:
+   * Keras starts it afresh, as after {@code compile}.
+   */
+  public void exportKeras(String path) throws IOException {
+    ModelExchange.writeKeras(path, hadoopConf(), spec(), compile, weights());
+  }
+
+  /**
+   * Writes an ONNX model of {@link #predict}'s outputs: input {@code input [batch, features]},
+   * output {@code output [batch, units]}, opset 17, the batch size free.
+   */
+  public void exportOnnx(String path) throws IOException {
+    ModelExchange.writeOnnx(path, hadoopConf(), spec(), weights());
+  }
+
+  /**
+   * Keras' {@code model.summary()}: the table of layers (name and class, output shape, parameter
+   * count) and the total, trainable and non-trainable parameters with their size.
    */
   public String summary() {
-    ModelSpec spec = spec();
-    StringBuilder s =
-        new StringBuilder(
-            String.format(
-                Locale.ROOT,
-                "%-12s %-14s %-10s %10s%n",
-                "Layer",
-                "Output shape",
-                "Activation",
-                "Params"));
-    for (int l = 0; l < spec.layers().size(); l++) {
-      Dense d = spec.layers().get(l);
-      long count = (long) spec.inputOf(l) * d.units() + (d.useBias() ? d.units() : 0);
-      s.append(
-          String.format(
-              Locale.ROOT,
-              "%-12s %-14s %-10s %10d%n",
-              ModelSpec.layerName(l),
-              "(None, " + d.units() + ")",
-              d.activation().kerasName(),
-              count));
-    }
-    s.append(String.format(Locale.ROOT, "Total params: %d%n", spec.layout().size()));
-    return s.toString();
+    return spec().summary("sequential");
   }
 
   private CompileConfig requireCompiled() {

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.Blas;
+import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.OptimizerState;
@@ -27,19 +28,23 @@ final class KernelBench {
   }
 
   /**
-   * The GEMMs of one forward and backward pass of {@code spec} at batch {@code b} (no dX for the
-   * first layer).
+   * The GEMMs of one forward and backward pass of {@code spec}'s Dense layers at batch {@code b}
+   * (no dX for the first layer).
    */
   private static List<Gemm> gemms(ModelSpec spec, int b) {
     List<Gemm> list = new ArrayList<>();
     var layout = spec.layout();
     for (int l = 0; l < layout.layers(); l++) {
-      list.add(new Gemm(false, false, b, layout.units()[l], layout.inputs()[l], true));
+      if (spec.layers().get(l) instanceof Dense) {
+        list.add(new Gemm(false, false, b, layout.outputs()[l], layout.inputs()[l], true));
+      }
     }
     for (int l = layout.layers() - 1; l >= 0; l--) {
-      list.add(new Gemm(true, false, layout.inputs()[l], layout.units()[l], b, true));
-      if (l > 0) {
-        list.add(new Gemm(false, true, b, layout.inputs()[l], layout.units()[l], false));
+      if (spec.layers().get(l) instanceof Dense) {
+        list.add(new Gemm(true, false, layout.inputs()[l], layout.outputs()[l], b, true));
+        if (l > 0) {
+          list.add(new Gemm(false, true, b, layout.inputs()[l], layout.outputs()[l], false));
+        }
       }
     }
     return list;

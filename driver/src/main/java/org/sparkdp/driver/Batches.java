@@ -28,6 +28,6 @@ record Batches(long rows, long batchSize, int steps, long seed) implements Seria
 
   /** One partition's rows of {@code epoch}, grouped by step. */
   EpochOrder order(java.util.List<Block> blocks, int epoch) {
-    return EpochOrder.of(blocks, permutation(epoch), batchSize, steps);
+    return EpochOrder.of(blocks, epoch, permutation(epoch), batchSize, steps);
   }
 }

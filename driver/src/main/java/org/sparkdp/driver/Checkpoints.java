@@ -1,5 +1,6 @@
 package org.sparkdp.driver;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
@@ -8,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
@@ -22,18 +24,24 @@ import org.apache.hadoop.conf.Configuration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdp.io.HadoopFiles;
+import org.sparkdp.ops.ConfigException;
+import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.Npz;
 
 /**
  * Checkpoints of a {@link TrainingState} under one directory, on any Hadoop file system. Each
  * checkpoint is a directory {@code ckpt-EEEEE-SSSSSSSS} (epoch and step, both counted from 0)
- * holding {@code checkpoint.json} (position, sums of the epoch so far, history, the run's identity,
- * and the SHA-256 of the arrays) and {@code state.npz} (parameters and optimizer slots). It is
- * written under a hidden temporary name and renamed into place, so a checkpoint directory is
- * complete or absent; the oldest beyond {@code keep} are deleted.
+ * holding {@code checkpoint.json} (position, sums of the epoch so far, history, the run's
+ * identity), {@code state.npz} (parameters and optimizer slots) and {@code SHA256SUMS}, the SHA-256
+ * of both in {@code sha256sum}'s format. It is written under a hidden temporary name and renamed
+ * into place, so a checkpoint directory is complete or absent; the oldest beyond {@code keep} are
+ * deleted.
  *
- * <p>The identity (model, compile settings, batch size, seed, strategy, data fingerprint, ...) is
- * compared on resume: a checkpoint resumes only the run that made it.
+ * <p>A checkpoint is trusted only if both files match their hashes, and is read as untrusted data
+ * all the same (every size checked before it is allocated). A damaged one is reported by name and
+ * passed over for the newest intact one. The identity (model, compile settings, batch size, seed,
+ * strategy, data fingerprint, ...) is compared on resume: a checkpoint resumes only the run that
+ * made it.
  */
 final class Checkpoints {
   private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
@@ -43,15 +51,17 @@ final class Checkpoints {
           .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE);
   private static final String PREFIX = "ckpt-";
   private static final String FORMAT = "sparkdp.checkpoint";
-  private static final int FORMAT_VERSION = 2;
+  private static final int FORMAT_VERSION = 3;
+  private static final String JSON_FILE = "checkpoint.json";
+  private static final String STATE_FILE = "state.npz";
+  private static final String SUMS_FILE = "SHA256SUMS";
 
   /** What {@code checkpoint.json} holds. */
-  record Record(
-      String format,
-      int formatVersion,
-      StateCodec.Meta state,
-      JsonNode identity,
-      String stateSha256) {}
+  record Record(String format, int formatVersion, StateCodec.Meta state, JsonNode identity) {}
+
+  private static final long MAX_JSON_BYTES = 256L << 20;
+  private static final java.util.regex.Pattern SUM_LINE =
+      java.util.regex.Pattern.compile("([0-9a-f]{64})  ([A-Za-z0-9._-]+)");
 
   private final String dir;
   private final Configuration conf;
@@ -89,17 +99,22 @@ final class Checkpoints {
     MessageDigest digest = sha256();
     HadoopFiles.writeAtomically(
         temp,
-        "state.npz",
+        STATE_FILE,
         out -> Npz.write(encoded.arrays(), new DigestOutputStream(out, digest)),
         conf);
-    Record record =
-        new Record(
-            FORMAT,
-            FORMAT_VERSION,
-            encoded.meta(),
-            identity,
-            HexFormat.of().formatHex(digest.digest()));
-    HadoopFiles.writeAtomically(temp, "checkpoint.json", JSON.writeValueAsBytes(record), conf);
+    byte[] json =
+        JSON.writeValueAsBytes(new Record(FORMAT, FORMAT_VERSION, encoded.meta(), identity));
+    HadoopFiles.writeAtomically(temp, JSON_FILE, json, conf);
+    String sums =
+        ModelFile.sha256(json)
+            + "  "
+            + JSON_FILE
+            + "\n"
+            + HexFormat.of().formatHex(digest.digest())
+            + "  "
+            + STATE_FILE
+            + "\n";
+    HadoopFiles.writeAtomically(temp, SUMS_FILE, sums.getBytes(StandardCharsets.US_ASCII), conf);
     String target = pathOf(state);
     if (HadoopFiles.exists(target, conf)) {
       HadoopFiles.deleteRecursively(target, conf);
@@ -145,27 +160,72 @@ final class Checkpoints {
     return names;
   }
 
-  /** The newest checkpoint, or {@code null} if there is none. */
+  /**
+   * The newest intact checkpoint, or {@code null} if there is none at all. A damaged newer one is
+   * named in a warning and passed over.
+   *
+   * @throws IOException when every checkpoint is damaged, naming each and what is wrong
+   * @throws ConfigException when the newest intact one is of another run
+   */
   TrainingState latest(int parameters) throws IOException {
     List<String> names = completed();
-    return names.isEmpty() ? null : load(dir + "/" + names.get(names.size() - 1), parameters);
+    List<String> damaged = new ArrayList<>();
+    for (int i = names.size() - 1; i >= 0; i--) {
+      String name = names.get(i);
+      try {
+        TrainingState state = load(dir + "/" + name, parameters);
+        if (!damaged.isEmpty()) {
+          LOG.warn("resuming from {}, the newest intact checkpoint in {}", name, dir);
+        }
+        return state;
+      } catch (IOException e) {
+        LOG.warn("checkpoint {} is damaged and passed over: {}", name, e.getMessage());
+        damaged.add(name + " (" + e.getMessage() + ")");
+      }
+    }
+    if (!damaged.isEmpty()) {
+      throw new IOException("no intact checkpoint in " + dir + ": " + String.join("; ", damaged));
+    }
+    return null;
   }
 
-  /** Reads one checkpoint, checking it belongs to this run and that its arrays are whole. */
+  /**
+   * Reads one checkpoint, checking its files against {@code SHA256SUMS}, its record, and that it
+   * belongs to this run.
+   *
+   * @throws IOException naming the file when the checkpoint is damaged
+   * @throws ConfigException when it is of another run
+   */
   TrainingState load(String path, int parameters) throws IOException {
-    String jsonPath = path + "/checkpoint.json";
-    JsonNode json = JSON.readTree(HadoopFiles.read(jsonPath, conf, 256L << 20));
-    if (!FORMAT.equals(json.path("format").asText())) {
-      throw new IOException(jsonPath + ": not a sparkdp checkpoint");
-    }
-    if (json.path("format_version").asInt() != FORMAT_VERSION) {
+    Map<String, String> sums = sums(path + "/" + SUMS_FILE);
+    String jsonPath = path + "/" + JSON_FILE;
+    byte[] bytes = HadoopFiles.read(jsonPath, conf, MAX_JSON_BYTES);
+    if (!ModelFile.sha256(bytes).equals(sums.get(JSON_FILE))) {
       throw new IOException(
           jsonPath
-              + ": checkpoint format "
-              + json.path("format_version").asInt()
-              + ", this sparkdp reads "
-              + FORMAT_VERSION
-              + " (start the run again without resuming)");
+              + ": its SHA-256 differs from the one in "
+              + SUMS_FILE
+              + " (altered or truncated)");
+    }
+    JsonNode json;
+    Record record;
+    try {
+      json = JSON.readTree(bytes);
+      if (!json.isObject() || !FORMAT.equals(json.path("format").asText())) {
+        throw new IOException(jsonPath + ": not a sparkdp checkpoint");
+      }
+      if (json.path("format_version").asInt() != FORMAT_VERSION) {
+        throw new IOException(
+            jsonPath
+                + ": checkpoint format "
+                + json.path("format_version").asInt()
+                + ", this sparkdp reads "
+                + FORMAT_VERSION
+                + " (start the run again without resuming)");
+      }
+      record = JSON.treeToValue(json, Record.class);
+    } catch (JsonProcessingException | IllegalArgumentException e) {
+      throw new IOException(jsonPath + ": not a valid checkpoint record (" + oneLine(e) + ")", e);
     }
     List<String> differences = new ArrayList<>();
     for (Iterator<String> it = identity.fieldNames(); it.hasNext(); ) {
@@ -182,20 +242,19 @@ final class Checkpoints {
       }
     }
     if (!differences.isEmpty()) {
-      throw new IllegalArgumentException(
+      throw new ConfigException(
           "cannot resume from "
               + path
               + ": it was made by a different run: "
               + String.join("; ", differences));
     }
-    Record record = JSON.treeToValue(json, Record.class);
     StateCodec.Meta meta = record.state();
-    if (meta.parameters() != parameters) {
-      throw new IOException(
-          jsonPath + ": " + meta.parameters() + " parameters, the model has " + parameters);
+    String problem = StateCodec.check(meta, parameters);
+    if (problem != null) {
+      throw new IOException(jsonPath + ": " + problem);
     }
     Map<String, int[]> expected = StateCodec.shapes(meta);
-    String statePath = path + "/state.npz";
+    String statePath = path + "/" + STATE_FILE;
     MessageDigest digest = sha256();
     Map<String, float[]> arrays;
     try (InputStream in =
@@ -207,14 +266,46 @@ final class Checkpoints {
       in.transferTo(
           OutputStream.nullOutputStream()); // the rest of the archive counts for the hash too
     }
-    if (!HexFormat.of().formatHex(digest.digest()).equals(record.stateSha256())) {
+    if (!HexFormat.of().formatHex(digest.digest()).equals(sums.get(STATE_FILE))) {
       throw new IOException(
           statePath
-              + ": its SHA-256 differs from the one in checkpoint.json (altered or truncated)");
+              + ": its SHA-256 differs from the one in "
+              + SUMS_FILE
+              + " (altered or truncated)");
     }
     TrainingState state = StateCodec.decode(meta, arrays);
     LOG.info("resuming from {} (epoch {}, step {})", path, state.epoch() + 1, state.step() + 1);
     return state;
+  }
+
+  /** The hashes {@code SHA256SUMS} records, by file name. */
+  private Map<String, String> sums(String path) throws IOException {
+    byte[] bytes;
+    try {
+      bytes = HadoopFiles.read(path, conf, 4096);
+    } catch (java.io.FileNotFoundException e) {
+      throw new IOException(
+          path + ": missing (an incomplete checkpoint, or one of an older sparkdp)", e);
+    }
+    Map<String, String> sums = new java.util.HashMap<>();
+    for (String line : new String(bytes, StandardCharsets.US_ASCII).split("\n")) {
+      java.util.regex.Matcher m = SUM_LINE.matcher(line);
+      if (!m.matches()) {
+        throw new IOException(path + ": not a list of SHA-256 sums ('" + shorten(line) + "')");
+      }
+      sums.put(m.group(2), m.group(1));
+    }
+    for (String file : List.of(JSON_FILE, STATE_FILE)) {
+      if (!sums.containsKey(file)) {
+        throw new IOException(path + ": no SHA-256 of " + file);
+      }
+    }
+    return sums;
+  }
+
+  private static String oneLine(Exception e) {
+    String text = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
+    return text == null ? e.getClass().getSimpleName() : text.lines().findFirst().orElse("");
   }
 
   private static MessageDigest sha256() {
@@ -226,7 +317,10 @@ final class Checkpoints {
   }
 
   private static String shorten(JsonNode node) {
-    String text = node.isMissingNode() ? "none" : node.toString();
+    return shorten(node.isMissingNode() ? "none" : node.toString());
+  }
+
+  private static String shorten(String text) {
     return text.length() > 60 ? text.substring(0, 57) + "..." : text;
   }
 }

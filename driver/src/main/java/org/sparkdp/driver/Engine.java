@@ -83,7 +83,7 @@ public final class Engine {
       } else if (data.validation() != null) {
         validation = new Validation(data.validation(), data.validationRows(), true);
       }
-      Network network = new Network(spec, compile.loss(), compile.fromLogits(), data.labelWidth());
+      Network network = new Network(spec, compile, data.labelWidth(), options.seed());
       StepStats stats = new StepStats();
       History history =
           new Trainer(jsc, network, compile, options)
@@ -144,13 +144,24 @@ public final class Engine {
             0,
             name);
     try {
-      Network network =
-          new Network(spec, compile.loss(), compile.fromLogits(), packed.labelWidth());
+      Network network = new Network(spec, compile, packed.labelWidth(), 0);
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
-      return Evaluator.evaluate(jsc, network, params, packed.train());
+      Totals totals = Evaluator.evaluate(jsc, network, params, packed.train());
+      // As Keras' evaluate, the loss includes the regularizers' penalty.
+      totals.loss += network.regularization().apply(params, null) * totals.count;
+      return totals;
     } finally {
       packed.unpersist();
     }
+  }
+
+  /**
+   * Fails with the first row of {@code data} whose features are not {@code inputDim} finite
+   * numbers, in a pass of its own (the prediction is lazy; a bad row would fail one of its tasks).
+   */
+  public static void checkFeatures(
+      Dataset<Row> data, String featuresCol, int inputDim, String name) {
+    Predictor.check(data, featuresCol, inputDim, name);
   }
 
   /**

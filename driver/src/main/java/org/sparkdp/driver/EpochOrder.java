@@ -14,17 +14,20 @@ import org.sparkdp.ops.Permutation;
  * decode them. Within a step, rows come in the order of their positions in the epoch.
  */
 final class EpochOrder implements Serializable {
+  private final int epoch;
   private final int[] stepStart;
   private final int[] rows;
   private final int[] blockStart;
 
-  private EpochOrder(int[] stepStart, int[] rows, int[] blockStart) {
+  private EpochOrder(int epoch, int[] stepStart, int[] rows, int[] blockStart) {
+    this.epoch = epoch;
     this.stepStart = stepStart;
     this.rows = rows;
     this.blockStart = blockStart;
   }
 
-  static EpochOrder of(List<Block> blocks, Permutation permutation, long batchSize, int steps) {
+  static EpochOrder of(
+      List<Block> blocks, int epoch, Permutation permutation, long batchSize, int steps) {
     int[] blockStart = new int[blocks.size() + 1];
     for (int b = 0; b < blocks.size(); b++) {
       blockStart[b + 1] = blockStart[b] + blocks.get(b).rows;
@@ -60,7 +63,12 @@ final class EpochOrder implements Serializable {
     for (int k = 0; k < n; k++) {
       rows[k] = (int) keyed[k];
     }
-    return new EpochOrder(stepStart, rows, blockStart);
+    return new EpochOrder(epoch, stepStart, rows, blockStart);
+  }
+
+  /** The epoch this is the order of (counted from 0); dropout's masks depend on it. */
+  int epoch() {
+    return epoch;
   }
 
   int stepBegin(int step) {

@@ -12,6 +12,7 @@ import org.sparkdp.TrainingDivergedException;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.OptimizerState;
+import org.sparkdp.ops.Penalty;
 import org.sparkdp.ops.Permutation;
 import org.sparkdp.ops.Seeds;
 import org.sparkdp.ops.Setting;
@@ -177,11 +178,13 @@ final class LocalSteps implements Steps {
 
   @Override
   public Totals validate(float[] params) {
-    return SparkWaits.call(
-        fit.jsc(),
-        "validation",
-        fit.options().stepTimeout() * 1000L,
-        () -> Evaluator.evaluate(fit.jsc(), fit.network(), params, validation.blocks()));
+    return fit.penalized(
+        SparkWaits.call(
+            fit.jsc(),
+            "validation",
+            fit.options().stepTimeout() * 1000L,
+            () -> Evaluator.evaluate(fit.jsc(), fit.network(), params, validation.blocks())),
+        params);
   }
 
   @Override
@@ -215,6 +218,7 @@ final class LocalSteps implements Steps {
     JavaRDD<OptimizerState> states =
         fit.jsc().parallelize(new ArrayList<>(state.innerStates()), state.innerStates().size());
     Network net = fit.network();
+    Penalty penalty = fit.penalty();
     Optimizer optimizer = fit.compile().optimizer();
     long seed = fit.options().seed();
     int steps = syncEvery;
@@ -232,6 +236,7 @@ final class LocalSteps implements Steps {
                             weights.value(),
                             Block.all(own).get(0).copy(),
                             net,
+                            penalty,
                             optimizer,
                             seed,
                             epoch,
@@ -253,6 +258,7 @@ final class LocalSteps implements Steps {
       float[] start,
       OptimizerState state,
       Network network,
+      Penalty penalty,
       Optimizer optimizer,
       long seed,
       int epoch,
@@ -302,13 +308,25 @@ final class LocalSteps implements Steps {
           buffers.gather(blocks.get(blockOf[k + i]), rowOf[k + i], i);
         }
         network.accumulate(
-            params, buffers.features, 0, buffers.labels, 0, n, grad, totals, buffers.workspace);
+            params,
+            buffers.features,
+            0,
+            buffers.labels,
+            0,
+            buffers.ids,
+            0,
+            epoch,
+            n,
+            grad,
+            totals,
+            buffers.workspace);
       }
       float inverse = 1f / (end - begin);
       for (int i = 0; i < grad.length; i++) {
         grad[i] *= inverse;
       }
-      optimizer.step(params, grad, state);
+      totals.loss += penalty.apply(params, grad) * (end - begin);
+      optimizer.step(params, grad, state, network.layout().bounds());
       examples += end - begin;
     }
     for (int i = 0; i < params.length; i++) {

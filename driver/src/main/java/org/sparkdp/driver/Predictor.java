@@ -26,6 +26,44 @@ final class Predictor {
   private Predictor() {}
 
   /**
+   * Fails with the first row (counted from 1 in the data's order) whose features are not {@code
+   * inputDim} finite numbers. A pass of its own, whose tasks return what they found rather than
+   * fail: the prediction itself, lazy, would fail in a task, with an executor's stack trace.
+   */
+  static void check(Dataset<Row> data, String featuresCol, int inputDim, String name) {
+    RowValues.checkColumn(data.schema(), featuresCol, name, false);
+    int featureIndex = data.schema().fieldIndex(featuresCol);
+    List<Found> found =
+        data.javaRDD()
+            .mapPartitions(
+                it -> {
+                  float[] x = new float[inputDim];
+                  long rows = 0;
+                  while (it.hasNext()) {
+                    String bad =
+                        RowValues.readVector(
+                            it.next().get(featureIndex), x, 0, inputDim, "features");
+                    if (bad != null) {
+                      return List.of(new Found(rows, bad)).iterator();
+                    }
+                    rows++;
+                  }
+                  return List.of(new Found(rows, null)).iterator();
+                })
+            .collect();
+    long before = 0;
+    for (Found f : found) {
+      if (f.problem() != null) {
+        throw new DataException(name + " row " + (before + f.rows() + 1) + ": " + f.problem());
+      }
+      before += f.rows();
+    }
+  }
+
+  /** A partition's rows before its first bad one (all, if none), and what is wrong with it. */
+  private record Found(long rows, String problem) implements java.io.Serializable {}
+
+  /**
    * See {@link org.sparkdp.Sequential#predict}; {@code compile} says whether outputs are classes.
    */
   static Dataset<Row> predict(
@@ -37,7 +75,7 @@ final class Predictor {
       String name) {
     RowValues.checkColumn(data.schema(), featuresCol, name, false);
     int featureIndex = data.schema().fieldIndex(featuresCol);
-    boolean classes = compile.loss() != Loss.MEAN_SQUARED_ERROR;
+    boolean classes = compile.loss().classifies();
     boolean scalar = spec.outputUnits() == 1;
     boolean hasPrediction = classes || scalar;
     float threshold = compile.fromLogits() ? 0f : 0.5f;

@@ -3,6 +3,7 @@ package org.sparkdp.driver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.function.Consumer;
+import org.apache.hadoop.fs.FSError;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdp.DataException;
@@ -51,15 +52,17 @@ final class Recovery {
     if (checkpoints != null) {
       try {
         lastPath = checkpoints.save(state);
-      } catch (IOException | UncheckedIOException e) {
-        // A file system hiccup costs this checkpoint, not the run: the one in memory below still
-        // counts.
+      } catch (IOException | UncheckedIOException | FSError e) {
+        // A file system hiccup (or a full local disk, which Hadoop reports as an FSError) costs
+        // this checkpoint, not the run: the one in memory below still counts.
         LOG.warn(
             "could not write the checkpoint of epoch {}, step {} to {} ({}); training goes on",
             state.epoch() + 1,
             state.step() + 1,
             checkpoints.dir(),
-            e.getMessage());
+            e instanceof FSError && e.getCause() != null
+                ? e.getCause().getMessage()
+                : e.getMessage());
       }
     }
     last = state.copy();

@@ -27,6 +27,8 @@ final class StateCodec {
    *
    * @param optimizerSlots slots of the optimizer's state, or -1 if it has none yet
    * @param local the state of {@code local}'s partitions, or {@code null}
+   * @param learningRateFactor the optimizer state's factor on the learning rate ({@code null} in
+   *     checkpoints from before it existed: 1)
    */
   record Meta(
       int epoch,
@@ -37,13 +39,19 @@ final class StateCodec {
       Local local,
       Totals epochTotals,
       double epochSecondsSoFar,
-      Map<String, List<Double>> history) {}
+      Map<String, List<Double>> history,
+      Double learningRateFactor) {}
 
   /**
-   * {@code local}'s per-partition optimizer states (each with {@code slots} arrays) and outer
-   * momentum.
+   * {@code local}'s per-partition optimizer states (each with {@code slots} arrays, an iteration
+   * count and a learning-rate factor, {@code null} before factors existed) and outer momentum.
    */
-  record Local(int partitions, int slots, List<Long> iterations, boolean outerMomentum) {}
+  record Local(
+      int partitions,
+      int slots,
+      List<Long> iterations,
+      boolean outerMomentum,
+      List<Double> learningRateFactors) {}
 
   /** A state as a record and named arrays. */
   record Encoded(Meta meta, Map<String, Npz.Array> arrays) {}
@@ -62,15 +70,18 @@ final class StateCodec {
     Local local = null;
     if (s.innerStates() != null) {
       List<Long> iterations = new ArrayList<>();
+      List<Double> factors = new ArrayList<>();
       for (int p = 0; p < s.innerStates().size(); p++) {
         float[][] slots = s.innerStates().get(p).slots();
         for (int i = 0; i < slots.length; i++) {
           arrays.put("local/" + p + "/" + i, array(slots[i]));
         }
         iterations.add(s.innerStates().get(p).iterations());
+        factors.add(s.innerStates().get(p).learningRateFactor());
       }
       int slots = s.innerStates().isEmpty() ? 0 : s.innerStates().get(0).slots().length;
-      local = new Local(s.innerStates().size(), slots, iterations, s.outerMomentum() != null);
+      local =
+          new Local(s.innerStates().size(), slots, iterations, s.outerMomentum() != null, factors);
       if (s.outerMomentum() != null) {
         arrays.put("local/outer_momentum", array(s.outerMomentum()));
       }
@@ -85,8 +96,79 @@ final class StateCodec {
             local,
             new Totals().add(s.epochTotals()),
             s.epochSeconds(),
-            s.history().toMap());
+            s.history().toMap(),
+            optimizer == null ? null : optimizer.learningRateFactor());
     return new Encoded(meta, arrays);
+  }
+
+  /** Optimizer slots a state may have (Adam with AMSGrad has three). */
+  private static final int MAX_SLOTS = 8;
+
+  /** Partitions a {@code local} state may have. */
+  private static final int MAX_PARTITIONS = 1 << 16;
+
+  /**
+   * What is wrong with {@code meta} read from a file for a model of {@code parameters}, or {@code
+   * null}: a record that {@link #shapes} and {@link #decode} can use, whose arrays fit half the
+   * heap.
+   */
+  static String check(Meta meta, int parameters) {
+    if (meta == null) {
+      return "no state";
+    }
+    if (meta.parameters() != parameters) {
+      return meta.parameters() + " parameters, the model has " + parameters;
+    }
+    if (meta.epoch() < 0 || meta.step() < 0 || meta.optimizerIterations() < 0) {
+      return "a negative epoch, step or iteration count";
+    }
+    if (meta.optimizerSlots() < -1 || meta.optimizerSlots() > MAX_SLOTS) {
+      return meta.optimizerSlots() + " optimizer slots";
+    }
+    if (meta.epochTotals() == null || meta.history() == null) {
+      return "no epoch totals or history";
+    }
+    for (Map.Entry<String, List<Double>> e : meta.history().entrySet()) {
+      if (e.getValue() == null || e.getValue().contains(null)) {
+        return "history." + e.getKey() + " is not a list of numbers";
+      }
+    }
+    Local local = meta.local();
+    if (local != null) {
+      if (local.partitions() < 1
+          || local.partitions() > MAX_PARTITIONS
+          || local.slots() < 0
+          || local.slots() > MAX_SLOTS) {
+        return local.partitions() + " partitions of " + local.slots() + " slots";
+      }
+      if (local.iterations() == null
+          || local.iterations().size() != local.partitions()
+          || local.iterations().contains(null)) {
+        return "not one iteration count per partition";
+      }
+      if (local.learningRateFactors() != null
+          && (local.learningRateFactors().size() != local.partitions()
+              || !local.learningRateFactors().stream().allMatch(StateCodec::isFactor))) {
+        return "not one positive learning rate factor per partition";
+      }
+    }
+    if (meta.learningRateFactor() != null && !isFactor(meta.learningRateFactor())) {
+      return "a learning rate factor of " + meta.learningRateFactor();
+    }
+    long arrays =
+        1
+            + Math.max(0, meta.optimizerSlots())
+            + (local == null
+                ? 0
+                : (long) local.partitions() * local.slots() + (local.outerMomentum() ? 1 : 0));
+    if (4L * arrays * parameters > Runtime.getRuntime().maxMemory() / 2) {
+      return arrays + " arrays of " + parameters + " floats, more than half this heap";
+    }
+    return null;
+  }
+
+  private static boolean isFactor(Double f) {
+    return f != null && f > 0 && !f.isInfinite();
   }
 
   /** Every array {@code meta} says there is, with its shape. */
@@ -120,6 +202,9 @@ final class StateCodec {
         slots[i] = arrays.get("optimizer/" + i);
       }
       optimizer = new OptimizerState(meta.optimizerIterations(), slots);
+      if (meta.learningRateFactor() != null) {
+        optimizer.setLearningRateFactor(meta.learningRateFactor());
+      }
     }
     List<OptimizerState> inner = null;
     float[] outer = null;
@@ -131,7 +216,11 @@ final class StateCodec {
         for (int i = 0; i < slots.length; i++) {
           slots[i] = arrays.get("local/" + p + "/" + i);
         }
-        inner.add(new OptimizerState(local.iterations().get(p), slots));
+        OptimizerState state = new OptimizerState(local.iterations().get(p), slots);
+        if (local.learningRateFactors() != null) {
+          state.setLearningRateFactor(local.learningRateFactors().get(p));
+        }
+        inner.add(state);
       }
       outer = arrays.get("local/outer_momentum");
     }

@@ -123,14 +123,19 @@ final class SyncSteps implements Steps {
     for (int i = 0; i < mean.length; i++) {
       mean[i] = sum.gradient[i] * inverse;
     }
-    fit.compile().optimizer().step(state.params(), mean, state.optimizer());
+    // The penalty on the parameters, once per step on the driver: its value joins every example's
+    // loss of the step, its gradient the mean gradient.
+    sum.totals.loss += fit.penalty().apply(state.params(), mean) * sum.totals.count;
+    fit.compile()
+        .optimizer()
+        .step(state.params(), mean, state.optimizer(), fit.network().layout().bounds());
     fit.stats().add(sum.computeNanos);
     state.advance(sum.totals);
   }
 
   @Override
   public Totals validate(float[] params) {
-    return session.validate(params);
+    return fit.penalized(session.validate(params), params);
   }
 
   @Override

@@ -5,8 +5,8 @@ import org.sparkdp.ops.Workspace;
 
 /**
  * A task thread's scratch space: the kernel's {@link Workspace} and room to gather one chunk of
- * rows and labels. Kept per executor thread (Spark reuses its task threads) and remade only when
- * the model or the chunk size changes, so steps allocate no buffers.
+ * rows, labels and global example ids. Kept per executor thread (Spark reuses its task threads) and
+ * remade only when the model or the chunk size changes, so steps allocate no buffers.
  */
 final class TaskBuffers {
   private static final ThreadLocal<TaskBuffers> CURRENT = new ThreadLocal<>();
@@ -15,12 +15,14 @@ final class TaskBuffers {
   final Workspace workspace;
   final float[] features;
   final float[] labels;
+  final long[] ids;
 
   private TaskBuffers(Network network, int rows) {
     this.network = network;
     this.workspace = network.newWorkspace(rows);
     this.features = new float[rows * network.spec().inputDim()];
     this.labels = new float[rows * network.labelWidth()];
+    this.ids = new long[rows];
   }
 
   static TaskBuffers get(Network network, int rows) {
@@ -41,5 +43,6 @@ final class TaskBuffers {
     int width = block.labelWidth;
     System.arraycopy(block.features, row * in, features, slot * in, in);
     System.arraycopy(block.labels, row * width, labels, slot * width, width);
+    ids[slot] = block.ids[row];
   }
 }

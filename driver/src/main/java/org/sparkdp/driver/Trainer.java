@@ -107,7 +107,8 @@ final class Trainer {
       FitStop stop) {
     // A hard stop unblocks the training thread: the Spark jobs it may be waiting for end.
     stop.onHardStop(() -> SparkWaits.cancelRunning(jsc));
-    FitContext fit = new FitContext(jsc, network, compile, options, stats, stop);
+    FitContext fit =
+        new FitContext(jsc, network, compile, options, stats, network.regularization(), stop);
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
             ? new LocalSteps(fit, data, validation)

@@ -70,15 +70,6 @@ public final class HadoopFiles {
   }
 
   /**
-   * Writes {@code bytes}, synced, to a hidden temporary file beside {@code dir/name}; returns its
-   * path.
-   */
-  static String writeTemporary(String dir, String name, byte[] bytes, Configuration hadoopConf)
-      throws IOException {
-    return writeTemporary(dir, name, out -> out.write(bytes), hadoopConf);
-  }
-
-  /**
    * Writes what {@code writer} writes, synced, to {@code dir/name} through a temporary file and a
    * rename.
    */

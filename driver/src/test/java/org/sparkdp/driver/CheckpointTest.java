@@ -83,6 +83,58 @@ class CheckpointTest {
   }
 
   @Test
+  void aDamagedNewestCheckpointIsPassedOverForTheNewestIntactOne(@TempDir Path dir)
+      throws IOException {
+    Sequential whole = model();
+    whole.fit(TestSpark.frame(DATA), options(Strategy.SYNC, dir.resolve("a").toString(), 4));
+    Path b = dir.resolve("b");
+    model().fit(TestSpark.frame(DATA), options(Strategy.SYNC, b.toString(), 3));
+    assertEquals(
+        List.of("ckpt-00001-00000000", "ckpt-00002-00000000", "ckpt-00003-00000000"),
+        checkpoints(b));
+    // The newest checkpoint.json cut in half; the one before it with one byte of its state
+    // changed.
+    Path json = b.resolve("ckpt-00003-00000000").resolve("checkpoint.json");
+    byte[] bytes = Files.readAllBytes(json);
+    Files.write(json, java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    Path state = b.resolve("ckpt-00002-00000000").resolve("state.npz");
+    byte[] arrays = Files.readAllBytes(state);
+    arrays[arrays.length / 2] ^= 4;
+    Files.write(state, arrays);
+
+    Sequential resumed = model();
+    resumed.fit(TestSpark.frame(DATA), options(Strategy.SYNC, b.toString(), 4).resume(true));
+    assertArrayEquals(
+        whole.weights(),
+        resumed.weights(),
+        "resumed from the checkpoint of epoch 1, the newest intact one");
+
+    // With every checkpoint damaged, resuming fails naming each.
+    Path c = dir.resolve("c");
+    model().fit(TestSpark.frame(DATA), options(Strategy.SYNC, c.toString(), 1));
+    Path sums = c.resolve("ckpt-00001-00000000").resolve("SHA256SUMS");
+    String text = Files.readString(sums);
+    Files.writeString(sums, (text.charAt(0) == '0' ? "1" : "0") + text.substring(1));
+    java.io.UncheckedIOException e =
+        assertThrows(
+            java.io.UncheckedIOException.class,
+            () ->
+                model()
+                    .fit(
+                        TestSpark.frame(DATA),
+                        options(Strategy.SYNC, c.toString(), 2).resume(true)));
+    assertTrue(
+        e.getMessage()
+            .contains(
+                "no intact checkpoint in "
+                    + c
+                    + ": ckpt-00001-00000000 ("
+                    + c.resolve("ckpt-00001-00000000").resolve("checkpoint.json")
+                    + ": its SHA-256 differs from the one in SHA256SUMS (altered or truncated))"),
+        e.getMessage());
+  }
+
+  @Test
   void aMidEpochCheckpointResumesAtItsStep(@TempDir Path dir) throws IOException {
     Sequential whole = model();
     History full =

@@ -43,6 +43,11 @@ final class Cli {
     option(spec, "--validation", "PATH", "validation data, in place of validation_split");
     option(spec, "--test", "PATH", "test data, evaluated after training");
     option(spec, "--output", "DIR", "the model directory (default: runs/train-TIME)");
+    option(
+        spec,
+        "--model-from",
+        "FILE",
+        "a Keras model to train further: .keras (layers, weights, compile config) or JSON (layers)");
     option(spec, "--init-weights", "FILE", "an .npz of weights in Keras' layout to start from");
     flag(spec, "--resume", "continue from the newest checkpoint in OUTPUT/checkpoints");
     for (Setting<?> s : FitOptions.SETTINGS) {
@@ -80,6 +85,16 @@ final class Cli {
         "--format",
         "FORMAT",
         "parquet (with the output vector) or csv (one column per output)");
+    return spec;
+  }
+
+  /** {@code bin/sparkdp export}. */
+  static CommandSpec export() {
+    CommandSpec spec =
+        command("export", "A saved model as a Keras 3 .keras file or an ONNX model.");
+    option(spec, "--model", "DIR", "the model directory");
+    option(spec, "--format", "FORMAT", "keras (Keras 3's .keras) or onnx (opset 17)");
+    option(spec, "--output", "FILE", "the file to write");
     return spec;
   }
 
@@ -162,11 +177,14 @@ final class Cli {
   /** The bash completion script for {@code bin/sparkdp} and its commands. */
   static String completion() {
     CommandLine root = new CommandLine(CommandSpec.create().name("sparkdp"));
-    for (CommandSpec job : List.of(train(), evaluate(), predict())) {
+    for (CommandSpec job : List.of(train(), evaluate(), predict(), export())) {
       CommandSpec sub = job.name(job.name().substring("sparkdp ".length()));
-      sub.addOption(OptionSpec.builder("--master").paramLabel("URL").type(String.class).build());
-      sub.addOption(
-          OptionSpec.builder("--conf").paramLabel("KEY=VALUE").type(String.class).build());
+      if (!sub.name().equals("export")) {
+        // Export runs without Spark.
+        sub.addOption(OptionSpec.builder("--master").paramLabel("URL").type(String.class).build());
+        sub.addOption(
+            OptionSpec.builder("--conf").paramLabel("KEY=VALUE").type(String.class).build());
+      }
       root.addSubcommand(sub.name(), new CommandLine(sub));
     }
     for (String other :

@@ -4,17 +4,26 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.sparkdp.FitOptions;
+import org.sparkdp.ops.Activation;
+import org.sparkdp.ops.BaseOptimizer;
 import org.sparkdp.ops.Configs;
-import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Initializer;
+import org.sparkdp.ops.Layer;
+import org.sparkdp.ops.LearningRate;
+import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.RecordSettings;
+import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Setting;
 
 /**
  * The README's configuration reference, made from the settings' declarations: one table for the
- * {@code fit:} settings, one for the layers' and one for the optimizers'. {@code bin/sparkdp
+ * {@code fit:} settings, and one for each kind of thing a job names: layers, optimizers,
+ * learning-rate schedules, regularizers, initializers, activations and losses. {@code bin/sparkdp
  * reference} prints it; {@code bin/sparkdp reference --update README.md} rewrites the tables
  * between their markers ({@code <!-- reference:fit -->} ... {@code <!-- /reference:fit -->}); a
  * test fails when the README's differ.
@@ -41,25 +50,77 @@ public final class ConfigReference {
       row(fit, "`fit." + s.key() + "`", meaning(s), s.defaultText());
     }
     tables.put("fit", fit.toString());
-    StringBuilder layers = header("layer", "key", "meaning", "default");
-    for (Setting<?> s : Dense.SETTINGS.settings()) {
-      row(
-          layers,
-          "`dense`",
-          "`" + s.key() + "`",
-          meaning(s),
-          s.required() ? "(required)" : s.defaultText());
-    }
-    tables.put("layers", layers.toString());
+    tables.put("layers", kinds("layer", Layer.kinds()));
     StringBuilder optimizers = header("optimizer", "key", "meaning", "default");
     Configs.OPTIMIZERS.forEach(
         (name, settings) -> {
-          for (Setting<?> s : settings.settings()) {
-            row(optimizers, "`" + name + "`", "`" + s.key() + "`", meaning(s), s.defaultText());
+          List<Setting<?>> rows = new ArrayList<>(settings.own());
+          // A group's settings are listed once below, unless this optimizer changes a default.
+          for (RecordSettings<?> group : settings.groups()) {
+            for (Setting<?> s : group.settings()) {
+              if (!BaseOptimizer.SETTINGS.settings().contains(s)) {
+                rows.add(s);
+              }
+            }
+          }
+          for (Setting<?> s : rows) {
+            row(optimizers, "`" + name + "`", "`" + s.key() + "`", meaning(s), shown(s));
           }
         });
+    for (Setting<?> s : BaseOptimizer.SETTINGS.settings()) {
+      row(optimizers, "every optimizer", "`" + s.key() + "`", meaning(s), shown(s));
+    }
     tables.put("optimizers", optimizers.toString());
+    tables.put("schedules", kinds("schedule", LearningRate.schedules()));
+    tables.put("regularizers", kinds("regularizer", Regularizer.kinds()));
+    StringBuilder initializers = header("initializer", "key", "meaning", "default");
+    for (Initializer.Preset p : Initializer.Preset.values()) {
+      row(initializers, "`" + p.kerasName() + "`", "", p.definition(), "");
+    }
+    rows(initializers, Initializer.withArguments());
+    tables.put("initializers", initializers.toString());
+    StringBuilder activations = header("activation", "definition");
+    for (Activation a : Activation.values()) {
+      row(activations, "`" + a.kerasName() + "`", a.definition());
+    }
+    tables.put("activations", activations.toString());
+    StringBuilder losses =
+        header("loss", "one example's loss (p: outputs, y: label)", "last layer");
+    for (Loss l : Loss.values()) {
+      StringBuilder names = new StringBuilder("`" + l.kerasName() + "`");
+      Loss.ALIASES.entrySet().stream()
+          .filter(e -> e.getValue() == l)
+          .map(Map.Entry::getKey)
+          .sorted()
+          .forEach(alias -> names.append(" (`").append(alias).append("`)"));
+      String definition = l.definition();
+      if (l == Loss.HUBER) {
+        definition += "; `" + Loss.DELTA.key() + "` " + Loss.DELTA.defaultText();
+      }
+      row(losses, names.toString(), definition, l.lastLayer());
+    }
+    tables.put("losses", losses.toString());
     return tables;
+  }
+
+  /** One row per setting of each kind: {@code | `dense` | `units` | meaning | default |}. */
+  private static String kinds(String kind, Map<String, ? extends RecordSettings<?>> kinds) {
+    StringBuilder table = header(kind, "key", "meaning", "default");
+    rows(table, kinds);
+    return table.toString();
+  }
+
+  private static void rows(StringBuilder table, Map<String, ? extends RecordSettings<?>> kinds) {
+    kinds.forEach(
+        (name, settings) -> {
+          for (Setting<?> s : settings.settings()) {
+            row(table, "`" + name + "`", "`" + s.key() + "`", meaning(s), shown(s));
+          }
+        });
+  }
+
+  private static String shown(Setting<?> s) {
+    return s.required() ? "(required)" : s.defaultText();
   }
 
   /** {@code readme} with each marked table replaced by the current one. */

@@ -1,15 +1,19 @@
 package org.sparkdp.jobs;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.sparkdp.DataException;
 import org.sparkdp.FitOptions;
+import org.sparkdp.interop.KerasModel;
+import org.sparkdp.io.HadoopFiles;
+import org.sparkdp.io.ModelExchange;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Configs;
@@ -22,6 +26,7 @@ import org.sparkdp.ops.Setting;
  *
  * <pre>
  * model:   {layers: [{type: dense, units: 64, activation: relu, input_dim: 784}, ...]}
+ *          or {from: model.keras}: a Keras model (.keras: layers, weights, compile config; JSON: layers)
  * compile: {optimizer: {type: adam, learning_rate: 0.001}, loss: sparse_categorical_crossentropy, metrics: [accuracy]}
  * fit:     {epochs: 10, batch_size: 32, validation_split: 0.1, strategy: sync, seed: 42, ...} (FitOptions.SETTINGS)
  * data:    {train: {format: idx, images: ..., labels: ...}, validation: ..., test: ...}
@@ -44,24 +49,15 @@ public record JobConfig(
     String initWeights,
     ObjectNode metadata,
     Map<String, String> sparkConf,
-    JsonNode resolved) {
+    JsonNode resolved,
+    KerasModel imported) {
 
-  static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final Set<String> TOP_KEYS =
       Set.of("model", "compile", "fit", "data", "output", "init_weights", "metadata", "spark");
 
   /** Parses YAML text (the file's content) with the command-line overrides of {@code cli}. */
   static JobConfig parse(String yamlText, String source, Cli cli) {
-    JsonNode parsed;
-    try {
-      parsed = yamlText.isBlank() ? JsonNodeFactory.instance.objectNode() : YAML.readTree(yamlText);
-    } catch (IOException e) {
-      throw new ConfigException(
-          source + ": not valid YAML (" + e.getMessage().lines().findFirst().orElse("") + ")");
-    }
-    if (parsed == null || parsed.isMissingNode()) {
-      parsed = JsonNodeFactory.instance.objectNode();
-    }
+    JsonNode parsed = Yaml.read(yamlText, source);
     if (!parsed.isObject()) {
       throw new ConfigException(source + ": expected a mapping with model, compile, fit and data");
     }
@@ -71,16 +67,37 @@ public record JobConfig(
 
     JsonNode modelNode = root.get("model");
     if (modelNode == null) {
-      throw new ConfigException("model: missing (model: {layers: [...]})");
+      throw new ConfigException(
+          "model: missing (model: {layers: [...]}, or model: {from: model.keras})");
     }
     Configs.requireObject(modelNode, "model");
-    Configs.checkKeys(modelNode, "model", Set.of("layers", "type", "class_name"));
-    ModelSpec model = Configs.model(modelNode.get("layers"), "model.layers");
-    if (root.get("compile") == null) {
-      throw new ConfigException(
-          "compile: missing (compile: {optimizer: adam, loss: ..., metrics: [accuracy]})");
+    Configs.checkKeys(modelNode, "model", Set.of("layers", "type", "class_name", "from"));
+    KerasModel imported = null;
+    ModelSpec model;
+    if (modelNode.hasNonNull("from")) {
+      if (modelNode.has("layers")) {
+        throw new ConfigException("model: give layers or from (a Keras model), not both");
+      }
+      imported = importModel(Configs.text(modelNode, "from", "model"));
+      model = imported.spec();
+    } else {
+      model = Configs.model(modelNode.get("layers"), "model.layers");
     }
-    CompileConfig compile = Configs.compile(root.get("compile"), "compile");
+    CompileConfig compile;
+    if (root.get("compile") != null) {
+      compile = Configs.compile(root.get("compile"), "compile");
+    } else if (imported != null && imported.compile() != null) {
+      compile = imported.compile();
+    } else {
+      throw new ConfigException(
+          "compile: missing (compile: {optimizer: adam, loss: ..., metrics: [accuracy]})"
+              + (imported == null
+                  ? ""
+                  : "; "
+                      + modelNode.get("from").asText()
+                      + " has no compile config sparkdp can use"
+                      + (imported.notes().isEmpty() ? "" : ": " + imported.notes().get(0))));
+    }
     Configs.parse(
         "compile.loss",
         () -> {
@@ -136,7 +153,32 @@ public record JobConfig(
               });
     }
     return new JobConfig(
-        model, compile, fit, train, validation, test, output, init, metadata, spark, root);
+        model,
+        compile,
+        fit,
+        train,
+        validation,
+        test,
+        output,
+        init,
+        metadata,
+        spark,
+        root,
+        imported);
+  }
+
+  /** Reads the Keras model of {@code model.from} (checked before Spark starts). */
+  private static KerasModel importModel(String path) {
+    Configuration local = new Configuration();
+    try {
+      if (!HadoopFiles.exists(path, local)) {
+        throw new DataException("model.from: " + path + ": no such file");
+      }
+      return ModelExchange.readKeras(path, local);
+    } catch (IOException e) {
+      // The file's own message (a damaged file, a layer sparkdp does not have); exit code 1.
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** Lays the command-line options over the parsed file, under the keys they stand for. */
@@ -172,6 +214,9 @@ public record JobConfig(
     }
     if (cli.has("--output")) {
       root.put("output", cli.get("--output"));
+    }
+    if (cli.has("--model-from")) {
+      root.putObject("model").put("from", cli.get("--model-from"));
     }
     if (cli.has("--init-weights")) {
       root.put("init_weights", cli.get("--init-weights"));

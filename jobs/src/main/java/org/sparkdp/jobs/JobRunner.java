@@ -1,8 +1,8 @@
 package org.sparkdp.jobs;
 
-import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -37,7 +37,7 @@ final class JobRunner {
       } else {
         System.out.flush();
         System.err.println("sparkdp " + command + ": error: " + message(t));
-        code = rootOfKind(t, ConfigException.class) != null ? 2 : 1;
+        code = exitCode(t);
       }
       if (verbose) {
         t.printStackTrace();
@@ -61,7 +61,7 @@ final class JobRunner {
    * what was interrupted when no fit was.
    */
   static String interrupted(Throwable t) {
-    Throwable found = rootOfKind(t, TrainingInterruptedException.class);
+    Throwable found = outermost(t, List.of(TrainingInterruptedException.class));
     if (found == null) {
       return "interrupted (" + Signals.name() + ")";
     }
@@ -76,22 +76,28 @@ final class JobRunner {
             : "the last checkpoint is " + stop.checkpoint() + " (resume with --resume)");
   }
 
+  /**
+   * sparkdp's own kinds of failure. The outermost one in a cause chain tells the story: a {@code
+   * model.json} with a bad layer is an {@link IOException} (naming the file) caused by a {@link
+   * ConfigException} (naming the key), and it is a bad file, not a bad configuration.
+   */
+  private static final List<Class<? extends Throwable>> OWN =
+      List.of(
+          ConfigException.class,
+          DataException.class,
+          TrainingDivergedException.class,
+          IOException.class);
+
+  /** 2 for bad configuration or usage, 1 for anything else (data, files, training). */
+  static int exitCode(Throwable t) {
+    return outermost(t, OWN) instanceof ConfigException ? 2 : 1;
+  }
+
   /** The most telling message in the cause chain (Spark wraps task failures), on one line. */
   static String message(Throwable t) {
-    Throwable chosen = null;
-    for (Class<? extends Throwable> kind :
-        java.util.List.of(
-            ConfigException.class,
-            DataException.class,
-            TrainingDivergedException.class,
-            FileNotFoundException.class,
-            IOException.class,
-            IllegalArgumentException.class,
-            IllegalStateException.class)) {
-      chosen = rootOfKind(t, kind);
-      if (chosen != null) {
-        break;
-      }
+    Throwable chosen = outermost(t, OWN);
+    if (chosen == null) {
+      chosen = outermost(t, List.of(IllegalArgumentException.class, IllegalStateException.class));
     }
     boolean known = chosen != null;
     if (!known) {
@@ -106,11 +112,13 @@ final class JobRunner {
     return line + (text.lines().count() > 1 ? " ..." : "");
   }
 
-  /** The first throwable of {@code kind} along the cause chain, or {@code null}. */
-  static Throwable rootOfKind(Throwable t, Class<? extends Throwable> kind) {
+  /** The first throwable along the cause chain that is of one of {@code kinds}, or {@code null}. */
+  static Throwable outermost(Throwable t, List<Class<? extends Throwable>> kinds) {
     for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-      if (kind.isInstance(c)) {
-        return c;
+      for (Class<? extends Throwable> kind : kinds) {
+        if (kind.isInstance(c)) {
+          return c;
+        }
       }
     }
     return null;

@@ -6,6 +6,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.functions;
 import org.sparkdp.Sequential;
+import org.sparkdp.driver.Engine;
 import org.sparkdp.io.HadoopFiles;
 
 /**
@@ -43,10 +44,10 @@ public final class PredictJob {
     }
     Sequential model = Sequential.load(modelDir);
     SparkSession spark = JobRunner.session("sparkdp predict", Map.of());
-    Dataset<Row> predicted =
-        model
-            .predict(Readers.read(spark, source, "predict", model.spec().inputDim()))
-            .drop("features");
+    Dataset<Row> data = Readers.read(spark, source, "predict", model.spec().inputDim());
+    // Bad rows are named before anything is written (a failure while writing leaves part files).
+    Engine.checkFeatures(data, "features", model.spec().inputDim(), source.describe("predict"));
+    Dataset<Row> predicted = model.predict(data).drop("features");
     if (format.equals("csv")) {
       int units = model.spec().outputUnits();
       Dataset<Row> flat =

@@ -1,10 +1,16 @@
 package org.sparkdp.jobs;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FSDataInputStream;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.ml.linalg.Vectors;
@@ -23,11 +29,18 @@ import org.sparkdp.io.HadoopFiles;
 
 /**
  * Reads a {@link DataSource} into a data frame with a {@code features} column (a vector or an array
- * of doubles) and a numeric {@code label}, which the trainer then checks row by row.
+ * of doubles) and a numeric {@code label}, which the trainer then checks row by row. CSV and LibSVM
+ * go through {@link TextData} (every line checked, a bad one named by file, line and column), IDX
+ * through {@link Idx}; Parquet files are checked for Parquet's magic bytes before Spark reads them.
  */
 public final class Readers {
-  /** IDX files larger than this are refused (MNIST's training images are 47 MB uncompressed). */
+  /**
+   * IDX files larger than this, compressed or not, are refused (MNIST's training images are 47 MB
+   * uncompressed).
+   */
   private static final long MAX_IDX_BYTES = 1L << 30;
+
+  private static final String PARQUET_MAGIC = "PAR1";
 
   private Readers() {}
 
@@ -36,35 +49,18 @@ public final class Readers {
     String name = source.describe(role);
     return switch (source.format()) {
       case "idx" -> idx(spark, source, name);
-      case "csv" -> {
-        checkFieldCounts(spark, source.path(), name);
-        yield columns(
-            spark
-                .read()
-                .option("header", "true")
-                .option("inferSchema", "true")
-                .option("mode", "PERMISSIVE")
-                .csv(source.path()),
-            source,
-            name,
-            true,
-            inputDim);
+      case "csv", "libsvm" -> TextData.read(spark, source, name, inputDim);
+      case "parquet" -> {
+        checkParquet(spark.sparkContext().hadoopConfiguration(), source.path(), name);
+        yield columns(spark.read().parquet(source.path()), source, name, inputDim);
       }
-      case "libsvm" ->
-          spark
-              .read()
-              .format("libsvm")
-              .option("numFeatures", inputDim)
-              .load(source.path())
-              .select(functions.col("features"), functions.col("label"));
-      case "parquet" -> columns(spark.read().parquet(source.path()), source, name, false, inputDim);
       default -> throw new IllegalArgumentException("unknown format " + source.format());
     };
   }
 
   /** Picks the label column and assembles the feature columns into one array column. */
   private static Dataset<Row> columns(
-      Dataset<Row> frame, DataSource source, String name, boolean csv, int inputDim) {
+      Dataset<Row> frame, DataSource source, String name, int inputDim) {
     StructType schema = frame.schema();
     String label = source.labelColumn();
     if (!Arrays.asList(schema.fieldNames()).contains(label)) {
@@ -77,7 +73,7 @@ public final class Readers {
               + "); set label_column in the data section");
     }
     List<String> features = source.featureColumns();
-    if (features.isEmpty() && !csv && Arrays.asList(schema.fieldNames()).contains("features")) {
+    if (features.isEmpty() && Arrays.asList(schema.fieldNames()).contains("features")) {
       return frame.select(quoted("features").as("features"), quoted(label).as("label"));
     }
     if (Arrays.stream(schema.fields()).anyMatch(f -> !(f.dataType() instanceof NumericType))
@@ -130,66 +126,46 @@ public final class Readers {
   }
 
   /**
-   * Spark's CSV reader fills a short row with nulls and drops a long row's extra fields without a
-   * word; a row with another number of fields than the header is a broken file, so this pass finds
-   * the first one and names it.
+   * Fails, naming the file, unless every data file of {@code path} starts and ends with Parquet's
+   * magic bytes and its footer length fits the file: Spark would otherwise fail in a task (a CSV
+   * file named {@code .parquet}) or without the path (an empty directory).
    */
-  private static void checkFieldCounts(SparkSession spark, String path, String name) {
-    Dataset<Row> text = spark.read().text(path);
-    List<Row> first = text.takeAsList(1);
-    if (first.isEmpty()) {
-      return;
+  private static void checkParquet(Configuration conf, String path, String name)
+      throws IOException {
+    List<FileStatus> files = TextSplit.files(path, conf);
+    if (files.isEmpty()) {
+      throw new DataException(name + ": the directory holds no Parquet files");
     }
-    int header = fields(first.get(0).getString(0));
-    // Per partition: how many lines disagree with the header, and the first of them.
-    List<Row> found =
-        text.toJavaRDD()
-            .mapPartitions(
-                it -> {
-                  long bad = 0;
-                  String sample = null;
-                  while (it.hasNext()) {
-                    String line = it.next().getString(0);
-                    if (!line.isBlank() && fields(line) != header) {
-                      bad++;
-                      sample = sample == null ? line : sample;
-                    }
-                  }
-                  return List.of(RowFactory.create(bad, sample)).iterator();
-                })
-            .collect();
-    long bad = found.stream().mapToLong(r -> r.getLong(0)).sum();
-    if (bad > 0) {
-      String sample =
-          found.stream().filter(r -> r.getString(1) != null).findFirst().orElseThrow().getString(1);
-      throw new DataException(
-          name
-              + ": "
-              + bad
-              + (bad > 1 ? " lines have" : " line has")
-              + " a number of fields other than the header's "
-              + header
-              + ", e.g. '"
-              + (sample.length() > 80 ? sample.substring(0, 77) + "..." : sample)
-              + "' ("
-              + fields(sample)
-              + " fields)");
-    }
-  }
-
-  /** Fields of one CSV line: commas outside double quotes, plus one. */
-  static int fields(String line) {
-    int count = 1;
-    boolean quoted = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (c == '"') {
-        quoted = !quoted;
-      } else if (c == ',' && !quoted) {
-        count++;
+    for (FileStatus f : files) {
+      String file = f.getPath().getName();
+      String where = name + (file.equals(new Path(path).getName()) ? "" : " " + file);
+      byte[] head = new byte[4];
+      byte[] tail = new byte[8];
+      if (f.getLen() >= 12) {
+        try (FSDataInputStream in = f.getPath().getFileSystem(conf).open(f.getPath())) {
+          in.readFully(0, head);
+          in.readFully(f.getLen() - 8, tail);
+        }
+      }
+      int footer = ByteBuffer.wrap(tail, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
+      boolean magic =
+          f.getLen() >= 12
+              && PARQUET_MAGIC.equals(new String(head, StandardCharsets.ISO_8859_1))
+              && PARQUET_MAGIC.equals(new String(tail, 4, 4, StandardCharsets.ISO_8859_1));
+      if (!magic) {
+        throw new DataException(
+            where + " is not a Parquet file (it does not start and end with PAR1)");
+      }
+      if (footer < 0 || footer > f.getLen() - 12) {
+        throw new DataException(
+            where
+                + ": the Parquet footer's length "
+                + footer
+                + " does not fit the file ("
+                + f.getLen()
+                + " bytes; truncated?)");
       }
     }
-    return count;
   }
 
   private static Column quoted(String column) {
@@ -204,10 +180,8 @@ public final class Readers {
   private static Dataset<Row> idx(SparkSession spark, DataSource source, String name)
       throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Idx.Images images =
-        Idx.images(HadoopFiles.read(source.images(), conf, MAX_IDX_BYTES), source.images());
-    byte[] labels =
-        Idx.labels(HadoopFiles.read(source.labels(), conf, MAX_IDX_BYTES), source.labels());
+    Idx.Images images = readImages(source.images(), conf);
+    byte[] labels = readLabels(source.labels(), conf);
     if (labels.length != images.count()) {
       throw new DataException(
           name
@@ -238,14 +212,8 @@ public final class Readers {
         jsc.parallelize(indices, slices)
             .flatMap(
                 slice -> {
-                  Idx.Images all =
-                      Idx.images(
-                          HadoopFiles.read(imagesPath, hadoopConf.value(), MAX_IDX_BYTES),
-                          imagesPath);
-                  byte[] allLabels =
-                      Idx.labels(
-                          HadoopFiles.read(labelsPath, hadoopConf.value(), MAX_IDX_BYTES),
-                          labelsPath);
+                  Idx.Images all = readImages(imagesPath, hadoopConf.value());
+                  byte[] allLabels = readLabels(labelsPath, hadoopConf.value());
                   int from = (int) ((long) count * slice / slices);
                   int to = (int) ((long) count * (slice + 1) / slices);
                   int dim = all.dim();
@@ -261,5 +229,17 @@ public final class Readers {
                   return rows.iterator();
                 }),
         schema);
+  }
+
+  private static Idx.Images readImages(String path, Configuration conf) throws IOException {
+    try (java.io.InputStream in = HadoopFiles.open(path, conf, MAX_IDX_BYTES)) {
+      return Idx.images(in, path, MAX_IDX_BYTES);
+    }
+  }
+
+  private static byte[] readLabels(String path, Configuration conf) throws IOException {
+    try (java.io.InputStream in = HadoopFiles.open(path, conf, MAX_IDX_BYTES)) {
+      return Idx.labels(in, path, MAX_IDX_BYTES);
+    }
   }
 }

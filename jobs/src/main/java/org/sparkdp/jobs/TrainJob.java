@@ -23,6 +23,7 @@ import org.sparkdp.io.HadoopFiles;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
 import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.ModelFile;
 
 /**
@@ -87,10 +88,23 @@ public final class TrainJob {
   }
 
   private static int train(JobConfig config, String output, String[] args) throws Exception {
+    if (config.imported() != null) {
+      String from = config.resolved().path("model").path("from").asText();
+      config
+          .imported()
+          .notes()
+          .forEach(n -> System.err.println("sparkdp train: " + from + ": " + n));
+    }
     SparkSession spark = JobRunner.session("sparkdp train", config.sparkConf());
-    Configuration conf = spark.sparkContext().hadoopConfiguration();
-    Sequential model = new Sequential(config.model().layers().toArray(new Dense[0]));
+    Sequential model = new Sequential(config.model().layers().toArray(new Layer[0]));
     model.compile(config.compile());
+    // Keras' box characters where the console can show them (a UTF-8 locale), else ASCII.
+    System.out.print(
+        model
+            .spec()
+            .summary(
+                "sequential",
+                java.nio.charset.Charset.defaultCharset().newEncoder().canEncode('┏')));
     System.out.printf(
         Locale.ROOT,
         "sparkdp %s: %s, %d parameters; %s, %s; Spark %s on %s; BLAS %s%n",
@@ -108,6 +122,9 @@ public final class TrainJob {
         config.validation() == null
             ? null
             : Readers.read(spark, config.validation(), "validation", inputDim);
+    if (config.imported() != null && config.imported().params() != null) {
+      model.setWeights(config.imported().params());
+    }
     if (config.initWeights() != null) {
       model.loadWeights(config.initWeights());
     }
@@ -136,15 +153,14 @@ public final class TrainJob {
             .withMetadata(config.metadata());
     model.setProvenance(testMetrics == null ? provenance : provenance.withTestMetrics(testMetrics));
 
-    Map<String, Object> historyJson = new LinkedHashMap<>(history.toMap());
-    HadoopFiles.writeAtomically(output, "history.json", JSON.writeValueAsBytes(historyJson), conf);
-    HadoopFiles.writeAtomically(
-        output, "learning-curves.png", LearningCurves.renderPng(history.history()), conf);
+    // One set: the model, its history, curves and test metrics are committed together.
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    files.put("history.json", JSON.writeValueAsBytes(new LinkedHashMap<>(history.toMap())));
+    files.put("learning-curves.png", LearningCurves.renderPng(history.history()));
     if (testMetrics != null) {
-      HadoopFiles.writeAtomically(
-          output, "test-metrics.json", JSON.writeValueAsBytes(testMetrics), conf);
+      files.put("test-metrics.json", JSON.writeValueAsBytes(testMetrics));
     }
-    model.save(output);
+    model.save(output, files);
     System.out.println("Model written to " + output);
     return 0;
   }
@@ -209,9 +225,12 @@ public final class TrainJob {
     return false;
   }
 
+  /** The widths of the Dense layers, e.g. {@code Dense 784-64-64-10}. */
   private static String shape(JobConfig config) {
     StringBuilder s = new StringBuilder("Dense ").append(config.model().inputDim());
-    config.model().layers().forEach(d -> s.append('-').append(d.units()));
+    config.model().layers().stream()
+        .filter(l -> l instanceof Dense)
+        .forEach(d -> s.append('-').append(((Dense) d).units()));
     return s.toString();
   }
 

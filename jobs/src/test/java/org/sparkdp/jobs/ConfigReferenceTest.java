@@ -11,9 +11,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.sparkdp.FitOptions;
+import org.sparkdp.ops.Activation;
+import org.sparkdp.ops.BaseOptimizer;
+import org.sparkdp.ops.Configs;
+import org.sparkdp.ops.Initializer;
+import org.sparkdp.ops.Layer;
+import org.sparkdp.ops.LearningRate;
+import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.RecordSettings;
+import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Setting;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -114,5 +125,50 @@ class ConfigReferenceTest {
       }
     }
     assertEquals(List.of(), missing, "settings whose README row or default is missing");
+  }
+
+  @Test
+  void everyKeyOfEveryLayerOptimizerScheduleRegularizerAndInitializerHasItsReadmeRow()
+      throws IOException {
+    String readme = Files.readString(README);
+    List<String> missing = new ArrayList<>();
+    Map<String, Map<String, ? extends RecordSettings<?>>> kinds = new LinkedHashMap<>();
+    kinds.put("layer", Layer.kinds());
+    kinds.put("schedule", LearningRate.schedules());
+    kinds.put("regularizer", Regularizer.kinds());
+    kinds.put("initializer", Initializer.withArguments());
+    kinds.put("optimizer", Configs.OPTIMIZERS);
+    kinds.forEach(
+        (kind, byName) ->
+            byName.forEach(
+                (name, settings) -> {
+                  for (Setting<?> s : settings.own()) {
+                    String row = "| `" + name + "` | `" + s.key() + "` |";
+                    if (!readme.contains(row)) {
+                      missing.add(kind + " " + name + "." + s.key());
+                    }
+                  }
+                }));
+    for (Setting<?> s : BaseOptimizer.SETTINGS.settings()) {
+      if (!readme.contains("| every optimizer | `" + s.key() + "` |")) {
+        missing.add("every optimizer's " + s.key());
+      }
+    }
+    for (Activation a : Activation.values()) {
+      if (!readme.contains("| `" + a.kerasName() + "` |")) {
+        missing.add("activation " + a.kerasName());
+      }
+    }
+    for (Loss l : Loss.values()) {
+      if (!readme.contains("| `" + l.kerasName() + "`")) {
+        missing.add("loss " + l.kerasName());
+      }
+    }
+    for (Initializer.Preset p : Initializer.Preset.values()) {
+      if (!readme.contains("| `" + p.kerasName() + "` |")) {
+        missing.add("initializer " + p.kerasName());
+      }
+    }
+    assertEquals(List.of(), missing, "declared names and keys without a README row");
   }
 }

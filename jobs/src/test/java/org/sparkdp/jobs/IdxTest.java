@@ -76,4 +76,53 @@ class IdxTest {
     IOException e = assertThrows(IOException.class, () -> Idx.images(corrupt, "images.gz"));
     assertTrue(e.getMessage().startsWith("images.gz: corrupt gzip data"), e.getMessage());
   }
+
+  @Test
+  void aHeaderClaimingMoreThanTheLimitIsRefusedBeforeReading() throws IOException {
+    // 10^9 images of 28x28 announced by a 9.6 MB gzip of zeros.
+    ByteBuffer header = ByteBuffer.allocate(16).putInt(0x803).putInt(1_000_000_000);
+    header.putInt(28).putInt(28);
+    byte[] file = gzip(Arrays.copyOf(header.array(), 10_000_000));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> Idx.images(new java.io.ByteArrayInputStream(file), "big.gz", 1L << 30));
+    assertEquals(
+        "big.gz: the header announces 1000000000 images of 28x28 (784000000000 bytes), more than"
+            + " the 1073741824 bytes sparkdp reads from one IDX file",
+        e.getMessage());
+  }
+
+  @Test
+  void theDecompressedLengthIsCheckedAsItIsRead() throws IOException {
+    // A true header of 4 images, then 50 MB of zeros: refused once the limit is passed.
+    byte[] bomb = gzip(Arrays.copyOf(imageFile(4), 50_000_000));
+    assertTrue(bomb.length < 100_000, "compresses to " + bomb.length);
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> Idx.images(new java.io.ByteArrayInputStream(bomb), "bomb.gz", 1000));
+    assertEquals(
+        "bomb.gz: the header announces 4 images of 2x3 (24 bytes) but more than 1000 bytes follow",
+        e.getMessage());
+    // A header within the limit over a short body: refused by the bytes that are there.
+    ByteBuffer header = ByteBuffer.allocate(26).putInt(0x803).putInt(1_000_000).putInt(28);
+    header.putInt(28);
+    IOException truncated =
+        assertThrows(
+            IOException.class,
+            () -> Idx.images(new java.io.ByteArrayInputStream(header.array()), "x", 1L << 30));
+    assertEquals(
+        "x: the header announces 1000000 images of 28x28 (784000000 bytes) but 10 bytes follow"
+            + " (truncated file?)",
+        truncated.getMessage());
+  }
+
+  @Test
+  void negativeSizesAreNamed() {
+    byte[] file = ByteBuffer.allocate(16).putInt(0x803).putInt(-5).putInt(2).putInt(3).array();
+    IOException e = assertThrows(IOException.class, () -> Idx.images(file, "neg.idx"));
+    assertEquals(
+        "neg.idx: the header announces -5 images of 2x3, not a valid size", e.getMessage());
+  }
 }

@@ -8,13 +8,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.sparkdp.DataException;
 import org.sparkdp.FitOptions;
+import org.sparkdp.interop.KerasArchive;
 import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ConfigException;
+import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.ops.Sgd;
 
 class JobConfigTest {
   static final String YAML =
@@ -104,8 +112,10 @@ class JobConfigTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "activation: relu, input_dim: 784|activation: swish, input_dim: 784|model.layers[0].activation: unknown activation 'swish'",
-        "{type: adam, learning_rate: 0.001}|{type: adamw, learning_rate: 0.001}|compile.optimizer: unknown optimizer 'adamw'",
+        "activation: relu, input_dim: 784|activation: mish, input_dim: 784|model.layers[0].activation: unknown activation 'mish'",
+        "{type: adam, learning_rate: 0.001}|{type: adadelta, learning_rate: 0.001}|compile.optimizer: unknown optimizer 'adadelta'",
+        "{type: dense, units: 64, activation: relu}|{type: dropout, rate: 1.5}|model.layers[1].rate: must be a number in [0, 1), got 1.5",
+        "learning_rate: 0.001|learning_rate: {type: exponential_decay, initial_learning_rate: 0.1, decay_steps: 0, decay_rate: 0.9}|compile.optimizer.learning_rate.decay_steps: must be a positive integer, got 0",
         "loss: sparse_categorical_crossentropy|loss: focal|compile.loss: unknown loss 'focal'",
         "units: 64, activation: relu, input_dim|units: 0, activation: relu, input_dim|model.layers[0].units: must be a positive integer, got 0",
         "learning_rate: 0.001|learning_rate: -0.5|compile.optimizer.learning_rate: must be a positive number, got -0.5",
@@ -160,7 +170,47 @@ class JobConfigTest {
     assertTrue(error("").startsWith("model: missing"), error(""));
     assertTrue(error(YAML.substring(0, YAML.indexOf("data:"))).startsWith("data.train: missing"));
     assertTrue(error("[1, 2]").startsWith("job.yaml: expected a mapping"));
-    assertTrue(error("model: {layers: [}").startsWith("job.yaml: not valid YAML"));
+    assertTrue(
+        error("model: {layers: [}").matches("job\\.yaml line 1, column \\d+: not valid YAML: .*"),
+        error("model: {layers: [}"));
+  }
+
+  @Test
+  void aKeyGivenTwiceIsAnErrorNotTheLastOneWins() {
+    assertEquals(
+        "job.yaml line 11, column 1: fit: given twice (a key may appear once)",
+        error(YAML.replace("data:", "fit: {epochs: 1}\ndata:")));
+    assertEquals(
+        "job.yaml line 7, column 49: compile.optimizer.learning_rate: given twice (a key may"
+            + " appear once)",
+        error(YAML.replace("learning_rate: 0.001", "learning_rate: 0.001, learning_rate: 0.1")));
+  }
+
+  @Test
+  void nanAndInfinityAreValuesThatTheSettingRefuses() {
+    assertEquals(
+        "compile.optimizer.learning_rate: must be a positive number, got NaN",
+        error(YAML.replace("learning_rate: 0.001", "learning_rate: .nan")));
+    assertEquals(
+        "compile.optimizer.learning_rate: must be a positive number, got Infinity",
+        error(YAML.replace("learning_rate: 0.001", "learning_rate: .inf")));
+    assertEquals(
+        "fit.validation_split: must be a number in [0, 1), got -Infinity",
+        error(YAML.replace("validation_split: 0.1", "validation_split: -.Inf")));
+  }
+
+  @Test
+  void yamlErrorsNameTheLineAndColumn() {
+    String tab = YAML.replace("  loss: sparse", "\tloss: sparse");
+    assertEquals(
+        "job.yaml line 8, column 1: not valid YAML: while scanning for the next token: found"
+            + " character 'tab' that cannot start any token. (Do not use tab for indentation)",
+        error(tab));
+    assertEquals(
+        "job.yaml line 2, column 17: model.layers: aliases (*x) are not supported; write the"
+            + " value out",
+        error("base: &x [1]\nmodel: {layers: *x}\n"));
+    assertTrue(error(YAML + "---\nmodel: {}\n").contains("more than one document"));
   }
 
   @Test
@@ -171,5 +221,64 @@ class JobConfigTest {
     assertEquals("a.bin", explicit.images());
     assertEquals("b.bin", explicit.labels());
     assertEquals("libsvm", DataSource.fromPath("x.libsvm", "--train").format());
+  }
+
+  /** A .keras file of a small compiled model, written by sparkdp. */
+  private static Path kerasFile(Path dir, boolean compiled) throws IOException {
+    ModelSpec spec = ModelSpec.of(Dense.of(4, "relu").withInputDim(3), Dense.of(2, "softmax"));
+    CompileConfig compile =
+        new CompileConfig(
+            new Sgd(0.05, 0.9, false), Loss.SPARSE_CATEGORICAL_CROSSENTROPY, false, List.of());
+    Path file = dir.resolve(compiled ? "compiled.keras" : "plain.keras");
+    Files.write(
+        file, KerasArchive.write(spec, compiled ? compile : null, spec.initialParameters(1)));
+    return file;
+  }
+
+  private static final String DATA = "data: {train: {format: csv, path: t.csv}}\n";
+
+  @Test
+  void modelFromAKerasFileBringsItsLayersWeightsAndCompileConfig(@TempDir Path dir)
+      throws IOException {
+    Path keras = kerasFile(dir, true);
+    JobConfig c = parse("model: {from: " + keras + "}\n" + DATA);
+    assertEquals(3, c.model().inputDim());
+    assertEquals(new Sgd(0.05, 0.9, false), c.compile().optimizer());
+    assertEquals(26, c.imported().params().length);
+    // The job's compile section wins over the file's.
+    JobConfig own =
+        parse("model: {from: " + keras + "}\ncompile: {optimizer: adam, loss: mse}\n" + DATA);
+    assertEquals(Loss.MEAN_SQUARED_ERROR, own.compile().loss());
+    // --model-from replaces the file's model.
+    JobConfig option = parse(YAML, "--model-from", keras.toString());
+    assertEquals(3, option.model().inputDim());
+  }
+
+  @Test
+  void modelFromIsCheckedBeforeSparkStarts(@TempDir Path dir) throws IOException {
+    Path plain = kerasFile(dir, false);
+    assertTrue(
+        error("model: {from: " + plain + "}\n" + DATA)
+            .contains(
+                "compile: missing (compile: {optimizer: adam, loss: ..., metrics: [accuracy]});"
+                    + " "
+                    + plain
+                    + " has no compile config sparkdp can use"));
+    assertTrue(
+        error("model: {from: " + plain + ", layers: [{units: 1, input_dim: 1}]}\n" + DATA)
+            .contains("model: give layers or from (a Keras model), not both"));
+    DataException missing =
+        assertThrows(
+            DataException.class,
+            () -> parse("model: {from: " + dir.resolve("no.keras") + "}\n" + DATA));
+    assertTrue(missing.getMessage().contains("no.keras: no such file"), missing.getMessage());
+    Files.writeString(dir.resolve("bad.keras"), "not a zip");
+    java.io.UncheckedIOException bad =
+        assertThrows(
+            java.io.UncheckedIOException.class,
+            () -> parse("model: {from: " + dir.resolve("bad.keras") + "}\n" + DATA));
+    assertTrue(
+        bad.getCause().getMessage().contains("bad.keras: not a .keras file"),
+        bad.getCause().getMessage());
   }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
@@ -60,9 +61,92 @@ class ReadersTest {
         assertThrows(
             DataException.class,
             () -> Readers.read(spark(), DataSource.fromPath(text.toString(), "t"), "train", 2));
-    assertTrue(
-        notNumeric.getMessage().contains("column 'b' is not numeric (it reads as string)"),
+    assertEquals(
+        "train data (" + text + ") line 2: column 'b' (2): 'x' is not a number",
         notNumeric.getMessage());
+  }
+
+  private static String error(Path file, int inputDim) {
+    return assertThrows(
+            DataException.class,
+            () ->
+                Readers.read(spark(), DataSource.fromPath(file.toString(), "t"), "train", inputDim))
+        .getMessage();
+  }
+
+  @Test
+  void badLibsvmLinesAreNamedByLineAndColumn(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("d.libsvm");
+    String good = "1 1:0.5 3:2\n# a comment\n0 2:1\n";
+    String name = "train data (" + file + ") line 4: ";
+    Files.writeString(file, good + "1 0:1 2:3\n");
+    assertEquals(name + "column 3 ('0:1'): index 0; LibSVM indices start at 1", error(file, 4));
+    Files.writeString(file, good + "1 1:abc 2:3\n");
+    assertEquals(name + "column 3 ('1:abc'): the value is not a number", error(file, 4));
+    Files.writeString(file, good + "1 1:1 9:3\n");
+    assertEquals(
+        name + "column 7 ('9:3'): index 9 is beyond the model's 4 features", error(file, 4));
+    Files.writeString(file, good + "1 3:1 2:3\n");
+    assertEquals(name + "column 7 ('2:3'): indices must ascend (2 after 3)", error(file, 4));
+    Files.writeString(file, good + "one 1:1\n");
+    assertEquals(name + "column 1 ('one'): the label is not a number", error(file, 4));
+  }
+
+  @Test
+  void aLineLongerThanTheLimitIsRefusedWithoutBeingKept(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("wide.csv");
+    // 30 MB in one line: a header of 3,000,000 columns.
+    StringBuilder line = new StringBuilder("label");
+    while (line.length() < 30_000_000) {
+      line.append(",c").append(line.length());
+    }
+    Files.writeString(file, line.append('\n'));
+    assertEquals(
+        "train data ("
+            + file
+            + ") line 1: longer than the 1048576 bytes a line may have (1 MiB, or 32 bytes per"
+            + " value of a row)",
+        error(file, 4));
+  }
+
+  @Test
+  void linesAreNumberedAcrossSplitsAndRowsKeepTheFilesOrder(@TempDir Path dir) throws IOException {
+    Path file = dir.resolve("long.csv");
+    StringBuilder csv = new StringBuilder("a,label\n");
+    for (int i = 0; i < 500; i++) {
+      csv.append(i).append(',').append(i % 2).append('\n');
+    }
+    Files.writeString(file, csv);
+    SparkSession spark = spark();
+    spark.conf().set("spark.sql.files.maxPartitionBytes", "100");
+    try {
+      Dataset<Row> frame = Readers.read(spark, DataSource.fromPath(file.toString(), "t"), "t", 1);
+      assertTrue(frame.javaRDD().getNumPartitions() > 20, "many splits");
+      List<Row> rows = frame.collectAsList();
+      assertEquals(500, rows.size());
+      for (int i = 0; i < 500; i++) {
+        assertEquals(i, features(rows.get(i))[0], "row " + i);
+      }
+      Files.writeString(file, csv.toString().replace("\n377,1\n", "\n377,x\n"));
+      // Line 1 is the header: the row of 377 is line 379.
+      assertEquals(
+          "train data (" + file + ") line 379: column 'label' (2): 'x' is not a number",
+          error(file, 1));
+    } finally {
+      spark.conf().unset("spark.sql.files.maxPartitionBytes");
+    }
+  }
+
+  @Test
+  void aCsvFileNamedParquetAndAnEmptyDirectoryAreNamed(@TempDir Path dir) throws IOException {
+    Path fake = dir.resolve("fake.parquet");
+    Files.writeString(fake, "a,label\n1,0\n");
+    assertEquals(
+        "train data (" + fake + ") is not a Parquet file (it does not start and end with PAR1)",
+        error(fake, 1));
+    Path empty = Files.createDirectories(dir.resolve("empty.parquet"));
+    assertEquals(
+        "train data (" + empty + "): the directory holds no Parquet files", error(empty, 1));
   }
 
   @Test

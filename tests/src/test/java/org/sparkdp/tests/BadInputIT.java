@@ -1,7 +1,7 @@
 package org.sparkdp.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -28,9 +28,9 @@ import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
 
 /**
- * Bad input through {@code bin/sparkdp}: each case exits non-zero with one line naming the problem
- * (file, row, column or key), prints no stack trace, and leaves an existing output directory
- * exactly as it was.
+ * Bad input through {@code bin/sparkdp}: each case exits with its code (1 for data and files, 2 for
+ * configuration and usage) and one line naming the problem (file, line, row, column or key), prints
+ * no stack trace, and leaves an existing output directory exactly as it was.
  */
 class BadInputIT {
   private static final String CONFIG =
@@ -51,13 +51,20 @@ class BadInputIT {
       ModelSpec.of(Dense.of(8, "relu").withInputDim(4), Dense.of(3, "softmax"));
 
   /**
-   * A case: the files to write, the command and its arguments (after {@code --config job.yaml
-   * --train data.csv --output out} for train), and the start of the expected message.
+   * A case: the files to write (a name ending in {@code /} is an empty directory), the command and
+   * its arguments (after {@code --config job.yaml --train data.csv --output out} for train), the
+   * start of the expected message, and the exit code.
    */
-  record Case(Map<String, byte[]> files, String command, List<String> args, String message) {
+  record Case(
+      Map<String, byte[]> files, String command, List<String> args, String message, int exit) {
     @Override
     public String toString() {
       return message;
+    }
+
+    /** This case, exiting with 2 (configuration and usage). */
+    Case usage() {
+      return new Case(files, command, args, message, 2);
     }
   }
 
@@ -69,7 +76,7 @@ class BadInputIT {
     Map<String, byte[]> all =
         new LinkedHashMap<>(Map.of("job.yaml", text(CONFIG), "data.csv", text(CSV)));
     all.putAll(files);
-    return new Case(all, "train", args, message);
+    return new Case(all, "train", args, message, 1);
   }
 
   private static Case csv(String csv, String message) {
@@ -80,7 +87,7 @@ class BadInputIT {
     if (!CONFIG.contains(from)) {
       throw new IllegalArgumentException(from);
     }
-    return train(Map.of("job.yaml", text(CONFIG.replace(from, to))), List.of(), message);
+    return train(Map.of("job.yaml", text(CONFIG.replace(from, to))), List.of(), message).usage();
   }
 
   private static Case idx(byte[] images, byte[] labels, String message) {
@@ -162,12 +169,13 @@ class BadInputIT {
             csv("a,b,c,d,label\n", "train data (data.csv) has no rows"),
             csv(
                 CSV.replace("3,4,5,6,2", "3,4,5,2"),
-                "train data (data.csv): 1 line has a number of fields other than"
-                    + " the header's 5, e.g. '3,4,5,2' (4 fields)"),
+                "train data (data.csv) line 4: 4 fields where the header has 5 (3,4,5,2)"),
             csv(
                 CSV.replace("3,4,5,6,2", "3,4,5,6,2,9"),
-                "train data (data.csv): 1 line has a number of fields other"
-                    + " than the header's 5, e.g. '3,4,5,6,2,9' (6 fields)"),
+                "train data (data.csv) line 4: 6 fields where the header has 5 (3,4,5,6,2,9)"),
+            csv(
+                CSV.replace("2,3,4,5,1", "2,abc,4,5,1"),
+                "train data (data.csv) line 3: column 'b' (2): 'abc' is not a number"),
             train(
                 Map.of(),
                 List.of("--partitions", "10"),
@@ -187,12 +195,13 @@ class BadInputIT {
             config(
                 "type: dense, units: 8",
                 "type: conv2d, units: 8",
-                "model.layers[0].type: unknown layer type 'conv2d' (supported: dense)"),
+                "model.layers[0].type: unknown layer type 'conv2d' (supported: dense, dropout, layer_normalization, activation)"),
             config(
                 "activation: relu",
-                "activation: relu6",
-                "model.layers[0].activation: unknown activation 'relu6'"),
-            config("type: adam", "type: adamax", "compile.optimizer: unknown optimizer 'adamax'"),
+                "activation: mish",
+                "model.layers[0].activation: unknown activation 'mish'"),
+            config(
+                "type: adam", "type: adadelta", "compile.optimizer: unknown optimizer 'adadelta'"),
             config(
                 "loss: sparse_categorical_crossentropy",
                 "loss: hinge",
@@ -208,13 +217,15 @@ class BadInputIT {
                 "learning_rate: 0",
                 "compile.optimizer.learning_rate: must be a positive number, got 0"),
             train(
-                Map.of(),
-                List.of("--batch-size", "0"),
-                "--batch-size: must be a positive integer or 'all', got '0'"),
+                    Map.of(),
+                    List.of("--batch-size", "0"),
+                    "--batch-size: must be a positive integer or 'all', got '0'")
+                .usage(),
             train(
-                Map.of(),
-                List.of("--epochs", "-3"),
-                "--epochs: must be a positive integer, got '-3'"),
+                    Map.of(),
+                    List.of("--epochs", "-3"),
+                    "--epochs: must be a positive integer, got '-3'")
+                .usage(),
             train(
                 Map.of(),
                 List.of("--train", "missing.csv"),
@@ -241,7 +252,8 @@ class BadInputIT {
                     wrongShapes),
                 "evaluate",
                 List.of("--model", "model", "--data", "test.csv"),
-                "model/weights.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]"),
+                "model/weights.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]",
+                1),
             new Case(
                 Map.of(
                     "test.csv",
@@ -252,8 +264,172 @@ class BadInputIT {
                     Arrays.copyOf(wrongShapes, 300)),
                 "evaluate",
                 List.of("--model", "model", "--data", "test.csv"),
-                "model/weights.npz: SHA-256"));
-    return cases.stream().map(c -> Arguments.of(c.command() + ": " + c.message(), c));
+                "model/weights.npz: SHA-256",
+                1));
+    List<Case> all = new ArrayList<>(cases);
+    all.addAll(issue10Cases());
+    return all.stream().map(c -> Arguments.of(c.command() + ": " + c.message(), c));
+  }
+
+  private static Case libsvm(String line, String message) {
+    return train(
+        Map.of("data.libsvm", text("0 1:1 2:2 3:3 4:4\n" + line + "\n")),
+        List.of("--train", "data.libsvm"),
+        message);
+  }
+
+  /** A {@code model.json} of {@link #SPEC} (and its weights) with its first layer's units set. */
+  private static Map<String, byte[]> modelWithUnits(String units) {
+    byte[] weights = weights(SPEC);
+    String json =
+        new String(
+            ModelFile.toBytes(
+                ModelFile.modelJson(
+                    SPEC,
+                    new org.sparkdp.ops.CompileConfig(
+                        org.sparkdp.ops.Adam.defaults(),
+                        org.sparkdp.ops.Loss.SPARSE_CATEGORICAL_CROSSENTROPY,
+                        false,
+                        List.of()),
+                    1,
+                    ModelFile.sha256(weights),
+                    null,
+                    null)),
+            StandardCharsets.UTF_8);
+    return Map.of(
+        "test.csv",
+        text(CSV),
+        "model/model.json",
+        text(json.replaceFirst("\"units\" : 8", "\"units\" : " + units)),
+        "model/weights.npz",
+        weights);
+  }
+
+  /** NumPy's default: the arrays of {@link #SPEC} as float64. */
+  static byte[] float64Weights() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(bytes)) {
+      for (Map.Entry<String, int[]> e : ModelFile.weightShapes(SPEC).entrySet()) {
+        String shape = Arrays.toString(e.getValue()).replace('[', '(').replace(']', ')');
+        String header = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+        header = header + " ".repeat(63 - (10 + header.length()) % 64) + "\n";
+        int count = Arrays.stream(e.getValue()).reduce(1, (a, b) -> a * b);
+        ByteBuffer npy =
+            ByteBuffer.allocate(10 + header.length() + 8 * count)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        npy.put(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+        npy.putShort((short) header.length()).put(header.getBytes(StandardCharsets.US_ASCII));
+        zip.putNextEntry(new java.util.zip.ZipEntry(e.getKey() + ".npy"));
+        zip.write(npy.array());
+        zip.closeEntry();
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+    return bytes.toByteArray();
+  }
+
+  /** The inputs of issue 10 (sizes, errors inside Spark, the launcher, strict YAML, dtypes). */
+  static List<Case> issue10Cases() {
+    byte[] header =
+        ByteBuffer.allocate(16).putInt(0x803).putInt(1_000_000_000).putInt(2).putInt(3).array();
+    StringBuilder oneLine = new StringBuilder("a,b,c,d,label");
+    while (oneLine.length() < 30_000_000) {
+      oneLine.append(",1,2,3,4");
+    }
+    return List.of(
+        config(
+                "units: 8",
+                "units: 300000000",
+                "model.layers[0]: a Dense layer of 4 inputs and 300000000 units brings the model to"
+                    + " 1500000000 parameters, more than the ")
+            .usage(),
+        new Case(
+            modelWithUnits("2000000000"),
+            "evaluate",
+            List.of("--model", "model", "--data", "test.csv"),
+            "model/model.json: config.layers[0]: a Dense layer of 4 inputs and 2000000000 units"
+                + " brings the model to 10000000000 parameters, more than the ",
+            1),
+        idx(
+            gzip(Arrays.copyOf(header, 10_000_000)),
+            gzip(idxLabels(4)),
+            "x-images-idx3-ubyte.gz: the header announces 1000000000 images of 2x3 (6000000000"
+                + " bytes), more than the 1073741824 bytes sparkdp reads from one IDX file"),
+        libsvm(
+            "1 0:1 2:3",
+            "train data (data.libsvm) line 2: column 3 ('0:1'): index 0; LibSVM indices start at"
+                + " 1"),
+        libsvm(
+            "1 1:abc 2:3",
+            "train data (data.libsvm) line 2: column 3 ('1:abc'): the value is not a number"),
+        libsvm(
+            "1 1:1 9:3",
+            "train data (data.libsvm) line 2: column 7 ('9:3'): index 9 is beyond the model's 4"
+                + " features"),
+        train(
+            Map.of("data.parquet", text(CSV)),
+            List.of("--train", "data.parquet"),
+            "train data (data.parquet) is not a Parquet file (it does not start and end with"
+                + " PAR1)"),
+        train(
+            Map.of("empty.parquet/", new byte[0]),
+            List.of("--train", "empty.parquet"),
+            "train data (empty.parquet): the directory holds no Parquet files"),
+        csv(
+            oneLine.toString(),
+            "train data (data.csv) line 1: longer than the 1048576 bytes a line may have"),
+        train(
+                Map.of(),
+                List.of("--master", "bogus://x"),
+                "--master bogus://x: not a Spark master URL (expected local, local[N], local[*],"
+                    + " local-cluster[N,CORES,MB], spark://HOST:PORT, yarn or k8s://URL)")
+            .usage(),
+        train(
+                Map.of(),
+                List.of("--conf", "spark.executor.memory"),
+                "--conf spark.executor.memory: expected spark.KEY=VALUE")
+            .usage(),
+        train(
+                Map.of(),
+                List.of("--master", "yarn"),
+                "--master yarn needs a Spark distribution with its cluster support: set"
+                    + " SPARK_HOME")
+            .usage(),
+        config(
+            "fit: {epochs: 1, batch_size: 8}",
+            "fit: {epochs: 1, batch_size: 8}\nfit: {epochs: 5}",
+            "job.yaml line 10, column 1: fit: given twice (a key may appear once)"),
+        config(
+            "learning_rate: 0.01",
+            "learning_rate: .nan",
+            "compile.optimizer.learning_rate: must be a positive number, got NaN"),
+        config(
+            "  loss: sparse",
+            "\tloss: sparse",
+            "job.yaml line 7, column 1: not valid YAML: while scanning for the next token: found"
+                + " character 'tab' that cannot start any token"),
+        config(
+            "  metrics: [accuracy]",
+            "  metrics: *m",
+            "job.yaml line 8, column 12: compile.metrics: aliases (*m) are not supported"),
+        train(
+            Map.of("init.npz", float64Weights()),
+            List.of("--init-weights", "init.npz"),
+            "init.npz: array 'dense/kernel' has dtype <f8, expected float32 ('<f4') (NumPy's"
+                + " default float64: save x.astype('float32'))"),
+        new Case(
+            Map.of(
+                "model/model.json",
+                modelWithUnits("8").get("model/model.json"),
+                "model/weights.npz",
+                weights(SPEC),
+                "new.csv",
+                text(CSV.replace("2,3,4,5,1", "2,NaN,4,5,1"))),
+            "predict",
+            List.of("--model", "model", "--data", "new.csv", "--output", "predictions"),
+            "predict data (new.csv) row 2: features value 1 is NaN",
+            1));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -288,6 +464,10 @@ class BadInputIT {
    */
   private static Launcher.Result runCase(Case c, Path dir, boolean verbose) throws Exception {
     for (Map.Entry<String, byte[]> f : c.files().entrySet()) {
+      if (f.getKey().endsWith("/")) {
+        Files.createDirectories(dir.resolve(f.getKey()));
+        continue;
+      }
       Files.createDirectories(dir.resolve(f.getKey()).getParent());
       Files.write(dir.resolve(f.getKey()), f.getValue());
     }
@@ -308,8 +488,11 @@ class BadInputIT {
       args.add("--verbose");
     }
     Launcher.Result r = Launcher.run(dir, args.toArray(new String[0]));
-    assertNotEquals(0, r.exitCode(), "exit code; stdout: " + r.stdout());
+    assertEquals(c.exit(), r.exitCode(), "exit code; stdout: " + r.stdout() + r.stderr());
     assertEquals(before, snapshot(out), "the output directory is untouched");
+    if (c.command().equals("predict")) {
+      assertFalse(Files.exists(dir.resolve("predictions")), "no predictions written");
+    }
     return r;
   }
 

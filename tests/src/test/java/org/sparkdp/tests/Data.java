@@ -17,6 +17,15 @@ final class Data {
 
   /** A job file with two hidden layers of {@code hidden} units. */
   static Path config(Path file, int dim, int hidden, int classes) throws IOException {
+    return config(file, dim, hidden, classes, 0);
+  }
+
+  /**
+   * A job file with two hidden layers of {@code hidden} units, each followed by dropout at {@code
+   * rate} unless it is 0.
+   */
+  static Path config(Path file, int dim, int hidden, int classes, double rate) throws IOException {
+    String dropout = rate > 0 ? "    - {type: dropout, rate: " + rate + "}\n" : "";
     Files.writeString(
         file,
         String.join(
@@ -24,8 +33,8 @@ final class Data {
             "model:",
             "  layers:",
             "    - {type: dense, units: " + hidden + ", activation: relu, input_dim: " + dim + "}",
-            "    - {type: dense, units: " + hidden + ", activation: tanh}",
-            "    - {type: dense, units: " + classes + ", activation: softmax}",
+            dropout + "    - {type: dense, units: " + hidden + ", activation: tanh}",
+            dropout + "    - {type: dense, units: " + classes + ", activation: softmax}",
             "compile:",
             "  optimizer: {type: adam, learning_rate: 0.01}",
             "  loss: sparse_categorical_crossentropy",

@@ -10,17 +10,22 @@ import java.nio.file.StandardWatchEventKinds;
 import java.nio.file.WatchEvent;
 import java.nio.file.WatchKey;
 import java.nio.file.WatchService;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.io.ModelStore;
 import org.sparkdp.testkit.Blobs;
 
 /**
- * A training run killed (SIGKILL) while it writes its model over a previous one: the directory
- * still loads, as the previous model, with its weights intact. The model is wide (6M parameters, 25
- * MB of weights), so the write lasts long enough to be caught: the kill follows the first temporary
- * weights file the writer creates.
+ * A training run killed (SIGKILL) while it writes its outputs over a previous run's: the directory
+ * still loads, as the previous model with its weights intact, and every file of the previous run
+ * (model, history, curves) is as it was. The model is wide (6M parameters, 25 MB of weights), so
+ * the write lasts long enough to be caught: the kill follows the staging directory the writer
+ * creates.
  */
 class ModelWriteKillIT {
 
@@ -54,9 +59,13 @@ class ModelWriteKillIT {
     Path model = dir.resolve("model");
     float[] previous =
         ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration()).params();
+    Map<String, byte[]> files = visibleFiles(model);
+    assertEquals(
+        List.of("history.json", "learning-curves.png", "model.json", "weights.npz"),
+        List.copyOf(files.keySet()));
 
     try (WatchService watcher = model.getFileSystem().newWatchService()) {
-      model.register(watcher, StandardWatchEventKinds.ENTRY_CREATE);
+      model.resolve(".sparkdp").register(watcher, StandardWatchEventKinds.ENTRY_CREATE);
       Launcher.Running second = Launcher.start(dir, Launcher.concat(train, "--seed", "2"));
       boolean killed = false;
       while (!killed && second.process().isAlive()) {
@@ -65,7 +74,7 @@ class ModelWriteKillIT {
           continue;
         }
         for (WatchEvent<?> event : key.pollEvents()) {
-          if (event.context().toString().startsWith(".weights.npz.") && !killed) {
+          if (event.context().toString().startsWith("staging-") && !killed) {
             second.process().destroyForcibly();
             killed = true;
             System.out.println("killed the run when " + event.context() + " appeared");
@@ -79,5 +88,21 @@ class ModelWriteKillIT {
     float[] after =
         ModelStore.load(model.toString(), new org.apache.hadoop.conf.Configuration()).params();
     assertArrayEquals(previous, after, "the previous model, intact");
+    Map<String, byte[]> now = visibleFiles(model);
+    assertEquals(files.keySet(), now.keySet());
+    files.forEach((name, bytes) -> assertArrayEquals(bytes, now.get(name), name + " unchanged"));
+  }
+
+  /** The files of {@code dir} that a person sees, with their bytes, by name. */
+  private static Map<String, byte[]> visibleFiles(Path dir) throws java.io.IOException {
+    Map<String, byte[]> files = new TreeMap<>();
+    try (Stream<Path> s = Files.list(dir)) {
+      for (Path p : s.toList()) {
+        if (Files.isRegularFile(p) && !p.getFileName().toString().startsWith(".")) {
+          files.put(p.getFileName().toString(), Files.readAllBytes(p));
+        }
+      }
+    }
+    return files;
   }
 }

@@ -43,6 +43,14 @@ class OutputsIT {
                 "--validation-split",
                 "0.25"));
     assertEquals(0, r.exitCode(), r.stderr());
+    // The model's summary in Keras' table comes first: 6*16+16, 16*16+16, 16*3+3 parameters (in
+    // box characters, or ASCII in a console without UTF-8).
+    assertTrue(
+        r.stdout()
+                .matches("(?s).*[│|] dense_1 \\(Dense\\) +[│|] \\(None, 16\\) +[│|] +272 [│|]\n.*")
+            && r.stdout().contains(" Total params: 435 (1.70 KB)")
+            && r.stdout().indexOf("Model: \"sequential\"") < r.stdout().indexOf("Epoch 1/3"),
+        r.stdout());
     List<String> epochLines = r.stdout().lines().filter(l -> l.startsWith("Epoch ")).toList();
     assertEquals(3, epochLines.size(), r.stdout());
     assertTrue(

@@ -1,7 +1,5 @@
 package org.sparkdp.ops;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /**
  * Adam (Kingma and Ba, 2015) with Keras' update rule, where epsilon is added after the bias
  * correction:
@@ -15,16 +13,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *   w -= alpha * m / (sqrt(vHat) + epsilon)
  * </pre>
  *
- * @param learningRate {@code lr}, positive (Keras' default 0.001)
+ * @param learningRate {@code lr}, positive (Keras' default 0.001), or a schedule
  * @param beta1 decay of the first moment, in {@code [0, 1)} (default 0.9)
  * @param beta2 decay of the second moment, in {@code [0, 1)} (default 0.999)
  * @param epsilon positive (default 1e-7)
  * @param amsgrad whether to use the AMSGrad variant (Reddi et al., 2018; default false)
+ * @param base weight decay and clipping
  */
-public record Adam(double learningRate, double beta1, double beta2, double epsilon, boolean amsgrad)
+public record Adam(
+    LearningRate learningRate,
+    double beta1,
+    double beta2,
+    double epsilon,
+    boolean amsgrad,
+    BaseOptimizer base)
     implements Optimizer {
-  public static final Setting<Double> LEARNING_RATE =
-      Setting.positive("learning_rate", 0.001, "step size");
+  public static final Setting<LearningRate> LEARNING_RATE = LearningRate.setting(0.001);
   public static final Setting<Double> BETA_1 =
       Setting.fraction("beta_1", 0.9, "decay of the first moment");
   public static final Setting<Double> BETA_2 =
@@ -34,13 +38,19 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
   public static final Setting<Boolean> AMSGRAD =
       Setting.bool("amsgrad", false, "the AMSGrad variant");
   public static final RecordSettings<Adam> SETTINGS =
-      RecordSettings.of(Adam.class, LEARNING_RATE, BETA_1, BETA_2, EPSILON, AMSGRAD);
+      RecordSettings.of(
+          Adam.class, LEARNING_RATE, BETA_1, BETA_2, EPSILON, AMSGRAD, BaseOptimizer.SETTINGS);
 
   public Adam {
     LEARNING_RATE.check(learningRate);
     BETA_1.check(beta1);
     BETA_2.check(beta2);
     EPSILON.check(epsilon);
+  }
+
+  /** Adam with a constant learning rate, no weight decay and no clipping. */
+  public Adam(double learningRate, double beta1, double beta2, double epsilon, boolean amsgrad) {
+    this(LearningRate.constant(learningRate), beta1, beta2, epsilon, amsgrad, BaseOptimizer.NONE);
   }
 
   /** Keras' defaults: learning rate 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7. */
@@ -65,6 +75,10 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
 
   @Override
   public OptimizerState newState(int size) {
+    return newState(size, amsgrad);
+  }
+
+  static OptimizerState newState(int size, boolean amsgrad) {
     return new OptimizerState(
         0,
         amsgrad
@@ -73,10 +87,22 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
   }
 
   @Override
-  public void step(float[] params, float[] grad, OptimizerState state) {
+  public void update(float[] params, float[] grad, OptimizerState state, double lr) {
+    update(params, grad, state, lr, beta1, beta2, epsilon, amsgrad);
+  }
+
+  /** Adam's rule, shared with {@link AdamW}. */
+  static void update(
+      float[] params,
+      float[] grad,
+      OptimizerState state,
+      double lr,
+      double beta1,
+      double beta2,
+      double epsilon,
+      boolean amsgrad) {
     long t = state.iterations() + 1;
-    float alpha =
-        (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
+    float alpha = (float) (lr * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
     float oneMinusBeta1 = (float) (1 - beta1);
     float oneMinusBeta2 = (float) (1 - beta2);
     float eps = (float) epsilon;
@@ -102,11 +128,5 @@ public record Adam(double learningRate, double beta1, double beta2, double epsil
         params[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
       }
     }
-    state.advance();
-  }
-
-  @Override
-  public ObjectNode config() {
-    return SETTINGS.toJson(this);
   }
 }

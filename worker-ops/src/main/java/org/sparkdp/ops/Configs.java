@@ -25,18 +25,40 @@ public final class Configs {
     Map<String, RecordSettings<? extends Optimizer>> m = new LinkedHashMap<>();
     m.put("sgd", Sgd.SETTINGS);
     m.put("adam", Adam.SETTINGS);
+    m.put("adamw", AdamW.SETTINGS);
+    m.put("rmsprop", RmsProp.SETTINGS);
+    m.put("adagrad", Adagrad.SETTINGS);
+    m.put("nadam", Nadam.SETTINGS);
+    m.put("adamax", Adamax.SETTINGS);
     return Collections.unmodifiableMap(m);
   }
 
-  /** A Dense layer from {@code {type: dense, units: 64, activation: relu, input_dim: 784, ...}}. */
-  public static Dense dense(JsonNode node, String path) {
+  /**
+   * A layer from {@code {type: dense, units: 64, activation: relu, input_dim: 784, ...}}: the type
+   * in Keras' snake case ({@code layer_normalization}) or its class name ({@code class_name:
+   * LayerNormalization}, as {@code model.json} has it); without either, a Dense layer.
+   */
+  public static Layer layer(JsonNode node, String path) {
     requireObject(node, path);
-    JsonNode type = node.has("type") ? node.get("type") : node.get("class_name");
-    if (type != null && !type.asText().equalsIgnoreCase("dense")) {
-      throw new ConfigException(
-          path + ".type: unknown layer type '" + type.asText() + "' (supported: dense)");
+    String type = "dense";
+    if (node.hasNonNull("type")) {
+      type = node.get("type").asText().trim().toLowerCase(Locale.ROOT);
+    } else if (node.hasNonNull("class_name")) {
+      String className = node.get("class_name").asText().trim();
+      type = Layer.typeOfClass(className) == null ? className : Layer.typeOfClass(className);
     }
-    return Dense.SETTINGS.read(node, path, Set.of("type", "class_name", "name"));
+    RecordSettings<? extends Layer> settings = Layer.kinds().get(type);
+    if (settings == null) {
+      String given = node.hasNonNull("type") ? node.get("type").asText() : type;
+      throw new ConfigException(
+          path
+              + ".type: unknown layer type '"
+              + given
+              + "' (supported: "
+              + String.join(", ", Layer.kinds().keySet())
+              + ")");
+    }
+    return settings.read(node, path, Set.of("type", "class_name", "name"));
   }
 
   /** A model from a list of layer nodes. */
@@ -44,11 +66,13 @@ public final class Configs {
     if (layers == null || !layers.isArray() || layers.isEmpty()) {
       throw new ConfigException(path + ": expected a non-empty list of layers");
     }
-    List<Dense> list = new ArrayList<>();
+    List<Layer> list = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
-      list.add(dense(layers.get(i), path + "[" + i + "]"));
+      list.add(layer(layers.get(i), path + "[" + i + "]"));
     }
-    return parse(path, () -> new ModelSpec(list));
+    ModelSpec spec = parse(path, () -> new ModelSpec(list));
+    ParameterBudget.check(spec, path);
+    return spec;
   }
 
   /**
@@ -75,7 +99,9 @@ public final class Configs {
   }
 
   /**
-   * Compile settings from {@code {optimizer: ..., loss: ..., metrics: [...], from_logits: false}}.
+   * Compile settings from {@code {optimizer: ..., loss: ..., metrics: [...], from_logits: false}};
+   * the loss is a name or {@code {type: huber, delta: 2.0}} / {@code {type: ..., from_logits:
+   * true}}.
    */
   public static CompileConfig compile(JsonNode node, String path) {
     requireObject(node, path);
@@ -84,10 +110,17 @@ public final class Configs {
     JsonNode lossNode = node.get("loss");
     boolean fromLogits = bool(node, "from_logits", path, false);
     Loss loss;
+    double delta = Loss.DELTA.defaultValue();
     if (lossNode != null && lossNode.isObject()) {
-      checkKeys(lossNode, path + ".loss", Set.of("type", "from_logits"));
       loss = parse(path + ".loss", () -> Loss.fromName(text(lossNode, "type", path + ".loss")));
+      checkKeys(
+          lossNode,
+          path + ".loss",
+          loss == Loss.HUBER ? Set.of("type", Loss.DELTA.key()) : Set.of("type", "from_logits"));
       fromLogits = bool(lossNode, "from_logits", path + ".loss", fromLogits);
+      if (loss == Loss.HUBER) {
+        delta = Loss.DELTA.read(lossNode, path + ".loss");
+      }
     } else {
       if (lossNode == null) {
         throw new ConfigException(path + ".loss: missing (e.g. sparse_categorical_crossentropy)");
@@ -103,7 +136,8 @@ public final class Configs {
       m.forEach(x -> metrics.add(x.asText()));
     }
     boolean logits = fromLogits;
-    return parse(path, () -> new CompileConfig(optimizer, loss, logits, metrics));
+    double huberDelta = delta;
+    return parse(path, () -> new CompileConfig(optimizer, loss, logits, metrics, huberDelta));
   }
 
   /** Fails naming every key of {@code node} that is not in {@code known}. */

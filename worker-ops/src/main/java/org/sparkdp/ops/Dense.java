@@ -1,6 +1,7 @@
 package org.sparkdp.ops;
 
-import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A fully connected layer: {@code input [batch, in] -> output [batch, units]}, {@code y =
@@ -14,6 +15,8 @@ import java.io.Serializable;
  *     the layer before) elsewhere
  * @param kernelInitializer how the kernel starts (Keras' default: glorot_uniform)
  * @param biasInitializer how the bias starts (Keras' default: zeros)
+ * @param kernelRegularizer the kernel's penalty in the loss, or {@code null}
+ * @param biasRegularizer the bias' penalty in the loss, or {@code null}
  */
 public record Dense(
     int units,
@@ -21,26 +24,26 @@ public record Dense(
     boolean useBias,
     int inputDim,
     Initializer kernelInitializer,
-    Initializer biasInitializer)
-    implements Serializable {
+    Initializer biasInitializer,
+    Regularizer kernelRegularizer,
+    Regularizer biasRegularizer)
+    implements Layer {
   public static final Setting<Integer> UNITS =
       Setting.integer("units", null, 1, "the output width");
   public static final Setting<Activation> ACTIVATION =
       Setting.choice("activation", Activation.class, Activation.LINEAR, "applied to x W + b");
   public static final Setting<Boolean> USE_BIAS =
       Setting.bool("use_bias", true, "whether the layer has a bias");
-  public static final Setting<Integer> INPUT_DIM =
-      Setting.integer("input_dim", 0, 1, "the number of features; on the first layer only")
-          .shownAs("(the width of the layer before)");
+  public static final Setting<Integer> INPUT_DIM = Layer.INPUT_DIM;
   public static final Setting<Initializer> KERNEL_INITIALIZER =
-      Setting.choice(
-          "kernel_initializer",
-          Initializer.class,
-          Initializer.GLOROT_UNIFORM,
-          "how the kernel starts");
+      Initializer.setting(
+          "kernel_initializer", Initializer.GLOROT_UNIFORM, "how the kernel starts");
   public static final Setting<Initializer> BIAS_INITIALIZER =
-      Setting.choice(
-          "bias_initializer", Initializer.class, Initializer.ZEROS, "how the bias starts");
+      Initializer.setting("bias_initializer", Initializer.ZEROS, "how the bias starts");
+  public static final Setting<Regularizer> KERNEL_REGULARIZER =
+      Regularizer.setting("kernel_regularizer", "the kernel's penalty, added to the loss");
+  public static final Setting<Regularizer> BIAS_REGULARIZER =
+      Regularizer.setting("bias_regularizer", "the bias' penalty, added to the loss");
   public static final RecordSettings<Dense> SETTINGS =
       RecordSettings.of(
           Dense.class,
@@ -49,7 +52,9 @@ public record Dense(
           USE_BIAS,
           INPUT_DIM,
           KERNEL_INITIALIZER,
-          BIAS_INITIALIZER);
+          BIAS_INITIALIZER,
+          KERNEL_REGULARIZER,
+          BIAS_REGULARIZER);
 
   public Dense {
     UNITS.check(units);
@@ -62,7 +67,8 @@ public record Dense(
   }
 
   /**
-   * {@code Dense(units, activation)} with Keras' defaults: bias, glorot_uniform kernel, zero bias.
+   * {@code Dense(units, activation)} with Keras' defaults: bias, glorot_uniform kernel, zero bias,
+   * no regularizers.
    */
   public static Dense of(int units, Activation activation) {
     return new Dense(
@@ -71,7 +77,9 @@ public record Dense(
         USE_BIAS.defaultValue(),
         0,
         KERNEL_INITIALIZER.defaultValue(),
-        BIAS_INITIALIZER.defaultValue());
+        BIAS_INITIALIZER.defaultValue(),
+        null,
+        null);
   }
 
   /** {@code Dense(units, activation)} with the activation given by its Keras name. */
@@ -79,19 +87,67 @@ public record Dense(
     return of(units, ACTIVATION.convert(activation, ACTIVATION.key()));
   }
 
-  /** This layer with the given input width (for the first layer of a model). */
+  @Override
+  public String type() {
+    return "dense";
+  }
+
+  @Override
+  public String className() {
+    return "Dense";
+  }
+
+  @Override
   public Dense withInputDim(int dim) {
     INPUT_DIM.check(dim);
-    return new Dense(units, activation, useBias, dim, kernelInitializer, biasInitializer);
+    return new Dense(
+        units,
+        activation,
+        useBias,
+        dim,
+        kernelInitializer,
+        biasInitializer,
+        kernelRegularizer,
+        biasRegularizer);
   }
 
   /** This layer with or without a bias. */
   public Dense withUseBias(boolean bias) {
-    return new Dense(units, activation, bias, inputDim, kernelInitializer, biasInitializer);
+    return new Dense(
+        units,
+        activation,
+        bias,
+        inputDim,
+        kernelInitializer,
+        biasInitializer,
+        kernelRegularizer,
+        biasRegularizer);
   }
 
   /** This layer with other initialisers. */
   public Dense withInitializers(Initializer kernel, Initializer bias) {
-    return new Dense(units, activation, useBias, inputDim, kernel, bias);
+    return new Dense(
+        units, activation, useBias, inputDim, kernel, bias, kernelRegularizer, biasRegularizer);
+  }
+
+  /** This layer with these regularizers ({@code null}: none). */
+  public Dense withRegularizers(Regularizer kernel, Regularizer bias) {
+    return new Dense(
+        units, activation, useBias, inputDim, kernelInitializer, biasInitializer, kernel, bias);
+  }
+
+  @Override
+  public int outputDim(int in) {
+    return units;
+  }
+
+  @Override
+  public List<Weight> weights(int in) {
+    List<Weight> weights = new ArrayList<>();
+    weights.add(new Weight("kernel", new int[] {in, units}, kernelInitializer, kernelRegularizer));
+    if (useBias) {
+      weights.add(new Weight("bias", new int[] {units}, biasInitializer, biasRegularizer));
+    }
+    return weights;
   }
 }

@@ -5,38 +5,76 @@ import java.util.Locale;
 
 /**
  * Training losses in Keras' meaning. Each example's loss is reduced over its outputs as Keras does
- * (sum for the categorical crossentropies, mean for binary crossentropy and mean squared error); a
- * batch's loss is the mean over its examples, so kernels here return <em>sums</em> over examples
- * and the caller divides.
+ * (a sum for the categorical crossentropies, KL divergence and categorical hinge; a mean for the
+ * others); a batch's loss is the mean over its examples, so kernels here return <em>sums</em> over
+ * examples and the caller divides.
  *
  * <p>Labels come as {@code labelWidth} floats per example: a class index for {@link
- * #SPARSE_CATEGORICAL_CROSSENTROPY}; a class index or a distribution over the units for {@link
- * #CATEGORICAL_CROSSENTROPY}; one target per unit for {@link #BINARY_CROSSENTROPY} and {@link
- * #MEAN_SQUARED_ERROR}.
+ * #SPARSE_CATEGORICAL_CROSSENTROPY}; a class index or one value per unit for {@link
+ * #CATEGORICAL_CROSSENTROPY} and {@link #CATEGORICAL_HINGE}; one target per unit for the others.
  *
  * <p>Softmax (or logits) with a categorical crossentropy, and sigmoid (or logits) with binary
  * crossentropy, are fused: the loss is computed from the pre-activation {@code z} by log-sum-exp
  * and the gradient is {@code p - target}, which stays finite where {@code log(p)} would not.
  */
 public enum Loss {
-  SPARSE_CATEGORICAL_CROSSENTROPY,
-  CATEGORICAL_CROSSENTROPY,
-  BINARY_CROSSENTROPY,
-  MEAN_SQUARED_ERROR;
+  SPARSE_CATEGORICAL_CROSSENTROPY("-log p[label]", "softmax (or linear with from_logits)"),
+  CATEGORICAL_CROSSENTROPY("-sum_j y_j log p_j", "softmax (or linear with from_logits)"),
+  BINARY_CROSSENTROPY(
+      "mean_j -(y_j log p_j + (1 - y_j) log(1 - p_j))",
+      "sigmoid or softmax (or linear with from_logits)"),
+  MEAN_SQUARED_ERROR("mean_j (p_j - y_j)^2", "any"),
+  MEAN_ABSOLUTE_ERROR("mean_j |p_j - y_j|", "any"),
+  HUBER("mean_j of (d^2 / 2 if |d| <= delta, else delta (|d| - delta / 2)), d = p_j - y_j", "any"),
+  KL_DIVERGENCE("sum_j y_j log(y_j / p_j), y and p clipped to [1e-7, 1]", "softmax or sigmoid"),
+  CATEGORICAL_HINGE(
+      "max(0, 1 + max_j (1 - y_j) p_j - sum_j y_j p_j)", "any, with at least 2 units"),
+  POISSON(
+      "mean_j (p_j - y_j log(p_j + 1e-7))",
+      "one with outputs >= 0: exponential, softplus, relu, relu6, sigmoid, hard_sigmoid, softmax");
 
   /** Keras clips probabilities to {@code [EPSILON, 1 - EPSILON]} before taking logs. */
   static final float EPSILON = 1e-7f;
+
+  /** Huber's {@code delta} (Keras' default 1). */
+  public static final Setting<Double> DELTA =
+      Setting.positive("delta", 1.0, "huber: where the loss turns from quadratic to linear");
+
+  private final String definition;
+  private final String lastLayer;
+
+  Loss(String definition, String lastLayer) {
+    this.definition = definition;
+    this.lastLayer = lastLayer;
+  }
 
   /** The Keras name, e.g. {@code "sparse_categorical_crossentropy"}. */
   public String kerasName() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  /** Parses a Keras loss name; {@code mse} is accepted for mean squared error. */
+  /**
+   * One example's loss, as the README's reference shows it ({@code p} the outputs, {@code y} the
+   * label).
+   */
+  public String definition() {
+    return definition;
+  }
+
+  /** The last layers' activations this loss trains, as the README's reference shows them. */
+  public String lastLayer() {
+    return lastLayer;
+  }
+
+  /** Keras' short names: {@code mse}, {@code mae}, {@code kld}. */
+  public static final java.util.Map<String, Loss> ALIASES =
+      java.util.Map.of("mse", MEAN_SQUARED_ERROR, "mae", MEAN_ABSOLUTE_ERROR, "kld", KL_DIVERGENCE);
+
+  /** Parses a Keras loss name or one of its {@link #ALIASES}. */
   public static Loss fromName(String name) {
     String n = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
-    if (n.equals("mse")) {
-      return MEAN_SQUARED_ERROR;
+    if (ALIASES.containsKey(n)) {
+      return ALIASES.get(n);
     }
     for (Loss l : values()) {
       if (l.kerasName().equals(n)) {
@@ -51,12 +89,32 @@ public enum Loss {
             + ")");
   }
 
+  /** Whether the outputs are class scores (so a prediction is a class), not regression values. */
+  public boolean classifies() {
+    return switch (this) {
+      case SPARSE_CATEGORICAL_CROSSENTROPY,
+          CATEGORICAL_CROSSENTROPY,
+          BINARY_CROSSENTROPY,
+          KL_DIVERGENCE,
+          CATEGORICAL_HINGE ->
+          true;
+      default -> false;
+    };
+  }
+
+  /** Whether {@code from_logits} applies. */
+  public boolean crossentropy() {
+    return this == SPARSE_CATEGORICAL_CROSSENTROPY
+        || this == CATEGORICAL_CROSSENTROPY
+        || this == BINARY_CROSSENTROPY;
+  }
+
   /**
    * Checks that this loss can train a last layer with this activation and width; the message names
    * the problem and what would fit.
    */
   public void checkOutput(Activation last, int units, boolean fromLogits) {
-    if (fromLogits && this == MEAN_SQUARED_ERROR) {
+    if (fromLogits && !crossentropy()) {
       throw new IllegalArgumentException(
           "from_logits applies only to the crossentropy losses, not " + kerasName());
     }
@@ -73,14 +131,7 @@ public enum Loss {
                   + " needs a softmax last layer (or a linear one with from_logits: true), got activation "
                   + last.kerasName());
         }
-        if (units < 2) {
-          throw new IllegalArgumentException(
-              "loss "
-                  + kerasName()
-                  + " needs at least 2 units in the last layer, got "
-                  + units
-                  + " (use binary_crossentropy with one sigmoid unit)");
-        }
+        needsClasses(units, "binary_crossentropy with one sigmoid unit");
       }
       case BINARY_CROSSENTROPY -> {
         if (last != Activation.SIGMOID && last != Activation.SOFTMAX && !fromLogits) {
@@ -90,7 +141,38 @@ public enum Loss {
                   + last.kerasName());
         }
       }
-      case MEAN_SQUARED_ERROR -> {}
+      case KL_DIVERGENCE -> {
+        if (last != Activation.SOFTMAX && last != Activation.SIGMOID) {
+          throw new IllegalArgumentException(
+              "loss kl_divergence compares distributions: it needs a softmax or sigmoid last"
+                  + " layer, got activation "
+                  + last.kerasName());
+        }
+      }
+      case CATEGORICAL_HINGE -> needsClasses(units, "a one-unit model with another loss");
+      case POISSON -> {
+        if (!last.nonNegative()) {
+          throw new IllegalArgumentException(
+              "loss poisson takes log(output): it needs a last layer with outputs >= 0"
+                  + " (exponential, softplus, relu, relu6, sigmoid, hard_sigmoid or softmax),"
+                  + " got activation "
+                  + last.kerasName());
+        }
+      }
+      case MEAN_SQUARED_ERROR, MEAN_ABSOLUTE_ERROR, HUBER -> {}
+    }
+  }
+
+  private void needsClasses(int units, String instead) {
+    if (units < 2) {
+      throw new IllegalArgumentException(
+          "loss "
+              + kerasName()
+              + " needs at least 2 units in the last layer, got "
+              + units
+              + " (use "
+              + instead
+              + ")");
     }
   }
 
@@ -100,7 +182,7 @@ public enum Loss {
       case SPARSE_CATEGORICAL_CROSSENTROPY, CATEGORICAL_CROSSENTROPY ->
           last == Activation.SOFTMAX || fromLogits;
       case BINARY_CROSSENTROPY -> last == Activation.SIGMOID || fromLogits;
-      case MEAN_SQUARED_ERROR -> false;
+      default -> false;
     };
   }
 
@@ -108,15 +190,15 @@ public enum Loss {
   public boolean acceptsLabelWidth(int width, int units) {
     return switch (this) {
       case SPARSE_CATEGORICAL_CROSSENTROPY -> width == 1;
-      case CATEGORICAL_CROSSENTROPY -> width == 1 || width == units;
-      case BINARY_CROSSENTROPY, MEAN_SQUARED_ERROR -> width == units;
+      case CATEGORICAL_CROSSENTROPY, CATEGORICAL_HINGE -> width == 1 || width == units;
+      default -> width == units;
     };
   }
 
   /** Whether each label is a class index (as opposed to one target per unit). */
   public boolean classIndexLabels(int width) {
     return this == SPARSE_CATEGORICAL_CROSSENTROPY
-        || (this == CATEGORICAL_CROSSENTROPY && width == 1);
+        || ((this == CATEGORICAL_CROSSENTROPY || this == CATEGORICAL_HINGE) && width == 1);
   }
 
   /**
@@ -142,8 +224,8 @@ public enum Loss {
       if (this == BINARY_CROSSENTROPY && (v < 0 || v > 1)) {
         return "label value " + j + " is " + v + ", outside [0, 1] for binary_crossentropy";
       }
-      if (this == CATEGORICAL_CROSSENTROPY && v < 0) {
-        return "label value " + j + " is negative (" + v + ") for categorical_crossentropy";
+      if ((this == CATEGORICAL_CROSSENTROPY || this == KL_DIVERGENCE || this == POISSON) && v < 0) {
+        return "label value " + j + " is negative (" + v + ") for " + kerasName();
       }
     }
     return null;
@@ -200,33 +282,110 @@ public enum Loss {
 
   /**
    * Unfused path: {@code a} holds the last layer's outputs {@code [rows, units]}. Writes {@code
-   * dLoss/da} (of the loss summed over the rows) to {@code grad} and returns the summed loss.
+   * dLoss/da} (of the loss summed over the rows) to {@code grad} and returns the summed loss;
+   * {@code delta} is Huber's.
    */
   double lossAndGradient(
-      float[] a, float[] grad, int off, float[] y, int yOff, int width, int rows, int units) {
+      float[] a,
+      float[] grad,
+      int off,
+      float[] y,
+      int yOff,
+      int width,
+      int rows,
+      int units,
+      double delta) {
     double total = 0;
     for (int r = 0; r < rows; r++) {
       int o = off + r * units;
       int t = yOff + r * width;
-      double rowLoss = 0;
-      for (int j = 0; j < units; j++) {
-        double aj = a[o + j];
-        double target = y[t + j];
-        if (this == MEAN_SQUARED_ERROR) {
-          double d = aj - target;
-          rowLoss += d * d;
-          grad[o + j] = (float) (2 * d / units);
-        } else if (this == BINARY_CROSSENTROPY) {
-          double p = Math.min(Math.max(aj, EPSILON), 1 - EPSILON);
-          rowLoss -= target * Math.log(p) + (1 - target) * Math.log(1 - p);
-          boolean clipped = p != aj;
-          grad[o + j] = clipped ? 0f : (float) ((-target / p + (1 - target) / (1 - p)) / units);
-        } else {
-          throw new IllegalStateException(kerasName() + " is only computed fused");
-        }
+      switch (this) {
+        case KL_DIVERGENCE -> total += klDivergence(a, grad, o, y, t, units);
+        case CATEGORICAL_HINGE -> total += categoricalHinge(a, grad, o, y, t, width, units);
+        default -> total += meanOverUnits(a, grad, o, y, t, units, delta);
       }
-      total += rowLoss / units;
     }
     return total;
+  }
+
+  /** The losses that are a mean over the units of an element-wise term. */
+  private double meanOverUnits(
+      float[] a, float[] grad, int o, float[] y, int t, int units, double delta) {
+    double rowLoss = 0;
+    for (int j = 0; j < units; j++) {
+      double aj = a[o + j];
+      double target = y[t + j];
+      double d = aj - target;
+      double term;
+      double slope;
+      switch (this) {
+        case MEAN_SQUARED_ERROR -> {
+          term = d * d;
+          slope = 2 * d;
+        }
+        case MEAN_ABSOLUTE_ERROR -> {
+          term = Math.abs(d);
+          slope = Math.signum(d);
+        }
+        case HUBER -> {
+          boolean quadratic = Math.abs(d) <= delta;
+          term = quadratic ? 0.5 * d * d : delta * Math.abs(d) - 0.5 * delta * delta;
+          slope = quadratic ? d : delta * Math.signum(d);
+        }
+        case POISSON -> {
+          term = aj - target * Math.log(aj + EPSILON);
+          slope = 1 - target / (aj + EPSILON);
+        }
+        case BINARY_CROSSENTROPY -> {
+          double p = Math.min(Math.max(aj, EPSILON), 1 - EPSILON);
+          term = -(target * Math.log(p) + (1 - target) * Math.log(1 - p));
+          slope = p != aj ? 0 : -target / p + (1 - target) / (1 - p);
+        }
+        default -> throw new IllegalStateException(kerasName() + " is only computed fused");
+      }
+      rowLoss += term;
+      grad[o + j] = (float) (slope / units);
+    }
+    return rowLoss / units;
+  }
+
+  /** {@code sum_j y_j log(y_j / p_j)} with both clipped to {@code [EPSILON, 1]}, as Keras. */
+  private static double klDivergence(float[] a, float[] grad, int o, float[] y, int t, int units) {
+    double rowLoss = 0;
+    for (int j = 0; j < units; j++) {
+      double target = Math.min(Math.max(y[t + j], EPSILON), 1);
+      double aj = a[o + j];
+      double p = Math.min(Math.max(aj, EPSILON), 1);
+      rowLoss += target * Math.log(target / p);
+      grad[o + j] = p != aj ? 0f : (float) (-target / p);
+    }
+    return rowLoss;
+  }
+
+  /**
+   * {@code max(0, 1 + max_j (1 - y_j) p_j - sum_j y_j p_j)}; labels of width 1 are class indices
+   * (one-hot).
+   */
+  private static double categoricalHinge(
+      float[] a, float[] grad, int o, float[] y, int t, int width, int units) {
+    double positive = 0;
+    double negative = Double.NEGATIVE_INFINITY;
+    int worst = 0;
+    for (int j = 0; j < units; j++) {
+      double target = width == 1 ? (j == (int) y[t] ? 1 : 0) : y[t + j];
+      positive += target * a[o + j];
+      double n = (1 - target) * a[o + j];
+      if (n > negative) {
+        negative = n;
+        worst = j;
+      }
+    }
+    double margin = negative - positive + 1;
+    for (int j = 0; j < units; j++) {
+      double target = width == 1 ? (j == (int) y[t] ? 1 : 0) : y[t + j];
+      double g = margin > 0 ? (j == worst ? 1 - target : 0) - target : 0;
+      grad[o + j] = (float) g;
+    }
+    return Math.max(margin, 0);
   }
 }

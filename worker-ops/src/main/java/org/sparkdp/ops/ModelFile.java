@@ -28,7 +28,11 @@ public final class ModelFile {
   public static final String FORMAT = "sparkdp.model";
   public static final int FORMAT_VERSION = 1;
 
-  static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+  // A key given twice in a model.json is refused, not read as its last value.
+  static final ObjectMapper JSON =
+      new ObjectMapper()
+          .enable(SerializationFeature.INDENT_OUTPUT)
+          .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
   private static final Setting<Integer> LABEL_WIDTH =
       Setting.integer("label_width", 1, 1, "floats per example's label");
 
@@ -49,29 +53,22 @@ public final class ModelFile {
           "expected " + layout.size() + " parameters, got " + params.length);
     }
     Map<String, Npz.Array> arrays = new LinkedHashMap<>();
-    for (int l = 0; l < layout.layers(); l++) {
-      int in = layout.inputs()[l];
-      int out = layout.units()[l];
-      int k = layout.kernelOffsets()[l];
+    for (ParameterLayout.View v : layout.views()) {
       arrays.put(
-          ModelSpec.layerName(l) + "/kernel",
+          v.name(),
           new Npz.Array(
-              new int[] {in, out}, java.util.Arrays.copyOfRange(params, k, k + in * out)));
-      int b = layout.biasOffsets()[l];
-      if (b >= 0) {
-        arrays.put(
-            ModelSpec.layerName(l) + "/bias",
-            new Npz.Array(new int[] {out}, java.util.Arrays.copyOfRange(params, b, b + out)));
-      }
+              v.shape().clone(),
+              java.util.Arrays.copyOfRange(params, v.offset(), v.offset() + v.size())));
     }
     return arrays;
   }
 
-  /** The shape every weight array of {@code spec} must have. */
+  /** The shape every weight array of {@code spec} must have (nothing is allocated for them). */
   public static Map<String, int[]> weightShapes(ModelSpec spec) {
     Map<String, int[]> shapes = new LinkedHashMap<>();
-    weightArrays(spec, new float[spec.layout().size()])
-        .forEach((name, a) -> shapes.put(name, a.shape()));
+    for (ParameterLayout.View v : spec.layout().views()) {
+      shapes.put(v.name(), v.shape().clone());
+    }
     return shapes;
   }
 
@@ -89,13 +86,9 @@ public final class ModelFile {
     Map<String, float[]> arrays = Npz.read(in, weightShapes(spec), source);
     ParameterLayout layout = spec.layout();
     float[] params = new float[layout.size()];
-    for (int l = 0; l < layout.layers(); l++) {
-      float[] kernel = arrays.get(ModelSpec.layerName(l) + "/kernel");
-      System.arraycopy(kernel, 0, params, layout.kernelOffsets()[l], kernel.length);
-      if (layout.biasOffsets()[l] >= 0) {
-        float[] bias = arrays.get(ModelSpec.layerName(l) + "/bias");
-        System.arraycopy(bias, 0, params, layout.biasOffsets()[l], bias.length);
-      }
+    for (ParameterLayout.View v : layout.views()) {
+      float[] values = arrays.get(v.name());
+      System.arraycopy(values, 0, params, v.offset(), values.length);
     }
     for (int i = 0; i < params.length; i++) {
       if (!Float.isFinite(params[i])) {
@@ -132,22 +125,29 @@ public final class ModelFile {
     ObjectNode config = root.putObject("config");
     config.put("name", "sequential");
     ArrayNode layers = config.putArray("layers");
+    java.util.List<String> names = spec.names();
     for (int l = 0; l < spec.layers().size(); l++) {
-      Dense d = spec.layers().get(l);
-      ObjectNode layer = layers.addObject();
-      layer.put("class_name", "Dense");
-      ObjectNode c = layer.putObject("config");
-      c.put("name", ModelSpec.layerName(l));
-      c.setAll(Dense.SETTINGS.toJson(d));
+      Layer layer = spec.layers().get(l);
+      ObjectNode node = layers.addObject();
+      node.put("class_name", layer.className());
+      ObjectNode c = node.putObject("config");
+      c.put("name", names.get(l));
+      c.setAll(layer.config());
       if (l > 0) {
-        c.remove(Dense.INPUT_DIM.key());
+        c.remove(Layer.INPUT_DIM.key());
       }
     }
     ObjectNode compileNode = root.putObject("compile_config");
     ObjectNode optimizer = compileNode.putObject("optimizer");
     optimizer.put("type", compile.optimizer().kerasName());
     optimizer.setAll(compile.optimizer().config());
-    compileNode.put("loss", compile.loss().kerasName());
+    if (compile.loss() == Loss.HUBER) {
+      ObjectNode loss = compileNode.putObject("loss");
+      loss.put("type", compile.loss().kerasName());
+      loss.put(Loss.DELTA.key(), compile.huberDelta());
+    } else {
+      compileNode.put("loss", compile.loss().kerasName());
+    }
     compileNode.put("from_logits", compile.fromLogits());
     ArrayNode metrics = compileNode.putArray("metrics");
     compile.metrics().forEach(metrics::add);
@@ -204,11 +204,21 @@ public final class ModelFile {
       java.util.List<JsonNode> configs = new java.util.ArrayList<>();
       layers.forEach(
           layer -> {
-            if (!"Dense".equals(layer.path("class_name").asText())) {
+            String className = layer.path("class_name").asText();
+            if (Layer.typeOfClass(className) == null) {
               throw new ConfigException(
-                  "config.layers: unknown layer class '" + layer.path("class_name").asText() + "'");
+                  "config.layers: unknown layer class '"
+                      + className
+                      + "' (supported: "
+                      + String.join(", ", Layer.classNames())
+                      + ")");
             }
-            configs.add(layer.path("config"));
+            ObjectNode c =
+                layer.path("config").isObject()
+                    ? ((ObjectNode) layer.path("config")).deepCopy()
+                    : JSON.createObjectNode();
+            c.put("class_name", className);
+            configs.add(c);
           });
       ModelSpec spec = Configs.model(JSON.valueToTree(configs), "config.layers");
       CompileConfig compile = Configs.compile(root.path("compile_config"), "compile_config");

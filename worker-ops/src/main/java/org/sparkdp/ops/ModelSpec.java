@@ -2,15 +2,17 @@ package org.sparkdp.ops;
 
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A Sequential stack of {@link Dense} layers: what the model is, without any weights. The first
- * layer's {@code inputDim} is the model's input width; each later layer takes the width of the one
- * before.
+ * A Sequential stack of {@link Layer}s: what the model is, without any weights. The first layer's
+ * {@code inputDim} is the model's input width; each later layer takes the width of the one before.
  */
-public record ModelSpec(List<Dense> layers) implements Serializable {
+public record ModelSpec(List<Layer> layers) implements Serializable {
 
   public ModelSpec {
     layers = List.copyOf(layers);
@@ -21,29 +23,53 @@ public record ModelSpec(List<Dense> layers) implements Serializable {
       throw new IllegalArgumentException(
           "the first layer needs input_dim (the number of features)");
     }
-    for (int l = 1; l < layers.size(); l++) {
-      int given = layers.get(l).inputDim();
-      int before = layers.get(l - 1).units();
-      if (given != 0 && given != before) {
+    List<String> names = names(layers);
+    int width = layers.get(0).inputDim();
+    for (int l = 0; l < layers.size(); l++) {
+      Layer layer = layers.get(l);
+      int given = layer.inputDim();
+      if (l > 0 && given != 0 && given != width) {
         throw new IllegalArgumentException(
             "layer "
-                + layerName(l)
+                + names.get(l)
                 + " has input_dim "
                 + given
-                + " but the layer before it has "
-                + before
-                + " units");
+                + " but the layer before it gives "
+                + width
+                + " values");
       }
+      for (Layer.Weight w : layer.weights(width)) {
+        try {
+          w.initializer().checkShape(w.shape());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "layer " + names.get(l) + ", weight " + w.name() + ": " + e.getMessage(), e);
+        }
+      }
+      width = layer.outputDim(width);
     }
   }
 
-  public static ModelSpec of(Dense... layers) {
+  public static ModelSpec of(Layer... layers) {
     return new ModelSpec(List.of(layers));
   }
 
-  /** Keras' default layer names: {@code dense}, {@code dense_1}, {@code dense_2}, ... */
-  public static String layerName(int l) {
-    return l == 0 ? "dense" : "dense_" + l;
+  /**
+   * Keras' default layer names, counted per kind: {@code dense}, {@code dense_1}, {@code dropout},
+   * {@code dense_2}, ...
+   */
+  public List<String> names() {
+    return names(layers);
+  }
+
+  private static List<String> names(List<Layer> layers) {
+    Map<String, Integer> seen = new HashMap<>();
+    List<String> names = new ArrayList<>();
+    for (Layer layer : layers) {
+      int n = seen.merge(layer.type(), 1, Integer::sum) - 1;
+      names.add(n == 0 ? layer.type() : layer.type() + "_" + n);
+    }
+    return names;
   }
 
   /** The model's input width (number of features). */
@@ -51,58 +77,170 @@ public record ModelSpec(List<Dense> layers) implements Serializable {
     return layers.get(0).inputDim();
   }
 
-  /** The width of the last layer. */
-  public int outputUnits() {
-    return layers.get(layers.size() - 1).units();
+  /** The width of layer {@code l}'s input. */
+  public int inputOf(int l) {
+    int width = inputDim();
+    for (int i = 0; i < l; i++) {
+      width = layers.get(i).outputDim(width);
+    }
+    return width;
   }
 
-  /** The activation of the last layer. */
+  /** The width of layer {@code l}'s output. */
+  public int outputOf(int l) {
+    return layers.get(l).outputDim(inputOf(l));
+  }
+
+  /** The width of the model's output. */
+  public int outputUnits() {
+    return outputOf(layers.size() - 1);
+  }
+
+  /**
+   * The activation the outputs come out of, for the loss: the last layer's if it is a {@link Dense}
+   * or {@link ActivationLayer}, else {@link Activation#LINEAR} (a dropout or normalisation after a
+   * softmax does not leave probabilities).
+   */
   public Activation outputActivation() {
     return layers.get(layers.size() - 1).activation();
   }
 
-  /** The input width of layer {@code l}. */
-  public int inputOf(int l) {
-    return l == 0 ? inputDim() : layers.get(l - 1).units();
+  /** Whether some layer draws noise in training (and so needs the examples' ids). */
+  public boolean hasNoise() {
+    return layers.stream().anyMatch(l -> l instanceof Dropout d && d.rate() > 0);
   }
 
-  /** Where each layer's parameters sit in the flat parameter array. */
+  /** Where each weight sits in the flat parameter array. */
   public ParameterLayout layout() {
     return ParameterLayout.of(this);
   }
 
   /**
-   * The names of the parameter arrays in Keras' order: {@code dense/kernel, dense/bias,
-   * dense_1/kernel, ...}.
+   * The names of the weights in Keras' order: {@code dense/kernel, dense/bias, dense_1/kernel,
+   * ...}.
    */
   public List<String> weightNames() {
-    List<String> names = new ArrayList<>();
-    for (int l = 0; l < layers.size(); l++) {
-      names.add(layerName(l) + "/kernel");
-      if (layers.get(l).useBias()) {
-        names.add(layerName(l) + "/bias");
-      }
-    }
-    return names;
+    return layout().views().stream().map(ParameterLayout.View::name).toList();
   }
 
   /**
-   * Fresh parameters: each layer's kernel and bias drawn by its initialisers from a stream derived
-   * from {@code seed} and the layer's index, so adding a layer does not change the ones before it.
+   * Fresh parameters: each layer's weights drawn by their initialisers from a stream derived from
+   * {@code seed} and the layer's position, so adding a layer at the end does not change the ones
+   * before it.
    */
   public float[] initialParameters(long seed) {
     ParameterLayout layout = layout();
     float[] params = new float[layout.size()];
     for (int l = 0; l < layers.size(); l++) {
-      Dense d = layers.get(l);
       SplittableRandom random = new SplittableRandom(Seeds.mix(seed, 0x1a7e5L, l));
-      int in = layout.inputs()[l];
-      d.kernelInitializer()
-          .fill(params, layout.kernelOffsets()[l], layout.kernelSize(l), in, d.units(), random);
-      if (d.useBias()) {
-        d.biasInitializer().fill(params, layout.biasOffsets()[l], d.units(), in, d.units(), random);
+      List<Layer.Weight> weights = layers.get(l).weights(layout.inputs()[l]);
+      for (Layer.Weight w : weights) {
+        w.initializer().fill(params, layout.offset(l, w.name()), w.shape(), random);
       }
     }
     return params;
+  }
+
+  /**
+   * The penalties of the layers' regularizers on the parameters ({@link Penalty#NONE} when there
+   * are none).
+   */
+  public Penalty regularization() {
+    List<Regularization.Term> terms = new ArrayList<>();
+    ParameterLayout layout = layout();
+    for (int l = 0; l < layers.size(); l++) {
+      for (Layer.Weight w : layers.get(l).weights(layout.inputs()[l])) {
+        if (w.regularizer() != null) {
+          terms.add(new Regularization.Term(layout.offset(l, w.name()), w.size(), w.regularizer()));
+        }
+      }
+    }
+    return terms.isEmpty() ? Penalty.NONE : new Regularization(terms);
+  }
+
+  /**
+   * Keras' {@code model.summary()}: the model's name, a table of each layer's name and class,
+   * output shape and parameter count, and the totals with their size in float32.
+   */
+  public String summary(String name) {
+    return summary(name, true);
+  }
+
+  /**
+   * {@link #summary(String)}, drawn with Keras 3's box characters or, for a console that cannot
+   * show them, with ASCII.
+   */
+  public String summary(String name, boolean unicode) {
+    ParameterLayout layout = layout();
+    List<String> names = names();
+    long[] counts = new long[layers.size()];
+    for (ParameterLayout.View v : layout.views()) {
+      counts[v.layer()] += v.size();
+    }
+    int[] widths = {31, 22, 13};
+    String box = unicode ? "┏━┳┓┃┡━╇┩├─┼┤└─┴┘│" : "+=++|+=+++-+++-++|";
+    StringBuilder s = new StringBuilder();
+    s.append("Model: \"").append(name).append("\"\n");
+    s.append(rule(box, 0, widths));
+    s.append(row(box.charAt(4), widths, "Layer (type)", "Output Shape", "Param #"));
+    s.append(rule(box, 5, widths));
+    for (int l = 0; l < layers.size(); l++) {
+      if (l > 0) {
+        s.append(rule(box, 9, widths));
+      }
+      s.append(
+          row(
+              box.charAt(17),
+              widths,
+              names.get(l) + " (" + layers.get(l).className() + ")",
+              "(None, " + layout.outputs()[l] + ")",
+              String.format(Locale.ROOT, "%,d", counts[l])));
+    }
+    s.append(rule(box, 13, widths));
+    long total = layout.size();
+    s.append(totalLine("Total params", total));
+    s.append(totalLine("Trainable params", total));
+    s.append(totalLine("Non-trainable params", 0));
+    return s.toString();
+  }
+
+  /**
+   * A horizontal line from the four characters of {@code box} at {@code at}: left, line, cross,
+   * right.
+   */
+  private static String rule(String box, int at, int[] widths) {
+    StringBuilder s = new StringBuilder().append(box.charAt(at));
+    for (int c = 0; c < widths.length; c++) {
+      s.append(String.valueOf(box.charAt(at + 1)).repeat(widths[c] + 2))
+          .append(box.charAt(c + 1 < widths.length ? at + 2 : at + 3));
+    }
+    return s.append('\n').toString();
+  }
+
+  /** A table row: the last column (the counts) right-aligned, as Keras aligns numbers. */
+  private static String row(char bar, int[] widths, String... cells) {
+    StringBuilder s = new StringBuilder().append(bar);
+    for (int c = 0; c < cells.length; c++) {
+      String cell = cells[c];
+      String format = c == cells.length - 1 ? "%" + widths[c] + "s" : "%-" + widths[c] + "s";
+      s.append(' ').append(String.format(Locale.ROOT, format, cell)).append(' ').append(bar);
+    }
+    return s.append('\n').toString();
+  }
+
+  private static String totalLine(String label, long count) {
+    return String.format(Locale.ROOT, " %s: %,d (%s)%n", label, count, readableSize(4 * count));
+  }
+
+  /** Keras' {@code readable_memory_size}: bytes in B, KB, MB, ... with two decimals. */
+  static String readableSize(double bytes) {
+    String[] units = {"B", "KB", "MB", "GB", "TB", "PB"};
+    for (String unit : units) {
+      if (bytes / 1024 < 1) {
+        return String.format(Locale.ROOT, "%.2f %s", bytes, unit);
+      }
+      bytes /= 1024;
+    }
+    return String.format(Locale.ROOT, "%.2f %s", bytes, units[units.length - 1]);
   }
 }

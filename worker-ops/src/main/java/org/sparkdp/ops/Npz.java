@@ -100,7 +100,8 @@ public final class Npz {
       for (int d : shape) {
         count *= d;
       }
-      limit += 4 * count + MAX_HEADER + 1024;
+      // Room for float64, so that NumPy's default dtype is refused by name rather than by size.
+      limit += 8 * count + MAX_HEADER + 1024;
     }
     byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, limit + 1));
     if (bytes.length > limit) {
@@ -152,7 +153,8 @@ public final class Npz {
       }
     } catch (EOFException e) {
       throw new IOException(source + ": truncated (the archive ends early)", e);
-    } catch (ZipException e) {
+    } catch (ZipException | IllegalArgumentException e) {
+      // ZipInputStream refuses an entry name that is not UTF-8 with IllegalArgumentException.
       throw new IOException(source + ": not a valid npz archive (" + e.getMessage() + ")", e);
     }
     for (String name : expected.keySet()) {
@@ -206,7 +208,14 @@ public final class Npz {
     String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
     String descr = group(DESCR, header, what, "dtype");
     if (!descr.equals("<f4")) {
-      throw new IOException(what + " has dtype " + descr + ", expected float32 ('<f4')");
+      throw new IOException(
+          what
+              + " has dtype "
+              + descr
+              + ", expected float32 ('<f4')"
+              + (descr.equals("<f8")
+                  ? " (NumPy's default float64: save x.astype('float32'))"
+                  : ""));
     }
     if (group(FORTRAN, header, what, "fortran_order").equals("True")) {
       throw new IOException(what + " is stored in Fortran order; save it C-contiguous");

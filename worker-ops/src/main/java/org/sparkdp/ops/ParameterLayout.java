@@ -1,45 +1,84 @@
 package org.sparkdp.ops;
 
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Where each layer's kernel {@code [in, out]} and bias {@code [out]} sit in a model's flat
- * parameter array. A bias offset of {@code -1} means the layer has none.
+ * Where each weight of a model sits in its flat parameter array: one {@link View} per weight, in
+ * Keras' order (layer by layer; within a layer as {@link Layer#weights} lists them), each a
+ * contiguous row-major block.
+ *
+ * @param views every weight, in order
+ * @param inputs each layer's input width
+ * @param outputs each layer's output width
+ * @param size the number of parameters
  */
-public record ParameterLayout(
-    int[] inputs, int[] units, int[] kernelOffsets, int[] biasOffsets, int size)
+public record ParameterLayout(List<View> views, int[] inputs, int[] outputs, int size)
     implements Serializable {
+
+  /**
+   * One weight: its Keras name ({@code dense/kernel}), the layer it belongs to, where it starts and
+   * its shape.
+   */
+  public record View(String name, int layer, String weight, int offset, int[] shape)
+      implements Serializable {
+    /** The number of values. */
+    public int size() {
+      return Initializer.size(shape);
+    }
+  }
 
   static ParameterLayout of(ModelSpec spec) {
     int n = spec.layers().size();
     int[] in = new int[n];
     int[] out = new int[n];
-    int[] kernel = new int[n];
-    int[] bias = new int[n];
+    List<String> names = spec.names();
+    List<View> views = new ArrayList<>();
     long offset = 0;
     for (int l = 0; l < n; l++) {
-      Dense d = spec.layers().get(l);
+      Layer layer = spec.layers().get(l);
       in[l] = spec.inputOf(l);
-      out[l] = d.units();
-      kernel[l] = (int) offset;
-      offset += (long) in[l] * out[l];
-      bias[l] = d.useBias() ? (int) offset : -1;
-      offset += d.useBias() ? out[l] : 0;
-      if (offset > Integer.MAX_VALUE - 8) {
-        throw new IllegalArgumentException(
-            "the model has more than 2^31 parameters, which one array cannot hold");
+      out[l] = layer.outputDim(in[l]);
+      for (Layer.Weight w : layer.weights(in[l])) {
+        views.add(new View(names.get(l) + "/" + w.name(), l, w.name(), (int) offset, w.shape()));
+        offset += w.size();
+        if (offset > Integer.MAX_VALUE - 8) {
+          throw new IllegalArgumentException(
+              "the model has more than 2^31 parameters, which one array cannot hold");
+        }
       }
     }
-    return new ParameterLayout(in, out, kernel, bias, (int) offset);
+    return new ParameterLayout(List.copyOf(views), in, out, (int) offset);
   }
 
   /** Number of layers. */
   public int layers() {
-    return units.length;
+    return inputs.length;
   }
 
-  /** Number of kernel entries of layer {@code l}. */
-  public int kernelSize(int l) {
-    return inputs[l] * units[l];
+  /**
+   * Where weight {@code weight} ({@code "kernel"}) of layer {@code l} starts, or -1 if it has none.
+   */
+  public int offset(int l, String weight) {
+    for (View v : views) {
+      if (v.layer() == l && v.weight().equals(weight)) {
+        return v.offset();
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * The boundaries of the weights in the flat array: weight {@code i} is {@code [bounds[i],
+   * bounds[i + 1])}. What optimizers clip by norm per weight, as Keras does per variable.
+   */
+  public int[] bounds() {
+    int[] bounds = new int[views.size() + 1];
+    for (int i = 0; i < views.size(); i++) {
+      bounds[i] = views.get(i).offset();
+    }
+    bounds[views.size()] = size;
+    return bounds;
   }
 }

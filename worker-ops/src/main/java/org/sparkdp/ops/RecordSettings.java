@@ -18,36 +18,46 @@ import java.util.Set;
  * settings once and gets reading from configuration (unknown keys refused), Keras' defaults, and
  * writing back to {@code model.json}.
  *
+ * <p>A component may also be a record of its own settings (a <em>group</em>, e.g. the arguments
+ * every optimizer takes): its keys sit in the same mapping as the others', as Keras' keyword
+ * arguments do.
+ *
  * @param <R> the record
  */
-public final class RecordSettings<R extends Record> {
+public final class RecordSettings<R extends Record> implements SettingPart {
+
   private final Class<R> type;
-  private final List<Setting<?>> settings;
+  private final List<SettingPart> parts;
   private final RecordComponent[] components;
   private final Constructor<R> constructor;
 
-  private RecordSettings(Class<R> type, List<Setting<?>> settings) {
+  private RecordSettings(Class<R> type, List<SettingPart> parts) {
     this.type = type;
-    this.settings = List.copyOf(settings);
+    this.parts = List.copyOf(parts);
     this.components = type.getRecordComponents();
-    if (components.length != settings.size()) {
+    if (components.length != parts.size()) {
       throw new IllegalStateException(
           type.getSimpleName()
               + " has "
               + components.length
               + " components but "
-              + settings.size()
+              + parts.size()
               + " settings");
     }
     Class<?>[] types = new Class<?>[components.length];
     for (int i = 0; i < components.length; i++) {
-      if (!components[i].getName().equals(settings.get(i).javaName())) {
+      SettingPart p = parts.get(i);
+      boolean matches =
+          p instanceof Setting<?> s
+              ? components[i].getName().equals(s.javaName())
+              : components[i].getType().equals(((RecordSettings<?>) p).type);
+      if (!matches) {
         throw new IllegalStateException(
             type.getSimpleName()
                 + " component "
                 + components[i].getName()
-                + " does not match setting "
-                + settings.get(i).key());
+                + " does not match "
+                + p);
       }
       types[i] = components[i].getType();
     }
@@ -59,18 +69,53 @@ public final class RecordSettings<R extends Record> {
   }
 
   /** The settings of {@code type}, which must be its components in order. */
-  public static <R extends Record> RecordSettings<R> of(Class<R> type, Setting<?>... settings) {
-    return new RecordSettings<>(type, List.of(settings));
+  public static <R extends Record> RecordSettings<R> of(Class<R> type, SettingPart... parts) {
+    return new RecordSettings<>(type, List.of(parts));
   }
 
+  public Class<R> type() {
+    return type;
+  }
+
+  /** Every setting, a group's in its place. */
   public List<Setting<?>> settings() {
-    return settings;
+    List<Setting<?>> all = new ArrayList<>();
+    for (SettingPart p : parts) {
+      if (p instanceof Setting<?> s) {
+        all.add(s);
+      } else {
+        all.addAll(((RecordSettings<?>) p).settings());
+      }
+    }
+    return all;
+  }
+
+  /** The settings bound directly to a component, without the groups'. */
+  public List<Setting<?>> own() {
+    List<Setting<?>> own = new ArrayList<>();
+    for (SettingPart p : parts) {
+      if (p instanceof Setting<?> s) {
+        own.add(s);
+      }
+    }
+    return own;
+  }
+
+  /** The groups among the components. */
+  public List<RecordSettings<?>> groups() {
+    List<RecordSettings<?>> groups = new ArrayList<>();
+    for (SettingPart p : parts) {
+      if (p instanceof RecordSettings<?> g) {
+        groups.add(g);
+      }
+    }
+    return groups;
   }
 
   /** Every key this record takes. */
   public Set<String> keys() {
     Set<String> keys = new LinkedHashSet<>();
-    settings.forEach(s -> keys.add(s.key()));
+    settings().forEach(s -> keys.add(s.key()));
     return keys;
   }
 
@@ -86,9 +131,29 @@ public final class RecordSettings<R extends Record> {
     Set<String> known = keys();
     known.addAll(otherKeys);
     Configs.checkKeys(node, path, known);
+    return readValues(node, path);
+  }
+
+  /**
+   * Reads the record from a mapping that is the value of another setting (an initializer, a
+   * schedule): messages are relative ({@code .stddev: ...}) for that setting to prefix its path.
+   */
+  public R readInside(JsonNode node, Collection<String> otherKeys) {
+    try {
+      return read(node, "", otherKeys);
+    } catch (ConfigException e) {
+      String m = e.getMessage();
+      throw new ConfigException(m.startsWith(".") || m.startsWith(":") ? m : "." + m);
+    }
+  }
+
+  private R readValues(JsonNode node, String path) {
     List<Object> values = new ArrayList<>();
-    for (Setting<?> s : settings) {
-      values.add(s.read(node, path));
+    for (SettingPart p : parts) {
+      values.add(
+          p instanceof Setting<?> s
+              ? s.read(node, path)
+              : ((RecordSettings<?>) p).readValues(node, path));
     }
     return construct(values, path);
   }
@@ -96,7 +161,9 @@ public final class RecordSettings<R extends Record> {
   /** The record with every setting at its default. */
   public R defaults() {
     List<Object> values = new ArrayList<>();
-    settings.forEach(s -> values.add(s.defaultValue()));
+    for (SettingPart p : parts) {
+      values.add(p instanceof Setting<?> s ? s.defaultValue() : ((RecordSettings<?>) p).defaults());
+    }
     return construct(values, type.getSimpleName());
   }
 
@@ -104,11 +171,20 @@ public final class RecordSettings<R extends Record> {
   @SuppressWarnings("unchecked")
   public ObjectNode toJson(R record) {
     ObjectNode node = JsonNodeFactory.instance.objectNode();
-    for (int i = 0; i < components.length; i++) {
-      Setting<Object> s = (Setting<Object>) settings.get(i);
-      node.set(s.key(), s.toJson(value(record, i)));
+    for (int i = 0; i < parts.size(); i++) {
+      Object value = value(record, i);
+      if (parts.get(i) instanceof Setting<?> s) {
+        node.set(s.key(), ((Setting<Object>) s).toJson(value));
+      } else {
+        node.setAll(((RecordSettings<Record>) parts.get(i)).toJson((Record) value));
+      }
     }
     return node;
+  }
+
+  @Override
+  public String toString() {
+    return type.getSimpleName() + " settings";
   }
 
   private Object value(R record, int i) {

@@ -22,7 +22,7 @@ import java.util.Locale;
  *
  * @param <T> the value's Java type
  */
-public final class Setting<T> implements Serializable {
+public final class Setting<T> implements Serializable, SettingPart {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   /**
@@ -54,6 +54,7 @@ public final class Setting<T> implements Serializable {
   private final Check<T> check;
   private final String doc;
   private final String shownDefault;
+  private final boolean optional;
 
   private Setting(
       String key,
@@ -64,8 +65,10 @@ public final class Setting<T> implements Serializable {
       Writer<T> writer,
       Check<T> check,
       String doc,
-      String shownDefault) {
+      String shownDefault,
+      boolean optional) {
     this.shownDefault = shownDefault;
+    this.optional = optional;
     this.key = key;
     this.defaultValue = defaultValue;
     this.required = required;
@@ -91,7 +94,16 @@ public final class Setting<T> implements Serializable {
       Check<T> check,
       String doc) {
     return new Setting<>(
-        key, defaultValue, defaultValue == null, expectation, reader, writer, check, doc, null);
+        key,
+        defaultValue,
+        defaultValue == null,
+        expectation,
+        reader,
+        writer,
+        check,
+        doc,
+        null,
+        false);
   }
 
   /**
@@ -99,7 +111,24 @@ public final class Setting<T> implements Serializable {
    */
   public Setting<T> shownAs(String defaultText) {
     return new Setting<>(
-        key, defaultValue, required, expectation, reader, writer, check, doc, defaultText);
+        key,
+        defaultValue,
+        required,
+        expectation,
+        reader,
+        writer,
+        check,
+        doc,
+        defaultText,
+        optional);
+  }
+
+  /**
+   * This setting with no default: absent (or {@code null} in a configuration) means "none", as
+   * Keras' {@code None}; the value is then {@code null}.
+   */
+  public Setting<T> optional() {
+    return new Setting<>(key, null, false, expectation, reader, writer, check, doc, "none", true);
   }
 
   /** An integer of at least {@code min}. */
@@ -129,6 +158,18 @@ public final class Setting<T> implements Serializable {
   public static Setting<Long> longInteger(String key, Long defaultValue, String doc) {
     return of(
         key, defaultValue, "an integer", Setting::readLong, LongNode::valueOf, v -> true, doc);
+  }
+
+  /** A 64-bit integer of at least {@code min} (0 or 1): a count of steps. */
+  public static Setting<Long> longInteger(String key, Long defaultValue, long min, String doc) {
+    return of(
+        key,
+        defaultValue,
+        min == 1 ? "a positive integer" : "0 or a positive integer",
+        Setting::readLong,
+        LongNode::valueOf,
+        v -> v >= min,
+        doc);
   }
 
   /**
@@ -178,6 +219,53 @@ public final class Setting<T> implements Serializable {
         TextNode::valueOf,
         v -> !v.isBlank(),
         doc);
+  }
+
+  /** A non-empty list of finite numbers, e.g. {@code [0.1, 0.01]}. */
+  public static Setting<java.util.List<Double>> numbers(String key, String doc) {
+    return of(
+        key,
+        null,
+        "a non-empty list of numbers",
+        v -> readList(v, Setting::readDouble),
+        Setting::writeList,
+        v -> !v.isEmpty() && v.stream().allMatch(Double::isFinite),
+        doc);
+  }
+
+  /** A non-empty list of integers, e.g. {@code [1000, 2000]}. */
+  public static Setting<java.util.List<Long>> integers(String key, String doc) {
+    return of(
+        key,
+        null,
+        "a non-empty list of integers",
+        v -> readList(v, Setting::readLong),
+        Setting::writeList,
+        v -> !v.isEmpty(),
+        doc);
+  }
+
+  private static <E> java.util.List<E> readList(JsonNode v, Reader<E> element) {
+    if (!v.isArray()) {
+      return null;
+    }
+    java.util.List<E> values = new java.util.ArrayList<>();
+    for (JsonNode e : v) {
+      E value = e.isTextual() ? null : element.read(e);
+      if (value == null) {
+        return null;
+      }
+      values.add(value);
+    }
+    return java.util.List.copyOf(values);
+  }
+
+  private static JsonNode writeList(java.util.List<? extends Number> values) {
+    com.fasterxml.jackson.databind.node.ArrayNode a = JSON.createArrayNode();
+    for (Number n : values) {
+      a.add(n instanceof Long l ? LongNode.valueOf(l) : DoubleNode.valueOf(n.doubleValue()));
+    }
+    return a;
   }
 
   /**
@@ -256,7 +344,9 @@ public final class Setting<T> implements Serializable {
 
   /** {@code value} as configuration. */
   public JsonNode toJson(T value) {
-    return writer.write(value);
+    return value == null
+        ? com.fasterxml.jackson.databind.node.NullNode.getInstance()
+        : writer.write(value);
   }
 
   /**
@@ -280,6 +370,9 @@ public final class Setting<T> implements Serializable {
    * Returns {@code value} if it is allowed, else fails naming the key, what it takes and the value.
    */
   public T check(T value) {
+    if (value == null && optional) {
+      return null;
+    }
     if (value == null || !check.test(value)) {
       throw new ConfigException(
           key
@@ -299,7 +392,7 @@ public final class Setting<T> implements Serializable {
     JsonNode value = parent == null ? null : parent.get(key);
     String at = path == null || path.isEmpty() ? key : path + "." + key;
     if (value == null || value.isNull() || value.isMissingNode()) {
-      if (required) {
+      if (required && !optional) {
         throw new ConfigException(at + ": missing (" + expectation + ")");
       }
       return defaultValue;
@@ -313,9 +406,23 @@ public final class Setting<T> implements Serializable {
    */
   public T convert(Object value, String at) {
     JsonNode node = value instanceof JsonNode n ? n : JSON.valueToTree(value);
-    T parsed = reader.read(node);
+    if (optional && (node == null || node.isNull())) {
+      return null;
+    }
+    T parsed;
+    try {
+      parsed = reader.read(node);
+    } catch (ConfigException e) {
+      // A structured value (an initializer, a schedule) names what is wrong inside it.
+      String m = e.getMessage();
+      throw new ConfigException(at + (m.startsWith(".") || m.startsWith(":") ? "" : ": ") + m);
+    }
     if (parsed == null || !check.test(parsed)) {
-      String shown = node.isTextual() ? "'" + node.asText() + "'" : node.toString();
+      // asText: NaN as NaN (toString quotes it, as JSON has no NaN).
+      String shown =
+          node.isTextual()
+              ? "'" + node.asText() + "'"
+              : node.isNumber() ? node.asText() : node.toString();
       if (parsed == null && expectation.startsWith("one of ")) {
         throw new ConfigException(
             at

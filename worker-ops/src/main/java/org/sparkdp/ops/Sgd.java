@@ -1,7 +1,5 @@
 package org.sparkdp.ops;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /**
  * Stochastic gradient descent with optional momentum, as Keras' {@code SGD}:
  *
@@ -12,23 +10,29 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                  w += momentum * v - lr * g    (Nesterov)
  * </pre>
  *
- * @param learningRate {@code lr}, positive (Keras' default 0.01)
+ * @param learningRate {@code lr}, positive (Keras' default 0.01), or a schedule
  * @param momentum in {@code [0, 1)} (default 0)
  * @param nesterov whether to use Nesterov momentum (default false)
+ * @param base weight decay and clipping
  */
-public record Sgd(double learningRate, double momentum, boolean nesterov) implements Optimizer {
-  public static final Setting<Double> LEARNING_RATE =
-      Setting.positive("learning_rate", 0.01, "step size");
+public record Sgd(LearningRate learningRate, double momentum, boolean nesterov, BaseOptimizer base)
+    implements Optimizer {
+  public static final Setting<LearningRate> LEARNING_RATE = LearningRate.setting(0.01);
   public static final Setting<Double> MOMENTUM =
       Setting.fraction("momentum", 0.0, "how much of the previous update carries over");
   public static final Setting<Boolean> NESTEROV =
       Setting.bool("nesterov", false, "Nesterov momentum");
   public static final RecordSettings<Sgd> SETTINGS =
-      RecordSettings.of(Sgd.class, LEARNING_RATE, MOMENTUM, NESTEROV);
+      RecordSettings.of(Sgd.class, LEARNING_RATE, MOMENTUM, NESTEROV, BaseOptimizer.SETTINGS);
 
   public Sgd {
     LEARNING_RATE.check(learningRate);
     MOMENTUM.check(momentum);
+  }
+
+  /** SGD with a constant learning rate, no weight decay and no clipping. */
+  public Sgd(double learningRate, double momentum, boolean nesterov) {
+    this(LearningRate.constant(learningRate), momentum, nesterov, BaseOptimizer.NONE);
   }
 
   /** Keras' defaults: learning rate 0.01, no momentum. */
@@ -47,7 +51,7 @@ public record Sgd(double learningRate, double momentum, boolean nesterov) implem
   }
 
   @Override
-  public void step(float[] params, float[] grad, OptimizerState state) {
+  public void update(float[] params, float[] grad, OptimizerState state, double learningRate) {
     float lr = (float) learningRate;
     if (momentum == 0) {
       for (int i = 0; i < params.length; i++) {
@@ -62,11 +66,5 @@ public record Sgd(double learningRate, double momentum, boolean nesterov) implem
         params[i] += nesterov ? mu * v - lr * grad[i] : v;
       }
     }
-    state.advance();
-  }
-
-  @Override
-  public ObjectNode config() {
-    return SETTINGS.toJson(this);
   }
 }

@@ -2,25 +2,33 @@ package org.sparkdp.ops;
 
 /**
  * Scratch buffers for one thread running a {@link Network} on up to {@code maxRows} examples at a
- * time: each layer's outputs and two gradient buffers. Made once per task (or thread) and reused
- * for every batch.
+ * time: each layer's outputs and scratch, two gradient buffers, and what the current pass is (the
+ * examples' ids and the epoch, in training). Made once per task (or thread) and reused for every
+ * batch.
  */
 public final class Workspace {
   final int maxRows;
   final float[][] outputs;
+  final float[][] scratch;
   float[] delta;
   float[] deltaBefore;
+  private boolean training;
+  private long[] ids;
+  private int idsOff;
+  private int epoch;
 
-  Workspace(ParameterLayout layout, int maxRows) {
+  Workspace(ParameterLayout layout, Kernel[] kernels, int maxRows) {
     if (maxRows <= 0) {
       throw new IllegalArgumentException("maxRows must be positive, got " + maxRows);
     }
     this.maxRows = maxRows;
     outputs = new float[layout.layers()][];
+    scratch = new float[layout.layers()][];
     int widest = 0;
     for (int l = 0; l < layout.layers(); l++) {
-      outputs[l] = new float[maxRows * layout.units()[l]];
-      widest = Math.max(widest, layout.units()[l]);
+      outputs[l] = new float[maxRows * layout.outputs()[l]];
+      scratch[l] = new float[kernels[l].scratch(maxRows)];
+      widest = Math.max(widest, layout.outputs()[l]);
     }
     delta = new float[maxRows * widest];
     deltaBefore = new float[maxRows * widest];
@@ -39,5 +47,28 @@ public final class Workspace {
    */
   public float[] lastOutputs() {
     return outputs[outputs.length - 1];
+  }
+
+  /** Sets the pass: training on the examples {@code ids[idsOff ..]} in {@code epoch}, or not. */
+  void pass(boolean training, long[] ids, int idsOff, int epoch) {
+    this.training = training;
+    this.ids = ids;
+    this.idsOff = idsOff;
+    this.epoch = epoch;
+  }
+
+  /** Whether this pass trains (noise layers are active). */
+  boolean training() {
+    return training;
+  }
+
+  /** The global id of row {@code r} of this pass. */
+  long id(int r) {
+    return ids[idsOff + r];
+  }
+
+  /** The epoch of this pass. */
+  int epoch() {
+    return epoch;
   }
 }

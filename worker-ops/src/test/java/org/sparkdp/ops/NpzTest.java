@@ -133,6 +133,32 @@ class NpzTest {
   }
 
   @Test
+  void numpysDefaultFloat64IsRefusedForItsDtype(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("init.npz");
+    String script =
+        "import numpy as np, sys\n"
+            + "np.savez(sys.argv[1], **{'dense/kernel': np.zeros((2, 3)), 'dense/bias':"
+            + " np.zeros(3), 'dense_1/kernel': np.zeros((3, 2)), 'dense_1/bias': np.zeros(2)})\n";
+    Process process =
+        new ProcessBuilder("/usr/bin/python3", "-c", script, file.toString())
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, process.waitFor(), out);
+    byte[] bytes = Files.readAllBytes(file);
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> ModelFile.readWeights(SPEC, new ByteArrayInputStream(bytes), "init.npz"));
+    assertTrue(
+        e.getMessage()
+            .startsWith(
+                "init.npz: array 'dense/kernel' has dtype <f8, expected float32 ('<f4') (NumPy's"
+                    + " default float64"),
+        e.getMessage());
+  }
+
+  @Test
   void headerIsPaddedToSixtyFourBytes() {
     byte[] npy = Npz.npy(new Npz.Array(new int[] {5}, new float[5]));
     assertEquals(0, (npy.length - 20) % 64, "header + magic is a multiple of 64");

@@ -58,9 +58,10 @@ class SettingTest {
         Setting.choice("activation", Activation.class, Activation.LINEAR, "");
     assertEquals(Activation.RELU, activation.convert(" ReLU ", "a"));
     assertEquals(
-        "layer.activation: unknown activation 'swish' (expected one of [relu, sigmoid, tanh, softmax, "
-            + "linear])",
-        assertThrows(ConfigException.class, () -> activation.convert("swish", "layer.activation"))
+        "layer.activation: unknown activation 'mish' (expected one of [relu, sigmoid, tanh, softmax, "
+            + "linear, elu, selu, gelu, softplus, softsign, swish, silu, leaky_relu, relu6, "
+            + "hard_sigmoid, exponential])",
+        assertThrows(ConfigException.class, () -> activation.convert("mish", "layer.activation"))
             .getMessage());
     assertEquals("relu", activation.toJson(Activation.RELU).asText());
   }
@@ -80,8 +81,29 @@ class SettingTest {
     Adam adam = new Adam(0.003, 0.8, 0.99, 1e-6, true);
     JsonNode config = Adam.SETTINGS.toJson(adam);
     assertEquals(
-        List.of("learning_rate", "beta_1", "beta_2", "epsilon", "amsgrad"),
-        List.copyOf(Adam.SETTINGS.keys()));
+        List.of(
+            "learning_rate",
+            "beta_1",
+            "beta_2",
+            "epsilon",
+            "amsgrad",
+            "weight_decay",
+            "clipnorm",
+            "clipvalue",
+            "global_clipnorm"),
+        List.copyOf(Adam.SETTINGS.keys()),
+        "Adam's own settings, then the group every optimizer has");
+    Adam clipped =
+        new Adam(
+            LearningRate.constant(0.003),
+            0.8,
+            0.99,
+            1e-6,
+            true,
+            new BaseOptimizer(0.1, 2.0, null, null));
+    assertEquals(clipped, Adam.SETTINGS.read(Adam.SETTINGS.toJson(clipped), "o", List.of()));
+    assertTrue(
+        Adam.SETTINGS.toJson(adam).get("clipnorm").isNull(), "unset is null, as Keras' None");
     assertEquals(adam, Adam.SETTINGS.read(config, "o", List.of()));
     assertEquals(Adam.defaults(), Adam.SETTINGS.read(json("{}"), "o", List.of()));
     assertEquals(new Adam(0.001, 0.9, 0.999, 1e-7, false), Adam.defaults(), "Keras' defaults");
@@ -97,6 +119,7 @@ class SettingTest {
         assertThrows(
             IllegalStateException.class,
             () -> RecordSettings.of(Mismatch.class, Setting.positive("learning_rate", 0.1, "")));
-    assertTrue(e.getMessage().contains("does not match setting learning_rate"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("component rate does not match learning_rate"), e.getMessage());
   }
 }

@@ -11,7 +11,8 @@ import org.sparkdp.ops.Totals;
 /**
  * Plain mini-batch training on one machine, written out without Spark, blocks or chunks: each epoch
  * takes the examples in an order, cuts it into consecutive batches, and applies the optimizer to
- * each batch's mean gradient. The tests compare sparkdp's distributed training with it.
+ * each batch's mean gradient plus the regularizers' (dropout drawing its masks from each example's
+ * id and the epoch). The tests compare sparkdp's distributed training with it.
  */
 public final class ReferenceTraining {
   private ReferenceTraining() {}
@@ -52,17 +53,31 @@ public final class ReferenceTraining {
         int rows = Math.min(batchSize, n - first);
         float[] x = new float[rows * in];
         float[] y = new float[rows];
+        long[] batchIds = new long[rows];
         for (int i = 0; i < rows; i++) {
           System.arraycopy(data.x(), ids[first + i] * in, x, i * in, in);
           y[i] = data.labels()[ids[first + i]];
+          batchIds[i] = ids[first + i];
         }
         float[] grad = new float[params.length];
         network.accumulate(
-            params, x, 0, y, 0, rows, grad, new Totals(), network.newWorkspace(rows));
+            params,
+            x,
+            0,
+            y,
+            0,
+            batchIds,
+            0,
+            epoch,
+            rows,
+            grad,
+            new Totals(),
+            network.newWorkspace(rows));
         for (int i = 0; i < grad.length; i++) {
           grad[i] /= rows;
         }
-        optimizer.step(params, grad, state);
+        network.regularization().apply(params, grad);
+        optimizer.step(params, grad, state, network.layout().bounds());
       }
     }
     return params;

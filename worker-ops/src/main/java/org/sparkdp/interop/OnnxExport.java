@@ -1,0 +1,246 @@
+package org.sparkdp.interop;
+
+import ai.onnx.proto.OnnxMl.AttributeProto;
+import ai.onnx.proto.OnnxMl.GraphProto;
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnx.proto.OnnxMl.NodeProto;
+import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.TensorProto;
+import ai.onnx.proto.OnnxMl.TensorShapeProto;
+import ai.onnx.proto.OnnxMl.TypeProto;
+import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.List;
+import org.sparkdp.ops.Activation;
+import org.sparkdp.ops.ActivationLayer;
+import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Dropout;
+import org.sparkdp.ops.Layer;
+import org.sparkdp.ops.LayerNormalization;
+import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.ops.ParameterLayout;
+
+/**
+ * A Sequential model as an ONNX graph: input {@code input [batch, in]} (float32, the batch size
+ * dynamic), output {@code output [batch, out]}, the outputs sparkdp's {@code predict} gives. Opset
+ * 17, which ONNX Runtime 1.12 and later run: {@code Dense} is {@code Gemm} ({@code MatMul} without
+ * a bias), {@code LayerNormalization} is ONNX's (new in opset 17), {@code Dropout} is {@code
+ * Identity} (inference), and each activation is its ONNX operator with Keras 3's constants ({@code
+ * HardSigmoid} alpha 1/6, beta 0.5; {@code LeakyRelu} 0.2; {@code Selu}'s alpha and gamma; {@code
+ * Clip} to [0, 6] for relu6; swish as {@code x * Sigmoid(x)}; exact gelu as {@code 0.5 x (1 + Erf(x
+ * / sqrt 2))}, since ONNX's {@code Gelu} needs opset 20). Weights are initializers named as in
+ * {@code weights.npz} ({@code dense/kernel}).
+ */
+public final class OnnxExport {
+  /** The ONNX operator set of the graph. */
+  public static final int OPSET = 17;
+
+  /** The IR version that goes with opset 17. */
+  static final int IR_VERSION = 8;
+
+  private OnnxExport() {}
+
+  /** The bytes of a {@code .onnx} file of {@code spec} with {@code params}. */
+  public static byte[] write(ModelSpec spec, float[] params, String producerVersion) {
+    ParameterLayout layout = spec.layout();
+    if (params.length != layout.size()) {
+      throw new IllegalArgumentException(
+          "expected " + layout.size() + " parameters, got " + params.length);
+    }
+    Graph g = new Graph();
+    String x = "input";
+    List<String> names = spec.names();
+    for (int l = 0; l < spec.layers().size(); l++) {
+      String name = names.get(l);
+      Layer layer = spec.layers().get(l);
+      if (layer instanceof Dense d) {
+        String kernel = g.weight(layout, params, l, "kernel");
+        if (d.useBias()) {
+          x =
+              g.node(
+                  "Gemm", name + "/gemm", List.of(x, kernel, g.weight(layout, params, l, "bias")));
+        } else {
+          x = g.node("MatMul", name + "/matmul", List.of(x, kernel));
+        }
+        x = activation(g, d.activation(), x, name);
+      } else if (layer instanceof LayerNormalization n) {
+        int width = layout.inputs()[l];
+        String gamma =
+            n.scale()
+                ? g.weight(layout, params, l, "gamma")
+                : g.constant(name + "/ones", 1f, width);
+        String beta =
+            n.center()
+                ? g.weight(layout, params, l, "beta")
+                : g.constant(name + "/zeros", 0f, width);
+        x =
+            g.node(
+                "LayerNormalization",
+                name,
+                List.of(x, gamma, beta),
+                intAttribute("axis", -1),
+                floatAttribute("epsilon", (float) n.epsilon()));
+      } else if (layer instanceof Dropout) {
+        x = g.node("Identity", name, List.of(x));
+      } else if (layer instanceof ActivationLayer a) {
+        x = activation(g, a.activation(), x, name);
+      }
+    }
+    g.graph.addNode(
+        NodeProto.newBuilder()
+            .setOpType("Identity")
+            .setName("output")
+            .addInput(x)
+            .addOutput("output"));
+    g.graph.setName("sequential");
+    g.graph.addInput(value("input", spec.inputDim()));
+    g.graph.addOutput(value("output", spec.outputUnits()));
+    return ModelProto.newBuilder()
+        .setIrVersion(IR_VERSION)
+        .setProducerName("sparkdp")
+        .setProducerVersion(producerVersion)
+        .addOpsetImport(OperatorSetIdProto.newBuilder().setDomain("").setVersion(OPSET))
+        .setGraph(g.graph)
+        .build()
+        .toByteArray();
+  }
+
+  /** The nodes of {@code f(x)}; returns the output's name. */
+  private static String activation(Graph g, Activation f, String x, String layer) {
+    String at = layer + "/" + f.kerasName();
+    return switch (f) {
+      case LINEAR -> x;
+      case RELU -> g.node("Relu", at, List.of(x));
+      case SIGMOID -> g.node("Sigmoid", at, List.of(x));
+      case TANH -> g.node("Tanh", at, List.of(x));
+      case SOFTMAX -> g.node("Softmax", at, List.of(x), intAttribute("axis", -1));
+      case ELU -> g.node("Elu", at, List.of(x), floatAttribute("alpha", 1f));
+      case SELU ->
+          g.node(
+              "Selu",
+              at,
+              List.of(x),
+              floatAttribute("alpha", 1.6732632423543772f),
+              floatAttribute("gamma", 1.0507009873554805f));
+      case GELU -> {
+        String scaled =
+            g.node(
+                "Div",
+                at + "/div",
+                List.of(x, g.constant(at + "/sqrt2_value", (float) Math.sqrt(2))));
+        String erf = g.node("Erf", at + "/erf", List.of(scaled));
+        String onePlus =
+            g.node("Add", at + "/add", List.of(erf, g.constant(at + "/one_value", 1f)));
+        String times = g.node("Mul", at + "/mul", List.of(x, onePlus));
+        yield g.node("Mul", at + "/half", List.of(times, g.constant(at + "/half_value", 0.5f)));
+      }
+      case SOFTPLUS -> g.node("Softplus", at, List.of(x));
+      case SOFTSIGN -> g.node("Softsign", at, List.of(x));
+      case SWISH, SILU -> {
+        String s = g.node("Sigmoid", at + "/sigmoid", List.of(x));
+        yield g.node("Mul", at, List.of(x, s));
+      }
+      case LEAKY_RELU -> g.node("LeakyRelu", at, List.of(x), floatAttribute("alpha", 0.2f));
+      case RELU6 ->
+          g.node("Clip", at, List.of(x, g.constant(at + "/min", 0f), g.constant(at + "/max", 6f)));
+      case HARD_SIGMOID ->
+          g.node(
+              "HardSigmoid",
+              at,
+              List.of(x),
+              floatAttribute("alpha", 1f / 6),
+              floatAttribute("beta", 0.5f));
+      case EXPONENTIAL -> g.node("Exp", at, List.of(x));
+    };
+  }
+
+  private static AttributeProto intAttribute(String name, long value) {
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.INT)
+        .setI(value)
+        .build();
+  }
+
+  private static AttributeProto floatAttribute(String name, float value) {
+    return AttributeProto.newBuilder()
+        .setName(name)
+        .setType(AttributeProto.AttributeType.FLOAT)
+        .setF(value)
+        .build();
+  }
+
+  /** A float32 {@code [batch, width]} input or output, the batch a named dynamic dimension. */
+  private static ValueInfoProto value(String name, int width) {
+    TensorShapeProto shape =
+        TensorShapeProto.newBuilder()
+            .addDim(TensorShapeProto.Dimension.newBuilder().setDimParam("batch"))
+            .addDim(TensorShapeProto.Dimension.newBuilder().setDimValue(width))
+            .build();
+    return ValueInfoProto.newBuilder()
+        .setName(name)
+        .setType(
+            TypeProto.newBuilder()
+                .setTensorType(
+                    TypeProto.Tensor.newBuilder()
+                        .setElemType(TensorProto.DataType.FLOAT.getNumber())
+                        .setShape(shape)))
+        .build();
+  }
+
+  /** The graph being built: nodes and initializers. */
+  private static final class Graph {
+    final GraphProto.Builder graph = GraphProto.newBuilder();
+
+    /** A node with one output named after it; returns the output's name. */
+    String node(String op, String name, List<String> inputs, AttributeProto... attributes) {
+      NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(name).addOutput(name);
+      inputs.forEach(node::addInput);
+      for (AttributeProto a : attributes) {
+        node.addAttribute(a);
+      }
+      graph.addNode(node);
+      return name;
+    }
+
+    /** Weight {@code weight} of layer {@code l} as an initializer; returns its name. */
+    String weight(ParameterLayout layout, float[] params, int l, String weight) {
+      ParameterLayout.View v =
+          layout.views().stream()
+              .filter(w -> w.layer() == l && w.weight().equals(weight))
+              .findFirst()
+              .orElseThrow();
+      ByteBuffer bytes = ByteBuffer.allocate(4 * v.size()).order(ByteOrder.LITTLE_ENDIAN);
+      bytes.asFloatBuffer().put(params, v.offset(), v.size());
+      TensorProto.Builder t =
+          TensorProto.newBuilder()
+              .setName(v.name())
+              .setDataType(TensorProto.DataType.FLOAT.getNumber())
+              .setRawData(ByteString.copyFrom(bytes.array()));
+      for (int d : v.shape()) {
+        t.addDims(d);
+      }
+      graph.addInitializer(t);
+      return v.name();
+    }
+
+    /** A float32 constant: a scalar, or a vector of {@code width} copies. */
+    String constant(String name, float value, int... width) {
+      int n = width.length == 0 ? 1 : width[0];
+      TensorProto.Builder t =
+          TensorProto.newBuilder()
+              .setName(name)
+              .setDataType(TensorProto.DataType.FLOAT.getNumber());
+      for (int i = 0; i < n; i++) {
+        t.addFloatData(value);
+      }
+      if (width.length > 0) {
+        t.addDims(n);
+      }
+      graph.addInitializer(t);
+      return name;
+    }
+  }
+}

@@ -1,0 +1,55 @@
+package org.sparkdp.ops;
+
+import java.util.List;
+
+/**
+ * Keras' {@code Activation} layer: {@code [batch, n] -> [batch, n]}, {@code y = activation(x)},
+ * with no weights.
+ *
+ * @param activation the function applied
+ * @param inputDim the input width on a model's first layer, else 0
+ */
+public record ActivationLayer(Activation activation, int inputDim) implements Layer {
+  public static final Setting<Activation> ACTIVATION =
+      Setting.choice("activation", Activation.class, null, "the function applied");
+  public static final RecordSettings<ActivationLayer> SETTINGS =
+      RecordSettings.of(ActivationLayer.class, ACTIVATION, Layer.INPUT_DIM);
+
+  public ActivationLayer {
+    ACTIVATION.check(activation);
+    if (inputDim != 0) {
+      Layer.INPUT_DIM.check(inputDim);
+    }
+  }
+
+  /** {@code Activation(name)}, e.g. {@code of("relu")}. */
+  public static ActivationLayer of(String activation) {
+    return new ActivationLayer(ACTIVATION.convert(activation, ACTIVATION.key()), 0);
+  }
+
+  @Override
+  public String type() {
+    return "activation";
+  }
+
+  @Override
+  public String className() {
+    return "Activation";
+  }
+
+  @Override
+  public ActivationLayer withInputDim(int dim) {
+    Layer.INPUT_DIM.check(dim);
+    return new ActivationLayer(activation, dim);
+  }
+
+  @Override
+  public int outputDim(int in) {
+    return in;
+  }
+
+  @Override
+  public List<Weight> weights(int in) {
+    return List.of();
+  }
+}

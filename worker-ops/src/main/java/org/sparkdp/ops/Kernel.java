@@ -1,0 +1,36 @@
+package org.sparkdp.ops;
+
+import java.io.Serializable;
+
+/**
+ * A layer spec bound to its weights' offsets in the flat parameter array: what computes, inside
+ * {@link Network}. It holds no buffers; each pass gets its layer's output buffer and scratch from
+ * the {@link Workspace}. Inputs and outputs are row-major {@code [rows, width]}.
+ */
+interface Kernel extends Serializable {
+
+  /** Floats of scratch one pass of {@code rows} examples needs (0 for none). */
+  int scratch(int rows);
+
+  /** {@code out = layer(in)} for {@code rows} examples; may keep what backward needs in scratch. */
+  void forward(
+      float[] params, float[] in, int inOff, int rows, float[] out, float[] scratch, Workspace ws);
+
+  /**
+   * Given {@code dOut = dL/d(out)} (which it may overwrite), adds the gradients of this layer's
+   * weights into {@code grad} and, unless {@code dIn} is {@code null} (the first layer), writes
+   * {@code dL/d(in)} to {@code dIn}. {@code in}, {@code out} and {@code scratch} are as the forward
+   * pass left them.
+   */
+  void backward(
+      float[] params,
+      float[] in,
+      int inOff,
+      int rows,
+      float[] out,
+      float[] scratch,
+      float[] dOut,
+      float[] dIn,
+      float[] grad,
+      Workspace ws);
+}

@@ -1,0 +1,284 @@
+package org.sparkdp.ops;
+
+/** The kernels of the layer kinds, and the binding of a layer spec to its weights' offsets. */
+final class Kernels {
+  private Kernels() {}
+
+  /**
+   * Binds layer {@code l} of {@code spec}; {@code activation} replaces its own for the fused last
+   * layer (whose activation the loss applies).
+   */
+  static Kernel bind(
+      ModelSpec spec, ParameterLayout layout, int l, Activation activation, long seed) {
+    Layer layer = spec.layers().get(l);
+    int in = layout.inputs()[l];
+    if (layer instanceof Dense d) {
+      return new DenseKernel(
+          in, d.units(), layout.offset(l, "kernel"), layout.offset(l, "bias"), activation);
+    }
+    if (layer instanceof Dropout d) {
+      return new DropoutKernel(in, d.rate(), d.seed() != null ? d.seed() : seed, l);
+    }
+    if (layer instanceof LayerNormalization n) {
+      return new NormalizationKernel(
+          in, n.epsilon(), layout.offset(l, "gamma"), layout.offset(l, "beta"));
+    }
+    return new ActivationKernel(in, activation);
+  }
+
+  /**
+   * {@code out = f(in W + b)}; backward {@code dZ = dOut * f'(z)}, {@code dW += in^T dZ}, {@code db
+   * += sum_rows dZ}, {@code dIn = dZ W^T}. The pre-activation {@code z} is kept in scratch unless
+   * the activation is linear.
+   */
+  record DenseKernel(int in, int units, int kernel, int bias, Activation activation)
+      implements Kernel {
+    @Override
+    public int scratch(int rows) {
+      return activation == Activation.LINEAR ? 0 : rows * units;
+    }
+
+    @Override
+    public void forward(
+        float[] params, float[] x, int xOff, int rows, float[] out, float[] scratch, Workspace ws) {
+      float[] z = activation == Activation.LINEAR ? out : scratch;
+      if (bias >= 0) {
+        for (int r = 0; r < rows; r++) {
+          System.arraycopy(params, bias, z, r * units, units);
+        }
+      }
+      Blas.gemm(
+          false, false, rows, units, in, 1f, x, xOff, params, kernel, bias >= 0 ? 1f : 0f, z, 0);
+      activation.apply(z, 0, out, 0, rows, units);
+    }
+
+    @Override
+    public void backward(
+        float[] params,
+        float[] x,
+        int xOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        float[] dz,
+        float[] dIn,
+        float[] grad,
+        Workspace ws) {
+      activation.backward(scratch, 0, out, 0, dz, 0, rows, units);
+      Blas.gemm(true, false, in, units, rows, 1f, x, xOff, dz, 0, 1f, grad, kernel);
+      if (bias >= 0) {
+        for (int r = 0; r < rows; r++) {
+          int o = r * units;
+          for (int j = 0; j < units; j++) {
+            grad[bias + j] += dz[o + j];
+          }
+        }
+      }
+      if (dIn != null) {
+        Blas.gemm(false, true, rows, in, units, 1f, dz, 0, params, kernel, 0f, dIn, 0);
+      }
+    }
+  }
+
+  /** {@code out = f(in)}; backward {@code dIn = dOut * f'(in)}. */
+  record ActivationKernel(int width, Activation activation) implements Kernel {
+    @Override
+    public int scratch(int rows) {
+      return 0;
+    }
+
+    @Override
+    public void forward(
+        float[] params,
+        float[] in,
+        int inOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        Workspace ws) {
+      activation.apply(in, inOff, out, 0, rows, width);
+    }
+
+    @Override
+    public void backward(
+        float[] params,
+        float[] in,
+        int inOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        float[] dOut,
+        float[] dIn,
+        float[] grad,
+        Workspace ws) {
+      if (dIn != null) {
+        activation.backward(in, inOff, out, 0, dOut, 0, rows, width);
+        System.arraycopy(dOut, 0, dIn, 0, rows * width);
+      }
+    }
+  }
+
+  /**
+   * Inverted dropout in training ({@link Workspace#training()}): {@code out = keep ? in / (1 -
+   * rate) : 0}, the keep mask kept in scratch; the identity otherwise.
+   */
+  record DropoutKernel(int width, double rate, long seed, int layer) implements Kernel {
+    private static final long DROPOUT_KEY = 0xd809L;
+
+    @Override
+    public int scratch(int rows) {
+      return rows * width;
+    }
+
+    /**
+     * Whether unit {@code unit} of example {@code id} is kept in {@code epoch}: a uniform number
+     * from a counter-based hash of (seed, epoch, id, layer, unit) below {@code 1 - rate}, as Keras'
+     * {@code uniform < keep_prob}.
+     */
+    static boolean keeps(long seed, int epoch, long id, int layer, int unit, double rate) {
+      return uniform(rowKey(seed, epoch, id, layer), unit) < 1 - rate;
+    }
+
+    private static long rowKey(long seed, int epoch, long id, int layer) {
+      return Seeds.mix(seed, DROPOUT_KEY, epoch, id, layer);
+    }
+
+    private static double uniform(long rowKey, int unit) {
+      return (Seeds.mix64(rowKey + (unit + 1) * 0x9e3779b97f4a7c15L) >>> 11) * 0x1.0p-53;
+    }
+
+    @Override
+    public void forward(
+        float[] params, float[] in, int inOff, int rows, float[] out, float[] mask, Workspace ws) {
+      int n = rows * width;
+      if (!ws.training() || rate == 0) {
+        System.arraycopy(in, inOff, out, 0, n);
+        return;
+      }
+      float keep = (float) (1 - rate);
+      double threshold = 1 - rate;
+      for (int r = 0; r < rows; r++) {
+        long key = rowKey(seed, ws.epoch(), ws.id(r), layer);
+        int o = r * width;
+        for (int j = 0; j < width; j++) {
+          boolean kept = uniform(key, j) < threshold;
+          mask[o + j] = kept ? 1f : 0f;
+          out[o + j] = kept ? in[inOff + o + j] / keep : 0f;
+        }
+      }
+    }
+
+    @Override
+    public void backward(
+        float[] params,
+        float[] in,
+        int inOff,
+        int rows,
+        float[] out,
+        float[] mask,
+        float[] dOut,
+        float[] dIn,
+        float[] grad,
+        Workspace ws) {
+      if (dIn == null) {
+        return;
+      }
+      int n = rows * width;
+      if (!ws.training() || rate == 0) {
+        System.arraycopy(dOut, 0, dIn, 0, n);
+        return;
+      }
+      float keep = (float) (1 - rate);
+      for (int i = 0; i < n; i++) {
+        dIn[i] = mask[i] != 0f ? dOut[i] / keep : 0f;
+      }
+    }
+  }
+
+  /**
+   * Per row: {@code xhat = (x - mean) / sqrt(var + eps)}, {@code out = xhat * gamma + beta}; {@code
+   * xhat} and each row's {@code 1 / sqrt(var + eps)} kept in scratch. Backward, with {@code g =
+   * dOut * gamma} and {@code n} the width: {@code dIn = inv / n * (n g - sum g - xhat sum(g
+   * xhat))}, {@code dgamma += sum_rows dOut xhat}, {@code dbeta += sum_rows dOut}.
+   */
+  record NormalizationKernel(int width, double epsilon, int gamma, int beta) implements Kernel {
+    @Override
+    public int scratch(int rows) {
+      return rows * width + rows;
+    }
+
+    @Override
+    public void forward(
+        float[] params,
+        float[] in,
+        int inOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        Workspace ws) {
+      int inverses = rows * width;
+      for (int r = 0; r < rows; r++) {
+        int i0 = inOff + r * width;
+        double sum = 0;
+        for (int j = 0; j < width; j++) {
+          sum += in[i0 + j];
+        }
+        double mean = sum / width;
+        double squares = 0;
+        for (int j = 0; j < width; j++) {
+          double d = in[i0 + j] - mean;
+          squares += d * d;
+        }
+        double inv = 1 / Math.sqrt(squares / width + epsilon);
+        scratch[inverses + r] = (float) inv;
+        int o = r * width;
+        for (int j = 0; j < width; j++) {
+          float xhat = (float) ((in[i0 + j] - mean) * inv);
+          scratch[o + j] = xhat;
+          float y = gamma >= 0 ? xhat * params[gamma + j] : xhat;
+          out[o + j] = beta >= 0 ? y + params[beta + j] : y;
+        }
+      }
+    }
+
+    @Override
+    public void backward(
+        float[] params,
+        float[] in,
+        int inOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        float[] dOut,
+        float[] dIn,
+        float[] grad,
+        Workspace ws) {
+      int inverses = rows * width;
+      for (int r = 0; r < rows; r++) {
+        int o = r * width;
+        double sumG = 0;
+        double sumGx = 0;
+        for (int j = 0; j < width; j++) {
+          float d = dOut[o + j];
+          float xhat = scratch[o + j];
+          if (gamma >= 0) {
+            grad[gamma + j] += d * xhat;
+          }
+          if (beta >= 0) {
+            grad[beta + j] += d;
+          }
+          double g = gamma >= 0 ? (double) d * params[gamma + j] : d;
+          sumG += g;
+          sumGx += g * xhat;
+        }
+        if (dIn != null) {
+          double inv = scratch[inverses + r];
+          for (int j = 0; j < width; j++) {
+            double g = gamma >= 0 ? (double) dOut[o + j] * params[gamma + j] : dOut[o + j];
+            dIn[o + j] = (float) (inv / width * (width * g - sumG - scratch[o + j] * sumGx));
+          }
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package org.sparkdp.ops;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One layer of a {@link ModelSpec}: what it is (its sizes and settings), never its weights. A layer
+ * maps {@code [batch, in] -> [batch, out]}; its weights are views into the model's flat parameter
+ * array ({@link ParameterLayout}), and binding the spec to them gives the kernel that computes,
+ * inside {@link Network}.
+ *
+ * <p>Each kind declares its settings once ({@link #kinds()}); in configuration a layer is {@code
+ * {type: dense, units: 64, ...}} with Keras' snake-case type, and in {@code model.json} {@code
+ * {class_name: Dense, config: {...}}} as Keras writes it.
+ */
+public sealed interface Layer extends Serializable
+    permits Dense, Dropout, LayerNormalization, ActivationLayer {
+
+  /** The input width: required on a model's first layer, inferred on the others. */
+  Setting<Integer> INPUT_DIM =
+      Setting.integer("input_dim", 0, 1, "the number of features; on the first layer only")
+          .shownAs("(the width of the layer before)");
+
+  /** The layer kinds by their configuration type, in the README's order. */
+  static Map<String, RecordSettings<? extends Layer>> kinds() {
+    return Kinds.KINDS;
+  }
+
+  /**
+   * The configuration type for a Keras class name ({@code LayerNormalization} is {@code
+   * layer_normalization}), or {@code null}.
+   */
+  static String typeOfClass(String className) {
+    return Kinds.TYPES.get(className);
+  }
+
+  /** Keras' class names of the layer kinds. */
+  static java.util.Set<String> classNames() {
+    return Kinds.TYPES.keySet();
+  }
+
+  /**
+   * The configuration type and Keras' name prefix, e.g. {@code dense} (so {@code dense_1} for the
+   * second).
+   */
+  String type();
+
+  /** Keras' class name, e.g. {@code Dense}. */
+  String className();
+
+  /** The input width, or 0 when it is the width of the layer before. */
+  int inputDim();
+
+  /** This layer with the given input width (for the first layer of a model). */
+  Layer withInputDim(int dim);
+
+  /** The output width for an input of width {@code in}. */
+  int outputDim(int in);
+
+  /** The weights for an input of width {@code in}, in Keras' order (e.g. kernel, then bias). */
+  List<Weight> weights(int in);
+
+  /** The activation applied last, or {@link Activation#LINEAR} if this layer applies none. */
+  default Activation activation() {
+    return Activation.LINEAR;
+  }
+
+  /** The settings in Keras' names, for {@code model.json}. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  default ObjectNode config() {
+    RecordSettings settings = kinds().get(type());
+    return settings.toJson((Record) this);
+  }
+
+  /**
+   * A weight of a layer as Keras builds it: its name within the layer ({@code kernel}), shape,
+   * initializer and regularizer ({@code null} if none).
+   */
+  record Weight(String name, int[] shape, Initializer initializer, Regularizer regularizer)
+      implements Serializable {
+    /** The number of values. */
+    public int size() {
+      return Initializer.size(shape);
+    }
+  }
+
+  /** The registry behind {@link #kinds()}, made at its first use. */
+  final class Kinds {
+    static final Map<String, RecordSettings<? extends Layer>> KINDS = registry();
+    static final Map<String, String> TYPES = classTypes();
+
+    private Kinds() {}
+
+    private static Map<String, RecordSettings<? extends Layer>> registry() {
+      Map<String, RecordSettings<? extends Layer>> m = new LinkedHashMap<>();
+      m.put("dense", Dense.SETTINGS);
+      m.put("dropout", Dropout.SETTINGS);
+      m.put("layer_normalization", LayerNormalization.SETTINGS);
+      m.put("activation", ActivationLayer.SETTINGS);
+      return Collections.unmodifiableMap(m);
+    }
+
+    private static Map<String, String> classTypes() {
+      Map<String, String> m = new LinkedHashMap<>();
+      m.put("Dense", "dense");
+      m.put("Dropout", "dropout");
+      m.put("LayerNormalization", "layer_normalization");
+      m.put("Activation", "activation");
+      return Collections.unmodifiableMap(m);
+    }
+  }
+}
