@@ -47,18 +47,19 @@ final class FrameCipher {
   }
 
   /**
-   * Seals {@code plain[offset, offset + length)} into {@code frame} (header, then ciphertext and
-   * tag) and returns the frame's size; {@code frame} must hold {@code HEADER + length + TAG} bytes.
+   * Seals {@code plain[offset, offset + length)} into {@code frame} at {@code at} (header, then
+   * ciphertext and tag) and returns the frame's size; {@code frame} must hold {@code HEADER +
+   * length + TAG} bytes from {@code at}.
    *
    * @param last whether this frame ends its message
    */
-  int seal(byte[] plain, int offset, int length, boolean last, byte[] frame) {
-    ByteBuffer header = ByteBuffer.wrap(frame, 0, HEADER).order(ByteOrder.BIG_ENDIAN);
+  int seal(byte[] plain, int offset, int length, boolean last, byte[] frame, int at) {
+    ByteBuffer header = ByteBuffer.wrap(frame, at, HEADER).order(ByteOrder.BIG_ENDIAN);
     header.putInt(HEADER - 4 + length + TAG).putLong(next).put((byte) (last ? 1 : 0));
     try {
       cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, nonce(next)));
-      cipher.updateAAD(frame, 0, HEADER);
-      int written = cipher.doFinal(plain, offset, length, frame, HEADER);
+      cipher.updateAAD(frame, at, HEADER);
+      int written = cipher.doFinal(plain, offset, length, frame, at + HEADER);
       next++;
       return HEADER + written;
     } catch (GeneralSecurityException e) {

@@ -301,7 +301,7 @@ public final class StepServer implements AutoCloseable {
     } else {
       if (command.length < bytes) {
         command = new byte[bytes];
-        frame = new byte[FrameCipher.HEADER + Math.min(bytes, Link.CHUNK) + FrameCipher.TAG];
+        frame = new byte[Link.sealedSize(bytes)];
       }
       message = ByteBuffer.wrap(command);
     }
@@ -309,36 +309,29 @@ public final class StepServer implements AutoCloseable {
   }
 
   /**
-   * Sends the command built since {@link #command} to every task: one plain frame, or sealed frames
-   * of {@link Link#CHUNK} bytes, each sealed once and written to every task before the next.
+   * Sends the command built since {@link #command} to every task: one plain frame, or its sealed
+   * frames, sealed once for all tasks.
    */
   private void broadcast(String doing) throws ChannelException {
     int length = message.position();
-    int offset = 0;
-    do {
-      int n;
-      int size;
-      if (commands == null) {
-        n = length;
-        ByteBuffer.wrap(frame, 0, 4).putInt(length);
-        size = 4 + length;
-      } else {
-        n = Math.min(Link.CHUNK, length - offset);
-        size = commands.seal(command, offset, n, offset + n == length, frame);
+    int size;
+    if (commands == null) {
+      ByteBuffer.wrap(frame, 0, 4).putInt(length);
+      size = 4 + length;
+    } else {
+      size = Link.sealAll(commands, command, length, frame);
+    }
+    for (int g = 0; g < links.length; g++) {
+      if (links[g] == null) {
+        continue; // a launch that did not complete: only END goes out then
       }
-      for (int g = 0; g < links.length; g++) {
-        if (links[g] == null) {
-          continue; // a launch that did not complete: only END goes out then
-        }
-        try {
-          links[g].write(frame, size);
-        } catch (IOException e) {
-          throw new ChannelException(
-              "lost the task of group " + g + " " + doing + " (" + e.getMessage() + ")", e);
-        }
+      try {
+        links[g].write(frame, size);
+      } catch (IOException e) {
+        throw new ChannelException(
+            "lost the task of group " + g + " " + doing + " (" + e.getMessage() + ")", e);
       }
-      offset += n;
-    } while (offset < length);
+    }
   }
 
   /** Tells every connected task to end. */

@@ -50,7 +50,7 @@ class SealedFramesTest {
   private static byte[] seal(FrameCipher cipher, String text) {
     byte[] plain = text.getBytes(StandardCharsets.UTF_8);
     byte[] frame = new byte[FrameCipher.HEADER + plain.length + FrameCipher.TAG];
-    int size = cipher.seal(plain, 0, plain.length, true, frame);
+    int size = cipher.seal(plain, 0, plain.length, true, frame, 0);
     return Arrays.copyOf(frame, size);
   }
 
