@@ -46,6 +46,7 @@ public final class Engine {
       List<Callback> callbacks) {
     options.check();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    BlasThreads.check(jsc);
     DataPacker.Target target =
         new DataPacker.Target(spec.inputDim(), spec.outputUnits(), compile.loss());
     PackedData data =
@@ -111,6 +112,14 @@ public final class Engine {
         separate.unpersist();
       }
     }
+  }
+
+  /**
+   * Asks every fit running in this JVM to stop at once; returns whether one was running. See {@link
+   * org.sparkdp.Sequential#interruptTraining}.
+   */
+  public static boolean interrupt(String reason) {
+    return FitStop.requestAll(reason);
   }
 
   /**

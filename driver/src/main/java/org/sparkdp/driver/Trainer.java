@@ -59,6 +59,7 @@ final class Trainer {
                 options.keepCheckpoints(),
                 identity(data));
     String resumedAt = null;
+    String resumedFrom = null;
     if (checkpoints != null && !options.resume()) {
       try {
         int removed = checkpoints.clear();
@@ -82,10 +83,32 @@ final class Trainer {
             "cannot read the checkpoint to resume from: " + e.getMessage(), e);
       }
       resumedAt = "epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1);
+      resumedFrom = checkpoints.pathOf(state);
     }
     state.ensureOptimizer(compile.optimizer());
+    FitStop stop = FitStop.begin();
+    try {
+      return fit(
+          state, data, validation, stats, callbacks, checkpoints, resumedAt, resumedFrom, stop);
+    } finally {
+      stop.end();
+    }
+  }
+
+  private History fit(
+      TrainingState state,
+      PackedData data,
+      Validation validation,
+      StepStats stats,
+      List<Callback> callbacks,
+      Checkpoints checkpoints,
+      String resumedAt,
+      String resumedFrom,
+      FitStop stop) {
+    // A hard stop unblocks the training thread: the Spark jobs it may be waiting for end.
+    stop.onHardStop(() -> SparkWaits.cancelRunning(jsc));
     FitContext fit =
-        new FitContext(jsc, network, compile, options, stats, network.regularization());
+        new FitContext(jsc, network, compile, options, stats, network.regularization(), stop);
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
             ? new LocalSteps(fit, data, validation)
@@ -102,7 +125,7 @@ final class Trainer {
             resumedAt,
             checkpoints == null ? null : checkpoints.dir());
     callbacks.forEach(c -> c.onTrainBegin(plan));
-    Recovery recovery = new Recovery(checkpoints, options.maxRetries(), state);
+    Recovery recovery = new Recovery(checkpoints, options.maxRetries(), state, resumedFrom, stop);
     History history =
         new EpochLoop(
                 jsc,
@@ -112,6 +135,7 @@ final class Trainer {
                 compile.reportsAccuracy(),
                 validation != null,
                 recovery,
+                stop,
                 callbacks)
             .run(state);
     callbacks.forEach(c -> c.onTrainEnd(history));
