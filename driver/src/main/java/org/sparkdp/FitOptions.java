@@ -45,7 +45,10 @@ public final class FitOptions {
   public enum SyncPath {
     /** The channel when the cluster and the cost model allow it, else a Spark job per step. */
     AUTO,
-    /** One long-running task per partition, exchanging each step with the driver over a socket. */
+    /**
+     * One long-running task per task slot, each owning a run of partitions, exchanging each step
+     * with the driver over a socket.
+     */
     CHANNEL,
     /** A Spark job per step. */
     JOBS
@@ -136,9 +139,9 @@ public final class FitOptions {
           "sync_path",
           SyncPath.class,
           SyncPath.AUTO,
-          "`sync` only: `channel` (one long-running task per partition, steps exchanged with the driver over a "
-              + "socket), `jobs` (a Spark job per step), `auto` (the channel when every partition can have a task slot "
-              + "at once and the cost model says the driver's link keeps up)");
+          "`sync` only: `channel` (one long-running task per task slot, each owning a run of partitions, steps "
+              + "exchanged with the driver over a socket, encrypted on a secured cluster), `jobs` (a Spark job per "
+              + "step), `auto` (the channel unless the cost model says the driver's link would not keep up)");
   public static final Setting<Integer> SYNC_EVERY =
       Setting.integer(
           "sync_every",
@@ -161,7 +164,8 @@ public final class FitOptions {
           "connect_timeout",
           300,
           1,
-          "seconds to wait for an epoch's tasks to start and connect before the run fails naming what it waited for");
+          "seconds to wait for the channel's tasks to start and connect before the run fails naming what it waited "
+              + "for; when the cluster has fewer slots than tasks, a tenth of it without a new task starts fewer tasks");
   public static final Setting<Integer> STEP_TIMEOUT =
       Setting.integer(
           "step_timeout",

@@ -131,6 +131,19 @@ public final class Sequential {
   }
 
   /**
+   * Stops every {@code fit} running in this JVM within moments (from any thread, e.g. a signal
+   * handler): the step in flight is abandoned, nothing is retried, and {@code fit} throws {@link
+   * TrainingInterruptedException} naming the epoch, the step and the last checkpoint, from which
+   * {@code FitOptions.resume(true)} continues to the weights of a run that never stopped. Returns
+   * whether a fit was running.
+   *
+   * @param reason what asked, for the message (e.g. {@code "SIGTERM"})
+   */
+  public static boolean interruptTraining(String reason) {
+    return Engine.interrupt(reason);
+  }
+
+  /**
    * What the last {@code fit} cost: steps, task compute time, and how steps reached the executors.
    */
   public FitStats lastFitStats() {

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -57,9 +58,18 @@ final class DataPacker {
     }
   }
 
-  /** One block's report, collected on the driver after packing. */
+  /**
+   * One block's report, collected on the driver after packing: also its partition, and the executor
+   * that packed and cached it ({@code executor_HOST_ID}, as Spark names cache locations).
+   */
   private record Summary(
-      boolean validation, int rows, String problem, long problemRow, long fingerprint)
+      int partition,
+      String home,
+      boolean validation,
+      int rows,
+      String problem,
+      long problemRow,
+      long fingerprint)
       implements Serializable {}
 
   /**
@@ -195,8 +205,32 @@ final class DataPacker {
     blocks.setName(name + " blocks");
     List<Summary> summaries =
         blocks
-            .map(b -> new Summary(b.validation, b.rows, b.problem, b.problemRow, b.fingerprint))
+            .mapPartitionsWithIndex(
+                (p, it) -> {
+                  SparkEnv env = SparkEnv.get();
+                  String home =
+                      "executor_"
+                          + env.blockManager().blockManagerId().host()
+                          + "_"
+                          + env.executorId();
+                  List<Summary> out = new ArrayList<>();
+                  it.forEachRemaining(
+                      b ->
+                          out.add(
+                              new Summary(
+                                  p,
+                                  home,
+                                  b.validation,
+                                  b.rows,
+                                  b.problem,
+                                  b.problemRow,
+                                  b.fingerprint)));
+                  return out.iterator();
+                },
+                true)
             .collect();
+    long[] partitionRows = new long[blocks.getNumPartitions()];
+    String[] partitionHomes = new String[blocks.getNumPartitions()];
     Summary worst = null;
     long trainRows = 0;
     long validationRows = 0;
@@ -205,10 +239,12 @@ final class DataPacker {
       if (s.problem() != null && (worst == null || s.problemRow() < worst.problemRow())) {
         worst = s;
       }
+      partitionHomes[s.partition()] = s.home();
       if (s.validation()) {
         validationRows += s.rows();
       } else {
         trainRows += s.rows();
+        partitionRows[s.partition()] += s.rows();
       }
       fingerprint += s.fingerprint();
     }
@@ -227,7 +263,9 @@ final class DataPacker {
         validationRows,
         inputDim,
         labelWidth,
-        Seeds.mix64(fingerprint));
+        Seeds.mix64(fingerprint),
+        partitionRows,
+        partitionHomes);
   }
 
   private static Iterator<Block> packPartition(

@@ -50,6 +50,7 @@ public final class Engine {
       List<Callback> callbacks) {
     options.check();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    BlasThreads.check(jsc);
     DataPacker.Target target =
         new DataPacker.Target(spec.inputDim(), spec.outputUnits(), compile.loss());
     checkClassWeight(options.classWeight(), spec, compile);
@@ -122,6 +123,14 @@ public final class Engine {
         separate.unpersist();
       }
     }
+  }
+
+  /**
+   * Asks every fit running in this JVM to stop at once; returns whether one was running. See {@link
+   * org.sparkdp.Sequential#interruptTraining}.
+   */
+  public static boolean interrupt(String reason) {
+    return FitStop.requestAll(reason);
   }
 
   /**

@@ -22,6 +22,7 @@ final class EpochLoop {
   private final Metrics metrics;
   private final boolean validating;
   private final Recovery recovery;
+  private final FitStop stop;
   private final FitCallbacks callbacks;
 
   EpochLoop(
@@ -32,6 +33,7 @@ final class EpochLoop {
       Metrics metrics,
       boolean validating,
       Recovery recovery,
+      FitStop stop,
       FitCallbacks callbacks) {
     this.jsc = jsc;
     this.steps = steps;
@@ -40,6 +42,7 @@ final class EpochLoop {
     this.metrics = metrics;
     this.validating = validating;
     this.recovery = recovery;
+    this.stop = stop;
     this.callbacks = callbacks;
   }
 
@@ -63,6 +66,7 @@ final class EpochLoop {
         jsc.setJobDescription(String.format(Locale.ROOT, "sparkdp epoch %d/%d", epoch + 1, epochs));
         int perEpoch = steps.perEpoch();
         while (state.step() < perEpoch) {
+          stop.check();
           steps.take(state);
           if (checkpointEverySteps > 0
               && state.step() % checkpointEverySteps == 0

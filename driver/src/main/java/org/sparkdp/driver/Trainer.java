@@ -59,6 +59,7 @@ final class Trainer {
                 options.keepCheckpoints(),
                 identity(data));
     String resumedAt = null;
+    String resumedFrom = null;
     if (checkpoints != null && !options.resume()) {
       try {
         int removed = checkpoints.clear();
@@ -82,12 +83,34 @@ final class Trainer {
             "cannot read the checkpoint to resume from: " + e.getMessage(), e);
       }
       resumedAt = "epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1);
+      resumedFrom = checkpoints.pathOf(state);
     } else if (options.initialEpoch() > 0) {
       state.startAt(options.initialEpoch());
     }
     state.ensureOptimizer(compile.optimizer());
+    FitStop stop = FitStop.begin();
+    try {
+      return fit(
+          state, data, validation, stats, callbacks, checkpoints, resumedAt, resumedFrom, stop);
+    } finally {
+      stop.end();
+    }
+  }
+
+  private History fit(
+      TrainingState state,
+      PackedData data,
+      Validation validation,
+      StepStats stats,
+      List<Callback> callbacks,
+      Checkpoints checkpoints,
+      String resumedAt,
+      String resumedFrom,
+      FitStop stop) {
+    // A hard stop unblocks the training thread: the Spark jobs it may be waiting for end.
+    stop.onHardStop(() -> SparkWaits.cancelRunning(jsc));
     FitContext fit =
-        new FitContext(jsc, network, compile, options, stats, network.regularization());
+        new FitContext(jsc, network, compile, options, stats, network.regularization(), stop);
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
             ? new LocalSteps(fit, data, validation)
@@ -114,7 +137,7 @@ final class Trainer {
             validation != null,
             jsc.hadoopConfiguration());
     fitCallbacks.begin(plan, options.resume());
-    Recovery recovery = new Recovery(checkpoints, options.maxRetries(), state);
+    Recovery recovery = new Recovery(checkpoints, options.maxRetries(), state, resumedFrom, stop);
     History history =
         new EpochLoop(
                 jsc,
@@ -124,6 +147,7 @@ final class Trainer {
                 network.metrics(),
                 validation != null,
                 recovery,
+                stop,
                 fitCallbacks)
             .run(state);
     fitCallbacks.end(history);

@@ -12,6 +12,7 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -58,8 +59,7 @@ public final class TrainJob {
     String source = cli.has("--config") ? cli.get("--config") : "(no --config)";
     String yaml =
         cli.has("--config")
-            ? new String(
-                HadoopFiles.read(cli.get("--config"), local, 1 << 20), StandardCharsets.UTF_8)
+            ? new String(readConfig(cli.get("--config"), local), StandardCharsets.UTF_8)
             : "";
     JobConfig config = JobConfig.parse(yaml, source, cli);
     String output =
@@ -197,6 +197,66 @@ public final class TrainJob {
   private static boolean relative(String path) {
     Path p = new Path(path);
     return !p.isAbsolute() && p.toUri().getScheme() == null;
+  }
+
+  /**
+   * The job file: {@code path} itself, or, when it is not there, the file of that name shipped with
+   * {@code spark-submit --files}. YARN puts such files in the driver's working directory;
+   * standalone and Kubernetes cluster mode do not, but every driver can reach them through {@link
+   * SparkFiles#get} once Spark runs (which then starts early, so the file's own {@code spark:}
+   * settings come too late for anything but SQL settings: pass those with {@code --conf} there).
+   */
+  static byte[] readConfig(String path, Configuration local) throws java.io.IOException {
+    if (HadoopFiles.exists(path, local)) {
+      return HadoopFiles.read(path, local, 1 << 20);
+    }
+    String name = new Path(path).getName();
+    String here =
+        new Path(path).toUri().getScheme() != null || path.startsWith("/")
+            ? path
+            : java.nio.file.Path.of(path).toAbsolutePath().toString();
+    if (!shipped(name)) {
+      throw new java.io.FileNotFoundException(
+          "--config "
+              + path
+              + ": no such file ("
+              + here
+              + "), and no file of that name was shipped with spark-submit --files");
+    }
+    JobRunner.session("sparkdp train", Map.of());
+    String fetched = SparkFiles.get(name);
+    if (!HadoopFiles.exists(fetched, local)) {
+      throw new java.io.FileNotFoundException(
+          "--config "
+              + path
+              + ": no such file here ("
+              + here
+              + ") nor in SparkFiles ("
+              + fetched
+              + ")");
+    }
+    System.err.println(
+        "sparkdp train: --config "
+            + path
+            + " read from the files shipped with --files ("
+            + fetched
+            + ")");
+    return HadoopFiles.read(fetched, local, 1 << 20);
+  }
+
+  /**
+   * Whether {@code spark-submit --files} (or YARN's dist files) lists a file named {@code name}.
+   */
+  private static boolean shipped(String name) {
+    org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf();
+    for (String key : List.of("spark.files", "spark.yarn.dist.files")) {
+      for (String uri : conf.get(key, "").split(",")) {
+        if (!uri.isBlank() && new Path(uri.strip()).getName().equals(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The widths of the Dense layers, e.g. {@code Dense 784-64-64-10}. */
