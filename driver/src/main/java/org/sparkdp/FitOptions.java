@@ -46,7 +46,10 @@ public final class FitOptions {
   public enum SyncPath {
     /** The channel when the cluster and the cost model allow it, else a Spark job per step. */
     AUTO,
-    /** One long-running task per partition, exchanging each step with the driver over a socket. */
+    /**
+     * One long-running task per task slot, each owning a run of partitions, exchanging each step
+     * with the driver over a socket.
+     */
     CHANNEL,
     /** A Spark job per step. */
     JOBS
@@ -76,6 +79,43 @@ public final class FitOptions {
           "validation_split",
           0.0,
           "fraction taken from the end of the data, before shuffling, to validate on after each epoch (as Keras)");
+  public static final Setting<Integer> INITIAL_EPOCH =
+      Setting.integer(
+          "initial_epoch",
+          0,
+          0,
+          "the epoch to start at (Keras' `initial_epoch`): epochs are counted and shuffled from it,"
+              + " and the history has `epochs - initial_epoch` rows");
+  public static final Setting<Map<Integer, Double>> CLASS_WEIGHT =
+      Setting.<Map<Integer, Double>>of(
+              "class_weight",
+              null,
+              "a mapping of class index to weight, e.g. {0: 1, 1: 20} (on the command line"
+                  + " 0:1,1:20); weights are 0 or more",
+              FitOptions::readClassWeight,
+              FitOptions::writeClassWeight,
+              v -> !v.isEmpty() && v.values().stream().allMatch(w -> w >= 0 && w < 1e30),
+              "each training example's loss and gradient weighted by its class (as Keras: the"
+                  + " label's class index, argmax or rounded value; classes not named weigh 1)")
+          .optional();
+  public static final Setting<String> SAMPLE_WEIGHT_COL =
+      Setting.text(
+              "sample_weight_col",
+              null,
+              "a numeric column of the data whose value (0 or more) weighs each example's loss and"
+                  + " gradient, as Keras' `sample_weight`; also the validation data's, when it has"
+                  + " the column")
+          .optional();
+  public static final Setting<List<Callback>> CALLBACKS =
+      Setting.<List<Callback>>of(
+              "callbacks",
+              List.of(),
+              "a list of callbacks {type: ..., ...} (see below; on the command line as JSON)",
+              Callbacks::fromConfigList,
+              Callbacks::toConfigList,
+              v -> true,
+              "called at the start and end of training and of each epoch")
+          .shownAs("none");
   public static final Setting<Long> SEED =
       Setting.longInteger("seed", 42L, "seeds the initial weights and each epoch's shuffle");
   public static final Setting<Strategy> STRATEGY =
@@ -100,9 +140,9 @@ public final class FitOptions {
           "sync_path",
           SyncPath.class,
           SyncPath.AUTO,
-          "`sync` only: `channel` (one long-running task per partition, steps exchanged with the driver over a "
-              + "socket), `jobs` (a Spark job per step), `auto` (the channel when every partition can have a task slot "
-              + "at once and the cost model says the driver's link keeps up)");
+          "`sync` only: `channel` (one long-running task per task slot, each owning a run of partitions, steps "
+              + "exchanged with the driver over a socket, encrypted on a secured cluster), `jobs` (a Spark job per "
+              + "step), `auto` (the channel unless the cost model says the driver's link would not keep up)");
   public static final Setting<Integer> SYNC_EVERY =
       Setting.integer(
           "sync_every",
@@ -125,7 +165,8 @@ public final class FitOptions {
           "connect_timeout",
           300,
           1,
-          "seconds to wait for an epoch's tasks to start and connect before the run fails naming what it waited for");
+          "seconds to wait for the channel's tasks to start and connect before the run fails naming what it waited "
+              + "for; when the cluster has fewer slots than tasks, a tenth of it without a new task starts fewer tasks");
   public static final Setting<Integer> STEP_TIMEOUT =
       Setting.integer(
           "step_timeout",
@@ -169,6 +210,10 @@ public final class FitOptions {
           EPOCHS,
           BATCH_SIZE,
           VALIDATION_SPLIT,
+          INITIAL_EPOCH,
+          CLASS_WEIGHT,
+          SAMPLE_WEIGHT_COL,
+          CALLBACKS,
           SEED,
           STRATEGY,
           PARTITIONS,
@@ -194,7 +239,6 @@ public final class FitOptions {
   private boolean resume;
   private String trainName = "train data";
   private String validationName = "validation data";
-  private final List<Callback> callbacks = new ArrayList<>();
 
   /** The options of a {@code fit:} mapping (every key optional; unknown keys are refused). */
   public static FitOptions fromConfig(JsonNode node, String path) {
@@ -263,6 +307,57 @@ public final class FitOptions {
     Map<String, Object> set = new LinkedHashMap<>();
     SETTINGS.stream().filter(values::containsKey).forEach(s -> set.put(s.key(), values.get(s)));
     return Collections.unmodifiableMap(set);
+  }
+
+  /**
+   * {@code {0: 1, 1: 20}} (keys are class indices, as YAML and JSON give them, as text), or the
+   * command line's {@code 0:1,1:20} (or the mapping as JSON); {@code null} when it is neither.
+   */
+  private static Map<Integer, Double> readClassWeight(JsonNode v) {
+    Map<Integer, Double> weights = new java.util.TreeMap<>();
+    if (v.isTextual() && v.asText().trim().startsWith("{")) {
+      try {
+        return readClassWeight(
+            new com.fasterxml.jackson.databind.ObjectMapper().readTree(v.asText()));
+      } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        return null;
+      }
+    }
+    if (v.isTextual()) {
+      for (String pair : v.asText().split(",")) {
+        String[] kv = pair.split(":");
+        if (kv.length != 2 || !addClassWeight(weights, kv[0], kv[1])) {
+          return null;
+        }
+      }
+      return Collections.unmodifiableMap(weights);
+    }
+    if (!v.isObject()) {
+      return null;
+    }
+    for (java.util.Iterator<Map.Entry<String, JsonNode>> it = v.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isNumber() || !addClassWeight(weights, e.getKey(), e.getValue().asText())) {
+        return null;
+      }
+    }
+    return Collections.unmodifiableMap(weights);
+  }
+
+  private static boolean addClassWeight(Map<Integer, Double> weights, String key, String value) {
+    try {
+      int c = Integer.parseInt(key.trim());
+      double w = Double.parseDouble(value.trim());
+      return c >= 0 && Double.isFinite(w) && weights.put(c, w) == null;
+    } catch (NumberFormatException e) {
+      return false;
+    }
+  }
+
+  private static JsonNode writeClassWeight(Map<Integer, Double> weights) {
+    ObjectNode node = JsonNodeFactory.instance.objectNode();
+    new java.util.TreeMap<>(weights).forEach((c, w) -> node.put(String.valueOf(c), w));
+    return node;
   }
 
   /**
@@ -499,15 +594,44 @@ public final class FitOptions {
   }
 
   /**
-   * Called at the start and end of training and of each epoch, after the default progress printer.
+   * Adds callbacks, called at the start and end of training and of each epoch, in order, after the
+   * default progress printer: {@link EarlyStopping}, {@link ModelCheckpoint}, {@link
+   * ReduceLROnPlateau}, {@link CsvLogger} or any {@link Callback}.
    */
   public FitOptions callbacks(Callback... added) {
-    callbacks.addAll(List.of(added));
-    return this;
+    List<Callback> all = new ArrayList<>(callbacks());
+    all.addAll(List.of(added));
+    return set(CALLBACKS, List.copyOf(all));
   }
 
   public List<Callback> callbacks() {
-    return Collections.unmodifiableList(callbacks);
+    return get(CALLBACKS);
+  }
+
+  public FitOptions initialEpoch(int value) {
+    return set(INITIAL_EPOCH, value);
+  }
+
+  public int initialEpoch() {
+    return get(INITIAL_EPOCH);
+  }
+
+  /** Keras' {@code class_weight}: class index to weight ({@code null}: none). */
+  public FitOptions classWeight(Map<Integer, Double> value) {
+    return set(CLASS_WEIGHT, value == null ? null : Map.copyOf(value));
+  }
+
+  public Map<Integer, Double> classWeight() {
+    return get(CLASS_WEIGHT);
+  }
+
+  /** The column of sample weights ({@code null}: none). */
+  public FitOptions sampleWeightCol(String value) {
+    return set(SAMPLE_WEIGHT_COL, value);
+  }
+
+  public String sampleWeightCol() {
+    return get(SAMPLE_WEIGHT_COL);
   }
 
   /** How error messages name the training and validation data (e.g. by their files). */
@@ -536,6 +660,19 @@ public final class FitOptions {
       throw new ConfigException(
           "fit.watermark: needs strategy sync (the driver adds the watermark's regularizer at each"
               + " step, and local steps run on the executors)");
+    }
+    if (classWeight() != null && sampleWeightCol() != null) {
+      throw new ConfigException(
+          "class_weight and sample_weight_col: give one (Keras takes class_weight or"
+              + " sample_weight, not both)");
+    }
+    if (initialEpoch() >= epochs()) {
+      throw new ConfigException(
+          "initial_epoch: "
+              + initialEpoch()
+              + " leaves nothing to train: it must be less than epochs ("
+              + epochs()
+              + ")");
     }
     return this;
   }

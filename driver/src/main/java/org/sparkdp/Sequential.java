@@ -27,7 +27,6 @@ import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.ParameterBudget;
 import org.sparkdp.ops.Sgd;
-import org.sparkdp.ops.Totals;
 
 /**
  * A Keras-style Sequential model trained data-parallel on Spark:
@@ -80,7 +79,8 @@ public final class Sequential {
 
   /** Sets the optimizer, the loss (a Keras name) and the metrics ({@code "accuracy"}). */
   public Sequential compile(Optimizer optimizer, String loss, String... metrics) {
-    return compile(new CompileConfig(optimizer, Loss.fromName(loss), false, List.of(metrics)));
+    return compile(
+        new CompileConfig(optimizer, Loss.fromName(loss), false, CompileConfig.metrics(metrics)));
   }
 
   /** Sets the compile settings; the optimizer's state starts afresh, the weights stay. */
@@ -134,32 +134,46 @@ public final class Sequential {
   }
 
   /**
+   * Stops every {@code fit} running in this JVM within moments (from any thread, e.g. a signal
+   * handler): the step in flight is abandoned, nothing is retried, and {@code fit} throws {@link
+   * TrainingInterruptedException} naming the epoch, the step and the last checkpoint, from which
+   * {@code FitOptions.resume(true)} continues to the weights of a run that never stopped. Returns
+   * whether a fit was running.
+   *
+   * @param reason what asked, for the message (e.g. {@code "SIGTERM"})
+   */
+  public static boolean interruptTraining(String reason) {
+    return Engine.interrupt(reason);
+  }
+
+  /**
    * What the last {@code fit} cost: steps, task compute time, and how steps reached the executors.
    */
   public FitStats lastFitStats() {
     return lastFitStats;
   }
 
-  /**
-   * Mean loss (and accuracy, if compiled with it) over {@code data}, with the default column names.
-   */
+  /** The loss and the compiled metrics over {@code data}, with the default column names. */
   public Map<String, Double> evaluate(Dataset<Row> data) {
     return evaluate(data, "features", "label", "evaluation data");
   }
 
   /**
-   * Mean loss (and accuracy) over {@code data}; {@code name} is how error messages name the data.
+   * The loss and the compiled metrics over {@code data}, by name (Keras' {@code evaluate(...,
+   * return_dict=True)}); {@code name} is how error messages name the data.
    */
   public Map<String, Double> evaluate(
       Dataset<Row> data, String featuresCol, String labelCol, String name) {
-    CompileConfig config = requireCompiled();
-    Totals totals = Engine.evaluate(spec(), config, weights(), data, featuresCol, labelCol, name);
-    Map<String, Double> metrics = new LinkedHashMap<>();
-    metrics.put("loss", totals.meanLoss());
-    if (config.reportsAccuracy()) {
-      metrics.put("accuracy", totals.accuracy());
-    }
-    return metrics;
+    return evaluation(data, featuresCol, labelCol, name).metrics();
+  }
+
+  /**
+   * The loss, the compiled metrics and, for a classifier with one class per example, the confusion
+   * matrix over {@code data}: sums and counts added up on the executors, in partition order.
+   */
+  public Evaluation evaluation(
+      Dataset<Row> data, String featuresCol, String labelCol, String name) {
+    return Engine.evaluate(spec(), requireCompiled(), weights(), data, featuresCol, labelCol, name);
   }
 
   /**

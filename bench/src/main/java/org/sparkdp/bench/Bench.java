@@ -31,11 +31,14 @@ import org.sparkdp.ops.Network;
 
 /**
  * {@code bin/sparkdp bench [--data DIR] [--epochs N] [--json FILE] [--skip-mllib] [--skip-torch]
- * [--scale-rows N --scale-features F --scale-memory M]}: the Fashion-MNIST model (Dense
- * 784-64-64-10, Adam) measured every way at once: one core's kernel against {@code sgemm},
- * sparkdp's {@code sync} (driver channel and a job per step) and {@code local} strategies, one
- * multi-threaded task against a task per core, Spark MLlib's {@code MultilayerPerceptronClassifier}
- * and PyTorch. Prints one table; {@code --json} writes the figures.
+ * [--scale-rows N --scale-features F --scale-memory M] [--cluster-master M] [--only channel]}: the
+ * Fashion-MNIST model (Dense 784-64-64-10, Adam) measured every way at once: one core's kernel
+ * against {@code sgemm}, sparkdp's {@code sync} (driver channel and a job per step) and {@code
+ * local} strategies, one multi-threaded task against a task per core, Spark MLlib's {@code
+ * MultilayerPerceptronClassifier}, PyTorch, and last the driver channel on separate executor JVMs
+ * ({@link ClusterChannelBench}, on {@code --cluster-master}, {@code local-cluster[2,1,1024]} unless
+ * given; {@code --only channel} runs that part alone). Prints one table; {@code --json} writes the
+ * figures.
  */
 public final class Bench {
   private static final ModelSpec SPEC =
@@ -48,7 +51,16 @@ public final class Bench {
     Map<String, String> options = options(args);
     String dataDir = options.getOrDefault("data", "/usr/share/datasets/fashion-mnist");
     int epochs = Integer.parseInt(options.getOrDefault("epochs", "10"));
+    String clusterMaster = options.getOrDefault("cluster-master", "local-cluster[2,1,1024]");
     Report report = new Report();
+    if (options.containsKey("only")) {
+      if (!options.get("only").equals("channel")) {
+        throw new IllegalArgumentException("--only: the one part that runs alone is 'channel'");
+      }
+      ClusterChannelBench.run(report, clusterMaster, dataDir);
+      finish(report, options);
+      return;
+    }
     SparkSession spark = SparkSession.builder().appName("sparkdp bench").getOrCreate();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
@@ -420,12 +432,18 @@ public final class Bench {
           Path.of(options.getOrDefault("scale-dir", "runs/bench-scale")));
     }
 
+    spark.stop();
+    ClusterChannelBench.run(report, clusterMaster, dataDir);
+    finish(report, options);
+  }
+
+  private static void finish(Report report, Map<String, String> options)
+      throws java.io.IOException {
     report.print();
     if (options.containsKey("json")) {
       report.writeJson(Path.of(options.get("json")));
       System.out.println("\nfigures written to " + options.get("json"));
     }
-    spark.stop();
   }
 
   /**
@@ -434,6 +452,7 @@ public final class Bench {
    */
   record Run(
       double epochSeconds,
+      double firstEpochSeconds,
       double totalSeconds,
       double fixedMsPerStep,
       double startMsPerStep,
@@ -448,7 +467,7 @@ public final class Bench {
     }
   }
 
-  private static Run run(Dataset<Row> train, FitOptions options, Dataset<Row> test) {
+  static Run run(Dataset<Row> train, FitOptions options, Dataset<Row> test) {
     Sequential model = new Sequential(SPEC.layers().toArray(new Dense[0]));
     model.compile(Adam.defaults(), "sparse_categorical_crossentropy", "accuracy");
     History history = model.fit(train, options.seed(42).verbose(0));
@@ -459,7 +478,8 @@ public final class Bench {
     double start = model.lastFitStats().startSeconds() / steps * 1e3;
     double accuracy = test == null ? Double.NaN : model.evaluate(test).get("accuracy");
     long rows = model.provenance().data().train().rows();
-    return new Run(median(seconds), total, fixed, start, model.weights(), accuracy, rows);
+    return new Run(
+        median(seconds), seconds.get(0), total, fixed, start, model.weights(), accuracy, rows);
   }
 
   /**

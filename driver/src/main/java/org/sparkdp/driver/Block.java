@@ -10,6 +10,9 @@ import java.util.List;
  * [rows, labelWidth]} as row-major float32, and each row's global example id (its position in the
  * input, which fixes the batches of every epoch). A block is immutable once built.
  *
+ * <p>{@code weights} holds each row's weight (its class weight or sample weight) when the fit
+ * weighs examples, else {@code null}: every weight is 1.
+ *
  * <p>{@code problem} is the first row this block could not take (with its reason), or {@code null};
  * {@code fingerprint} is an order-independent hash of the rows it holds.
  */
@@ -20,6 +23,7 @@ final class Block implements Serializable {
   final float[] features;
   final float[] labels;
   final long[] ids;
+  final float[] weights;
   final boolean validation;
   final String problem;
   final long problemRow;
@@ -32,6 +36,7 @@ final class Block implements Serializable {
       float[] features,
       float[] labels,
       long[] ids,
+      float[] weights,
       boolean validation,
       String problem,
       long problemRow,
@@ -42,6 +47,7 @@ final class Block implements Serializable {
     this.features = features;
     this.labels = labels;
     this.ids = ids;
+    this.weights = weights;
     this.validation = validation;
     this.problem = problem;
     this.problemRow = problemRow;

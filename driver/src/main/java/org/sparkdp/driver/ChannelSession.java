@@ -7,7 +7,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.JavaFutureAction;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.slf4j.Logger;
@@ -17,13 +16,23 @@ import org.sparkdp.driver.channel.StepServer;
 import org.sparkdp.driver.channel.Sums;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
+import scala.Option;
 
 /**
- * Steps without a Spark job per step: one barrier stage starts a {@link StepTask} per partition
- * (all at once, or not at all) that stays up for the whole fit; the tasks connect to a {@link
- * StepServer} on the driver, and each step (or validation) is one exchange over those connections.
- * If a task is lost, the driver, which applies a step only once every sum has arrived, restarts the
- * tasks and repeats the current step, so the result is that of an undisturbed run.
+ * Steps without a Spark job per step: one stage of ordinary tasks, one per task slot, each owning a
+ * run of consecutive cached partitions ({@link TaskGroups}), that stay up for the whole fit; the
+ * tasks connect to a {@link StepServer} on the driver, and each step (or validation) is one
+ * exchange over those connections, the sums added in group order. The tasks meet at the driver,
+ * with a deadline, instead of in a barrier stage: Spark refuses barrier stages under dynamic
+ * allocation and over coalesced partitions, and the driver's deadline does what the barrier did
+ * (all tasks, or a clear failure). If a task is lost, the driver, which applies a step only once
+ * every sum has arrived, restarts the tasks and repeats the current step, so the result is that of
+ * an undisturbed run.
+ *
+ * <p>With fewer slots than groups (executors lost, or dynamic allocation granting fewer than
+ * asked), the tasks that cannot start would wait for ever: when the tasks stop coming for a tenth
+ * of the connect timeout (30 s by default) while the cluster has fewer slots than tasks, the driver
+ * starts again with as many tasks as there are slots, and says so.
  *
  * <p>Validation rows that are part of the training partitions ({@code validation_split}) are
  * evaluated by the same tasks; validation data of its own is evaluated by a Spark job, for which
@@ -32,8 +41,11 @@ import org.sparkdp.ops.Totals;
 final class ChannelSession implements StepSession {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelSession.class);
 
+  /** How long a stop request waits for the cancelled tasks to end. */
+  private static final long STOP_WAIT_MILLIS = 3_000;
+
   private final JavaSparkContext jsc;
-  private final JavaRDD<Block> blocks;
+  private final PackedData data;
   private final Validation validation;
   private final Batches batches;
   private final Network network;
@@ -41,8 +53,11 @@ final class ChannelSession implements StepSession {
   private final Options options;
   private final StepServer server;
   private final StepStats stats;
+  private final FitStop stop;
+  private final Runnable onStop;
   private final GradientSum sum = new GradientSum();
-  private JavaFutureAction<List<Integer>> job;
+  private volatile JavaFutureAction<List<Integer>> job;
+  private int tasks;
   private int launches;
   private int restarts;
 
@@ -50,56 +65,62 @@ final class ChannelSession implements StepSession {
   record Options(long connectTimeoutMillis, long replyTimeoutMillis, int maxRestarts) {}
 
   /**
-   * @param blocks every partition's training blocks, and its validation blocks (flagged) when
-   *     validation is a split of the same data
-   * @param validation what to validate on, or {@code null}
+   * How many tasks the channel starts, and why.
+   *
+   * @param tasks the tasks (groups of partitions) to start
+   * @param partitions the training data's partitions
+   * @param slots the live cluster's task slots when the fit began
+   * @param dynamic whether dynamic allocation is on (then {@code tasks} may exceed {@code slots}:
+   *     the pending tasks ask for the executors)
+   * @param sealed whether every frame is encrypted and authenticated
    */
-  ChannelSession(
-      JavaSparkContext jsc,
-      JavaRDD<Block> blocks,
-      Validation validation,
-      Batches batches,
-      Network network,
-      int threads,
-      Options options,
-      StepStats stats) {
-    this.stats = stats;
-    this.jsc = jsc;
-    this.blocks = blocks;
-    this.validation = validation;
-    this.batches = batches;
-    this.network = network;
-    this.threads = threads;
-    this.options = options;
-    String advertised = jsc.getConf().get("spark.driver.host", "127.0.0.1");
-    String bind = jsc.getConf().get("spark.driver.bindAddress", advertised);
-    try {
-      this.server = new StepServer(bind, advertised, options.replyTimeoutMillis());
-    } catch (IOException e) {
-      throw new IllegalStateException(
-          "cannot open the step server on " + bind + ": " + e.getMessage(), e);
+  record Plan(int tasks, int partitions, int slots, boolean dynamic, boolean sealed) {
+    /** E.g. {@code "driver channel: 2 tasks for 8 partitions, 2 task slots"}. */
+    String describe() {
+      return String.format(
+          Locale.ROOT,
+          "driver channel%s: %d task%s for %d partition%s, %s",
+          sealed ? ", encrypted" : "",
+          tasks,
+          tasks == 1 ? "" : "s",
+          partitions,
+          partitions == 1 ? "" : "s",
+          (dynamic ? "dynamic allocation, " : "")
+              + slots
+              + " task slot"
+              + (slots == 1 ? "" : "s")
+              + (dynamic ? " at the start" : ""));
     }
   }
 
   /**
-   * Whether the channel suits this fit: the cluster can run one task per partition at once (which
-   * the barrier stage needs, and dynamic allocation does not allow), Spark's network is not secured
-   * (see {@link #securedNetwork}), and the driver's share of a step, {@code 8 n P} bytes, costs
-   * less than a Spark job with a reduction tree would: {@code n (P - sqrt(P)) <= 4.7M}, from a
-   * driver link of 1.25 GB/s and 30 ms per job (docs/cost-model.md).
+   * The tasks for {@code partitions} partitions on the live cluster: one per slot (a slot being
+   * {@code threads} cores when each task computes with {@code threads} threads), at most one per
+   * partition. Under dynamic allocation, as many as allocation may grant ({@code maxExecutors}):
+   * the stage's pending tasks are what makes Spark ask for executors.
    */
-  static boolean suits(JavaSparkContext jsc, int partitions, int parameters) {
-    int taskCpus = jsc.getConf().getInt("spark.task.cpus", 1);
-    boolean dynamic = jsc.getConf().getBoolean("spark.dynamicAllocation.enabled", false);
-    boolean slots = !dynamic && partitions <= jsc.defaultParallelism() / taskCpus;
-    return slots
-        && !securedNetwork(jsc)
-        && (double) parameters * (partitions - Math.sqrt(partitions)) <= 4.7e6;
+  static Plan plan(JavaSparkContext jsc, int partitions, int threads) {
+    int slots = Slots.count(jsc);
+    int usable = Math.max(1, slots / threads);
+    boolean dynamic = Slots.dynamic(jsc.getConf());
+    int tasks =
+        dynamic
+            ? Math.min(partitions, Math.max(usable, Slots.dynamicLimit(jsc.getConf()) / threads))
+            : Math.min(partitions, usable);
+    return new Plan(tasks, partitions, slots, dynamic, securedNetwork(jsc));
   }
 
   /**
-   * Whether Spark's own traffic is authenticated or encrypted; the channel's is neither (only its
-   * hello is checked), so it is not used then.
+   * Whether the driver's share of a step, {@code 8 n T} bytes for {@code T} tasks, costs less than
+   * a Spark job with a reduction tree would: {@code n (T - sqrt(T)) <= 4.7M}, from a driver link of
+   * 1.25 GB/s and 30 ms per job (docs/cost-model.md).
+   */
+  static boolean suits(int tasks, int parameters) {
+    return (double) parameters * (tasks - Math.sqrt(tasks)) <= 4.7e6;
+  }
+
+  /**
+   * Whether Spark's own traffic is authenticated or encrypted: then the channel's frames are too.
    */
   static boolean securedNetwork(JavaSparkContext jsc) {
     return jsc.getConf().getBoolean("spark.authenticate", false)
@@ -107,43 +128,163 @@ final class ChannelSession implements StepSession {
         || jsc.getConf().getBoolean("spark.ssl.enabled", false);
   }
 
-  private void launch() {
-    launches++;
-    StepTask task =
-        new StepTask(
-            server.host(),
-            server.port(),
-            server.secret(),
-            launches,
-            network,
-            batches,
-            threads,
-            options.connectTimeoutMillis(),
-            options.replyTimeoutMillis() + options.connectTimeoutMillis());
-    RDD<Integer> tasks =
-        blocks
-            .rdd()
-            .barrier()
-            .mapPartitions(task, false, scala.reflect.ClassTag$.MODULE$.apply(Integer.class));
-    long started = System.nanoTime();
-    job = tasks.toJavaRDD().collectAsync();
+  /**
+   * @param data every partition's training blocks, and its validation blocks (flagged) when
+   *     validation is a split of the same data
+   * @param validation what to validate on, or {@code null}
+   */
+  ChannelSession(
+      JavaSparkContext jsc,
+      PackedData data,
+      Validation validation,
+      Batches batches,
+      Network network,
+      int threads,
+      Plan plan,
+      Options options,
+      StepStats stats,
+      FitStop stop) {
+    this.stats = stats;
+    this.jsc = jsc;
+    this.data = data;
+    this.validation = validation;
+    this.batches = batches;
+    this.network = network;
+    this.threads = threads;
+    this.options = options;
+    this.tasks = plan.tasks();
+    this.stop = stop;
+    String advertised = jsc.getConf().get("spark.driver.host", "127.0.0.1");
+    String bind = jsc.getConf().get("spark.driver.bindAddress", advertised);
     try {
-      server.awaitTasks(
-          blocks.getNumPartitions(), launches, options.connectTimeoutMillis(), this::jobFailure);
-      stats.addStart(System.nanoTime() - started);
-    } catch (ChannelException e) {
+      this.server =
+          new StepServer(
+              bind,
+              advertised,
+              options.replyTimeoutMillis(),
+              network.layout().size(),
+              plan.sealed());
+    } catch (IOException e) {
+      throw new IllegalStateException(
+          "cannot open the step server on " + bind + ": " + e.getMessage(), e);
+    }
+    this.onStop =
+        () -> {
+          JavaFutureAction<List<Integer>> running = job;
+          if (running != null) {
+            running.cancel(true);
+          }
+          server.closeConnections();
+        };
+    stop.onHardStop(onStop);
+  }
+
+  private void launch() {
+    long started = System.nanoTime();
+    while (true) {
+      launches++;
+      TaskGroups groups =
+          TaskGroups.of(
+              data.partitionRows(),
+              data.partitionHomes(),
+              tasks,
+              Math.max(
+                  1,
+                  (Slots.count(jsc) + Slots.executors(jsc) - 1)
+                      / Math.max(1, Slots.executors(jsc))));
+      StepTask task =
+          new StepTask(
+              server.host(),
+              server.port(),
+              server.key(),
+              launches,
+              network,
+              batches,
+              threads,
+              options.connectTimeoutMillis(),
+              options.replyTimeoutMillis() + options.connectTimeoutMillis());
+      RDD<Integer> stage =
+          data.all()
+              .rdd()
+              .coalesce(tasks, false, Option.apply(groups), null)
+              .mapPartitions(task, false, scala.reflect.ClassTag$.MODULE$.apply(Integer.class));
+      job = stage.toJavaRDD().collectAsync();
+      int connected;
+      try {
+        connected =
+            server.awaitTasks(
+                tasks,
+                launches,
+                options.connectTimeoutMillis(),
+                this::jobFailure,
+                new Stall(tasks)::giveUp);
+      } catch (ChannelException e) {
+        job.cancel(true);
+        job = null;
+        throw new ClusterFault(e.getMessage(), e);
+      }
+      if (connected == tasks) {
+        stats.addStart(System.nanoTime() - started);
+        return;
+      }
       job.cancel(true);
+      awaitEnd();
       job = null;
-      throw new ClusterFault(e.getMessage(), e);
+      int slots = Math.max(1, Math.max(connected, Slots.count(jsc) / threads));
+      LOG.warn(
+          "only {} of {} training tasks started within {} s, and the cluster has {} task slots: "
+              + "training on {} tasks",
+          connected,
+          tasks,
+          stallMillis() / 1000,
+          Slots.count(jsc),
+          Math.min(tasks - 1, slots));
+      tasks = Math.min(tasks - 1, slots);
     }
   }
 
+  /**
+   * Decides when waiting for the tasks is hopeless: none has connected, nor has a slot been added,
+   * for {@link #stallMillis}, and the cluster has fewer slots than tasks (with enough slots, the
+   * connect deadline applies instead).
+   */
+  private final class Stall {
+    private final int wanted;
+    private int connected = -1;
+    private int slots = -1;
+    private long since;
+
+    Stall(int wanted) {
+      this.wanted = wanted;
+    }
+
+    boolean giveUp(int now) {
+      int free = Slots.count(jsc) / threads;
+      if (now > connected || free > slots) {
+        connected = Math.max(connected, now);
+        slots = Math.max(slots, free);
+        since = System.currentTimeMillis();
+        return false;
+      }
+      return wanted > 1
+          && now > 0
+          && free < wanted
+          && System.currentTimeMillis() - since > stallMillis();
+    }
+  }
+
+  /** How long the tasks may stop coming, with too few slots for all, before fewer are started. */
+  private long stallMillis() {
+    return options.connectTimeoutMillis() / 10;
+  }
+
   private Throwable jobFailure() {
-    if (!job.isDone()) {
+    JavaFutureAction<List<Integer>> running = job;
+    if (running == null || !running.isDone()) {
       return null;
     }
     try {
-      job.get();
+      running.get();
       return new IllegalStateException("the training tasks ended before the driver asked them to");
     } catch (ExecutionException e) {
       return e.getCause();
@@ -159,6 +300,7 @@ final class ChannelSession implements StepSession {
 
   private <T> T withRestarts(Exchange<T> exchange) {
     while (true) {
+      stop.check();
       if (job == null) {
         launch();
       }
@@ -167,6 +309,7 @@ final class ChannelSession implements StepSession {
       } catch (ChannelException e) {
         server.closeConnections();
         job.cancel(true);
+        stop.check();
         if (restarts >= options.maxRestarts()) {
           job = null;
           throw new ClusterFault(e.getMessage() + "; gave up after " + restarts + " restarts", e);
@@ -196,9 +339,7 @@ final class ChannelSession implements StepSession {
     }
     Sums sums = withRestarts(() -> server.step(epoch, step, params));
     sum.gradient = sums.gradient();
-    sum.totals.loss = sums.totals().loss;
-    sum.totals.correct = sums.totals().correct;
-    sum.totals.count = sums.totals().count;
+    sum.totals.copyFrom(sums.totals());
     sum.computeNanos = sums.computeNanos();
     return sum;
   }
@@ -216,17 +357,27 @@ final class ChannelSession implements StepSession {
         () -> Evaluator.evaluate(jsc, network, params, validation.blocks()));
   }
 
-  /** Ends the tasks; the next step starts them again. */
+  /**
+   * Ends the tasks; the next step starts them again. After a stop request, they are waited for a
+   * few seconds only (they are cancelled if a hard stop closed their connections already).
+   */
   private void suspend() {
-    if (job == null) {
+    JavaFutureAction<List<Integer>> running = job;
+    if (running == null) {
       return;
     }
     try {
       server.end();
-      job.get(options.connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+      running.get(
+          stop.requested() ? STOP_WAIT_MILLIS : options.connectTimeoutMillis(),
+          TimeUnit.MILLISECONDS);
     } catch (ChannelException | ExecutionException | TimeoutException e) {
-      job.cancel(true);
-      LOG.warn("the training tasks did not end cleanly: {}", e.toString());
+      running.cancel(true);
+      if (!stop.requested()) {
+        LOG.warn("the training tasks did not end cleanly: {}", e.toString());
+      }
+    } catch (java.util.concurrent.CancellationException e) {
+      // cancelled on a stop request: what we waited for
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
@@ -253,6 +404,7 @@ final class ChannelSession implements StepSession {
 
   @Override
   public void close() {
+    stop.removeHook(onStop);
     try {
       suspend();
     } finally {

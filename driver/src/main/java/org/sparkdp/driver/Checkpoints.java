@@ -89,13 +89,17 @@ final class Checkpoints {
     return lastRead;
   }
 
+  /** Where the checkpoint of {@code state}'s position is (or would be) written. */
+  String pathOf(TrainingState state) {
+    return dir + String.format(Locale.ROOT, "/%s%05d-%08d", PREFIX, state.epoch(), state.step());
+  }
+
   /**
    * Writes a checkpoint of {@code state} and deletes the oldest beyond {@code keep}; returns its
    * path.
    */
   String save(TrainingState state) throws IOException {
     StateCodec.Encoded encoded = StateCodec.encode(state);
-    String name = String.format(Locale.ROOT, "%s%05d-%08d", PREFIX, state.epoch(), state.step());
     String temp = dir + "/.tmp-" + UUID.randomUUID();
     // Streamed, hashing as it goes: with every partition's optimizer state, a checkpoint can pass 2
     // GB.
@@ -118,7 +122,7 @@ final class Checkpoints {
             + STATE_FILE
             + "\n";
     HadoopFiles.writeAtomically(temp, SUMS_FILE, sums.getBytes(StandardCharsets.US_ASCII), conf);
-    String target = dir + "/" + name;
+    String target = pathOf(state);
     if (HadoopFiles.exists(target, conf)) {
       HadoopFiles.deleteRecursively(target, conf);
     }

@@ -4,12 +4,15 @@ import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkdp.DataException;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Seeds;
 import scala.Tuple2;
 
@@ -19,6 +22,11 @@ import scala.Tuple2;
  * is packed into float32 blocks of about {@link #BLOCK_BYTES}. Rows whose id is at or past {@code
  * splitAt} are validation rows, as Keras' {@code validation_split} takes the last part of the data.
  * A bad row fails the whole pack with the row and the reason, before any training.
+ *
+ * <p>With a {@link Weighting}, each row also gets a weight, as Keras turns {@code class_weight} and
+ * {@code sample_weight} into one weight per example: its sample weight column's value, or the
+ * weight of its class (training rows only: Keras weighs classes in the training data, not in the
+ * validation split).
  */
 final class DataPacker {
   /** Target size of one block's features and labels. */
@@ -29,9 +37,39 @@ final class DataPacker {
   /** What the packer needs to know about the model: widths and how labels are checked. */
   record Target(int inputDim, int outputUnits, Loss loss) implements Serializable {}
 
-  /** One block's report, collected on the driver after packing. */
+  /**
+   * How rows are weighed: by a column of sample weights, or by a weight per class (a class absent
+   * from the map weighs 1, as Keras); at most one of the two, or neither ({@link #NONE}).
+   */
+  record Weighting(String sampleWeightCol, Map<Integer, Double> classWeight)
+      implements Serializable {
+    static final Weighting NONE = new Weighting(null, null);
+
+    boolean weighs() {
+      return sampleWeightCol != null || classWeight != null;
+    }
+
+    /**
+     * Keras' class of a label for its class weight: the argmax of a label vector, else the label
+     * rounded to an integer.
+     */
+    static int classOf(float[] labels, int off, int width) {
+      return width > 1 ? Network.argmax(labels, off, width) : (int) Math.rint(labels[off]);
+    }
+  }
+
+  /**
+   * One block's report, collected on the driver after packing: also its partition, and the executor
+   * that packed and cached it ({@code executor_HOST_ID}, as Spark names cache locations).
+   */
   private record Summary(
-      boolean validation, int rows, String problem, long problemRow, long fingerprint)
+      int partition,
+      String home,
+      boolean validation,
+      int rows,
+      String problem,
+      long problemRow,
+      long fingerprint)
       implements Serializable {}
 
   /**
@@ -46,6 +84,23 @@ final class DataPacker {
       double validationSplit,
       int partitions,
       String name) {
+    return pack(
+        data, featuresCol, labelCol, target, validationSplit, partitions, name, Weighting.NONE);
+  }
+
+  /** {@link #pack} with each row weighed as {@code weighting} says. */
+  static PackedData pack(
+      Dataset<Row> data,
+      String featuresCol,
+      String labelCol,
+      Target target,
+      double validationSplit,
+      int partitions,
+      String name,
+      Weighting weighting) {
+    if (weighting.sampleWeightCol() != null) {
+      RowValues.checkWeightColumn(data.schema(), weighting.sampleWeightCol(), name);
+    }
     boolean scalarLabel = RowValues.checkColumn(data.schema(), labelCol, name, true);
     RowValues.checkColumn(data.schema(), featuresCol, name, false);
     int labelWidth = scalarLabel ? 1 : target.outputUnits();
@@ -68,7 +123,11 @@ final class DataPacker {
     if (!(validationSplit >= 0 && validationSplit < 1)) {
       throw new DataException("validation_split must be in [0, 1), got " + validationSplit);
     }
-    JavaRDD<Row> rows = data.select(featuresCol, labelCol).javaRDD();
+    JavaRDD<Row> rows =
+        (weighting.sampleWeightCol() == null
+                ? data.select(featuresCol, labelCol)
+                : data.select(featuresCol, labelCol, weighting.sampleWeightCol()))
+            .javaRDD();
     List<Long> counts =
         rows.mapPartitions(
                 it -> {
@@ -139,14 +198,39 @@ final class DataPacker {
                     target,
                     labelWidth,
                     splitAt,
-                    (int) Math.min(blockRows, Integer.MAX_VALUE / inputDim)),
+                    (int) Math.min(blockRows, Integer.MAX_VALUE / inputDim),
+                    weighting),
             true);
     blocks.persist(StorageLevel.MEMORY_AND_DISK());
     blocks.setName(name + " blocks");
     List<Summary> summaries =
         blocks
-            .map(b -> new Summary(b.validation, b.rows, b.problem, b.problemRow, b.fingerprint))
+            .mapPartitionsWithIndex(
+                (p, it) -> {
+                  SparkEnv env = SparkEnv.get();
+                  String home =
+                      "executor_"
+                          + env.blockManager().blockManagerId().host()
+                          + "_"
+                          + env.executorId();
+                  List<Summary> out = new ArrayList<>();
+                  it.forEachRemaining(
+                      b ->
+                          out.add(
+                              new Summary(
+                                  p,
+                                  home,
+                                  b.validation,
+                                  b.rows,
+                                  b.problem,
+                                  b.problemRow,
+                                  b.fingerprint)));
+                  return out.iterator();
+                },
+                true)
             .collect();
+    long[] partitionRows = new long[blocks.getNumPartitions()];
+    String[] partitionHomes = new String[blocks.getNumPartitions()];
     Summary worst = null;
     long trainRows = 0;
     long validationRows = 0;
@@ -155,10 +239,12 @@ final class DataPacker {
       if (s.problem() != null && (worst == null || s.problemRow() < worst.problemRow())) {
         worst = s;
       }
+      partitionHomes[s.partition()] = s.home();
       if (s.validation()) {
         validationRows += s.rows();
       } else {
         trainRows += s.rows();
+        partitionRows[s.partition()] += s.rows();
       }
       fingerprint += s.fingerprint();
     }
@@ -177,7 +263,9 @@ final class DataPacker {
         validationRows,
         inputDim,
         labelWidth,
-        Seeds.mix64(fingerprint));
+        Seeds.mix64(fingerprint),
+        partitionRows,
+        partitionHomes);
   }
 
   private static Iterator<Block> packPartition(
@@ -185,10 +273,11 @@ final class DataPacker {
       Target target,
       int labelWidth,
       long splitAt,
-      int blockRows) {
+      int blockRows,
+      Weighting weighting) {
     List<Block> out = new ArrayList<>();
-    Builder train = new Builder(target, labelWidth, blockRows, false);
-    Builder validation = new Builder(target, labelWidth, blockRows, true);
+    Builder train = new Builder(target, labelWidth, blockRows, false, weighting);
+    Builder validation = new Builder(target, labelWidth, blockRows, true, weighting);
     while (rows.hasNext()) {
       Tuple2<Long, Row> next = rows.next();
       Builder b = next._1() >= splitAt ? validation : train;
@@ -211,15 +300,18 @@ final class DataPacker {
     final int labelWidth;
     final int capacity;
     final boolean validation;
+    final Weighting weighting;
     float[] features;
     float[] labels;
     long[] ids;
+    float[] weights;
     int rows;
     String problem;
     long problemRow = Long.MAX_VALUE;
     long fingerprint;
 
-    Builder(Target target, int labelWidth, int capacity, boolean validation) {
+    Builder(Target target, int labelWidth, int capacity, boolean validation, Weighting weighting) {
+      this.weighting = weighting;
       this.target = target;
       this.labelWidth = labelWidth;
       this.capacity = capacity;
@@ -231,12 +323,14 @@ final class DataPacker {
         features = new float[Math.min(capacity, 1024) * target.inputDim()];
         labels = new float[Math.min(capacity, 1024) * labelWidth];
         ids = new long[Math.min(capacity, 1024)];
+        weights = weighting.weighs() ? new float[ids.length] : null;
       }
       if (rows == ids.length) {
         int grown = (int) Math.min(capacity, 2L * rows);
         features = java.util.Arrays.copyOf(features, grown * target.inputDim());
         labels = java.util.Arrays.copyOf(labels, grown * labelWidth);
         ids = java.util.Arrays.copyOf(ids, grown);
+        weights = weights == null ? null : java.util.Arrays.copyOf(weights, grown);
       }
       int in = target.inputDim();
       String bad = RowValues.readVector(row.get(0), features, rows * in, in, "features");
@@ -246,6 +340,22 @@ final class DataPacker {
       if (bad == null) {
         bad = target.loss().checkLabel(labels, rows * labelWidth, labelWidth, target.outputUnits());
       }
+      float weight = 1;
+      if (bad == null && weighting.sampleWeightCol() != null) {
+        Object w = row.get(2);
+        weight = w instanceof Number n ? n.floatValue() : Float.NaN;
+        if (!(weight >= 0) || Float.isInfinite(weight)) {
+          bad =
+              "sample weight ("
+                  + weighting.sampleWeightCol()
+                  + ") is "
+                  + (w == null ? "null" : w)
+                  + "; a weight must be a finite number of at least 0";
+        }
+      } else if (weighting.classWeight() != null && !validation) {
+        int c = Weighting.classOf(labels, rows * labelWidth, labelWidth);
+        weight = weighting.classWeight().getOrDefault(c, 1.0).floatValue();
+      }
       if (bad != null) {
         if (id < problemRow) {
           problem = bad;
@@ -254,7 +364,12 @@ final class DataPacker {
         return;
       }
       ids[rows] = id;
-      fingerprint += rowHash(id, features, rows * in, in, labels, rows * labelWidth, labelWidth);
+      long hash = rowHash(id, features, rows * in, in, labels, rows * labelWidth, labelWidth);
+      if (weights != null) {
+        weights[rows] = weight;
+        hash = Seeds.mix64(hash ^ Float.floatToIntBits(weight));
+      }
+      fingerprint += hash;
       rows++;
     }
 
@@ -269,6 +384,9 @@ final class DataPacker {
                   : java.util.Arrays.copyOf(features, rows * target.inputDim()),
               labels == null ? new float[0] : java.util.Arrays.copyOf(labels, rows * labelWidth),
               ids == null ? new long[0] : java.util.Arrays.copyOf(ids, rows),
+              !weighting.weighs()
+                  ? null
+                  : weights == null ? new float[0] : java.util.Arrays.copyOf(weights, rows),
               validation,
               problem,
               problemRow,
@@ -276,6 +394,7 @@ final class DataPacker {
       features = null;
       labels = null;
       ids = null;
+      weights = null;
       rows = 0;
       problem = null;
       problemRow = Long.MAX_VALUE;

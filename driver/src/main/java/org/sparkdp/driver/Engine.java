@@ -2,16 +2,20 @@ package org.sparkdp.driver;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.sparkdp.Callback;
 import org.sparkdp.DataException;
+import org.sparkdp.Evaluation;
 import org.sparkdp.FitOptions;
 import org.sparkdp.FitStats;
 import org.sparkdp.History;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.CompileConfig;
+import org.sparkdp.ops.ConfigException;
+import org.sparkdp.ops.Metrics;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
@@ -52,8 +56,10 @@ public final class Engine {
       List<Callback> callbacks) {
     options.check();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
+    BlasThreads.check(jsc);
     DataPacker.Target target =
         new DataPacker.Target(spec.inputDim(), spec.outputUnits(), compile.loss());
+    checkClassWeight(options.classWeight(), spec, compile);
     PackedData data =
         DataPacker.pack(
             train,
@@ -62,7 +68,8 @@ public final class Engine {
             target,
             validationData == null ? options.validationSplit() : 0,
             options.partitions(),
-            options.trainName());
+            options.trainName(),
+            new DataPacker.Weighting(options.sampleWeightCol(), options.classWeight()));
     PackedData separate = null;
     try {
       Validation validation = null;
@@ -75,7 +82,12 @@ public final class Engine {
                 target,
                 0,
                 options.partitions(),
-                options.validationName());
+                options.validationName(),
+                // As Keras' (x, y, sample_weight) validation data: weighted when it has the column.
+                options.sampleWeightCol() != null
+                        && List.of(validationData.columns()).contains(options.sampleWeightCol())
+                    ? new DataPacker.Weighting(options.sampleWeightCol(), null)
+                    : DataPacker.Weighting.NONE);
         if (separate.labelWidth() != data.labelWidth()) {
           throw new DataException(
               options.validationName()
@@ -158,10 +170,19 @@ public final class Engine {
   }
 
   /**
-   * Summed loss, correct count and count of {@code params} over {@code data}; {@code name} names it
-   * in errors.
+   * Asks every fit running in this JVM to stop at once; returns whether one was running. See {@link
+   * org.sparkdp.Sequential#interruptTraining}.
    */
-  public static Totals evaluate(
+  public static boolean interrupt(String reason) {
+    return FitStop.requestAll(reason);
+  }
+
+  /**
+   * The loss (with the regularizers' penalty, as Keras' {@code evaluate}), the compiled metrics
+   * and, for a single-label classifier, the confusion matrix of {@code params} over {@code data};
+   * {@code name} names it in errors.
+   */
+  public static Evaluation evaluate(
       ModelSpec spec,
       CompileConfig compile,
       float[] params,
@@ -179,14 +200,37 @@ public final class Engine {
             0,
             name);
     try {
-      Network network = new Network(spec, compile, packed.labelWidth(), 0);
+      Network network = new Network(spec, compile, packed.labelWidth(), 0).withConfusionMatrix();
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
       Totals totals = Evaluator.evaluate(jsc, network, params, packed.train());
-      // As Keras' evaluate, the loss includes the regularizers' penalty.
       totals.loss += network.regularization().apply(params, null) * totals.count;
-      return totals;
+      Metrics metrics = network.metrics();
+      return new Evaluation(
+          metrics.results(totals, ""),
+          metrics.confusionClasses() == 0 ? null : metrics.confusionMatrix(totals));
     } finally {
       packed.unpersist();
+    }
+  }
+
+  /** Fails naming a class of {@code class_weight} that the model does not have. */
+  private static void checkClassWeight(
+      Map<Integer, Double> classWeight, ModelSpec spec, CompileConfig compile) {
+    if (classWeight == null || !compile.loss().classifies()) {
+      return;
+    }
+    int classes = Math.max(2, spec.outputUnits());
+    for (int c : classWeight.keySet()) {
+      if (c >= classes) {
+        throw new ConfigException(
+            "class_weight: class "
+                + c
+                + " is not one of the model's "
+                + classes
+                + " classes (0 to "
+                + (classes - 1)
+                + ")");
+      }
     }
   }
 

@@ -11,7 +11,7 @@ import org.sparkdp.ops.Permutation;
  * step on its own, and the batches do not depend on how the data is partitioned.
  *
  * <p>Rows are numbered through the partition's blocks in order; {@link #block} and {@link #row}
- * decode them.
+ * decode them. Within a step, rows come in the order of their positions in the epoch.
  */
 final class EpochOrder implements Serializable {
   private final int epoch;
@@ -34,24 +34,34 @@ final class EpochOrder implements Serializable {
     }
     int n = blockStart[blocks.size()];
     int[] stepOf = new int[n];
+    int[] offsetOf = new int[n];
     int[] stepStart = new int[steps + 1];
     int r = 0;
     for (Block block : blocks) {
       for (int i = 0; i < block.rows; i++, r++) {
-        int step = (int) (permutation.apply(block.ids[i]) / batchSize);
-        stepOf[r] = step;
-        stepStart[step + 1]++;
+        long position = permutation.apply(block.ids[i]);
+        stepOf[r] = (int) (position / batchSize);
+        offsetOf[r] = (int) (position % batchSize);
+        stepStart[stepOf[r] + 1]++;
       }
     }
     for (int s = 0; s < steps; s++) {
       stepStart[s + 1] += stepStart[s];
     }
-    // Counting sort by step; within a step, rows keep their partition order (the sum does not
-    // care).
+    // Counting sort by step, then each step's rows by their place in the batch: the order in which
+    // a task adds up its rows depends on which rows it holds, never on how they are ordered in its
+    // partitions (which a shuffle leaves to chance).
     int[] next = stepStart.clone();
-    int[] rows = new int[n];
+    long[] keyed = new long[n];
     for (int i = 0; i < n; i++) {
-      rows[next[stepOf[i]]++] = i;
+      keyed[next[stepOf[i]]++] = (long) offsetOf[i] << 32 | i;
+    }
+    int[] rows = new int[n];
+    for (int s = 0; s < steps; s++) {
+      java.util.Arrays.sort(keyed, stepStart[s], stepStart[s + 1]);
+    }
+    for (int k = 0; k < n; k++) {
+      rows[k] = (int) keyed[k];
     }
     return new EpochOrder(epoch, stepStart, rows, blockStart);
   }

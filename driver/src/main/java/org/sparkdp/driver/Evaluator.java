@@ -8,13 +8,13 @@ import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
 
 /**
- * Distributed evaluation: loss and accuracy of the given parameters over packed blocks, with no
- * gradient.
+ * Distributed evaluation: loss, accuracy and metric sums of the given parameters over packed blocks
+ * (each example's loss weighted when the blocks have weights), with no gradient.
  */
 final class Evaluator {
   private Evaluator() {}
 
-  /** Summed loss, correct count and count over every row of {@code blocks}. */
+  /** Summed loss, correct count, metric sums and count over every row of {@code blocks}. */
   static Totals evaluate(
       JavaSparkContext jsc, Network network, float[] params, JavaRDD<Block> blocks) {
     Broadcast<float[]> weights = jsc.broadcast(params.clone());
@@ -37,7 +37,8 @@ final class Evaluator {
     Totals totals = new Totals();
     TaskBuffers buffers = TaskBuffers.get(network, StepCompute.CHUNK_ROWS);
     for (Block b : blocks) {
-      network.evaluate(params, b.features, 0, b.labels, 0, b.rows, totals, buffers.workspace);
+      network.evaluate(
+          params, b.features, 0, b.labels, 0, b.weights, 0, b.rows, totals, buffers.workspace);
     }
     return totals;
   }

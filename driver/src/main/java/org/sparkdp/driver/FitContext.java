@@ -9,9 +9,10 @@ import org.sparkdp.ops.Totals;
 
 /**
  * What every strategy's {@link Steps} work with in one fit: the Spark context, the network, the
- * compile settings, the fit's options, the counters of what the steps cost, and the penalty on the
+ * compile settings, the fit's options, the counters of what the steps cost, the penalty on the
  * parameters that every step adds to the loss (the layers' regularizers and an ownership
- * watermark's embedding loss, summed with {@link Penalty#plus}, each with its gradient).
+ * watermark's embedding loss, summed with {@link Penalty#plus}, each with its gradient), and the
+ * fit's stop request.
  */
 record FitContext(
     JavaSparkContext jsc,
@@ -19,7 +20,8 @@ record FitContext(
     CompileConfig compile,
     FitOptions options,
     StepStats stats,
-    Penalty penalty) {
+    Penalty penalty,
+    FitStop stop) {
 
   /**
    * {@code totals} with the penalty at {@code params} added to each example's loss, as Keras adds

@@ -315,6 +315,8 @@ final class LocalSteps implements Steps {
             0,
             buffers.ids,
             0,
+            buffers.weightsOf(blocks.get(0)),
+            0,
             epoch,
             n,
             grad,

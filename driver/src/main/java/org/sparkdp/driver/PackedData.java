@@ -9,6 +9,9 @@ import org.apache.spark.api.java.JavaRDD;
  * @param name how messages name the data (e.g. {@code "train data (/data/train.csv)"})
  * @param fingerprint order-independent hash of every row's id, features and label: the same rows
  *     give the same value however they are partitioned
+ * @param partitionRows training rows in each partition of {@code all}
+ * @param partitionHomes the executor that cached each partition of {@code all} ({@code
+ *     executor_HOST_ID}), as a scheduling hint
  */
 record PackedData(
     String name,
@@ -19,7 +22,9 @@ record PackedData(
     long validationRows,
     int inputDim,
     int labelWidth,
-    long fingerprint) {
+    long fingerprint,
+    long[] partitionRows,
+    String[] partitionHomes) {
 
   /** The training rows' size as float32 blocks (features, labels and ids). */
   long packedBytes() {

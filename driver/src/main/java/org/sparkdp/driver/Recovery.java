@@ -8,6 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.sparkdp.DataException;
 import org.sparkdp.TrainingDivergedException;
+import org.sparkdp.TrainingInterruptedException;
 
 /**
  * Saves the training state at checkpoints (to files when a checkpoint directory is set, always in
@@ -15,19 +16,33 @@ import org.sparkdp.TrainingDivergedException;
  * when executors are lost beyond Spark's own retries, or a {@link ClusterFault}: a timeout, channel
  * tasks lost past their restarts), reloads the last checkpoint and tries again, up to {@code
  * maxRetries} times, saying so in the log. Anything else (bad data or configuration, divergence, a
- * bug in the driver) would fail the same way again, so it is not retried.
+ * bug in the driver) would fail the same way again, so it is not retried. Nor is anything after a
+ * stop request ({@link FitStop}): the attempt ends with {@link TrainingInterruptedException},
+ * naming where it stopped and the last checkpoint.
  */
 final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
 
   private final Checkpoints checkpoints;
   private final int maxRetries;
+  private final FitStop stop;
   private TrainingState last;
+  private String lastPath;
 
-  Recovery(Checkpoints checkpoints, int maxRetries, TrainingState start) {
+  /**
+   * @param resumedFrom the checkpoint {@code start} was read from, or {@code null}
+   */
+  Recovery(
+      Checkpoints checkpoints,
+      int maxRetries,
+      TrainingState start,
+      String resumedFrom,
+      FitStop stop) {
     this.checkpoints = checkpoints;
     this.maxRetries = maxRetries;
     this.last = start.copy();
+    this.lastPath = resumedFrom;
+    this.stop = stop;
   }
 
   /**
@@ -36,7 +51,7 @@ final class Recovery {
   void save(TrainingState state) {
     if (checkpoints != null) {
       try {
-        checkpoints.save(state);
+        lastPath = checkpoints.save(state);
       } catch (IOException | UncheckedIOException | FSError e) {
         // A file system hiccup (or a full local disk, which Hadoop reports as an FSError) costs
         // this checkpoint, not the run: the one in memory below still counts.
@@ -64,6 +79,10 @@ final class Recovery {
         attempt.accept(state);
         return;
       } catch (RuntimeException e) {
+        if (stop.requested()) {
+          throw new TrainingInterruptedException(
+              stop.reason(), state.epoch() + 1, state.step() + 1, lastPath, e);
+        }
         if (!retriable(e)) {
           throw e;
         }

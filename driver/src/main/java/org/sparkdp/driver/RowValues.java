@@ -138,4 +138,27 @@ final class RowValues {
     }
     return readVector(value, dst, off, width, "label");
   }
+
+  /** Checks that {@code data} has a numeric column {@code column} of sample weights. */
+  static void checkWeightColumn(StructType schema, String column, String data) {
+    if (!List.of(schema.fieldNames()).contains(column)) {
+      throw new DataException(
+          data
+              + " has no sample weight column '"
+              + column
+              + "' (columns: "
+              + String.join(", ", schema.fieldNames())
+              + ")");
+    }
+    DataType type = schema.apply(column).dataType();
+    if (!(type instanceof NumericType)) {
+      throw new DataException(
+          data
+              + ": the sample weight column '"
+              + column
+              + "' has type "
+              + type.simpleString()
+              + "; expected a number per row");
+    }
+  }
 }

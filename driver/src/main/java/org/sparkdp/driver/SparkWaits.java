@@ -24,7 +24,18 @@ final class SparkWaits {
             return t;
           });
 
+  /** The job groups waited for now, so that a stop request can cancel them. */
+  private static final java.util.Set<String> RUNNING =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private SparkWaits() {}
+
+  /** Cancels every job this class is waiting for (their waits then fail at once). */
+  static void cancelRunning(JavaSparkContext jsc) {
+    for (String group : RUNNING) {
+      jsc.cancelJobGroup(group);
+    }
+  }
 
   static <T> T call(JavaSparkContext jsc, String what, long timeoutMillis, Callable<T> body) {
     String group = "sparkdp-" + UUID.randomUUID();
@@ -33,9 +44,11 @@ final class SparkWaits {
         RUNNER.submit(
             () -> {
               jsc.setJobGroup(group, description == null ? what : description, true);
+              RUNNING.add(group);
               try {
                 return body.call();
               } finally {
+                RUNNING.remove(group);
                 jsc.clearJobGroup();
               }
             });

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkdp.CallbackState;
 import org.sparkdp.History;
 import org.sparkdp.ops.Npz;
 import org.sparkdp.ops.OptimizerState;
@@ -16,8 +17,9 @@ import org.sparkdp.ops.Totals;
  * allocates anything. Checkpoints store the arrays as {@code state.npz} and the record in {@code
  * checkpoint.json}.
  *
- * <p>Array names: {@code params}, {@code optimizer/I}, and for {@code local} {@code local/P/I}
- * (partition {@code P}'s slot {@code I}) and {@code local/outer_momentum}.
+ * <p>Array names: {@code params}, {@code optimizer/I}, for {@code local} {@code local/P/I}
+ * (partition {@code P}'s slot {@code I}) and {@code local/outer_momentum}, and {@code
+ * callbacks/KEY/NAME} for the arrays of the callbacks' states (e.g. early stopping's best weights).
  */
 final class StateCodec {
   private StateCodec() {}
@@ -29,6 +31,9 @@ final class StateCodec {
    * @param local the state of {@code local}'s partitions, or {@code null}
    * @param learningRateFactor the optimizer state's factor on the learning rate ({@code null} in
    *     checkpoints from before it existed: 1)
+   * @param callbacks the callbacks' states by callback ({@code null} in checkpoints from before
+   *     they existed: none)
+   * @param stopped whether a callback stopped the run ({@code null}: no)
    */
   record Meta(
       int epoch,
@@ -40,7 +45,16 @@ final class StateCodec {
       Totals epochTotals,
       double epochSecondsSoFar,
       Map<String, List<Double>> history,
-      Double learningRateFactor) {}
+      Double learningRateFactor,
+      Map<String, CallbackMeta> callbacks,
+      Boolean stopped) {}
+
+  /** One callback's state: its numbers, and the lengths of its arrays by name. */
+  record CallbackMeta(Map<String, Double> values, Map<String, Integer> arrays) {}
+
+  /** What a callback's key and its arrays' names may be: they become parts of array names. */
+  private static final java.util.regex.Pattern NAME =
+      java.util.regex.Pattern.compile("[A-Za-z0-9_.#-]{1,100}");
 
   /**
    * {@code local}'s per-partition optimizer states (each with {@code slots} arrays, an iteration
@@ -86,6 +100,20 @@ final class StateCodec {
         arrays.put("local/outer_momentum", array(s.outerMomentum()));
       }
     }
+    Map<String, CallbackMeta> callbacks = new LinkedHashMap<>();
+    s.callbackStates()
+        .forEach(
+            (key, state) -> {
+              Map<String, Integer> lengths = new LinkedHashMap<>();
+              state
+                  .arrays()
+                  .forEach(
+                      (name, values) -> {
+                        arrays.put("callbacks/" + key + "/" + name, array(values));
+                        lengths.put(name, values.length);
+                      });
+              callbacks.put(key, new CallbackMeta(new LinkedHashMap<>(state.values()), lengths));
+            });
     Meta meta =
         new Meta(
             s.epoch(),
@@ -97,7 +125,9 @@ final class StateCodec {
             new Totals().add(s.epochTotals()),
             s.epochSeconds(),
             s.history().toMap(),
-            optimizer == null ? null : optimizer.learningRateFactor());
+            optimizer == null ? null : optimizer.learningRateFactor(),
+            callbacks,
+            s.stopped());
     return new Encoded(meta, arrays);
   }
 
@@ -155,8 +185,35 @@ final class StateCodec {
     if (meta.learningRateFactor() != null && !isFactor(meta.learningRateFactor())) {
       return "a learning rate factor of " + meta.learningRateFactor();
     }
+    long callbackArrays = 0;
+    if (meta.callbacks() != null) {
+      for (Map.Entry<String, CallbackMeta> e : meta.callbacks().entrySet()) {
+        CallbackMeta c = e.getValue();
+        if (!NAME.matcher(e.getKey()).matches()
+            || c == null
+            || c.values() == null
+            || c.arrays() == null) {
+          return "a callback state '" + e.getKey() + "' that is not one";
+        }
+        for (Map.Entry<String, Double> v : c.values().entrySet()) {
+          if (v.getValue() == null || !Double.isFinite(v.getValue())) {
+            return "callback state " + e.getKey() + "." + v.getKey() + " is not a number";
+          }
+        }
+        for (Map.Entry<String, Integer> a : c.arrays().entrySet()) {
+          if (!NAME.matcher(a.getKey()).matches()
+              || a.getValue() == null
+              || a.getValue() < 0
+              || a.getValue() > parameters) {
+            return "callback array " + e.getKey() + "/" + a.getKey() + " of a bad name or length";
+          }
+          callbackArrays++;
+        }
+      }
+    }
     long arrays =
         1
+            + callbackArrays
             + Math.max(0, meta.optimizerSlots())
             + (local == null
                 ? 0
@@ -189,6 +246,15 @@ final class StateCodec {
       if (local.outerMomentum()) {
         shapes.put("local/outer_momentum", shape);
       }
+    }
+    if (meta.callbacks() != null) {
+      meta.callbacks()
+          .forEach(
+              (key, c) ->
+                  c.arrays()
+                      .forEach(
+                          (name, length) ->
+                              shapes.put("callbacks/" + key + "/" + name, new int[] {length})));
     }
     return shapes;
   }
@@ -224,6 +290,18 @@ final class StateCodec {
       }
       outer = arrays.get("local/outer_momentum");
     }
+    Map<String, CallbackState> callbacks = new LinkedHashMap<>();
+    if (meta.callbacks() != null) {
+      meta.callbacks()
+          .forEach(
+              (key, c) -> {
+                Map<String, float[]> values = new LinkedHashMap<>();
+                c.arrays()
+                    .keySet()
+                    .forEach(name -> values.put(name, arrays.get("callbacks/" + key + "/" + name)));
+                callbacks.put(key, new CallbackState(c.values(), values));
+              });
+    }
     return TrainingState.at(
         meta.epoch(),
         meta.step(),
@@ -233,7 +311,9 @@ final class StateCodec {
         meta.epochSecondsSoFar(),
         History.fromMap(meta.history()),
         inner,
-        outer);
+        outer,
+        callbacks,
+        Boolean.TRUE.equals(meta.stopped()));
   }
 
   /** {@link #decode} of an {@link Encoded} held in memory. */

@@ -97,6 +97,8 @@ final class StepCompute {
           0,
           buffers.ids,
           0,
+          buffers.weightsOf(blocks.get(0)),
+          0,
           order.epoch(),
           n,
           sum.gradient,

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.spark.TaskContext;
+import org.sparkdp.driver.channel.ChannelKey;
 import org.sparkdp.driver.channel.StepClient;
 import org.sparkdp.ops.Network;
 import scala.collection.Iterator;
@@ -11,8 +12,9 @@ import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
 
 /**
- * A long-running training task of the driver channel: one per partition, it loads its blocks,
- * connects to the driver and answers every {@code STEP} with the sums of its rows in that step
+ * A long-running training task of the driver channel: one per group of consecutive partitions
+ * ({@link TaskGroups}), it connects to the driver (first, so that the driver knows at once that it
+ * runs), loads its blocks, and answers every {@code STEP} with the sums of its rows in that step
  * (working out each epoch's order of its rows when the epoch changes) and every {@code EVAL} with
  * the loss and correct count of its validation rows, until {@code END}.
  */
@@ -20,7 +22,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
     implements Serializable {
   private final String host;
   private final int port;
-  private final byte[] secret;
+  private final ChannelKey key;
   private final int launch;
   private final Network network;
   private final Batches batches;
@@ -31,7 +33,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
   StepTask(
       String host,
       int port,
-      byte[] secret,
+      ChannelKey key,
       int launch,
       Network network,
       Batches batches,
@@ -41,7 +43,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
     this.launch = launch;
     this.host = host;
     this.port = port;
-    this.secret = secret;
+    this.key = key;
     this.network = network;
     this.batches = batches;
     this.threads = threads;
@@ -51,22 +53,29 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
 
   @Override
   public Iterator<Integer> apply(Iterator<Block> blockIterator) {
-    List<Block> all = Block.all(CollectionConverters.asJava(blockIterator));
-    List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
-    List<Block> validation = all.stream().filter(b -> b.validation).toList();
-    EpochOrder order = null;
-    int orderEpoch = -1;
     TaskContext context = TaskContext.get();
-    int partition = context.partitionId();
+    int group = context.partitionId();
     try (StepClient client =
         StepClient.connect(
-            host, port, secret, partition, launch, connectTimeoutMillis, idleTimeoutMillis)) {
+            host,
+            port,
+            key,
+            group,
+            launch,
+            network.layout().size(),
+            connectTimeoutMillis,
+            idleTimeoutMillis)) {
       client.closeWhen(() -> context.isInterrupted() || context.isCompleted());
+      List<Block> all = Block.all(CollectionConverters.asJava(blockIterator));
+      List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
+      List<Block> validation = all.stream().filter(b -> b.validation).toList();
+      EpochOrder order = null;
+      int orderEpoch = -1;
       while (true) {
         StepClient.Command command = client.next();
         switch (command.kind()) {
           case END -> {
-            return CollectionConverters.asScala(List.of(partition).iterator());
+            return CollectionConverters.asScala(List.of(group).iterator());
           }
           case EVAL -> client.replyEval(Evaluator.evaluate(validation, command.params(), network));
           case STEP -> {
@@ -82,9 +91,12 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
         }
       }
     } catch (IOException e) {
+      // A cancelled fit closes the connection as it cancels the tasks: that is a kill, not a loss.
+      awaitKill(context, 1000);
+      context.killTaskIfInterrupted();
       throw new IllegalStateException(
-          "partition "
-              + partition
+          "the training task of group "
+              + group
               + " lost the driver's step channel at "
               + host
               + ":"
@@ -93,6 +105,18 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
               + e
               + ")",
           e);
+    }
+  }
+
+  private static void awaitKill(TaskContext context, long millis) {
+    long deadline = System.currentTimeMillis() + millis;
+    while (!context.isInterrupted() && System.currentTimeMillis() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 }

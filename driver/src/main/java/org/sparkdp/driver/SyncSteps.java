@@ -3,7 +3,6 @@ package org.sparkdp.driver;
 import java.util.Locale;
 import org.sparkdp.FitOptions;
 import org.sparkdp.TrainingDivergedException;
-import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Totals;
 
 /**
@@ -19,7 +18,7 @@ final class SyncSteps implements Steps {
   private final FitContext fit;
   private final Validation validation;
   private final Batches batches;
-  private final boolean channel;
+  private final ChannelSession.Plan plan;
   private StepSession session;
   private float[] mean;
 
@@ -29,16 +28,17 @@ final class SyncSteps implements Steps {
     this.validation = validation;
     this.batches = Batches.of(data.trainRows(), fit.options().batchSize(), fit.options().seed());
     FitOptions.SyncPath path = fit.options().syncPath();
-    if (path == FitOptions.SyncPath.CHANNEL && ChannelSession.securedNetwork(fit.jsc())) {
-      throw new ConfigException(
-          "sync_path channel: Spark's network is authenticated or encrypted here, and the "
-              + "driver channel is not; use sync_path auto or jobs");
-    }
-    this.channel =
+    ChannelSession.Plan channel =
+        path == FitOptions.SyncPath.JOBS
+            ? null
+            : ChannelSession.plan(
+                fit.jsc(), data.all().getNumPartitions(), fit.options().threads());
+    this.plan =
         path == FitOptions.SyncPath.CHANNEL
-            || path == FitOptions.SyncPath.AUTO
-                && ChannelSession.suits(
-                    fit.jsc(), data.train().getNumPartitions(), fit.network().layout().size());
+                || channel != null
+                    && ChannelSession.suits(channel.tasks(), fit.network().layout().size())
+            ? channel
+            : null;
   }
 
   @Override
@@ -48,12 +48,12 @@ final class SyncSteps implements Steps {
         "%d steps of batch %d per epoch (sync, %s)",
         batches.steps(),
         batches.batchSize(),
-        path());
+        plan != null ? plan.describe() : path());
   }
 
   @Override
   public String path() {
-    return channel ? "driver channel" : "a Spark job per step";
+    return plan != null ? "driver channel" : "a Spark job per step";
   }
 
   @Override
@@ -65,19 +65,21 @@ final class SyncSteps implements Steps {
   public void begin(TrainingState state) {
     mean = new float[state.params().length];
     session =
-        channel
+        plan != null
             ? new ChannelSession(
                 fit.jsc(),
-                data.all(),
+                data,
                 validation,
                 batches,
                 fit.network(),
                 fit.options().threads(),
+                plan,
                 new ChannelSession.Options(
                     fit.options().connectTimeout() * 1000L,
                     fit.options().stepTimeout() * 1000L,
                     fit.options().maxRestarts()),
-                fit.stats())
+                fit.stats(),
+                fit.stop())
             : new JobSession(
                 fit.jsc(),
                 data.train(),
@@ -92,7 +94,7 @@ final class SyncSteps implements Steps {
   public void take(TrainingState state) {
     int epoch = state.epoch();
     int step = state.step();
-    if (!channel) {
+    if (plan == null) {
       fit.jsc()
           .setJobDescription(
               String.format(

@@ -5,8 +5,8 @@ import org.sparkdp.ops.Workspace;
 
 /**
  * A task thread's scratch space: the kernel's {@link Workspace} and room to gather one chunk of
- * rows, labels and global example ids. Kept per executor thread (Spark reuses its task threads) and
- * remade only when the model or the chunk size changes, so steps allocate no buffers.
+ * rows, labels, global example ids and weights. Kept per executor thread (Spark reuses its task
+ * threads) and remade only when the model or the chunk size changes, so steps allocate no buffers.
  */
 final class TaskBuffers {
   private static final ThreadLocal<TaskBuffers> CURRENT = new ThreadLocal<>();
@@ -16,6 +16,7 @@ final class TaskBuffers {
   final float[] features;
   final float[] labels;
   final long[] ids;
+  final float[] weights;
 
   private TaskBuffers(Network network, int rows) {
     this.network = network;
@@ -23,6 +24,7 @@ final class TaskBuffers {
     this.features = new float[rows * network.spec().inputDim()];
     this.labels = new float[rows * network.labelWidth()];
     this.ids = new long[rows];
+    this.weights = new float[rows];
   }
 
   static TaskBuffers get(Network network, int rows) {
@@ -37,12 +39,21 @@ final class TaskBuffers {
     return b;
   }
 
-  /** Copies local row {@code row} of {@code block} into slot {@code slot} of the gather buffers. */
+  /**
+   * Copies local row {@code row} of {@code block} into slot {@code slot} of the gather buffers (its
+   * weight 1 when the block has none).
+   */
   void gather(Block block, int row, int slot) {
     int in = block.inputDim;
     int width = block.labelWidth;
     System.arraycopy(block.features, row * in, features, slot * in, in);
     System.arraycopy(block.labels, row * width, labels, slot * width, width);
     ids[slot] = block.ids[row];
+    weights[slot] = block.weights == null ? 1f : block.weights[row];
+  }
+
+  /** The gathered weights, or {@code null} when the blocks have none (every weight is 1). */
+  float[] weightsOf(Block block) {
+    return block.weights == null ? null : weights;
   }
 }

@@ -67,6 +67,7 @@ final class Trainer {
                 options.keepCheckpoints(),
                 identity(data));
     String resumedAt = null;
+    String resumedPath = null;
     if (checkpoints != null && !options.resume()) {
       try {
         int removed = checkpoints.clear();
@@ -91,7 +92,7 @@ final class Trainer {
         java.util.Map<String, String> sums = new java.util.TreeMap<>(read.sha256());
         sums.put(
             "weights", ModelFile.sha256(ModelFile.weightsBytes(network.spec(), state.params())));
-        resumedFrom =
+        this.resumedFrom =
             new Provenance.Predecessor(
                 read.kind(), read.path(), sums, read.epoch(), read.step(), read.createdAt());
       } catch (IOException e) {
@@ -99,11 +100,41 @@ final class Trainer {
             "cannot read the checkpoint to resume from: " + e.getMessage(), e);
       }
       resumedAt = "epoch " + (state.epoch() + 1) + ", step " + (state.step() + 1);
+      resumedPath = checkpoints.pathOf(state);
+    } else if (options.initialEpoch() > 0) {
+      state.startAt(options.initialEpoch());
     }
     state.ensureOptimizer(compile.optimizer());
+    FitStop stop = FitStop.begin();
+    try {
+      return fit(
+          state, data, validation, stats, callbacks, checkpoints, resumedAt, resumedPath, stop);
+    } finally {
+      stop.end();
+    }
+  }
+
+  private History fit(
+      TrainingState state,
+      PackedData data,
+      Validation validation,
+      StepStats stats,
+      List<Callback> callbacks,
+      Checkpoints checkpoints,
+      String resumedAt,
+      String resumedPath,
+      FitStop stop) {
+    // A hard stop unblocks the training thread: the Spark jobs it may be waiting for end.
+    stop.onHardStop(() -> SparkWaits.cancelRunning(jsc));
     FitContext fit =
         new FitContext(
-            jsc, network, compile, options, stats, network.regularization().plus(watermark()));
+            jsc,
+            network,
+            compile,
+            options,
+            stats,
+            network.regularization().plus(watermark()),
+            stop);
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
             ? new LocalSteps(fit, data, validation)
@@ -119,20 +150,31 @@ final class Trainer {
             steps.schedule(),
             resumedAt,
             checkpoints == null ? null : checkpoints.dir());
-    callbacks.forEach(c -> c.onTrainBegin(plan));
-    Recovery recovery = new Recovery(checkpoints, options.maxRetries(), state);
+    FitCallbacks fitCallbacks =
+        new FitCallbacks(
+            callbacks,
+            options.callbacks(),
+            state,
+            network,
+            compile,
+            options,
+            validation != null,
+            jsc.hadoopConfiguration());
+    fitCallbacks.begin(plan, options.resume());
+    Recovery recovery = new Recovery(checkpoints, options.maxRetries(), state, resumedPath, stop);
     History history =
         new EpochLoop(
                 jsc,
                 steps,
                 options.epochs(),
                 options.checkpointEverySteps(),
-                compile.reportsAccuracy(),
+                network.metrics(),
                 validation != null,
                 recovery,
-                callbacks)
+                stop,
+                fitCallbacks)
             .run(state);
-    callbacks.forEach(c -> c.onTrainEnd(history));
+    fitCallbacks.end(history);
     return history;
   }
 
@@ -178,6 +220,12 @@ final class Trainer {
       ObjectNode mark = Watermark.SETTINGS.toJson(watermark);
       mark.put("key", Keys.keyId(Keys.publicOf(watermarkKey())));
       id.set("watermark", mark);
+    }
+    // Only when set, so that checkpoints of runs without them still resume.
+    for (Setting<?> s : List.of(FitOptions.CLASS_WEIGHT, FitOptions.SAMPLE_WEIGHT_COL)) {
+      if (options.get(s) != null) {
+        id.set(s.key(), options.toJson(s));
+      }
     }
     if (options.strategy() == FitOptions.Strategy.LOCAL) {
       id.put("partitions", data.train().getNumPartitions());

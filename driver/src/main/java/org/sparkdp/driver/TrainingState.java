@@ -4,7 +4,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.sparkdp.CallbackState;
 import org.sparkdp.History;
+import org.sparkdp.ops.Metrics;
 import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
@@ -13,8 +15,9 @@ import org.sparkdp.ops.Totals;
  * Everything a training run moves forward, and so everything a checkpoint holds ({@link
  * StateCodec}): where the run is (the epoch in progress and the next step, or round for {@code
  * local}, within it), the parameters, the optimizer's state, the sums of the epoch so far, the
- * history, and for {@code local} each partition's optimizer state and the outer momentum. The data
- * order needs nothing more: it follows from the seed and the epoch.
+ * history, for {@code local} each partition's optimizer state and the outer momentum, the
+ * callbacks' states and whether a callback stopped the run. The data order needs nothing more: it
+ * follows from the seed and the epoch.
  *
  * <p>Only its own methods change it: a step advances it, an epoch's end records the epoch, a
  * failure restores it.
@@ -29,6 +32,8 @@ public final class TrainingState {
   private History history = History.empty();
   private List<OptimizerState> innerStates;
   private float[] outerMomentum;
+  private Map<String, CallbackState> callbackStates = Map.of();
+  private boolean stopped;
 
   TrainingState(float[] params, OptimizerState optimizer) {
     this.params = params;
@@ -46,7 +51,7 @@ public final class TrainingState {
   /**
    * The state a further {@code fit} starts from, as in Keras: the same weights and optimizer state
    * (and, for {@code local}, the partitions' optimizer states), epochs counted from 0 again, a new
-   * history.
+   * history, no callbacks' states.
    */
   public TrainingState next() {
     TrainingState n = new TrainingState(params, optimizer);
@@ -98,6 +103,37 @@ public final class TrainingState {
     return outerMomentum;
   }
 
+  /** The callbacks' states, by callback, as the last epoch's end left them. */
+  Map<String, CallbackState> callbackStates() {
+    return callbackStates;
+  }
+
+  void setCallbackStates(Map<String, CallbackState> states) {
+    callbackStates = Map.copyOf(states);
+  }
+
+  /** Whether a callback stopped the run (it ends after the epoch it stopped at). */
+  boolean stopped() {
+    return stopped;
+  }
+
+  void stop() {
+    stopped = true;
+  }
+
+  /**
+   * Starts the run at {@code epoch} instead of 0 (Keras' {@code initial_epoch}): its epochs are
+   * counted, and its data shuffled, from there.
+   *
+   * @throws IllegalStateException if this state has trained already
+   */
+  void startAt(int epoch) {
+    if (this.epoch != 0 || step != 0 || history.epochs() > 0) {
+      throw new IllegalStateException("a run can only start at an epoch before it trains");
+    }
+    this.epoch = epoch;
+  }
+
   /** Makes the optimizer's state if this run has none yet. */
   void ensureOptimizer(Optimizer optimizer) {
     if (this.optimizer == null) {
@@ -141,21 +177,14 @@ public final class TrainingState {
   }
 
   /**
-   * Records the epoch just trained in the history (its loss and accuracy as trained, and the
-   * validation's when {@code validation} is not {@code null}), moves to the start of the next
-   * epoch, and returns the epoch's logs.
+   * Records the epoch just trained in the history (its loss and metrics as trained, and the
+   * validation's with the {@code val_} prefix when {@code validation} is not {@code null}), moves
+   * to the start of the next epoch, and returns the epoch's logs.
    */
-  Map<String, Double> finishEpoch(Totals validation, boolean accuracy, double seconds) {
-    Map<String, Double> logs = new LinkedHashMap<>();
-    logs.put("loss", epochTotals.meanLoss());
-    if (accuracy) {
-      logs.put("accuracy", epochTotals.accuracy());
-    }
+  Map<String, Double> finishEpoch(Totals validation, Metrics metrics, double seconds) {
+    Map<String, Double> logs = new LinkedHashMap<>(metrics.results(epochTotals, ""));
     if (validation != null) {
-      logs.put("val_loss", validation.meanLoss());
-      if (accuracy) {
-        logs.put("val_accuracy", validation.accuracy());
-      }
+      logs.putAll(metrics.results(validation, "val_"));
     }
     history = history.plus(logs, seconds);
     epoch++;
@@ -190,6 +219,8 @@ public final class TrainingState {
     history = other.history;
     innerStates = other.innerStates;
     outerMomentum = other.outerMomentum;
+    callbackStates = other.callbackStates;
+    stopped = other.stopped;
   }
 
   /** A state at a given position, for {@link StateCodec}. */
@@ -202,8 +233,12 @@ public final class TrainingState {
       double epochSeconds,
       History history,
       List<OptimizerState> innerStates,
-      float[] outerMomentum) {
+      float[] outerMomentum,
+      Map<String, CallbackState> callbackStates,
+      boolean stopped) {
     TrainingState s = new TrainingState(params, optimizer);
+    s.callbackStates = Map.copyOf(callbackStates);
+    s.stopped = stopped;
     s.epoch = epoch;
     s.step = step;
     s.epochTotals = epochTotals;

@@ -16,6 +16,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.CallbackState;
 import org.sparkdp.History;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.ModelFile;
@@ -43,7 +44,10 @@ class CheckpointFuzzTest {
     return v;
   }
 
-  /** A {@code local} state mid-epoch: Adam's slots, two partitions' states, outer momentum. */
+  /**
+   * A {@code local} state mid-epoch: Adam's slots, two partitions' states, outer momentum, metric
+   * sums and a callback's state.
+   */
   private static TrainingState state() {
     Map<String, List<Double>> history = new LinkedHashMap<>();
     history.put("loss", List.of(0.9, 0.5));
@@ -53,6 +57,7 @@ class CheckpointFuzzTest {
     totals.loss = 12.5;
     totals.correct = 30;
     totals.count = 40;
+    totals.metrics = new double[] {3, 4, 5};
     return TrainingState.at(
         2,
         5,
@@ -64,7 +69,12 @@ class CheckpointFuzzTest {
         List.of(
             new OptimizerState(3, new float[][] {values(4), values(5)}),
             new OptimizerState(4, new float[][] {values(6), values(7)})),
-        values(8));
+        values(8),
+        Map.of(
+            "EarlyStopping",
+            new CallbackState(
+                Map.of("best", 0.25, "wait", 2.0), Map.of("best_weights", values(9)))),
+        false);
   }
 
   @Test

@@ -13,6 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.Callback;
 import org.sparkdp.DataException;
 import org.sparkdp.FitOptions;
 import org.sparkdp.FitOptions.Strategy;
@@ -20,8 +21,11 @@ import org.sparkdp.FitOptions.SyncPath;
 import org.sparkdp.History;
 import org.sparkdp.Sequential;
 import org.sparkdp.TrainingDivergedException;
+import org.sparkdp.TrainingInterruptedException;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.Dense;
+import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Metrics;
 import org.sparkdp.ops.Totals;
 import org.sparkdp.testkit.Blobs;
 import org.sparkdp.testkit.TestSpark;
@@ -254,14 +258,14 @@ class CheckpointTest {
             TestSpark.session().sparkContext().hadoopConfiguration(),
             2,
             new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("run", 1));
-    Recovery recovery = new Recovery(checkpoints, 2, state);
+    Recovery recovery = new Recovery(checkpoints, 2, state, null, FitStop.begin());
     AtomicInteger attempts = new AtomicInteger();
     recovery.run(
         state,
         s -> {
           if (attempts.incrementAndGet() == 1) {
             s.params()[0] = 10;
-            s.finishEpoch(null, false, 1);
+            s.finishEpoch(null, new Metrics(List.of(), Loss.MEAN_SQUARED_ERROR, 3, 3, false), 1);
             recovery.save(s); // the checkpoint of epoch 1
             s.params()[0] = 99; // progress after it, lost with the failure
             s.advance(new Totals());
@@ -274,7 +278,7 @@ class CheckpointTest {
         });
     assertEquals(2, attempts.get());
 
-    Recovery strict = new Recovery(null, 1, state);
+    Recovery strict = new Recovery(null, 1, state, null, FitStop.begin());
     IllegalStateException e =
         assertThrows(
             IllegalStateException.class,
@@ -291,7 +295,7 @@ class CheckpointTest {
   @Test
   void bugsDataErrorsAndDivergenceAreNotRetried() {
     TrainingState state = TrainingState.start(new float[] {1, 2, 3});
-    Recovery recovery = new Recovery(null, 3, state);
+    Recovery recovery = new Recovery(null, 3, state, null, FitStop.begin());
     for (RuntimeException failure :
         List.of(
             new NullPointerException("a bug"),
@@ -343,27 +347,154 @@ class CheckpointTest {
   }
 
   @Test
+  void aStopRequestEndsTheAttemptWithoutARetryAndNamesTheLastCheckpoint(@TempDir Path dir)
+      throws IOException {
+    TrainingState state = TrainingState.start(new float[] {1, 2, 3});
+    state.ensureOptimizer(Adam.defaults());
+    Checkpoints checkpoints =
+        new Checkpoints(
+            dir.toString(),
+            TestSpark.session().sparkContext().hadoopConfiguration(),
+            2,
+            new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("run", 1));
+    FitStop stop = FitStop.begin();
+    try {
+      Recovery recovery = new Recovery(checkpoints, 3, state, null, stop);
+      AtomicInteger attempts = new AtomicInteger();
+      TrainingInterruptedException e =
+          assertThrows(
+              TrainingInterruptedException.class,
+              () ->
+                  recovery.run(
+                      state,
+                      s -> {
+                        attempts.incrementAndGet();
+                        s.finishEpoch(
+                            null, new Metrics(List.of(), Loss.MEAN_SQUARED_ERROR, 3, 3, false), 1);
+                        recovery.save(s);
+                        s.advance(new Totals());
+                        assertTrue(FitStop.requestAll("SIGTERM"), "a fit is running");
+                        throw new ClusterFault("the step's job was cancelled", null);
+                      }));
+      assertEquals(1, attempts.get(), "not retried");
+      assertEquals("SIGTERM", e.reason());
+      assertEquals(2, e.epoch());
+      assertEquals(2, e.step(), "the second step of the second epoch was in flight");
+      assertEquals(dir + "/ckpt-00001-00000000", e.checkpoint());
+    } finally {
+      stop.end();
+    }
+  }
+
+  @Test
+  void interruptingAFitMidEpochThenResumingEndsBitIdenticalToAnUndisturbedRun(@TempDir Path dir)
+      throws Exception {
+    for (SyncPath path : List.of(SyncPath.CHANNEL, SyncPath.JOBS)) {
+      Sequential undisturbed = model();
+      undisturbed.fit(
+          TestSpark.frame(DATA),
+          options(Strategy.SYNC, dir.resolve(path + "-a").toString(), 3).syncPath(path));
+
+      String out = dir.resolve(path + "-b").toString();
+      Callback interrupter =
+          new Callback() {
+            @Override
+            public void onEpochBegin(int epoch) {
+              if (epoch == 1) {
+                // From another thread, as a signal handler would, while the second epoch runs.
+                new Thread(() -> Sequential.interruptTraining("a test")).start();
+              }
+            }
+          };
+      long start = System.nanoTime();
+      TrainingInterruptedException e =
+          assertThrows(
+              TrainingInterruptedException.class,
+              () ->
+                  model()
+                      .fit(
+                          TestSpark.frame(DATA),
+                          options(Strategy.SYNC, out, 3).syncPath(path).callbacks(interrupter)));
+      assertEquals("a test", e.reason());
+      assertTrue(e.epoch() == 2 || e.epoch() == 3, path + ": " + e.getMessage());
+      assertEquals(
+          String.format("%s/ckpt-%05d-00000000", out, e.epoch() - 1),
+          e.checkpoint(),
+          "the checkpoint of the epoch before");
+      assertTrue((System.nanoTime() - start) / 1e9 < 60, "it stopped");
+
+      Sequential resumed = model();
+      resumed.fit(
+          TestSpark.frame(DATA), options(Strategy.SYNC, out, 3).syncPath(path).resume(true));
+      assertArrayEquals(undisturbed.weights(), resumed.weights(), path + ": bit-identical");
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Test
   void tasksThatCannotAllStartEndTheRunWithAMessage() {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext());
+    // Once the data is packed, every slot of local[2] is taken by a job that outlasts the connect
+    // timeout.
+    Callback occupy =
+        new Callback() {
+          @Override
+          public void onTrainBegin(org.sparkdp.TrainingPlan plan) {
+            new Thread(
+                    () -> {
+                      jsc.setJobGroup("busy", "holds every slot", true);
+                      try {
+                        jsc.parallelize(List.of(1, 2), 2).foreach(x -> Thread.sleep(120_000));
+                      } catch (Exception ignored) {
+                        // cancelled at the end of the test
+                      }
+                    })
+                .start();
+            while (running(jsc) < 2) {
+              sleep(20);
+            }
+          }
+        };
     long start = System.nanoTime();
-    IllegalStateException e =
-        assertThrows(
-            IllegalStateException.class,
-            () ->
-                model()
-                    .fit(
-                        TestSpark.frame(DATA),
-                        new FitOptions()
-                            .partitions(3)
-                            .syncPath(SyncPath.CHANNEL)
-                            .connectTimeout(2)
-                            .maxRetries(1)
-                            .verbose(0)));
-    // The retry launched the tasks again (a failed launch leaves nothing half set up) and failed
-    // alike.
-    assertTrue(
-        e.getMessage()
-            .contains("gave up after 1 retries: timed out after 2 s waiting for 3 training"),
-        e.getMessage());
-    assertTrue((System.nanoTime() - start) / 1e9 < 60);
+    try {
+      IllegalStateException e =
+          assertThrows(
+              IllegalStateException.class,
+              () ->
+                  model()
+                      .fit(
+                          TestSpark.frame(DATA),
+                          new FitOptions()
+                              .partitions(3)
+                              .syncPath(SyncPath.CHANNEL)
+                              .connectTimeout(2)
+                              .maxRetries(1)
+                              .verbose(0)
+                              .callbacks(occupy)));
+      // The retry launched the tasks again (a failed launch leaves nothing half set up) and failed
+      // alike.
+      assertTrue(
+          e.getMessage()
+              .contains("gave up after 1 retries: timed out after 2 s waiting for 2 training"),
+          e.getMessage());
+      assertTrue((System.nanoTime() - start) / 1e9 < 60);
+    } finally {
+      jsc.cancelJobGroup("busy");
+    }
+  }
+
+  private static int running(JavaSparkContext jsc) {
+    int tasks = 0;
+    for (int stage : jsc.statusTracker().getActiveStageIds()) {
+      tasks += jsc.statusTracker().getStageInfo(stage).numActiveTasks();
+    }
+    return tasks;
   }
 }

@@ -120,6 +120,32 @@ class KerasLayersTrainingTest {
   }
 
   @Test
+  void dropoutOnEightPartitionsInTwoChannelTasksEqualsTwoPartitions() {
+    List<String> schedules = new java.util.ArrayList<>();
+    org.sparkdp.Callback plan =
+        new org.sparkdp.Callback() {
+          @Override
+          public void onTrainBegin(org.sparkdp.TrainingPlan p) {
+            schedules.add(p.schedule());
+          }
+        };
+    float[] two =
+        train(withDropout(0.3), new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL), 32, 3);
+    float[] eight =
+        train(
+            withDropout(0.3),
+            new FitOptions().partitions(8).syncPath(SyncPath.CHANNEL).callbacks(plan),
+            32,
+            3);
+    assertEquals(
+        "16 steps of batch 32 per epoch (sync, driver channel: 2 tasks for 8 partitions, 2 task slots)",
+        schedules.get(0),
+        "local[2]: each of the 2 tasks owns 4 partitions");
+    // The masks follow the example ids, which every task gathers with its rows.
+    assertClose(two, eight, 1e-6, "8 partitions in 2 tasks vs 2 partitions");
+  }
+
+  @Test
   void everyNewLayerRegularizerOptimizerAndScheduleTrainsAsThePlainLoop() {
     float[] spark =
         train(everything(), new FitOptions().partitions(3).syncPath(SyncPath.JOBS), 40, 2);

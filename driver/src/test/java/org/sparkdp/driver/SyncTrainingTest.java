@@ -63,6 +63,45 @@ class SyncTrainingTest {
   }
 
   @Test
+  void morePartitionsThanSlotsTakeTheChannelWithATaskPerSlotAndTheSameWeights() {
+    List<String> schedules = new ArrayList<>();
+    Callback plan =
+        new Callback() {
+          @Override
+          public void onTrainBegin(TrainingPlan p) {
+            schedules.add(p.schedule());
+          }
+        };
+    FitOptions seven = new FitOptions().partitions(7).callbacks(plan);
+    float[] channel = train(seven, 32, 3);
+    assertEquals(
+        "16 steps of batch 32 per epoch (sync, driver channel: 2 tasks for 7 partitions, 2 task slots)",
+        schedules.get(0),
+        "local[2] has 2 slots: sync_path auto takes the channel with one task per slot");
+    float[] jobs = train(new FitOptions().partitions(7).syncPath(SyncPath.JOBS), 32, 3);
+    assertClose(jobs, channel, 1e-5, "7 partitions on 2 tasks vs a job per step");
+    assertClose(train(new FitOptions().partitions(2), 32, 3), channel, 1e-5, "vs 2 partitions");
+  }
+
+  @Test
+  void twoHundredPartitionsOnTwoSlotsTakeTheChannelAndKeepTheWeights() {
+    List<String> schedules = new ArrayList<>();
+    Callback plan =
+        new Callback() {
+          @Override
+          public void onTrainBegin(TrainingPlan p) {
+            schedules.add(p.schedule());
+          }
+        };
+    float[] many = train(new FitOptions().partitions(200).callbacks(plan), 32, 2);
+    assertEquals(
+        "16 steps of batch 32 per epoch (sync, driver channel: 2 tasks for 200 partitions, 2 task slots)",
+        schedules.get(0),
+        "as input read from 200 files or blocks would come");
+    assertClose(train(new FitOptions().partitions(2), 32, 2), many, 1e-6, "200 vs 2 partitions");
+  }
+
+  @Test
   void validationThroughTheChannelEqualsValidationByAJob() {
     Map<String, History> histories = new LinkedHashMap<>();
     for (SyncPath path : List.of(SyncPath.JOBS, SyncPath.CHANNEL)) {

@@ -40,7 +40,7 @@ class ModelCardTest {
             Adam.withLearningRate(0.001),
             Loss.SPARSE_CATEGORICAL_CROSSENTROPY,
             false,
-            List.of("accuracy"));
+            List.of(new org.sparkdp.ops.Metric.Accuracy(null)));
     ObjectNode training =
         (ObjectNode)
             JSON.readTree(

@@ -168,7 +168,12 @@ final class Cli {
     option(spec, "--model", "DIR", "the model directory");
     option(spec, "--data", "PATH", "the data, as for train's --train");
     option(spec, "--label-column", "NAME", "the label column (default: label)");
-    option(spec, "--output", "FILE", "also write the metrics as JSON");
+    option(
+        spec,
+        "--output",
+        "FILE",
+        "also write the metrics (and a classifier's confusion matrix) as JSON");
+    option(spec, "--plot", "FILE", "draw a classifier's confusion matrix into this PNG");
     noManifestCheck(spec);
     return spec;
   }
@@ -223,6 +228,15 @@ final class Cli {
     }
     if (s == FitOptions.WATERMARK) {
       return "KEY|key=KEY,bits=N,layer=N,strength=X";
+    }
+    if (s == FitOptions.CLASS_WEIGHT) {
+      return "CLASS:WEIGHT,...";
+    }
+    if (s == FitOptions.CALLBACKS) {
+      return "JSON";
+    }
+    if (s.expectation().equals("a text")) {
+      return "NAME";
     }
     return s.defaultValue() instanceof Double ? "X" : s == FitOptions.BATCH_SIZE ? "N|all" : "N";
   }

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import org.sparkdp.Callbacks;
 import org.sparkdp.FitOptions;
 import org.sparkdp.ops.Activation;
 import org.sparkdp.ops.BaseOptimizer;
@@ -16,6 +18,7 @@ import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LearningRate;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Metric;
 import org.sparkdp.ops.RecordSettings;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Setting;
@@ -25,9 +28,9 @@ import org.sparkdp.ops.Watermark;
  * The README's configuration reference, made from the settings' declarations: one table for the
  * {@code fit:} settings, one for the watermark's ({@code fit.watermark:}), and one for each kind of
  * thing a job names: layers, optimizers, learning-rate schedules, regularizers, initializers,
- * activations and losses. {@code bin/sparkdp reference} prints it; {@code bin/sparkdp reference
- * --update README.md} rewrites the tables between their markers ({@code <!-- reference:fit -->} ...
- * {@code <!-- /reference:fit -->}); a test fails when the README's differ.
+ * activations, losses, callbacks and metrics. {@code bin/sparkdp reference} prints it; {@code
+ * bin/sparkdp reference --update README.md} rewrites the tables between their markers ({@code <!--
+ * reference:fit -->} ... {@code <!-- /reference:fit -->}); a test fails when the README's differ.
  */
 public final class ConfigReference {
   private ConfigReference() {}
@@ -110,7 +113,29 @@ public final class ConfigReference {
       row(losses, names.toString(), definition, l.lastLayer());
     }
     tables.put("losses", losses.toString());
+    tables.put("callbacks", kinds("callback", Callbacks.kinds()));
+    StringBuilder metrics = header("metric", "key", "meaning", "default");
+    Metric.kinds()
+        .forEach(
+            (name, settings) -> {
+              String shown = "`" + name + "`";
+              for (Map.Entry<String, String> alias : new TreeMap<>(Metric.ALIASES).entrySet()) {
+                if (alias.getValue().equals(name)) {
+                  shown += " (`" + alias.getKey() + "`)";
+                }
+              }
+              row(metrics, shown, "", definition(settings), "");
+              for (Setting<?> s : settings.settings()) {
+                row(metrics, shown, "`" + s.key() + "`", meaning(s), shown(s));
+              }
+            });
+    tables.put("metrics", metrics.toString());
     return tables;
+  }
+
+  /** What a metric is, from its definition at its defaults. */
+  private static String definition(RecordSettings<? extends Metric> settings) {
+    return settings.defaults().definition();
   }
 
   /** One row per setting of each kind: {@code | `dense` | `units` | meaning | default |}. */

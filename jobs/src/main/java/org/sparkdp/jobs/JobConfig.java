@@ -17,6 +17,7 @@ import org.sparkdp.io.ModelExchange;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Configs;
+import org.sparkdp.ops.Metric;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Setting;
 
@@ -106,6 +107,15 @@ public record JobConfig(
               .checkOutput(model.outputActivation(), model.outputUnits(), compile.fromLogits());
           return null;
         });
+    for (int i = 0; i < compile.metrics().size(); i++) {
+      Metric m = compile.metrics().get(i);
+      Configs.parse(
+          "compile.metrics[" + i + "]",
+          () -> {
+            m.check(model.outputUnits());
+            return null;
+          });
+    }
     FitOptions fit =
         FitOptions.fromConfig(
             root.has("fit") ? root.get("fit") : JsonNodeFactory.instance.objectNode(), "fit");

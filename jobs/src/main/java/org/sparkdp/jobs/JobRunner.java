@@ -8,12 +8,13 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdp.DataException;
 import org.sparkdp.TrainingDivergedException;
+import org.sparkdp.TrainingInterruptedException;
 import org.sparkdp.ops.ConfigException;
 
 /**
  * What every entry point shares: a one-line error message instead of a stack trace (the trace with
- * {@code --verbose}), exit codes (0 done, 1 failed, 2 bad configuration or usage), and the Spark
- * session.
+ * {@code --verbose}), exit codes (0 done, 1 failed, 2 bad configuration or usage, 130 or 143 after
+ * SIGINT or SIGTERM, see {@link Signals}), and the Spark session.
  */
 final class JobRunner {
   /** The work of one command; returns its exit code. */
@@ -25,16 +26,26 @@ final class JobRunner {
 
   static void main(String command, String[] args, Job job) {
     boolean verbose = Arrays.asList(args).contains("--verbose");
+    Signals.install(command);
     int code;
     try {
       code = job.run(args);
     } catch (Throwable t) {
-      System.out.flush();
-      System.err.println("sparkdp " + command + ": error: " + message(t));
+      if (Signals.name() != null) {
+        Signals.report(command, interrupted(t));
+        code = Signals.exitCode();
+      } else {
+        System.out.flush();
+        System.err.println("sparkdp " + command + ": error: " + message(t));
+        code = exitCode(t);
+      }
       if (verbose) {
         t.printStackTrace();
       }
-      code = exitCode(t);
+    }
+    if (Signals.name() != null && code == 0) {
+      Signals.report(command, "interrupted (" + Signals.name() + ") as it finished");
+      code = Signals.exitCode();
     }
     if (SparkSession.getActiveSession().isDefined()) {
       SparkSession.getActiveSession().get().stop();
@@ -43,6 +54,26 @@ final class JobRunner {
     if (code != 0) {
       System.exit(code);
     }
+  }
+
+  /**
+   * {@code interrupted at epoch E, step S; the last checkpoint is DIR (resume with --resume)}, or
+   * what was interrupted when no fit was.
+   */
+  static String interrupted(Throwable t) {
+    Throwable found = outermost(t, List.of(TrainingInterruptedException.class));
+    if (found == null) {
+      return "interrupted (" + Signals.name() + ")";
+    }
+    TrainingInterruptedException stop = (TrainingInterruptedException) found;
+    return "interrupted at epoch "
+        + stop.epoch()
+        + ", step "
+        + stop.step()
+        + "; "
+        + (stop.checkpoint() == null
+            ? "no checkpoint was written yet (start again without --resume)"
+            : "the last checkpoint is " + stop.checkpoint() + " (resume with --resume)");
   }
 
   /**

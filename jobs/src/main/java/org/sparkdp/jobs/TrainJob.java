@@ -15,11 +15,17 @@ import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
+import org.apache.spark.SparkFiles;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.sparkdp.Callback;
+import org.sparkdp.CsvLogger;
 import org.sparkdp.DataException;
+import org.sparkdp.Evaluation;
+import org.sparkdp.FitOptions;
 import org.sparkdp.History;
+import org.sparkdp.ModelCheckpoint;
 import org.sparkdp.Sequential;
 import org.sparkdp.io.CanonicalJson;
 import org.sparkdp.io.HadoopFiles;
@@ -37,11 +43,12 @@ import org.sparkdp.ops.ModelFile;
  * {@code spark-submit --class org.sparkdp.jobs.TrainJob sparkdp-jobs-app.jar --config job.yaml
  * [options]}: trains the configured model and writes its directory: {@code model.json}, {@code
  * weights.npz}, {@code history.json}, {@code learning-curves.png}, {@code MODEL_CARD.md} and, with
- * test data, {@code test-metrics.json} (and, for a classifier, {@code test-per-class.json}); with
- * {@code --sign-with KEY}, the signed {@code manifest.json} and {@code manifest.sig}. Checkpoints
- * go to {@code OUTPUT/checkpoints} (one per epoch, the newest three kept); {@code --resume}
- * continues from the newest. Bad input changes nothing in the output directory; a run that fails
- * during training leaves the previous model in place and its checkpoints beside it.
+ * test data, {@code test-metrics.json} (with the confusion matrix of a classifier, drawn in {@code
+ * confusion-matrix.png}, and each class's precision and recall in {@code test-per-class.json});
+ * with {@code --sign-with KEY}, the signed {@code manifest.json} and {@code manifest.sig}.
+ * Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest three kept); {@code
+ * --resume} continues from the newest. Bad input changes nothing in the output directory; a run
+ * that fails during training leaves the previous model in place and its checkpoints beside it.
  */
 public final class TrainJob {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -61,8 +68,7 @@ public final class TrainJob {
     String source = cli.has("--config") ? cli.get("--config") : "(no --config)";
     String yaml =
         cli.has("--config")
-            ? new String(
-                HadoopFiles.read(cli.get("--config"), local, 1 << 20), StandardCharsets.UTF_8)
+            ? new String(readConfig(cli.get("--config"), local), StandardCharsets.UTF_8)
             : "";
     JobConfig config = JobConfig.parse(yaml, source, cli);
     String output =
@@ -77,6 +83,7 @@ public final class TrainJob {
           nonFinite + ": NaN and the infinities cannot be recorded in model.json (JSON has none)");
     }
     config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("--resume"));
+    config.fit().set(FitOptions.CALLBACKS, underOutput(config.fit().callbacks(), output));
     if (cli.flag("--resume")
         && HadoopFiles.list(output + "/checkpoints", local).stream()
             .noneMatch(n -> n.startsWith("ckpt-"))) {
@@ -164,13 +171,19 @@ public final class TrainJob {
 
     Map<String, Double> testMetrics = null;
     ObjectNode perClass = null;
+    Evaluation test = null;
     if (config.test() != null) {
-      Dataset<Row> test = Readers.read(spark, config.test(), "test", inputDim);
-      testMetrics = model.evaluate(test, "features", "label", config.test().describe("test"));
+      test =
+          model.evaluation(
+              Readers.read(spark, config.test(), "test", inputDim),
+              "features",
+              "label",
+              config.test().describe("test"));
+      testMetrics = test.metrics();
       StringBuilder line = new StringBuilder("Test");
       testMetrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
       System.out.println(line);
-      perClass = ClassReport.of(model, test);
+      perClass = test.confusionMatrix() == null ? null : ClassReport.json(test.confusionMatrix());
     }
 
     // The hash of the canonical form (RFC 8785), which anyone can compute again from model.json.
@@ -190,8 +203,11 @@ public final class TrainJob {
     Map<String, byte[]> files = new LinkedHashMap<>();
     files.put("history.json", JSON.writeValueAsBytes(new LinkedHashMap<>(history.toMap())));
     files.put("learning-curves.png", LearningCurves.renderPng(history.history()));
-    if (testMetrics != null) {
-      files.put("test-metrics.json", JSON.writeValueAsBytes(testMetrics));
+    if (test != null) {
+      files.put("test-metrics.json", JSON.writeValueAsBytes(test.toMap()));
+      if (test.confusionMatrix() != null) {
+        files.put("confusion-matrix.png", ConfusionMatrixChart.renderPng(test.confusionMatrix()));
+      }
     }
     if (perClass != null) {
       files.put(ModelCard.PER_CLASS, JSON.writeValueAsBytes(perClass));
@@ -255,6 +271,88 @@ public final class TrainJob {
               null));
     }
     return chain;
+  }
+
+  /**
+   * The callbacks with their relative paths (a checkpoint's {@code filepath}, a log's {@code
+   * filename}) taken as relative to the output directory, where the run's other files go.
+   */
+  static List<Callback> underOutput(List<Callback> callbacks, String output) {
+    List<Callback> resolved = new java.util.ArrayList<>();
+    for (Callback c : callbacks) {
+      if (c instanceof ModelCheckpoint m && relative(m.config().filepath())) {
+        c = new ModelCheckpoint(m.config().withFilepath(output + "/" + m.config().filepath()));
+      } else if (c instanceof CsvLogger l && relative(l.config().filename())) {
+        c = new CsvLogger(l.config().withFilename(output + "/" + l.config().filename()));
+      }
+      resolved.add(c);
+    }
+    return List.copyOf(resolved);
+  }
+
+  private static boolean relative(String path) {
+    Path p = new Path(path);
+    return !p.isAbsolute() && p.toUri().getScheme() == null;
+  }
+
+  /**
+   * The job file: {@code path} itself, or, when it is not there, the file of that name shipped with
+   * {@code spark-submit --files}. YARN puts such files in the driver's working directory;
+   * standalone and Kubernetes cluster mode do not, but every driver can reach them through {@link
+   * SparkFiles#get} once Spark runs (which then starts early, so the file's own {@code spark:}
+   * settings come too late for anything but SQL settings: pass those with {@code --conf} there).
+   */
+  static byte[] readConfig(String path, Configuration local) throws java.io.IOException {
+    if (HadoopFiles.exists(path, local)) {
+      return HadoopFiles.read(path, local, 1 << 20);
+    }
+    String name = new Path(path).getName();
+    String here =
+        new Path(path).toUri().getScheme() != null || path.startsWith("/")
+            ? path
+            : java.nio.file.Path.of(path).toAbsolutePath().toString();
+    if (!shipped(name)) {
+      throw new java.io.FileNotFoundException(
+          "--config "
+              + path
+              + ": no such file ("
+              + here
+              + "), and no file of that name was shipped with spark-submit --files");
+    }
+    JobRunner.session("sparkdp train", Map.of());
+    String fetched = SparkFiles.get(name);
+    if (!HadoopFiles.exists(fetched, local)) {
+      throw new java.io.FileNotFoundException(
+          "--config "
+              + path
+              + ": no such file here ("
+              + here
+              + ") nor in SparkFiles ("
+              + fetched
+              + ")");
+    }
+    System.err.println(
+        "sparkdp train: --config "
+            + path
+            + " read from the files shipped with --files ("
+            + fetched
+            + ")");
+    return HadoopFiles.read(fetched, local, 1 << 20);
+  }
+
+  /**
+   * Whether {@code spark-submit --files} (or YARN's dist files) lists a file named {@code name}.
+   */
+  private static boolean shipped(String name) {
+    org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf();
+    for (String key : List.of("spark.files", "spark.yarn.dist.files")) {
+      for (String uri : conf.get(key, "").split(",")) {
+        if (!uri.isBlank() && new Path(uri.strip()).getName().equals(name)) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   /** The widths of the Dense layers, e.g. {@code Dense 784-64-64-10}. */

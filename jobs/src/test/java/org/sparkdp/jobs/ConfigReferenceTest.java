@@ -15,6 +15,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.sparkdp.Callbacks;
+import org.sparkdp.CsvLogger;
+import org.sparkdp.EarlyStopping;
 import org.sparkdp.FitOptions;
 import org.sparkdp.ops.Activation;
 import org.sparkdp.ops.BaseOptimizer;
@@ -23,6 +26,7 @@ import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LearningRate;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Metric;
 import org.sparkdp.ops.RecordSettings;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Setting;
@@ -42,7 +46,16 @@ class ConfigReferenceTest {
   private static Object another(Setting<?> s) {
     Object d = s.defaultValue();
     Object candidate;
-    if (d instanceof Integer i) {
+    if (s == FitOptions.CLASS_WEIGHT) {
+      candidate = Map.of(0, 1.0, 1, 20.0);
+    } else if (s == FitOptions.SAMPLE_WEIGHT_COL) {
+      candidate = "weight";
+    } else if (s == FitOptions.CALLBACKS) {
+      candidate =
+          List.of(
+              EarlyStopping.of(Map.of("patience", 2, "restore_best_weights", true)),
+              CsvLogger.of(Map.of("filename", "/tmp/log.csv")));
+    } else if (d instanceof Integer i) {
       candidate = i + 1;
     } else if (d instanceof Long l) {
       candidate = l + 1;
@@ -73,6 +86,8 @@ class ConfigReferenceTest {
       Method getter = FitOptions.class.getMethod(s.javaName());
       assertEquals(
           s.defaultValue(), getter.invoke(fresh), s.key() + ": the getter gives the default");
+      // Compared as configuration: callbacks made twice from the same settings are two objects.
+      java.util.function.Function<Object, Object> json = v -> setting.toJson(v);
 
       Method setter =
           Arrays.stream(FitOptions.class.getMethods())
@@ -83,13 +98,28 @@ class ConfigReferenceTest {
                       new AssertionError(
                           s.key() + ": no setter FitOptions." + s.javaName() + "(...)"));
       FitOptions viaJava = new FitOptions();
-      setter.invoke(viaJava, value);
-      assertEquals(value, getter.invoke(viaJava), s.key() + ": the Java setter");
+      if (setter.isVarArgs()) {
+        // callbacks(Callback...): the list's elements as the array.
+        List<?> list = (List<?>) value;
+        Object array =
+            java.lang.reflect.Array.newInstance(
+                setter.getParameterTypes()[0].getComponentType(), list.size());
+        for (int i = 0; i < list.size(); i++) {
+          java.lang.reflect.Array.set(array, i, list.get(i));
+        }
+        setter.invoke(viaJava, array);
+      } else {
+        setter.invoke(viaJava, value);
+      }
+      assertEquals(
+          json.apply(value), json.apply(getter.invoke(viaJava)), s.key() + ": the Java setter");
 
       ObjectNode yaml = JsonNodeFactory.instance.objectNode();
       yaml.set(s.key(), setting.toJson(value));
       assertEquals(
-          value, getter.invoke(FitOptions.fromConfig(yaml, "fit")), s.key() + ": the YAML key");
+          json.apply(value),
+          json.apply(getter.invoke(FitOptions.fromConfig(yaml, "fit"))),
+          s.key() + ": the YAML key");
 
       if (s != FitOptions.VERBOSE) {
         assertTrue(
@@ -102,7 +132,9 @@ class ConfigReferenceTest {
                 "job.yaml",
                 Cli.parse(train, new String[] {s.optionName(), commandLine(setting, value)}));
         assertEquals(
-            value, getter.invoke(parsed.fit()), s.key() + ": the option " + s.optionName());
+            json.apply(value),
+            json.apply(getter.invoke(parsed.fit())),
+            s.key() + ": the option " + s.optionName());
       }
     }
   }
@@ -146,7 +178,7 @@ class ConfigReferenceTest {
   }
 
   @Test
-  void everyKeyOfEveryLayerOptimizerScheduleRegularizerAndInitializerHasItsReadmeRow()
+  void everyKeyOfEveryLayerOptimizerScheduleRegularizerInitializerCallbackAndMetricHasItsReadmeRow()
       throws IOException {
     String readme = Files.readString(README);
     List<String> missing = new ArrayList<>();
@@ -156,6 +188,7 @@ class ConfigReferenceTest {
     kinds.put("regularizer", Regularizer.kinds());
     kinds.put("initializer", Initializer.withArguments());
     kinds.put("optimizer", Configs.OPTIMIZERS);
+    kinds.put("callback", Callbacks.kinds());
     kinds.forEach(
         (kind, byName) ->
             byName.forEach(
@@ -187,6 +220,23 @@ class ConfigReferenceTest {
         missing.add("initializer " + p.kerasName());
       }
     }
+    // A metric's rows name it with its short name, if any: | `mean_absolute_error` (`mae`) | ...
+    Metric.kinds()
+        .forEach(
+            (name, settings) -> {
+              for (Setting<?> s : settings.own()) {
+                boolean found =
+                    readme
+                        .lines()
+                        .anyMatch(
+                            l ->
+                                l.startsWith("| `" + name + "`")
+                                    && l.contains("| `" + s.key() + "` |"));
+                if (!found) {
+                  missing.add("metric " + name + "." + s.key());
+                }
+              }
+            });
     assertEquals(List.of(), missing, "declared names and keys without a README row");
   }
 }

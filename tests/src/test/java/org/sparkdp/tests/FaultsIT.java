@@ -1,5 +1,6 @@
 package org.sparkdp.tests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,10 +15,11 @@ import org.sparkdp.ops.Comparisons;
 import org.sparkdp.testkit.Blobs;
 
 /**
- * Real faults on real processes: an executor JVM killed with SIGKILL in the middle of an epoch, and
- * the driver killed after two epochs of four and resumed. Each run must end with the weights of an
- * undisturbed run. {@code -Dsparkdp.soak=true} kills an executor in three different epochs instead
- * of one.
+ * Real faults on real processes: an executor JVM killed with SIGKILL in the middle of an epoch, the
+ * driver killed after two epochs of four and resumed, and the driver stopped with SIGTERM in the
+ * middle of an epoch and resumed. Each run must end with the weights of an undisturbed run (the
+ * stopped one bit for bit). {@code -Dsparkdp.soak=true} kills an executor in three different epochs
+ * instead of one.
  */
 class FaultsIT {
   private static final int EPOCHS = 4;
@@ -73,6 +75,42 @@ class FaultsIT {
     System.out.printf(
         "executor killed: max |diff| / max |w| against an undisturbed run = %.3g%n", d);
     assertTrue(d <= 1e-5, "relative difference " + d);
+  }
+
+  @Test
+  void sigtermMidEpochStopsWithinSecondsWithOneLineAndResumesBitIdentical() throws Exception {
+    Launcher.Running run = Launcher.start(dir, args("stopped", "local[2]"));
+    run.awaitOutput("Epoch 2/" + EPOCHS, 240);
+    Thread.sleep(300); // into the third epoch
+    long sent = System.nanoTime();
+    run.process().destroy(); // SIGTERM, as YARN's kill or a scheduler's timeout sends it
+    Launcher.Result r = run.finish();
+    double seconds = (System.nanoTime() - sent) / 1e9;
+    System.out.printf("SIGTERM: exit %d after %.2f s%n", r.exitCode(), seconds);
+    assertEquals(143, r.exitCode(), r.stderr());
+    assertTrue(seconds < 10, "stopped within 10 s: " + seconds);
+    List<String> lines = r.stderrLines().stream().filter(l -> l.startsWith("sparkdp ")).toList();
+    assertEquals(1, lines.size(), "one line from sparkdp: " + r.stderr());
+    assertTrue(
+        lines
+            .get(0)
+            .matches(
+                "sparkdp train: interrupted at epoch 3, step [0-9]+; the last checkpoint is "
+                    + "stopped/checkpoints/ckpt-00002-00000000 \\(resume with --resume\\)"),
+        lines.get(0));
+    assertFalse(r.stderr().contains("retrying"), "no retry: " + r.stderr());
+    assertFalse(Files.exists(dir.resolve("stopped/model.json")), "no model of a stopped run");
+    try (var s = Files.list(dir.resolve("stopped/checkpoints"))) {
+      List<String> left = s.map(p -> p.getFileName().toString()).sorted().toList();
+      assertTrue(left.stream().noneMatch(n -> n.startsWith(".tmp")), "no half-written: " + left);
+    }
+
+    Launcher.Result resumed =
+        Launcher.run(dir, Launcher.concat(args("stopped", "local[2]"), "--resume"));
+    assertEquals(0, resumed.exitCode(), resumed.stderr());
+    assertTrue(resumed.stdout().contains("Resuming at epoch 3, step 1"), resumed.stdout());
+    assertArrayEquals(
+        undisturbed, Weights.of(dir.resolve("stopped")), "bit-identical to the undisturbed run");
   }
 
   @Test

@@ -120,6 +120,27 @@ final class Launcher {
   }
 
   /**
+   * Runs {@code command} in {@code workDir} with {@code env} added to this JVM's environment and
+   * the variables {@code unset} removed, and waits for it (8 minutes at most).
+   */
+  static Result command(
+      Path workDir, java.util.Map<String, String> env, List<String> unset, List<String> command)
+      throws IOException, InterruptedException {
+    ProcessBuilder pb = new ProcessBuilder(command).directory(workDir.toFile());
+    unset.forEach(pb.environment()::remove);
+    pb.environment().putAll(env);
+    Path out = Files.createTempFile(workDir, "stdout", ".txt");
+    Path err = Files.createTempFile(workDir, "stderr", ".txt");
+    pb.redirectOutput(out.toFile()).redirectError(err.toFile());
+    try {
+      return new Running(pb.start(), out, err).finish();
+    } finally {
+      Files.deleteIfExists(out);
+      Files.deleteIfExists(err);
+    }
+  }
+
+  /**
    * The arguments of {@code bin/sparkdp train} on the tests' {@code job.yaml}: {@code data} into
    * {@code output}, with {@code options}, and Spark's UI off.
    */

@@ -19,7 +19,17 @@ final class StandaloneCluster implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
   final String masterUrl;
 
+  /** {@code workers} Workers of one core and 1 GB. */
   StandaloneCluster(Path workDir, int workers) throws IOException, InterruptedException {
+    this(workDir, workers, 1, "1g");
+  }
+
+  /**
+   * {@code workers} Workers of {@code cores} cores and {@code memory} each; Worker {@code w} works
+   * in {@code workDir/worker-w} (where a driver of cluster deploy mode writes its output too).
+   */
+  StandaloneCluster(Path workDir, int workers, int cores, String memory)
+      throws IOException, InterruptedException {
     Launcher.Result home = Launcher.run(workDir, "spark-home");
     if (home.exitCode() != 0) {
       throw new IOException("bin/sparkdp spark-home failed: " + home.stderr());
@@ -51,9 +61,9 @@ final class StandaloneCluster implements AutoCloseable {
                   "--host",
                   "127.0.0.1",
                   "--cores",
-                  "1",
+                  String.valueOf(cores),
                   "--memory",
-                  "1g",
+                  memory,
                   "--webui-port",
                   String.valueOf(freePort()),
                   "--work-dir",

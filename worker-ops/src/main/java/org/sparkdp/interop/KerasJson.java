@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LayerNormalization;
 import org.sparkdp.ops.LearningRate;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Metric;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.ParameterBudget;
@@ -131,6 +133,18 @@ public final class KerasJson {
           "KLDivergence", Loss.KL_DIVERGENCE,
           "CategoricalHinge", Loss.CATEGORICAL_HINGE,
           "Poisson", Loss.POISSON);
+
+  /** Keras' metric classes and sparkdp's metric types. */
+  private static final Map<String, String> METRICS =
+      Map.of(
+          "Precision", "precision",
+          "Recall", "recall",
+          "AUC", "auc",
+          "TopKCategoricalAccuracy", "top_k_categorical_accuracy",
+          "SparseTopKCategoricalAccuracy", "sparse_top_k_categorical_accuracy",
+          "MeanAbsoluteError", "mean_absolute_error",
+          "MeanSquaredError", "mean_squared_error",
+          "RootMeanSquaredError", "root_mean_squared_error");
 
   /** Keras' accuracy metrics, which sparkdp's {@code accuracy} picks between as Keras does. */
   private static final Set<String> ACCURACIES =
@@ -428,6 +442,38 @@ public final class KerasJson {
     }
   }
 
+  /**
+   * A Keras metric (a name, or {@code {class_name: AUC, config: {...}}}) as sparkdp's; the config's
+   * null and false entries and its dtype are Keras' defaults and are dropped.
+   */
+  private static Metric metric(JsonNode metric, String name) {
+    if (ACCURACIES.contains(name)) {
+      return Metric.fromConfig(TextNode.valueOf("accuracy"), "compile_config.metrics");
+    }
+    if (!metric.isObject()) {
+      return Metric.fromConfig(metric, "compile_config.metrics");
+    }
+    String type = METRICS.get(name);
+    if (type == null) {
+      throw new ConfigException("not a metric sparkdp computes");
+    }
+    ObjectNode values = NODES.objectNode();
+    values.put("type", type);
+    metric
+        .path("config")
+        .fields()
+        .forEachRemaining(
+            e -> {
+              JsonNode v = e.getValue();
+              if (!e.getKey().equals("dtype")
+                  && !v.isNull()
+                  && !(v.isBoolean() && !v.asBoolean())) {
+                values.set(e.getKey(), v);
+              }
+            });
+    return Metric.fromConfig(values, "compile_config.metrics");
+  }
+
   /** Keras 3's compile config in sparkdp's terms; unknown metrics are left out with a note. */
   private static CompileConfig compile(JsonNode cc, List<String> notes) {
     for (String key : List.of("loss_weights", "weighted_metrics")) {
@@ -443,7 +489,7 @@ public final class KerasJson {
     Loss loss =
         Configs.parse("compile_config.loss", () -> Loss.fromName(lossNode.get("type").asText()));
     double delta = lossNode.path("delta").asDouble(Loss.DELTA.defaultValue());
-    List<String> metrics = new ArrayList<>();
+    List<Metric> metrics = new ArrayList<>();
     JsonNode m = cc.path("metrics");
     if (m.isArray()) {
       for (JsonNode metric : m) {
@@ -451,10 +497,10 @@ public final class KerasJson {
             metric.isObject()
                 ? metric.path("class_name").asText(metric.path("config").path("name").asText())
                 : metric.asText();
-        String used = ACCURACIES.contains(name) ? "accuracy" : name;
         try {
+          Metric used = metric(metric, name);
           new CompileConfig(optimizer, loss, fromLogits, List.of(used), delta);
-          if (!metrics.contains(used)) {
+          if (metrics.stream().noneMatch(x -> x.name().equals(used.name()))) {
             metrics.add(used);
           }
         } catch (IllegalArgumentException e) {
@@ -784,7 +830,28 @@ public final class KerasJson {
     }
     cc.putNull("loss_weights");
     ArrayNode metrics = cc.putArray("metrics");
-    compile.metrics().forEach(metrics::add);
+    for (Metric metric : compile.metrics()) {
+      JsonNode own = metric.toConfig();
+      if (own.isTextual()) {
+        metrics.add(own);
+      } else {
+        String metricClass =
+            METRICS.entrySet().stream()
+                .filter(e -> e.getValue().equals(metric.type()))
+                .findFirst()
+                .orElseThrow()
+                .getKey();
+        ObjectNode k = keras("keras.metrics", metricClass, metrics.addObject());
+        ObjectNode kc = ((ObjectNode) own).deepCopy();
+        kc.remove("type");
+        if (kc.has("curve")) {
+          kc.put("curve", kc.get("curve").asText().toUpperCase(Locale.ROOT)); // Keras' spelling
+        }
+        kc.put("dtype", "float32");
+        k.set("config", kc);
+        k.putNull("registered_name");
+      }
+    }
     cc.putNull("weighted_metrics");
     cc.put("run_eagerly", false);
     cc.put("steps_per_execution", 1);

@@ -25,6 +25,28 @@ public final class Blas {
   }
 
   /**
+   * Why BLAS may start threads of its own in this JVM, or {@code null}: native OpenBLAS reads
+   * {@code OPENBLAS_NUM_THREADS} (else {@code GOTO_NUM_THREADS}, else {@code OMP_NUM_THREADS}) from
+   * the process environment once, when it loads, and otherwise runs a thread per core inside each
+   * calling thread: inside Spark's task threads that is slower and gives other sums.
+   */
+  public static String threadsProblem() {
+    if (!implementation().equals("JNIBLAS") || Runtime.getRuntime().availableProcessors() == 1) {
+      return null;
+    }
+    for (String variable : new String[] {"OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS"}) {
+      String value = System.getenv(variable);
+      if (value != null) {
+        return value.strip().equals("1") ? null : variable + " is " + value + ", not 1";
+      }
+    }
+    String omp = System.getenv("OMP_NUM_THREADS");
+    return "1".equals(omp == null ? null : omp.strip())
+        ? null
+        : "OPENBLAS_NUM_THREADS is not set in this JVM's environment";
+  }
+
+  /**
    * Row-major {@code C[m, n] = alpha * op(A)[m, k] * op(B)[k, n] + beta * C}, where {@code op(A)}
    * is {@code A} stored {@code [m, k]} or, if {@code transA}, the transpose of {@code A} stored
    * {@code [k, m]} (likewise B). Matrices are dense: the leading dimension is the stored row

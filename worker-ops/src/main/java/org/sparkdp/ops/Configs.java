@@ -127,17 +127,26 @@ public final class Configs {
       }
       loss = parse(path + ".loss", () -> Loss.fromName(lossNode.asText()));
     }
-    List<String> metrics = new ArrayList<>();
+    List<Metric> metrics = new ArrayList<>();
     JsonNode m = node.get("metrics");
     if (m != null && !m.isNull()) {
       if (!m.isArray()) {
         throw new ConfigException(path + ".metrics: expected a list, e.g. [accuracy]");
       }
-      m.forEach(x -> metrics.add(x.asText()));
+      for (int i = 0; i < m.size(); i++) {
+        metrics.add(Metric.fromConfig(m.get(i), path + ".metrics[" + i + "]"));
+      }
     }
     boolean logits = fromLogits;
     double huberDelta = delta;
-    return parse(path, () -> new CompileConfig(optimizer, loss, logits, metrics, huberDelta));
+    try {
+      return parse(path, () -> new CompileConfig(optimizer, loss, logits, metrics, huberDelta));
+    } catch (ConfigException e) {
+      // A duplicate metric name is named by its place in the list.
+      throw e.getMessage().startsWith("metrics[")
+          ? new ConfigException(path + "." + e.getMessage())
+          : e;
+    }
   }
 
   /** Fails naming every key of {@code node} that is not in {@code known}. */

@@ -150,7 +150,7 @@ public final class ModelFile {
     }
     compileNode.put("from_logits", compile.fromLogits());
     ArrayNode metrics = compileNode.putArray("metrics");
-    compile.metrics().forEach(metrics::add);
+    compile.metrics().forEach(m -> metrics.add(m.toConfig()));
     root.put("label_width", labelWidth);
     ObjectNode weights = root.putObject("weights");
     weights.put("file", WEIGHTS);

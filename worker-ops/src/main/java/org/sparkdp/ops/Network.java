@@ -1,6 +1,7 @@
 package org.sparkdp.ops;
 
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * A {@link ModelSpec} bound to a loss: the batched forward and backward passes over row-major
@@ -24,6 +25,7 @@ public final class Network implements Serializable {
   private final boolean fromLogits;
   private final int labelWidth;
   private final double huberDelta;
+  private final long seed;
   private final boolean fused;
   private final Kernel[] kernels;
 
@@ -33,6 +35,7 @@ public final class Network implements Serializable {
   private final Kernel[] lossKernels;
 
   private final Penalty regularization;
+  private final Metrics metrics;
 
   /**
    * A network for training and evaluation with {@code compile}'s loss; {@code seed} seeds the
@@ -42,7 +45,15 @@ public final class Network implements Serializable {
    * @throws IllegalArgumentException if the loss does not fit the last layer or the label width
    */
   public Network(ModelSpec spec, CompileConfig compile, int labelWidth, long seed) {
-    this(spec, compile.loss(), compile.fromLogits(), labelWidth, compile.huberDelta(), seed);
+    this(
+        spec,
+        compile.loss(),
+        compile.fromLogits(),
+        labelWidth,
+        compile.huberDelta(),
+        seed,
+        compile.metrics(),
+        false);
   }
 
   /**
@@ -50,11 +61,19 @@ public final class Network implements Serializable {
    * 0: for evaluation, prediction and tests.
    */
   public Network(ModelSpec spec, Loss loss, boolean fromLogits, int labelWidth) {
-    this(spec, loss, fromLogits, labelWidth, Loss.DELTA.defaultValue(), 0L);
+    this(spec, loss, fromLogits, labelWidth, Loss.DELTA.defaultValue(), 0L, List.of(), false);
   }
 
   private Network(
-      ModelSpec spec, Loss loss, boolean fromLogits, int labelWidth, double huberDelta, long seed) {
+      ModelSpec spec,
+      Loss loss,
+      boolean fromLogits,
+      int labelWidth,
+      double huberDelta,
+      long seed,
+      List<Metric> metrics,
+      boolean confusion) {
+    this.seed = seed;
     this.spec = spec;
     this.layout = spec.layout();
     this.loss = loss;
@@ -84,6 +103,16 @@ public final class Network implements Serializable {
               : kernels[l];
     }
     this.regularization = spec.regularization();
+    this.metrics = new Metrics(metrics, loss, spec.outputUnits(), labelWidth, confusion);
+  }
+
+  /**
+   * This network, whose evaluation also counts the confusion matrix (of a single-label classifier;
+   * see {@link Metrics#confusionClasses}).
+   */
+  public Network withConfusionMatrix() {
+    return new Network(
+        spec, loss, fromLogits, labelWidth, huberDelta, seed, metrics.metrics(), true);
   }
 
   public ModelSpec spec() {
@@ -104,6 +133,11 @@ public final class Network implements Serializable {
 
   public int labelWidth() {
     return labelWidth;
+  }
+
+  /** The compiled metrics, which every pass adds up in {@link Totals}. */
+  public Metrics metrics() {
+    return metrics;
   }
 
   /** The penalty of the layers' regularizers (to add to the loss once per step). */
@@ -130,9 +164,9 @@ public final class Network implements Serializable {
 
   /**
    * Training: adds to {@code grad} the gradient of the loss summed over {@code rows} examples, and
-   * adds their summed loss, correct count and count to {@code totals}. {@code ids[idsOff ..]} are
-   * the examples' global ids and {@code epoch} the epoch, from which dropout draws its masks. Any
-   * number of rows: they are processed in chunks of {@code ws.maxRows()}.
+   * adds their summed loss, correct count, metric sums and count to {@code totals}. {@code
+   * ids[idsOff ..]} are the examples' global ids and {@code epoch} the epoch, from which dropout
+   * draws its masks. Any number of rows: they are processed in chunks of {@code ws.maxRows()}.
    */
   public void accumulate(
       float[] params,
@@ -147,11 +181,47 @@ public final class Network implements Serializable {
       float[] grad,
       Totals totals,
       Workspace ws) {
+    accumulate(params, x, xOff, y, yOff, ids, idsOff, null, 0, epoch, rows, grad, totals, ws);
+  }
+
+  /**
+   * {@link #accumulate(float[], float[], int, float[], int, long[], int, int, int, float[], Totals,
+   * Workspace)} with a weight per example ({@code weights[weightsOff ..]}, or {@code null} for all
+   * 1): each example's loss and gradient are multiplied by its weight, as Keras' class and sample
+   * weights; the count stays the number of examples, so a step's mean divides by it (Keras' {@code
+   * sum_over_batch_size}).
+   */
+  public void accumulate(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      long[] ids,
+      int idsOff,
+      float[] weights,
+      int weightsOff,
+      int epoch,
+      int rows,
+      float[] grad,
+      Totals totals,
+      Workspace ws) {
     int in = spec.inputDim();
     for (int start = 0; start < rows; start += ws.maxRows) {
       int n = Math.min(ws.maxRows, rows - start);
       ws.pass(true, ids, idsOff + start, epoch);
-      chunk(params, x, xOff + start * in, y, yOff + start * labelWidth, n, grad, totals, ws);
+      chunk(
+          params,
+          x,
+          xOff + start * in,
+          y,
+          yOff + start * labelWidth,
+          weights,
+          weightsOff + start,
+          n,
+          grad,
+          totals,
+          ws);
     }
   }
 
@@ -179,8 +249,8 @@ public final class Network implements Serializable {
   }
 
   /**
-   * Evaluation: adds the summed loss, correct count and count of {@code rows} examples to {@code
-   * totals}, with dropout inactive; no gradient.
+   * Evaluation: adds the summed loss, correct count, metric sums and count of {@code rows} examples
+   * to {@code totals}, with dropout inactive; no gradient.
    */
   public void evaluate(
       float[] params,
@@ -191,11 +261,37 @@ public final class Network implements Serializable {
       int rows,
       Totals totals,
       Workspace ws) {
+    evaluate(params, x, xOff, y, yOff, null, 0, rows, totals, ws);
+  }
+
+  /** {@link #evaluate} with each example's loss weighted ({@code weights} may be null). */
+  public void evaluate(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      float[] weights,
+      int weightsOff,
+      int rows,
+      Totals totals,
+      Workspace ws) {
     int in = spec.inputDim();
     for (int start = 0; start < rows; start += ws.maxRows) {
       int n = Math.min(ws.maxRows, rows - start);
       ws.pass(false, null, 0, 0);
-      chunk(params, x, xOff + start * in, y, yOff + start * labelWidth, n, null, totals, ws);
+      chunk(
+          params,
+          x,
+          xOff + start * in,
+          y,
+          yOff + start * labelWidth,
+          weights,
+          weightsOff + start,
+          n,
+          null,
+          totals,
+          ws);
     }
   }
 
@@ -214,6 +310,8 @@ public final class Network implements Serializable {
       int xOff,
       float[] y,
       int yOff,
+      float[] weights,
+      int weightsOff,
       int rows,
       float[] grad,
       Totals totals,
@@ -222,17 +320,34 @@ public final class Network implements Serializable {
     int units = layout.outputs()[last];
     forward(lossKernels, params, x, xOff, rows, ws);
     float[] out = ws.outputs[last];
-    if (fused) {
-      totals.loss += loss.fusedLossAndGradient(out, ws.delta, 0, y, yOff, labelWidth, rows, units);
+    if (weights == null) {
+      totals.loss += loss(out, ws.delta, 0, y, yOff, rows, units);
     } else {
-      totals.loss +=
-          loss.lossAndGradient(out, ws.delta, 0, y, yOff, labelWidth, rows, units, huberDelta);
+      // One row at a time, to weigh each example's loss and its gradient.
+      for (int r = 0; r < rows; r++) {
+        float w = weights[weightsOff + r];
+        totals.loss += w * loss(out, ws.delta, r * units, y, yOff + r * labelWidth, 1, units);
+        for (int j = r * units; j < (r + 1) * units; j++) {
+          ws.delta[j] *= w;
+        }
+      }
     }
-    totals.correct += correct(out, y, yOff, rows, units);
+    metrics.add(out, y, yOff, rows, totals);
     totals.count += rows;
     if (grad != null) {
       backward(params, x, xOff, rows, grad, ws);
     }
+  }
+
+  /**
+   * The summed loss of {@code rows} examples whose outputs start at {@code out[off]}, with its
+   * gradient written to {@code delta[off ..]} (see {@link Loss}).
+   */
+  private double loss(
+      float[] out, float[] delta, int off, float[] y, int yOff, int rows, int units) {
+    return fused
+        ? loss.fusedLossAndGradient(out, delta, off, y, yOff, labelWidth, rows, units)
+        : loss.lossAndGradient(out, delta, off, y, yOff, labelWidth, rows, units, huberDelta);
   }
 
   /** Back-propagates {@code ws.delta} (dLoss/dOutputs) and adds the parameter gradients. */
@@ -255,33 +370,6 @@ public final class Network implements Serializable {
       ws.delta = ws.deltaBefore;
       ws.deltaBefore = swap;
     }
-  }
-
-  /**
-   * Correct predictions among {@code rows} outputs (probabilities for the crossentropies), with
-   * Keras' choice of accuracy: binary accuracy (threshold 0.5, averaged over the units) for one
-   * unit or binary crossentropy, argmax against the class index for class-index labels, argmax
-   * against argmax otherwise.
-   */
-  private double correct(float[] out, float[] y, int yOff, int rows, int units) {
-    double correct = 0;
-    boolean binary = units == 1 || loss == Loss.BINARY_CROSSENTROPY;
-    for (int r = 0; r < rows; r++) {
-      int o = r * units;
-      int t = yOff + r * labelWidth;
-      if (binary) {
-        int hits = 0;
-        for (int j = 0; j < units; j++) {
-          hits += (out[o + j] > 0.5f) == (y[t + j] > 0.5f) ? 1 : 0;
-        }
-        correct += (double) hits / units;
-      } else {
-        int predicted = argmax(out, o, units);
-        int actual = loss.classIndexLabels(labelWidth) ? (int) y[t] : argmax(y, t, labelWidth);
-        correct += predicted == actual ? 1 : 0;
-      }
-    }
-    return correct;
   }
 
   /** Index of the largest of {@code v[off .. off + n)}; the first one on ties. */

@@ -350,14 +350,17 @@ public final class Setting<T> implements Serializable, SettingPart {
   }
 
   /**
-   * {@code value} as the README and messages show it: {@code 1e-7}, {@code all}, {@code
-   * glorot_uniform}.
+   * {@code value} as the README, messages and the command line show it: {@code 1e-7}, {@code all},
+   * {@code glorot_uniform}, a mapping or list as JSON.
    */
   public String format(T value) {
     if (value == null) {
       return "";
     }
     JsonNode node = writer.write(value);
+    if (node.isContainerNode()) {
+      return node.toString();
+    }
     return node.isFloatingPointNumber() ? formatNumber(node.asDouble()) : node.asText();
   }
 
@@ -413,9 +416,10 @@ public final class Setting<T> implements Serializable, SettingPart {
     try {
       parsed = reader.read(node);
     } catch (ConfigException e) {
-      // A structured value (an initializer, a schedule) names what is wrong inside it.
+      // A structured value (an initializer, a schedule, a list) names what is wrong inside it.
       String m = e.getMessage();
-      throw new ConfigException(at + (m.startsWith(".") || m.startsWith(":") ? "" : ": ") + m);
+      throw new ConfigException(
+          at + (m.startsWith(".") || m.startsWith(":") || m.startsWith("[") ? "" : ": ") + m);
     }
     if (parsed == null || !check.test(parsed)) {
       // asText: NaN as NaN (toString quotes it, as JSON has no NaN).

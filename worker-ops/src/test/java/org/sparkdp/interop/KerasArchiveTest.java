@@ -50,7 +50,7 @@ class KerasArchiveTest {
         Adam.withLearningRate(0.002),
         Loss.SPARSE_CATEGORICAL_CROSSENTROPY,
         false,
-        List.of("accuracy"));
+        CompileConfig.metrics("accuracy"));
   }
 
   private Path script(String name) throws IOException {

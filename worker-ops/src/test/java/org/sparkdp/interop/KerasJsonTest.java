@@ -23,6 +23,7 @@ import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.LayerNormalization;
 import org.sparkdp.ops.LearningRate;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.Metric;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.RmsProp;
@@ -109,7 +110,7 @@ class KerasJsonTest {
             new BaseOptimizer(null, 1.0, null, null)),
         compile.optimizer());
     assertEquals(Loss.SPARSE_CATEGORICAL_CROSSENTROPY, compile.loss());
-    assertEquals(List.of("accuracy"), compile.metrics());
+    assertEquals(CompileConfig.metrics("accuracy"), compile.metrics());
     assertEquals(1, model.notes().size());
     assertTrue(model.notes().get(0).contains("MeanIoU"), model.notes().toString());
   }
@@ -201,7 +202,11 @@ class KerasJsonTest {
                 new BaseOptimizer(null, null, 0.5, null)),
             Loss.CATEGORICAL_CROSSENTROPY,
             true,
-            List.of("accuracy"));
+            List.of(
+                CompileConfig.metrics("accuracy").get(0),
+                new Metric.Auc(50, Metric.Curve.PR, Metric.SummationMethod.INTERPOLATION, "pr_auc"),
+                new Metric.TopKCategoricalAccuracy(2, "top2"),
+                CompileConfig.metrics("mae").get(0)));
     JsonNode written = KerasJson.write(spec, compile);
     KerasModel read = KerasJson.read(KerasJson.toBytes(written), "written.json");
     assertEquals(spec, read.spec());
@@ -226,6 +231,12 @@ class KerasJsonTest {
             .path("learning_rate")
             .path("class_name")
             .asText());
+    JsonNode metrics = written.path("compile_config").path("metrics");
+    assertEquals("accuracy", metrics.get(0).asText());
+    assertEquals("AUC", metrics.get(1).path("class_name").asText());
+    assertEquals("PR", metrics.get(1).path("config").path("curve").asText());
+    assertEquals(2, metrics.get(2).path("config").path("k").asInt());
+    assertEquals("mae", metrics.get(3).asText());
     new ObjectMapper().readTree(KerasJson.toBytes(written)); // valid JSON
   }
 }

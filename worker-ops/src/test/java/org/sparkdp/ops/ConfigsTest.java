@@ -78,7 +78,13 @@ class ConfigsTest {
         "{'optimizer':{'type':'adam','betta_1':0.5},'loss':'mse'}|compile.optimizer: unknown key [betta_1]",
         "{'optimizer':'adadelta','loss':'mse'}|compile.optimizer: unknown optimizer 'adadelta' (supported: sgd, adam, adamw, rmsprop, adagrad, nadam, adamax)",
         "{'optimizer':'adam','loss':'squared_hinge'}|compile.loss: unknown loss 'squared_hinge'",
-        "{'optimizer':'adam','loss':'mse','metrics':['auc']}|compile: unknown metric 'auc'",
+        "{'optimizer':'adam','loss':'mse','metrics':['f1_score']}|compile.metrics[0]: unknown metric 'f1_score'",
+        "{'optimizer':'adam','loss':'mse','metrics':[{'type':'auc','curve':'roc2'}]}|compile.metrics[0].curve: unknown curve 'roc2'",
+        "{'optimizer':'adam','loss':'mse','metrics':[{'type':'precision','class_id':-1}]}|compile.metrics[0].class_id: must be 0 or a positive integer, got -1",
+        "{'optimizer':'adam','loss':'mse','metrics':[{'type':'recall','thresholds':1.5}]}|compile.metrics[0].thresholds: must be a number in [0, 1], got 1.5",
+        "{'optimizer':'adam','loss':'mse','metrics':[{'type':'auc','curv':'pr'}]}|compile.metrics[0]: unknown key [curv]",
+        "{'optimizer':'adam','loss':'mse','metrics':['precision','precision']}|compile.metrics[1]: a second metric named 'precision'",
+        "{'optimizer':'adam','loss':'mse','metrics':[{'type':'mae','name':'val_mae'}]}|compile.metrics[0].name: a metric cannot be named 'val_mae'",
         "{'optimizer':'adam'}|compile.loss: missing",
       })
   void badCompileSettingsNameTheKey(String compile, String message) throws IOException {
@@ -106,7 +112,7 @@ class ConfigsTest {
             new Sgd(0.05, 0.5, true),
             Loss.CATEGORICAL_CROSSENTROPY,
             false,
-            java.util.List.of("acc"));
+            CompileConfig.metrics("acc"));
     byte[] bytes = ModelFile.toBytes(ModelFile.modelJson(spec, compile, 3, "abc", null, null));
     ModelFile.Saved saved = ModelFile.parse(bytes, "model.json");
     assertEquals(spec, saved.spec());
@@ -183,9 +189,11 @@ class ConfigsTest {
     for (int i = 0; i < optimizers.size(); i++) {
       Loss loss = losses.get(i % losses.size());
       CompileConfig compile =
-          new CompileConfig(optimizers.get(i), loss, false, List.of("accuracy"), 0.25 + i);
+          new CompileConfig(
+              optimizers.get(i), loss, false, CompileConfig.metrics("accuracy"), 0.25 + i);
       if (loss != Loss.HUBER) {
-        compile = new CompileConfig(optimizers.get(i), loss, false, List.of("accuracy"));
+        compile =
+            new CompileConfig(optimizers.get(i), loss, false, CompileConfig.metrics("accuracy"));
       }
       byte[] bytes = ModelFile.toBytes(ModelFile.modelJson(spec, compile, 3, "abc", null, null));
       ModelFile.Saved saved = ModelFile.parse(bytes, "model.json");
@@ -251,7 +259,7 @@ class ConfigsTest {
             new Sgd(0.05, 0.9, true),
             Loss.SPARSE_CATEGORICAL_CROSSENTROPY,
             false,
-            List.of("accuracy")),
+            CompileConfig.metrics("accuracy")),
         saved.compile());
   }
 

@@ -28,7 +28,7 @@ class ModelFileFuzzTest {
           new Adam(0.01, 0.9, 0.999, 1e-7, true),
           Loss.SPARSE_CATEGORICAL_CROSSENTROPY,
           false,
-          List.of("accuracy"));
+          CompileConfig.metrics("accuracy"));
   private static final List<Class<? extends Throwable>> CLEAN =
       List.of(IOException.class, ConfigException.class);
 

@@ -44,7 +44,7 @@ public final class ReferenceTraining {
       int batchSize,
       int epochs,
       IntFunction<int[]> order) {
-    return train(network, optimizer, start, data, batchSize, epochs, order, Penalty.NONE);
+    return train(network, optimizer, start, data, batchSize, epochs, order, Penalty.NONE, null);
   }
 
   /** As the other {@code train}, with {@code penalty}'s gradient added to the regularizers'. */
@@ -57,6 +57,36 @@ public final class ReferenceTraining {
       int epochs,
       IntFunction<int[]> order,
       Penalty penalty) {
+    return train(network, optimizer, start, data, batchSize, epochs, order, penalty, null);
+  }
+
+  /**
+   * {@link #train} with each example's loss weighted by {@code weights[id]} (Keras' class or sample
+   * weights): the batch's gradient is the sum of each example's own gradient times its weight,
+   * divided by the number of examples (Keras' {@code sum_over_batch_size}).
+   */
+  public static float[] train(
+      Network network,
+      Optimizer optimizer,
+      float[] start,
+      Blobs data,
+      int batchSize,
+      int epochs,
+      IntFunction<int[]> order,
+      float[] weights) {
+    return train(network, optimizer, start, data, batchSize, epochs, order, Penalty.NONE, weights);
+  }
+
+  private static float[] train(
+      Network network,
+      Optimizer optimizer,
+      float[] start,
+      Blobs data,
+      int batchSize,
+      int epochs,
+      IntFunction<int[]> order,
+      Penalty penalty,
+      float[] weights) {
     float[] params = start.clone();
     OptimizerState state = optimizer.newState(params.length);
     int n = data.rows();
@@ -74,19 +104,43 @@ public final class ReferenceTraining {
           batchIds[i] = ids[first + i];
         }
         float[] grad = new float[params.length];
-        network.accumulate(
-            params,
-            x,
-            0,
-            y,
-            0,
-            batchIds,
-            0,
-            epoch,
-            rows,
-            grad,
-            new Totals(),
-            network.newWorkspace(rows));
+        if (weights == null) {
+          network.accumulate(
+              params,
+              x,
+              0,
+              y,
+              0,
+              batchIds,
+              0,
+              epoch,
+              rows,
+              grad,
+              new Totals(),
+              network.newWorkspace(rows));
+        } else {
+          // One example at a time, its own gradient scaled by its weight.
+          for (int i = 0; i < rows; i++) {
+            float[] one = new float[params.length];
+            network.accumulate(
+                params,
+                x,
+                i * in,
+                y,
+                i,
+                batchIds,
+                i,
+                epoch,
+                1,
+                one,
+                new Totals(),
+                network.newWorkspace(1));
+            float w = weights[(int) batchIds[i]];
+            for (int j = 0; j < grad.length; j++) {
+              grad[j] += w * one[j];
+            }
+          }
+        }
         for (int i = 0; i < grad.length; i++) {
           grad[i] /= rows;
         }

@@ -1,26 +1,21 @@
 package org.sparkdp.driver.channel;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.util.function.BooleanSupplier;
 import org.sparkdp.ops.Totals;
 
 /**
- * A training task's end of the step channel: connects to the driver's {@link StepServer}, says
- * hello, then reads commands and writes replies until {@code END}. A task that hears nothing for
- * the idle timeout gives up, so a lost driver never leaves tasks behind.
+ * A training task's end of the step channel: connects to the driver's {@link StepServer}, proves it
+ * holds the fit's key ({@link Handshake}), then reads commands and writes replies until {@code
+ * END}. A task that hears nothing for the idle timeout gives up, so a lost driver never leaves
+ * tasks behind.
  */
 public final class StepClient implements AutoCloseable {
-  private final Socket socket;
-  private final DataInputStream in;
-  private final DataOutputStream out;
-  private float[] params;
-  private byte[] scratch;
+  private final Link link;
+  private float[] params = new float[0];
 
   /** What the driver asks for. */
   public enum Kind {
@@ -35,23 +30,24 @@ public final class StepClient implements AutoCloseable {
    */
   public record Command(Kind kind, int epoch, int step, float[] params) {}
 
-  private StepClient(Socket socket) throws IOException {
-    this.socket = socket;
-    this.in = new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-    this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
+  private StepClient(Link link) {
+    this.link = link;
   }
 
   /**
-   * Connects to the driver at {@code host:port} within {@code connectTimeoutMillis} and says hello.
+   * Connects to the driver at {@code host:port} within {@code connectTimeoutMillis} as the task of
+   * {@code group} in launch {@code launch}.
    *
+   * @param parameters the model's parameter count (bounds every message)
    * @param idleTimeoutMillis how long to wait for a command before giving up on the driver
    */
   public static StepClient connect(
       String host,
       int port,
-      byte[] secret,
-      int partition,
+      ChannelKey key,
+      int group,
       int launch,
+      int parameters,
       long connectTimeoutMillis,
       long idleTimeoutMillis)
       throws IOException {
@@ -63,10 +59,17 @@ public final class StepClient implements AutoCloseable {
       socket.connect(
           new InetSocketAddress(host, port),
           (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, idleTimeoutMillis));
-      StepClient client = new StepClient(socket);
-      Wire.writeHello(client.out, secret, partition, launch);
-      return client;
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+      Link link =
+          Handshake.connect(
+              socket,
+              key,
+              new Handshake.Hello(Handshake.ROLE_TASK, group, launch),
+              true,
+              Wire.maxMessage(parameters),
+              "the driver at " + host + ":" + port);
+      link.timeout(idleTimeoutMillis);
+      return new StepClient(link);
     } catch (IOException e) {
       socket.close();
       throw e;
@@ -82,7 +85,7 @@ public final class StepClient implements AutoCloseable {
     Thread watchdog =
         new Thread(
             () -> {
-              while (!socket.isClosed()) {
+              while (!link.isClosed()) {
                 if (cancelled.getAsBoolean()) {
                   close();
                   return;
@@ -101,21 +104,25 @@ public final class StepClient implements AutoCloseable {
 
   /** Waits for the driver's next command. */
   public Command next() throws IOException {
-    int code = in.readInt();
+    ByteBuffer m = link.receive();
+    int code = m.getInt();
     if (code == Wire.END) {
       return new Command(Kind.END, -1, -1, params);
     }
     if (code != Wire.STEP && code != Wire.EVAL) {
       throw new IOException("unknown command " + code + " from the driver");
     }
-    int epoch = code == Wire.STEP ? in.readInt() : -1;
-    int step = code == Wire.STEP ? in.readInt() : -1;
-    int n = in.readInt();
-    if (params == null || params.length != n) {
-      params = new float[n];
-      scratch = new byte[4 * n];
+    int epoch = code == Wire.STEP ? m.getInt() : -1;
+    int step = code == Wire.STEP ? m.getInt() : -1;
+    int n = m.getInt();
+    if (n < 0 || 4L * n > m.remaining()) {
+      throw new IOException(
+          "a command announces " + n + " parameters but holds " + m.remaining() / 4);
     }
-    Wire.readFloats(in, n, params, scratch);
+    if (params.length != n) {
+      params = new float[n];
+    }
+    Wire.getFloats(m, n, params);
     return new Command(code == Wire.STEP ? Kind.STEP : Kind.EVAL, epoch, step, params);
   }
 
@@ -124,28 +131,27 @@ public final class StepClient implements AutoCloseable {
    * had none).
    */
   public void replyStep(long computeNanos, Totals totals, float[] gradient) throws IOException {
-    out.writeLong(computeNanos);
-    Wire.writeTotals(out, totals);
+    ByteBuffer m =
+        link.message(
+            Wire.OVERHEAD + totals.encodedBytes() + (gradient == null ? 0 : 4 * gradient.length));
+    m.putLong(computeNanos);
+    Wire.putTotals(m, totals);
     if (gradient == null) {
-      out.writeInt(-1);
+      m.putInt(-1);
     } else {
-      Wire.writeFloats(out, gradient, scratch);
+      Wire.putFloats(m, gradient);
     }
-    out.flush();
+    link.send();
   }
 
-  /** Answers an {@code EVAL}: the loss and correct count of this task's validation rows. */
+  /** Answers an {@code EVAL}: the sums (loss, correct count, metrics) of this task's rows. */
   public void replyEval(Totals totals) throws IOException {
-    Wire.writeTotals(out, totals);
-    out.flush();
+    Wire.putTotals(link.message(Wire.OVERHEAD + totals.encodedBytes()), totals);
+    link.send();
   }
 
   @Override
   public void close() {
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // closing is all we wanted
-    }
+    link.close();
   }
 }

@@ -1,71 +1,55 @@
 package org.sparkdp.driver.channel;
 
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
+import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.sparkdp.ops.Totals;
 
 /**
- * The driver's end of the step channel: a server socket that the training tasks connect to (proving
- * themselves with a per-run secret), then, per step, the parameters out to every task and the sums
- * back, added up in partition order so that the result does not depend on timing. Every wait has a
- * timeout that names what it waited for.
+ * The driver's end of the step channel: a server socket that the training tasks connect to (each
+ * proving it holds the fit's {@link ChannelKey} in a {@link Handshake}), then, per step, the
+ * parameters out to every task and the sums back, added up in the order of the tasks' groups (which
+ * are consecutive runs of partitions, so in partition order) so that the result does not depend on
+ * timing. A command is the same for every task: it is built, and sealed, once, and its frames go to
+ * each task in turn. Every wait has a timeout that names what it waited for.
  */
 public final class StepServer implements AutoCloseable {
   private final ServerSocket server;
-  private final byte[] secret = new byte[Wire.SECRET_BYTES];
+  private final ChannelKey key;
   private final String host;
   private final long replyTimeoutMillis;
-  private Connection[] connections = new Connection[0];
-  private byte[] paramBytes = new byte[0];
+  private final int parameters;
+  private volatile Link[] links = new Link[0];
+  private FrameCipher commands;
+  private byte[] command = new byte[0];
+  private byte[] frame = new byte[0];
+  private ByteBuffer message;
+  private float[] gradient = new float[0];
   private float[] sum = new float[0];
-
-  /** One task's connection and its buffers. */
-  private static final class Connection implements AutoCloseable {
-    final Socket socket;
-    final DataInputStream in;
-    final DataOutputStream out;
-    final int partition;
-    float[] gradient = new float[0];
-    byte[] scratch = new byte[0];
-
-    Connection(Socket socket, DataInputStream in, int partition) throws IOException {
-      this.socket = socket;
-      this.in = in;
-      this.out = new DataOutputStream(new BufferedOutputStream(socket.getOutputStream(), 1 << 16));
-      this.partition = partition;
-    }
-
-    @Override
-    public void close() {
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // closing a broken connection
-      }
-    }
-  }
 
   /**
    * Opens the server on {@code bindHost}, on a free port; tasks are told to reach it at {@code
    * advertisedHost}.
    *
    * @param replyTimeoutMillis how long to wait for one task's reply to a command
+   * @param parameters the model's parameter count (bounds every message)
+   * @param sealed encrypt and authenticate every frame
    */
-  public StepServer(String bindHost, String advertisedHost, long replyTimeoutMillis)
+  public StepServer(
+      String bindHost,
+      String advertisedHost,
+      long replyTimeoutMillis,
+      int parameters,
+      boolean sealed)
       throws IOException {
-    new SecureRandom().nextBytes(secret);
+    key = ChannelKey.random(sealed);
     server = new ServerSocket();
     try {
       server.setReceiveBufferSize(1 << 20);
@@ -76,6 +60,7 @@ public final class StepServer implements AutoCloseable {
     }
     this.host = advertisedHost;
     this.replyTimeoutMillis = replyTimeoutMillis;
+    this.parameters = parameters;
   }
 
   public String host() {
@@ -86,52 +71,68 @@ public final class StepServer implements AutoCloseable {
     return server.getLocalPort();
   }
 
-  /** The secret a task proves itself with; it travels in the task's closure. */
-  public byte[] secret() {
-    return secret.clone();
+  /** The key the tasks prove themselves with; it travels in their closure. */
+  public ChannelKey key() {
+    return key;
   }
 
   /**
-   * Waits until one task of every partition in {@code [0, partitions)} has connected.
+   * Waits until one task of every group in {@code [0, tasks)} has connected, or {@code giveUp} says
+   * to stop waiting.
    *
    * @param launch the launch the tasks must belong to (tasks of a cancelled earlier launch are
    *     turned away)
    * @param jobFailure the training job's failure if it has ended, else {@code null}: waiting stops
    *     at once then
+   * @param giveUp asked four times a second with the number connected so far: {@code true} ends the
+   *     wait early
+   * @return how many tasks connected: {@code tasks}, or fewer if {@code giveUp} ended the wait
    * @throws ChannelException on timeout, naming how many tasks connected
    */
-  public void awaitTasks(
-      int partitions, int launch, long timeoutMillis, Supplier<Throwable> jobFailure)
+  public int awaitTasks(
+      int tasks,
+      int launch,
+      long timeoutMillis,
+      Supplier<Throwable> jobFailure,
+      IntPredicate giveUp)
       throws ChannelException {
     closeConnections();
-    connections = new Connection[partitions];
+    links = new Link[tasks];
+    commands =
+        key.sealed() ? new FrameCipher(Handshake.commandKey(key, launch), "the driver") : null;
     int connected = 0;
+    String refused = null;
     long deadline = System.currentTimeMillis() + timeoutMillis;
     try {
       server.setSoTimeout(250);
     } catch (IOException e) {
       throw new ChannelException("cannot poll the step server socket", e);
     }
-    while (connected < partitions) {
+    while (connected < tasks) {
       Throwable failure = jobFailure.get();
       if (failure != null) {
         throw new ChannelException(
             "the training tasks failed before they all connected: " + failure, failure);
+      }
+      if (giveUp.test(connected)) {
+        return connected;
       }
       if (System.currentTimeMillis() > deadline) {
         throw new ChannelException(
             "timed out after "
                 + timeoutMillis / 1000
                 + " s waiting for "
-                + partitions
+                + tasks
                 + " training tasks to connect to the driver at "
                 + host
                 + ":"
                 + port()
                 + " ("
                 + connected
-                + " connected); are there "
-                + partitions
+                + " connected"
+                + (refused == null ? "" : "; refused: " + refused)
+                + "); are there "
+                + tasks
                 + " free task slots, and can executors reach the driver?",
             null);
       }
@@ -143,76 +144,88 @@ public final class StepServer implements AutoCloseable {
       } catch (IOException e) {
         throw new ChannelException("the step server stopped accepting tasks", e);
       }
-      Connection c = handshake(socket, partitions, launch);
-      if (c != null) {
-        if (connections[c.partition] == null) {
+      try {
+        Handshake.Accepted accepted = accept(socket, tasks, launch);
+        int group = accepted.hello().group();
+        if (links[group] == null) {
           connected++;
         } else {
-          connections[c.partition].close();
+          links[group].close();
         }
-        connections[c.partition] = c;
+        links[group] = accepted.link();
+      } catch (IOException e) {
+        closeQuietly(socket);
+        // A task of an earlier launch is expected now and then; anything else is worth naming.
+        if (!(e instanceof StaleLaunch)) {
+          refused = e.getMessage();
+        }
       }
+    }
+    return connected;
+  }
+
+  /** A hello from a task of an earlier launch (a cancelled stage's task that connected late). */
+  private static final class StaleLaunch extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    StaleLaunch(int launch) {
+      super("a task of launch " + launch + ", which was cancelled");
     }
   }
 
-  /**
-   * Checks a new connection's hello; returns {@code null} (and closes it) if it is not one of our
-   * tasks, or a task of an earlier launch (a cancelled stage's task that connected late).
-   */
-  private Connection handshake(Socket socket, int partitions, int launch) {
-    try {
-      socket.setSoTimeout(10_000);
-      socket.setTcpNoDelay(true);
-      socket.setSendBufferSize(1 << 20);
-      DataInputStream in =
-          new DataInputStream(new BufferedInputStream(socket.getInputStream(), 1 << 16));
-      Wire.Hello hello = Wire.readHello(in);
-      if (hello.magic() != Wire.MAGIC
-          || !MessageDigest.isEqual(hello.secret(), secret)
-          || hello.partition() < 0
-          || hello.partition() >= partitions
-          || hello.launch() != launch) {
-        socket.close();
-        return null;
-      }
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, replyTimeoutMillis));
-      return new Connection(socket, in, hello.partition());
-    } catch (IOException e) {
-      try {
-        socket.close();
-      } catch (IOException ignored) {
-        // not one of ours, or it went away
-      }
-      return null;
+  private Handshake.Accepted accept(Socket socket, int tasks, int launch) throws IOException {
+    socket.setSoTimeout(10_000);
+    socket.setTcpNoDelay(true);
+    socket.setSendBufferSize(1 << 20);
+    Handshake.Accepted accepted =
+        Handshake.accept(
+            socket,
+            key,
+            Wire.maxMessage(parameters),
+            hello -> {
+              if (hello.role() != Handshake.ROLE_TASK) {
+                return "a connection of role " + hello.role() + " where tasks connect";
+              }
+              if (hello.group() < 0 || hello.group() >= tasks) {
+                return "a task of group " + hello.group() + ", outside [0, " + tasks + ")";
+              }
+              return null;
+            },
+            hello -> "the task of group " + hello.group());
+    if (accepted.hello().launch() != launch) {
+      accepted.link().close();
+      throw new StaleLaunch(accepted.hello().launch());
     }
+    accepted.link().timeout(replyTimeoutMillis);
+    return accepted;
   }
 
   /**
-   * Sends step {@code step} of {@code epoch} to every task and adds up their replies in partition
+   * Sends step {@code step} of {@code epoch} to every task and adds up their replies in group
    * order.
    */
   public Sums step(int epoch, int step, float[] params) throws ChannelException {
-    Connection current = null;
+    int current = -1;
     try {
       sendAll(params, Wire.STEP, epoch, step);
       Totals totals = new Totals();
       long nanos = 0;
+      if (sum.length != params.length) {
+        sum = new float[params.length];
+        gradient = new float[params.length];
+      }
       Arrays.fill(sum, 0f);
       boolean any = false;
-      for (Connection c : connections) {
-        current = c;
-        nanos = Math.max(nanos, c.in.readLong());
-        Wire.addTotals(c.in, totals);
-        int n = c.in.readInt();
+      for (int g = 0; g < links.length; g++) {
+        current = g;
+        ByteBuffer reply = links[g].receive();
+        nanos = Math.max(nanos, reply.getLong());
+        Wire.addTotals(reply, totals);
+        int n = reply.getInt();
         if (n >= 0) {
-          if (c.gradient.length != params.length) {
-            c.gradient = new float[params.length];
-            c.scratch = new byte[4 * params.length];
-          }
-          Wire.readFloats(c.in, n, c.gradient, c.scratch);
-          float[] g = c.gradient;
-          for (int i = 0; i < g.length; i++) {
-            sum[i] += g[i];
+          Wire.getFloats(reply, n, gradient);
+          for (int i = 0; i < gradient.length; i++) {
+            sum[i] += gradient[i];
           }
           any = true;
         }
@@ -222,23 +235,23 @@ public final class StepServer implements AutoCloseable {
       throw new ChannelException(
           "timed out after "
               + replyTimeoutMillis / 1000
-              + " s waiting for partition "
-              + current.partition
-              + "'s sums of epoch "
+              + " s waiting for the sums of group "
+              + current
+              + " for epoch "
               + (epoch + 1)
               + ", step "
               + (step + 1),
           e);
     } catch (IOException e) {
       throw new ChannelException(
-          "lost the task of partition "
-              + (current == null ? "?" : current.partition)
+          "lost the task of group "
+              + (current < 0 ? "?" : String.valueOf(current))
               + " during epoch "
               + (epoch + 1)
               + ", step "
               + (step + 1)
               + " ("
-              + e
+              + e.getMessage()
               + ")",
           e);
     }
@@ -248,21 +261,21 @@ public final class StepServer implements AutoCloseable {
    * Sends {@code params} to every task for validation and adds up their loss and correct counts.
    */
   public Totals evaluate(float[] params) throws ChannelException {
-    Connection current = null;
+    int current = -1;
     try {
       sendAll(params, Wire.EVAL);
       Totals total = new Totals();
-      for (Connection c : connections) {
-        current = c;
-        Wire.addTotals(c.in, total);
+      for (int g = 0; g < links.length; g++) {
+        current = g;
+        Wire.addTotals(links[g].receive(), total);
       }
       return total;
     } catch (IOException e) {
       throw new ChannelException(
-          "lost the task of partition "
-              + (current == null ? "?" : current.partition)
+          "lost the task of group "
+              + (current < 0 ? "?" : String.valueOf(current))
               + " during validation ("
-              + e
+              + e.getMessage()
               + ")",
           e);
     }
@@ -270,44 +283,77 @@ public final class StepServer implements AutoCloseable {
 
   /** Sends every task a command: its code and integer arguments, then the parameters. */
   private void sendAll(float[] params, int... header) throws ChannelException {
-    if (paramBytes.length < 4 * params.length) {
-      paramBytes = new byte[4 * params.length];
-      sum = new float[params.length];
+    ByteBuffer m = command(Wire.OVERHEAD + 4 * params.length);
+    for (int h : header) {
+      m.putInt(h);
     }
-    for (Connection c : connections) {
+    Wire.putFloats(m, params);
+    broadcast("while sending it a command");
+  }
+
+  /** A buffer for the next command to every task, positioned at 0. */
+  private ByteBuffer command(int bytes) {
+    if (commands == null) {
+      if (frame.length < 4 + bytes) {
+        frame = new byte[4 + bytes];
+      }
+      message = ByteBuffer.wrap(frame, 4, frame.length - 4).slice();
+    } else {
+      if (command.length < bytes) {
+        command = new byte[bytes];
+        frame = new byte[Link.sealedSize(bytes)];
+      }
+      message = ByteBuffer.wrap(command);
+    }
+    return message.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Sends the command built since {@link #command} to every task: one plain frame, or its sealed
+   * frames, sealed once for all tasks.
+   */
+  private void broadcast(String doing) throws ChannelException {
+    int length = message.position();
+    int size;
+    if (commands == null) {
+      ByteBuffer.wrap(frame, 0, 4).putInt(length);
+      size = 4 + length;
+    } else {
+      size = Link.sealAll(commands, command, length, frame);
+    }
+    for (int g = 0; g < links.length; g++) {
+      if (links[g] == null) {
+        continue; // a launch that did not complete: only END goes out then
+      }
       try {
-        for (int h : header) {
-          c.out.writeInt(h);
-        }
-        Wire.writeFloats(c.out, params, paramBytes);
-        c.out.flush();
+        links[g].write(frame, size);
       } catch (IOException e) {
         throw new ChannelException(
-            "lost the task of partition " + c.partition + " while sending it a command (" + e + ")",
-            e);
+            "lost the task of group " + g + " " + doing + " (" + e.getMessage() + ")", e);
       }
     }
   }
 
   /** Tells every connected task to end. */
   public void end() throws ChannelException {
-    try {
-      for (Connection c : connections) {
-        if (c != null) {
-          c.out.writeInt(Wire.END);
-          c.out.flush();
-        }
+    command(4).putInt(Wire.END);
+    broadcast("while ending the epoch");
+  }
+
+  /** Closes every task's connection (a blocked {@link #step} then fails at once). */
+  public void closeConnections() {
+    for (Link link : links) {
+      if (link != null) {
+        link.close();
       }
-    } catch (IOException e) {
-      throw new ChannelException("lost a task while ending the epoch (" + e + ")", e);
     }
   }
 
-  public void closeConnections() {
-    for (Connection c : connections) {
-      if (c != null) {
-        c.close();
-      }
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // not one of ours, or it went away
     }
   }
 

@@ -1,87 +1,72 @@
 package org.sparkdp.driver.channel;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import org.sparkdp.ops.Totals;
 
 /**
- * The channel's messages, written and read here only. Every connection starts with the task's
- * hello; then the driver sends commands and the task answers each {@code STEP} and {@code EVAL}
- * with its sums:
+ * The step channel's messages, written and read here only, each one frame of a {@link Link} (after
+ * the {@link Handshake}). The driver sends commands; a task answers each {@code STEP} and {@code
+ * EVAL} with its sums:
  *
  * <pre>
- *   hello:  int MAGIC, byte[16] secret, int partition, int launch (the driver's count of task launches)
  *   STEP:   int STEP, int epoch, int step, int n, float[n] parameters
  *   EVAL:   int EVAL, int n, float[n] parameters
  *   END:    int END
  *   STEP reply:  long computeNanos, totals, int n (-1: no examples), float[n] gradient
  *   EVAL reply:  totals
- *   totals:      long count, double loss, double correct
+ *   totals:      long count, double loss, double correct, int m, double[m] metric sums
+ *                (as {@link Totals#put} encodes them)
  * </pre>
  *
- * Floats travel as little-endian bytes in bulk through a scratch buffer that each side reuses.
+ * Floats travel as little-endian bytes, copied in bulk.
  */
 final class Wire {
-  static final int MAGIC = 0x53504450; // "SPDP"
-  static final int SECRET_BYTES = 16;
   static final int STEP = 1;
   static final int END = 2;
   static final int EVAL = 3;
 
+  /** Bytes of a message besides its floats and totals, with room to spare. */
+  static final int OVERHEAD = 64;
+
+  /**
+   * The largest totals a peer may send: every metric's sums of a confusion matrix and then some.
+   */
+  static final int MAX_TOTALS_BYTES = 64 << 20;
+
   private Wire() {}
 
-  /** A task's hello, as the driver reads it. */
-  record Hello(int magic, byte[] secret, int partition, int launch) {}
-
-  static void writeHello(DataOutputStream out, byte[] secret, int partition, int launch)
-      throws IOException {
-    out.writeInt(MAGIC);
-    out.write(secret);
-    out.writeInt(partition);
-    out.writeInt(launch);
-    out.flush();
+  /** The largest message of a model with {@code parameters} parameters. */
+  static int maxMessage(int parameters) {
+    return OVERHEAD + MAX_TOTALS_BYTES + 4 * parameters;
   }
 
-  static Hello readHello(DataInputStream in) throws IOException {
-    int magic = in.readInt();
-    byte[] secret = new byte[SECRET_BYTES];
-    in.readFully(secret);
-    return new Hello(magic, secret, in.readInt(), in.readInt());
-  }
-
-  static void writeTotals(DataOutputStream out, Totals totals) throws IOException {
-    out.writeLong(totals.count);
-    out.writeDouble(totals.loss);
-    out.writeDouble(totals.correct);
+  /** Writes the totals as {@link Totals#put} encodes them. */
+  static void putTotals(ByteBuffer out, Totals totals) {
+    totals.put(out);
   }
 
   /** Adds the totals that follow into {@code into}. */
-  static void addTotals(DataInputStream in, Totals into) throws IOException {
-    into.count += in.readLong();
-    into.loss += in.readDouble();
-    into.correct += in.readDouble();
+  static void addTotals(ByteBuffer in, Totals into) throws IOException {
+    into.addFrom(in);
   }
 
-  /**
-   * Writes {@code n} then {@code values} through {@code scratch} (at least {@code 4 *
-   * values.length} bytes).
-   */
-  static void writeFloats(DataOutputStream out, float[] values, byte[] scratch) throws IOException {
-    out.writeInt(values.length);
-    ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().put(values);
-    out.write(scratch, 0, 4 * values.length);
+  /** Writes {@code n} then the floats. */
+  static void putFloats(ByteBuffer out, float[] values) {
+    out.putInt(values.length);
+    out.asFloatBuffer().put(values);
+    out.position(out.position() + 4 * values.length);
   }
 
   /** Reads {@code n} floats (which must be {@code into.length}) into {@code into}. */
-  static void readFloats(DataInputStream in, int n, float[] into, byte[] scratch)
-      throws IOException {
+  static void getFloats(ByteBuffer in, int n, float[] into) throws IOException {
     if (n != into.length) {
       throw new IOException("expected " + into.length + " floats, the peer sent " + n);
     }
-    in.readFully(scratch, 0, 4 * n);
-    ByteBuffer.wrap(scratch, 0, 4 * n).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(into);
+    if (in.remaining() < 4 * n) {
+      throw new IOException("a message announces " + n + " floats but holds fewer");
+    }
+    in.asFloatBuffer().get(into);
+    in.position(in.position() + 4 * n);
   }
 }
