@@ -166,6 +166,23 @@ public final class Engine {
       Dataset<Row> data,
       String featuresCol,
       String name) {
-    return Predictor.predict(data, featuresCol, spec, compile, params, name);
+    return predict(spec, compile, params, data, featuresCol, name, "output", "prediction");
+  }
+
+  /**
+   * {@code data} with the model's outputs in {@code outputCol} and the prediction in {@code
+   * predictionCol} (none when {@code null}).
+   */
+  public static Dataset<Row> predict(
+      ModelSpec spec,
+      CompileConfig compile,
+      float[] params,
+      Dataset<Row> data,
+      String featuresCol,
+      String name,
+      String outputCol,
+      String predictionCol) {
+    return Predictor.predict(
+        data, featuresCol, spec, compile, params, name, outputCol, predictionCol);
   }
 }
