@@ -208,7 +208,9 @@ public final class SequentialEstimator extends Estimator<SequentialModel>
   static org.sparkdp.ops.CompileConfig compileConfig(
       org.apache.spark.ml.param.Params owner, StageParams p) {
     Double rate =
-        owner.isDefined(p.learningRate) ? (Double) owner.getOrDefault(p.learningRate) : null;
+        owner.isDefined(p.learningRate)
+            ? ((Number) owner.getOrDefault(p.learningRate)).doubleValue()
+            : null;
     if (!owner.isDefined(p.loss)) {
       throw new IllegalArgumentException(
           "loss: must be given (e.g. sparse_categorical_crossentropy)");

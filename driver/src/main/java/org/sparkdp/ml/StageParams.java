@@ -240,7 +240,20 @@ final class StageParams implements Serializable {
 
   /** The value of a fit setting's Param as the setting's own type. */
   static Object settingValue(Setting<?> s, Object paramValue) {
-    return s.defaultValue() instanceof Enum<?> ? s.convert(paramValue, s.javaName()) : paramValue;
+    Object d = s.defaultValue();
+    // Numbers from Python come as the smallest Java type that holds them (an Integer for a seed).
+    if (paramValue instanceof Number n) {
+      if (d instanceof Long) {
+        return n.longValue();
+      }
+      if (d instanceof Integer) {
+        return n.intValue();
+      }
+      if (d instanceof Double) {
+        return n.doubleValue();
+      }
+    }
+    return d instanceof Enum<?> ? s.convert(paramValue, s.javaName()) : paramValue;
   }
 
   /** The default of a fit setting's Param (an enum's configuration name). */
