@@ -9,6 +9,7 @@ Spark needs sparkdp's app jar (``--jars sparkdp-jobs-VERSION-sparkLINE-app.jar``
 and needs nothing beyond PySpark.
 """
 
+from sparkdp.data import read_data
 from sparkdp.layers import Activation, Dense, Dropout, Layer, LayerNormalization
 from sparkdp.ml import SequentialEstimator, SequentialModel
 from sparkdp.models import History, Sequential, load_model
@@ -19,6 +20,6 @@ __version__ = "0.1.0"
 __all__ = [
     "Activation", "Dense", "Dropout", "Layer", "LayerNormalization",
     "SequentialEstimator", "SequentialModel",
-    "History", "Sequential", "load_model",
+    "History", "Sequential", "load_model", "read_data",
     "SGD", "Adagrad", "Adam", "Adamax", "AdamW", "Nadam", "RMSprop",
 ]
