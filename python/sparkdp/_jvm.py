@@ -4,6 +4,7 @@ epoch lines of a fit shown as they come."""
 import threading
 
 from py4j.java_gateway import JavaClass
+from py4j.protocol import Py4JJavaError
 
 from pyspark import SparkContext
 
@@ -23,6 +24,10 @@ def ml():
         raise RuntimeError(
             "sparkdp's jar is not on Spark's classpath: start Spark with --jars sparkdp-jobs-...-app.jar "
             "(or spark.jars), the app jar of this Spark line")
+    try:
+        jvm.org.sparkdp.driver.SparkLine.check()
+    except Py4JJavaError as e:  # a jar of another Spark line: say which to use
+        raise RuntimeError(e.java_exception.getMessage()) from None
     return jvm.org.sparkdp.ml
 
 

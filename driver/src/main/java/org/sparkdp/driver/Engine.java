@@ -44,6 +44,7 @@ public final class Engine {
       Dataset<Row> validationData,
       TrainingState state,
       List<Callback> callbacks) {
+    SparkLine.check();
     options.check();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
     DataPacker.Target target =
@@ -125,6 +126,7 @@ public final class Engine {
       String featuresCol,
       String labelCol,
       String name) {
+    SparkLine.check();
     PackedData packed =
         DataPacker.pack(
             data,
@@ -182,6 +184,7 @@ public final class Engine {
       String name,
       String outputCol,
       String predictionCol) {
+    SparkLine.check();
     return Predictor.predict(
         data, featuresCol, spec, compile, params, name, outputCol, predictionCol);
   }

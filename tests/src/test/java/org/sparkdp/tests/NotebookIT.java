@@ -30,7 +30,8 @@ class NotebookIT {
       }
       StringBuilder s = new StringBuilder();
       for (JsonNode output : cell.get("outputs")) {
-        JsonNode text = output.has("text") ? output.get("text") : output.path("data").path("text/plain");
+        JsonNode text =
+            output.has("text") ? output.get("text") : output.path("data").path("text/plain");
         text.forEach(line -> s.append(line.asText()));
         if (text.isTextual()) {
           s.append(text.asText());
