@@ -32,8 +32,11 @@ println(s"val_accuracy per epoch: ${history.history.get("val_accuracy")}")
 val metrics = model.evaluate(test)
 println(f"test accuracy: ${metrics.get("accuracy")}%.4f")
 
-val confusion = model.predict(test).groupBy("label", "prediction").count()
-  .collect().map(r => (r.getDouble(0).toInt, r.getDouble(1).toInt) -> r.getLong(2)).toMap
+// (Braces keep a statement of several lines whole when the script is fed to spark-shell line by line.)
+val confusion = {
+  val counts = model.predict(test).groupBy("label", "prediction").count().collect()
+  counts.map(r => (r.getDouble(0).toInt, r.getDouble(1).toInt) -> r.getLong(2)).toMap
+}
 println("confusion matrix (rows: true class, columns: predicted):")
 for (t <- 0 until 10) println((0 until 10).map(p => f"${confusion.getOrElse((t, p), 0L)}%5d").mkString)
 
@@ -42,14 +45,16 @@ val loaded = Sequential.load(output)
 println(f"loaded model's test accuracy: ${loaded.evaluate(test).get("accuracy")}%.4f")
 
 // The same model as a Spark ML Estimator, scored by Spark's own evaluator.
-val estimator = new SequentialEstimator()
-  .setLayers("""[{"type": "dense", "units": 64, "activation": "relu", "input_dim": 784},
-                {"type": "dense", "units": 64, "activation": "relu"},
-                {"type": "dense", "units": 10, "activation": "softmax"}]""")
-  .setLoss("sparse_categorical_crossentropy")
-  .setLearningRate(0.001)
-  .setSeed(42)
-  .setParam("epochs", 2)
+val estimator = {
+  new SequentialEstimator()
+    .setLayers("""[{"type": "dense", "units": 64, "activation": "relu", "input_dim": 784},
+                  {"type": "dense", "units": 64, "activation": "relu"},
+                  {"type": "dense", "units": 10, "activation": "softmax"}]""")
+    .setLoss("sparse_categorical_crossentropy")
+    .setLearningRate(0.001)
+    .setSeed(42)
+    .setParam("epochs", 2)
+}
 val stage = estimator.fit(train)
 val mlAccuracy = new MulticlassClassificationEvaluator().setMetricName("accuracy").evaluate(stage.transform(test))
 println(f"Spark ML stage, 2 epochs: test accuracy $mlAccuracy%.4f")
