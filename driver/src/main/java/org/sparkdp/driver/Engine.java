@@ -54,6 +54,7 @@ public final class Engine {
       Dataset<Row> validationData,
       TrainingState state,
       List<Callback> callbacks) {
+    SparkLine.check();
     options.check();
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
     BlasThreads.check(jsc);
@@ -190,6 +191,7 @@ public final class Engine {
       String featuresCol,
       String labelCol,
       String name) {
+    SparkLine.check();
     PackedData packed =
         DataPacker.pack(
             data,
@@ -254,6 +256,24 @@ public final class Engine {
       Dataset<Row> data,
       String featuresCol,
       String name) {
-    return Predictor.predict(data, featuresCol, spec, compile, params, name);
+    return predict(spec, compile, params, data, featuresCol, name, "output", "prediction");
+  }
+
+  /**
+   * {@code data} with the model's outputs in {@code outputCol} and the prediction in {@code
+   * predictionCol} (none when {@code null}).
+   */
+  public static Dataset<Row> predict(
+      ModelSpec spec,
+      CompileConfig compile,
+      float[] params,
+      Dataset<Row> data,
+      String featuresCol,
+      String name,
+      String outputCol,
+      String predictionCol) {
+    SparkLine.check();
+    return Predictor.predict(
+        data, featuresCol, spec, compile, params, name, outputCol, predictionCol);
   }
 }

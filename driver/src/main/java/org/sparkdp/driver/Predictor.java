@@ -65,6 +65,8 @@ final class Predictor {
 
   /**
    * See {@link org.sparkdp.Sequential#predict}; {@code compile} says whether outputs are classes.
+   * The outputs go to {@code outputCol}, the prediction (where there is one) to {@code
+   * predictionCol} unless it is {@code null}.
    */
   static Dataset<Row> predict(
       Dataset<Row> data,
@@ -72,16 +74,18 @@ final class Predictor {
       ModelSpec spec,
       CompileConfig compile,
       float[] params,
-      String name) {
+      String name,
+      String outputCol,
+      String predictionCol) {
     RowValues.checkColumn(data.schema(), featuresCol, name, false);
     int featureIndex = data.schema().fieldIndex(featuresCol);
     boolean classes = compile.loss().classifies();
     boolean scalar = spec.outputUnits() == 1;
-    boolean hasPrediction = classes || scalar;
+    boolean hasPrediction = (classes || scalar) && predictionCol != null;
     float threshold = compile.fromLogits() ? 0f : 0.5f;
-    StructType schema = data.schema().add("output", SQLDataTypes.VectorType(), false);
+    StructType schema = data.schema().add(outputCol, SQLDataTypes.VectorType(), false);
     if (hasPrediction) {
-      schema = schema.add("prediction", DataTypes.DoubleType, false);
+      schema = schema.add(predictionCol, DataTypes.DoubleType, false);
     }
     Network network = new Network(spec, Loss.MEAN_SQUARED_ERROR, false, spec.outputUnits());
     // Lives as long as the returned (lazy) data frame may be computed.

@@ -104,7 +104,7 @@ final class RowValues {
     } else if (value instanceof org.apache.spark.mllib.linalg.Vector v) {
       return readVector(v.asML(), dst, off, width, what);
     } else if (value instanceof scala.collection.Seq<?> seq) {
-      List<?> list = scala.jdk.javaapi.CollectionConverters.asJava(seq);
+      List<?> list = ScalaCollections.asJava(seq);
       if (list.size() != width) {
         return what + " has " + list.size() + " values, expected " + width;
       }

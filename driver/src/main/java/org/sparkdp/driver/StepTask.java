@@ -8,7 +8,6 @@ import org.sparkdp.driver.channel.ChannelKey;
 import org.sparkdp.driver.channel.StepClient;
 import org.sparkdp.ops.Network;
 import scala.collection.Iterator;
-import scala.jdk.javaapi.CollectionConverters;
 import scala.runtime.AbstractFunction1;
 
 /**
@@ -66,7 +65,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
             connectTimeoutMillis,
             idleTimeoutMillis)) {
       client.closeWhen(() -> context.isInterrupted() || context.isCompleted());
-      List<Block> all = Block.all(CollectionConverters.asJava(blockIterator));
+      List<Block> all = Block.all(ScalaCollections.asJava(blockIterator));
       List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
       List<Block> validation = all.stream().filter(b -> b.validation).toList();
       EpochOrder order = null;
@@ -75,7 +74,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
         StepClient.Command command = client.next();
         switch (command.kind()) {
           case END -> {
-            return CollectionConverters.asScala(List.of(group).iterator());
+            return ScalaCollections.asScala(List.of(group).iterator());
           }
           case EVAL -> client.replyEval(Evaluator.evaluate(validation, command.params(), network));
           case STEP -> {

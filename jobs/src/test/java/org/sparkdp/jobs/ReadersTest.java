@@ -28,7 +28,7 @@ class ReadersTest {
     if (v instanceof Vector vector) {
       return vector.toArray();
     }
-    return scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) v).stream()
+    return org.sparkdp.driver.ScalaCollections.asJava((scala.collection.Seq<?>) v).stream()
         .mapToDouble(x -> ((Number) x).doubleValue())
         .toArray();
   }

@@ -1,0 +1,200 @@
+package org.sparkdp.ml;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.ml.Model;
+import org.apache.spark.ml.param.Param;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.util.DefaultParamsReader;
+import org.apache.spark.ml.util.DefaultParamsWriter;
+import org.apache.spark.ml.util.Identifiable$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.sparkdp.History;
+import org.sparkdp.Sequential;
+import org.sparkdp.io.HadoopFiles;
+
+/**
+ * A trained {@link SequentialEstimator}: a Transformer that adds the prediction (and, for a
+ * classifier, the probability and raw prediction) columns, so that Spark's evaluators score it.
+ * Saved as Spark's {@code metadata} (the Params) and {@code model/}, the model directory that
+ * {@link Sequential#save} writes ({@code model.json}, {@code weights.npz}, the {@code history.json}
+ * of its fit).
+ */
+public final class SequentialModel extends Model<SequentialModel> implements MLWritable {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String HISTORY = "history.json";
+
+  private final String uid;
+  private final StageParams p;
+  private Sequential model;
+  private History history = History.empty();
+
+  /** An empty model (Spark Connect ML makes stages this way); {@link #load} fills one. */
+  public SequentialModel() {
+    this(Identifiable$.MODULE$.randomUID("SequentialModel"));
+  }
+
+  /** An empty model with this uid, as Spark's readers make one. */
+  public SequentialModel(String uid) {
+    this.uid = uid;
+    this.p = new StageParams(this);
+    p.defaults().forEach(this::setDefaultValue);
+  }
+
+  SequentialModel(String uid, Sequential model, History history) {
+    this(uid);
+    this.model = model;
+    this.history = history;
+  }
+
+  @SuppressWarnings("unchecked")
+  private void setDefaultValue(Param<?> param, Object value) {
+    setDefault((Param<Object>) param, value);
+  }
+
+  @Override
+  public String uid() {
+    return uid;
+  }
+
+  @Override
+  public Param<?>[] params() {
+    return p.all();
+  }
+
+  /** Sets the Param named {@code name}, e.g. {@code predictionCol}. */
+  public SequentialModel setParam(String name, Object value) {
+    set(getParam(name), value);
+    return this;
+  }
+
+  public SequentialModel setFeaturesCol(String value) {
+    return setParam("featuresCol", value);
+  }
+
+  public SequentialModel setPredictionCol(String value) {
+    return setParam("predictionCol", value);
+  }
+
+  public SequentialModel setProbabilityCol(String value) {
+    return setParam("probabilityCol", value);
+  }
+
+  public SequentialModel setRawPredictionCol(String value) {
+    return setParam("rawPredictionCol", value);
+  }
+
+  /** The trained model, for {@code evaluate}, {@code summary}, {@code exportKeras}, ... */
+  public Sequential sequential() {
+    return requireModel();
+  }
+
+  /** Keras' {@code history}: the fit's metrics per epoch. */
+  public History history() {
+    return history;
+  }
+
+  /** The history as JSON (metric to one value per epoch), for other languages. */
+  public String historyJson() {
+    try {
+      return JSON.writeValueAsString(history.history());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public Dataset<Row> transform(Dataset<?> dataset) {
+    Sequential m = requireModel();
+    return Columns.add(this, p, uid, dataset, m.spec(), m.compileConfig(), m.weights());
+  }
+
+  @Override
+  public StructType transformSchema(StructType schema) {
+    Sequential m = requireModel();
+    return Columns.output(this, p, schema, m.spec(), m.compileConfig());
+  }
+
+  @Override
+  public SequentialModel copy(ParamMap extra) {
+    SequentialModel copy = copyValues(new SequentialModel(uid, model, history), extra);
+    return copy.setParent(parent());
+  }
+
+  private Sequential requireModel() {
+    if (model == null) {
+      throw new IllegalStateException("SequentialModel " + uid + ": no model (fit or load one)");
+    }
+    return model;
+  }
+
+  @Override
+  public MLWriter write() {
+    return new Writer(this);
+  }
+
+  public static MLReader<SequentialModel> read() {
+    return new Reader();
+  }
+
+  public static SequentialModel load(String path) {
+    return read().load(path);
+  }
+
+  /** Writes {@code metadata} with Spark's own writer, then the model directory. */
+  private static final class Writer extends MLWriter {
+    private final SequentialModel instance;
+
+    Writer(SequentialModel instance) {
+      this.instance = instance;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      try {
+        new DefaultParamsWriter(instance).save(path);
+        instance
+            .requireModel()
+            .save(
+                new Path(path, "model").toString(),
+                Map.of(HISTORY, JSON.writeValueAsBytes(instance.history.toMap())));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  /** Reads {@code metadata} with Spark's own reader, then the model directory. */
+  private static final class Reader extends MLReader<SequentialModel> {
+    @Override
+    public SequentialModel load(String path) {
+      SequentialModel instance = new DefaultParamsReader<SequentialModel>().load(path);
+      String dir = new Path(path, "model").toString();
+      try {
+        instance.model = Sequential.load(dir);
+        String historyFile = new Path(dir, HISTORY).toString();
+        org.apache.hadoop.conf.Configuration conf =
+            SparkSession.active().sparkContext().hadoopConfiguration();
+        if (HadoopFiles.exists(historyFile, conf)) {
+          @SuppressWarnings("unchecked")
+          Map<String, List<Double>> map =
+              JSON.readValue(HadoopFiles.read(historyFile, conf, 64L << 20), Map.class);
+          instance.history = History.fromMap(map);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+      return instance;
+    }
+  }
+}

@@ -1,0 +1,145 @@
+package org.sparkdp.tests;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Python processes that use PySpark as a cluster user does: Spark's own launcher scripts and
+ * PySpark's sources (the vendored distribution beside the repository: {@code
+ * shared/vendor/spark-dist}), Spark's jars from the build, and sparkdp as the app jar ({@code
+ * --jars}) and the Python zip beside it.
+ */
+final class PySpark {
+  /** Debian's Python, which has the python3-* packages that {@code bin/sparkdp test} installs. */
+  static final String PYTHON = "/usr/bin/python3";
+
+  private PySpark() {}
+
+  /**
+   * The vendored Spark distribution: the nearest {@code shared/vendor/spark-dist} above the
+   * repository.
+   */
+  static Path distribution() {
+    for (Path dir = Launcher.HOME; dir != null; dir = dir.getParent()) {
+      Path dist = dir.resolve("shared/vendor/spark-dist");
+      if (Files.isDirectory(dist.resolve("python/lib"))) {
+        return dist;
+      }
+    }
+    throw new AssertionError("no shared/vendor/spark-dist above " + Launcher.HOME);
+  }
+
+  /**
+   * A Spark home: the distribution's launcher scripts and the build's Spark jars, not sparkdp's.
+   */
+  static Path sparkHome(Path dir) throws IOException {
+    Path home = dir.resolve("spark-home");
+    Path jars = Files.createDirectories(home.resolve("jars"));
+    Files.createSymbolicLink(home.resolve("bin"), distribution().resolve("bin"));
+    try (Stream<Path> lib = Files.list(Launcher.HOME.resolve("jobs/target/lib"))) {
+      for (Path jar :
+          lib.filter(p -> !p.getFileName().toString().startsWith("sparkdp-")).toList()) {
+        Files.createSymbolicLink(jars.resolve(jar.getFileName()), jar);
+      }
+    }
+    Files.writeString(home.resolve("RELEASE"), "");
+    return home;
+  }
+
+  /** The build's file in {@code jobs/target} whose name ends with {@code suffix}. */
+  static Path built(String suffix) throws IOException {
+    try (Stream<Path> files = Files.list(Launcher.HOME.resolve("jobs/target"))) {
+      return files
+          .filter(p -> p.getFileName().toString().endsWith(suffix))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no *" + suffix + " in jobs/target"));
+    }
+  }
+
+  /**
+   * The environment for {@code python3} with PySpark, sparkdp's zip and Spark at {@code master}.
+   * The driver gets the JVM options {@code bin/sparkdp} gives it: the Vector API module (netlib's
+   * BLAS) and the log4j settings.
+   */
+  static Map<String, String> environment(Path sparkHome, String master) throws IOException {
+    Path lib = distribution().resolve("python/lib");
+    List<String> path = new ArrayList<>();
+    path.add(built("-python.zip").toString());
+    try (Stream<Path> zips = Files.list(lib)) {
+      zips.filter(p -> p.toString().endsWith(".zip")).sorted().forEach(p -> path.add(p.toString()));
+    }
+    String log4j = Launcher.HOME.resolve("conf/log4j2.properties").toString();
+    return Map.of(
+        "SPARK_HOME",
+        sparkHome.toString(),
+        "PYTHONPATH",
+        String.join(":", path),
+        "PYSPARK_PYTHON",
+        PYTHON,
+        "OPENBLAS_NUM_THREADS",
+        "1",
+        "PYSPARK_SUBMIT_ARGS",
+        "--master "
+            + master
+            + " --driver-memory 2g --jars "
+            + built("-app.jar")
+            + " --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false"
+            + " --driver-java-options '--add-modules=jdk.incubator.vector -Dlog4j2.configurationFile="
+            + log4j
+            + "' pyspark-shell");
+  }
+
+  /** Runs one of this package's Python scripts (a test resource) with {@code args} on local[2]. */
+  static Launcher.Result run(Path dir, String script, String... args)
+      throws IOException, InterruptedException {
+    return runOn("local[2]", dir, script, args);
+  }
+
+  /** Runs one of this package's Python scripts with {@code args}, Spark's master {@code master}. */
+  static Launcher.Result runOn(String master, Path dir, String script, String... args)
+      throws IOException, InterruptedException {
+    Path file = dir.resolve(script);
+    if (!Files.exists(file)) {
+      try (InputStream in = PySpark.class.getResourceAsStream("pyspark/" + script)) {
+        Files.copy(in, file);
+      }
+    }
+    List<String> command = new ArrayList<>(List.of(PYTHON, file.toString()));
+    command.addAll(List.of(args));
+    return run(dir, master, command);
+  }
+
+  /** Runs {@code command} with the PySpark environment, in {@code dir}. */
+  static Launcher.Result run(Path dir, String master, List<String> command)
+      throws IOException, InterruptedException {
+    Path home =
+        Files.exists(dir.resolve("spark-home")) ? dir.resolve("spark-home") : sparkHome(dir);
+    ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile());
+    pb.environment().putAll(environment(home, master));
+    Path out = Files.createTempFile(dir, "stdout", ".txt");
+    Path err = Files.createTempFile(dir, "stderr", ".txt");
+    Process process = pb.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+    if (!process.waitFor(8, TimeUnit.MINUTES)) {
+      process.destroyForcibly();
+      throw new AssertionError("python did not finish in 8 minutes: " + Files.readString(out));
+    }
+    Launcher.Result result =
+        new Launcher.Result(
+            process.exitValue(),
+            Files.readString(out, StandardCharsets.UTF_8),
+            Files.readString(err, StandardCharsets.UTF_8));
+    if (result.exitCode() != 0) {
+      throw new AssertionError(
+          String.join(" ", command) + " failed: " + result.stdout() + result.stderr());
+    }
+    return result;
+  }
+}
