@@ -303,14 +303,17 @@ public final class TrainJob {
    * settings come too late for anything but SQL settings: pass those with {@code --conf} there).
    */
   static byte[] readConfig(String path, Configuration local) throws java.io.IOException {
+    boolean schemeless = new Path(path).toUri().getScheme() == null;
+    String here = schemeless ? java.nio.file.Path.of(path).toAbsolutePath().toString() : path;
+    // Without a scheme the file is on this machine's disk first, even where the cluster's default
+    // file system (HADOOP_CONF_DIR's fs.defaultFS) is HDFS; then on the default file system.
+    if (schemeless && HadoopFiles.exists("file:" + here, local)) {
+      return HadoopFiles.read("file:" + here, local, 1 << 20);
+    }
     if (HadoopFiles.exists(path, local)) {
       return HadoopFiles.read(path, local, 1 << 20);
     }
     String name = new Path(path).getName();
-    String here =
-        new Path(path).toUri().getScheme() != null || path.startsWith("/")
-            ? path
-            : java.nio.file.Path.of(path).toAbsolutePath().toString();
     if (!shipped(name)) {
       throw new java.io.FileNotFoundException(
           "--config "
@@ -320,7 +323,8 @@ public final class TrainJob {
               + "), and no file of that name was shipped with spark-submit --files");
     }
     JobRunner.session("sparkdp train", Map.of());
-    String fetched = SparkFiles.get(name);
+    // SparkFiles' directory is on the driver's local disk.
+    String fetched = "file:" + SparkFiles.get(name);
     if (!HadoopFiles.exists(fetched, local)) {
       throw new java.io.FileNotFoundException(
           "--config "

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +22,6 @@ import org.sparkdp.testkit.Blobs;
  * submitting the application jar, in local mode and to a standalone cluster in cluster deploy mode.
  */
 class SparkSubmitIT {
-  private static final Path DIST =
-      Path.of(System.getProperty("sparkdp.sparkDist", "/work/shared/vendor/spark-dist"));
-
   /** The variables by which OpenBLAS takes its thread count. */
   private static final List<String> BLAS_THREADS =
       List.of("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS");
@@ -36,36 +32,10 @@ class SparkSubmitIT {
 
   @BeforeAll
   static void sparkHomeOfTheDistributionsScriptsAndTheBuildsJars() throws Exception {
-    assertTrue(
-        Files.isExecutable(DIST.resolve("bin/spark-submit")),
-        "no Spark launcher scripts in "
-            + DIST
-            + " (set -Dsparkdp.sparkDist to a Spark distribution)");
-    Launcher.Result home = Launcher.run(dir, "spark-home");
-    assertEquals(0, home.exitCode(), home.stderr());
-    sparkHome = Files.createDirectories(dir.resolve("spark"));
-    for (String part : List.of("bin", "sbin", "conf")) {
-      copy(DIST.resolve(part), sparkHome.resolve(part));
-    }
-    Files.createSymbolicLink(
-        sparkHome.resolve("jars"), Path.of(home.stdout().strip()).resolve("jars"));
-    Files.writeString(sparkHome.resolve("RELEASE"), "");
-    app = Launcher.HOME.resolve("jobs/target/sparkdp-jobs-0.1.0-app.jar");
+    sparkHome = SparkDist.home(dir);
+    app = SparkDist.APP;
     Blobs.of(1000, 8, 3, 7).writeCsv(dir.resolve("data.csv"));
     Data.config(dir.resolve("job.yaml"), 8, 3);
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> files = Files.walk(from)) {
-      for (Path f : files.toList()) {
-        Path target = to.resolve(from.relativize(f).toString());
-        if (Files.isDirectory(f)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(f, target, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
   }
 
   /** {@code spark-submit OPTIONS APP ARGS} with OpenBLAS' thread variables unset. */
