@@ -235,7 +235,23 @@ final class StageParams implements Serializable {
       // An enum setting's Param holds its configuration name (sync, local, ...).
       return new Param<String>(owner, name, doc, new Check<String>(v -> setting.convert(v, name)));
     }
-    throw new IllegalStateException("no Param type for the fit setting " + s.key());
+    // Anything else (a column name, class weights, callbacks, a watermark): its YAML value as
+    // JSON text, or plain text for a name; unset by default.
+    return new Param<String>(
+        owner,
+        name,
+        doc + " (as JSON, or plain text for a name)",
+        new Check<String>(v -> setting.convert(parse(v, name), name)));
+  }
+
+  /** Whether a fit setting's Param holds JSON text (see {@link #fitParam}). */
+  private static boolean asJson(Setting<?> s) {
+    Object d = s.defaultValue();
+    return !(d instanceof Integer
+        || d instanceof Long
+        || d instanceof Double
+        || d instanceof Boolean
+        || d instanceof Enum<?>);
   }
 
   /** The value of a fit setting's Param as the setting's own type. */
@@ -253,11 +269,17 @@ final class StageParams implements Serializable {
         return n.doubleValue();
       }
     }
+    if (asJson(s) && paramValue instanceof String text) {
+      return s.convert(parse(text, s.javaName()), s.javaName());
+    }
     return d instanceof Enum<?> ? s.convert(paramValue, s.javaName()) : paramValue;
   }
 
   /** The default of a fit setting's Param (an enum's configuration name). */
   static Object paramDefault(Setting<?> s) {
+    if (asJson(s)) {
+      return null;
+    }
     return s.defaultValue() instanceof Enum<?> e ? Setting.name(e) : s.defaultValue();
   }
 

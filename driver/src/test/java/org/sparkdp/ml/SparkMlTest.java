@@ -329,6 +329,13 @@ class SparkMlTest {
     ConfigException loss =
         assertThrows(ConfigException.class, () -> estimator.setLoss("hinge_loss"));
     assertTrue(loss.getMessage().contains("compile.loss"), loss.getMessage());
+    // Settings without a Spark type (class weights, callbacks, a column name) take JSON text.
+    ConfigException weights =
+        assertThrows(ConfigException.class, () -> estimator.setParam("classWeight", "{\"0\": -1}"));
+    assertTrue(weights.getMessage().startsWith("classWeight"), weights.getMessage());
+    estimator.setParam("classWeight", "{\"0\": 1, \"1\": 20}");
+    estimator.setParam("sampleWeightCol", "w");
+    assertEquals("w", estimator.getOrDefault(estimator.getParam("sampleWeightCol")));
     assertEquals(FitParamsCount.of(estimator), org.sparkdp.FitOptions.SETTINGS.size());
   }
 
