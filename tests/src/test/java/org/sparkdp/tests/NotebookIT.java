@@ -72,7 +72,7 @@ class NotebookIT {
     pb.environment().putAll(PySpark.environment(home, "local[2]"));
     // The notebook starts Spark itself, with the app jar as a cluster user gives it.
     pb.environment().put("PYSPARK_SUBMIT_ARGS", "pyspark-shell");
-    pb.environment().put("SPARKDP_JAR", PySpark.built("-app.jar").toString());
+    pb.environment().put("SPARKDP_JAR", SparkDist.APP.toString());
     pb.environment().put("SPARKDP_OUTPUT", dir.resolve("model").toString());
     pb.environment().put("SPARKDP_MASTER", "local[2]");
     pb.environment().put("PATH", "/usr/bin:" + System.getenv("PATH"));

@@ -90,7 +90,7 @@ final class PySpark {
         "--master "
             + master
             + " --driver-memory 2g --jars "
-            + built("-app.jar")
+            + SparkDist.APP
             + " --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false"
             + " --driver-java-options '--add-modules=jdk.incubator.vector -Dlog4j2.configurationFile="
             + log4j

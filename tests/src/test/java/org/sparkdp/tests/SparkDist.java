@@ -18,10 +18,25 @@ final class SparkDist {
   static final Path DIST =
       Path.of(System.getProperty("sparkdp.sparkDist", "/work/shared/vendor/spark-dist"));
 
-  /** The application jar that a cluster user gives to {@code spark-submit}. */
-  static final Path APP = Launcher.HOME.resolve("jobs/target/sparkdp-jobs-0.1.0-app.jar");
+  /**
+   * The application jar that a cluster user gives to {@code spark-submit}: the build's, named for its
+   * Spark line ({@code sparkdp-jobs-VERSION-sparkLINE_SCALA-app.jar}), found as {@code bin/sparkdp}
+   * finds it.
+   */
+  static final Path APP = appJar();
 
   private SparkDist() {}
+
+  private static Path appJar() {
+    try (java.util.stream.Stream<Path> files = Files.list(Launcher.HOME.resolve("jobs/target"))) {
+      return files
+          .filter(p -> p.getFileName().toString().matches("sparkdp-jobs-.*-spark.*-app\\.jar"))
+          .findFirst()
+          .orElseThrow(() -> new AssertionError("no sparkdp-jobs-*-spark*-app.jar in jobs/target"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
 
   /** Makes {@code dir/spark}, a Spark home of the distribution's scripts and the build's jars. */
   static Path home(Path dir) throws Exception {
