@@ -206,7 +206,7 @@ final class ChannelSession implements StepSession {
       RDD<Integer> stage =
           data.all()
               .rdd()
-              .coalesce(tasks, false, Option.apply(groups), null)
+              .coalesce(tasks, false, Option.apply(ScalaCollections.coalescer(groups)), null)
               .mapPartitions(task, false, scala.reflect.ClassTag$.MODULE$.apply(Integer.class));
       job = stage.toJavaRDD().collectAsync();
       int connected;

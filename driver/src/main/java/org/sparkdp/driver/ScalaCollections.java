@@ -24,6 +24,43 @@ public final class ScalaCollections {
     return JavaConverters.asJavaIterator(it);
   }
 
+  /**
+   * {@code coalescer} as Spark's {@code CoalescedRDD} accepts it: Scala 2.12's Spark asks for a
+   * {@code scala.Serializable}, which a Java class cannot name when built for 2.13 (there it is
+   * {@code java.io.Serializable}), so on 2.12 a serializable proxy implements both.
+   */
+  static org.apache.spark.rdd.PartitionCoalescer coalescer(
+      org.apache.spark.rdd.PartitionCoalescer coalescer) {
+    Class<?> scalaSerializable;
+    try {
+      scalaSerializable = Class.forName("scala.Serializable");
+    } catch (ClassNotFoundException e) {
+      return coalescer; // Scala 2.13: java.io.Serializable is enough
+    }
+    if (scalaSerializable.isInstance(coalescer)) {
+      return coalescer;
+    }
+    return (org.apache.spark.rdd.PartitionCoalescer)
+        java.lang.reflect.Proxy.newProxyInstance(
+            ScalaCollections.class.getClassLoader(),
+            new Class<?>[] {org.apache.spark.rdd.PartitionCoalescer.class, scalaSerializable},
+            new Forward(coalescer));
+  }
+
+  /** Calls on the proxy go to the coalescer itself (which is serializable). */
+  private record Forward(Object target)
+      implements java.lang.reflect.InvocationHandler, java.io.Serializable {
+    @Override
+    public Object invoke(Object proxy, java.lang.reflect.Method method, Object[] args)
+        throws Throwable {
+      try {
+        return method.invoke(target, args);
+      } catch (java.lang.reflect.InvocationTargetException e) {
+        throw e.getCause();
+      }
+    }
+  }
+
   /** A Java iterator as a Scala one (what a Spark task returns). */
   public static <T> scala.collection.Iterator<T> asScala(Iterator<T> it) {
     return JavaConverters.asScalaIterator(it);

@@ -24,7 +24,7 @@ final class Slots {
 
   /** Registered executors (the driver counts as one in local mode, where it runs the tasks). */
   static int executors(JavaSparkContext jsc) {
-    int known = jsc.statusTracker().getExecutorInfos().length;
+    int known = jsc.sc().statusTracker().getExecutorInfos().length;
     return local(jsc.getConf()) ? known : Math.max(0, known - 1);
   }
 

@@ -133,7 +133,7 @@ final class TaskGroups implements PartitionCoalescer, Serializable {
     for (int g = 0; g < groups.length; g++) {
       groups[g] = new PartitionGroup(Option.apply(homes[g]));
       for (int p = starts[g]; p < starts[g + 1]; p++) {
-        groups[g].partitions().addOne(partitions[p]);
+        groups[g].partitions().$plus$eq(partitions[p]); // += in Scala 2.12 and 2.13
       }
     }
     return groups;

@@ -19,9 +19,9 @@ final class SparkDist {
       Path.of(System.getProperty("sparkdp.sparkDist", "/work/shared/vendor/spark-dist"));
 
   /**
-   * The application jar that a cluster user gives to {@code spark-submit}: the build's, named for its
-   * Spark line ({@code sparkdp-jobs-VERSION-sparkLINE_SCALA-app.jar}), found as {@code bin/sparkdp}
-   * finds it.
+   * The application jar that a cluster user gives to {@code spark-submit}: the build's, named for
+   * its Spark line ({@code sparkdp-jobs-VERSION-sparkLINE_SCALA-app.jar}), found as {@code
+   * bin/sparkdp} finds it.
    */
   static final Path APP = appJar();
 
