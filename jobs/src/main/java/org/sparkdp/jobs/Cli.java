@@ -318,7 +318,15 @@ final class Cli {
       root.addSubcommand(sub.name(), new CommandLine(sub));
     }
     for (String other :
-        List.of("quickstart", "bench", "setup", "spark-home", "test", "completion", "help")) {
+        List.of(
+            "quickstart",
+            "bench",
+            "setup",
+            "spark-home",
+            "class-archive",
+            "test",
+            "completion",
+            "help")) {
       root.addSubcommand(other, new CommandLine(CommandSpec.create().name(other)));
     }
     return picocli.AutoComplete.bash("sparkdp", root);
