@@ -92,7 +92,9 @@ final class PySpark {
             + " --driver-memory 2g --jars "
             + SparkDist.APP
             + " --conf spark.ui.enabled=false --conf spark.ui.showConsoleProgress=false"
-            + " --driver-java-options '--add-modules=jdk.incubator.vector -Dlog4j2.configurationFile="
+            + " --driver-java-options '"
+            + Launcher.QUICK_JVM
+            + " --add-modules=jdk.incubator.vector -Dlog4j2.configurationFile="
             + log4j
             + "' pyspark-shell");
   }
