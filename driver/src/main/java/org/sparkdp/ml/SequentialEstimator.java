@@ -98,6 +98,10 @@ public final class SequentialEstimator extends Estimator<SequentialModel>
     return p.rawPredictionCol;
   }
 
+  public Param<String> weightCol() {
+    return p.weightCol;
+  }
+
   public Param<String> layers() {
     return p.layers;
   }
@@ -141,6 +145,10 @@ public final class SequentialEstimator extends Estimator<SequentialModel>
 
   public SequentialEstimator setRawPredictionCol(String value) {
     return setParam("rawPredictionCol", value);
+  }
+
+  public SequentialEstimator setWeightCol(String value) {
+    return setParam("weightCol", value);
   }
 
   public SequentialEstimator setLayers(String json) {
@@ -230,6 +238,19 @@ public final class SequentialEstimator extends Estimator<SequentialModel>
         Setting<Object> s = (Setting<Object>) e.getKey();
         options.set(s, StageParams.settingValue(s, owner.getOrDefault(e.getValue())));
       }
+    }
+    String weight = owner.isDefined(p.weightCol) ? owner.getOrDefault(p.weightCol) : "";
+    if (!weight.isEmpty()) {
+      String sample = options.sampleWeightCol();
+      if (sample != null && !sample.equals(weight)) {
+        throw new IllegalArgumentException(
+            "weightCol ("
+                + weight
+                + ") and sampleWeightCol ("
+                + sample
+                + "): one weight column, under either name");
+      }
+      options.sampleWeightCol(weight);
     }
     return options
         .featuresCol(owner.getOrDefault(p.featuresCol))

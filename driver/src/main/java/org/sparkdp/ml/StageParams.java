@@ -38,6 +38,7 @@ final class StageParams implements Serializable {
   final Param<String> predictionCol;
   final Param<String> probabilityCol;
   final Param<String> rawPredictionCol;
+  final Param<String> weightCol;
   final Param<String> layers;
   final Param<String> optimizer;
   final DoubleParam learningRate;
@@ -60,6 +61,15 @@ final class StageParams implements Serializable {
             "labelCol",
             "label",
             "the label: a number (a class index), or a vector with one value per output unit");
+    weightCol =
+        add(
+            new Param<>(
+                owner,
+                "weightCol",
+                "a numeric column (0 or more) weighing each row's loss and gradient, as Spark ML's"
+                    + " weightCol (the fit setting sampleWeightCol under Spark ML's name); not set or"
+                    + " empty: every row weighs 1"),
+            null);
     predictionCol =
         column(
             owner,

@@ -122,6 +122,51 @@ class SparkMlTest {
     return y;
   }
 
+  /**
+   * Spark ML's weightCol is Keras' sample weight: with the loss averaged over the batch, every row
+   * weighing 2 doubles the gradient, so plain SGD at rate 0.05 takes the steps of rate 0.1 on the
+   * unweighted rows.
+   */
+  @Test
+  void weightColWeighsEachRowAsASampleWeight(@TempDir Path dir) throws Exception {
+    SparkSession spark = TestSpark.session();
+    Dataset<Row> data =
+        new VectorAssembler()
+            .setInputCols(INPUTS)
+            .setOutputCol("features")
+            .transform(csv(spark, Blobs.of(300, 4, 3, 5), dir))
+            .withColumn("w", org.apache.spark.sql.functions.lit(2.0));
+    float[] plain =
+        classifier().setOptimizer("sgd").setLearningRate(0.1).fit(data).sequential().weights();
+    float[] weighted =
+        classifier()
+            .setOptimizer("sgd")
+            .setLearningRate(0.05)
+            .setWeightCol("w")
+            .fit(data)
+            .sequential()
+            .weights();
+    float[] unweighted =
+        classifier().setOptimizer("sgd").setLearningRate(0.05).fit(data).sequential().weights();
+    double scale = 0;
+    double diff = 0;
+    double moved = 0;
+    for (int i = 0; i < plain.length; i++) {
+      scale = Math.max(scale, Math.abs(plain[i]));
+      diff = Math.max(diff, Math.abs(plain[i] - weighted[i]));
+      moved = Math.max(moved, Math.abs(plain[i] - unweighted[i]));
+    }
+    assertTrue(diff / scale <= 1e-5, "weight 2 at rate 0.05 against rate 0.1: " + diff / scale);
+    assertTrue(moved / scale > 1e-3, "the weights had no effect: " + moved / scale);
+
+    IllegalArgumentException both =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> classifier().setWeightCol("w").setParam("sampleWeightCol", "v").fit(data));
+    assertTrue(
+        both.getMessage().startsWith("weightCol (w) and sampleWeightCol (v)"), both.getMessage());
+  }
+
   @Test
   void aPipelineOfAssemblerScalerAndEstimatorFitsSavesAndLoadsInANewSessionWithEqualPredictions(
       @TempDir Path dir) throws Exception {
