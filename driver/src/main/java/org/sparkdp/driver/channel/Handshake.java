@@ -37,6 +37,15 @@ final class Handshake {
   /** The role of a training task connecting to the driver. */
   static final int ROLE_TASK = 1;
 
+  /**
+   * The role of a ring link's sending end (the task before, or the driver before the first task,
+   * with group -1), connecting to the task after it.
+   */
+  static final int ROLE_RING = 2;
+
+  /** The role of the driver connecting to the last task of the ring, to receive the sums. */
+  static final int ROLE_RING_TAIL = 3;
+
   private static final int NONCE = 16;
   private static final int MAC = 32;
   private static final int HELLO = 24 + NONCE;
