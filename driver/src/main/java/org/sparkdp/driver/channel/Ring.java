@@ -29,7 +29,7 @@ import org.sparkdp.ops.Totals;
  */
 public final class Ring implements AutoCloseable {
   /** Floats per message along the ring. */
-  public static final int PIECE_FLOATS = Wire.CHUNK_FLOATS;
+  public static final int PIECE_FLOATS = Wire.PIECE_FLOATS;
 
   private final StepServer server;
   private final int parameters;
@@ -160,8 +160,8 @@ public final class Ring implements AutoCloseable {
       if (sum.length != parameters) {
         sum = new float[parameters];
       }
-      for (int offset = 0; offset < parameters; offset += Wire.CHUNK_FLOATS) {
-        int count = Math.min(Wire.CHUNK_FLOATS, parameters - offset);
+      for (int offset = 0; offset < parameters; offset += Wire.PIECE_FLOATS) {
+        int count = Math.min(Wire.PIECE_FLOATS, parameters - offset);
         ByteBuffer m = tail.receive();
         if (m.remaining() != 4 * count) {
           throw new IOException("the ring's last task sent a piece of " + m.remaining() + " bytes");
@@ -233,8 +233,8 @@ public final class Ring implements AutoCloseable {
 
   private Void sendParameters(float[] params) throws IOException {
     Link link = head;
-    for (int offset = 0; offset < params.length; offset += Wire.CHUNK_FLOATS) {
-      int count = Math.min(Wire.CHUNK_FLOATS, params.length - offset);
+    for (int offset = 0; offset < params.length; offset += Wire.PIECE_FLOATS) {
+      int count = Math.min(Wire.PIECE_FLOATS, params.length - offset);
       ByteBuffer m = link.message(4 * count);
       m.asFloatBuffer().put(params, offset, count);
       m.position(4 * count);

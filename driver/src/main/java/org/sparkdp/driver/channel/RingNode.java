@@ -15,7 +15,7 @@ import java.util.List;
  * (the last task keeps them); then the running sum of the gradients comes in, this task adds its
  * own and sends it on, so the last task's sum, which goes to the driver, is {@code ((0 + g_0) +
  * g_1) + ... + g_{P-1}}: the float operations of the driver channel's sum, in partition order. Both
- * streams move as messages of {@link Wire#CHUNK_FLOATS} floats, each forwarded as soon as it has
+ * streams move as messages of {@link Wire#PIECE_FLOATS} floats, each forwarded as soon as it has
  * arrived, so the whole chain works at once on successive pieces.
  *
  * <p>Every link starts with a {@link Handshake} under the fit's {@link ChannelKey} (its own keys
@@ -36,7 +36,7 @@ public final class RingNode implements AutoCloseable {
   private volatile Link out;
   private int rank;
   private int tasks;
-  private final float[] chunk;
+  private final float[] piece;
 
   private RingNode(
       ServerSocket listener,
@@ -51,7 +51,7 @@ public final class RingNode implements AutoCloseable {
     this.parameters = parameters;
     this.connectTimeoutMillis = connectTimeoutMillis;
     this.idleTimeoutMillis = idleTimeoutMillis;
-    this.chunk = new float[Math.min(parameters, Wire.CHUNK_FLOATS)];
+    this.piece = new float[Math.min(parameters, Wire.PIECE_FLOATS)];
   }
 
   /**
@@ -190,9 +190,9 @@ public final class RingNode implements AutoCloseable {
    * task after (the last task keeps them).
    */
   public void receiveParameters(float[] params) throws IOException {
-    for (int offset = 0; offset < params.length; offset += Wire.CHUNK_FLOATS) {
-      int count = Math.min(Wire.CHUNK_FLOATS, params.length - offset);
-      ByteBuffer m = piece(count);
+    for (int offset = 0; offset < params.length; offset += Wire.PIECE_FLOATS) {
+      int count = Math.min(Wire.PIECE_FLOATS, params.length - offset);
+      ByteBuffer m = nextPiece(count);
       if (rank < tasks - 1) {
         out.message(4 * count).put(m.duplicate());
         out.send();
@@ -207,27 +207,27 @@ public final class RingNode implements AutoCloseable {
    * task starts the sum at 0, the last sends it to the driver.
    */
   public void reduce(float[] gradient) throws IOException {
-    for (int offset = 0; offset < parameters; offset += Wire.CHUNK_FLOATS) {
-      int count = Math.min(Wire.CHUNK_FLOATS, parameters - offset);
+    for (int offset = 0; offset < parameters; offset += Wire.PIECE_FLOATS) {
+      int count = Math.min(Wire.PIECE_FLOATS, parameters - offset);
       if (rank == 0) {
-        java.util.Arrays.fill(chunk, 0, count, 0f);
+        java.util.Arrays.fill(piece, 0, count, 0f);
       } else {
-        piece(count).asFloatBuffer().get(chunk, 0, count);
+        nextPiece(count).asFloatBuffer().get(piece, 0, count);
       }
       if (gradient != null) {
         for (int i = 0; i < count; i++) {
-          chunk[i] += gradient[offset + i];
+          piece[i] += gradient[offset + i];
         }
       }
       ByteBuffer m = out.message(4 * count);
-      m.asFloatBuffer().put(chunk, 0, count);
+      m.asFloatBuffer().put(piece, 0, count);
       m.position(4 * count);
       out.send();
     }
   }
 
   /** The next piece from the link before, which must hold {@code count} floats. */
-  private ByteBuffer piece(int count) throws IOException {
+  private ByteBuffer nextPiece(int count) throws IOException {
     ByteBuffer m = in.receive();
     if (m.remaining() != 4 * count) {
       throw new IOException(

@@ -22,7 +22,7 @@ import org.sparkdp.ops.Totals;
  *   RING_STEP:    int RING_STEP, int epoch, int step   reply: as STEP's, with n = -1
  *   RING_EVAL:    int RING_EVAL                        reply: as EVAL's
  *   along the ring: the parameters, then (RING_STEP) the running sums, each as messages of
- *                   float[min(CHUNK_FLOATS, n - offset)], offset by offset
+ *                   float[min(PIECE_FLOATS, n - offset)], offset by offset
  *   totals:      long count, double loss, double correct, int m, double[m] metric sums
  *                (as {@link Totals#put} encodes them)
  * </pre>
@@ -42,7 +42,7 @@ final class Wire {
    * Floats per message along the ring: a task forwards each piece as soon as it has it, so the
    * pieces move through the ring as a pipeline.
    */
-  static final int CHUNK_FLOATS = 1 << 16;
+  static final int PIECE_FLOATS = 1 << 16;
 
   /** Bytes of a message besides its floats and totals, with room to spare. */
   static final int OVERHEAD = 64;

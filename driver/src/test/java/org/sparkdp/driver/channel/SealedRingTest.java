@@ -104,7 +104,7 @@ class SealedRingTest {
 
   private void sumsInPartitionOrder(boolean sealed) throws Exception {
     int tasks = 3;
-    int parameters = 2 * Wire.CHUNK_FLOATS + 1000; // three pieces per stream
+    int parameters = 2 * Wire.PIECE_FLOATS + 1000; // three pieces per stream
     List<List<float[]>> received = new ArrayList<>();
     try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 10_000, parameters, sealed);
         Ring ring = new Ring(server, parameters, 10_000, 10_000)) {
