@@ -78,7 +78,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
                 key,
                 group,
                 launch,
-                network.layout().size(),
+                parameters,
                 connectTimeoutMillis,
                 idleTimeoutMillis)) {
       client.closeWhen(

@@ -97,10 +97,18 @@ public final class RingNode implements AutoCloseable {
     if (rank < tasks - 1) {
       out = connect(addresses.get(rank + 1), rank, launch, maxMessage);
     }
-    listener.setSoTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+    // A connection that fails the handshake (no secret, another launch) is turned away and named if
+    // the wait times out; the ones expected may still come.
+    long deadline = System.currentTimeMillis() + connectTimeoutMillis;
+    String refused = null;
     while (in == null || out == null) {
+      long left = deadline - System.currentTimeMillis();
       Socket socket;
       try {
+        if (left <= 0) {
+          throw new SocketTimeoutException();
+        }
+        listener.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
         socket = listener.accept();
       } catch (SocketTimeoutException e) {
         throw new IOException(
@@ -109,11 +117,12 @@ public final class RingNode implements AutoCloseable {
                 + " s waiting for "
                 + (in == null ? "the ring's link from " + before(rank) : "the driver's ring link")
                 + " at "
-                + address(),
+                + address()
+                + (refused == null ? "" : " (refused: " + refused + ")"),
             e);
       }
       try {
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, left)));
         socket.setTcpNoDelay(true);
         socket.setSendBufferSize(1 << 20);
         Handshake.Accepted accepted =
@@ -134,7 +143,7 @@ public final class RingNode implements AutoCloseable {
         }
       } catch (IOException e) {
         socket.close();
-        throw e;
+        refused = e.getMessage();
       }
     }
   }

@@ -144,6 +144,51 @@ class SealedRingTest {
     sumsInPartitionOrder(false);
   }
 
+  @Test
+  void aRingLinkWithoutTheSecretIsTurnedAwayAndTheRingStillForms() throws Exception {
+    List<Future<?>> impostors = new CopyOnWriteArrayList<>();
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, PARAMETERS, true);
+        Ring ring = new Ring(server, PARAMETERS, 5_000, 5_000)) {
+      task(server, 0, PARAMETERS, a -> a, new CopyOnWriteArrayList<>());
+      task(
+          server,
+          1,
+          PARAMETERS,
+          a -> {
+            // Knocks first on the listener, as anyone on the network could, with a key of its own.
+            Socket socket;
+            try {
+              socket = Ring.socket(a, 5_000);
+            } catch (IOException e) {
+              throw new java.io.UncheckedIOException(e);
+            }
+            impostors.add(
+                threads.submit(
+                    () ->
+                        Handshake.connect(
+                            socket,
+                            ChannelKey.random(true),
+                            new Handshake.Hello(Handshake.ROLE_RING, 0, 1),
+                            false,
+                            1 << 20,
+                            "the impostor's target")));
+            return a;
+          },
+          new CopyOnWriteArrayList<>());
+      assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
+      ring.join(1);
+      float[] expected = gradient(0, PARAMETERS);
+      float[] other = gradient(1, PARAMETERS);
+      for (int i = 0; i < PARAMETERS; i++) {
+        expected[i] += other[i];
+      }
+      assertArrayEquals(expected, ring.step(0, 0, new float[PARAMETERS]).gradient());
+      Exception e = assertThrows(Exception.class, () -> impostors.get(0).get(10, TimeUnit.SECONDS));
+      assertTrue(e.getCause() instanceof IOException, "the impostor was cut off: " + e);
+      server.closeConnections();
+    }
+  }
+
   /**
    * A proxy in front of one task's ring listener that passes every connection's handshake through
    * and hands every later frame of connection {@code tampered} in one direction to {@code tamper}
