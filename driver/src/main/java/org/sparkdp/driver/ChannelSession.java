@@ -51,6 +51,15 @@ final class ChannelSession implements StepSession {
   /** How long a stop request waits for the cancelled tasks to end. */
   private static final long STOP_WAIT_MILLIS = 3_000;
 
+  /** The driver's link in the cost model: 10 GbE. */
+  private static final double LINK_BYTES_PER_SECOND = 1.25e9;
+
+  /** The latency of one hop between executors in the cost model, in seconds. */
+  private static final double HOP_LATENCY = 2e-4;
+
+  /** Spark's fixed cost of one job in the cost model, in seconds. */
+  private static final double JOB_SECONDS = 0.03;
+
   private final JavaSparkContext jsc;
   private final PackedData data;
   private final Validation validation;
@@ -137,15 +146,6 @@ final class ChannelSession implements StepSession {
   static boolean suits(int tasks, int parameters) {
     return (double) parameters * (tasks - Math.sqrt(tasks)) <= 4.7e6;
   }
-
-  /** The driver's link in the cost model: 10 GbE. */
-  private static final double LINK_BYTES_PER_SECOND = 1.25e9;
-
-  /** The latency of one hop between executors in the cost model, in seconds. */
-  private static final double HOP_LATENCY = 2e-4;
-
-  /** Spark's fixed cost of one job in the cost model, in seconds. */
-  private static final double JOB_SECONDS = 0.03;
 
   /**
    * The path {@code sync_path: auto} takes for {@code tasks} tasks and a model of {@code
