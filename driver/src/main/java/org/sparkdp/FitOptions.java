@@ -44,7 +44,10 @@ public final class FitOptions {
 
   /** How {@code sync} steps reach the executors. */
   public enum SyncPath {
-    /** The channel when the cluster and the cost model allow it, else a Spark job per step. */
+    /**
+     * The channel, or the allreduce, or a Spark job per step: whichever the cost model says is
+     * cheapest for the model's size and the number of tasks.
+     */
     AUTO,
     /**
      * One long-running task per task slot, each owning a run of partitions, exchanging each step
@@ -52,7 +55,13 @@ public final class FitOptions {
      */
     CHANNEL,
     /** A Spark job per step. */
-    JOBS
+    JOBS,
+    /**
+     * The channel's tasks, with the parameters and the gradient sums going along a ring of them
+     * (the executor allreduce): the driver's link carries {@code 8n} bytes per step instead of
+     * {@code 8nP}.
+     */
+    ALLREDUCE
   }
 
   /** How {@code local} combines the partitions' weight changes. */
@@ -142,7 +151,10 @@ public final class FitOptions {
           SyncPath.AUTO,
           "`sync` only: `channel` (one long-running task per task slot, each owning a run of partitions, steps "
               + "exchanged with the driver over a socket, encrypted on a secured cluster), `jobs` (a Spark job per "
-              + "step), `auto` (the channel unless the cost model says the driver's link would not keep up)");
+              + "step), `allreduce` (the channel's tasks, with parameters and gradient sums passed along a ring of "
+              + "them: the driver's link carries 8n bytes per step instead of 8nP, for large models), `auto` (the "
+              + "channel while the cost model says the driver's link keeps up, else the allreduce, or a job per "
+              + "step where that is cheaper)");
   public static final Setting<Integer> SYNC_EVERY =
       Setting.integer(
           "sync_every",

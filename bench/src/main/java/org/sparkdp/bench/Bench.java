@@ -54,10 +54,13 @@ public final class Bench {
     String clusterMaster = options.getOrDefault("cluster-master", "local-cluster[2,1,1024]");
     Report report = new Report();
     if (options.containsKey("only")) {
-      if (!options.get("only").equals("channel")) {
-        throw new IllegalArgumentException("--only: the one part that runs alone is 'channel'");
+      switch (options.get("only")) {
+        case "channel" -> ClusterChannelBench.run(report, clusterMaster, dataDir);
+        case "allreduce" -> AllreduceBench.run(report, clusterMaster, dataDir);
+        default ->
+            throw new IllegalArgumentException(
+                "--only: the parts that run alone are 'channel' and 'allreduce'");
       }
-      ClusterChannelBench.run(report, clusterMaster, dataDir);
       finish(report, options);
       return;
     }
@@ -434,6 +437,7 @@ public final class Bench {
 
     spark.stop();
     ClusterChannelBench.run(report, clusterMaster, dataDir);
+    AllreduceBench.run(report, clusterMaster, dataDir);
     finish(report, options);
   }
 
@@ -458,7 +462,8 @@ public final class Bench {
       double startMsPerStep,
       float[] weights,
       double testAccuracy,
-      long rows) {
+      long rows,
+      String path) {
     /**
      * Fixed cost per step without the amortised start of the channel's tasks: the exchange itself.
      */
@@ -468,7 +473,12 @@ public final class Bench {
   }
 
   static Run run(Dataset<Row> train, FitOptions options, Dataset<Row> test) {
-    Sequential model = new Sequential(SPEC.layers().toArray(new Dense[0]));
+    return run(SPEC, train, options, test);
+  }
+
+  /** One sparkdp fit of the model {@code spec}, as {@link #run(Dataset, FitOptions, Dataset)}. */
+  static Run run(ModelSpec spec, Dataset<Row> train, FitOptions options, Dataset<Row> test) {
+    Sequential model = new Sequential(spec.layers().toArray(new Dense[0]));
     model.compile(Adam.defaults(), "sparse_categorical_crossentropy", "accuracy");
     History history = model.fit(train, options.seed(42).verbose(0));
     List<Double> seconds = history.epochSeconds();
@@ -479,7 +489,15 @@ public final class Bench {
     double accuracy = test == null ? Double.NaN : model.evaluate(test).get("accuracy");
     long rows = model.provenance().data().train().rows();
     return new Run(
-        median(seconds), seconds.get(0), total, fixed, start, model.weights(), accuracy, rows);
+        median(seconds),
+        seconds.get(0),
+        total,
+        fixed,
+        start,
+        model.weights(),
+        accuracy,
+        rows,
+        model.lastFitStats().path());
   }
 
   /**

@@ -30,6 +30,22 @@ final class ChannelModel {
     }
   }
 
+  /**
+   * The executor allreduce's fixed cost per step for {@code tasks} tasks: {@code alpha + 2 t_msg +
+   * 2 (P - 1) t_piece + t_opt}, the driver's parameters out and sum in, each stream's pipeline
+   * filling through {@code P - 1} hops of one piece ({@code t_piece}: one piece of {@code
+   * Ring.PIECE_FLOATS} floats one way, latency included), and the command and totals through the
+   * channel.
+   */
+  static double predictRing(Constants model, double piece, int tasks, double optimizer) {
+    return model.latency() + 2 * model.message() + 2 * (tasks - 1) * piece + optimizer;
+  }
+
+  /** Seconds for one piece of {@code floats} floats to go one way, latency included. */
+  static double pieceSeconds(int floats) throws IOException, InterruptedException {
+    return roundTrip(floats) / 2;
+  }
+
   static Constants measure(int floats) throws IOException, InterruptedException {
     double small = roundTrip(1);
     double large = roundTrip(floats);
@@ -83,7 +99,8 @@ final class ChannelModel {
                 }
               });
       echo.start();
-      double[] times = new double[400];
+      // Fewer rounds for a large model's vector (tens of MB): still a hundred and more.
+      double[] times = new double[floats > 1 << 20 ? 120 : 400];
       try (Socket s = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
         configure(s);
         DataInputStream in =
@@ -102,7 +119,7 @@ final class ChannelModel {
         out.flush();
       }
       echo.join(10_000);
-      return Bench.median(Arrays.copyOfRange(times, 100, times.length));
+      return Bench.median(Arrays.copyOfRange(times, times.length / 4, times.length));
     }
   }
 

@@ -11,7 +11,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.sparkdp.FitOptions;
 import org.sparkdp.driver.channel.ChannelException;
+import org.sparkdp.driver.channel.Ring;
 import org.sparkdp.driver.channel.StepServer;
 import org.sparkdp.driver.channel.Sums;
 import org.sparkdp.ops.Network;
@@ -34,6 +36,11 @@ import scala.Option;
  * of the connect timeout (30 s by default) while the cluster has fewer slots than tasks, the driver
  * starts again with as many tasks as there are slots, and says so.
  *
+ * <p>With the executor allreduce ({@link Ring}), the same tasks also form a ring, linked anew at
+ * every launch, and the parameters and sums of each step go along it instead of through the
+ * driver's links to every task; everything else (launches, restarts, deadlines, stops) is the
+ * channel's.
+ *
  * <p>Validation rows that are part of the training partitions ({@code validation_split}) are
  * evaluated by the same tasks; validation data of its own is evaluated by a Spark job, for which
  * the tasks step aside (they end, and start again at the next step).
@@ -43,6 +50,15 @@ final class ChannelSession implements StepSession {
 
   /** How long a stop request waits for the cancelled tasks to end. */
   private static final long STOP_WAIT_MILLIS = 3_000;
+
+  /** The driver's link in the cost model: 10 GbE. */
+  private static final double LINK_BYTES_PER_SECOND = 1.25e9;
+
+  /** The latency of one hop between executors in the cost model, in seconds. */
+  private static final double HOP_LATENCY = 2e-4;
+
+  /** Spark's fixed cost of one job in the cost model, in seconds. */
+  private static final double JOB_SECONDS = 0.03;
 
   private final JavaSparkContext jsc;
   private final PackedData data;
@@ -56,6 +72,8 @@ final class ChannelSession implements StepSession {
   private final FitStop stop;
   private final Runnable onStop;
   private final GradientSum sum = new GradientSum();
+  private final Ring ring;
+  private boolean ringLinked;
   private volatile JavaFutureAction<List<Integer>> job;
   private int tasks;
   private int launches;
@@ -73,13 +91,18 @@ final class ChannelSession implements StepSession {
    * @param dynamic whether dynamic allocation is on (then {@code tasks} may exceed {@code slots}:
    *     the pending tasks ask for the executors)
    * @param sealed whether every frame is encrypted and authenticated
+   * @param ring whether the parameters and sums go along a ring of the tasks ({@link Ring})
    */
-  record Plan(int tasks, int partitions, int slots, boolean dynamic, boolean sealed) {
-    /** E.g. {@code "driver channel: 2 tasks for 8 partitions, 2 task slots"}. */
+  record Plan(int tasks, int partitions, int slots, boolean dynamic, boolean sealed, boolean ring) {
+    /**
+     * E.g. {@code "driver channel: 2 tasks for 8 partitions, 2 task slots"}, or {@code "executor
+     * allreduce: ..."}.
+     */
     String describe() {
       return String.format(
           Locale.ROOT,
-          "driver channel%s: %d task%s for %d partition%s, %s",
+          "%s%s: %d task%s for %d partition%s, %s",
+          ring ? "executor allreduce" : "driver channel",
           sealed ? ", encrypted" : "",
           tasks,
           tasks == 1 ? "" : "s",
@@ -90,6 +113,11 @@ final class ChannelSession implements StepSession {
               + " task slot"
               + (slots == 1 ? "" : "s")
               + (dynamic ? " at the start" : ""));
+    }
+
+    /** This plan with the parameters and sums along a ring of its tasks. */
+    Plan withRing() {
+      return new Plan(tasks, partitions, slots, dynamic, sealed, true);
     }
   }
 
@@ -107,7 +135,7 @@ final class ChannelSession implements StepSession {
         dynamic
             ? Math.min(partitions, Math.max(usable, Slots.dynamicLimit(jsc.getConf()) / threads))
             : Math.min(partitions, usable);
-    return new Plan(tasks, partitions, slots, dynamic, securedNetwork(jsc));
+    return new Plan(tasks, partitions, slots, dynamic, securedNetwork(jsc), false);
   }
 
   /**
@@ -117,6 +145,34 @@ final class ChannelSession implements StepSession {
    */
   static boolean suits(int tasks, int parameters) {
     return (double) parameters * (tasks - Math.sqrt(tasks)) <= 4.7e6;
+  }
+
+  /**
+   * The path {@code sync_path: auto} takes for {@code tasks} tasks and a model of {@code
+   * parameters} parameters, by the cost model's fixed cost per step (docs/cost-model.md): the
+   * channel while it {@link #suits} and costs no more than the ring ({@code 8nT / BW} through the
+   * driver against {@link #ringSeconds}); else the ring while it costs no more than a job with a
+   * reduction tree ({@code J + 4n (1 + 2 sqrt(T)) / BW}); else a job per step.
+   */
+  static FitOptions.SyncPath auto(int tasks, int parameters) {
+    double ring = ringSeconds(tasks, parameters);
+    if (suits(tasks, parameters) && 8.0 * parameters * tasks / LINK_BYTES_PER_SECOND <= ring) {
+      return FitOptions.SyncPath.CHANNEL;
+    }
+    double job =
+        JOB_SECONDS + 4.0 * parameters * (1 + 2 * Math.sqrt(tasks)) / LINK_BYTES_PER_SECOND;
+    return ring <= job ? FitOptions.SyncPath.ALLREDUCE : FitOptions.SyncPath.JOBS;
+  }
+
+  /**
+   * The executor allreduce's fixed cost per step in the cost model: {@code 8n / BW + 2 (T - 1) (4
+   * min(n, S) / BW + alpha)}: the driver's link carries the parameters out and the sum in, and each
+   * of the two pipelines of pieces of {@code S} floats fills through {@code T - 1} hops.
+   */
+  static double ringSeconds(int tasks, int parameters) {
+    double hop =
+        4.0 * Math.min(parameters, Ring.PIECE_FLOATS) / LINK_BYTES_PER_SECOND + HOP_LATENCY;
+    return 8.0 * parameters / LINK_BYTES_PER_SECOND + 2 * (tasks - 1) * hop;
   }
 
   /**
@@ -168,6 +224,14 @@ final class ChannelSession implements StepSession {
       throw new IllegalStateException(
           "cannot open the step server on " + bind + ": " + e.getMessage(), e);
     }
+    this.ring =
+        plan.ring()
+            ? new Ring(
+                server,
+                network.layout().size(),
+                options.connectTimeoutMillis(),
+                options.replyTimeoutMillis())
+            : null;
     this.onStop =
         () -> {
           JavaFutureAction<List<Integer>> running = job;
@@ -175,6 +239,9 @@ final class ChannelSession implements StepSession {
             running.cancel(true);
           }
           server.closeConnections();
+          if (ring != null) {
+            ring.closeLinks();
+          }
         };
     stop.onHardStop(onStop);
   }
@@ -202,7 +269,8 @@ final class ChannelSession implements StepSession {
               batches,
               threads,
               options.connectTimeoutMillis(),
-              options.replyTimeoutMillis() + options.connectTimeoutMillis());
+              options.replyTimeoutMillis() + options.connectTimeoutMillis(),
+              ring != null);
       RDD<Integer> stage =
           data.all()
               .rdd()
@@ -224,6 +292,7 @@ final class ChannelSession implements StepSession {
         throw new ClusterFault(e.getMessage(), e);
       }
       if (connected == tasks) {
+        ringLinked = false;
         stats.addStart(System.nanoTime() - started);
         return;
       }
@@ -305,9 +374,18 @@ final class ChannelSession implements StepSession {
         launch();
       }
       try {
+        if (ring != null && !ringLinked) {
+          long started = System.nanoTime();
+          ring.join(launches);
+          ringLinked = true;
+          stats.addStart(System.nanoTime() - started);
+        }
         return exchange.run();
       } catch (ChannelException e) {
         server.closeConnections();
+        if (ring != null) {
+          ring.closeLinks();
+        }
         job.cancel(true);
         stop.check();
         if (restarts >= options.maxRestarts()) {
@@ -337,7 +415,9 @@ final class ChannelSession implements StepSession {
               epoch + 1,
               step + 1));
     }
-    Sums sums = withRestarts(() -> server.step(epoch, step, params));
+    Sums sums =
+        withRestarts(
+            () -> ring != null ? ring.step(epoch, step, params) : server.step(epoch, step, params));
     sum.gradient = sums.gradient();
     sum.totals.copyFrom(sums.totals());
     sum.computeNanos = sums.computeNanos();
@@ -347,7 +427,7 @@ final class ChannelSession implements StepSession {
   @Override
   public Totals validate(float[] params) {
     if (validation.split()) {
-      return withRestarts(() -> server.evaluate(params));
+      return withRestarts(() -> ring != null ? ring.evaluate(params) : server.evaluate(params));
     }
     suspend();
     return SparkWaits.call(
@@ -382,6 +462,9 @@ final class ChannelSession implements StepSession {
       Thread.currentThread().interrupt();
     } finally {
       server.closeConnections();
+      if (ring != null) {
+        ring.closeLinks();
+      }
       job = null;
     }
   }
@@ -409,6 +492,9 @@ final class ChannelSession implements StepSession {
       suspend();
     } finally {
       server.close();
+      if (ring != null) {
+        ring.close();
+      }
     }
   }
 }

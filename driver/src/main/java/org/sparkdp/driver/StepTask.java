@@ -3,8 +3,10 @@ package org.sparkdp.driver;
 import java.io.IOException;
 import java.io.Serializable;
 import java.util.List;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.sparkdp.driver.channel.ChannelKey;
+import org.sparkdp.driver.channel.RingNode;
 import org.sparkdp.driver.channel.StepClient;
 import org.sparkdp.ops.Network;
 import scala.collection.Iterator;
@@ -15,7 +17,9 @@ import scala.runtime.AbstractFunction1;
  * ({@link TaskGroups}), it connects to the driver (first, so that the driver knows at once that it
  * runs), loads its blocks, and answers every {@code STEP} with the sums of its rows in that step
  * (working out each epoch's order of its rows when the epoch changes) and every {@code EVAL} with
- * the loss and correct count of its validation rows, until {@code END}.
+ * the loss and correct count of its validation rows, until {@code END}. With the executor allreduce
+ * ({@code ring}), it also listens for its neighbours in the ring ({@link RingNode}), and the
+ * parameters and sums of {@code RING_STEP} and {@code RING_EVAL} go along the ring.
  */
 final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer>>
     implements Serializable {
@@ -28,6 +32,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
   private final int threads;
   private final long connectTimeoutMillis;
   private final long idleTimeoutMillis;
+  private final boolean ring;
 
   StepTask(
       String host,
@@ -38,8 +43,10 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
       Batches batches,
       int threads,
       long connectTimeoutMillis,
-      long idleTimeoutMillis) {
+      long idleTimeoutMillis,
+      boolean ring) {
     this.launch = launch;
+    this.ring = ring;
     this.host = host;
     this.port = port;
     this.key = key;
@@ -54,17 +61,35 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
   public Iterator<Integer> apply(Iterator<Block> blockIterator) {
     TaskContext context = TaskContext.get();
     int group = context.partitionId();
-    try (StepClient client =
-        StepClient.connect(
-            host,
-            port,
-            key,
-            group,
-            launch,
-            network.layout().size(),
-            connectTimeoutMillis,
-            idleTimeoutMillis)) {
-      client.closeWhen(() -> context.isInterrupted() || context.isCompleted());
+    int parameters = network.layout().size();
+    try (RingNode node =
+            ring
+                ? RingNode.listen(
+                    SparkEnv.get().blockManager().blockManagerId().host(),
+                    key,
+                    parameters,
+                    connectTimeoutMillis,
+                    idleTimeoutMillis)
+                : null;
+        StepClient client =
+            StepClient.connect(
+                host,
+                port,
+                key,
+                group,
+                launch,
+                parameters,
+                connectTimeoutMillis,
+                idleTimeoutMillis)) {
+      client.closeWhen(
+          () -> {
+            boolean cancelled = context.isInterrupted() || context.isCompleted();
+            if (cancelled && node != null) {
+              node.close(); // a read on the ring does not notice the cancellation either
+            }
+            return cancelled;
+          });
+      float[] params = ring ? new float[parameters] : null;
       List<Block> all = Block.all(ScalaCollections.asJava(blockIterator));
       List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
       List<Block> validation = all.stream().filter(b -> b.validation).toList();
@@ -87,6 +112,26 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
                     blocks, order, command.step(), command.params(), network, threads);
             client.replyStep(sum.computeNanos, sum.totals, sum.gradient);
           }
+          case ADDRESS -> client.replyAddress(node.address());
+          case RING -> {
+            node.join(command.ring(), group, launch);
+            client.replyJoined();
+          }
+          case RING_EVAL -> {
+            node.receiveParameters(params);
+            client.replyEval(Evaluator.evaluate(validation, params, network));
+          }
+          case RING_STEP -> {
+            node.receiveParameters(params);
+            if (command.epoch() != orderEpoch) {
+              order = batches.order(blocks, command.epoch());
+              orderEpoch = command.epoch();
+            }
+            GradientSum sum =
+                StepCompute.gradient(blocks, order, command.step(), params, network, threads);
+            node.reduce(sum.gradient);
+            client.replyStep(sum.computeNanos, sum.totals, null);
+          }
         }
       }
     } catch (IOException e) {
@@ -100,6 +145,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
               + host
               + ":"
               + port
+              + (ring ? ", or its ring," : "")
               + " ("
               + e
               + ")",

@@ -33,12 +33,19 @@ final class SyncSteps implements Steps {
             ? null
             : ChannelSession.plan(
                 fit.jsc(), data.all().getNumPartitions(), fit.options().threads());
+    int parameters = fit.network().layout().size();
     this.plan =
-        path == FitOptions.SyncPath.CHANNEL
-                || channel != null
-                    && ChannelSession.suits(channel.tasks(), fit.network().layout().size())
-            ? channel
-            : null;
+        switch (path) {
+          case JOBS -> null;
+          case CHANNEL -> channel;
+          case ALLREDUCE -> channel.withRing();
+          case AUTO ->
+              switch (ChannelSession.auto(channel.tasks(), parameters)) {
+                case CHANNEL -> channel;
+                case ALLREDUCE -> channel.withRing();
+                default -> null;
+              };
+        };
   }
 
   @Override
@@ -53,7 +60,10 @@ final class SyncSteps implements Steps {
 
   @Override
   public String path() {
-    return plan != null ? "driver channel" : "a Spark job per step";
+    if (plan == null) {
+      return "a Spark job per step";
+    }
+    return plan.ring() ? "executor allreduce" : "driver channel";
   }
 
   @Override

@@ -389,7 +389,7 @@ class CheckpointTest {
   @Test
   void interruptingAFitMidEpochThenResumingEndsBitIdenticalToAnUndisturbedRun(@TempDir Path dir)
       throws Exception {
-    for (SyncPath path : List.of(SyncPath.CHANNEL, SyncPath.JOBS)) {
+    for (SyncPath path : List.of(SyncPath.CHANNEL, SyncPath.ALLREDUCE, SyncPath.JOBS)) {
       Sequential undisturbed = model();
       undisturbed.fit(
           TestSpark.frame(DATA),

@@ -15,9 +15,9 @@ import org.sparkdp.testkit.Blobs;
 /**
  * The driver channel where it used to give way to a Spark job per step: more partitions than task
  * slots, dynamic allocation, and an authenticated and encrypted Spark network, each on separate
- * executor JVMs ({@code local-cluster}). Each run's headline names the path it took, and its
- * weights match those of 2 partitions on {@code local[2]} to float summation order; with one slot
- * there is one task, which trains to the end.
+ * executor JVMs ({@code local-cluster}), and the executor allreduce on that encrypted network. Each
+ * run's headline names the path it took, and its weights match those of 2 partitions on {@code
+ * local[2]} to float summation order; with one slot there is one task, which trains to the end.
  */
 class ChannelIT {
   private static final String CLUSTER = "local-cluster[2,1,1024]";
@@ -167,6 +167,26 @@ class ChannelIT {
             "--conf",
             "spark.network.crypto.enabled=true"),
         "spark.authenticate + network crypto");
+  }
+
+  @Test
+  void theExecutorAllreduceOnAnEncryptedNetworkSealsTheRingAndKeepsTheWeights() throws Exception {
+    // The parameters and sums go from executor to executor (two JVMs), each link sealed.
+    assertMatchesReference(
+        train(
+            "secured-ring",
+            "8",
+            CLUSTER,
+            "executor allreduce, encrypted: 2 tasks for 8 partitions, 2 task slots",
+            "--sync-path",
+            "allreduce",
+            "--conf",
+            "spark.authenticate=true",
+            "--conf",
+            "spark.authenticate.secret=a-secret-of-this-test",
+            "--conf",
+            "spark.network.crypto.enabled=true"),
+        "the executor allreduce, spark.authenticate + network crypto");
   }
 
   @Test

@@ -14,15 +14,16 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * How a connection of the channel starts, for any two ends that share a {@link ChannelKey} (the
- * driver and a training task today; two tasks would use the same). The connecting end sends a hello
- * (who it is, a fresh nonce) with an HMAC-SHA256 of it under the secret; the accepting end checks
- * it and answers with its own nonce and an HMAC that covers the hello, so each end knows the other
- * holds the secret and the secret itself never travels. Sealed, each direction's AES key is an HMAC
- * of both nonces, so every connection has keys of its own and a recorded conversation cannot be
- * replayed into a new one. One stream may instead go to many: the driver's commands are the same
- * for every task of a launch, so it seals them once, with a key of that launch ({@link
- * #commandKey}), and each task receives them with it. The connecting end's first frame ({@code
- * READY}) proves it derived the keys; only then does the accepting end count the connection.
+ * driver and a training task, or two links of the executor allreduce's ring). The connecting end
+ * sends a hello (who it is, a fresh nonce) with an HMAC-SHA256 of it under the secret; the
+ * accepting end checks it and answers with its own nonce and an HMAC that covers the hello, so each
+ * end knows the other holds the secret and the secret itself never travels. Sealed, each
+ * direction's AES key is an HMAC of both nonces, so every connection has keys of its own and a
+ * recorded conversation cannot be replayed into a new one. One stream may instead go to many: the
+ * driver's commands are the same for every task of a launch, so it seals them once, with a key of
+ * that launch ({@link #commandKey}), and each task receives them with it. The connecting end's
+ * first frame ({@code READY}) proves it derived the keys; only then does the accepting end count
+ * the connection.
  *
  * <pre>
  *   hello:  int MAGIC, int VERSION, int sealed, int role, int group, int launch, byte[16] nonce, byte[32] hmac
@@ -36,6 +37,15 @@ final class Handshake {
 
   /** The role of a training task connecting to the driver. */
   static final int ROLE_TASK = 1;
+
+  /**
+   * The role of a ring link's sending end (the task before, or the driver before the first task,
+   * with group -1), connecting to the task after it.
+   */
+  static final int ROLE_RING = 2;
+
+  /** The role of the driver connecting to the last task of the ring, to receive the sums. */
+  static final int ROLE_RING_TAIL = 3;
 
   private static final int NONCE = 16;
   private static final int MAC = 32;

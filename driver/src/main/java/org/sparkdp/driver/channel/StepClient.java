@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.sparkdp.ops.Totals;
 
@@ -21,14 +23,23 @@ public final class StepClient implements AutoCloseable {
   public enum Kind {
     STEP,
     EVAL,
-    END
+    END,
+    /** Report this task's ring address ({@link #replyAddress}). */
+    ADDRESS,
+    /** Join the ring of {@link Command#ring} ({@link RingNode#join}), then {@link #replyJoined}. */
+    RING,
+    /** {@code STEP} with the parameters and sums along the ring. */
+    RING_STEP,
+    /** {@code EVAL} with the parameters along the ring. */
+    RING_EVAL
   }
 
   /**
    * One command: train step {@code step} of {@code epoch} (or validate, for {@code EVAL}) at {@code
-   * params}, a buffer that the next command overwrites.
+   * params}, a buffer that the next command overwrites; for {@code RING}, every task's ring address
+   * ({@code host:port}) in group order.
    */
-  public record Command(Kind kind, int epoch, int step, float[] params) {}
+  public record Command(Kind kind, int epoch, int step, float[] params, List<String> ring) {}
 
   private StepClient(Link link) {
     this.link = link;
@@ -106,8 +117,19 @@ public final class StepClient implements AutoCloseable {
   public Command next() throws IOException {
     ByteBuffer m = link.receive();
     int code = m.getInt();
-    if (code == Wire.END) {
-      return new Command(Kind.END, -1, -1, params);
+    switch (code) {
+      case Wire.END:
+        return new Command(Kind.END, -1, -1, params, List.of());
+      case Wire.ADDRESS:
+        return new Command(Kind.ADDRESS, -1, -1, params, List.of());
+      case Wire.RING_EVAL:
+        return new Command(Kind.RING_EVAL, -1, -1, params, List.of());
+      case Wire.RING_STEP:
+        return new Command(Kind.RING_STEP, m.getInt(), m.getInt(), params, List.of());
+      case Wire.RING:
+        return new Command(Kind.RING, -1, -1, params, ring(m));
+      default:
+        break;
     }
     if (code != Wire.STEP && code != Wire.EVAL) {
       throw new IOException("unknown command " + code + " from the driver");
@@ -123,7 +145,31 @@ public final class StepClient implements AutoCloseable {
       params = new float[n];
     }
     Wire.getFloats(m, n, params);
-    return new Command(code == Wire.STEP ? Kind.STEP : Kind.EVAL, epoch, step, params);
+    return new Command(code == Wire.STEP ? Kind.STEP : Kind.EVAL, epoch, step, params, List.of());
+  }
+
+  private static List<String> ring(ByteBuffer m) throws IOException {
+    int tasks = m.getInt();
+    if (tasks < 1 || tasks > m.remaining() / 4) {
+      throw new IOException("a ring table announces " + tasks + " tasks");
+    }
+    List<String> addresses = new ArrayList<>();
+    for (int t = 0; t < tasks; t++) {
+      addresses.add(Wire.getText(m));
+    }
+    return addresses;
+  }
+
+  /** Answers {@code ADDRESS}: where this task's ring listens, {@code host:port}. */
+  public void replyAddress(String address) throws IOException {
+    Wire.putText(link.message(Wire.OVERHEAD + 4 * address.length()), address);
+    link.send();
+  }
+
+  /** Answers {@code RING}: this task has joined the ring. */
+  public void replyJoined() throws IOException {
+    link.message(0);
+    link.send();
   }
 
   /**

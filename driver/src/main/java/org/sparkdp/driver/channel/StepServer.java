@@ -334,6 +334,21 @@ public final class StepServer implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends every task the same command of at most {@code bytes} bytes, written by {@code fill}
+   * (which the executor allreduce's {@link Ring} uses for its commands).
+   */
+  void tell(int bytes, java.util.function.Consumer<ByteBuffer> fill, String doing)
+      throws ChannelException {
+    fill.accept(command(bytes));
+    broadcast(doing);
+  }
+
+  /** The tasks' connections, in group order, for replies that {@link Ring} reads. */
+  Link[] links() {
+    return links;
+  }
+
   /** Tells every connected task to end. */
   public void end() throws ChannelException {
     command(4).putInt(Wire.END);

@@ -15,6 +15,14 @@ import org.sparkdp.ops.Totals;
  *   END:    int END
  *   STEP reply:  long computeNanos, totals, int n (-1: no examples), float[n] gradient
  *   EVAL reply:  totals
+ *
+ *   With the executor allreduce ({@link Ring}), the parameters and sums go along the ring instead:
+ *   ADDRESS:      int ADDRESS                       reply: int length, byte[length] "host:port" (UTF-8)
+ *   RING:         int RING, int P, P x (int length, byte[length] "host:port")   reply: empty
+ *   RING_STEP:    int RING_STEP, int epoch, int step   reply: as STEP's, with n = -1
+ *   RING_EVAL:    int RING_EVAL                        reply: as EVAL's
+ *   along the ring: the parameters, then (RING_STEP) the running sums, each as messages of
+ *                   float[min(PIECE_FLOATS, n - offset)], offset by offset
  *   totals:      long count, double loss, double correct, int m, double[m] metric sums
  *                (as {@link Totals#put} encodes them)
  * </pre>
@@ -25,6 +33,16 @@ final class Wire {
   static final int STEP = 1;
   static final int END = 2;
   static final int EVAL = 3;
+  static final int ADDRESS = 4;
+  static final int RING = 5;
+  static final int RING_STEP = 6;
+  static final int RING_EVAL = 7;
+
+  /**
+   * Floats per message along the ring: a task forwards each piece as soon as it has it, so the
+   * pieces move through the ring as a pipeline.
+   */
+  static final int PIECE_FLOATS = 1 << 16;
 
   /** Bytes of a message besides its floats and totals, with room to spare. */
   static final int OVERHEAD = 64;
@@ -49,6 +67,23 @@ final class Wire {
   /** Adds the totals that follow into {@code into}. */
   static void addTotals(ByteBuffer in, Totals into) throws IOException {
     into.addFrom(in);
+  }
+
+  /** Writes a short text: its UTF-8 length, then its bytes. */
+  static void putText(ByteBuffer out, String text) {
+    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    out.putInt(bytes.length).put(bytes);
+  }
+
+  /** Reads a text that {@link #putText} wrote (at most 1 KB). */
+  static String getText(ByteBuffer in) throws IOException {
+    int length = in.getInt();
+    if (length < 0 || length > Math.min(1024, in.remaining())) {
+      throw new IOException("a text of " + length + " bytes where at most 1024 fit");
+    }
+    byte[] bytes = new byte[length];
+    in.get(bytes);
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** Writes {@code n} then the floats. */

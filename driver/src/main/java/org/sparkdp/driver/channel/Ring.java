@@ -1,0 +1,297 @@
+package org.sparkdp.driver.channel;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.sparkdp.ops.Totals;
+
+/**
+ * The driver's end of the executor allreduce: the driver channel's tasks ({@link StepServer}, the
+ * same launch, deadlines and stops), with the parameters and the gradient sums going through the
+ * tasks themselves. The driver streams the parameters into the first task, each task passes them on
+ * and adds its gradient into the running sum that follows them ({@link RingNode}), and the last
+ * task streams the total back: the driver's link carries {@code 8n} bytes per step whatever the
+ * number of tasks, where the channel's carries {@code 8nP}. Commands and each task's totals (loss,
+ * counts, metrics) still go through the channel. The sum is the channel's, bit for bit: the same
+ * additions in partition order. The driver keeps applying the optimizer, so checkpoints, callbacks,
+ * validation and penalties see the weights exactly as on the other paths, and every task works on
+ * the driver's parameters, copied byte for byte along the ring.
+ */
+public final class Ring implements AutoCloseable {
+  /** Floats per message along the ring. */
+  public static final int PIECE_FLOATS = Wire.PIECE_FLOATS;
+
+  private final StepServer server;
+  private final int parameters;
+  private final long connectTimeoutMillis;
+  private final long replyTimeoutMillis;
+  private final ExecutorService sender =
+      Executors.newSingleThreadExecutor(
+          r -> {
+            Thread t = new Thread(r, "sparkdp-ring-sender");
+            t.setDaemon(true);
+            return t;
+          });
+  private volatile Link head;
+  private volatile Link tail;
+  private float[] sum = new float[0];
+
+  /**
+   * @param server the channel whose tasks form the ring
+   * @param replyTimeoutMillis how long to wait for the sums of a step (or the totals of a
+   *     validation)
+   */
+  public Ring(
+      StepServer server, int parameters, long connectTimeoutMillis, long replyTimeoutMillis) {
+    this.server = server;
+    this.parameters = parameters;
+    this.connectTimeoutMillis = connectTimeoutMillis;
+    this.replyTimeoutMillis = replyTimeoutMillis;
+  }
+
+  /** A connected socket to {@code address} ({@code host:port}), as the ring's links use them. */
+  static Socket socket(String address, long connectTimeoutMillis) throws IOException {
+    int colon = address.lastIndexOf(':');
+    Socket socket = new Socket();
+    try {
+      socket.setTcpNoDelay(true);
+      socket.setReceiveBufferSize(1 << 20);
+      socket.setSendBufferSize(1 << 20);
+      socket.connect(
+          new InetSocketAddress(
+              address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+          (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+      return socket;
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Forms the ring of the tasks of launch {@code launch}, which have all connected: asks each for
+   * its ring address, sends every task the table, links the driver to the first and last task, and
+   * waits for every task to say it has joined.
+   */
+  public void join(int launch) throws ChannelException {
+    closeLinks();
+    Link[] links = server.links();
+    List<String> addresses = new ArrayList<>();
+    int current = -1;
+    try {
+      server.tell(4, m -> m.putInt(Wire.ADDRESS), "while asking for its ring address");
+      for (int g = 0; g < links.length; g++) {
+        current = g;
+        addresses.add(Wire.getText(links[g].receive()));
+      }
+      int bytes = 8 + addresses.stream().mapToInt(a -> 8 + 4 * a.length()).sum();
+      server.tell(
+          bytes,
+          m -> {
+            m.putInt(Wire.RING).putInt(addresses.size());
+            addresses.forEach(a -> Wire.putText(m, a));
+          },
+          "while sending it the ring");
+      current = -1;
+      head = connect(addresses.get(0), Handshake.ROLE_RING, launch, "the ring's first task");
+      tail =
+          connect(
+              addresses.get(addresses.size() - 1),
+              Handshake.ROLE_RING_TAIL,
+              launch,
+              "the ring's last task");
+      tail.timeout(replyTimeoutMillis);
+      for (int g = 0; g < links.length; g++) {
+        current = g;
+        links[g].receive();
+      }
+    } catch (IOException e) {
+      closeLinks();
+      throw new ChannelException(
+          "could not form the ring of "
+              + links.length
+              + " tasks"
+              + (current < 0 ? "" : " (the task of group " + current + ")")
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private Link connect(String address, int role, int launch, String peer) throws IOException {
+    Socket socket = socket(address, connectTimeoutMillis);
+    try {
+      return Handshake.connect(
+          socket,
+          server.key(),
+          new Handshake.Hello(role, -1, launch),
+          false,
+          Wire.maxMessage(parameters),
+          peer + " at " + address);
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Step {@code step} of {@code epoch} at {@code params}: the gradient summed along the ring, and
+   * every task's totals added in group order.
+   */
+  public Sums step(int epoch, int step, float[] params) throws ChannelException {
+    String during = "during epoch " + (epoch + 1) + ", step " + (step + 1);
+    Future<?> sent = null;
+    int current = -1;
+    try {
+      server.tell(
+          12, m -> m.putInt(Wire.RING_STEP).putInt(epoch).putInt(step), "while sending it a step");
+      sent = sender.submit(() -> sendParameters(params));
+      if (sum.length != parameters) {
+        sum = new float[parameters];
+      }
+      for (int offset = 0; offset < parameters; offset += Wire.PIECE_FLOATS) {
+        int count = Math.min(Wire.PIECE_FLOATS, parameters - offset);
+        ByteBuffer m = tail.receive();
+        if (m.remaining() != 4 * count) {
+          throw new IOException("the ring's last task sent a piece of " + m.remaining() + " bytes");
+        }
+        m.asFloatBuffer().get(sum, offset, count);
+      }
+      Totals totals = new Totals();
+      long nanos = 0;
+      Link[] links = server.links();
+      for (int g = 0; g < links.length; g++) {
+        current = g;
+        ByteBuffer reply = links[g].receive();
+        nanos = Math.max(nanos, reply.getLong());
+        Wire.addTotals(reply, totals);
+        if (reply.getInt() != -1) {
+          throw new IOException("a ring step's reply carries a gradient");
+        }
+      }
+      awaitSent(sent);
+      return new Sums(totals.count > 0 ? sum : null, totals, nanos);
+    } catch (SocketTimeoutException e) {
+      closeLinks();
+      throw new ChannelException(
+          "timed out after "
+              + replyTimeoutMillis / 1000
+              + " s waiting for the ring's sums "
+              + during
+              + (current < 0 ? "" : " (the totals of group " + current + ")"),
+          e);
+    } catch (IOException e) {
+      closeLinks();
+      throw new ChannelException(
+          "lost the ring "
+              + during
+              + (current < 0 ? "" : " (the task of group " + current + ")")
+              + " ("
+              + failure(sent, e)
+              + ")",
+          e);
+    }
+  }
+
+  /** The loss, counts and metrics of every task's validation rows at {@code params}. */
+  public Totals evaluate(float[] params) throws ChannelException {
+    Future<?> sent = null;
+    int current = -1;
+    try {
+      server.tell(4, m -> m.putInt(Wire.RING_EVAL), "while sending it a validation");
+      sent = sender.submit(() -> sendParameters(params));
+      Totals total = new Totals();
+      Link[] links = server.links();
+      for (int g = 0; g < links.length; g++) {
+        current = g;
+        Wire.addTotals(links[g].receive(), total);
+      }
+      awaitSent(sent);
+      return total;
+    } catch (IOException e) {
+      closeLinks();
+      throw new ChannelException(
+          "lost the ring during validation"
+              + (current < 0 ? "" : " (the task of group " + current + ")")
+              + " ("
+              + failure(sent, e)
+              + ")",
+          e);
+    }
+  }
+
+  private Void sendParameters(float[] params) throws IOException {
+    Link link = head;
+    for (int offset = 0; offset < params.length; offset += Wire.PIECE_FLOATS) {
+      int count = Math.min(Wire.PIECE_FLOATS, params.length - offset);
+      ByteBuffer m = link.message(4 * count);
+      m.asFloatBuffer().put(params, offset, count);
+      m.position(4 * count);
+      link.send();
+    }
+    return null;
+  }
+
+  /** Waits for the parameters to have gone out; they have, once the replies are in. */
+  private void awaitSent(Future<?> sent) throws IOException {
+    try {
+      sent.get(connectTimeoutMillis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+    } catch (TimeoutException e) {
+      throw new IOException("the parameters did not go out to the ring's first task", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while sending the parameters", e);
+    }
+  }
+
+  /**
+   * The first failure worth naming: the sending of the parameters, if that failed, else {@code e}.
+   */
+  private static String failure(Future<?> sent, IOException e) {
+    if (sent != null && sent.isDone()) {
+      try {
+        sent.get();
+      } catch (ExecutionException f) {
+        return f.getCause().getMessage() + "; then " + e.getMessage();
+      } catch (Exception ignored) {
+        // cancelled or interrupted: e says enough
+      }
+    }
+    return e.getMessage();
+  }
+
+  /**
+   * Closes the driver's ring links (a blocked step fails at once); {@link #join} makes new ones.
+   */
+  public void closeLinks() {
+    Link h = head;
+    Link t = tail;
+    if (h != null) {
+      h.close();
+    }
+    if (t != null) {
+      t.close();
+    }
+    head = null;
+    tail = null;
+  }
+
+  @Override
+  public void close() {
+    closeLinks();
+    sender.shutdownNow();
+  }
+}

@@ -1,0 +1,276 @@
+package org.sparkdp.driver.channel;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.ByteBuffer;
+import java.util.List;
+
+/**
+ * A training task's place in the executor allreduce ({@link Ring}): the driver, the tasks in group
+ * order, and the driver again form a chain, {@code driver -> task 0 -> ... -> task P-1 -> driver}.
+ * Per step the parameters come in from the link before this task and go on to the link after it
+ * (the last task keeps them); then the running sum of the gradients comes in, this task adds its
+ * own and sends it on, so the last task's sum, which goes to the driver, is {@code ((0 + g_0) +
+ * g_1) + ... + g_{P-1}}: the float operations of the driver channel's sum, in partition order. Both
+ * streams move as messages of {@link Wire#PIECE_FLOATS} floats, each forwarded as soon as it has
+ * arrived, so the whole chain works at once on successive pieces.
+ *
+ * <p>Every link starts with a {@link Handshake} under the fit's {@link ChannelKey} (its own keys
+ * per connection when sealed), so a ring link rejects forged, altered, replayed and reordered
+ * frames as the driver's links do. A task listens before it connects to the driver and reports
+ * where ({@code ADDRESS}); the driver sends every task the table ({@code RING}); each task then
+ * connects to the one after it and accepts the one before it (the last task also the driver's link,
+ * which it sends the sums on).
+ */
+public final class RingNode implements AutoCloseable {
+  private final ServerSocket listener;
+  private final String host;
+  private final ChannelKey key;
+  private final int parameters;
+  private final long connectTimeoutMillis;
+  private final long idleTimeoutMillis;
+  private volatile Link in;
+  private volatile Link out;
+  private int rank;
+  private int tasks;
+  private final float[] piece;
+
+  private RingNode(
+      ServerSocket listener,
+      String host,
+      ChannelKey key,
+      int parameters,
+      long connectTimeoutMillis,
+      long idleTimeoutMillis) {
+    this.listener = listener;
+    this.host = host;
+    this.key = key;
+    this.parameters = parameters;
+    this.connectTimeoutMillis = connectTimeoutMillis;
+    this.idleTimeoutMillis = idleTimeoutMillis;
+    this.piece = new float[Math.min(parameters, Wire.PIECE_FLOATS)];
+  }
+
+  /**
+   * Listens on every interface of this executor, on a free port; other tasks and the driver are
+   * told to reach it at {@code host}.
+   *
+   * @param idleTimeoutMillis how long to wait for the next piece before giving up on the ring
+   */
+  public static RingNode listen(
+      String host,
+      ChannelKey key,
+      int parameters,
+      long connectTimeoutMillis,
+      long idleTimeoutMillis)
+      throws IOException {
+    ServerSocket listener = new ServerSocket();
+    try {
+      listener.setReceiveBufferSize(1 << 20);
+      listener.bind(new InetSocketAddress(0));
+      return new RingNode(listener, host, key, parameters, connectTimeoutMillis, idleTimeoutMillis);
+    } catch (IOException e) {
+      listener.close();
+      throw e;
+    }
+  }
+
+  /** Where the task before this one (or the driver) connects: {@code host:port}. */
+  public String address() {
+    return host + ":" + listener.getLocalPort();
+  }
+
+  /**
+   * Joins the ring of launch {@code launch} as task {@code rank} of {@code addresses.size()}:
+   * connects to the next task and accepts the one before (the driver, for task 0), and the last
+   * task also the driver's link for the sums. Each task accepts only after its own connection is
+   * made, so the chain closes from its end, the last task, which connects to no one.
+   */
+  public void join(List<String> addresses, int rank, int launch) throws IOException {
+    closeLinks();
+    this.rank = rank;
+    this.tasks = addresses.size();
+    int maxMessage = Wire.maxMessage(parameters);
+    if (rank < tasks - 1) {
+      out = connect(addresses.get(rank + 1), rank, launch, maxMessage);
+    }
+    // A connection that fails the handshake (no secret, another launch) is turned away and named if
+    // the wait times out; the ones expected may still come.
+    long deadline = System.currentTimeMillis() + connectTimeoutMillis;
+    String refused = null;
+    while (in == null || out == null) {
+      long left = deadline - System.currentTimeMillis();
+      Socket socket;
+      try {
+        if (left <= 0) {
+          throw new SocketTimeoutException();
+        }
+        listener.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
+        socket = listener.accept();
+      } catch (SocketTimeoutException e) {
+        throw new IOException(
+            "timed out after "
+                + connectTimeoutMillis / 1000
+                + " s waiting for "
+                + (in == null ? "the ring's link from " + before(rank) : "the driver's ring link")
+                + " at "
+                + address()
+                + (refused == null ? "" : " (refused: " + refused + ")"),
+            e);
+      }
+      try {
+        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, left)));
+        socket.setTcpNoDelay(true);
+        socket.setSendBufferSize(1 << 20);
+        Handshake.Accepted accepted =
+            Handshake.accept(
+                socket,
+                key,
+                maxMessage,
+                hello -> admit(hello, launch),
+                hello ->
+                    hello.role() == Handshake.ROLE_RING_TAIL
+                        ? "the driver's ring link"
+                        : "the ring's link from " + before(rank));
+        accepted.link().timeout(idleTimeoutMillis);
+        if (accepted.hello().role() == Handshake.ROLE_RING) {
+          in = accepted.link();
+        } else {
+          out = accepted.link();
+        }
+      } catch (IOException e) {
+        socket.close();
+        refused = e.getMessage();
+      }
+    }
+  }
+
+  private static String before(int rank) {
+    return rank == 0 ? "the driver" : "the task of group " + (rank - 1);
+  }
+
+  /** Why a ring hello is refused ({@code null}: admitted). */
+  private String admit(Handshake.Hello hello, int launch) {
+    if (hello.launch() != launch) {
+      return "a ring link of launch " + hello.launch() + " where launch " + launch + " runs";
+    }
+    if (hello.role() == Handshake.ROLE_RING && hello.group() == rank - 1 && in == null) {
+      return null;
+    }
+    if (hello.role() == Handshake.ROLE_RING_TAIL && rank == tasks - 1 && out == null) {
+      return null;
+    }
+    return "a ring link of role "
+        + hello.role()
+        + " from group "
+        + hello.group()
+        + " where task "
+        + rank
+        + " of "
+        + tasks
+        + " expects "
+        + before(rank);
+  }
+
+  private Link connect(String address, int rank, int launch, int maxMessage) throws IOException {
+    Socket socket = Ring.socket(address, connectTimeoutMillis);
+    try {
+      Link link =
+          Handshake.connect(
+              socket,
+              key,
+              new Handshake.Hello(Handshake.ROLE_RING, rank, launch),
+              false,
+              maxMessage,
+              "the ring's task of group " + (rank + 1) + " at " + address);
+      link.timeout(idleTimeoutMillis);
+      return link;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Receives the parameters from the link before into {@code params}, forwarding every piece to the
+   * task after (the last task keeps them).
+   */
+  public void receiveParameters(float[] params) throws IOException {
+    for (int offset = 0; offset < params.length; offset += Wire.PIECE_FLOATS) {
+      int count = Math.min(Wire.PIECE_FLOATS, params.length - offset);
+      ByteBuffer m = nextPiece(count);
+      if (rank < tasks - 1) {
+        out.message(4 * count).put(m.duplicate());
+        out.send();
+      }
+      m.asFloatBuffer().get(params, offset, count);
+    }
+  }
+
+  /**
+   * Adds {@code gradient} (this task's sum, or {@code null} when it had no examples in the step)
+   * into the running sum from the link before and sends the result on, piece by piece; the first
+   * task starts the sum at 0, the last sends it to the driver.
+   */
+  public void reduce(float[] gradient) throws IOException {
+    for (int offset = 0; offset < parameters; offset += Wire.PIECE_FLOATS) {
+      int count = Math.min(Wire.PIECE_FLOATS, parameters - offset);
+      if (rank == 0) {
+        java.util.Arrays.fill(piece, 0, count, 0f);
+      } else {
+        nextPiece(count).asFloatBuffer().get(piece, 0, count);
+      }
+      if (gradient != null) {
+        for (int i = 0; i < count; i++) {
+          piece[i] += gradient[offset + i];
+        }
+      }
+      ByteBuffer m = out.message(4 * count);
+      m.asFloatBuffer().put(piece, 0, count);
+      m.position(4 * count);
+      out.send();
+    }
+  }
+
+  /** The next piece from the link before, which must hold {@code count} floats. */
+  private ByteBuffer nextPiece(int count) throws IOException {
+    ByteBuffer m = in.receive();
+    if (m.remaining() != 4 * count) {
+      throw new IOException(
+          in.peer() + " sent a piece of " + m.remaining() + " bytes where " + 4 * count + " fit");
+    }
+    return m;
+  }
+
+  private void closeLinks() {
+    if (in != null) {
+      in.close();
+      in = null;
+    }
+    if (out != null) {
+      out.close();
+      out = null;
+    }
+  }
+
+  /** Closes the links and the listener: a task blocked on the ring fails at once. */
+  @Override
+  public synchronized void close() {
+    Link a = in;
+    Link b = out;
+    if (a != null) {
+      a.close();
+    }
+    if (b != null) {
+      b.close();
+    }
+    try {
+      listener.close();
+    } catch (IOException ignored) {
+      // nothing left to release
+    }
+  }
+}

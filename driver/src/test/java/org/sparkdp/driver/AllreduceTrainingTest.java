@@ -1,0 +1,105 @@
+package org.sparkdp.driver;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.sparkdp.Callback;
+import org.sparkdp.FitOptions;
+import org.sparkdp.FitOptions.SyncPath;
+import org.sparkdp.History;
+import org.sparkdp.Sequential;
+import org.sparkdp.TrainingPlan;
+import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.Comparisons;
+import org.sparkdp.ops.Dense;
+import org.sparkdp.testkit.Blobs;
+import org.sparkdp.testkit.TestSpark;
+
+/**
+ * The executor allreduce ({@code sync_path: allreduce}) on {@code local[2]}: the channel's tasks
+ * pass the parameters and the gradient sums along a ring of themselves. Its sums are the channel's
+ * additions in partition order, so its weights are the channel's; a rerun gives the same bits.
+ */
+class AllreduceTrainingTest {
+  private static final Blobs DATA = Blobs.of(500, 6, 3, 5);
+
+  private record Fit(float[] weights, History history, String schedule) {}
+
+  private static Fit train(SyncPath path, int partitions) {
+    List<String> schedules = new ArrayList<>();
+    Callback plan =
+        new Callback() {
+          @Override
+          public void onTrainBegin(TrainingPlan p) {
+            schedules.add(p.schedule());
+          }
+        };
+    Sequential model = new Sequential(Dense.of(8, "relu").withInputDim(6), Dense.of(3, "softmax"));
+    model.compile(Adam.withLearningRate(0.01), "sparse_categorical_crossentropy", "accuracy");
+    History history =
+        model.fit(
+            TestSpark.frame(DATA),
+            new FitOptions()
+                .syncPath(path)
+                .partitions(partitions)
+                .epochs(2)
+                .batchSize(32)
+                .validationSplit(0.2)
+                .seed(11)
+                .verbose(0)
+                .callbacks(plan));
+    return new Fit(model.weights(), history, schedules.get(0));
+  }
+
+  @Test
+  void theAllreduceGivesTheChannelsWeightsOnTwoThreeAndEightPartitions() {
+    for (int partitions : new int[] {2, 3, 8}) {
+      Fit channel = train(SyncPath.CHANNEL, partitions);
+      Fit ring = train(SyncPath.ALLREDUCE, partitions);
+      assertEquals(
+          "13 steps of batch 32 per epoch (sync, executor allreduce: 2 tasks for "
+              + partitions
+              + " partitions, 2 task slots)",
+          ring.schedule(),
+          "local[2] has 2 slots: one task per slot, each owning a run of partitions");
+      double d = Comparisons.maxRelativeDifference(ring.weights(), channel.weights());
+      System.out.printf(
+          "allreduce vs channel, %d partitions: max |diff| / max |w| = %.3e%n", partitions, d);
+      assertTrue(d <= 1e-6, partitions + " partitions: max |diff| / max |w| = " + d);
+      for (String key : List.of("loss", "val_loss", "val_accuracy")) {
+        assertEquals(
+            channel.history().history().get(key),
+            ring.history().history().get(key),
+            partitions + " partitions: " + key + " per epoch (validation along the ring)");
+      }
+    }
+  }
+
+  @Test
+  void aRerunGivesTheSameBits() {
+    Fit first = train(SyncPath.ALLREDUCE, 3);
+    Fit second = train(SyncPath.ALLREDUCE, 3);
+    assertArrayEquals(first.weights(), second.weights());
+    Map<String, List<Double>> a = first.history().history();
+    assertEquals(a, second.history().history());
+  }
+
+  @Test
+  void autoTakesTheChannelForSmallModelsTheAllreduceForLargeOnesAndJobsForManySmallTasks() {
+    // The Fashion-MNIST model: the channel up to about 85 tasks; beyond, a job per step, as the
+    // ring's 2 (T - 1) hops cost more than a job.
+    assertEquals(SyncPath.CHANNEL, ChannelSession.auto(2, 55_050));
+    assertEquals(SyncPath.CHANNEL, ChannelSession.auto(64, 55_050));
+    assertEquals(SyncPath.JOBS, ChannelSession.auto(100, 55_050));
+    // 5.8M parameters (784-2048-2048-10): the ring from 2 tasks on (the driver's link carries 8n
+    // bytes instead of 8nT), up to hundreds.
+    assertEquals(SyncPath.ALLREDUCE, ChannelSession.auto(2, 5_824_522));
+    assertEquals(SyncPath.ALLREDUCE, ChannelSession.auto(512, 5_824_522));
+    assertEquals(SyncPath.CHANNEL, ChannelSession.auto(1, 5_824_522));
+  }
+}
