@@ -51,6 +51,9 @@ public final class StepClient implements AutoCloseable {
       long connectTimeoutMillis,
       long idleTimeoutMillis)
       throws IOException {
+    if (key.sealed()) {
+      CipherWarmUp.once();
+    }
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
