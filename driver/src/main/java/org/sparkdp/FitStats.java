@@ -7,6 +7,7 @@ package org.sparkdp;
  *     step"} or {@code "local rounds"}
  * @param steps steps taken (for {@code local}: synchronisations)
  * @param computeSeconds task compute time over all steps (the slowest task of each)
- * @param startSeconds time spent starting the driver channel's tasks until they had all connected
+ * @param startSeconds time spent starting the driver channel's tasks: until they had all connected,
+ *     and their loading of their partitions in their first exchange (without its compute)
  */
 public record FitStats(String path, long steps, double computeSeconds, double startSeconds) {}

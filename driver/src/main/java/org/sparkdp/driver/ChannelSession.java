@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.ToLongFunction;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -60,6 +61,12 @@ final class ChannelSession implements StepSession {
   private int tasks;
   private int launches;
   private int restarts;
+
+  /**
+   * When the current tasks had all connected, until their first exchange ends (0 after it): they
+   * load their partitions during that exchange, which is part of their start.
+   */
+  private long connectedAt;
 
   /** Timeouts and restarts of the channel. */
   record Options(long connectTimeoutMillis, long replyTimeoutMillis, int maxRestarts) {}
@@ -224,7 +231,8 @@ final class ChannelSession implements StepSession {
         throw new ClusterFault(e.getMessage(), e);
       }
       if (connected == tasks) {
-        stats.addStart(System.nanoTime() - started);
+        connectedAt = System.nanoTime();
+        stats.addStart(connectedAt - started);
         return;
       }
       job.cancel(true);
@@ -298,14 +306,24 @@ final class ChannelSession implements StepSession {
     T run() throws ChannelException;
   }
 
-  private <T> T withRestarts(Exchange<T> exchange) {
+  /**
+   * @param computeNanos the tasks' compute time in an exchange's result, which is not part of their
+   *     start
+   */
+  private <T> T withRestarts(Exchange<T> exchange, ToLongFunction<T> computeNanos) {
     while (true) {
       stop.check();
       if (job == null) {
         launch();
       }
       try {
-        return exchange.run();
+        T result = exchange.run();
+        if (connectedAt != 0) {
+          stats.addStart(
+              Math.max(0, System.nanoTime() - connectedAt - computeNanos.applyAsLong(result)));
+          connectedAt = 0;
+        }
+        return result;
       } catch (ChannelException e) {
         server.closeConnections();
         job.cancel(true);
@@ -337,7 +355,7 @@ final class ChannelSession implements StepSession {
               epoch + 1,
               step + 1));
     }
-    Sums sums = withRestarts(() -> server.step(epoch, step, params));
+    Sums sums = withRestarts(() -> server.step(epoch, step, params), Sums::computeNanos);
     sum.gradient = sums.gradient();
     sum.totals.copyFrom(sums.totals());
     sum.computeNanos = sums.computeNanos();
@@ -347,7 +365,7 @@ final class ChannelSession implements StepSession {
   @Override
   public Totals validate(float[] params) {
     if (validation.split()) {
-      return withRestarts(() -> server.evaluate(params));
+      return withRestarts(() -> server.evaluate(params), totals -> 0);
     }
     suspend();
     return SparkWaits.call(
