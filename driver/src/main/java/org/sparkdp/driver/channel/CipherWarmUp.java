@@ -10,7 +10,7 @@ import java.security.SecureRandom;
  * full speed only after some thousand. About 0.2 s, part of the start of the tasks.
  */
 final class CipherWarmUp {
-  static final int FRAMES = 20_000;
+  private static final int FRAMES = 20_000;
   private static final int BYTES = 1 << 10;
   private static boolean done;
 
