@@ -366,23 +366,31 @@ public final class StepServer implements AutoCloseable {
 
   /**
    * Sends the command built since {@link #command} to every task: one plain frame, or its sealed
-   * frames, sealed once for all tasks.
+   * frames, sealed once for all tasks, in two halves ({@link Link#half}).
    */
   private void broadcast(String doing) throws ChannelException {
     int length = message.position();
-    int size;
     if (commands == null) {
       ByteBuffer.wrap(frame, 0, 4).putInt(length);
-      size = 4 + length;
-    } else {
-      size = Link.sealAll(commands, command, length, frame);
+      writeAll(0, 4 + length, doing);
+      return;
     }
+    int half = Link.half(length);
+    int first = Link.sealRange(commands, command, 0, half, length, frame, 0);
+    writeAll(0, first, doing);
+    if (half < length) {
+      writeAll(first, Link.sealRange(commands, command, half, length, length, frame, first), doing);
+    }
+  }
+
+  /** Writes {@code frame[from, to)} to every connected task. */
+  private void writeAll(int from, int to, String doing) throws ChannelException {
     for (int g = 0; g < links.length; g++) {
       if (links[g] == null) {
         continue; // a launch that did not complete: only END goes out then
       }
       try {
-        links[g].write(frame, size);
+        links[g].write(frame, from, to);
       } catch (IOException e) {
         throw new ChannelException(
             "lost the task of group " + g + " " + doing + " (" + e.getMessage() + ")", e);
