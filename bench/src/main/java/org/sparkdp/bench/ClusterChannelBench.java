@@ -18,10 +18,11 @@ import org.sparkdp.ops.Comparisons;
  * executors of one core): {@code sync} at batch 256 with 2 partitions and with 8 (one task per
  * slot, each owning four partitions), then with 8 on a second session with {@code
  * spark.authenticate} and {@code spark.network.crypto.enabled} on, where every frame is encrypted
- * and authenticated. Each session first trains {@link #WARM_UP} warm-up epochs, so that the JVMs'
- * code is compiled before anything is measured (AES-GCM runs at full speed only once the JIT has
- * compiled it, after some hundreds of frames: the warm-up's first epoch shows that one-time cost);
- * the fixed cost per step includes the start of the tasks.
+ * and authenticated (2 partitions, then 8, as on the plain session: each run is measured after as
+ * many epochs in its JVMs as its plain counterpart). Each session first trains {@link #WARM_UP}
+ * warm-up epochs, so that the JVMs' code is compiled before anything is measured (AES-GCM runs at
+ * full speed only once the JIT has compiled it, after some hundreds of frames: the warm-up's first
+ * epoch shows that one-time cost); the fixed cost per step includes the start of the tasks.
  */
 final class ClusterChannelBench {
   private static final int EPOCHS = 5;
@@ -45,11 +46,14 @@ final class ClusterChannelBench {
       two = Bench.run(train, options(2, EPOCHS), null);
       eight = Bench.run(train, options(8, EPOCHS), null);
     }
+    // The same runs in the same order: each measured run follows as many epochs in its JVMs.
+    Bench.Run sealedTwo;
     Bench.Run sealed;
     Bench.Run sealedWarmUp;
     try (SparkSession spark = session(master, true)) {
       Dataset<Row> train = train(spark, dataDir);
       sealedWarmUp = Bench.run(train, options(8, WARM_UP), null);
+      sealedTwo = Bench.run(train, options(2, EPOCHS), null);
       sealed = Bench.run(train, options(8, EPOCHS), null);
     }
     report.put(
@@ -76,6 +80,12 @@ final class ClusterChannelBench {
         "%.2f",
         "");
     report.put(
+        "channel_cluster_p8_exchange_ms_per_step",
+        "  without the start (paid once per fit): the exchange",
+        eight.exchangeMsPerStep(),
+        "%.3f",
+        String.format(Locale.ROOT, "ms (2 partitions: %.3f ms)", two.exchangeMsPerStep()));
+    report.put(
         "channel_cluster_p8_epoch_s",
         "  epoch",
         eight.epochSeconds(),
@@ -95,12 +105,39 @@ final class ClusterChannelBench {
         "%.3f",
         String.format(
             Locale.ROOT,
-            "ms (%.2f x the plain channel's; every frame AES-GCM)",
-            sealed.fixedMsPerStep() / eight.fixedMsPerStep()));
+            "ms (%.2f x the plain channel's; every frame AES-GCM; the start: %.3f ms of it)",
+            sealed.fixedMsPerStep() / eight.fixedMsPerStep(),
+            sealed.startMsPerStep()));
+    report.put(
+        "channel_cluster_sealed_p2_fixed_ms_per_step",
+        "  2 partitions, encrypted: fixed cost per step",
+        sealedTwo.fixedMsPerStep(),
+        "%.3f",
+        String.format(
+            Locale.ROOT,
+            "ms (%.2f x the plain channel's)",
+            sealedTwo.fixedMsPerStep() / two.fixedMsPerStep()));
     report.put(
         "channel_cluster_sealed_vs_plain_ratio",
         "  ratio to the plain channel",
         sealed.fixedMsPerStep() / eight.fixedMsPerStep(),
+        "%.2f",
+        "");
+    report.put(
+        "channel_cluster_sealed_exchange_ms_per_step",
+        "  without the start: the exchange",
+        sealed.exchangeMsPerStep(),
+        "%.3f",
+        String.format(
+            Locale.ROOT,
+            "ms (%.2f x the plain channel's; 2 partitions: %.3f ms, %.2f x)",
+            sealed.exchangeMsPerStep() / eight.exchangeMsPerStep(),
+            sealedTwo.exchangeMsPerStep(),
+            sealedTwo.exchangeMsPerStep() / two.exchangeMsPerStep()));
+    report.put(
+        "channel_cluster_sealed_exchange_vs_plain_ratio",
+        "  its ratio to the plain channel's",
+        sealed.exchangeMsPerStep() / eight.exchangeMsPerStep(),
         "%.2f",
         "");
     report.put(

@@ -6,6 +6,7 @@ import java.util.Locale;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.ToLongFunction;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
@@ -78,6 +79,12 @@ final class ChannelSession implements StepSession {
   private int tasks;
   private int launches;
   private int restarts;
+
+  /**
+   * When the current tasks had all connected, until their first exchange ends (0 after it): they
+   * load their partitions during that exchange, which is part of their start.
+   */
+  private long connectedAt;
 
   /** Timeouts and restarts of the channel. */
   record Options(long connectTimeoutMillis, long replyTimeoutMillis, int maxRestarts) {}
@@ -293,7 +300,8 @@ final class ChannelSession implements StepSession {
       }
       if (connected == tasks) {
         ringLinked = false;
-        stats.addStart(System.nanoTime() - started);
+        connectedAt = System.nanoTime();
+        stats.addStart(connectedAt - started);
         return;
       }
       job.cancel(true);
@@ -367,7 +375,11 @@ final class ChannelSession implements StepSession {
     T run() throws ChannelException;
   }
 
-  private <T> T withRestarts(Exchange<T> exchange) {
+  /**
+   * @param computeNanos the tasks' compute time in an exchange's result, which is not part of their
+   *     start
+   */
+  private <T> T withRestarts(Exchange<T> exchange, ToLongFunction<T> computeNanos) {
     while (true) {
       stop.check();
       if (job == null) {
@@ -375,12 +387,17 @@ final class ChannelSession implements StepSession {
       }
       try {
         if (ring != null && !ringLinked) {
-          long started = System.nanoTime();
           ring.join(launches);
           ringLinked = true;
-          stats.addStart(System.nanoTime() - started);
         }
-        return exchange.run();
+        T result = exchange.run();
+        if (connectedAt != 0) {
+          // The ring's forming and the first exchange's loading of the partitions are start.
+          stats.addStart(
+              Math.max(0, System.nanoTime() - connectedAt - computeNanos.applyAsLong(result)));
+          connectedAt = 0;
+        }
+        return result;
       } catch (ChannelException e) {
         server.closeConnections();
         if (ring != null) {
@@ -417,7 +434,8 @@ final class ChannelSession implements StepSession {
     }
     Sums sums =
         withRestarts(
-            () -> ring != null ? ring.step(epoch, step, params) : server.step(epoch, step, params));
+            () -> ring != null ? ring.step(epoch, step, params) : server.step(epoch, step, params),
+            Sums::computeNanos);
     sum.gradient = sums.gradient();
     sum.totals.copyFrom(sums.totals());
     sum.computeNanos = sums.computeNanos();
@@ -427,7 +445,8 @@ final class ChannelSession implements StepSession {
   @Override
   public Totals validate(float[] params) {
     if (validation.split()) {
-      return withRestarts(() -> ring != null ? ring.evaluate(params) : server.evaluate(params));
+      return withRestarts(
+          () -> ring != null ? ring.evaluate(params) : server.evaluate(params), totals -> 0);
     }
     suspend();
     return SparkWaits.call(

@@ -62,6 +62,9 @@ public final class StepClient implements AutoCloseable {
       long connectTimeoutMillis,
       long idleTimeoutMillis)
       throws IOException {
+    if (key.sealed()) {
+      CipherWarmUp.once();
+    }
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);

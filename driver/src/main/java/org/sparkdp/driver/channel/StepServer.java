@@ -1,6 +1,7 @@
 package org.sparkdp.driver.channel;
 
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -8,6 +9,10 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.sparkdp.ops.Totals;
@@ -33,6 +38,7 @@ public final class StepServer implements AutoCloseable {
   private ByteBuffer message;
   private float[] gradient = new float[0];
   private float[] sum = new float[0];
+  private ExecutorService receivers;
 
   /**
    * Opens the server on {@code bindHost}, on a free port; tasks are told to reach it at {@code
@@ -100,6 +106,9 @@ public final class StepServer implements AutoCloseable {
     links = new Link[tasks];
     commands =
         key.sealed() ? new FrameCipher(Handshake.commandKey(key, launch), "the driver") : null;
+    if (key.sealed()) {
+      CipherWarmUp.once(); // while the tasks start
+    }
     int connected = 0;
     String refused = null;
     long deadline = System.currentTimeMillis() + timeoutMillis;
@@ -208,6 +217,7 @@ public final class StepServer implements AutoCloseable {
     int current = -1;
     try {
       sendAll(params, Wire.STEP, epoch, step);
+      Future<ByteBuffer>[] replies = receiveAhead();
       Totals totals = new Totals();
       long nanos = 0;
       if (sum.length != params.length) {
@@ -218,7 +228,7 @@ public final class StepServer implements AutoCloseable {
       boolean any = false;
       for (int g = 0; g < links.length; g++) {
         current = g;
-        ByteBuffer reply = links[g].receive();
+        ByteBuffer reply = replies == null || g == 0 ? links[g].receive() : await(replies[g]);
         nanos = Math.max(nanos, reply.getLong());
         Wire.addTotals(reply, totals);
         int n = reply.getInt();
@@ -231,29 +241,75 @@ public final class StepServer implements AutoCloseable {
         }
       }
       return new Sums(any ? sum : null, totals, nanos);
-    } catch (SocketTimeoutException e) {
-      throw new ChannelException(
+    } catch (IOException e) {
+      // The streams stop mid-message, and a reply of another task may still be being read.
+      closeConnections();
+      throw stepFailure(e, current, epoch, step);
+    }
+  }
+
+  private ChannelException stepFailure(IOException e, int group, int epoch, int step) {
+    String when = "epoch " + (epoch + 1) + ", step " + (step + 1);
+    if (e instanceof SocketTimeoutException) {
+      return new ChannelException(
           "timed out after "
               + replyTimeoutMillis / 1000
               + " s waiting for the sums of group "
-              + current
-              + " for epoch "
-              + (epoch + 1)
-              + ", step "
-              + (step + 1),
+              + group
+              + " for "
+              + when,
           e);
-    } catch (IOException e) {
-      throw new ChannelException(
-          "lost the task of group "
-              + (current < 0 ? "?" : String.valueOf(current))
-              + " during epoch "
-              + (epoch + 1)
-              + ", step "
-              + (step + 1)
-              + " ("
-              + e.getMessage()
-              + ")",
-          e);
+    }
+    return new ChannelException(
+        "lost the task of group "
+            + (group < 0 ? "?" : String.valueOf(group))
+            + " during "
+            + when
+            + " ("
+            + e.getMessage()
+            + ")",
+        e);
+  }
+
+  /**
+   * Sealed, starts reading the replies of every task but the first in threads of their own, so that
+   * the driver opens replies as they arrive, side by side, instead of one after another (opening is
+   * an AES-GCM pass over the whole gradient); {@code null} when plain or with one task.
+   */
+  @SuppressWarnings("unchecked")
+  private Future<ByteBuffer>[] receiveAhead() {
+    Link[] current = links;
+    if (commands == null || current.length < 2) {
+      return null;
+    }
+    if (receivers == null) {
+      receivers =
+          Executors.newCachedThreadPool(
+              r -> {
+                Thread t = new Thread(r, "sparkdp-step-replies");
+                t.setDaemon(true);
+                return t;
+              });
+    }
+    Future<ByteBuffer>[] replies = new Future[current.length];
+    for (int g = 1; g < current.length; g++) {
+      replies[g] = receivers.submit(current[g]::receive);
+    }
+    return replies;
+  }
+
+  /** A reply read in a thread of {@link #receiveAhead}, with the failure of its read if any. */
+  private static ByteBuffer await(Future<ByteBuffer> reply) throws IOException {
+    try {
+      return reply.get();
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof IOException io) {
+        throw io;
+      }
+      throw new IllegalStateException("reading a reply failed: " + e.getCause(), e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while waiting for a reply");
     }
   }
 
@@ -310,23 +366,31 @@ public final class StepServer implements AutoCloseable {
 
   /**
    * Sends the command built since {@link #command} to every task: one plain frame, or its sealed
-   * frames, sealed once for all tasks.
+   * frames, sealed once for all tasks, in two halves ({@link Link#half}).
    */
   private void broadcast(String doing) throws ChannelException {
     int length = message.position();
-    int size;
     if (commands == null) {
       ByteBuffer.wrap(frame, 0, 4).putInt(length);
-      size = 4 + length;
-    } else {
-      size = Link.sealAll(commands, command, length, frame);
+      writeAll(0, 4 + length, doing);
+      return;
     }
+    int half = Link.half(length);
+    int first = Link.sealRange(commands, command, 0, half, length, frame, 0);
+    writeAll(0, first, doing);
+    if (half < length) {
+      writeAll(first, Link.sealRange(commands, command, half, length, length, frame, first), doing);
+    }
+  }
+
+  /** Writes {@code frame[from, to)} to every connected task. */
+  private void writeAll(int from, int to, String doing) throws ChannelException {
     for (int g = 0; g < links.length; g++) {
       if (links[g] == null) {
         continue; // a launch that did not complete: only END goes out then
       }
       try {
-        links[g].write(frame, size);
+        links[g].write(frame, from, to);
       } catch (IOException e) {
         throw new ChannelException(
             "lost the task of group " + g + " " + doing + " (" + e.getMessage() + ")", e);
@@ -375,6 +439,9 @@ public final class StepServer implements AutoCloseable {
   @Override
   public void close() {
     closeConnections();
+    if (receivers != null) {
+      receivers.shutdownNow();
+    }
     try {
       server.close();
     } catch (IOException ignored) {

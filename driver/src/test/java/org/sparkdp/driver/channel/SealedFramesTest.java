@@ -307,6 +307,62 @@ class SealedFramesTest {
     }
   }
 
+  /**
+   * Three sealed tasks whose gradients give a different float sum in any other order ((1e8 + 1) -
+   * 1e8 is 0 in float, 1e8 - 1e8 + 1 is 1): the first group answers last, yet the sums are added in
+   * group order; then the task of group 2 drops out and is named.
+   */
+  @Test
+  void sealedRepliesOfSeveralTasksAddUpInGroupOrderWhateverTheirArrival() throws Exception {
+    float[][] gradients = {{1e8f, 1f}, {1f, 2f}, {-1e8f, 3f}};
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, 2, true)) {
+      List<Future<IOException>> tasks = new ArrayList<>();
+      for (int g = 0; g < 3; g++) {
+        int group = g;
+        tasks.add(
+            threads.submit(
+                () -> {
+                  try (StepClient client =
+                      StepClient.connect(
+                          "127.0.0.1", server.port(), server.key(), group, 1, 2, 10_000, 10_000)) {
+                    for (int step = 0; ; step++) {
+                      client.next();
+                      if (group == 2 && step == 1) {
+                        return null; // leaves during the second step
+                      }
+                      if (group == 0) {
+                        Thread.sleep(200); // the others' replies arrive first
+                      }
+                      Totals totals = new Totals();
+                      totals.count = group + 1;
+                      client.replyStep(0, totals, gradients[group]);
+                    }
+                  } catch (IOException e) {
+                    return e;
+                  }
+                }));
+      }
+      assertEquals(3, server.awaitTasks(3, 1, 10_000, () -> null, connected -> false));
+      Sums sums = server.step(0, 0, new float[2]);
+      assertArrayEquals(
+          new float[] {
+            (0f + gradients[0][0] + gradients[1][0]) + gradients[2][0],
+            (0f + gradients[0][1] + gradients[1][1]) + gradients[2][1]
+          },
+          sums.gradient());
+      assertEquals(0f, sums.gradient()[0], "1e8 + 1 - 1e8 in float, in group order");
+      assertEquals(6, sums.totals().count);
+      ChannelException e =
+          assertThrows(ChannelException.class, () -> server.step(0, 1, new float[2]));
+      assertTrue(
+          e.getMessage().contains("lost the task of group 2 during epoch 1, step 2"),
+          e.getMessage());
+      for (Future<IOException> task : tasks) {
+        task.get(10, TimeUnit.SECONDS); // all ended: the failed step closed every connection
+      }
+    }
+  }
+
   @Test
   void plainFramesCarryTheSameSums() throws Exception {
     try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, PARAMETERS, false)) {
