@@ -137,7 +137,7 @@ public final class Ring implements AutoCloseable {
               + links.length
               + " tasks: "
               + (reported != null
-                  ? reported + " (and " + e.getMessage() + ")"
+                  ? reported
                   : (current < 0 ? "" : "the task of group " + current + ": ") + e.getMessage()),
           e);
     }
@@ -150,7 +150,8 @@ public final class Ring implements AutoCloseable {
 
   /**
    * The first failure a task reported within a second, once the driver's own link to the ring
-   * failed (a task that cannot reach the next makes the driver's link to it fail too).
+   * failed: a task that cannot reach the next makes the driver's link to it fail too, which says
+   * less.
    */
   private static String reportedFailure(Link[] links) {
     long deadline = System.currentTimeMillis() + 1000;
