@@ -7,6 +7,7 @@ import org.apache.spark.sql.SparkSession;
 import org.sparkdp.FitOptions;
 import org.sparkdp.FitOptions.Strategy;
 import org.sparkdp.FitOptions.SyncPath;
+import org.sparkdp.driver.channel.Ring;
 import org.sparkdp.jobs.DataSource;
 import org.sparkdp.jobs.Readers;
 import org.sparkdp.ops.Comparisons;
@@ -68,8 +69,7 @@ final class AllreduceBench {
               .cache();
       train.count();
       // The executors' compute code is compiled by the JIT over the first epochs, whatever the
-      // path:
-      // two epochs first, so that the first path measured is not the one that pays for it.
+      // path: two epochs first, so that the first path measured is not the one that pays for it.
       Bench.run(SPEC, train, options(SyncPath.CHANNEL, 2), null);
       Bench.run(SPEC, train, options(SyncPath.ALLREDUCE, 1), null);
       ring = Bench.run(SPEC, train, options(SyncPath.ALLREDUCE, EPOCHS), null);
@@ -141,8 +141,7 @@ final class AllreduceBench {
         "max |diff| / max |w| (float summation order)");
 
     ChannelModel.Constants model = ChannelModel.measure(n);
-    double piece =
-        ChannelModel.pieceSeconds(Math.min(n, org.sparkdp.driver.channel.Ring.PIECE_FLOATS));
+    double piece = ChannelModel.pieceSeconds(Math.min(n, Ring.PIECE_FLOATS));
     double adam = KernelBench.adamSeconds(n);
     report.put(
         "model_5m_message_ms",

@@ -3,6 +3,7 @@ package org.sparkdp.driver;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -73,8 +74,10 @@ final class ChannelSession implements StepSession {
   private final FitStop stop;
   private final Runnable onStop;
   private final GradientSum sum = new GradientSum();
-  private final Ring ring;
+  private final boolean ringFallback;
+  private volatile Ring ring;
   private boolean ringLinked;
+  private boolean ringFormed;
   private volatile JavaFutureAction<List<Integer>> job;
   private int tasks;
   private int launches;
@@ -99,8 +102,17 @@ final class ChannelSession implements StepSession {
    *     the pending tasks ask for the executors)
    * @param sealed whether every frame is encrypted and authenticated
    * @param ring whether the parameters and sums go along a ring of the tasks ({@link Ring})
+   * @param fallback whether a ring that cannot form at the first launch gives way to the plain
+   *     channel ({@code sync_path: auto} chose it), rather than failing the fit
    */
-  record Plan(int tasks, int partitions, int slots, boolean dynamic, boolean sealed, boolean ring) {
+  record Plan(
+      int tasks,
+      int partitions,
+      int slots,
+      boolean dynamic,
+      boolean sealed,
+      boolean ring,
+      boolean fallback) {
     /**
      * E.g. {@code "driver channel: 2 tasks for 8 partitions, 2 task slots"}, or {@code "executor
      * allreduce: ..."}.
@@ -122,9 +134,13 @@ final class ChannelSession implements StepSession {
               + (dynamic ? " at the start" : ""));
     }
 
-    /** This plan with the parameters and sums along a ring of its tasks. */
-    Plan withRing() {
-      return new Plan(tasks, partitions, slots, dynamic, sealed, true);
+    /**
+     * This plan with the parameters and sums along a ring of its tasks.
+     *
+     * @param fallback whether the plain channel may take over if the ring cannot form
+     */
+    Plan withRing(boolean fallback) {
+      return new Plan(tasks, partitions, slots, dynamic, sealed, true, fallback);
     }
   }
 
@@ -142,7 +158,7 @@ final class ChannelSession implements StepSession {
         dynamic
             ? Math.min(partitions, Math.max(usable, Slots.dynamicLimit(jsc.getConf()) / threads))
             : Math.min(partitions, usable);
-    return new Plan(tasks, partitions, slots, dynamic, securedNetwork(jsc), false);
+    return new Plan(tasks, partitions, slots, dynamic, securedNetwork(jsc), false, false);
   }
 
   /**
@@ -239,6 +255,7 @@ final class ChannelSession implements StepSession {
                 options.connectTimeoutMillis(),
                 options.replyTimeoutMillis())
             : null;
+    this.ringFallback = plan.fallback();
     this.onStop =
         () -> {
           JavaFutureAction<List<Integer>> running = job;
@@ -246,8 +263,9 @@ final class ChannelSession implements StepSession {
             running.cancel(true);
           }
           server.closeConnections();
-          if (ring != null) {
-            ring.closeLinks();
+          Ring linked = ring;
+          if (linked != null) {
+            linked.closeLinks();
           }
         };
     stop.onHardStop(onStop);
@@ -385,10 +403,14 @@ final class ChannelSession implements StepSession {
       if (job == null) {
         launch();
       }
+      boolean joining = false;
       try {
         if (ring != null && !ringLinked) {
+          joining = true;
           ring.join(launches);
+          joining = false;
           ringLinked = true;
+          ringFormed = true;
         }
         T result = exchange.run();
         if (connectedAt != 0) {
@@ -405,6 +427,25 @@ final class ChannelSession implements StepSession {
         }
         job.cancel(true);
         stop.check();
+        Remedy remedy = onRingFailure(joining, ringFormed, ringFallback);
+        if (remedy == Remedy.FAIL) {
+          job = null;
+          throw new ClusterFault(
+              "executor allreduce: "
+                  + e.getMessage()
+                  + "; the ring needs the executors to reach each other on an ephemeral port"
+                  + " (sync_path: channel trains through the driver alone)",
+              e);
+        }
+        if (remedy == Remedy.CHANNEL) {
+          LOG.warn("executor allreduce: {}; training through the driver channel", e.getMessage());
+          ring.close();
+          ring = null;
+          stats.path("driver channel");
+          awaitEnd();
+          job = null;
+          continue;
+        }
         if (restarts >= options.maxRestarts()) {
           job = null;
           throw new ClusterFault(e.getMessage() + "; gave up after " + restarts + " restarts", e);
@@ -421,6 +462,32 @@ final class ChannelSession implements StepSession {
     }
   }
 
+  /** What a failed exchange leads to. */
+  enum Remedy {
+    /** Restart the tasks and repeat the exchange, as for a lost task. */
+    RESTART,
+    /** Start the tasks again without the ring, on the plain channel, without counting a restart. */
+    CHANNEL,
+    /** End the fit. */
+    FAIL
+  }
+
+  /**
+   * A ring that cannot form at the first launch (the ring never formed) says that the cluster keeps
+   * executors apart, which restarts would not change: {@code sync_path: auto} then trains on the
+   * plain channel, a forced allreduce ends the fit. Any other failure restarts the tasks.
+   *
+   * @param joining whether the failure was the forming of the ring
+   * @param formed whether the ring formed at an earlier launch
+   * @param fallback whether the plain channel may take over ({@link Plan#fallback})
+   */
+  static Remedy onRingFailure(boolean joining, boolean formed, boolean fallback) {
+    if (!joining || formed) {
+      return Remedy.RESTART;
+    }
+    return fallback ? Remedy.CHANNEL : Remedy.FAIL;
+  }
+
   @Override
   public GradientSum step(int epoch, int step, float[] params) {
     if (job == null) {
@@ -428,7 +495,8 @@ final class ChannelSession implements StepSession {
       jsc.setJobDescription(
           String.format(
               Locale.ROOT,
-              "sparkdp training tasks of the driver channel, from epoch %d, step %d",
+              "sparkdp training tasks of the %s, from epoch %d, step %d",
+              ring != null ? "executor allreduce" : "driver channel",
               epoch + 1,
               step + 1));
     }
@@ -475,7 +543,7 @@ final class ChannelSession implements StepSession {
       if (!stop.requested()) {
         LOG.warn("the training tasks did not end cleanly: {}", e.toString());
       }
-    } catch (java.util.concurrent.CancellationException e) {
+    } catch (CancellationException e) {
       // cancelled on a stop request: what we waited for
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

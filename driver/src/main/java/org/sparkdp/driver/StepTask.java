@@ -93,8 +93,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
       List<Block> all = Block.all(ScalaCollections.asJava(blockIterator));
       List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
       List<Block> validation = all.stream().filter(b -> b.validation).toList();
-      EpochOrder order = null;
-      int orderEpoch = -1;
+      Orders orders = new Orders(blocks);
       while (true) {
         StepClient.Command command = client.next();
         switch (command.kind()) {
@@ -103,32 +102,27 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
           }
           case EVAL -> client.replyEval(Evaluator.evaluate(validation, command.params(), network));
           case STEP -> {
-            if (command.epoch() != orderEpoch) {
-              order = batches.order(blocks, command.epoch());
-              orderEpoch = command.epoch();
-            }
             GradientSum sum =
                 StepCompute.gradient(
-                    blocks, order, command.step(), command.params(), network, threads);
+                    blocks,
+                    orders.of(command.epoch()),
+                    command.step(),
+                    command.params(),
+                    network,
+                    threads);
             client.replyStep(sum.computeNanos, sum.totals, sum.gradient);
           }
           case ADDRESS -> client.replyAddress(node.address());
-          case RING -> {
-            node.join(command.ring(), group, launch);
-            client.replyJoined();
-          }
+          case RING -> node.answerRing(client, command.ring(), group, launch);
           case RING_EVAL -> {
             node.receiveParameters(params);
             client.replyEval(Evaluator.evaluate(validation, params, network));
           }
           case RING_STEP -> {
             node.receiveParameters(params);
-            if (command.epoch() != orderEpoch) {
-              order = batches.order(blocks, command.epoch());
-              orderEpoch = command.epoch();
-            }
             GradientSum sum =
-                StepCompute.gradient(blocks, order, command.step(), params, network, threads);
+                StepCompute.gradient(
+                    blocks, orders.of(command.epoch()), command.step(), params, network, threads);
             node.reduce(sum.gradient);
             client.replyStep(sum.computeNanos, sum.totals, null);
           }
@@ -150,6 +144,25 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
               + e
               + ")",
           e);
+    }
+  }
+
+  /** This task's order of its rows in the current epoch, worked out when the epoch changes. */
+  private final class Orders {
+    private final List<Block> blocks;
+    private EpochOrder order;
+    private int epoch = -1;
+
+    Orders(List<Block> blocks) {
+      this.blocks = blocks;
+    }
+
+    EpochOrder of(int epoch) {
+      if (epoch != this.epoch) {
+        order = batches.order(blocks, epoch);
+        this.epoch = epoch;
+      }
+      return order;
     }
   }
 

@@ -38,11 +38,11 @@ final class SyncSteps implements Steps {
         switch (path) {
           case JOBS -> null;
           case CHANNEL -> channel;
-          case ALLREDUCE -> channel.withRing();
+          case ALLREDUCE -> channel.withRing(false);
           case AUTO ->
               switch (ChannelSession.auto(channel.tasks(), parameters)) {
                 case CHANNEL -> channel;
-                case ALLREDUCE -> channel.withRing();
+                case ALLREDUCE -> channel.withRing(true);
                 default -> null;
               };
         };

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.util.Arrays;
 import java.util.function.Function;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -47,6 +48,12 @@ final class Handshake {
   /** The role of the driver connecting to the last task of the ring, to receive the sums. */
   static final int ROLE_RING_TAIL = 3;
 
+  /**
+   * How long the accepting end waits for a connection's handshake: a silent connection is let go
+   * after this rather than holding up the ones expected.
+   */
+  static final int ACCEPT_TIMEOUT_MILLIS = 10_000;
+
   private static final int NONCE = 16;
   private static final int MAC = 32;
   private static final int HELLO = 24 + NONCE;
@@ -74,7 +81,7 @@ final class Handshake {
     ByteBuffer h = ByteBuffer.allocate(HELLO + MAC);
     h.putInt(MAGIC).putInt(VERSION).putInt(key.sealed() ? 1 : 0);
     h.putInt(hello.role()).putInt(hello.group()).putInt(hello.launch()).put(nonce);
-    byte[] helloBytes = java.util.Arrays.copyOf(h.array(), HELLO);
+    byte[] helloBytes = Arrays.copyOf(h.array(), HELLO);
     h.put(hmac(key, "hello", helloBytes));
     socket.getOutputStream().write(h.array());
     socket.getOutputStream().flush();

@@ -7,6 +7,7 @@ import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * One connection of the channel, made by a {@link Handshake}, carrying whole messages as frames.
@@ -186,7 +187,7 @@ public final class Link implements AutoCloseable {
       ensureIn(4 + payload);
       in.readFully(inFrame, FrameCipher.HEADER, payload - (FrameCipher.HEADER - 4));
       if (inPlain.length < total + plain) {
-        inPlain = java.util.Arrays.copyOf(inPlain, Math.max(total + plain, 2 * inPlain.length));
+        inPlain = Arrays.copyOf(inPlain, Math.max(total + plain, 2 * inPlain.length));
       }
       total += receiver.open(inFrame, 4 + payload, inPlain, total);
       if (FrameCipher.last(inFrame)) {
@@ -211,7 +212,7 @@ public final class Link implements AutoCloseable {
   /** Grows the receive buffer, keeping what it holds (a sealed frame's header). */
   private void ensureIn(int bytes) {
     if (inFrame.length < bytes) {
-      inFrame = java.util.Arrays.copyOf(inFrame, Math.max(bytes, 64));
+      inFrame = Arrays.copyOf(inFrame, Math.max(bytes, 64));
     }
   }
 

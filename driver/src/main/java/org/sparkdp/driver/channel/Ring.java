@@ -28,8 +28,11 @@ import org.sparkdp.ops.Totals;
  * the driver's parameters, copied byte for byte along the ring.
  */
 public final class Ring implements AutoCloseable {
-  /** Floats per message along the ring. */
-  public static final int PIECE_FLOATS = Wire.PIECE_FLOATS;
+  /**
+   * Floats per message along the ring: a task forwards each piece as soon as it has it, so the
+   * pieces move through the ring as a pipeline.
+   */
+  public static final int PIECE_FLOATS = 1 << 16;
 
   private final StepServer server;
   private final int parameters;
@@ -48,6 +51,9 @@ public final class Ring implements AutoCloseable {
 
   /**
    * @param server the channel whose tasks form the ring
+   * @param parameters the model's parameter count
+   * @param connectTimeoutMillis how long to wait for a link to a task, and for the parameters to go
+   *     out
    * @param replyTimeoutMillis how long to wait for the sums of a step (or the totals of a
    *     validation)
    */
@@ -82,13 +88,15 @@ public final class Ring implements AutoCloseable {
   /**
    * Forms the ring of the tasks of launch {@code launch}, which have all connected: asks each for
    * its ring address, sends every task the table, links the driver to the first and last task, and
-   * waits for every task to say it has joined.
+   * waits for every task to say it has joined. If it cannot form, the exception names why: the
+   * first task's report of what it could not do, else what the driver could not do.
    */
   public void join(int launch) throws ChannelException {
     closeLinks();
     Link[] links = server.links();
     List<String> addresses = new ArrayList<>();
     int current = -1;
+    boolean told = false;
     try {
       server.tell(4, m -> m.putInt(Wire.ADDRESS), "while asking for its ring address");
       for (int g = 0; g < links.length; g++) {
@@ -103,30 +111,62 @@ public final class Ring implements AutoCloseable {
             addresses.forEach(a -> Wire.putText(m, a));
           },
           "while sending it the ring");
+      told = true;
       current = -1;
       head = connect(addresses.get(0), Handshake.ROLE_RING, launch, "the ring's first task");
-      tail =
+      Link t =
           connect(
               addresses.get(addresses.size() - 1),
               Handshake.ROLE_RING_TAIL,
               launch,
               "the ring's last task");
-      tail.timeout(replyTimeoutMillis);
+      tail = t;
+      t.timeout(replyTimeoutMillis);
       for (int g = 0; g < links.length; g++) {
         current = g;
-        links[g].receive();
+        String failure = joinFailure(links[g].receive());
+        if (failure != null) {
+          throw new IOException(failure);
+        }
       }
     } catch (IOException e) {
       closeLinks();
+      String reported = told && current < 0 ? reportedFailure(links) : null;
       throw new ChannelException(
           "could not form the ring of "
               + links.length
-              + " tasks"
-              + (current < 0 ? "" : " (the task of group " + current + ")")
-              + ": "
-              + e.getMessage(),
+              + " tasks: "
+              + (reported != null
+                  ? reported
+                  : (current < 0 ? "" : "the task of group " + current + ": ") + e.getMessage()),
           e);
     }
+  }
+
+  /** A task's answer to {@code RING}: {@code null} if it joined, else why it could not. */
+  private static String joinFailure(ByteBuffer reply) throws IOException {
+    return reply.hasRemaining() ? Wire.getText(reply) : null;
+  }
+
+  /**
+   * The first failure a task reported within a second, once the driver's own link to the ring
+   * failed: a task that cannot reach the next makes the driver's link to it fail too, which says
+   * less.
+   */
+  private static String reportedFailure(Link[] links) {
+    long deadline = System.currentTimeMillis() + 1000;
+    for (int g = 0; g < links.length; g++) {
+      try {
+        links[g].timeout(Math.max(1, deadline - System.currentTimeMillis()));
+        String failure = joinFailure(links[g].receive());
+        if (failure != null) {
+          return "the task of group " + g + ": " + failure;
+        }
+      } catch (IOException e) {
+        // nothing reported: the next task may have
+      }
+    }
+    return null;
   }
 
   private Link connect(String address, int role, int launch, String peer) throws IOException {
@@ -154,15 +194,18 @@ public final class Ring implements AutoCloseable {
     Future<?> sent = null;
     int current = -1;
     try {
+      // The links as they are now: a hard stop may close them (and forget them) at any time.
+      Link h = linked(head);
+      Link t = linked(tail);
       server.tell(
           12, m -> m.putInt(Wire.RING_STEP).putInt(epoch).putInt(step), "while sending it a step");
-      sent = sender.submit(() -> sendParameters(params));
+      sent = sender.submit(() -> sendParameters(h, params));
       if (sum.length != parameters) {
         sum = new float[parameters];
       }
-      for (int offset = 0; offset < parameters; offset += Wire.PIECE_FLOATS) {
-        int count = Math.min(Wire.PIECE_FLOATS, parameters - offset);
-        ByteBuffer m = tail.receive();
+      for (int offset = 0; offset < parameters; offset += PIECE_FLOATS) {
+        int count = Math.min(PIECE_FLOATS, parameters - offset);
+        ByteBuffer m = t.receive();
         if (m.remaining() != 4 * count) {
           throw new IOException("the ring's last task sent a piece of " + m.remaining() + " bytes");
         }
@@ -209,8 +252,9 @@ public final class Ring implements AutoCloseable {
     Future<?> sent = null;
     int current = -1;
     try {
+      Link h = linked(head);
       server.tell(4, m -> m.putInt(Wire.RING_EVAL), "while sending it a validation");
-      sent = sender.submit(() -> sendParameters(params));
+      sent = sender.submit(() -> sendParameters(h, params));
       Totals total = new Totals();
       Link[] links = server.links();
       for (int g = 0; g < links.length; g++) {
@@ -231,10 +275,17 @@ public final class Ring implements AutoCloseable {
     }
   }
 
-  private Void sendParameters(float[] params) throws IOException {
-    Link link = head;
-    for (int offset = 0; offset < params.length; offset += Wire.PIECE_FLOATS) {
-      int count = Math.min(Wire.PIECE_FLOATS, params.length - offset);
+  /** {@code link}, unless the ring's links have been closed. */
+  private static Link linked(Link link) throws IOException {
+    if (link == null) {
+      throw new IOException("the ring's links are closed");
+    }
+    return link;
+  }
+
+  private static Void sendParameters(Link link, float[] params) throws IOException {
+    for (int offset = 0; offset < params.length; offset += PIECE_FLOATS) {
+      int count = Math.min(PIECE_FLOATS, params.length - offset);
       ByteBuffer m = link.message(4 * count);
       m.asFloatBuffer().put(params, offset, count);
       m.position(4 * count);

@@ -1,12 +1,19 @@
 package org.sparkdp.driver.channel;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A training task's place in the executor allreduce ({@link Ring}): the driver, the tasks in group
@@ -15,7 +22,7 @@ import java.util.List;
  * (the last task keeps them); then the running sum of the gradients comes in, this task adds its
  * own and sends it on, so the last task's sum, which goes to the driver, is {@code ((0 + g_0) +
  * g_1) + ... + g_{P-1}}: the float operations of the driver channel's sum, in partition order. Both
- * streams move as messages of {@link Wire#PIECE_FLOATS} floats, each forwarded as soon as it has
+ * streams move as messages of {@link Ring#PIECE_FLOATS} floats, each forwarded as soon as it has
  * arrived, so the whole chain works at once on successive pieces.
  *
  * <p>Every link starts with a {@link Handshake} under the fit's {@link ChannelKey} (its own keys
@@ -26,8 +33,11 @@ import java.util.List;
  * which it sends the sums on).
  */
 public final class RingNode implements AutoCloseable {
+  /** How often the wait for connections looks at the handshakes done. */
+  private static final int POLL_MILLIS = 20;
+
   private final ServerSocket listener;
-  private final String host;
+  private final String address;
   private final ChannelKey key;
   private final int parameters;
   private final long connectTimeoutMillis;
@@ -46,17 +56,17 @@ public final class RingNode implements AutoCloseable {
       long connectTimeoutMillis,
       long idleTimeoutMillis) {
     this.listener = listener;
-    this.host = host;
+    this.address = host + ":" + listener.getLocalPort();
     this.key = key;
     this.parameters = parameters;
     this.connectTimeoutMillis = connectTimeoutMillis;
     this.idleTimeoutMillis = idleTimeoutMillis;
-    this.piece = new float[Math.min(parameters, Wire.PIECE_FLOATS)];
+    this.piece = new float[Math.min(parameters, Ring.PIECE_FLOATS)];
   }
 
   /**
-   * Listens on every interface of this executor, on a free port; other tasks and the driver are
-   * told to reach it at {@code host}.
+   * Listens on {@code host}'s address (every interface if it has none here), on a free port; other
+   * tasks and the driver are told to reach it at {@code host}.
    *
    * @param idleTimeoutMillis how long to wait for the next piece before giving up on the ring
    */
@@ -70,7 +80,7 @@ public final class RingNode implements AutoCloseable {
     ServerSocket listener = new ServerSocket();
     try {
       listener.setReceiveBufferSize(1 << 20);
-      listener.bind(new InetSocketAddress(0));
+      listener.bind(new InetSocketAddress(bindAddress(host), 0));
       return new RingNode(listener, host, key, parameters, connectTimeoutMillis, idleTimeoutMillis);
     } catch (IOException e) {
       listener.close();
@@ -78,74 +88,159 @@ public final class RingNode implements AutoCloseable {
     }
   }
 
+  /**
+   * The address of {@code host}, or {@code null} (every interface) if it does not resolve, or if it
+   * is a name that resolves to loopback here (as many hosts files have it) while other executors
+   * reach it by another address.
+   */
+  private static InetAddress bindAddress(String host) {
+    try {
+      InetAddress address = InetAddress.getByName(host);
+      return address.isLoopbackAddress() && !host.equals(address.getHostAddress()) ? null : address;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
   /** Where the task before this one (or the driver) connects: {@code host:port}. */
   public String address() {
-    return host + ":" + listener.getLocalPort();
+    return address;
   }
 
   /**
    * Joins the ring of launch {@code launch} as task {@code rank} of {@code addresses.size()}:
    * connects to the next task and accepts the one before (the driver, for task 0), and the last
    * task also the driver's link for the sums. Each task accepts only after its own connection is
-   * made, so the chain closes from its end, the last task, which connects to no one.
+   * made, so the chain closes from its end, the last task, which connects to no one. The listener
+   * closes when this returns: a launch joins once.
    */
   public void join(List<String> addresses, int rank, int launch) throws IOException {
     closeLinks();
     this.rank = rank;
     this.tasks = addresses.size();
     int maxMessage = Wire.maxMessage(parameters);
-    if (rank < tasks - 1) {
-      out = connect(addresses.get(rank + 1), rank, launch, maxMessage);
+    try {
+      if (rank < tasks - 1) {
+        out = connect(addresses.get(rank + 1), rank, launch, maxMessage);
+      }
+      accept(launch, maxMessage);
+    } finally {
+      closeListener();
     }
-    // A connection that fails the handshake (no secret, another launch) is turned away and named if
-    // the wait times out; the ones expected may still come.
+  }
+
+  /**
+   * Answers the driver's {@code RING} on {@code client}: joins the ring ({@link #join}) and says
+   * so, or says why it could not; whether to go on without the ring is the driver's to decide.
+   */
+  public void answerRing(StepClient client, List<String> addresses, int rank, int launch)
+      throws IOException {
+    String failure = null;
+    try {
+      join(addresses, rank, launch);
+    } catch (IOException e) {
+      failure = e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+    client.replyJoined(failure);
+  }
+
+  /** A connection's handshake: what it gave, the link or why it was refused. */
+  private record Handshaken(Socket socket, Handshake.Accepted accepted, String refused) {}
+
+  /**
+   * Accepts the link before this task, and the driver's for the sums on the last task. Each
+   * connection's handshake runs on a thread of its own, so a silent or slow connection does not
+   * hold up the ones expected; one that fails it (no secret, another launch) is turned away and
+   * named if the wait times out.
+   */
+  private void accept(int launch, int maxMessage) throws IOException {
     long deadline = System.currentTimeMillis() + connectTimeoutMillis;
+    BlockingQueue<Handshaken> done = new LinkedBlockingQueue<>();
+    List<Socket> pending = new ArrayList<>();
+    Set<Socket> taken = new HashSet<>();
     String refused = null;
-    while (in == null || out == null) {
-      long left = deadline - System.currentTimeMillis();
-      Socket socket;
-      try {
-        if (left <= 0) {
-          throw new SocketTimeoutException();
+    listener.setSoTimeout(POLL_MILLIS);
+    try {
+      while (true) {
+        for (Handshaken h; (h = done.poll()) != null; ) {
+          if (h.accepted() == null) {
+            refused = h.refused();
+          } else if (take(h.accepted())) {
+            taken.add(h.socket());
+          }
         }
-        listener.setSoTimeout((int) Math.min(Integer.MAX_VALUE, left));
-        socket = listener.accept();
-      } catch (SocketTimeoutException e) {
-        throw new IOException(
-            "timed out after "
-                + connectTimeoutMillis / 1000
-                + " s waiting for "
-                + (in == null ? "the ring's link from " + before(rank) : "the driver's ring link")
-                + " at "
-                + address()
-                + (refused == null ? "" : " (refused: " + refused + ")"),
-            e);
+        if (in != null && out != null) {
+          return;
+        }
+        if (System.currentTimeMillis() > deadline) {
+          throw new SocketTimeoutException(
+              "timed out after "
+                  + connectTimeoutMillis / 1000
+                  + " s waiting for "
+                  + (in == null ? "the ring's link from " + before(rank) : "the driver's ring link")
+                  + " at "
+                  + address
+                  + (refused == null ? "" : " (refused: " + refused + ")"));
+        }
+        Socket socket;
+        try {
+          socket = listener.accept();
+        } catch (SocketTimeoutException e) {
+          continue;
+        }
+        pending.add(socket);
+        Thread handshake =
+            new Thread(
+                () -> done.add(handshake(socket, launch, maxMessage)), "sparkdp-ring-handshake");
+        handshake.setDaemon(true);
+        handshake.start();
       }
-      try {
-        socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, left)));
-        socket.setTcpNoDelay(true);
-        socket.setSendBufferSize(1 << 20);
-        Handshake.Accepted accepted =
-            Handshake.accept(
-                socket,
-                key,
-                maxMessage,
-                hello -> admit(hello, launch),
-                hello ->
-                    hello.role() == Handshake.ROLE_RING_TAIL
-                        ? "the driver's ring link"
-                        : "the ring's link from " + before(rank));
-        accepted.link().timeout(idleTimeoutMillis);
-        if (accepted.hello().role() == Handshake.ROLE_RING) {
-          in = accepted.link();
-        } else {
-          out = accepted.link();
+    } finally {
+      // Handshakes still running, or done but not taken, are of no use once this returns.
+      for (Socket socket : pending) {
+        if (!taken.contains(socket)) {
+          closeQuietly(socket);
         }
-      } catch (IOException e) {
-        socket.close();
-        refused = e.getMessage();
       }
     }
+  }
+
+  private Handshaken handshake(Socket socket, int launch, int maxMessage) {
+    try {
+      socket.setSoTimeout(Handshake.ACCEPT_TIMEOUT_MILLIS);
+      socket.setTcpNoDelay(true);
+      socket.setSendBufferSize(1 << 20);
+      Handshake.Accepted accepted =
+          Handshake.accept(
+              socket,
+              key,
+              maxMessage,
+              hello -> admit(hello, launch),
+              hello ->
+                  hello.role() == Handshake.ROLE_RING_TAIL
+                      ? "the driver's ring link"
+                      : "the ring's link from " + before(rank));
+      accepted.link().timeout(idleTimeoutMillis);
+      return new Handshaken(socket, accepted, null);
+    } catch (IOException e) {
+      return new Handshaken(socket, null, e.getMessage());
+    }
+  }
+
+  /**
+   * Makes {@code accepted} this task's link before or after; false if that one is taken already.
+   */
+  private boolean take(Handshake.Accepted accepted) {
+    boolean before = accepted.hello().role() == Handshake.ROLE_RING;
+    if (before ? in != null : out != null) {
+      return false;
+    }
+    if (before) {
+      in = accepted.link();
+    } else {
+      out = accepted.link();
+    }
+    return true;
   }
 
   private static String before(int rank) {
@@ -176,7 +271,20 @@ public final class RingNode implements AutoCloseable {
   }
 
   private Link connect(String address, int rank, int launch, int maxMessage) throws IOException {
-    Socket socket = Ring.socket(address, connectTimeoutMillis);
+    Socket socket;
+    try {
+      socket = Ring.socket(address, connectTimeoutMillis);
+    } catch (IOException e) {
+      throw new IOException(
+          "could not reach the task of group "
+              + (rank + 1)
+              + " at "
+              + address
+              + " ("
+              + e.getMessage()
+              + ")",
+          e);
+    }
     try {
       Link link =
           Handshake.connect(
@@ -199,8 +307,8 @@ public final class RingNode implements AutoCloseable {
    * task after (the last task keeps them).
    */
   public void receiveParameters(float[] params) throws IOException {
-    for (int offset = 0; offset < params.length; offset += Wire.PIECE_FLOATS) {
-      int count = Math.min(Wire.PIECE_FLOATS, params.length - offset);
+    for (int offset = 0; offset < params.length; offset += Ring.PIECE_FLOATS) {
+      int count = Math.min(Ring.PIECE_FLOATS, params.length - offset);
       ByteBuffer m = nextPiece(count);
       if (rank < tasks - 1) {
         out.message(4 * count).put(m.duplicate());
@@ -216,10 +324,10 @@ public final class RingNode implements AutoCloseable {
    * task starts the sum at 0, the last sends it to the driver.
    */
   public void reduce(float[] gradient) throws IOException {
-    for (int offset = 0; offset < parameters; offset += Wire.PIECE_FLOATS) {
-      int count = Math.min(Wire.PIECE_FLOATS, parameters - offset);
+    for (int offset = 0; offset < parameters; offset += Ring.PIECE_FLOATS) {
+      int count = Math.min(Ring.PIECE_FLOATS, parameters - offset);
       if (rank == 0) {
-        java.util.Arrays.fill(piece, 0, count, 0f);
+        Arrays.fill(piece, 0, count, 0f);
       } else {
         nextPiece(count).asFloatBuffer().get(piece, 0, count);
       }
@@ -246,19 +354,6 @@ public final class RingNode implements AutoCloseable {
   }
 
   private void closeLinks() {
-    if (in != null) {
-      in.close();
-      in = null;
-    }
-    if (out != null) {
-      out.close();
-      out = null;
-    }
-  }
-
-  /** Closes the links and the listener: a task blocked on the ring fails at once. */
-  @Override
-  public synchronized void close() {
     Link a = in;
     Link b = out;
     if (a != null) {
@@ -267,10 +362,30 @@ public final class RingNode implements AutoCloseable {
     if (b != null) {
       b.close();
     }
+    in = null;
+    out = null;
+  }
+
+  private void closeListener() {
     try {
       listener.close();
     } catch (IOException ignored) {
       // nothing left to release
     }
+  }
+
+  private static void closeQuietly(Socket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // it went away
+    }
+  }
+
+  /** Closes the links and the listener: a task blocked on the ring fails at once. */
+  @Override
+  public void close() {
+    closeLinks();
+    closeListener();
   }
 }

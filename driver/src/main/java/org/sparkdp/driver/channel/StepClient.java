@@ -26,7 +26,9 @@ public final class StepClient implements AutoCloseable {
     END,
     /** Report this task's ring address ({@link #replyAddress}). */
     ADDRESS,
-    /** Join the ring of {@link Command#ring} ({@link RingNode#join}), then {@link #replyJoined}. */
+    /**
+     * Join the ring of {@link Command#ring} and say whether it could ({@link RingNode#answerRing}).
+     */
     RING,
     /** {@code STEP} with the parameters and sums along the ring. */
     RING_STEP,
@@ -169,9 +171,18 @@ public final class StepClient implements AutoCloseable {
     link.send();
   }
 
-  /** Answers {@code RING}: this task has joined the ring. */
-  public void replyJoined() throws IOException {
-    link.message(0);
+  /**
+   * Answers {@code RING}: this task has joined the ring ({@code failure} null), or why it could
+   * not.
+   */
+  public void replyJoined(String failure) throws IOException {
+    if (failure == null) {
+      link.message(0);
+    } else {
+      // A text of at most 1 KB, even in four-byte characters.
+      String text = failure.length() > 256 ? failure.substring(0, 256) : failure;
+      Wire.putText(link.message(Wire.OVERHEAD + 4 * text.length()), text);
+    }
     link.send();
   }
 

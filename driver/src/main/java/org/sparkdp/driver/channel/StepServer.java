@@ -8,11 +8,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Consumer;
 import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import org.sparkdp.ops.Totals;
@@ -183,7 +185,7 @@ public final class StepServer implements AutoCloseable {
   }
 
   private Handshake.Accepted accept(Socket socket, int tasks, int launch) throws IOException {
-    socket.setSoTimeout(10_000);
+    socket.setSoTimeout(Handshake.ACCEPT_TIMEOUT_MILLIS);
     socket.setTcpNoDelay(true);
     socket.setSendBufferSize(1 << 20);
     Handshake.Accepted accepted =
@@ -361,7 +363,7 @@ public final class StepServer implements AutoCloseable {
       }
       message = ByteBuffer.wrap(command);
     }
-    return message.order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    return message.order(ByteOrder.LITTLE_ENDIAN);
   }
 
   /**
@@ -402,8 +404,7 @@ public final class StepServer implements AutoCloseable {
    * Sends every task the same command of at most {@code bytes} bytes, written by {@code fill}
    * (which the executor allreduce's {@link Ring} uses for its commands).
    */
-  void tell(int bytes, java.util.function.Consumer<ByteBuffer> fill, String doing)
-      throws ChannelException {
+  void tell(int bytes, Consumer<ByteBuffer> fill, String doing) throws ChannelException {
     fill.accept(command(bytes));
     broadcast(doing);
   }

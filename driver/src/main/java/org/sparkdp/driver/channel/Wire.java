@@ -2,6 +2,7 @@ package org.sparkdp.driver.channel;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import org.sparkdp.ops.Totals;
 
 /**
@@ -18,11 +19,12 @@ import org.sparkdp.ops.Totals;
  *
  *   With the executor allreduce ({@link Ring}), the parameters and sums go along the ring instead:
  *   ADDRESS:      int ADDRESS                       reply: int length, byte[length] "host:port" (UTF-8)
- *   RING:         int RING, int P, P x (int length, byte[length] "host:port")   reply: empty
+ *   RING:         int RING, int P, P x (int length, byte[length] "host:port")
+ *                reply: empty (joined), or int length, byte[length] why it could not join
  *   RING_STEP:    int RING_STEP, int epoch, int step   reply: as STEP's, with n = -1
  *   RING_EVAL:    int RING_EVAL                        reply: as EVAL's
  *   along the ring: the parameters, then (RING_STEP) the running sums, each as messages of
- *                   float[min(PIECE_FLOATS, n - offset)], offset by offset
+ *                   float[min(Ring.PIECE_FLOATS, n - offset)], offset by offset
  *   totals:      long count, double loss, double correct, int m, double[m] metric sums
  *                (as {@link Totals#put} encodes them)
  * </pre>
@@ -37,12 +39,6 @@ final class Wire {
   static final int RING = 5;
   static final int RING_STEP = 6;
   static final int RING_EVAL = 7;
-
-  /**
-   * Floats per message along the ring: a task forwards each piece as soon as it has it, so the
-   * pieces move through the ring as a pipeline.
-   */
-  static final int PIECE_FLOATS = 1 << 16;
 
   /** Bytes of a message besides its floats and totals, with room to spare. */
   static final int OVERHEAD = 64;
@@ -71,7 +67,7 @@ final class Wire {
 
   /** Writes a short text: its UTF-8 length, then its bytes. */
   static void putText(ByteBuffer out, String text) {
-    byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
     out.putInt(bytes.length).put(bytes);
   }
 
@@ -83,7 +79,7 @@ final class Wire {
     }
     byte[] bytes = new byte[length];
     in.get(bytes);
-    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+    return new String(bytes, StandardCharsets.UTF_8);
   }
 
   /** Writes {@code n} then the floats. */

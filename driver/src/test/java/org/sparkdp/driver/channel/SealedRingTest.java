@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -81,10 +82,7 @@ class SealedRingTest {
               StepClient.Command c = client.next();
               switch (c.kind()) {
                 case ADDRESS -> client.replyAddress(advertise.apply(node.address()));
-                case RING -> {
-                  node.join(c.ring(), group, 1);
-                  client.replyJoined();
-                }
+                case RING -> node.answerRing(client, c.ring(), group, 1);
                 case RING_STEP -> {
                   node.receiveParameters(params);
                   received.add(params.clone());
@@ -104,7 +102,7 @@ class SealedRingTest {
 
   private void sumsInPartitionOrder(boolean sealed) throws Exception {
     int tasks = 3;
-    int parameters = 2 * Wire.PIECE_FLOATS + 1000; // three pieces per stream
+    int parameters = 2 * Ring.PIECE_FLOATS + 1000; // three pieces per stream
     List<List<float[]>> received = new ArrayList<>();
     try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 10_000, parameters, sealed);
         Ring ring = new Ring(server, parameters, 10_000, 10_000)) {
@@ -160,7 +158,7 @@ class SealedRingTest {
             try {
               socket = Ring.socket(a, 5_000);
             } catch (IOException e) {
-              throw new java.io.UncheckedIOException(e);
+              throw new UncheckedIOException(e);
             }
             impostors.add(
                 threads.submit(
@@ -185,6 +183,92 @@ class SealedRingTest {
       assertArrayEquals(expected, ring.step(0, 0, new float[PARAMETERS]).gradient());
       Exception e = assertThrows(Exception.class, () -> impostors.get(0).get(10, TimeUnit.SECONDS));
       assertTrue(e.getCause() instanceof IOException, "the impostor was cut off: " + e);
+      server.closeConnections();
+    }
+  }
+
+  @Test
+  void aSilentConnectionDoesNotHoldUpTheRing() throws Exception {
+    List<Socket> silent = new CopyOnWriteArrayList<>();
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 10_000, PARAMETERS, false);
+        Ring ring = new Ring(server, PARAMETERS, 10_000, 10_000)) {
+      task(server, 0, PARAMETERS, a -> a, new CopyOnWriteArrayList<>());
+      task(
+          server,
+          1,
+          PARAMETERS,
+          a -> {
+            // Connects before anyone else and says nothing, as a port scanner may.
+            try {
+              silent.add(Ring.socket(a, 5_000));
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+            return a;
+          },
+          new CopyOnWriteArrayList<>());
+      assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
+      long started = System.nanoTime();
+      ring.join(1);
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(
+          millis < Handshake.ACCEPT_TIMEOUT_MILLIS / 2,
+          "the ring formed in " + millis + " ms despite the silent connection");
+      float[] expected = gradient(0, PARAMETERS);
+      float[] other = gradient(1, PARAMETERS);
+      for (int i = 0; i < PARAMETERS; i++) {
+        expected[i] += other[i];
+      }
+      assertArrayEquals(expected, ring.step(0, 0, new float[PARAMETERS]).gradient());
+      assertEquals(-1, silent.get(0).getInputStream().read(), "the silent connection was closed");
+      server.closeConnections();
+    } finally {
+      for (Socket socket : silent) {
+        socket.close();
+      }
+    }
+  }
+
+  @Test
+  void aTaskThatCannotReachTheNextSaysSoAndTheRingFailsAtOnce() throws Exception {
+    int closed;
+    try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      closed = gone.getLocalPort();
+    }
+    String nowhere = "127.0.0.1:" + closed;
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 10_000, PARAMETERS, true);
+        Ring ring = new Ring(server, PARAMETERS, 10_000, 10_000)) {
+      task(server, 0, PARAMETERS, a -> a, new CopyOnWriteArrayList<>());
+      task(server, 1, PARAMETERS, a -> nowhere, new CopyOnWriteArrayList<>());
+      assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
+      long started = System.nanoTime();
+      ChannelException e = assertThrows(ChannelException.class, () -> ring.join(1));
+      long millis = (System.nanoTime() - started) / 1_000_000;
+      assertTrue(
+          e.getMessage()
+              .matches(
+                  "could not form the ring of 2 tasks: the task of group 0: could not reach the"
+                      + " task of group 1 at "
+                      + nowhere
+                      + " \\([^()]+\\)"),
+          e.getMessage());
+      assertTrue(millis < 5_000, "it failed in " + millis + " ms, not at the deadline");
+      server.closeConnections();
+    }
+  }
+
+  @Test
+  void aStepAfterTheLinksWereClosedFailsAsTheChannelDoes() throws Exception {
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 10_000, PARAMETERS, false);
+        Ring ring = new Ring(server, PARAMETERS, 10_000, 10_000)) {
+      task(server, 0, PARAMETERS, a -> a, new CopyOnWriteArrayList<>());
+      task(server, 1, PARAMETERS, a -> a, new CopyOnWriteArrayList<>());
+      assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
+      ring.join(1);
+      ring.closeLinks(); // as a hard stop does, from another thread
+      ChannelException e =
+          assertThrows(ChannelException.class, () -> ring.step(0, 0, new float[PARAMETERS]));
+      assertTrue(e.getMessage().contains("the ring's links are closed"), e.getMessage());
       server.closeConnections();
     }
   }
