@@ -68,15 +68,23 @@ public final class Ring implements AutoCloseable {
   /** A connected socket to {@code address} ({@code host:port}), as the ring's links use them. */
   static Socket socket(String address, long connectTimeoutMillis) throws IOException {
     int colon = address.lastIndexOf(':');
+    return socket(
+        new InetSocketAddress(
+            address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
+        connectTimeoutMillis);
+  }
+
+  /**
+   * A connected socket to {@code address} as the channel's and the ring's links use them: no Nagle
+   * delay, 1 MB buffers, reads that time out after {@code connectTimeoutMillis}.
+   */
+  static Socket socket(InetSocketAddress address, long connectTimeoutMillis) throws IOException {
     Socket socket = new Socket();
     try {
       socket.setTcpNoDelay(true);
       socket.setReceiveBufferSize(1 << 20);
       socket.setSendBufferSize(1 << 20);
-      socket.connect(
-          new InetSocketAddress(
-              address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))),
-          (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
+      socket.connect(address, (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
       return socket;
     } catch (IOException | RuntimeException e) {

@@ -67,15 +67,8 @@ public final class StepClient implements AutoCloseable {
     if (key.sealed()) {
       CipherWarmUp.once();
     }
-    Socket socket = new Socket();
+    Socket socket = Ring.socket(new InetSocketAddress(host, port), connectTimeoutMillis);
     try {
-      socket.setTcpNoDelay(true);
-      socket.setReceiveBufferSize(1 << 20);
-      socket.setSendBufferSize(1 << 20);
-      socket.connect(
-          new InetSocketAddress(host, port),
-          (int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
-      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, connectTimeoutMillis));
       Link link =
           Handshake.connect(
               socket,
