@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -130,8 +128,16 @@ class SealedFramesTest {
           () -> {
             try (Socket task = listen.accept();
                 Socket driver = new Socket(InetAddress.getLoopbackAddress(), serverPort)) {
-              Future<?> up = threads.submit(() -> pump(task, driver, 72, fromTask ? tamper : null));
-              pump(driver, task, 48, fromTask ? null : tamper);
+              Future<?> up =
+                  threads.submit(
+                      () ->
+                          FrameRelay.pump(
+                              task,
+                              driver,
+                              FrameRelay.CONNECTOR_HANDSHAKE,
+                              fromTask ? tamper : null));
+              FrameRelay.pump(
+                  driver, task, FrameRelay.ACCEPTOR_HANDSHAKE, fromTask ? null : tamper);
               up.get();
             }
             return null;
@@ -140,32 +146,6 @@ class SealedFramesTest {
 
     int port() {
       return listen.getLocalPort();
-    }
-
-    private Void pump(
-        Socket from, Socket to, int handshake, BiFunction<List<byte[]>, byte[], byte[]> tamper)
-        throws IOException {
-      DataInputStream in = new DataInputStream(from.getInputStream());
-      DataOutputStream out = new DataOutputStream(to.getOutputStream());
-      byte[] hello = new byte[handshake];
-      in.readFully(hello);
-      out.write(hello);
-      List<byte[]> seen = new ArrayList<>();
-      try {
-        while (true) {
-          int length = in.readInt();
-          byte[] frame = new byte[4 + length];
-          ByteBuffer.wrap(frame).putInt(length);
-          in.readFully(frame, 4, length);
-          byte[] forward = tamper == null ? frame : tamper.apply(seen, frame);
-          seen.add(frame);
-          out.write(forward);
-          out.flush();
-        }
-      } catch (IOException closed) {
-        to.close();
-        return null;
-      }
     }
 
     @Override

@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -297,8 +295,17 @@ class SealedRingTest {
                       boolean mine = connection == tampered;
                       Future<?> upstream =
                           threads.submit(
-                              () -> pump(client, server, 72, mine && up ? tamper : null));
-                      pump(server, client, 48, mine && !up ? tamper : null);
+                              () ->
+                                  FrameRelay.pump(
+                                      client,
+                                      server,
+                                      FrameRelay.CONNECTOR_HANDSHAKE,
+                                      mine && up ? tamper : null));
+                      FrameRelay.pump(
+                          server,
+                          client,
+                          FrameRelay.ACCEPTOR_HANDSHAKE,
+                          mine && !up ? tamper : null);
                       upstream.get();
                     }
                     return null;
@@ -309,32 +316,6 @@ class SealedRingTest {
 
     String address() {
       return "127.0.0.1:" + listen.getLocalPort();
-    }
-
-    private Void pump(
-        Socket from, Socket to, int handshake, BiFunction<List<byte[]>, byte[], byte[]> tamper)
-        throws IOException {
-      DataInputStream in = new DataInputStream(from.getInputStream());
-      DataOutputStream out = new DataOutputStream(to.getOutputStream());
-      byte[] hello = new byte[handshake];
-      in.readFully(hello);
-      out.write(hello);
-      List<byte[]> seen = new ArrayList<>();
-      try {
-        while (true) {
-          int length = in.readInt();
-          byte[] frame = new byte[4 + length];
-          ByteBuffer.wrap(frame).putInt(length);
-          in.readFully(frame, 4, length);
-          byte[] forward = tamper == null ? frame : tamper.apply(seen, frame);
-          seen.add(frame);
-          out.write(forward);
-          out.flush();
-        }
-      } catch (IOException closed) {
-        to.close();
-        return null;
-      }
     }
 
     @Override
