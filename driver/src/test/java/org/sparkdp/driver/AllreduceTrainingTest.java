@@ -3,19 +3,17 @@ package org.sparkdp.driver;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.sparkdp.Callback;
 import org.sparkdp.FitOptions;
 import org.sparkdp.FitOptions.SyncPath;
 import org.sparkdp.History;
 import org.sparkdp.Sequential;
-import org.sparkdp.TrainingPlan;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.testkit.Blobs;
+import org.sparkdp.testkit.Schedules;
 import org.sparkdp.testkit.TestSpark;
 
 /**
@@ -31,14 +29,7 @@ class AllreduceTrainingTest {
   private record Fit(float[] weights, History history, String schedule) {}
 
   private static Fit train(SyncPath path, int partitions) {
-    List<String> schedules = new ArrayList<>();
-    Callback plan =
-        new Callback() {
-          @Override
-          public void onTrainBegin(TrainingPlan p) {
-            schedules.add(p.schedule());
-          }
-        };
+    Schedules schedules = new Schedules();
     Sequential model = new Sequential(Dense.of(8, "relu").withInputDim(6), Dense.of(3, "softmax"));
     model.compile(Adam.withLearningRate(0.01), "sparse_categorical_crossentropy", "accuracy");
     History history =
@@ -52,7 +43,7 @@ class AllreduceTrainingTest {
                 .validationSplit(0.2)
                 .seed(11)
                 .verbose(0)
-                .callbacks(plan));
+                .callbacks(schedules));
     return new Fit(model.weights(), history, schedules.get(0));
   }
 

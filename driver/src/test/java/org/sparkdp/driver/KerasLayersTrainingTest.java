@@ -28,6 +28,7 @@ import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.testkit.Blobs;
 import org.sparkdp.testkit.ReferenceTraining;
+import org.sparkdp.testkit.Schedules;
 import org.sparkdp.testkit.TestSpark;
 
 /**
@@ -121,20 +122,13 @@ class KerasLayersTrainingTest {
 
   @Test
   void dropoutOnEightPartitionsInTwoChannelTasksEqualsTwoPartitions() {
-    List<String> schedules = new java.util.ArrayList<>();
-    org.sparkdp.Callback plan =
-        new org.sparkdp.Callback() {
-          @Override
-          public void onTrainBegin(org.sparkdp.TrainingPlan p) {
-            schedules.add(p.schedule());
-          }
-        };
+    Schedules schedules = new Schedules();
     float[] two =
         train(withDropout(0.3), new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL), 32, 3);
     float[] eight =
         train(
             withDropout(0.3),
-            new FitOptions().partitions(8).syncPath(SyncPath.CHANNEL).callbacks(plan),
+            new FitOptions().partitions(8).syncPath(SyncPath.CHANNEL).callbacks(schedules),
             32,
             3);
     assertEquals(

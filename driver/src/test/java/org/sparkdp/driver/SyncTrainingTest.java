@@ -25,6 +25,7 @@ import org.sparkdp.ops.Sgd;
 import org.sparkdp.ops.Totals;
 import org.sparkdp.testkit.Blobs;
 import org.sparkdp.testkit.ReferenceTraining;
+import org.sparkdp.testkit.Schedules;
 import org.sparkdp.testkit.TestSpark;
 
 class SyncTrainingTest {
@@ -64,15 +65,8 @@ class SyncTrainingTest {
 
   @Test
   void morePartitionsThanSlotsTakeTheChannelWithATaskPerSlotAndTheSameWeights() {
-    List<String> schedules = new ArrayList<>();
-    Callback plan =
-        new Callback() {
-          @Override
-          public void onTrainBegin(TrainingPlan p) {
-            schedules.add(p.schedule());
-          }
-        };
-    FitOptions seven = new FitOptions().partitions(7).callbacks(plan);
+    Schedules schedules = new Schedules();
+    FitOptions seven = new FitOptions().partitions(7).callbacks(schedules);
     float[] channel = train(seven, 32, 3);
     assertEquals(
         "16 steps of batch 32 per epoch (sync, driver channel: 2 tasks for 7 partitions, 2 task slots)",
@@ -85,15 +79,8 @@ class SyncTrainingTest {
 
   @Test
   void twoHundredPartitionsOnTwoSlotsTakeTheChannelAndKeepTheWeights() {
-    List<String> schedules = new ArrayList<>();
-    Callback plan =
-        new Callback() {
-          @Override
-          public void onTrainBegin(TrainingPlan p) {
-            schedules.add(p.schedule());
-          }
-        };
-    float[] many = train(new FitOptions().partitions(200).callbacks(plan), 32, 2);
+    Schedules schedules = new Schedules();
+    float[] many = train(new FitOptions().partitions(200).callbacks(schedules), 32, 2);
     assertEquals(
         "16 steps of batch 32 per epoch (sync, driver channel: 2 tasks for 200 partitions, 2 task slots)",
         schedules.get(0),
