@@ -63,7 +63,17 @@ final class Handshakes implements AutoCloseable {
   /** Counts {@link #abandon}s: a handshake started before the latest one reports nothing. */
   private long round;
 
+  private final long evictableNanos;
+
   Handshakes(String threadName) {
+    this(threadName, EVICTABLE_MILLIS * 1_000_000L);
+  }
+
+  /**
+   * @param evictableNanos how old a pending handshake must be to be closed to make room
+   */
+  Handshakes(String threadName, long evictableNanos) {
+    this.evictableNanos = evictableNanos;
     pool =
         new ThreadPoolExecutor(
             MAX_PENDING,
@@ -88,7 +98,7 @@ final class Handshakes implements AutoCloseable {
     synchronized (this) {
       if (pending.size() >= MAX_PENDING) {
         Map.Entry<Socket, Long> oldest = pending.entrySet().iterator().next();
-        if (now - oldest.getValue() < EVICTABLE_MILLIS * 1_000_000L) {
+        if (now - oldest.getValue() < evictableNanos) {
           closeQuietly(socket);
           return;
         }
