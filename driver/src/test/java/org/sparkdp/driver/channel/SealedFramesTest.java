@@ -365,7 +365,8 @@ class SealedFramesTest {
       Future<IOException> task =
           threads.submit(
               () -> {
-                Socket socket = Ring.socket(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+                Socket socket =
+                    Ring.socket(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
                 try (Link link =
                     Handshake.connect(
                         socket,
