@@ -249,8 +249,17 @@ class SealedFramesTest {
 
   @Test
   void aTaskWithoutTheSecretIsTurnedAwayAndNamed() throws Exception {
-    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, PARAMETERS, true)) {
-      Future<IOException> impostor = task(server.port(), ChannelKey.random(true));
+    taskWithoutTheSecretIsTurnedAway(true);
+  }
+
+  @Test
+  void aPlainChannelStillTurnsAwayATaskWithoutTheSecret() throws Exception {
+    taskWithoutTheSecretIsTurnedAway(false);
+  }
+
+  private void taskWithoutTheSecretIsTurnedAway(boolean sealed) throws Exception {
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, PARAMETERS, sealed)) {
+      Future<IOException> impostor = task(server.port(), ChannelKey.random(sealed));
       ChannelException e =
           assertThrows(
               ChannelException.class,
