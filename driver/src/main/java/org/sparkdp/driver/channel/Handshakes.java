@@ -25,6 +25,12 @@ final class Handshakes implements AutoCloseable {
   /** The most handshakes in progress at once. */
   static final int MAX_PENDING = 64;
 
+  /**
+   * The listening sockets' queue of connections not yet accepted: room for a burst of tasks behind
+   * a flood, as the accept loop takes them at once.
+   */
+  static final int BACKLOG = 2 * MAX_PENDING;
+
   /** How long one handshake may take in all, from its accept. */
   static final long DEADLINE_MILLIS = 5_000;
 

@@ -75,7 +75,7 @@ public final class RingNode implements AutoCloseable {
     ServerSocket listener = new ServerSocket();
     try {
       listener.setReceiveBufferSize(1 << 20);
-      listener.bind(new InetSocketAddress(bindAddress(host), 0));
+      listener.bind(new InetSocketAddress(bindAddress(host), 0), Handshakes.BACKLOG);
       return new RingNode(listener, host, key, parameters, connectTimeoutMillis, idleTimeoutMillis);
     } catch (IOException e) {
       listener.close();

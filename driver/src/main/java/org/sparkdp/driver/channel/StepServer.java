@@ -28,6 +28,15 @@ import org.sparkdp.ops.Totals;
  * each task in turn. Every wait has a timeout that names what it waited for.
  */
 public final class StepServer implements AutoCloseable {
+  /** How often the wait for tasks looks at the handshakes done. */
+  private static final int POLL_MILLIS = 20;
+
+  /** How often the wait for tasks asks after the job and whether to give up: 4 times a second. */
+  private static final long ASK_NANOS = 250_000_000L;
+
+  /** How the refusal of a task of an earlier launch starts, which is not worth naming. */
+  private static final String STALE = "a task of launch ";
+
   private final ServerSocket server;
   private final ChannelKey key;
   private final String host;
@@ -41,6 +50,8 @@ public final class StepServer implements AutoCloseable {
   private float[] gradient = new float[0];
   private float[] sum = new float[0];
   private ExecutorService receivers;
+
+  /** The tasks' handshakes, off the accept loop. */
   private final Handshakes handshakes = new Handshakes("sparkdp-step-handshake");
 
   /**
@@ -62,7 +73,7 @@ public final class StepServer implements AutoCloseable {
     server = new ServerSocket();
     try {
       server.setReceiveBufferSize(1 << 20);
-      server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0));
+      server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0), Handshakes.BACKLOG);
     } catch (IOException e) {
       server.close();
       throw e;
@@ -187,15 +198,6 @@ public final class StepServer implements AutoCloseable {
       handshakes.abandon();
     }
   }
-
-  /** How often the wait for tasks looks at the handshakes done. */
-  private static final int POLL_MILLIS = 20;
-
-  /** How often the wait for tasks asks after the job and whether to give up: 4 times a second. */
-  private static final long ASK_NANOS = 250_000_000L;
-
-  /** How the refusal of a task of an earlier launch starts, which is not worth naming. */
-  private static final String STALE = "a task of launch ";
 
   private Handshake.Accepted accept(Socket socket, int tasks, int launch) throws IOException {
     socket.setTcpNoDelay(true);
