@@ -1,5 +1,6 @@
 package org.sparkdp.driver.channel;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.Socket;
 import java.util.LinkedHashMap;
@@ -54,10 +55,7 @@ final class Handshakes implements AutoCloseable {
     Handshake.Accepted run(Socket socket) throws IOException;
   }
 
-  /**
-   * A finished handshake: {@code accepted}, or {@code refused} naming why not ({@code null} when it
-   * was closed to make room, which is worth no message).
-   */
+  /** A finished handshake: {@code accepted}, or {@code refused} naming why not. */
   record Done(Socket socket, Handshake.Accepted accepted, String refused) {}
 
   private final ThreadPoolExecutor pool;
@@ -151,6 +149,9 @@ final class Handshakes implements AutoCloseable {
       return "a connection that did not complete its handshake within "
           + DEADLINE_MILLIS / 1000
           + " s";
+    }
+    if (e instanceof EOFException) {
+      return "a connection that closed before completing its handshake";
     }
     return e.getMessage() != null ? e.getMessage() : e.toString();
   }
