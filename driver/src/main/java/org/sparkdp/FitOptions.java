@@ -150,7 +150,7 @@ public final class FitOptions {
           SyncPath.class,
           SyncPath.AUTO,
           "`sync` only: `channel` (one long-running task per task slot, each owning a run of partitions, steps "
-              + "exchanged with the driver over a socket, encrypted on a secured cluster), `jobs` (a Spark job per "
+              + "exchanged with the driver over a socket, encrypted when Spark's RPC is), `jobs` (a Spark job per "
               + "step), `allreduce` (the channel's tasks, with parameters and gradient sums passed along a ring of "
               + "them: the driver's link carries 8n bytes per step instead of 8nP, for large models), `auto` (the "
               + "channel while the cost model says the driver's link keeps up, else the allreduce, or a job per "

@@ -100,7 +100,7 @@ final class ChannelSession implements StepSession {
    * @param slots the live cluster's task slots when the fit began
    * @param dynamic whether dynamic allocation is on (then {@code tasks} may exceed {@code slots}:
    *     the pending tasks ask for the executors)
-   * @param sealed whether every frame is encrypted and authenticated
+   * @param security whether every frame is sealed, and what the headline says of it
    * @param ring whether the parameters and sums go along a ring of the tasks ({@link Ring})
    * @param fallback whether a ring that cannot form at the first launch gives way to the plain
    *     channel ({@code sync_path: auto} chose it), rather than failing the fit
@@ -110,19 +110,20 @@ final class ChannelSession implements StepSession {
       int partitions,
       int slots,
       boolean dynamic,
-      boolean sealed,
+      ChannelSecurity security,
       boolean ring,
       boolean fallback) {
     /**
-     * E.g. {@code "driver channel: 2 tasks for 8 partitions, 2 task slots"}, or {@code "executor
-     * allreduce: ..."}.
+     * E.g. {@code "driver channel: 2 tasks for 8 partitions, 2 task slots"}, {@code "executor
+     * allreduce, encrypted: ..."}, or, where the channel's secret is not protected, {@code "driver
+     * channel, authenticated, not encrypted: ...; <why, and what to set>"}.
      */
     String describe() {
       return String.format(
           Locale.ROOT,
-          "%s%s: %d task%s for %d partition%s, %s",
+          "%s%s: %d task%s for %d partition%s, %s%s",
           ring ? "executor allreduce" : "driver channel",
-          sealed ? ", encrypted" : "",
+          security.label() == null ? "" : ", " + security.label(),
           tasks,
           tasks == 1 ? "" : "s",
           partitions,
@@ -131,7 +132,8 @@ final class ChannelSession implements StepSession {
               + slots
               + " task slot"
               + (slots == 1 ? "" : "s")
-              + (dynamic ? " at the start" : ""));
+              + (dynamic ? " at the start" : ""),
+          security.advice() == null ? "" : "; " + security.advice());
     }
 
     /**
@@ -140,7 +142,7 @@ final class ChannelSession implements StepSession {
      * @param fallback whether the plain channel may take over if the ring cannot form
      */
     Plan withRing(boolean fallback) {
-      return new Plan(tasks, partitions, slots, dynamic, sealed, true, fallback);
+      return new Plan(tasks, partitions, slots, dynamic, security, true, fallback);
     }
   }
 
@@ -158,7 +160,8 @@ final class ChannelSession implements StepSession {
         dynamic
             ? Math.min(partitions, Math.max(usable, Slots.dynamicLimit(jsc.getConf()) / threads))
             : Math.min(partitions, usable);
-    return new Plan(tasks, partitions, slots, dynamic, securedNetwork(jsc), false, false);
+    return new Plan(
+        tasks, partitions, slots, dynamic, ChannelSecurity.of(jsc.getConf()), false, false);
   }
 
   /**
@@ -199,15 +202,6 @@ final class ChannelSession implements StepSession {
   }
 
   /**
-   * Whether Spark's own traffic is authenticated or encrypted: then the channel's frames are too.
-   */
-  static boolean securedNetwork(JavaSparkContext jsc) {
-    return jsc.getConf().getBoolean("spark.authenticate", false)
-        || jsc.getConf().getBoolean("spark.network.crypto.enabled", false)
-        || jsc.getConf().getBoolean("spark.ssl.enabled", false);
-  }
-
-  /**
    * @param data every partition's training blocks, and its validation blocks (flagged) when
    *     validation is a split of the same data
    * @param validation what to validate on, or {@code null}
@@ -242,7 +236,7 @@ final class ChannelSession implements StepSession {
               advertised,
               options.replyTimeoutMillis(),
               network.layout().size(),
-              plan.sealed());
+              plan.security().sealed());
     } catch (IOException e) {
       throw new IllegalStateException(
           "cannot open the step server on " + bind + ": " + e.getMessage(), e);
@@ -358,13 +352,13 @@ final class ChannelSession implements StepSession {
       if (now > connected || free > slots) {
         connected = Math.max(connected, now);
         slots = Math.max(slots, free);
-        since = System.currentTimeMillis();
+        since = System.nanoTime();
         return false;
       }
       return wanted > 1
           && now > 0
           && free < wanted
-          && System.currentTimeMillis() - since > stallMillis();
+          && System.nanoTime() - since > stallMillis() * 1_000_000L;
     }
   }
 

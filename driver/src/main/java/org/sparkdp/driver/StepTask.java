@@ -167,8 +167,8 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
   }
 
   private static void awaitKill(TaskContext context, long millis) {
-    long deadline = System.currentTimeMillis() + millis;
-    while (!context.isInterrupted() && System.currentTimeMillis() < deadline) {
+    long deadline = System.nanoTime() + millis * 1_000_000L;
+    while (!context.isInterrupted() && System.nanoTime() - deadline < 0) {
       try {
         Thread.sleep(20);
       } catch (InterruptedException e) {

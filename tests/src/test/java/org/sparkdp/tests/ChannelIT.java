@@ -14,10 +14,11 @@ import org.sparkdp.testkit.Blobs;
 
 /**
  * The driver channel where it used to give way to a Spark job per step: more partitions than task
- * slots, dynamic allocation, and an authenticated and encrypted Spark network, each on separate
- * executor JVMs ({@code local-cluster}), and the executor allreduce on that encrypted network. Each
- * run's headline names the path it took, and its weights match those of 2 partitions on {@code
- * local[2]} to float summation order; with one slot there is one task, which trains to the end.
+ * slots, dynamic allocation, and an authenticated and encrypted Spark network (and one only
+ * authenticated, where the channel stays plain and says so), each on separate executor JVMs ({@code
+ * local-cluster}), and the executor allreduce on that encrypted network. Each run's headline names
+ * the path it took, and its weights match those of 2 partitions on {@code local[2]} to float
+ * summation order; with one slot there is one task, which trains to the end.
  */
 class ChannelIT {
   private static final String CLUSTER = "local-cluster[2,1,1024]";
@@ -167,6 +168,26 @@ class ChannelIT {
             "--conf",
             "spark.network.crypto.enabled=true"),
         "spark.authenticate + network crypto");
+  }
+
+  @Test
+  void authenticationWithoutEncryptionKeepsTheChannelPlainAndSaysWhatToSet() throws Exception {
+    // spark.authenticate alone does not encrypt Spark's RPC, which carries the channel's secret:
+    // sealing with a secret anyone on the network can read would only pretend.
+    assertMatchesReference(
+        train(
+            "authenticated",
+            "8",
+            CLUSTER,
+            "driver channel, authenticated, not encrypted: 2 tasks for 8 partitions, 2 task slots;"
+                + " the channel's secret travels to the tasks in Spark's RPC, which is not encrypted"
+                + " (spark.authenticate authenticates Spark's RPC but does not encrypt it): set"
+                + " spark.authenticate=true and spark.network.crypto.enabled=true",
+            "--conf",
+            "spark.authenticate=true",
+            "--conf",
+            "spark.authenticate.secret=a-secret-of-this-test"),
+        "spark.authenticate alone");
   }
 
   @Test

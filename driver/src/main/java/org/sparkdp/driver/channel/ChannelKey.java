@@ -4,10 +4,11 @@ import java.io.Serializable;
 import java.security.SecureRandom;
 
 /**
- * A fit's channel secret, made on the driver and shipped to the tasks inside their closure (which
- * Spark's own RPC carries, authenticated and encrypted on a secured cluster). Every connection
- * proves it holds the secret in its handshake; when {@code sealed}, every frame is also encrypted
- * and authenticated with keys derived from it ({@link FrameCipher}).
+ * A fit's channel secret, made on the driver and shipped to the tasks inside their closure, which
+ * Spark's own RPC carries: readable on the network unless that RPC is encrypted, which is why the
+ * driver seals only then. Every connection proves it holds the secret in its handshake; when {@code
+ * sealed}, every frame is also encrypted and authenticated with keys derived from it ({@link
+ * FrameCipher}).
  */
 public final class ChannelKey implements Serializable {
   private static final long serialVersionUID = 1L;

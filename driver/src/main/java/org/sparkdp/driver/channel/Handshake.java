@@ -17,24 +17,31 @@ import javax.crypto.spec.SecretKeySpec;
  * How a connection of the channel starts, for any two ends that share a {@link ChannelKey} (the
  * driver and a training task, or two links of the executor allreduce's ring). The connecting end
  * sends a hello (who it is, a fresh nonce) with an HMAC-SHA256 of it under the secret; the
- * accepting end checks it and answers with its own nonce and an HMAC that covers the hello, so each
- * end knows the other holds the secret and the secret itself never travels. Sealed, each
- * direction's AES key is an HMAC of both nonces, so every connection has keys of its own and a
- * recorded conversation cannot be replayed into a new one. One stream may instead go to many: the
- * driver's commands are the same for every task of a launch, so it seals them once, with a key of
- * that launch ({@link #commandKey}), and each task receives them with it. The connecting end's
- * first frame ({@code READY}) proves it derived the keys; only then does the accepting end count
- * the connection.
+ * accepting end checks it, and who it says it is (its role, group and launch), and answers with its
+ * own nonce and an HMAC that covers the hello, so each end knows the other holds the secret and the
+ * secret itself never travels. The connecting end's first frame ({@code READY}) carries an HMAC of
+ * the whole handshake (both nonces, and the hello's role, group and launch): a recorded hello
+ * replayed into a new connection cannot produce it, as the accepting end's nonce is new, so the
+ * replay is refused, plain or sealed, before the connection counts. Sealed, each direction's AES
+ * key is an HMAC of both nonces, so every connection has keys of its own and a recorded
+ * conversation cannot be replayed into a new one. One stream may instead go to many: the driver's
+ * commands are the same for every task of a launch, so it seals them once, with a key of that
+ * launch ({@link #commandKey}), and each task receives them with it.
+ *
+ * <p>No Diffie-Hellman exchange: the driver's commands are sealed once per launch under a key of
+ * the secret (one seal for every task, which keeps a step's cost), so forward secrecy would cover
+ * only the replies and the ring; the secret is kept from the network by Spark's encrypted RPC
+ * instead (the channel seals only then).
  *
  * <pre>
  *   hello:  int MAGIC, int VERSION, int sealed, int role, int group, int launch, byte[16] nonce, byte[32] hmac
- *   answer: byte[16] nonce, byte[32] hmac
- *   READY (a frame): int group, int launch
+ *   answer: byte[16] nonce, byte[32] hmac(hello, answer nonce)
+ *   READY (a frame): int group, int launch, byte[32] hmac(hello, answer nonce)
  * </pre>
  */
 final class Handshake {
   static final int MAGIC = 0x53504450; // "SPDP"
-  static final int VERSION = 2;
+  static final int VERSION = 3;
 
   /** The role of a training task connecting to the driver. */
   static final int ROLE_TASK = 1;
@@ -48,12 +55,6 @@ final class Handshake {
   /** The role of the driver connecting to the last task of the ring, to receive the sums. */
   static final int ROLE_RING_TAIL = 3;
 
-  /**
-   * How long the accepting end waits for a connection's handshake: a silent connection is let go
-   * after this rather than holding up the ones expected.
-   */
-  static final int ACCEPT_TIMEOUT_MILLIS = 10_000;
-
   private static final int NONCE = 16;
   private static final int MAC = 32;
   private static final int HELLO = 24 + NONCE;
@@ -66,6 +67,16 @@ final class Handshake {
 
   /** A connection the accepting end has checked, and who is on the other end. */
   record Accepted(Hello hello, Link link) {}
+
+  /** The accepting end's check of who a hello says it is, before it answers. */
+  interface Admission {
+    /**
+     * Returns if {@code hello} may connect here.
+     *
+     * @throws IOException naming why not
+     */
+    void check(Hello hello) throws IOException;
+  }
 
   /**
    * The connecting end: says hello on {@code socket}, checks the answer, and sends {@code READY}.
@@ -105,24 +116,24 @@ final class Handshake {
             commands ? commandKey(key, hello.launch()) : null,
             maxMessage,
             peer);
-    link.message(8).putInt(hello.group()).putInt(hello.launch());
+    link.message(8 + MAC)
+        .putInt(hello.group())
+        .putInt(hello.launch())
+        .put(hmac(key, "ready", helloBytes, theirs));
     link.send();
     return link;
   }
 
   /**
-   * The accepting end: checks the hello on {@code socket} and {@code admit}'s verdict on it ({@code
-   * null} to admit, else why not), answers, and waits for {@code READY}.
+   * The accepting end: checks the hello on {@code socket} and {@code admit}'s verdict on it,
+   * answers, and checks {@code READY}.
    *
    * @param peer names the connecting end in messages, from its hello
-   * @throws FrameRejectedException naming why the connection is refused
+   * @throws FrameRejectedException naming why the connection is refused (a replayed hello among
+   *     them)
    */
   static Accepted accept(
-      Socket socket,
-      ChannelKey key,
-      int maxMessage,
-      Function<Hello, String> admit,
-      Function<Hello, String> peer)
+      Socket socket, ChannelKey key, int maxMessage, Admission admit, Function<Hello, String> peer)
       throws IOException {
     DataInputStream in = Link.input(socket);
     byte[] helloBytes = new byte[HELLO];
@@ -154,24 +165,46 @@ final class Handshake {
       throw new FrameRejectedException(
           "a hello for " + (sealed ? "sealed" : "plain") + " frames on a channel that is not");
     }
-    String refusal = admit.apply(hello);
-    if (refusal != null) {
-      throw new FrameRejectedException(refusal);
-    }
+    admit.check(hello);
     byte[] nonce = nonce();
     ByteBuffer answer = ByteBuffer.allocate(NONCE + MAC);
     answer.put(nonce).put(hmac(key, "answer", helloBytes, nonce));
     socket.getOutputStream().write(answer.array());
     socket.getOutputStream().flush();
     Link link = link(socket, in, key, nonce, theirs, false, null, maxMessage, peer.apply(hello));
-    ByteBuffer ready = link.receive();
-    if (ready.remaining() != 8
+    ByteBuffer ready;
+    try {
+      ready = link.receive();
+    } catch (FrameRejectedException e) {
+      throw replayed(hello, e.getMessage());
+    }
+    byte[] readyProof = new byte[MAC];
+    if (ready.remaining() != 8 + MAC
         || ready.getInt() != hello.group()
         || ready.getInt() != hello.launch()) {
-      throw new FrameRejectedException(
-          "the first frame of " + link.peer() + " is not the READY its hello announced");
+      throw replayed(hello, "its first frame is not the READY its hello announced");
+    }
+    ready.get(readyProof);
+    if (!MessageDigest.isEqual(readyProof, hmac(key, "ready", helloBytes, nonce))) {
+      throw replayed(hello, "its READY does not prove this handshake");
     }
     return new Accepted(hello, link);
+  }
+
+  /**
+   * A hello with a valid HMAC whose sender then cannot prove the handshake: a hello recorded from
+   * another connection and replayed (one that holds the secret proves it).
+   */
+  private static FrameRejectedException replayed(Hello hello, String why) {
+    return new FrameRejectedException(
+        "a replayed hello (role "
+            + hello.role()
+            + ", group "
+            + hello.group()
+            + ", launch "
+            + hello.launch()
+            + "): "
+            + why);
   }
 
   private static Link link(

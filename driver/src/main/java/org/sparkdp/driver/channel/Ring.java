@@ -162,10 +162,10 @@ public final class Ring implements AutoCloseable {
    * less.
    */
   private static String reportedFailure(Link[] links) {
-    long deadline = System.currentTimeMillis() + 1000;
+    long deadline = System.nanoTime() + 1_000_000_000L;
     for (int g = 0; g < links.length; g++) {
       try {
-        links[g].timeout(Math.max(1, deadline - System.currentTimeMillis()));
+        links[g].timeout(Math.max(1, (deadline - System.nanoTime()) / 1_000_000L));
         String failure = joinFailure(links[g].receive());
         if (failure != null) {
           return "the task of group " + g + ": " + failure;

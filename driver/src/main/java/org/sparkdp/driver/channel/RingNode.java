@@ -7,13 +7,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 
 /**
  * A training task's place in the executor allreduce ({@link Ring}): the driver, the tasks in group
@@ -80,7 +75,7 @@ public final class RingNode implements AutoCloseable {
     ServerSocket listener = new ServerSocket();
     try {
       listener.setReceiveBufferSize(1 << 20);
-      listener.bind(new InetSocketAddress(bindAddress(host), 0));
+      listener.bind(new InetSocketAddress(bindAddress(host), 0), Handshakes.BACKLOG);
       return new RingNode(listener, host, key, parameters, connectTimeoutMillis, idleTimeoutMillis);
     } catch (IOException e) {
       listener.close();
@@ -144,35 +139,30 @@ public final class RingNode implements AutoCloseable {
     client.replyJoined(failure);
   }
 
-  /** A connection's handshake: what it gave, the link or why it was refused. */
-  private record Handshaken(Socket socket, Handshake.Accepted accepted, String refused) {}
-
   /**
    * Accepts the link before this task, and the driver's for the sums on the last task. Each
-   * connection's handshake runs on a thread of its own, so a silent or slow connection does not
-   * hold up the ones expected; one that fails it (no secret, another launch) is turned away and
+   * connection's handshake runs off this loop, on a bounded pool and within a few seconds in all
+   * ({@link Handshakes}), so a silent or slow connection, or many, do not hold up the ones
+   * expected; one that fails it (no secret, another launch, a replayed hello) is turned away and
    * named if the wait times out.
    */
   private void accept(int launch, int maxMessage) throws IOException {
-    long deadline = System.currentTimeMillis() + connectTimeoutMillis;
-    BlockingQueue<Handshaken> done = new LinkedBlockingQueue<>();
-    List<Socket> pending = new ArrayList<>();
-    Set<Socket> taken = new HashSet<>();
+    long started = System.nanoTime();
     String refused = null;
     listener.setSoTimeout(POLL_MILLIS);
-    try {
+    try (Handshakes handshakes = new Handshakes("sparkdp-ring-handshake")) {
       while (true) {
-        for (Handshaken h; (h = done.poll()) != null; ) {
-          if (h.accepted() == null) {
-            refused = h.refused();
-          } else if (take(h.accepted())) {
-            taken.add(h.socket());
+        for (Handshakes.Done d; (d = handshakes.poll()) != null; ) {
+          if (d.accepted() == null) {
+            refused = d.refused() != null ? d.refused() : refused;
+          } else if (!take(d.accepted())) {
+            d.accepted().link().close();
           }
         }
         if (in != null && out != null) {
           return;
         }
-        if (System.currentTimeMillis() > deadline) {
+        if (System.nanoTime() - started > connectTimeoutMillis * 1_000_000L) {
           throw new SocketTimeoutException(
               "timed out after "
                   + connectTimeoutMillis / 1000
@@ -188,43 +178,27 @@ public final class RingNode implements AutoCloseable {
         } catch (SocketTimeoutException e) {
           continue;
         }
-        pending.add(socket);
-        Thread handshake =
-            new Thread(
-                () -> done.add(handshake(socket, launch, maxMessage)), "sparkdp-ring-handshake");
-        handshake.setDaemon(true);
-        handshake.start();
-      }
-    } finally {
-      // Handshakes still running, or done but not taken, are of no use once this returns.
-      for (Socket socket : pending) {
-        if (!taken.contains(socket)) {
-          closeQuietly(socket);
-        }
+        handshakes.start(socket, s -> handshake(s, launch, maxMessage));
       }
     }
   }
 
-  private Handshaken handshake(Socket socket, int launch, int maxMessage) {
-    try {
-      socket.setSoTimeout(Handshake.ACCEPT_TIMEOUT_MILLIS);
-      socket.setTcpNoDelay(true);
-      socket.setSendBufferSize(1 << 20);
-      Handshake.Accepted accepted =
-          Handshake.accept(
-              socket,
-              key,
-              maxMessage,
-              hello -> admit(hello, launch),
-              hello ->
-                  hello.role() == Handshake.ROLE_RING_TAIL
-                      ? "the driver's ring link"
-                      : "the ring's link from " + before(rank));
-      accepted.link().timeout(idleTimeoutMillis);
-      return new Handshaken(socket, accepted, null);
-    } catch (IOException e) {
-      return new Handshaken(socket, null, e.getMessage());
-    }
+  private Handshake.Accepted handshake(Socket socket, int launch, int maxMessage)
+      throws IOException {
+    socket.setTcpNoDelay(true);
+    socket.setSendBufferSize(1 << 20);
+    Handshake.Accepted accepted =
+        Handshake.accept(
+            socket,
+            key,
+            maxMessage,
+            hello -> admit(hello, launch),
+            hello ->
+                hello.role() == Handshake.ROLE_RING_TAIL
+                    ? "the driver's ring link"
+                    : "the ring's link from " + before(rank));
+    accepted.link().timeout(idleTimeoutMillis);
+    return accepted;
   }
 
   /**
@@ -247,27 +221,29 @@ public final class RingNode implements AutoCloseable {
     return rank == 0 ? "the driver" : "the task of group " + (rank - 1);
   }
 
-  /** Why a ring hello is refused ({@code null}: admitted). */
-  private String admit(Handshake.Hello hello, int launch) {
+  /** Admits a ring hello, or says why not. */
+  private void admit(Handshake.Hello hello, int launch) throws FrameRejectedException {
     if (hello.launch() != launch) {
-      return "a ring link of launch " + hello.launch() + " where launch " + launch + " runs";
+      throw new FrameRejectedException(
+          "a ring link of launch " + hello.launch() + " where launch " + launch + " runs");
     }
     if (hello.role() == Handshake.ROLE_RING && hello.group() == rank - 1 && in == null) {
-      return null;
+      return;
     }
     if (hello.role() == Handshake.ROLE_RING_TAIL && rank == tasks - 1 && out == null) {
-      return null;
+      return;
     }
-    return "a ring link of role "
-        + hello.role()
-        + " from group "
-        + hello.group()
-        + " where task "
-        + rank
-        + " of "
-        + tasks
-        + " expects "
-        + before(rank);
+    throw new FrameRejectedException(
+        "a ring link of role "
+            + hello.role()
+            + " from group "
+            + hello.group()
+            + " where task "
+            + rank
+            + " of "
+            + tasks
+            + " expects "
+            + before(rank));
   }
 
   private Link connect(String address, int rank, int launch, int maxMessage) throws IOException {
@@ -371,14 +347,6 @@ public final class RingNode implements AutoCloseable {
       listener.close();
     } catch (IOException ignored) {
       // nothing left to release
-    }
-  }
-
-  private static void closeQuietly(Socket socket) {
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // it went away
     }
   }
 

@@ -28,6 +28,15 @@ import org.sparkdp.ops.Totals;
  * each task in turn. Every wait has a timeout that names what it waited for.
  */
 public final class StepServer implements AutoCloseable {
+  /** How often the wait for tasks looks at the handshakes done. */
+  private static final int POLL_MILLIS = 20;
+
+  /** How often the wait for tasks asks after the job and whether to give up: 4 times a second. */
+  private static final long ASK_NANOS = 250_000_000L;
+
+  /** How the refusal of a task of an earlier launch starts, which is not worth naming. */
+  private static final String STALE = "a task of launch ";
+
   private final ServerSocket server;
   private final ChannelKey key;
   private final String host;
@@ -41,6 +50,9 @@ public final class StepServer implements AutoCloseable {
   private float[] gradient = new float[0];
   private float[] sum = new float[0];
   private ExecutorService receivers;
+
+  /** The tasks' handshakes, off the accept loop. */
+  private final Handshakes handshakes = new Handshakes("sparkdp-step-handshake");
 
   /**
    * Opens the server on {@code bindHost}, on a free port; tasks are told to reach it at {@code
@@ -61,7 +73,7 @@ public final class StepServer implements AutoCloseable {
     server = new ServerSocket();
     try {
       server.setReceiveBufferSize(1 << 20);
-      server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0));
+      server.bind(new InetSocketAddress(InetAddress.getByName(bindHost), 0), Handshakes.BACKLOG);
     } catch (IOException e) {
       server.close();
       throw e;
@@ -86,7 +98,8 @@ public final class StepServer implements AutoCloseable {
 
   /**
    * Waits until one task of every group in {@code [0, tasks)} has connected, or {@code giveUp} says
-   * to stop waiting.
+   * to stop waiting. Each connection's handshake runs off this loop ({@link Handshakes}), within a
+   * few seconds in all, so a silent or slow connection, or many, do not hold up the tasks.
    *
    * @param launch the launch the tasks must belong to (tasks of a cancelled earlier launch are
    *     turned away)
@@ -113,79 +126,80 @@ public final class StepServer implements AutoCloseable {
     }
     int connected = 0;
     String refused = null;
-    long deadline = System.currentTimeMillis() + timeoutMillis;
+    long started = System.nanoTime();
+    long asked = started - ASK_NANOS;
     try {
-      server.setSoTimeout(250);
+      server.setSoTimeout(POLL_MILLIS);
     } catch (IOException e) {
       throw new ChannelException("cannot poll the step server socket", e);
     }
-    while (connected < tasks) {
-      Throwable failure = jobFailure.get();
-      if (failure != null) {
-        throw new ChannelException(
-            "the training tasks failed before they all connected: " + failure, failure);
-      }
-      if (giveUp.test(connected)) {
-        return connected;
-      }
-      if (System.currentTimeMillis() > deadline) {
-        throw new ChannelException(
-            "timed out after "
-                + timeoutMillis / 1000
-                + " s waiting for "
-                + tasks
-                + " training tasks to connect to the driver at "
-                + host
-                + ":"
-                + port()
-                + " ("
-                + connected
-                + " connected"
-                + (refused == null ? "" : "; refused: " + refused)
-                + "); are there "
-                + tasks
-                + " free task slots, and can executors reach the driver?",
-            null);
-      }
-      Socket socket;
-      try {
-        socket = server.accept();
-      } catch (SocketTimeoutException e) {
-        continue;
-      } catch (IOException e) {
-        throw new ChannelException("the step server stopped accepting tasks", e);
-      }
-      try {
-        Handshake.Accepted accepted = accept(socket, tasks, launch);
-        int group = accepted.hello().group();
-        if (links[group] == null) {
-          connected++;
-        } else {
-          links[group].close();
+    try {
+      while (true) {
+        for (Handshakes.Done d; (d = handshakes.poll()) != null; ) {
+          if (d.accepted() == null) {
+            if (d.refused() != null && !d.refused().startsWith(STALE)) {
+              refused = d.refused(); // a task of an earlier launch is expected now and then
+            }
+            continue;
+          }
+          int group = d.accepted().hello().group();
+          if (links[group] == null) {
+            connected++;
+          } else {
+            links[group].close();
+          }
+          links[group] = d.accepted().link();
         }
-        links[group] = accepted.link();
-      } catch (IOException e) {
-        closeQuietly(socket);
-        // A task of an earlier launch is expected now and then; anything else is worth naming.
-        if (!(e instanceof StaleLaunch)) {
-          refused = e.getMessage();
+        if (connected == tasks) {
+          return connected;
         }
+        long now = System.nanoTime();
+        if (now - asked >= ASK_NANOS) {
+          asked = now;
+          Throwable failure = jobFailure.get();
+          if (failure != null) {
+            throw new ChannelException(
+                "the training tasks failed before they all connected: " + failure, failure);
+          }
+          if (giveUp.test(connected)) {
+            return connected;
+          }
+        }
+        if (now - started > timeoutMillis * 1_000_000L) {
+          throw new ChannelException(
+              "timed out after "
+                  + timeoutMillis / 1000
+                  + " s waiting for "
+                  + tasks
+                  + " training tasks to connect to the driver at "
+                  + host
+                  + ":"
+                  + port()
+                  + " ("
+                  + connected
+                  + " connected"
+                  + (refused == null ? "" : "; refused: " + refused)
+                  + "); are there "
+                  + tasks
+                  + " free task slots, and can executors reach the driver?",
+              null);
+        }
+        Socket socket;
+        try {
+          socket = server.accept();
+        } catch (SocketTimeoutException e) {
+          continue;
+        } catch (IOException e) {
+          throw new ChannelException("the step server stopped accepting tasks", e);
+        }
+        handshakes.start(socket, s -> accept(s, tasks, launch));
       }
-    }
-    return connected;
-  }
-
-  /** A hello from a task of an earlier launch (a cancelled stage's task that connected late). */
-  private static final class StaleLaunch extends IOException {
-    private static final long serialVersionUID = 1L;
-
-    StaleLaunch(int launch) {
-      super("a task of launch " + launch + ", which was cancelled");
+    } finally {
+      handshakes.abandon();
     }
   }
 
   private Handshake.Accepted accept(Socket socket, int tasks, int launch) throws IOException {
-    socket.setSoTimeout(Handshake.ACCEPT_TIMEOUT_MILLIS);
     socket.setTcpNoDelay(true);
     socket.setSendBufferSize(1 << 20);
     Handshake.Accepted accepted =
@@ -195,18 +209,19 @@ public final class StepServer implements AutoCloseable {
             Wire.maxMessage(parameters),
             hello -> {
               if (hello.role() != Handshake.ROLE_TASK) {
-                return "a connection of role " + hello.role() + " where tasks connect";
+                throw new FrameRejectedException(
+                    "a connection of role " + hello.role() + " where tasks connect");
               }
               if (hello.group() < 0 || hello.group() >= tasks) {
-                return "a task of group " + hello.group() + ", outside [0, " + tasks + ")";
+                throw new FrameRejectedException(
+                    "a task of group " + hello.group() + ", outside [0, " + tasks + ")");
               }
-              return null;
+              if (hello.launch() != launch) {
+                throw new FrameRejectedException(
+                    STALE + hello.launch() + ", which was cancelled (launch " + launch + " runs)");
+              }
             },
             hello -> "the task of group " + hello.group());
-    if (accepted.hello().launch() != launch) {
-      accepted.link().close();
-      throw new StaleLaunch(accepted.hello().launch());
-    }
     accepted.link().timeout(replyTimeoutMillis);
     return accepted;
   }
@@ -247,6 +262,10 @@ public final class StepServer implements AutoCloseable {
       // The streams stop mid-message, and a reply of another task may still be being read.
       closeConnections();
       throw stepFailure(e, current, epoch, step);
+    } catch (RuntimeException e) {
+      // A reply cut short or malformed: the task is as good as lost, and its stream out of step.
+      closeConnections();
+      throw stepFailure(new IOException("a malformed reply (" + e + ")", e), current, epoch, step);
     }
   }
 
@@ -300,15 +319,19 @@ public final class StepServer implements AutoCloseable {
     return replies;
   }
 
-  /** A reply read in a thread of {@link #receiveAhead}, with the failure of its read if any. */
-  private static ByteBuffer await(Future<ByteBuffer> reply) throws IOException {
+  /**
+   * A reply read in a thread of {@link #receiveAhead}, with the failure of its read if any, as an
+   * {@link IOException} whatever it was, so that {@link #step} closes the connections and fails
+   * with a {@link ChannelException} (which restarts the tasks).
+   */
+  static ByteBuffer await(Future<ByteBuffer> reply) throws IOException {
     try {
       return reply.get();
     } catch (ExecutionException e) {
       if (e.getCause() instanceof IOException io) {
         throw io;
       }
-      throw new IllegalStateException("reading a reply failed: " + e.getCause(), e.getCause());
+      throw new IOException("reading a reply failed: " + e.getCause(), e.getCause());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for a reply");
@@ -429,16 +452,9 @@ public final class StepServer implements AutoCloseable {
     }
   }
 
-  private static void closeQuietly(Socket socket) {
-    try {
-      socket.close();
-    } catch (IOException ignored) {
-      // not one of ours, or it went away
-    }
-  }
-
   @Override
   public void close() {
+    handshakes.close();
     closeConnections();
     if (receivers != null) {
       receivers.shutdownNow();

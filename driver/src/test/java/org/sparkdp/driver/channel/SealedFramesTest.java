@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -247,8 +249,17 @@ class SealedFramesTest {
 
   @Test
   void aTaskWithoutTheSecretIsTurnedAwayAndNamed() throws Exception {
-    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, PARAMETERS, true)) {
-      Future<IOException> impostor = task(server.port(), ChannelKey.random(true));
+    taskWithoutTheSecretIsTurnedAway(true);
+  }
+
+  @Test
+  void aPlainChannelStillTurnsAwayATaskWithoutTheSecret() throws Exception {
+    taskWithoutTheSecretIsTurnedAway(false);
+  }
+
+  private void taskWithoutTheSecretIsTurnedAway(boolean sealed) throws Exception {
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, PARAMETERS, sealed)) {
+      Future<IOException> impostor = task(server.port(), ChannelKey.random(sealed));
       ChannelException e =
           assertThrows(
               ChannelException.class,
@@ -355,5 +366,51 @@ class SealedFramesTest {
       }
       server.closeConnections();
     }
+  }
+
+  @Test
+  void aMalformedReplyFailsTheStepAndClosesTheConnections() throws Exception {
+    try (StepServer server = new StepServer("127.0.0.1", "127.0.0.1", 5_000, PARAMETERS, false)) {
+      Future<IOException> task =
+          threads.submit(
+              () -> {
+                Socket socket =
+                    Ring.socket(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
+                try (Link link =
+                    Handshake.connect(
+                        socket,
+                        server.key(),
+                        new Handshake.Hello(Handshake.ROLE_TASK, 0, 1),
+                        true,
+                        Wire.maxMessage(PARAMETERS),
+                        "the driver")) {
+                  link.receive();
+                  link.message(4).putInt(7); // a reply cut short
+                  link.send();
+                  link.receive();
+                  return null;
+                } catch (IOException e) {
+                  return e;
+                }
+              });
+      assertEquals(1, server.awaitTasks(1, 1, 10_000, () -> null, connected -> false));
+      ChannelException e =
+          assertThrows(ChannelException.class, () -> server.step(0, 0, new float[PARAMETERS]));
+      assertTrue(
+          e.getMessage().contains("lost the task of group 0 during epoch 1, step 1 (a malformed"),
+          e.getMessage());
+      assertTrue(task.get(10, TimeUnit.SECONDS) != null, "the task's connection was closed");
+    }
+  }
+
+  @Test
+  void aReplyReadThatFailsWithoutAnIoErrorStillFailsAsOne() {
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                StepServer.await(
+                    CompletableFuture.failedFuture(new IllegalStateException("no AES-GCM"))));
+    assertTrue(e.getMessage().contains("reading a reply failed"), e.getMessage());
   }
 }

@@ -210,7 +210,7 @@ class SealedRingTest {
       ring.join(1);
       long millis = (System.nanoTime() - started) / 1_000_000;
       assertTrue(
-          millis < Handshake.ACCEPT_TIMEOUT_MILLIS / 2,
+          millis < Handshakes.DEADLINE_MILLIS,
           "the ring formed in " + millis + " ms despite the silent connection");
       float[] expected = gradient(0, PARAMETERS);
       float[] other = gradient(1, PARAMETERS);
