@@ -27,11 +27,13 @@ import org.sparkdp.FitOptions;
 import org.sparkdp.History;
 import org.sparkdp.ModelCheckpoint;
 import org.sparkdp.Sequential;
+import org.sparkdp.driver.Engine;
 import org.sparkdp.io.CanonicalJson;
 import org.sparkdp.io.HadoopFiles;
 import org.sparkdp.io.Keys;
 import org.sparkdp.io.ModelCard;
 import org.sparkdp.io.ModelStore;
+import org.sparkdp.io.OutputLock;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
 import org.sparkdp.ops.ConfigException;
@@ -84,12 +86,6 @@ public final class TrainJob {
     }
     config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("--resume"));
     config.fit().set(FitOptions.CALLBACKS, underOutput(config.fit().callbacks(), output));
-    if (cli.flag("--resume")
-        && HadoopFiles.list(output + "/checkpoints", local).stream()
-            .noneMatch(n -> n.startsWith("ckpt-"))) {
-      throw new DataException(
-          "--resume: no checkpoint in " + output + "/checkpoints to resume from");
-    }
     // Keys are read before Spark starts, so that a bad one costs no training.
     PrivateKey signWith =
         cli.has("--sign-with")
@@ -100,14 +96,21 @@ public final class TrainJob {
       Keys.readPrivate(key, "fit.watermark.key " + key);
     }
     boolean created = !HadoopFiles.exists(output, local);
-    HadoopFiles.checkWritable(output, local);
-    // The model a resumed run may continue, read before the new one replaces it.
-    List<Provenance.Predecessor> earlier =
-        cli.flag("--resume") ? ModelStore.lineage(output, local) : List.of();
+    boolean failed = true;
     try {
-      return train(config, output, args, signWith, earlier);
-    } catch (Exception | Error e) {
-      if (created) {
+      HadoopFiles.checkWritable(output, local);
+      // The directory's owner from here on: a second run into it is refused at once, naming this.
+      try (OutputLock lock = OutputLock.acquire(output, local, "train")) {
+        checkCheckpoints(output, cli.flag("--resume"), local);
+        // The model a resumed run may continue, read before the new one replaces it.
+        List<Provenance.Predecessor> earlier =
+            cli.flag("--resume") ? ModelStore.lineage(output, local) : List.of();
+        int code = train(config, output, args, signWith, earlier);
+        failed = false;
+        return code;
+      }
+    } finally {
+      if (failed && created) {
         Path dir = new Path(output);
         FileSystem fs = dir.getFileSystem(local);
         if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
@@ -116,7 +119,30 @@ public final class TrainJob {
         // What a failed run leaves in a directory it made itself is its checkpoints: they stay, to
         // resume from.
       }
-      throw e;
+    }
+  }
+
+  /**
+   * With {@code --resume}, that there is a checkpoint to resume from; without, that there is none
+   * of an earlier run, which this run would replace: a run never removes checkpoints that another
+   * could resume (or extend with more epochs) unless told to resume them.
+   */
+  static void checkCheckpoints(String output, boolean resume, Configuration conf)
+      throws java.io.IOException {
+    String dir = output + "/checkpoints";
+    List<String> found =
+        HadoopFiles.list(dir, conf).stream().filter(n -> n.startsWith("ckpt-")).toList();
+    if (resume && found.isEmpty()) {
+      throw new DataException("--resume: no checkpoint in " + dir + " to resume from");
+    }
+    if (!resume && !found.isEmpty()) {
+      throw new ConfigException(
+          dir
+              + " holds the checkpoints of an earlier run (the newest is "
+              + found.get(found.size() - 1)
+              + "); continue that run with --resume, train into another --output, or remove "
+              + dir
+              + " to start afresh");
     }
   }
 
@@ -161,6 +187,19 @@ public final class TrainJob {
         config.validation() == null
             ? null
             : Readers.read(spark, config.validation(), "validation", inputDim);
+    // Test data is checked as the evaluation after training will check it, before anything is
+    // written: a bad row must not cost a run (nor the checkpoints it writes over).
+    Dataset<Row> testData =
+        config.test() == null ? null : Readers.read(spark, config.test(), "test", inputDim);
+    if (testData != null) {
+      Engine.checkEvaluationData(
+          model.spec(),
+          config.compile(),
+          testData,
+          "features",
+          "label",
+          config.test().describe("test"));
+    }
     if (config.imported() != null && config.imported().params() != null) {
       model.setWeights(config.imported().params());
     }
@@ -173,12 +212,7 @@ public final class TrainJob {
     ObjectNode perClass = null;
     Evaluation test = null;
     if (config.test() != null) {
-      test =
-          model.evaluation(
-              Readers.read(spark, config.test(), "test", inputDim),
-              "features",
-              "label",
-              config.test().describe("test"));
+      test = model.evaluation(testData, "features", "label", config.test().describe("test"));
       testMetrics = test.metrics();
       StringBuilder line = new StringBuilder("Test");
       testMetrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
