@@ -95,6 +95,7 @@ public final class TrainJob {
       String key = config.fit().watermark().key();
       Keys.readPrivate(key, "fit.watermark.key " + key);
     }
+    checkCallbackPaths(config.fit().callbacks(), local);
     boolean created = !HadoopFiles.exists(output, local);
     boolean failed = true;
     try {
@@ -432,6 +433,66 @@ public final class TrainJob {
     check(config.test(), "test", conf);
     if (config.initWeights() != null && !HadoopFiles.exists(config.initWeights(), conf)) {
       throw new DataException("init_weights: " + config.initWeights() + ": no such file");
+    }
+  }
+
+  /**
+   * Fails before anything is written if a callback could not write where it is told to: a model
+   * checkpoint's directory that is a file, a log that is a directory, or a place under a file or
+   * under a directory that cannot be written.
+   */
+  static void checkCallbackPaths(List<Callback> callbacks, Configuration conf)
+      throws java.io.IOException {
+    for (Callback c : callbacks) {
+      if (c instanceof ModelCheckpoint m) {
+        checkCallbackPath("model_checkpoint.filepath", m.config().filepath(), true, conf);
+      } else if (c instanceof CsvLogger l) {
+        checkCallbackPath("csv_logger.filename", l.config().filename(), false, conf);
+      }
+    }
+  }
+
+  private static void checkCallbackPath(
+      String key, String path, boolean directory, Configuration conf) throws java.io.IOException {
+    // A template's fields ({epoch:02d}) are not a path yet: its fixed directory part is checked.
+    int field = path.indexOf('{');
+    String fixed = field < 0 ? path : path.substring(0, Math.max(0, path.lastIndexOf('/', field)));
+    if (fixed.isEmpty()) {
+      return;
+    }
+    Path p = new Path(fixed);
+    FileSystem fs = p.getFileSystem(conf);
+    if (fs.exists(p) && field < 0 && fs.getFileStatus(p).isDirectory() != directory) {
+      throw new DataException(
+          key
+              + ": "
+              + path
+              + (directory ? " is a file, not a model directory" : " is a directory, not a file"));
+    }
+    Path existing = field < 0 ? p.getParent() : p;
+    while (existing != null && !fs.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return;
+    }
+    if (!fs.getFileStatus(existing).isDirectory()) {
+      throw new DataException(key + ": " + path + ": " + existing + " is a file, not a directory");
+    }
+    boolean writable;
+    if ("file".equals(fs.getScheme())) {
+      // The operating system's answer (root writes anywhere), not Hadoop's reading of the bits.
+      writable = java.nio.file.Files.isWritable(java.nio.file.Path.of(existing.toUri().getPath()));
+    } else {
+      try {
+        fs.access(existing, org.apache.hadoop.fs.permission.FsAction.WRITE);
+        writable = true;
+      } catch (org.apache.hadoop.security.AccessControlException e) {
+        writable = false;
+      }
+    }
+    if (!writable) {
+      throw new DataException(key + ": " + path + ": " + existing + " is not writable");
     }
   }
 
