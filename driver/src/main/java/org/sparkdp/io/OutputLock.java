@@ -148,6 +148,7 @@ public final class OutputLock implements Closeable {
   private final Holder self;
   private final boolean createdMeta;
   private volatile Holder lostTo;
+  private volatile Runnable onLost = () -> {};
   private volatile boolean released;
   private java.util.concurrent.ScheduledFuture<?> beat;
 
@@ -253,6 +254,15 @@ public final class OutputLock implements Closeable {
     }
   }
 
+  /**
+   * Runs {@code action} (once, on the heartbeat's thread) when a heartbeat finds that the lock is
+   * no longer this run's: a training run stops then, rather than write more checkpoints into a
+   * directory that another run owns.
+   */
+  public void onLost(Runnable action) {
+    onLost = action;
+  }
+
   /** Releases the lock, if it is still this run's, and removes what taking it created. */
   @Override
   public synchronized void close() {
@@ -287,7 +297,7 @@ public final class OutputLock implements Closeable {
   }
 
   /** Renews the heartbeat, or notes that the lock is no longer this run's. */
-  private void heartbeat() {
+  void heartbeat() {
     if (released || lostTo != null) {
       return;
     }
@@ -299,6 +309,7 @@ public final class OutputLock implements Closeable {
             "{}: this run's lock {}; it commits nothing more there",
             dir,
             now == null ? "was removed" : "was taken over by " + now.holder().describe());
+        onLost.run();
         return;
       }
       fs.setTimes(file, System.currentTimeMillis(), -1);

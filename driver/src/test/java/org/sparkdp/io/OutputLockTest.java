@@ -31,7 +31,7 @@ import org.sparkdp.ops.ModelSpec;
 /**
  * An output directory has one owner at a time: a second contender is refused naming the first, a
  * lock whose process is gone or whose heartbeat stopped is taken over by exactly one of many
- * contenders, and a run that lost its lock commits nothing.
+ * contenders, and a run that lost its lock is told so at its next heartbeat and commits nothing.
  */
 class OutputLockTest {
   private static final Configuration CONF = new Configuration();
@@ -159,7 +159,15 @@ class OutputLockTest {
   void aRunWhoseLockWasTakenOverCommitsNothingAndLeavesTheNewHoldersLock(@TempDir Path out)
       throws Exception {
     OutputLock lock = OutputLock.acquire(out.toString(), CONF, "train");
+    java.util.concurrent.atomic.AtomicInteger told =
+        new java.util.concurrent.atomic.AtomicInteger();
+    lock.onLost(told::incrementAndGet);
+    lock.heartbeat();
+    assertEquals(0, told.get(), "still its own");
     writeLock(out, "elsewhere.example", 7, Instant.now());
+    lock.heartbeat();
+    lock.heartbeat();
+    assertEquals(1, told.get(), "the heartbeat tells the run, once");
     IOException lost = assertThrows(IOException.class, lock::check);
     assertTrue(lost.getMessage().contains("was taken over by run other-run"), lost.getMessage());
     ModelSpec spec = ModelSpec.of(Dense.of(3, "softmax").withInputDim(2));

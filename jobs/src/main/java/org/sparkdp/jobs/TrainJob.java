@@ -49,8 +49,12 @@ import org.sparkdp.ops.ModelFile;
  * confusion-matrix.png}, and each class's precision and recall in {@code test-per-class.json});
  * with {@code --sign-with KEY}, the signed {@code manifest.json} and {@code manifest.sig}.
  * Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest three kept); {@code
- * --resume} continues from the newest. Bad input changes nothing in the output directory; a run
- * that fails during training leaves the previous model in place and its checkpoints beside it.
+ * --resume} continues from the newest; without it, a directory that holds checkpoints of an earlier
+ * run is refused, as they are that run's to resume. The run holds the output directory's {@link
+ * OutputLock} while it writes there, so a second run into it is refused at once. Every input (data,
+ * test data included, weights, keys, where callbacks write) is checked before anything is written:
+ * bad input changes nothing in the output directory; a run that fails during training leaves the
+ * previous model in place and its checkpoints beside it.
  */
 public final class TrainJob {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -102,11 +106,19 @@ public final class TrainJob {
       HadoopFiles.checkWritable(output, local);
       // The directory's owner from here on: a second run into it is refused at once, naming this.
       try (OutputLock lock = OutputLock.acquire(output, local, "train")) {
+        // A run judged stale (a long pause) and taken over stops rather than write on.
+        lock.onLost(() -> Sequential.interruptTraining("the lock of " + output + " was lost"));
         checkCheckpoints(output, cli.flag("--resume"), local);
         // The model a resumed run may continue, read before the new one replaces it.
         List<Provenance.Predecessor> earlier =
             cli.flag("--resume") ? ModelStore.lineage(output, local) : List.of();
-        int code = train(config, output, args, signWith, earlier);
+        int code;
+        try {
+          code = train(config, output, args, signWith, earlier);
+        } catch (org.sparkdp.TrainingInterruptedException e) {
+          lock.check(); // names the run that holds the directory now
+          throw e;
+        }
         failed = false;
         return code;
       }
