@@ -147,7 +147,7 @@ public final class OutputLock implements Closeable {
   private final Path file;
   private final Holder self;
   private final boolean createdMeta;
-  private volatile Holder lostTo;
+  private volatile boolean lost;
   private volatile Runnable onLost = () -> {};
   private volatile boolean released;
   private java.util.concurrent.ScheduledFuture<?> beat;
@@ -245,11 +245,10 @@ public final class OutputLock implements Closeable {
   public void check() throws IOException {
     Observed now = observe(fs, file);
     if (now == null || !self.run().equals(now.holder().run())) {
-      Holder other = now == null ? lostTo : now.holder();
       throw new IOException(
           dir
               + ": this run's lock "
-              + (other == null ? "was removed" : "was taken over by " + other.describe())
+              + (now == null ? "was removed" : "was taken over by " + now.holder().describe())
               + "; this run writes nothing more there");
     }
   }
@@ -298,13 +297,13 @@ public final class OutputLock implements Closeable {
 
   /** Renews the heartbeat, or notes that the lock is no longer this run's. */
   void heartbeat() {
-    if (released || lostTo != null) {
+    if (released || lost) {
       return;
     }
     try {
       Observed now = observe(fs, file);
       if (now == null || !self.run().equals(now.holder().run())) {
-        lostTo = now == null ? self : now.holder();
+        lost = true;
         LOG.warn(
             "{}: this run's lock {}; it commits nothing more there",
             dir,
