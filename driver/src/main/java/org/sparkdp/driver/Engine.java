@@ -215,6 +215,29 @@ public final class Engine {
     }
   }
 
+  /**
+   * Fails as {@link #evaluate} would on {@code data} (a missing column, a bad row, a label the loss
+   * does not take), without evaluating: a run checks its test data with it before it trains.
+   */
+  public static void checkEvaluationData(
+      ModelSpec spec,
+      CompileConfig compile,
+      Dataset<Row> data,
+      String featuresCol,
+      String labelCol,
+      String name) {
+    SparkLine.check();
+    DataPacker.pack(
+            data,
+            featuresCol,
+            labelCol,
+            new DataPacker.Target(spec.inputDim(), spec.outputUnits(), compile.loss()),
+            0,
+            0,
+            name)
+        .unpersist();
+  }
+
   /** Fails naming a class of {@code class_weight} that the model does not have. */
   private static void checkClassWeight(
       Map<Integer, Double> classWeight, ModelSpec spec, CompileConfig compile) {

@@ -37,6 +37,7 @@ import org.slf4j.LoggerFactory;
  * DIR/model.json, weights.npz, history.json, ...  the committed set, where people and NumPy look
  * DIR/.sparkdp/committed.json                     its record: each file's name, size and SHA-256
  * DIR/.sparkdp/staging-ID/                        a set being written, or being moved into place
+ * DIR/.sparkdp/lock.json                          the run that writes DIR now ({@link OutputLock})
  * </pre>
  *
  * A new set is written in full to its staging directory, each file synced. Writing its record (to a
@@ -49,6 +50,11 @@ import org.slf4j.LoggerFactory;
  * set holds is what its writer {@link #add}s, so more kinds of output join a set without changing
  * this protocol. A directory without a record is a plain one (written by hand or by an older
  * sparkdp); a commit over it replaces the files of a run it knows by name.
+ *
+ * <p>A set is written under the directory's {@link OutputLock}: the one this JVM holds already (a
+ * training run takes it before it writes anything), or one taken for the set alone. A set's ID
+ * starts with the ID of the run that holds the lock; the staging directories that {@link #begin}
+ * removes are of runs that no longer hold it (as it holds the lock, no other run does).
  */
 public final class OutputSet implements Closeable {
   static final String META = ".sparkdp";
@@ -96,37 +102,50 @@ public final class OutputSet implements Closeable {
   private final Configuration conf;
   private final String id;
   private final String staging;
-  private final boolean createdMeta;
+  private final OutputLock lock;
+  private final OutputLock own;
   private final Map<String, File> added = new LinkedHashMap<>();
   private boolean committed;
 
   private OutputSet(
-      String dir, Configuration conf, String id, String staging, boolean createdMeta) {
+      String dir, Configuration conf, String id, String staging, OutputLock lock, OutputLock own) {
     this.dir = dir;
     this.conf = conf;
     this.id = id;
     this.staging = staging;
-    this.createdMeta = createdMeta;
+    this.lock = lock;
+    this.own = own;
   }
 
   /**
-   * Starts a new set in {@code dir}: first completes a commit that a crash interrupted and removes
-   * what failed runs left in the staging area.
+   * Starts a new set in {@code dir} under its lock (see the class comment): first completes a
+   * commit that a crash interrupted and removes what failed runs left in the staging area.
+   *
+   * @throws OutputLock.BusyException when another run writes {@code dir}
    */
   public static OutputSet begin(String dir, Configuration conf) throws IOException {
     String meta = dir + "/" + META;
-    boolean createdMeta = !HadoopFiles.exists(meta, conf);
-    Committed previous = createdMeta ? null : previous(dir, conf);
-    if (previous != null) {
-      finish(dir, conf, read(dir, conf));
-    }
-    for (String name : HadoopFiles.list(meta, conf)) {
-      if (name.startsWith("staging-")) {
-        HadoopFiles.deleteRecursively(meta + "/" + name, conf); // left by a failed run
+    OutputLock held = OutputLock.heldHere(dir, conf);
+    OutputLock own = held == null ? OutputLock.acquire(dir, conf, "save") : null;
+    OutputLock lock = held != null ? held : own;
+    try {
+      Committed previous = previous(dir, conf);
+      if (previous != null) {
+        finish(dir, conf, read(dir, conf));
       }
+      for (String name : HadoopFiles.list(meta, conf)) {
+        if (name.startsWith("staging-")) {
+          HadoopFiles.deleteRecursively(meta + "/" + name, conf); // left by a run that failed
+        }
+      }
+      String id = lock.runId() + "-" + UUID.randomUUID().toString().substring(0, 8);
+      return new OutputSet(dir, conf, id, meta + "/staging-" + id, lock, own);
+    } catch (IOException | RuntimeException e) {
+      if (own != null) {
+        own.close();
+      }
+      throw e;
     }
-    String id = UUID.randomUUID().toString();
-    return new OutputSet(dir, conf, id, meta + "/staging-" + id, createdMeta);
   }
 
   /** Writes {@code name} of the set (synced, not yet visible). */
@@ -194,9 +213,16 @@ public final class OutputSet implements Closeable {
     ArrayNode removed = record.putArray("removes");
     removes.forEach(removed::add);
     byte[] bytes = JSON.writeValueAsBytes(record);
+    lock.check();
     write(dir + "/" + META, RECORD, out -> out.write(bytes));
     committed = true;
-    finish(dir, conf, record);
+    try {
+      finish(dir, conf, record);
+    } finally {
+      if (own != null) {
+        own.close();
+      }
+    }
     return new Committed(id, java.util.Collections.unmodifiableMap(new LinkedHashMap<>(added)));
   }
 
@@ -220,8 +246,8 @@ public final class OutputSet implements Closeable {
   }
 
   /**
-   * Removes the staging directory of a set that was not committed (and the metadata directory, if
-   * this set made it).
+   * Removes the staging directory of a set that was not committed, and releases the lock taken for
+   * the set (which removes the metadata directory, if taking it made that).
    */
   @Override
   public void close() {
@@ -229,9 +255,13 @@ public final class OutputSet implements Closeable {
       return;
     }
     try {
-      HadoopFiles.deleteRecursively(createdMeta ? dir + "/" + META : staging, conf);
+      HadoopFiles.deleteRecursively(staging, conf);
     } catch (IOException e) {
       LOG.warn("could not remove {} ({}); the next run into {} will", staging, e, dir);
+    } finally {
+      if (own != null) {
+        own.close();
+      }
     }
   }
 

@@ -27,11 +27,13 @@ import org.sparkdp.FitOptions;
 import org.sparkdp.History;
 import org.sparkdp.ModelCheckpoint;
 import org.sparkdp.Sequential;
+import org.sparkdp.driver.Engine;
 import org.sparkdp.io.CanonicalJson;
 import org.sparkdp.io.HadoopFiles;
 import org.sparkdp.io.Keys;
 import org.sparkdp.io.ModelCard;
 import org.sparkdp.io.ModelStore;
+import org.sparkdp.io.OutputLock;
 import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
 import org.sparkdp.ops.ConfigException;
@@ -47,8 +49,12 @@ import org.sparkdp.ops.ModelFile;
  * confusion-matrix.png}, and each class's precision and recall in {@code test-per-class.json});
  * with {@code --sign-with KEY}, the signed {@code manifest.json} and {@code manifest.sig}.
  * Checkpoints go to {@code OUTPUT/checkpoints} (one per epoch, the newest three kept); {@code
- * --resume} continues from the newest. Bad input changes nothing in the output directory; a run
- * that fails during training leaves the previous model in place and its checkpoints beside it.
+ * --resume} continues from the newest; without it, a directory that holds checkpoints of an earlier
+ * run is refused, as they are that run's to resume. The run holds the output directory's {@link
+ * OutputLock} while it writes there, so a second run into it is refused at once. Every input (data,
+ * test data included, weights, keys, where callbacks write) is checked before anything is written:
+ * bad input changes nothing in the output directory; a run that fails during training leaves the
+ * previous model in place and its checkpoints beside it.
  */
 public final class TrainJob {
   static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -84,12 +90,6 @@ public final class TrainJob {
     }
     config.fit().checkpointDir(output + "/checkpoints").resume(cli.flag("--resume"));
     config.fit().set(FitOptions.CALLBACKS, underOutput(config.fit().callbacks(), output));
-    if (cli.flag("--resume")
-        && HadoopFiles.list(output + "/checkpoints", local).stream()
-            .noneMatch(n -> n.startsWith("ckpt-"))) {
-      throw new DataException(
-          "--resume: no checkpoint in " + output + "/checkpoints to resume from");
-    }
     // Keys are read before Spark starts, so that a bad one costs no training.
     PrivateKey signWith =
         cli.has("--sign-with")
@@ -99,15 +99,31 @@ public final class TrainJob {
       String key = config.fit().watermark().key();
       Keys.readPrivate(key, "fit.watermark.key " + key);
     }
+    checkCallbackPaths(config.fit().callbacks(), local);
     boolean created = !HadoopFiles.exists(output, local);
-    HadoopFiles.checkWritable(output, local);
-    // The model a resumed run may continue, read before the new one replaces it.
-    List<Provenance.Predecessor> earlier =
-        cli.flag("--resume") ? ModelStore.lineage(output, local) : List.of();
+    boolean failed = true;
     try {
-      return train(config, output, args, signWith, earlier);
-    } catch (Exception | Error e) {
-      if (created) {
+      HadoopFiles.checkWritable(output, local);
+      // The directory's owner from here on: a second run into it is refused at once, naming this.
+      try (OutputLock lock = OutputLock.acquire(output, local, "train")) {
+        // A run judged stale (a long pause) and taken over stops rather than write on.
+        lock.onLost(() -> Sequential.interruptTraining("the lock of " + output + " was lost"));
+        checkCheckpoints(output, cli.flag("--resume"), local);
+        // The model a resumed run may continue, read before the new one replaces it.
+        List<Provenance.Predecessor> earlier =
+            cli.flag("--resume") ? ModelStore.lineage(output, local) : List.of();
+        int code;
+        try {
+          code = train(config, output, args, signWith, earlier);
+        } catch (org.sparkdp.TrainingInterruptedException e) {
+          lock.check(); // names the run that holds the directory now
+          throw e;
+        }
+        failed = false;
+        return code;
+      }
+    } finally {
+      if (failed && created) {
         Path dir = new Path(output);
         FileSystem fs = dir.getFileSystem(local);
         if (fs.exists(dir) && fs.listStatus(dir).length == 0) {
@@ -116,7 +132,30 @@ public final class TrainJob {
         // What a failed run leaves in a directory it made itself is its checkpoints: they stay, to
         // resume from.
       }
-      throw e;
+    }
+  }
+
+  /**
+   * With {@code --resume}, that there is a checkpoint to resume from; without, that there is none
+   * of an earlier run, which this run would replace: a run never removes checkpoints that another
+   * could resume (or extend with more epochs) unless told to resume them.
+   */
+  static void checkCheckpoints(String output, boolean resume, Configuration conf)
+      throws java.io.IOException {
+    String dir = output + "/checkpoints";
+    List<String> found =
+        HadoopFiles.list(dir, conf).stream().filter(n -> n.startsWith("ckpt-")).toList();
+    if (resume && found.isEmpty()) {
+      throw new DataException("--resume: no checkpoint in " + dir + " to resume from");
+    }
+    if (!resume && !found.isEmpty()) {
+      throw new ConfigException(
+          dir
+              + " holds the checkpoints of an earlier run (the newest is "
+              + found.get(found.size() - 1)
+              + "); continue that run with --resume, train into another --output, or remove "
+              + dir
+              + " to start afresh");
     }
   }
 
@@ -161,6 +200,19 @@ public final class TrainJob {
         config.validation() == null
             ? null
             : Readers.read(spark, config.validation(), "validation", inputDim);
+    // Test data is checked as the evaluation after training will check it, before anything is
+    // written: a bad row must not cost a run (nor the checkpoints it writes over).
+    Dataset<Row> testData =
+        config.test() == null ? null : Readers.read(spark, config.test(), "test", inputDim);
+    if (testData != null) {
+      Engine.checkEvaluationData(
+          model.spec(),
+          config.compile(),
+          testData,
+          "features",
+          "label",
+          config.test().describe("test"));
+    }
     if (config.imported() != null && config.imported().params() != null) {
       model.setWeights(config.imported().params());
     }
@@ -173,12 +225,7 @@ public final class TrainJob {
     ObjectNode perClass = null;
     Evaluation test = null;
     if (config.test() != null) {
-      test =
-          model.evaluation(
-              Readers.read(spark, config.test(), "test", inputDim),
-              "features",
-              "label",
-              config.test().describe("test"));
+      test = model.evaluation(testData, "features", "label", config.test().describe("test"));
       testMetrics = test.metrics();
       StringBuilder line = new StringBuilder("Test");
       testMetrics.forEach((k, v) -> line.append(String.format(Locale.ROOT, " - %s: %.4f", k, v)));
@@ -398,6 +445,66 @@ public final class TrainJob {
     check(config.test(), "test", conf);
     if (config.initWeights() != null && !HadoopFiles.exists(config.initWeights(), conf)) {
       throw new DataException("init_weights: " + config.initWeights() + ": no such file");
+    }
+  }
+
+  /**
+   * Fails before anything is written if a callback could not write where it is told to: a model
+   * checkpoint's directory that is a file, a log that is a directory, or a place under a file or
+   * under a directory that cannot be written.
+   */
+  static void checkCallbackPaths(List<Callback> callbacks, Configuration conf)
+      throws java.io.IOException {
+    for (Callback c : callbacks) {
+      if (c instanceof ModelCheckpoint m) {
+        checkCallbackPath("model_checkpoint.filepath", m.config().filepath(), true, conf);
+      } else if (c instanceof CsvLogger l) {
+        checkCallbackPath("csv_logger.filename", l.config().filename(), false, conf);
+      }
+    }
+  }
+
+  private static void checkCallbackPath(
+      String key, String path, boolean directory, Configuration conf) throws java.io.IOException {
+    // A template's fields ({epoch:02d}) are not a path yet: its fixed directory part is checked.
+    int field = path.indexOf('{');
+    String fixed = field < 0 ? path : path.substring(0, Math.max(0, path.lastIndexOf('/', field)));
+    if (fixed.isEmpty()) {
+      return;
+    }
+    Path p = new Path(fixed);
+    FileSystem fs = p.getFileSystem(conf);
+    if (fs.exists(p) && field < 0 && fs.getFileStatus(p).isDirectory() != directory) {
+      throw new DataException(
+          key
+              + ": "
+              + path
+              + (directory ? " is a file, not a model directory" : " is a directory, not a file"));
+    }
+    Path existing = field < 0 ? p.getParent() : p;
+    while (existing != null && !fs.exists(existing)) {
+      existing = existing.getParent();
+    }
+    if (existing == null) {
+      return;
+    }
+    if (!fs.getFileStatus(existing).isDirectory()) {
+      throw new DataException(key + ": " + path + ": " + existing + " is a file, not a directory");
+    }
+    boolean writable;
+    if ("file".equals(fs.getScheme())) {
+      // The operating system's answer (root writes anywhere), not Hadoop's reading of the bits.
+      writable = java.nio.file.Files.isWritable(java.nio.file.Path.of(existing.toUri().getPath()));
+    } else {
+      try {
+        fs.access(existing, org.apache.hadoop.fs.permission.FsAction.WRITE);
+        writable = true;
+      } catch (org.apache.hadoop.security.AccessControlException e) {
+        writable = false;
+      }
+    }
+    if (!writable) {
+      throw new DataException(key + ": " + path + ": " + existing + " is not writable");
     }
   }
 

@@ -109,6 +109,8 @@ class DamagedStateIT {
           Files.readString(dir.resolve("job.yaml"))
               .replace("units: 16, activation: relu", "units: 3000, activation: relu")
               .replace("units: 16, activation: tanh", "units: 400, activation: tanh"));
+      // A new run, not a resumed one: the earlier run's checkpoints go first, as sparkdp asks.
+      deleteRecursively(dir.resolve("disk/out/checkpoints"));
       Launcher.Result full =
           Launcher.run(
               dir,
@@ -141,6 +143,14 @@ class DamagedStateIT {
           .inheritIO()
           .start()
           .waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static void deleteRecursively(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
     }
   }
 

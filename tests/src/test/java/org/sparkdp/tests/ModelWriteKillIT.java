@@ -65,6 +65,12 @@ class ModelWriteKillIT {
             "MODEL_CARD.md", "history.json", "learning-curves.png", "model.json", "weights.npz"),
         List.copyOf(files.keySet()));
 
+    // A new run, not a resumed one: the earlier run's checkpoints go first, as sparkdp asks.
+    try (Stream<Path> s = Files.walk(model.resolve("checkpoints"))) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
     try (WatchService watcher = model.getFileSystem().newWatchService()) {
       model.resolve(".sparkdp").register(watcher, StandardWatchEventKinds.ENTRY_CREATE);
       Launcher.Running second = Launcher.start(dir, Launcher.concat(train, "--seed", "2"));
