@@ -114,7 +114,7 @@ public final class HadoopFiles {
     if (status.isDirectory()) {
       throw new IOException(path + ": a directory, not a file");
     }
-    if ("file".equals(fs.getScheme())
+    if ("file".equals(fs.getUri().getScheme())
         && !Files.isRegularFile(java.nio.file.Path.of(fs.makeQualified(p).toUri()))) {
       throw new IOException(
           path + ": not a regular file (a device, FIFO or socket, or a link to one); refused");
