@@ -12,8 +12,9 @@ import org.sparkdp.ops.ConfigException;
 
 /**
  * {@code bin/sparkdp evaluate --model DIR --data PATH [--label-column C] [--output metrics.json]
- * [--plot confusion-matrix.png] [--require-signer STEM.pub | --no-manifest-check]}: the loss and metrics of a saved model on labelled data, and for a
- * classifier its confusion matrix, printed and optionally written as JSON and drawn as a PNG.
+ * [--plot confusion-matrix.png] [--require-signer STEM.pub | --no-manifest-check]}: the loss and
+ * metrics of a saved model on labelled data, and for a classifier its confusion matrix, printed and
+ * optionally written as JSON and drawn as a PNG.
  */
 public final class EvaluateJob {
   private EvaluateJob() {}

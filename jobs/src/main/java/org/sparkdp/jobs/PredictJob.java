@@ -11,10 +11,9 @@ import org.sparkdp.io.HadoopFiles;
 
 /**
  * {@code bin/sparkdp predict --model DIR --data PATH --output OUT [--format parquet|csv]
- * [--require-signer STEM.pub | --no-manifest-check]}: the
- * model's outputs and predictions for every row, written as Parquet (with the {@code output}
- * vector) or CSV (one {@code output_j} column per unit). The data's label column, if any, is kept
- * beside the prediction.
+ * [--require-signer STEM.pub | --no-manifest-check]}: the model's outputs and predictions for every
+ * row, written as Parquet (with the {@code output} vector) or CSV (one {@code output_j} column per
+ * unit). The data's label column, if any, is kept beside the prediction.
  */
 public final class PredictJob {
   private PredictJob() {}

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ownership commands' usage errors, named before anything starts (exit code 2), untrusted
- * input refused (exit code 1), and the per-class report against a confusion matrix worked by hand.
+ * The ownership commands' usage errors, named before anything starts (exit code 2), untrusted input
+ * refused (exit code 1), and the per-class report against a confusion matrix worked by hand.
  */
 class OwnershipCommandsTest {
   private static final String JOB =
@@ -103,9 +103,7 @@ class OwnershipCommandsTest {
       zip.write(npy.toByteArray());
       zip.closeEntry();
     }
-    String[] args = {
-      "--weights", weights.toString(), "--key", dir.resolve("owner.key").toString()
-    };
+    String[] args = {"--weights", weights.toString(), "--key", dir.resolve("owner.key").toString()};
     Throwable t = assertThrows(Exception.class, () -> WatermarkCheckJob.run(args));
     assertEquals(1, JobRunner.exitCode(t), "a bad input file, as any other");
     assertEquals(
