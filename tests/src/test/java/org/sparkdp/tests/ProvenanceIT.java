@@ -27,10 +27,9 @@ import org.sparkdp.testkit.Blobs;
 /**
  * Models as property through {@code bin/sparkdp}: keys, a signed model that {@code verify} passes
  * and fails (a flipped byte in each file, a file added or removed, another owner's key), loading a
- * model that does not match its manifest, a model refused unless its owner signed it
- * ({@code --require-signer}), signing later, the data's fingerprint computed again, a
- * resumed run's predecessors, export beside a signed model and not into it, and no key in any file
- * or log.
+ * model that does not match its manifest, a model refused unless its owner signed it ({@code
+ * --require-signer}), signing later, the data's fingerprint computed again, a resumed run's
+ * predecessors, export beside a signed model and not into it, and no key in any file or log.
  */
 class ProvenanceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -145,7 +144,8 @@ class ProvenanceIT {
     Files.write(card, cardBytes);
 
     // A deployment that takes only its owner's models names the owner's key.
-    String refused = "sparkdp evaluate: error: model: refused: not a model signed by the required";
+    String notTheOwners =
+        "sparkdp evaluate: error: model: refused: not a model signed by the required";
     Launcher.Result owners = run(dir, Launcher.concat(evaluate, "--require-signer", "owner.pub"));
     assertEquals(0, owners.exitCode(), owners.stderr());
     Launcher.Result others = run(dir, Launcher.concat(evaluate, "--require-signer", "other.pub"));
@@ -155,11 +155,11 @@ class ProvenanceIT {
         others
             .stderr()
             .lines()
-            .filter(l -> l.startsWith(refused) && l.contains("manifest.sig: INVALID signature"))
+            .filter(
+                l -> l.startsWith(notTheOwners) && l.contains("manifest.sig: INVALID signature"))
             .count(),
         others.stderr());
-    Launcher.Result noKey =
-        run(dir, Launcher.concat(evaluate, "--require-signer", "missing.pub"));
+    Launcher.Result noKey = run(dir, Launcher.concat(evaluate, "--require-signer", "missing.pub"));
     assertEquals(2, noKey.exitCode(), noKey.stderr());
     assertTrue(noKey.stderr().contains("--require-signer missing.pub: no such file"));
 
