@@ -9,6 +9,7 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -438,15 +439,8 @@ public final class Manifest {
    */
   static List<String> modelFiles(String dir, Configuration conf, boolean topOnly)
       throws IOException {
-    Configuration raw = HadoopFiles.withRawLocal(conf);
-    Path root = new Path(dir);
-    FileSystem fs = root.getFileSystem(raw);
-    String base = fs.makeQualified(root).toUri().getPath();
     List<String> names = new ArrayList<>();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-    while (it.hasNext()) {
-      String path = fs.makeQualified(it.next().getPath()).toUri().getPath();
-      String relative = path.substring(base.length() + (base.endsWith("/") ? 0 : 1));
+    for (String relative : allFiles(dir, conf)) {
       String top = relative.contains("/") ? relative.substring(0, relative.indexOf('/')) : "";
       if (top.equals(OutputSet.META) || top.equals(CHECKPOINTS)) {
         continue;
@@ -461,6 +455,33 @@ public final class Manifest {
       names.add(relative);
     }
     names.sort(null);
+    return names;
+  }
+
+  /**
+   * Every file under {@code dir}, relative to it. Local directories are walked without following
+   * links, so a link to {@code /} or to its own directory is one name, not a walk of the disk.
+   */
+  private static List<String> allFiles(String dir, Configuration conf) throws IOException {
+    Path root = new Path(dir);
+    FileSystem fs = root.getFileSystem(HadoopFiles.withRawLocal(conf));
+    List<String> names = new ArrayList<>();
+    if ("file".equals(fs.getUri().getScheme())) {
+      java.nio.file.Path base = java.nio.file.Path.of(fs.makeQualified(root).toUri()).toRealPath();
+      try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(base)) {
+        walk.filter(p -> !java.nio.file.Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+            .forEach(p -> names.add(base.relativize(p).toString()));
+      } catch (java.io.UncheckedIOException e) {
+        throw e.getCause();
+      }
+      return names;
+    }
+    String base = fs.makeQualified(root).toUri().getPath();
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+    while (it.hasNext()) {
+      String path = fs.makeQualified(it.next().getPath()).toUri().getPath();
+      names.add(path.substring(base.length() + (base.endsWith("/") ? 0 : 1)));
+    }
     return names;
   }
 

@@ -173,6 +173,19 @@ class UntrustedModelDirectoryTest {
   }
 
   @Test
+  void aLinkToTheRootOrToItsOwnDirectoryIsOneAddedNameNotAWalkOfTheDisk(@TempDir Path dir)
+      throws IOException {
+    Path m = saved(dir, OWNER);
+    Files.createSymbolicLink(m.resolve("root"), Path.of("/"));
+    Files.createSymbolicLink(m.resolve("loop"), m);
+    Manifest.Report report =
+        assertTimeoutPreemptively(QUICKLY, () -> Manifest.verify(m.toString(), CONF, null));
+    assertEquals(
+        List.of("loop: ADDED (not in the manifest)", "root: ADDED (not in the manifest)"),
+        problems(report));
+  }
+
+  @Test
   void aReadStopsOneBytePastItsBoundWhenTheFileIsLongerThanItSays(@TempDir Path dir)
       throws IOException {
     assumeTrue(Files.exists(Path.of("/dev/zero")), "a system with /dev/zero");
