@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -292,7 +293,10 @@ public final class Sequential {
    * set's record and the weights against {@code model.json}).
    */
   public static Sequential load(String dir, boolean checkManifest) throws IOException {
-    ModelStore.Loaded loaded = ModelStore.load(dir, hadoopConf(), checkManifest);
+    return fromLoaded(ModelStore.load(dir, hadoopConf(), checkManifest));
+  }
+
+  private static Sequential fromLoaded(ModelStore.Loaded loaded) throws IOException {
     Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Layer[0]));
     model.compile(loaded.saved().compile());
     model.state = TrainingState.start(loaded.params());
@@ -302,6 +306,18 @@ public final class Sequential {
     }
     model.provenance = Provenance.fromJson(loaded.saved().json().get("provenance"));
     return model;
+  }
+
+  /**
+   * Reads a model directory written by {@link #save} only if {@code requireSigner} signed it: a
+   * model that is not signed, whose signature is missing or by another key, or whose files differ
+   * from its manifest is refused with an {@link IOException} that says why. {@code null} reads as
+   * {@link #load(String)} does.
+   */
+  public static Sequential load(String dir, PublicKey requireSigner) throws IOException {
+    return requireSigner == null
+        ? load(dir)
+        : fromLoaded(ModelStore.load(dir, hadoopConf(), requireSigner));
   }
 
   /**

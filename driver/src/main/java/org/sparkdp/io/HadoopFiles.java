@@ -1,8 +1,10 @@
 package org.sparkdp.io;
 
 import java.io.FileNotFoundException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.util.UUID;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.CreateFlag;
@@ -31,11 +33,16 @@ public final class HadoopFiles {
     return c;
   }
 
-  /** All bytes of {@code path}, refusing files larger than {@code maxBytes}. */
+  /**
+   * All bytes of {@code path}, refusing files larger than {@code maxBytes}: by their stated length
+   * first, then by what is read, at most {@code maxBytes + 1} bytes (a file that says it is empty,
+   * as {@code /proc} files do, can hold more).
+   */
   public static byte[] read(String path, Configuration hadoopConf, long maxBytes)
       throws IOException {
-    try (InputStream in = open(path, hadoopConf, maxBytes)) {
-      return in.readAllBytes();
+    long limit = Math.min(maxBytes, MAX_ARRAY_BYTES);
+    try (InputStream in = open(path, hadoopConf, limit)) {
+      return in.readNBytes((int) limit + 1);
     }
   }
 
@@ -87,23 +94,87 @@ public final class HadoopFiles {
     }
   }
 
-  /** Opens {@code path} for reading, refusing files larger than {@code maxBytes}. */
+  /**
+   * Opens {@code path} for reading, refusing files larger than {@code maxBytes}: by their stated
+   * length before opening, and by what is read (the stream fails once it passes {@code maxBytes}).
+   * A local path that is not a regular file (a link to {@code /dev/zero}, a FIFO, a socket) is
+   * refused before it is opened, since opening a FIFO waits for a writer and a device never ends.
+   */
   public static InputStream open(String path, Configuration hadoopConf, long maxBytes)
       throws IOException {
     Configuration conf = withRawLocal(hadoopConf);
     Path p = new Path(path);
     FileSystem fs = p.getFileSystem(conf);
-    long length;
+    org.apache.hadoop.fs.FileStatus status;
     try {
-      length = fs.getFileStatus(p).getLen();
+      status = fs.getFileStatus(p);
     } catch (FileNotFoundException e) {
       throw new FileNotFoundException(path + ": no such file");
     }
+    if (status.isDirectory()) {
+      throw new IOException(path + ": a directory, not a file");
+    }
+    if ("file".equals(fs.getUri().getScheme())
+        && !Files.isRegularFile(java.nio.file.Path.of(fs.makeQualified(p).toUri()))) {
+      throw new IOException(
+          path + ": not a regular file (a device, FIFO or socket, or a link to one); refused");
+    }
+    long length = status.getLen();
     if (length > maxBytes) {
       throw new IOException(
           path + ": " + length + " bytes, more than the " + maxBytes + " expected");
     }
-    return fs.open(p);
+    return new Bounded(fs.open(p), path, maxBytes);
+  }
+
+  /** The most bytes {@link #read} returns: the JDK's largest array. */
+  private static final long MAX_ARRAY_BYTES = Integer.MAX_VALUE - 8;
+
+  /** A stream that fails, naming its file and the limit, once more than the limit is read. */
+  private static final class Bounded extends FilterInputStream {
+    private final String path;
+    private final long limit;
+    private long count;
+
+    Bounded(InputStream in, String path, long limit) {
+      super(in);
+      this.path = path;
+      this.limit = limit;
+    }
+
+    @Override
+    public int read() throws IOException {
+      int b = super.read();
+      if (b >= 0) {
+        counted(1);
+      }
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      // Reads no further than one byte past the limit, which is what shows it is passed.
+      int n = super.read(b, off, (int) Math.min(len, Math.max(1, limit - count + 1)));
+      if (n > 0) {
+        counted(n);
+      }
+      return n;
+    }
+
+    @Override
+    public long skip(long n) throws IOException {
+      long skipped = super.skip(Math.min(n, Math.max(0, limit - count + 1)));
+      counted(skipped);
+      return skipped;
+    }
+
+    private void counted(long n) throws IOException {
+      count += n;
+      if (count > limit) {
+        throw new IOException(
+            path + ": more than the " + limit + " bytes expected (it grew, or never ends)");
+      }
+    }
   }
 
   /**

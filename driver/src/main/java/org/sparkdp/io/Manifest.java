@@ -8,8 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.LinkOption;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -56,6 +56,10 @@ public final class Manifest {
   static final int FORMAT_VERSION = 1;
   private static final String CHECKPOINTS = "checkpoints";
   private static final long MAX_MANIFEST_BYTES = 64L << 20;
+
+  /** The largest file a signed model holds: as large as the weights a model can load. */
+  private static final long MAX_FILE_BYTES = ModelStore.MAX_WEIGHTS_BYTES;
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private Manifest() {}
@@ -88,8 +92,11 @@ public final class Manifest {
    *
    * @param signed whether the directory has a manifest at all
    * @param signer the key id that the manifest names, or {@code null}
+   * @param listed the files the manifest lists, as it lists them (empty when it cannot be read), so
+   *     that a reader can check the bytes it reads later against what was verified
    */
-  public record Report(boolean signed, String signer, List<Finding> findings) {
+  public record Report(
+      boolean signed, String signer, List<Finding> findings, Map<String, Entry> listed) {
     /** Whether every file matches and the signature is valid (for the key given, if one was). */
     public boolean ok() {
       return signed && findings.stream().allMatch(Finding::ok);
@@ -166,7 +173,7 @@ public final class Manifest {
         set.add(
             name,
             out -> {
-              try (InputStream in = HadoopFiles.open(path, conf, Long.MAX_VALUE)) {
+              try (InputStream in = HadoopFiles.open(path, conf, MAX_FILE_BYTES)) {
                 size[0] = new DigestInputStream(in, digest).transferTo(out);
               }
             });
@@ -218,7 +225,7 @@ public final class Manifest {
               false,
               FILE,
               "MISSING: the model is not signed (bin/sparkdp sign --model DIR --key KEY)"));
-      return new Report(false, null, findings);
+      return new Report(false, null, findings, Map.of());
     }
     byte[] manifestBytes = HadoopFiles.read(manifestPath, conf, MAX_MANIFEST_BYTES);
     JsonNode manifest;
@@ -233,7 +240,7 @@ public final class Manifest {
         || !manifest.path("files").isObject()) {
       findings.add(new Finding(false, FILE, "DAMAGED: not a sparkdp manifest"));
       findings.add(signatureFinding(dir, committed, conf, manifestBytes, null, given));
-      return new Report(true, null, findings);
+      return new Report(true, null, findings, Map.of());
     }
     if (manifest.path("format_version").asInt() > FORMAT_VERSION) {
       findings.add(
@@ -257,6 +264,16 @@ public final class Manifest {
     }
     for (Map.Entry<String, JsonNode> e : listed.entrySet()) {
       String name = e.getKey();
+      if (!OutputSet.isFileName(name)) {
+        // Not resolved at all: "../x", "/dev/zero" or "a/b" would name a file outside the set.
+        findings.add(
+            new Finding(
+                false,
+                quoted(name),
+                "REFUSED: not the name of a file of a model directory (a plain name of letters,"
+                    + " digits, '.', '_' and '-', not starting with '.'); not read"));
+        continue;
+      }
       String path = where(dir, name, committed, conf);
       if (path == null) {
         findings.add(new Finding(false, name, "MISSING (the manifest lists it)"));
@@ -264,9 +281,23 @@ public final class Manifest {
       }
       String expected = e.getValue().path("sha256").asText("");
       long expectedSize = e.getValue().path("size").asLong(-1);
-      Entry actual = hash(path, conf);
+      Entry actual;
+      try {
+        actual = hash(path, conf, expectedSize < 0 ? MAX_FILE_BYTES : expectedSize);
+      } catch (IOException unreadable) {
+        findings.add(new Finding(false, name, "UNREADABLE (" + unreadable.getMessage() + ")"));
+        continue;
+      }
       if (actual.sha256().equals(expected) && actual.size() == expectedSize) {
         findings.add(new Finding(true, name, "ok"));
+      } else if (expectedSize >= 0 && actual.size() > expectedSize) {
+        findings.add(
+            new Finding(
+                false,
+                name,
+                "ALTERED (more than the "
+                    + expectedSize
+                    + " bytes the manifest says; read no further)"));
       } else {
         findings.add(
             new Finding(
@@ -310,7 +341,11 @@ public final class Manifest {
             new Finding(false, FILE, "its provenance is not the one in " + ModelFile.MODEL_JSON));
       }
     }
-    return new Report(true, signer, findings);
+    Map<String, Entry> entries = new TreeMap<>();
+    listed.forEach(
+        (name, e) ->
+            entries.put(name, new Entry(e.path("size").asLong(-1), e.path("sha256").asText(""))));
+    return new Report(true, signer, findings, java.util.Collections.unmodifiableMap(entries));
   }
 
   /** The signature's finding: valid or not, for which key. */
@@ -404,15 +439,8 @@ public final class Manifest {
    */
   static List<String> modelFiles(String dir, Configuration conf, boolean topOnly)
       throws IOException {
-    Configuration raw = HadoopFiles.withRawLocal(conf);
-    Path root = new Path(dir);
-    FileSystem fs = root.getFileSystem(raw);
-    String base = fs.makeQualified(root).toUri().getPath();
     List<String> names = new ArrayList<>();
-    RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
-    while (it.hasNext()) {
-      String path = fs.makeQualified(it.next().getPath()).toUri().getPath();
-      String relative = path.substring(base.length() + (base.endsWith("/") ? 0 : 1));
+    for (String relative : allFiles(dir, conf)) {
       String top = relative.contains("/") ? relative.substring(0, relative.indexOf('/')) : "";
       if (top.equals(OutputSet.META) || top.equals(CHECKPOINTS)) {
         continue;
@@ -427,6 +455,33 @@ public final class Manifest {
       names.add(relative);
     }
     names.sort(null);
+    return names;
+  }
+
+  /**
+   * Every file under {@code dir}, relative to it. Local directories are walked without following
+   * links, so a link to {@code /} or to its own directory is one name, not a walk of the disk.
+   */
+  private static List<String> allFiles(String dir, Configuration conf) throws IOException {
+    Path root = new Path(dir);
+    FileSystem fs = root.getFileSystem(HadoopFiles.withRawLocal(conf));
+    List<String> names = new ArrayList<>();
+    if ("file".equals(fs.getUri().getScheme())) {
+      java.nio.file.Path base = java.nio.file.Path.of(fs.makeQualified(root).toUri()).toRealPath();
+      try (java.util.stream.Stream<java.nio.file.Path> walk = java.nio.file.Files.walk(base)) {
+        walk.filter(p -> !java.nio.file.Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+            .forEach(p -> names.add(base.relativize(p).toString()));
+      } catch (java.io.UncheckedIOException e) {
+        throw e.getCause();
+      }
+      return names;
+    }
+    String base = fs.makeQualified(root).toUri().getPath();
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(root, true);
+    while (it.hasNext()) {
+      String path = fs.makeQualified(it.next().getPath()).toUri().getPath();
+      names.add(path.substring(base.length() + (base.endsWith("/") ? 0 : 1)));
+    }
     return names;
   }
 
@@ -448,14 +503,39 @@ public final class Manifest {
     }
   }
 
-  private static Entry hash(String path, Configuration conf) throws IOException {
+  /**
+   * The size and SHA-256 of {@code path}, reading at most {@code limit + 1} bytes: a larger file's
+   * entry says {@code limit + 1} bytes, which is enough to tell that it is not the one listed.
+   */
+  private static Entry hash(String path, Configuration conf, long limit) throws IOException {
     MessageDigest digest = sha256();
-    long size;
-    try (InputStream in =
-        new DigestInputStream(HadoopFiles.open(path, conf, Long.MAX_VALUE), digest)) {
-      size = in.transferTo(OutputStream.nullOutputStream());
+    long size = 0;
+    try (InputStream in = HadoopFiles.open(path, conf, MAX_FILE_BYTES)) {
+      byte[] buffer = new byte[64 << 10];
+      int n;
+      while (size <= limit
+          && (n = in.read(buffer, 0, (int) Math.min(buffer.length, limit + 1 - size))) > 0) {
+        digest.update(buffer, 0, n);
+        size += n;
+      }
     }
     return new Entry(size, HexFormat.of().formatHex(digest.digest()));
+  }
+
+  /** A name from the manifest as a message shows it: quoted, control characters escaped. */
+  private static String quoted(String name) {
+    StringBuilder s = new StringBuilder("'");
+    name.codePoints()
+        .limit(100)
+        .forEach(
+            c -> {
+              if (Character.isISOControl(c) || c == '\'' || c == '\\') {
+                s.append(String.format("\\u%04x", c));
+              } else {
+                s.appendCodePoint(c);
+              }
+            });
+    return s.append(name.codePointCount(0, name.length()) > 100 ? "...'" : "'").toString();
   }
 
   private static MessageDigest sha256() {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -121,6 +122,40 @@ public final class ModelStore {
     if (checkManifest) {
       checkManifest(dir, conf);
     }
+    return read(dir, conf, null);
+  }
+
+  /**
+   * As {@link #load(String, Configuration)}, for a deployment that takes only its owner's models:
+   * the model must be signed by {@code requireSigner} and match its manifest (every file, none
+   * added), or it is refused with one line that says why (not signed, no signature, signed by
+   * another key or altered, naming the file). The {@code model.json} read is checked against the
+   * manifest too, and the weights against {@code model.json}, so a file swapped after the check is
+   * refused as well.
+   */
+  public static Loaded load(String dir, Configuration conf, PublicKey requireSigner)
+      throws IOException {
+    Manifest.Report report = Manifest.verify(dir, conf, requireSigner);
+    if (!report.ok()) {
+      Manifest.Finding problem = report.firstProblem();
+      throw new IOException(
+          dir
+              + ": refused: not a model signed by the required signer "
+              + Keys.keyId(requireSigner)
+              + ": "
+              + (!report.signed() || problem == null
+                  ? "the model is not signed (no " + Manifest.FILE + ")"
+                  : problem.line()));
+    }
+    return read(dir, conf, report.listed());
+  }
+
+  /**
+   * Reads the model in {@code dir}; with {@code signed}, the files a manifest lists, its {@code
+   * model.json} must be as listed.
+   */
+  private static Loaded read(String dir, Configuration conf, Map<String, Manifest.Entry> signed)
+      throws IOException {
     OutputSet.Committed set = OutputSet.committed(dir, conf);
     if (set != null && set.file(ModelFile.MODEL_JSON) == null) {
       throw new java.io.FileNotFoundException(
@@ -129,6 +164,13 @@ public final class ModelStore {
     String jsonPath =
         set != null ? set.file(ModelFile.MODEL_JSON).path() : dir + "/" + ModelFile.MODEL_JSON;
     byte[] jsonBytes = read(set, ModelFile.MODEL_JSON, jsonPath, conf, MAX_MODEL_JSON_BYTES);
+    if (signed != null && !Manifest.Entry.of(jsonBytes).equals(signed.get(ModelFile.MODEL_JSON))) {
+      throw new IOException(
+          jsonPath
+              + ": not the "
+              + ModelFile.MODEL_JSON
+              + " the manifest lists (changed as it was read)");
+    }
     ModelFile.Saved saved = ModelFile.parse(jsonBytes, jsonPath);
     if (saved.weightsSha256().isEmpty()) {
       throw new IOException(

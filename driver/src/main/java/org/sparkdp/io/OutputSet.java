@@ -83,6 +83,14 @@ public final class OutputSet implements Closeable {
       new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final Logger LOG = LoggerFactory.getLogger(OutputSet.class);
 
+  /**
+   * Whether {@code name} can be a file of a set: a plain name in the directory (no {@code /}, not
+   * {@code ..}, not hidden), which a record or a manifest from elsewhere must hold to be resolved.
+   */
+  static boolean isFileName(String name) {
+    return NAME.matcher(name).matches() && !name.equals(META);
+  }
+
   /** One committed file: where it is now, and what it must be. */
   public record File(String path, long size, String sha256) {}
 

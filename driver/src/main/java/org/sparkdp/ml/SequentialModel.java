@@ -3,6 +3,7 @@ package org.sparkdp.ml;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.PublicKey;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.Path;
@@ -144,11 +145,20 @@ public final class SequentialModel extends Model<SequentialModel> implements MLW
   }
 
   public static MLReader<SequentialModel> read() {
-    return new Reader();
+    return new Reader(null);
   }
 
   public static SequentialModel load(String path) {
     return read().load(path);
+  }
+
+  /**
+   * Loads a saved model only if {@code requireSigner} signed its model directory ({@code
+   * path/model}, see {@link Sequential#load(String, PublicKey)}); Spark's {@code metadata} beside
+   * it (the column names and settings) is not signed.
+   */
+  public static SequentialModel load(String path, PublicKey requireSigner) {
+    return new Reader(requireSigner).load(path);
   }
 
   /** Writes {@code metadata} with Spark's own writer, then the model directory. */
@@ -176,12 +186,19 @@ public final class SequentialModel extends Model<SequentialModel> implements MLW
 
   /** Reads {@code metadata} with Spark's own reader, then the model directory. */
   private static final class Reader extends MLReader<SequentialModel> {
+    private final PublicKey requireSigner;
+
+    /** {@code requireSigner}: the key that must have signed the model, or {@code null}. */
+    Reader(PublicKey requireSigner) {
+      this.requireSigner = requireSigner;
+    }
+
     @Override
     public SequentialModel load(String path) {
       SequentialModel instance = new DefaultParamsReader<SequentialModel>().load(path);
       String dir = new Path(path, "model").toString();
       try {
-        instance.model = Sequential.load(dir);
+        instance.model = Sequential.load(dir, requireSigner);
         String historyFile = new Path(dir, HISTORY).toString();
         org.apache.hadoop.conf.Configuration conf =
             SparkSession.active().sparkContext().hadoopConfiguration();

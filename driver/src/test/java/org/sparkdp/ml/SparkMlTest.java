@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,6 +33,8 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.io.Keys;
+import org.sparkdp.io.Manifest;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
@@ -224,6 +228,38 @@ class SparkMlTest {
     assertEquals(layers(8, 3, "softmax"), reread.getOrDefault(reread.layers()));
     assertEquals(16, reread.getOrDefault(reread.getParam("batchSize")));
     assertEquals(3L, reread.getOrDefault(reread.getParam("seed")));
+  }
+
+  @Test
+  void aSavedModelLoadsWithARequiredSignerOnlyOnceItsOwnerSignedItsModelDirectory(@TempDir Path dir)
+      throws Exception {
+    SparkSession spark = TestSpark.session();
+    SequentialModel model =
+        (SequentialModel)
+            pipeline(classifier()).fit(csv(spark, Blobs.of(200, 4, 3, 7), dir)).stages()[2];
+    String saved = dir.resolve("sequential-model").toString();
+    model.write().save(saved);
+    KeyPair owner = Keys.generate();
+    KeyPair other = Keys.generate();
+
+    UncheckedIOException unsigned =
+        assertThrows(
+            UncheckedIOException.class, () -> SequentialModel.load(saved, owner.getPublic()));
+    assertTrue(
+        unsigned.getCause().getMessage().endsWith(": the model is not signed (no manifest.json)"),
+        unsigned.getCause().getMessage());
+
+    Manifest.signDirectory(
+        saved + "/model", spark.sparkContext().hadoopConfiguration(), owner.getPrivate());
+    assertArrayEquals(
+        model.sequential().weights(),
+        SequentialModel.load(saved, owner.getPublic()).sequential().weights());
+    UncheckedIOException others =
+        assertThrows(
+            UncheckedIOException.class, () -> SequentialModel.load(saved, other.getPublic()));
+    assertTrue(
+        others.getCause().getMessage().contains("manifest.sig: INVALID signature"),
+        others.getCause().getMessage());
   }
 
   @Test

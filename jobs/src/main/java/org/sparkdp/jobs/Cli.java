@@ -194,12 +194,22 @@ final class Cli {
     return spec;
   }
 
-  /** A signed model that does not match its manifest is refused unless this flag is given. */
+  /**
+   * A signed model that does not match its manifest is refused unless {@code --no-manifest-check}
+   * is given; with {@code --require-signer}, any model but one its owner signed is refused.
+   */
   private static void noManifestCheck(CommandSpec spec) {
     flag(
         spec,
         "--no-manifest-check",
         "load a signed model even if it does not match its manifest (see bin/sparkdp verify)");
+    option(
+        spec,
+        "--require-signer",
+        "PUB",
+        "load the model only if the owner of this public key (STEM.pub of keygen) signed it and"
+            + " it matches its manifest; an unsigned model, or one signed by another key, is"
+            + " refused");
   }
 
   /** {@code bin/sparkdp export}. */

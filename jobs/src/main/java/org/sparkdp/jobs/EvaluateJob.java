@@ -1,17 +1,20 @@
 package org.sparkdp.jobs;
 
+import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.sparkdp.Evaluation;
 import org.sparkdp.Sequential;
 import org.sparkdp.io.HadoopFiles;
+import org.sparkdp.io.Keys;
 import org.sparkdp.ops.ConfigException;
 
 /**
  * {@code bin/sparkdp evaluate --model DIR --data PATH [--label-column C] [--output metrics.json]
- * [--plot confusion-matrix.png]}: the loss and metrics of a saved model on labelled data, and for a
- * classifier its confusion matrix, printed and optionally written as JSON and drawn as a PNG.
+ * [--plot confusion-matrix.png] [--require-signer STEM.pub | --no-manifest-check]}: the loss and
+ * metrics of a saved model on labelled data, and for a classifier its confusion matrix, printed and
+ * optionally written as JSON and drawn as a PNG.
  */
 public final class EvaluateJob {
   private EvaluateJob() {}
@@ -29,7 +32,7 @@ public final class EvaluateJob {
     DataSource source =
         withLabel(DataSource.fromPath(cli.require("--data"), "--data"), cli.get("--label-column"));
     org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
-    Sequential model = Sequential.load(modelDir, !cli.flag("--no-manifest-check"));
+    Sequential model = loadModel(cli, modelDir);
     for (String file : source.files()) {
       if (!HadoopFiles.exists(file, local)) {
         throw new org.sparkdp.DataException("data: " + file + ": no such file or directory");
@@ -69,6 +72,23 @@ public final class EvaluateJob {
           spark.sparkContext().hadoopConfiguration());
     }
     return 0;
+  }
+
+  /**
+   * The model in {@code modelDir}, checked as {@code --require-signer} or {@code
+   * --no-manifest-check} asks (evaluate's and predict's options).
+   */
+  static Sequential loadModel(Cli cli, String modelDir) throws IOException {
+    if (!cli.has("--require-signer")) {
+      return Sequential.load(modelDir, !cli.flag("--no-manifest-check"));
+    }
+    if (cli.flag("--no-manifest-check")) {
+      throw new ConfigException(
+          "--require-signer and --no-manifest-check contradict each other: a model its owner"
+              + " signed is one that matches its manifest");
+    }
+    String file = cli.require("--require-signer");
+    return Sequential.load(modelDir, Keys.readPublic(file, "--require-signer " + file));
   }
 
   /** Confusion matrices up to this many classes are printed. */

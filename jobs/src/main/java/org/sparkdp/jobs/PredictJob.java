@@ -10,10 +10,10 @@ import org.sparkdp.driver.Engine;
 import org.sparkdp.io.HadoopFiles;
 
 /**
- * {@code bin/sparkdp predict --model DIR --data PATH --output OUT [--format parquet|csv]}: the
- * model's outputs and predictions for every row, written as Parquet (with the {@code output}
- * vector) or CSV (one {@code output_j} column per unit). The data's label column, if any, is kept
- * beside the prediction.
+ * {@code bin/sparkdp predict --model DIR --data PATH --output OUT [--format parquet|csv]
+ * [--require-signer STEM.pub | --no-manifest-check]}: the model's outputs and predictions for every
+ * row, written as Parquet (with the {@code output} vector) or CSV (one {@code output_j} column per
+ * unit). The data's label column, if any, is kept beside the prediction.
  */
 public final class PredictJob {
   private PredictJob() {}
@@ -42,7 +42,7 @@ public final class PredictJob {
       throw new org.sparkdp.ops.ConfigException(
           "--output " + output + " exists; predictions go to a new path");
     }
-    Sequential model = Sequential.load(modelDir, !cli.flag("--no-manifest-check"));
+    Sequential model = EvaluateJob.loadModel(cli, modelDir);
     SparkSession spark = JobRunner.session("sparkdp predict", Map.of());
     Dataset<Row> data = Readers.read(spark, source, "predict", model.spec().inputDim());
     // Bad rows are named before anything is written (a failure while writing leaves part files).

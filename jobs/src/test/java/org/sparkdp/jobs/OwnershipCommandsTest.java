@@ -5,14 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The ownership commands' usage errors, named before anything starts (exit code 2), and the
- * per-class report against a confusion matrix worked by hand.
+ * The ownership commands' usage errors, named before anything starts (exit code 2), untrusted input
+ * refused (exit code 1), and the per-class report against a confusion matrix worked by hand.
  */
 class OwnershipCommandsTest {
   private static final String JOB =
@@ -79,6 +83,73 @@ class OwnershipCommandsTest {
             () -> VerifyJob.run(new String[] {"--model", dir.resolve("none").toString()}));
     assertEquals(1, JobRunner.exitCode(t));
     assertTrue(JobRunner.message(t).endsWith("none: no such directory"), JobRunner.message(t));
+  }
+
+  @Test
+  void watermarkCheckRefusesAHeaderClaimingMoreThanItsEntryHolds(@TempDir Path dir)
+      throws Exception {
+    KeygenJob.run(new String[] {"--out", dir.resolve("owner").toString()});
+    // An npz of one entry whose header claims 2^40 floats over 16 bytes of data.
+    String header =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576), }        \n";
+    ByteArrayOutputStream npy = new ByteArrayOutputStream();
+    npy.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+    npy.write(new byte[] {(byte) header.length(), (byte) (header.length() >> 8)});
+    npy.write(header.getBytes(StandardCharsets.US_ASCII));
+    npy.write(new byte[16]);
+    Path weights = dir.resolve("suspect.npz");
+    try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(weights))) {
+      zip.putNextEntry(new ZipEntry("dense/kernel.npy"));
+      zip.write(npy.toByteArray());
+      zip.closeEntry();
+    }
+    String[] args = {"--weights", weights.toString(), "--key", dir.resolve("owner.key").toString()};
+    Throwable t = assertThrows(Exception.class, () -> WatermarkCheckJob.run(args));
+    assertEquals(1, JobRunner.exitCode(t), "a bad input file, as any other");
+    assertEquals(
+        weights
+            + " array 'dense/kernel.npy' has shape [1048576, 1048576], 4398046511104 bytes of"
+            + " data, but the entry holds 16",
+        JobRunner.message(t));
+  }
+
+  @Test
+  void requireSignerRefusesAnUnsignedModelBeforeSparkStartsAndABadKeyAsAUsageError(
+      @TempDir Path dir) throws Exception {
+    KeygenJob.run(new String[] {"--out", dir.resolve("owner").toString()});
+    String pub = dir.resolve("owner.pub").toString();
+    Path model = Files.createDirectories(dir.resolve("model"));
+    Files.writeString(model.resolve("model.json"), "{}");
+    String data = dir.resolve("data.csv").toString();
+    for (JobRunner.Job job : new JobRunner.Job[] {EvaluateJob::run, PredictJob::run}) {
+      String[] args = {
+        "--model",
+        model.toString(),
+        "--data",
+        data,
+        "--output",
+        dir.resolve("out").toString(),
+        "--require-signer",
+        pub
+      };
+      Throwable t = assertThrows(Exception.class, () -> job.run(args));
+      assertEquals(1, JobRunner.exitCode(t), JobRunner.message(t));
+      assertTrue(
+          JobRunner.message(t)
+              .matches(
+                  java.util.regex.Pattern.quote(model.toString())
+                      + ": refused: not a model signed by the required signer SHA256:[0-9a-f]{64}:"
+                      + " the model is not signed \\(no manifest.json\\)"),
+          JobRunner.message(t));
+      String missing = dir.resolve("missing.pub").toString();
+      args[args.length - 1] = missing;
+      assertEquals("--require-signer " + missing + ": no such file", error(job, args));
+      args[args.length - 1] = pub;
+      String[] both = java.util.Arrays.copyOf(args, args.length + 1);
+      both[args.length] = "--no-manifest-check";
+      assertTrue(
+          error(job, both).startsWith("--require-signer and --no-manifest-check contradict"));
+    }
   }
 
   @Test

@@ -27,9 +27,9 @@ import org.sparkdp.testkit.Blobs;
 /**
  * Models as property through {@code bin/sparkdp}: keys, a signed model that {@code verify} passes
  * and fails (a flipped byte in each file, a file added or removed, another owner's key), loading a
- * model that does not match its manifest, signing later, the data's fingerprint computed again, a
- * resumed run's predecessors, export beside a signed model and not into it, and no key in any file
- * or log.
+ * model that does not match its manifest, a model refused unless its owner signed it ({@code
+ * --require-signer}), signing later, the data's fingerprint computed again, a resumed run's
+ * predecessors, export beside a signed model and not into it, and no key in any file or log.
  */
 class ProvenanceIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -136,7 +136,32 @@ class ProvenanceIT {
         refused.stderr());
     Launcher.Result unchecked = run(dir, Launcher.concat(evaluate, "--no-manifest-check"));
     assertEquals(0, unchecked.exitCode(), unchecked.stderr());
+    Launcher.Result alteredForOwner =
+        run(dir, Launcher.concat(evaluate, "--require-signer", "owner.pub"));
+    assertEquals(1, alteredForOwner.exitCode());
+    assertTrue(
+        alteredForOwner.stderr().contains(": MODEL_CARD.md: ALTERED"), alteredForOwner.stderr());
     Files.write(card, cardBytes);
+
+    // A deployment that takes only its owner's models names the owner's key.
+    String notTheOwners =
+        "sparkdp evaluate: error: model: refused: not a model signed by the required";
+    Launcher.Result owners = run(dir, Launcher.concat(evaluate, "--require-signer", "owner.pub"));
+    assertEquals(0, owners.exitCode(), owners.stderr());
+    Launcher.Result others = run(dir, Launcher.concat(evaluate, "--require-signer", "other.pub"));
+    assertEquals(1, others.exitCode(), others.stderr());
+    assertEquals(
+        1,
+        others
+            .stderr()
+            .lines()
+            .filter(
+                l -> l.startsWith(notTheOwners) && l.contains("manifest.sig: INVALID signature"))
+            .count(),
+        others.stderr());
+    Launcher.Result noKey = run(dir, Launcher.concat(evaluate, "--require-signer", "missing.pub"));
+    assertEquals(2, noKey.exitCode(), noKey.stderr());
+    assertTrue(noKey.stderr().contains("--require-signer missing.pub: no such file"));
 
     // The fingerprint, computed again from the data alone; one changed value changes it.
     String recorded =
@@ -179,6 +204,32 @@ class ProvenanceIT {
         predecessors.path(0).path("sha256").path("weights").asText(),
         predecessors.path(1).path("sha256").path("weights.npz").asText(),
         "the checkpoint resumed at has the weights the earlier model ended with");
+
+    // Unsigned now: refused where the owner's signature is required.
+    Launcher.Result unsignedForOwner =
+        run(
+            dir,
+            "predict",
+            "--model",
+            "model",
+            "--data",
+            "test.csv",
+            "--output",
+            "predictions",
+            "--require-signer",
+            "owner.pub");
+    assertEquals(1, unsignedForOwner.exitCode(), unsignedForOwner.stderr());
+    assertTrue(
+        unsignedForOwner
+            .stderr()
+            .contains(
+                "sparkdp predict: error: model: refused: not a model signed by the required signer"
+                    + " SHA256:"),
+        unsignedForOwner.stderr());
+    assertTrue(
+        unsignedForOwner.stderr().contains(": the model is not signed (no manifest.json)"),
+        unsignedForOwner.stderr());
+    assertFalse(Files.exists(dir.resolve("predictions")));
 
     // Signed later, by sign.
     Launcher.Result unsigned = verify(dir, "owner.pub");

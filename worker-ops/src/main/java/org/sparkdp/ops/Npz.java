@@ -34,6 +34,7 @@ public final class Npz {
   private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
   private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
   private static final int MAX_HEADER = 4096;
+  private static final Pattern ITEM_SIZE = Pattern.compile("[<>|=]?[A-Za-z](\\d{1,9})");
 
   private Npz() {}
 
@@ -229,15 +230,16 @@ public final class Npz {
               + ", expected "
               + java.util.Arrays.toString(expectedShape));
     }
-    int count = 1;
-    for (int d : shape) {
-      count = Math.multiplyExact(count, d);
+    long elements = elements(shape, what);
+    if (elements > (Integer.MAX_VALUE - 8) / 4) {
+      throw new IOException(
+          what + " has shape " + java.util.Arrays.toString(shape) + ", too many floats to read");
     }
-    byte[] data = new byte[Math.multiplyExact(count, 4)];
-    try {
-      in.readFully(data);
-    } catch (EOFException e) {
-      throw new IOException(what + " is truncated: its data ends before " + count + " floats", e);
+    int count = (int) elements;
+    // Read before anything of the shape's size is allocated: readNBytes grows with what is there.
+    byte[] data = in.readNBytes(4 * count);
+    if (data.length < 4 * count) {
+      throw new IOException(what + " is truncated: its data ends before " + count + " floats");
     }
     float[] values = new float[count];
     ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(values);
@@ -273,14 +275,46 @@ public final class Npz {
     return java.util.Arrays.copyOf(dims, n);
   }
 
+  /** The number of elements of {@code shape}, refusing a product that does not fit a long. */
+  private static long elements(int[] shape, String what) throws IOException {
+    long count = 1;
+    try {
+      for (int d : shape) {
+        count = Math.multiplyExact(count, (long) d);
+      }
+    } catch (ArithmeticException e) {
+      throw new IOException(
+          what + " has shape " + java.util.Arrays.toString(shape) + ", whose size overflows", e);
+    }
+    return count;
+  }
+
+  /** The bytes of one element of the dtype {@code descr} ({@code <f4}: 4), or 1 if it has none. */
+  private static long itemSize(String descr) {
+    Matcher m = ITEM_SIZE.matcher(descr);
+    return m.matches() ? Math.max(1, Long.parseLong(m.group(1))) : 1;
+  }
+
   /**
    * The name and shape of every array of an archive, from their {@code .npy} headers, in archive
    * order: for a reader that knows which array it wants but not the others' shapes. {@code in} is
-   * read to its end, not closed.
+   * read to its end, not closed. The headers are untrusted: each shape must fit the data its entry
+   * holds (its element count times the dtype's size, at most), or the archive is refused naming the
+   * entry, so a caller can allocate what a shape says.
    */
   public static Map<String, int[]> shapes(InputStream in, String source) throws IOException {
+    try {
+      return readShapes(new ZipInputStream(in), source);
+    } catch (EOFException e) {
+      throw new IOException(source + ": truncated (the archive ends early)", e);
+    } catch (ZipException | IllegalArgumentException e) {
+      throw new IOException(source + ": not a valid npz archive (" + e.getMessage() + ")", e);
+    }
+  }
+
+  private static Map<String, int[]> readShapes(ZipInputStream zip, String source)
+      throws IOException {
     Map<String, int[]> shapes = new LinkedHashMap<>();
-    ZipInputStream zip = new ZipInputStream(in);
     ZipEntry entry;
     while ((entry = zip.getNextEntry()) != null) {
       String name = entry.getName();
@@ -302,10 +336,34 @@ public final class Npz {
       }
       byte[] header = new byte[headerLength];
       data.readFully(header);
-      shapes.put(
-          name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name,
-          parseShape(
-              group(SHAPE, new String(header, StandardCharsets.ISO_8859_1), what, "shape"), what));
+      String text = new String(header, StandardCharsets.ISO_8859_1);
+      int[] shape = parseShape(group(SHAPE, text, what, "shape"), what);
+      long needed;
+      try {
+        needed =
+            Math.multiplyExact(elements(shape, what), itemSize(group(DESCR, text, what, "dtype")));
+      } catch (ArithmeticException e) {
+        throw new IOException(
+            what + " has shape " + java.util.Arrays.toString(shape) + ", whose size overflows", e);
+      }
+      long held = 0;
+      byte[] buffer = new byte[64 << 10];
+      int n;
+      while (held < needed
+          && (n = zip.read(buffer, 0, (int) Math.min(buffer.length, needed - held))) > 0) {
+        held += n;
+      }
+      if (held < needed) {
+        throw new IOException(
+            what
+                + " has shape "
+                + java.util.Arrays.toString(shape)
+                + ", "
+                + needed
+                + " bytes of data, but the entry holds "
+                + held);
+      }
+      shapes.put(name.endsWith(".npy") ? name.substring(0, name.length() - 4) : name, shape);
     }
     return shapes;
   }

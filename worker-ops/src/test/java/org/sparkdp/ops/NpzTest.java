@@ -164,6 +164,77 @@ class NpzTest {
     assertEquals(0, (npy.length - 20) % 64, "header + magic is a multiple of 64");
   }
 
+  /** An npz of one entry {@code name.npy} whose header says {@code shape} over {@code data}. */
+  static byte[] hostile(String name, String shape, byte[] data) throws IOException {
+    String header =
+        "{'descr': '<f4', 'fortran_order': False, 'shape': ("
+            + shape
+            + "), }"
+            + " ".repeat(8)
+            + "\n";
+    java.io.ByteArrayOutputStream npy = new java.io.ByteArrayOutputStream();
+    npy.write(new byte[] {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0});
+    npy.write(new byte[] {(byte) header.length(), (byte) (header.length() >> 8)});
+    npy.write(header.getBytes(StandardCharsets.US_ASCII));
+    npy.write(data);
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    try (java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out)) {
+      zip.putNextEntry(new java.util.zip.ZipEntry(name + ".npy"));
+      zip.write(npy.toByteArray());
+      zip.closeEntry();
+    }
+    return out.toByteArray();
+  }
+
+  @Test
+  void aHeaderClaimingMoreElementsThanItsEntryHoldsIsRefusedNamingTheEntry() throws IOException {
+    // 2^40 floats claimed, 16 bytes held: refused before anything of the claimed size exists.
+    byte[] npz = hostile("dense/kernel", "1048576, 1048576", new byte[16]);
+    IOException e =
+        assertThrows(
+            IOException.class, () -> Npz.shapes(new ByteArrayInputStream(npz), "suspect.npz"));
+    assertEquals(
+        "suspect.npz array 'dense/kernel.npy' has shape [1048576, 1048576], 4398046511104 bytes of"
+            + " data, but the entry holds 16",
+        e.getMessage());
+
+    // A product past a long, and a negative dimension, are refused by name too.
+    byte[] overflow = hostile("dense/kernel", "2147483647, 2147483647, 2147483647", new byte[16]);
+    IOException o =
+        assertThrows(
+            IOException.class, () -> Npz.shapes(new ByteArrayInputStream(overflow), "suspect.npz"));
+    assertEquals(
+        "suspect.npz array 'dense/kernel.npy' has shape [2147483647, 2147483647, 2147483647],"
+            + " whose size overflows",
+        o.getMessage());
+    byte[] negative = hostile("dense/kernel", "-4, 4", new byte[64]);
+    IOException n =
+        assertThrows(
+            IOException.class, () -> Npz.shapes(new ByteArrayInputStream(negative), "suspect.npz"));
+    assertTrue(n.getMessage().contains("has a negative dimension (-4, 4)"), n.getMessage());
+
+    // An honest entry, its shape and data in agreement, is listed.
+    byte[] honest = hostile("dense/kernel", "2, 2", new byte[16]);
+    assertArrayEquals(
+        new int[] {2, 2},
+        Npz.shapes(new ByteArrayInputStream(honest), "ok.npz").get("dense/kernel"));
+  }
+
+  @Test
+  void readingAnArrayAllocatesNoMoreThanItsEntryHolds() throws IOException {
+    // The expected shape may come from an untrusted model.json: 2^28 floats (1 GB) against 16
+    // bytes fails as truncated, without first allocating the gigabyte.
+    byte[] npz = hostile("w", "16384, 16384", new byte[16]);
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                Npz.readStreaming(
+                    new ByteArrayInputStream(npz), Map.of("w", new int[] {16384, 16384}), "x.npz"));
+    assertEquals(
+        "x.npz: array 'w' is truncated: its data ends before 268435456 floats", e.getMessage());
+  }
+
   private static int indexOf(byte[] haystack, byte[] needle) {
     outer:
     for (int i = 0; i + needle.length <= haystack.length; i++) {
