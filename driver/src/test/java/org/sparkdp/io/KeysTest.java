@@ -40,9 +40,12 @@ class KeysTest {
     PublicKey pub = Keys.readPublic(dir.resolve("owner.pub").toString(), "owner.pub");
     assertArrayEquals(pair.getPrivate().getEncoded(), read.getEncoded());
     assertEquals(pair.getPublic(), pub);
+    byte[] before = Files.readAllBytes(dir.resolve("owner.key"));
     assertThrows(
-        java.nio.file.FileAlreadyExistsException.class,
+        org.sparkdp.ops.ConfigException.class,
         () -> Keys.write(Keys.generate(), dir.resolve("owner.key"), dir.resolve("other.pub")));
+    assertArrayEquals(before, Files.readAllBytes(dir.resolve("owner.key")));
+    assertFalse(Files.exists(dir.resolve("other.pub")), "nothing written when one key exists");
   }
 
   @Test
