@@ -62,7 +62,7 @@ public enum OutputFile {
    */
   public void checkReplaceable(String path, String what, boolean overwrite, Configuration conf)
       throws IOException {
-    Path p = new Path(path);
+    Path p = HadoopFiles.path(path);
     FileStatus status;
     try {
       status = p.getFileSystem(HadoopFiles.withRawLocal(conf)).getFileStatus(p);
@@ -103,7 +103,7 @@ public enum OutputFile {
 
   /** Whether the file {@code path} looks like one that this kind writes. */
   boolean recognises(String path, Configuration conf) throws IOException {
-    Path p = new Path(path);
+    Path p = HadoopFiles.path(path);
     try (InputStream in = p.getFileSystem(HadoopFiles.withRawLocal(conf)).open(p)) {
       return switch (this) {
         case ONNX -> onnx(in.readNBytes(3));

@@ -156,11 +156,12 @@ public final class TrainJob {
         spark.sparkContext().master(),
         Blas.implementation());
     int inputDim = config.model().inputDim();
-    Dataset<Row> train = Readers.read(spark, config.train(), "train", inputDim);
+    String weight = config.fit().sampleWeightCol();
+    Dataset<Row> train = Readers.read(spark, config.train(), "train", inputDim, weight);
     Dataset<Row> validation =
         config.validation() == null
             ? null
-            : Readers.read(spark, config.validation(), "validation", inputDim);
+            : Readers.read(spark, config.validation(), "validation", inputDim, weight);
     if (config.imported() != null && config.imported().params() != null) {
       model.setWeights(config.imported().params());
     }
@@ -291,7 +292,8 @@ public final class TrainJob {
   }
 
   private static boolean relative(String path) {
-    Path p = new Path(path);
+    // A template's format (model-{epoch:02d}) or a name's colon is not a scheme.
+    Path p = org.sparkdp.io.HadoopFiles.path(path);
     return !p.isAbsolute() && p.toUri().getScheme() == null;
   }
 
