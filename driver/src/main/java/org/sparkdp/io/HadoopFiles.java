@@ -33,7 +33,8 @@ public final class HadoopFiles {
 
   /** A URI scheme and its colon, followed by a slash: {@code hdfs://}, {@code file:/}. */
   private static final java.util.regex.Pattern SCHEME =
-      java.util.regex.Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*:/.*", java.util.regex.Pattern.DOTALL);
+      java.util.regex.Pattern.compile(
+          "[A-Za-z][A-Za-z0-9+.-]*:/.*", java.util.regex.Pattern.DOTALL);
 
   /**
    * The Hadoop path of {@code path} as a user writes it. Hadoop's {@code new Path("a:b")} takes

@@ -92,7 +92,12 @@ class DocumentedFeaturesIT {
         Launcher.run(
             dir,
             Launcher.train(
-                "weighted.csv", "weighted", "--sample-weight-col", "w", "--config", "sgd-0.05.yaml"));
+                "weighted.csv",
+                "weighted",
+                "--sample-weight-col",
+                "w",
+                "--config",
+                "sgd-0.05.yaml"));
     assertEquals(0, weightedRun.exitCode(), weightedRun.stderr());
     Launcher.Result plainRun =
         Launcher.run(dir, Launcher.train("plain.csv", "plain", "--config", "sgd-0.1.yaml"));

@@ -73,8 +73,8 @@ class SingleFileOutputsIT {
               "--overwrite");
       assertEquals(0, overwritten.exitCode(), overwritten.stderr());
       // Now an export (a .keras archive's entries carry their time, so compare the start).
-      byte[] start = format.equals("keras") ? new byte[] {'P', 'K', 3, 4} : new byte[] {8, 8};
-      assertArrayEquals(start, java.util.Arrays.copyOf(Files.readAllBytes(notes), start.length));
+      byte[] head = format.equals("keras") ? new byte[] {'P', 'K', 3, 4} : new byte[] {8, 8};
+      assertArrayEquals(head, java.util.Arrays.copyOf(Files.readAllBytes(notes), head.length));
     }
   }
 
