@@ -36,8 +36,8 @@ import org.junit.jupiter.api.io.TempDir;
  * README no longer has. Commands run through {@code bin/sparkdp} in a work directory where {@code
  * bin} is the project's, with small data files under the names the examples use: the README's job
  * file with Fashion-MNIST-shaped IDX files of 600 images where it writes {@code ...}. A line with
- * alternatives ({@code keras|onnx}) runs once per alternative, and optional parts ({@code
- * [--output metrics.json]}) are given.
+ * alternatives ({@code keras|onnx}) runs once per alternative, and optional parts ({@code [--output
+ * metrics.json]}) are given.
  */
 class ReadmeExamplesIT {
   private static final Path README = Launcher.HOME.resolve("README.md");
@@ -53,16 +53,20 @@ class ReadmeExamplesIT {
   /** The blocks that are run, by their first line, and the test method that runs each. */
   private static final Map<String, String> RUN =
       Map.of(
-          "model:", "the job file of every command below (data: small IDX files for ...)",
-          "bin/sparkdp train --config job.yaml --output runs/mine", "commandsRunAsWritten",
+          "model:",
+          "the job file of every command below (data: small IDX files for ...)",
+          "bin/sparkdp train --config job.yaml --output runs/mine",
+          "commandsRunAsWritten",
           "bin/sparkdp export --model runs/mine --format keras --output mine.keras"
               + "  # keras.saving.load_model(\"mine.keras\")",
-              "commandsRunAsWritten",
-          "fit:", "theCallbacksExampleTrains",
+          "commandsRunAsWritten",
+          "fit:",
+          "theCallbacksExampleTrains",
           "bin/sparkdp keygen --out owner                     # owner.key (private, mode 600) and"
               + " owner.pub",
-              "commandsRunAsWritten",
-          "base64 -d runs/m/manifest.sig > sig.bin", "commandsRunAsWritten");
+          "commandsRunAsWritten",
+          "base64 -d runs/m/manifest.sig > sig.bin",
+          "commandsRunAsWritten");
 
   /** The blocks that are not run here, by their first line, each with the reason. */
   private static final Map<String, String> NOT_RUN =
@@ -191,8 +195,7 @@ class ReadmeExamplesIT {
         Map.of(
             // The suspect model is the one just trained and watermarked.
             "bin/sparkdp watermark-check",
-            () ->
-                Files.copy(second.resolve("runs/m/weights.npz"), second.resolve("suspect.npz"))));
+            () -> Files.copy(second.resolve("runs/m/weights.npz"), second.resolve("suspect.npz"))));
     run(second, block("base64 -d runs/m/manifest.sig > sig.bin"), Map.of());
     System.out.printf(
         "ReadmeExamplesIT: the command examples ran in %.1f s%n",
@@ -221,8 +224,8 @@ class ReadmeExamplesIT {
   }
 
   /**
-   * Runs each command line of {@code block} (each alternative of a line with {@code a|b}) with
-   * bash in {@code work}, and expects exit code 0 from each.
+   * Runs each command line of {@code block} (each alternative of a line with {@code a|b}) with bash
+   * in {@code work}, and expects exit code 0 from each.
    */
   private static void run(Path work, Block block, Map<String, Fixture> before) throws Exception {
     for (String line : commandLines(block.text())) {
@@ -311,8 +314,8 @@ class ReadmeExamplesIT {
   }
 
   /**
-   * A work directory with the project's {@code bin}, the README's job file ({@code data/} where
-   * it writes {@code ...}) and the data files that the examples name, all 28 x 28 images of 10
+   * A work directory with the project's {@code bin}, the README's job file ({@code data/} where it
+   * writes {@code ...}) and the data files that the examples name, all 28 x 28 images of 10
    * classes; with {@code noise}, labels that the images do not predict.
    */
   private static Path workspace(Path work, boolean noise) throws IOException {
@@ -375,8 +378,7 @@ class ReadmeExamplesIT {
     }
   }
 
-  private static void writeCsv(Path file, int count, long seed, boolean noise)
-      throws IOException {
+  private static void writeCsv(Path file, int count, long seed, boolean noise) throws IOException {
     SplittableRandom random = new SplittableRandom(seed);
     StringBuilder s = new StringBuilder();
     for (int j = 0; j < PIXELS; j++) {
