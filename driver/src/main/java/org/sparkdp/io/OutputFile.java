@@ -30,6 +30,8 @@ public enum OutputFile {
   METRICS_JSON("a metrics JSON file written by evaluate", true),
   /** {@code evaluate --plot}: a PNG image. */
   PNG("a PNG image", true),
+  /** {@code bench --json}: one JSON object of figures under snake_case keys. */
+  BENCH_JSON("a figures file written by bench", true),
   /** {@code sign}: the manifest of a model directory. */
   MANIFEST("a sparkdp manifest", true),
   /** {@code sign}: the manifest's signature, one line of base64. */
@@ -109,6 +111,7 @@ public enum OutputFile {
         case ONNX -> onnx(in.readNBytes(3));
         case KERAS -> keras(in);
         case METRICS_JSON -> metrics(json(in));
+        case BENCH_JSON -> figures(json(in));
         case PNG -> java.util.Arrays.equals(in.readNBytes(PNG_SIGNATURE.length), PNG_SIGNATURE);
         case MANIFEST -> {
           JsonNode root = json(in);
@@ -165,6 +168,21 @@ public enum OutputFile {
               ? field.getValue().isArray()
               : field.getValue().isNumber();
       if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** An object of numbers, texts and nulls under snake_case keys: what bench writes. */
+  private static boolean figures(JsonNode root) {
+    if (root == null || !root.isObject() || root.isEmpty()) {
+      return false;
+    }
+    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> field = it.next();
+      JsonNode v = field.getValue();
+      if (!field.getKey().matches("[a-z0-9_]+") || !(v.isNumber() || v.isTextual() || v.isNull())) {
         return false;
       }
     }

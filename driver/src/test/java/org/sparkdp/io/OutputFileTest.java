@@ -58,7 +58,13 @@ class OutputFileTest {
             OutputFile.MANIFEST,
                 write(
                     "manifest.json",
-                    "{\"format\": \"sparkdp.manifest\"}".getBytes(StandardCharsets.UTF_8)),
+                    "{\"format\": \"sparkdp.manifest\", \"format_version\": 1, \"files\": {}}"
+                        .getBytes(StandardCharsets.UTF_8)),
+            OutputFile.BENCH_JSON,
+                write(
+                    "bench.json",
+                    "{\"blas\": \"JNIBLAS\", \"cores\": 2, \"torch_version\": null}"
+                        .getBytes(StandardCharsets.UTF_8)),
             OutputFile.MANIFEST_SIGNATURE,
                 write("manifest.sig", "AAECAw==\n".getBytes(StandardCharsets.US_ASCII)),
             OutputFile.PRIVATE_KEY, dir.resolve("k.key").toString(),
@@ -67,7 +73,8 @@ class OutputFileTest {
     String empty = write("empty", new byte[0]);
     // A zip that is not a .keras file, and JSON that is not evaluate's.
     String zip = write("other.zip", new byte[] {'P', 'K', 3, 4, 0, 0, 0, 0});
-    String json = write("other.json", "{\"loss\": \"low\"}".getBytes(StandardCharsets.UTF_8));
+    String json =
+        write("other.json", "{\"Name\": \"notes\", \"rows\": [1]}".getBytes(StandardCharsets.UTF_8));
     assertEquals(OutputFile.values().length, own.size());
     for (OutputFile kind : OutputFile.values()) {
       assertTrue(kind.recognises(own.get(kind), CONF), kind + " " + own.get(kind));

@@ -33,7 +33,7 @@ sealed interface LineFormat extends Serializable {
    * @param header the header line, which every file of the data must start with
    * @param names the header's column names
    * @param features the indices of the feature columns, in the order of the features
-   * @param label the index of the label column
+   * @param label the index of the label column, or -1 for rows of features alone (data to predict)
    * @param kept the indices of other columns kept apart from the features, each as a number after
    *     the label (a sample weight column)
    */
@@ -66,6 +66,9 @@ sealed interface LineFormat extends Serializable {
       double[] x = new double[features.length];
       for (int j = 0; j < features.length; j++) {
         x[j] = number(fields, features[j]);
+      }
+      if (label < 0) {
+        return RowFactory.create(Vectors.dense(x));
       }
       if (kept.length == 0) {
         return RowFactory.create(Vectors.dense(x), number(fields, label));

@@ -46,25 +46,32 @@ public final class Readers {
 
   public static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim)
       throws IOException {
-    return read(spark, source, role, inputDim, null);
+    return read(spark, source, role, inputDim, null, false);
   }
 
   /**
    * {@link #read(SparkSession, DataSource, String, int)}, keeping the column {@code weightColumn}
    * (when not {@code null} and the data has it) beside the label, under its own name: a sample
-   * weight, not a feature.
+   * weight, not a feature. With {@code labelOptional} (data to predict), CSV and Parquet data
+   * without the label column are read as features alone.
    */
   public static Dataset<Row> read(
-      SparkSession spark, DataSource source, String role, int inputDim, String weightColumn)
+      SparkSession spark,
+      DataSource source,
+      String role,
+      int inputDim,
+      String weightColumn,
+      boolean labelOptional)
       throws IOException {
     String name = source.describe(role);
     List<String> keep = weightColumn == null ? List.of() : List.of(weightColumn);
     return switch (source.format()) {
       case "idx" -> idx(spark, source, name);
-      case "csv", "libsvm" -> TextData.read(spark, source, name, inputDim, keep);
+      case "csv", "libsvm" -> TextData.read(spark, source, name, inputDim, keep, labelOptional);
       case "parquet" -> {
         checkParquet(spark.sparkContext().hadoopConfiguration(), source.path(), name);
-        yield columns(spark.read().parquet(source.path()), source, name, inputDim, keep);
+        yield columns(
+            spark.read().parquet(source.path()), source, name, inputDim, keep, labelOptional);
       }
       default -> throw new IllegalArgumentException("unknown format " + source.format());
     };
@@ -75,16 +82,25 @@ public final class Readers {
    * {@code keep} that the data has follow, apart from the features.
    */
   private static Dataset<Row> columns(
-      Dataset<Row> frame, DataSource source, String name, int inputDim, List<String> keep) {
+      Dataset<Row> frame,
+      DataSource source,
+      String name,
+      int inputDim,
+      List<String> keep,
+      boolean labelOptional) {
     StructType schema = frame.schema();
     String label = source.labelColumn();
+    boolean labelled = Arrays.asList(schema.fieldNames()).contains(label);
     List<String> kept =
         keep.stream()
             .filter(k -> Arrays.asList(schema.fieldNames()).contains(k) && !k.equals(label))
             .toList();
-    List<Column> after = new ArrayList<>(List.of(quoted(label).as("label")));
+    List<Column> after = new ArrayList<>();
+    if (labelled) {
+      after.add(quoted(label).as("label"));
+    }
     kept.forEach(k -> after.add(quoted(k).as(k)));
-    if (!Arrays.asList(schema.fieldNames()).contains(label)) {
+    if (!labelled && !labelOptional) {
       throw new DataException(
           name
               + " has no label column '"

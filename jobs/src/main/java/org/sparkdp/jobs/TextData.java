@@ -52,10 +52,16 @@ final class TextData {
   /**
    * {@code source} ({@code csv} or {@code libsvm}) as {@code features} and {@code label}, and each
    * column of {@code keep} that a CSV header has (a sample weight column) as a number of its own
-   * name, not a feature.
+   * name, not a feature; with {@code labelOptional}, a CSV header without the label column gives
+   * rows of features alone.
    */
   static Dataset<Row> read(
-      SparkSession spark, DataSource source, String name, int inputDim, List<String> keep)
+      SparkSession spark,
+      DataSource source,
+      String name,
+      int inputDim,
+      List<String> keep,
+      boolean labelOptional)
       throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<FileStatus> files = TextSplit.files(source.path(), conf);
@@ -65,7 +71,16 @@ final class TextData {
     int maxLine = maxLineBytes(inputDim);
     LineFormat format =
         source.format().equals("csv")
-            ? csv(files.get(0), source, keep, files.size() > 1, name, inputDim, maxLine, conf)
+            ? csv(
+                files.get(0),
+                source,
+                keep,
+                labelOptional,
+                files.size() > 1,
+                name,
+                inputDim,
+                maxLine,
+                conf)
             : new LineFormat.LibSvm(inputDim);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<TextSplit> splits = TextSplit.of(files, splitBytes(spark, files), conf);
@@ -94,6 +109,9 @@ final class TextData {
         jsc.parallelize(splits, splits.size())
             .flatMap(s -> rows(s, format, maxLine, hadoop.value(), name));
     StructType schema = SCHEMA;
+    if (format instanceof LineFormat.Csv csv && csv.label() < 0) {
+      schema = new StructType().add("features", SQLDataTypes.VectorType(), false);
+    }
     if (format instanceof LineFormat.Csv csv) {
       for (int k : csv.kept()) {
         schema = schema.add(csv.names().get(k), DataTypes.DoubleType, false);
@@ -107,6 +125,7 @@ final class TextData {
       FileStatus first,
       DataSource source,
       List<String> keep,
+      boolean labelOptional,
       boolean severalFiles,
       String name,
       int inputDim,
@@ -128,7 +147,7 @@ final class TextData {
     List<String> names = new ArrayList<>();
     LineFormat.Csv.fields(header).forEach(n -> names.add(n.trim()));
     int label = names.indexOf(source.labelColumn());
-    if (label < 0) {
+    if (label < 0 && !labelOptional) {
       throw new DataException(
           name
               + " has no label column '"
@@ -142,7 +161,7 @@ final class TextData {
     List<String> featureNames = new ArrayList<>(source.featureColumns());
     if (featureNames.isEmpty()) {
       featureNames.addAll(names);
-      featureNames.remove(label);
+      featureNames.remove(source.labelColumn());
       // A weight is not a feature, as the label is not.
       featureNames.removeAll(keptNames);
     }
