@@ -74,7 +74,8 @@ class OutputFileTest {
     // A zip that is not a .keras file, and JSON that is not evaluate's.
     String zip = write("other.zip", new byte[] {'P', 'K', 3, 4, 0, 0, 0, 0});
     String json =
-        write("other.json", "{\"Name\": \"notes\", \"rows\": [1]}".getBytes(StandardCharsets.UTF_8));
+        write(
+            "other.json", "{\"Name\": \"notes\", \"rows\": [1]}".getBytes(StandardCharsets.UTF_8));
     assertEquals(OutputFile.values().length, own.size());
     for (OutputFile kind : OutputFile.values()) {
       assertTrue(kind.recognises(own.get(kind), CONF), kind + " " + own.get(kind));

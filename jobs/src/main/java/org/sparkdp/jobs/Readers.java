@@ -49,6 +49,13 @@ public final class Readers {
     return read(spark, source, role, inputDim, null, false);
   }
 
+  /** Labelled data with a sample weight column: see the next overload. */
+  public static Dataset<Row> read(
+      SparkSession spark, DataSource source, String role, int inputDim, String weightColumn)
+      throws IOException {
+    return read(spark, source, role, inputDim, weightColumn, false);
+  }
+
   /**
    * {@link #read(SparkSession, DataSource, String, int)}, keeping the column {@code weightColumn}
    * (when not {@code null} and the data has it) beside the label, under its own name: a sample

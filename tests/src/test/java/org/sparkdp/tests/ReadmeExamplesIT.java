@@ -66,7 +66,15 @@ class ReadmeExamplesIT {
               + " owner.pub",
           "commandsRunAsWritten",
           "base64 -d runs/m/manifest.sig > sig.bin",
-          "commandsRunAsWritten");
+          "commandsRunAsWritten",
+          "import org.sparkdp.FitOptions;",
+          "theJavaFragmentsCompileAgainstTheJars",
+          "SequentialEstimator estimator = new SequentialEstimator()",
+          "theJavaFragmentsCompileAgainstTheJars",
+          "from sparkdp import Adam, Dense, Dropout, Sequential, load_model, read_data",
+          "thePythonFragmentsParseAndImportWhatThePackageHas",
+          "from pyspark.ml import Pipeline, PipelineModel",
+          "thePythonFragmentsParseAndImportWhatThePackageHas");
 
   /** The blocks that are not run here, by their first line, each with the reason. */
   private static final Map<String, String> NOT_RUN =
@@ -99,25 +107,9 @@ class ReadmeExamplesIT {
                   + " (SHA256:e0fdfa78...)",
               "output shown, not input"),
           Map.entry(
-              "import org.sparkdp.FitOptions;",
-              "a Java fragment: train and test are the reader's data frames, and it saves to"
-                  + " hdfs:///; SequentialExchangeTest and the driver's tests call each method"),
-          Map.entry(
-              "SequentialEstimator estimator = new SequentialEstimator()",
-              "a Java fragment over the reader's columns, train and data; the Spark ML tests run"
-                  + " the same pipeline and cross-validation"),
-          Map.entry(
               "spark-submit --jars jobs/target/sparkdp-jobs-0.1.0-spark4.2_2.13-app.jar \\",
               "submits the reader's train.py; PySparkIT runs scripts with these --jars and"
                   + " --py-files"),
-          Map.entry(
-              "from sparkdp import Adam, Dense, Dropout, Sequential, load_model, read_data",
-              "a Python fragment: test is the reader's, and it trains all of Fashion-MNIST from"
-                  + " /usr/share/datasets (minutes); PySparkIT and NotebookIT run these calls"),
-          Map.entry(
-              "from pyspark.ml import Pipeline, PipelineModel",
-              "a Python fragment: data is the reader's; PySparkIT runs the estimator in a"
-                  + " pipeline and a cross-validation"),
           Map.entry(
               "bin/sparkdp bench [--json FILE] [--epochs 10] [--skip-mllib] [--skip-torch]",
               "the benchmark runs for many minutes (and PyTorch where installed)"));
@@ -216,6 +208,125 @@ class ReadmeExamplesIT {
     assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
     assertTrue(Files.exists(work.resolve("runs/callbacks/training.csv")), r.stdout());
     assertTrue(r.stdout().contains("Epoch 6/100"), r.stdout());
+  }
+
+  /**
+   * The Java fragments are compiled, not run: they use the reader's data frames ({@code train},
+   * {@code test}, {@code data}), column names and layer lists, given here as parameters of the
+   * method they become, and they save to {@code hdfs:///}. A renamed or retyped method fails here;
+   * the driver's tests run each call.
+   */
+  @Test
+  void theJavaFragmentsCompileAgainstTheJars() throws IOException {
+    List<String> imports =
+        new ArrayList<>(
+            List.of(
+                "import java.util.List;",
+                "import java.util.Map;",
+                "import org.apache.spark.ml.Pipeline;",
+                "import org.apache.spark.ml.PipelineModel;",
+                "import org.apache.spark.ml.PipelineStage;",
+                "import org.apache.spark.ml.evaluation.MulticlassClassificationEvaluator;",
+                "import org.apache.spark.ml.feature.StandardScaler;",
+                "import org.apache.spark.ml.feature.VectorAssembler;",
+                "import org.apache.spark.ml.param.ParamMap;",
+                "import org.apache.spark.ml.tuning.CrossValidator;",
+                "import org.apache.spark.ml.tuning.CrossValidatorModel;",
+                "import org.apache.spark.ml.tuning.ParamGridBuilder;",
+                "import org.apache.spark.sql.Dataset;",
+                "import org.apache.spark.sql.Row;",
+                "import org.sparkdp.ml.SequentialEstimator;",
+                "import scala.collection.JavaConverters;"));
+    StringBuilder body = new StringBuilder();
+    int n = 0;
+    for (String first :
+        List.of(
+            "import org.sparkdp.FitOptions;",
+            "SequentialEstimator estimator = new SequentialEstimator()")) {
+      Block b = block(first);
+      body.append("  // README.md line ")
+          .append(b.line())
+          .append("\n  static void example")
+          .append(n++)
+          .append("(Dataset<Row> train, Dataset<Row> test, Dataset<Row> data, String[] columns,")
+          .append(" String small, String large) throws Exception {\n");
+      for (String line : b.text().split("\n")) {
+        if (line.startsWith("import ")) {
+          imports.add(line);
+        } else {
+          body.append("    ").append(line).append('\n');
+        }
+      }
+      body.append("  }\n");
+    }
+    String source =
+        String.join("\n", imports) + "\n\nclass ReadmeJava {\n" + body + "}\n";
+    Path src = Files.createDirectories(dir.resolve("java")).resolve("ReadmeJava.java");
+    Files.writeString(src, source);
+    javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
+    java.io.StringWriter errors = new java.io.StringWriter();
+    int code =
+        javac.run(
+            null,
+            null,
+            new java.io.PrintStream(
+                new java.io.OutputStream() {
+                  @Override
+                  public void write(int b) {
+                    errors.write(b);
+                  }
+                },
+                true),
+            "-proc:none",
+            "-nowarn",
+            "-classpath",
+            System.getProperty("java.class.path"),
+            "-d",
+            dir.resolve("java").toString(),
+            src.toString());
+    assertEquals(0, code, source + "\n" + errors);
+  }
+
+  /**
+   * The Python fragments parse, and every name they import from {@code sparkdp} is in the
+   * package's {@code __all__}; they are not run (the reader's data, all of Fashion-MNIST).
+   * PySparkIT and NotebookIT run the package's calls.
+   */
+  @Test
+  void thePythonFragmentsParseAndImportWhatThePackageHas() throws Exception {
+    String check =
+        String.join(
+            "\n",
+            "import ast, sys",
+            "init = ast.parse(open(sys.argv[1]).read())",
+            "names = next(ast.literal_eval(n.value) for n in init.body",
+            "             if isinstance(n, ast.Assign) and n.targets[0].id == '__all__')",
+            "for path in sys.argv[2:]:",
+            "    tree = ast.parse(open(path).read(), path)",
+            "    for node in ast.walk(tree):",
+            "        if isinstance(node, ast.ImportFrom) and node.module == 'sparkdp':",
+            "            for alias in node.names:",
+            "                if alias.name not in names:",
+            "                    sys.exit(path + ': sparkdp has no ' + alias.name)",
+            "");
+    Path script = Files.writeString(dir.resolve("check.py"), check);
+    List<String> command =
+        new ArrayList<>(
+            List.of(
+                "python3",
+                script.toString(),
+                Launcher.HOME.resolve("python/sparkdp/__init__.py").toString()));
+    for (String first :
+        List.of(
+            "from sparkdp import Adam, Dense, Dropout, Sequential, load_model, read_data",
+            "from pyspark.ml import Pipeline, PipelineModel")) {
+      Block b = block(first);
+      Path file = dir.resolve("readme-line-" + b.line() + ".py");
+      Files.writeString(file, b.text());
+      command.add(file.toString());
+    }
+    Launcher.Result r = Launcher.command(dir, Map.of(), List.of(), command);
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
   }
 
   /** Before a line that starts with a key, the fixture it needs that an earlier line made. */
