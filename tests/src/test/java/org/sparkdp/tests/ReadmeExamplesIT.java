@@ -259,8 +259,7 @@ class ReadmeExamplesIT {
       }
       body.append("  }\n");
     }
-    String source =
-        String.join("\n", imports) + "\n\nclass ReadmeJava {\n" + body + "}\n";
+    String source = String.join("\n", imports) + "\n\nclass ReadmeJava {\n" + body + "}\n";
     Path src = Files.createDirectories(dir.resolve("java")).resolve("ReadmeJava.java");
     Files.writeString(src, source);
     javax.tools.JavaCompiler javac = javax.tools.ToolProvider.getSystemJavaCompiler();
@@ -288,9 +287,9 @@ class ReadmeExamplesIT {
   }
 
   /**
-   * The Python fragments parse, and every name they import from {@code sparkdp} is in the
-   * package's {@code __all__}; they are not run (the reader's data, all of Fashion-MNIST).
-   * PySparkIT and NotebookIT run the package's calls.
+   * The Python fragments parse, and every name they import from {@code sparkdp} is in the package's
+   * {@code __all__}; they are not run (the reader's data, all of Fashion-MNIST). PySparkIT and
+   * NotebookIT run the package's calls.
    */
   @Test
   void thePythonFragmentsParseAndImportWhatThePackageHas() throws Exception {
