@@ -90,6 +90,10 @@ public final class Keys {
   private static void writeAside(Path target, byte[] bytes, boolean ownerOnly, boolean overwrite)
       throws IOException {
     Path dir = target.toAbsolutePath().getParent();
+    if (!Files.isDirectory(dir)) {
+      // Named by the key file, not by the temporary file beside it.
+      throw new NoSuchFileException(target.toString(), null, "no such directory " + dir);
+    }
     Path temp =
         dir.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
     boolean posix = Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null;

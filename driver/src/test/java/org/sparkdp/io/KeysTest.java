@@ -49,6 +49,16 @@ class KeysTest {
   }
 
   @Test
+  void aKeyForADirectoryThatDoesNotExistIsNamedWithTheDirectory(@TempDir Path dir) {
+    Path key = dir.resolve("missing/owner.key");
+    java.nio.file.NoSuchFileException e =
+        assertThrows(
+            java.nio.file.NoSuchFileException.class,
+            () -> Keys.write(Keys.generate(), key, dir.resolve("missing/owner.pub")));
+    assertEquals(key + ": no such directory " + key.getParent(), e.getMessage());
+  }
+
+  @Test
   void thePublicKeyFollowsFromThePrivateOne() {
     for (int i = 0; i < 20; i++) {
       KeyPair pair = Keys.generate();
