@@ -207,6 +207,7 @@ class ReadmeExamplesIT {
         Launcher.run(work, "train", "--config", "callbacks.yaml", "--output", "runs/callbacks");
     assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
     assertTrue(Files.exists(work.resolve("runs/callbacks/training.csv")), r.stdout());
+    assertTrue(Files.exists(work.resolve("runs/callbacks/best/model.json")), r.stdout());
     assertTrue(r.stdout().contains("Epoch 6/100"), r.stdout());
   }
 
