@@ -344,18 +344,40 @@ public final class Sequential {
   /**
    * Writes a {@code .keras} file that Keras 3 loads ({@code keras.saving.load_model}): the layers,
    * the weights and the compile config (if compiled). The optimizer's state is not carried over:
-   * Keras starts it afresh, as after {@code compile}.
+   * Keras starts it afresh, as after {@code compile}. An existing file is replaced only if it is an
+   * earlier {@code .keras} file (see {@link #exportKeras(String, boolean)}).
    */
   public void exportKeras(String path) throws IOException {
-    ModelExchange.writeKeras(path, hadoopConf(), spec(), compile, weights());
+    exportKeras(path, false);
+  }
+
+  /**
+   * {@link #exportKeras(String)}, replacing whatever {@code path} holds when {@code overwrite}.
+   *
+   * @throws org.sparkdp.ops.ConfigException if {@code path} holds another kind of file and not
+   *     {@code overwrite}; the file is left as it was
+   */
+  public void exportKeras(String path, boolean overwrite) throws IOException {
+    ModelExchange.writeKeras(path, overwrite, hadoopConf(), spec(), compile, weights());
   }
 
   /**
    * Writes an ONNX model of {@link #predict}'s outputs: input {@code input [batch, features]},
-   * output {@code output [batch, units]}, opset 17, the batch size free.
+   * output {@code output [batch, units]}, opset 17, the batch size free. An existing file is
+   * replaced only if it is an earlier ONNX model (see {@link #exportOnnx(String, boolean)}).
    */
   public void exportOnnx(String path) throws IOException {
-    ModelExchange.writeOnnx(path, hadoopConf(), spec(), weights());
+    exportOnnx(path, false);
+  }
+
+  /**
+   * {@link #exportOnnx(String)}, replacing whatever {@code path} holds when {@code overwrite}.
+   *
+   * @throws org.sparkdp.ops.ConfigException if {@code path} holds another kind of file and not
+   *     {@code overwrite}; the file is left as it was
+   */
+  public void exportOnnx(String path, boolean overwrite) throws IOException {
+    ModelExchange.writeOnnx(path, overwrite, hadoopConf(), spec(), weights());
   }
 
   /**

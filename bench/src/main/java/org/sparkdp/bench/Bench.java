@@ -49,6 +49,19 @@ public final class Bench {
 
   public static void main(String[] args) throws Exception {
     Map<String, String> options = options(args);
+    if (options.containsKey("json")) {
+      // Before minutes of measuring: a --json that may not be replaced is refused at once.
+      try {
+        org.sparkdp.io.OutputFile.BENCH_JSON.checkReplaceable(
+            Path.of(options.get("json")).toAbsolutePath().toString(),
+            "--json " + options.get("json"),
+            options.containsKey("overwrite"),
+            new org.apache.hadoop.conf.Configuration());
+      } catch (org.sparkdp.ops.ConfigException e) {
+        System.err.println("sparkdp bench: error: " + e.getMessage());
+        System.exit(2);
+      }
+    }
     String dataDir = options.getOrDefault("data", "/usr/share/datasets/fashion-mnist");
     int epochs = Integer.parseInt(options.getOrDefault("epochs", "10"));
     String clusterMaster = options.getOrDefault("cluster-master", "local-cluster[2,1,1024]");
@@ -445,7 +458,7 @@ public final class Bench {
       throws java.io.IOException {
     report.print();
     if (options.containsKey("json")) {
-      report.writeJson(Path.of(options.get("json")));
+      report.writeJson(Path.of(options.get("json")), options.containsKey("overwrite"));
       System.out.println("\nfigures written to " + options.get("json"));
     }
   }
@@ -617,7 +630,7 @@ public final class Bench {
         throw new IllegalArgumentException("unexpected argument " + args[i]);
       }
       String key = args[i].substring(2);
-      if (key.startsWith("skip-")) {
+      if (key.startsWith("skip-") || key.equals("overwrite")) {
         map.put(key, "true");
       } else if (i + 1 < args.length) {
         map.put(key, args[++i]);

@@ -71,12 +71,16 @@ final class Report {
     }
   }
 
-  void writeJson(Path file) throws IOException {
+  /** Writes the figures to {@code file}, replacing only an earlier one unless {@code overwrite}. */
+  void writeJson(Path file, boolean overwrite) throws IOException {
     if (file.toAbsolutePath().getParent() != null) {
       Files.createDirectories(file.toAbsolutePath().getParent());
     }
-    Files.write(
-        file,
-        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(values));
+    org.sparkdp.io.OutputFile.BENCH_JSON.write(
+        file.toAbsolutePath().toString(),
+        "--json " + file,
+        overwrite,
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsBytes(values),
+        new org.apache.hadoop.conf.Configuration());
   }
 }

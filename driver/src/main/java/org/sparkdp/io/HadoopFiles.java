@@ -33,6 +33,29 @@ public final class HadoopFiles {
     return c;
   }
 
+  /** A URI scheme and its colon, followed by a slash: {@code hdfs://}, {@code file:/}. */
+  private static final java.util.regex.Pattern SCHEME =
+      java.util.regex.Pattern.compile(
+          "[A-Za-z][A-Za-z0-9+.-]*:/.*", java.util.regex.Pattern.DOTALL);
+
+  /**
+   * The Hadoop path of {@code path} as a user writes it. Hadoop's {@code new Path("a:b")} takes
+   * {@code a} for a scheme (and fails on {@code model-{epoch:02d}}); here a scheme counts only
+   * before {@code :/} ({@code hdfs://nn/x}, {@code file:/x}), so any other name with a colon is a
+   * relative path, taken literally.
+   */
+  public static Path path(String path) {
+    if (path.startsWith("/") || SCHEME.matcher(path).matches() || path.indexOf(':') < 0) {
+      return new Path(path);
+    }
+    return new Path("./" + path);
+  }
+
+  /** The entry {@code name} of {@code dir}, taken literally even with a colon ({@code a:b}). */
+  public static Path child(Path dir, String name) {
+    return new Path(dir, new Path("./" + name));
+  }
+
   /**
    * All bytes of {@code path}, refusing files larger than {@code maxBytes}: by their stated length
    * first, then by what is read, at most {@code maxBytes + 1} bytes (a file that says it is empty,
@@ -47,7 +70,7 @@ public final class HadoopFiles {
   }
 
   public static boolean exists(String path, Configuration conf) throws IOException {
-    Path p = new Path(path);
+    Path p = path(path);
     return p.getFileSystem(withRawLocal(conf)).exists(p);
   }
 
@@ -56,7 +79,7 @@ public final class HadoopFiles {
    */
   public static void writeAtomically(String path, byte[] bytes, Configuration conf)
       throws IOException {
-    Path p = new Path(path);
+    Path p = path(path);
     Path parent = p.getParent();
     writeAtomically(
         parent == null || parent.toString().isEmpty() ? "." : parent.toString(),
@@ -103,7 +126,7 @@ public final class HadoopFiles {
   public static InputStream open(String path, Configuration hadoopConf, long maxBytes)
       throws IOException {
     Configuration conf = withRawLocal(hadoopConf);
-    Path p = new Path(path);
+    Path p = path(path);
     FileSystem fs = p.getFileSystem(conf);
     org.apache.hadoop.fs.FileStatus status;
     try {
@@ -183,9 +206,9 @@ public final class HadoopFiles {
   static String writeTemporary(String dir, String name, Writer writer, Configuration hadoopConf)
       throws IOException {
     Configuration conf = withRawLocal(hadoopConf);
-    Path temp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
+    Path temp = child(path(dir), "." + name + "." + UUID.randomUUID() + ".tmp");
     FileContext fc = FileContext.getFileContext(temp.toUri(), conf);
-    fc.mkdir(new Path(dir), null, true);
+    fc.mkdir(path(dir), null, true);
     boolean written = false;
     try {
       try (FSDataOutputStream out =
@@ -207,20 +230,20 @@ public final class HadoopFiles {
 
   /** Renames {@code from} to {@code to} in one atomic step, replacing {@code to} if it exists. */
   static void renameOver(String from, String to, Configuration hadoopConf) throws IOException {
-    Path target = new Path(to);
+    Path target = path(to);
     FileContext fc = FileContext.getFileContext(target.toUri(), withRawLocal(hadoopConf));
-    fc.rename(new Path(from), target, Options.Rename.OVERWRITE);
+    fc.rename(path(from), target, Options.Rename.OVERWRITE);
   }
 
   /** Deletes the file {@code path}, if it exists. */
   static void delete(String path, Configuration hadoopConf) throws IOException {
-    Path p = new Path(path);
+    Path p = path(path);
     p.getFileSystem(withRawLocal(hadoopConf)).delete(p, false);
   }
 
   /** The names of the entries of {@code dir} (empty if it does not exist). */
   public static java.util.List<String> list(String dir, Configuration conf) throws IOException {
-    Path p = new Path(dir);
+    Path p = path(dir);
     FileSystem fs = p.getFileSystem(withRawLocal(conf));
     if (!fs.exists(p)) {
       return java.util.List.of();
@@ -235,14 +258,14 @@ public final class HadoopFiles {
 
   /** Deletes {@code path} and everything under it. */
   public static void deleteRecursively(String path, Configuration conf) throws IOException {
-    Path p = new Path(path);
+    Path p = path(path);
     p.getFileSystem(withRawLocal(conf)).delete(p, true);
   }
 
   /** Renames {@code from} to {@code to} (a directory rename is atomic on HDFS and local disks). */
   public static void rename(String from, String to, Configuration conf) throws IOException {
-    Path src = new Path(from);
-    Path dst = new Path(to);
+    Path src = path(from);
+    Path dst = path(to);
     FileSystem fs = src.getFileSystem(withRawLocal(conf));
     if (!fs.rename(src, dst)) {
       throw new IOException("could not rename " + from + " to " + to);
@@ -254,7 +277,7 @@ public final class HadoopFiles {
    * it.
    */
   public static void checkWritable(String dir, Configuration conf) throws IOException {
-    Path p = new Path(dir);
+    Path p = path(dir);
     FileSystem fs = p.getFileSystem(withRawLocal(conf));
     if (fs.exists(p) && !fs.getFileStatus(p).isDirectory()) {
       throw new IOException(dir + " exists and is not a directory");

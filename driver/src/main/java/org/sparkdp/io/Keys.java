@@ -1,7 +1,6 @@
 package org.sparkdp.io;
 
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -61,31 +60,75 @@ public final class Keys {
 
   /**
    * Writes {@code pair}'s private key to {@code privateFile} (created readable and writable by its
-   * owner only) and its public key to {@code publicFile}; refuses to replace either.
+   * owner only) and its public key to {@code publicFile}, each through a temporary file and a
+   * rename; refuses to replace either (see {@link OutputFile#PRIVATE_KEY}).
    */
   public static void write(KeyPair pair, Path privateFile, Path publicFile) throws IOException {
-    for (Path p : new Path[] {privateFile, publicFile}) {
-      if (Files.exists(p)) {
-        throw new FileAlreadyExistsException(p + ": exists; keys are never overwritten");
+    write(pair, privateFile, publicFile, false);
+  }
+
+  /**
+   * {@link #write(KeyPair, Path, Path)}, replacing existing key files (or any other file at those
+   * paths) when {@code overwrite}.
+   */
+  public static void write(KeyPair pair, Path privateFile, Path publicFile, boolean overwrite)
+      throws IOException {
+    org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
+    OutputFile.PRIVATE_KEY.checkReplaceable(
+        privateFile.toAbsolutePath().toString(), privateFile.toString(), overwrite, local);
+    OutputFile.PUBLIC_KEY.checkReplaceable(
+        publicFile.toAbsolutePath().toString(), publicFile.toString(), overwrite, local);
+    writeAside(privateFile, pem(PRIVATE_PEM, pair.getPrivate().getEncoded()), true, overwrite);
+    writeAside(publicFile, pem(PUBLIC_PEM, pair.getPublic().getEncoded()), false, overwrite);
+  }
+
+  /**
+   * Writes {@code bytes}, synced, to a temporary file beside {@code target} and puts it in place:
+   * renamed over {@code target} when {@code overwrite}, else linked to it, which fails if {@code
+   * target} has appeared since the check (a key is never replaced by a race either).
+   */
+  private static void writeAside(Path target, byte[] bytes, boolean ownerOnly, boolean overwrite)
+      throws IOException {
+    Path dir = target.toAbsolutePath().getParent();
+    if (!Files.isDirectory(dir)) {
+      // Named by the key file, not by the temporary file beside it.
+      throw new NoSuchFileException(target.toString(), null, "no such directory " + dir);
+    }
+    Path temp =
+        dir.resolve("." + target.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
+    boolean posix = Files.getFileAttributeView(dir, PosixFileAttributeView.class) != null;
+    try {
+      // The private key's file is created with its final permissions: never readable by others,
+      // even for a moment.
+      if (ownerOnly && posix) {
+        Files.createFile(temp, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+      } else {
+        Files.createFile(temp);
       }
+      try (java.nio.channels.FileChannel out =
+          java.nio.channels.FileChannel.open(temp, StandardOpenOption.WRITE)) {
+        out.write(java.nio.ByteBuffer.wrap(bytes));
+        out.force(true);
+      }
+      if (overwrite) {
+        Files.move(
+            temp,
+            target,
+            java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      } else {
+        try {
+          Files.createLink(target, temp);
+        } catch (FileAlreadyExistsException e) {
+          throw new FileAlreadyExistsException(target + ": exists; keys are never overwritten");
+        } catch (UnsupportedOperationException | java.nio.file.FileSystemException e) {
+          // No hard links here: a move that does not replace.
+          Files.move(temp, target);
+        }
+      }
+    } finally {
+      Files.deleteIfExists(temp);
     }
-    byte[] privatePem = pem(PRIVATE_PEM, pair.getPrivate().getEncoded());
-    boolean posix =
-        Files.getFileAttributeView(
-                privateFile.toAbsolutePath().getParent(), PosixFileAttributeView.class)
-            != null;
-    // The file is created with its final permissions, so it is never readable by others, even
-    // for a moment.
-    try (OutputStream out =
-        posix
-            ? Files.newOutputStream(
-                Files.createFile(privateFile, PosixFilePermissions.asFileAttribute(OWNER_ONLY)),
-                StandardOpenOption.WRITE)
-            : Files.newOutputStream(privateFile, StandardOpenOption.CREATE_NEW)) {
-      out.write(privatePem);
-    }
-    Files.write(
-        publicFile, pem(PUBLIC_PEM, pair.getPublic().getEncoded()), StandardOpenOption.CREATE_NEW);
   }
 
   /**

@@ -146,17 +146,27 @@ public final class Manifest {
    * Signs the model in {@code dir} as it is: every file of the directory (the committed set's
    * files, each checked against the set's record first, and any other file beside them) is
    * committed again as one new set with a manifest and its signature; an earlier manifest is
-   * replaced. Returns the signer's key id.
+   * replaced, a {@code manifest.json} or {@code manifest.sig} of another kind only when {@code
+   * overwrite}. Returns the signer's key id.
    *
    * @throws IOException if a file differs from the set's record, or is in a subdirectory (which a
    *     set cannot hold)
    */
   public static String signDirectory(String dir, Configuration conf, PrivateKey key)
       throws IOException {
+    return signDirectory(dir, conf, key, false);
+  }
+
+  /** {@link #signDirectory(String, Configuration, PrivateKey)}, with {@code --overwrite}. */
+  public static String signDirectory(
+      String dir, Configuration conf, PrivateKey key, boolean overwrite) throws IOException {
     if (!HadoopFiles.exists(dir + "/" + ModelFile.MODEL_JSON, conf)
         && OutputSet.committed(dir, conf) == null) {
       throw new FileNotFoundException(dir + ": no model here (no " + ModelFile.MODEL_JSON + ")");
     }
+    OutputFile.MANIFEST.checkReplaceable(dir + "/" + FILE, dir + "/" + FILE, overwrite, conf);
+    OutputFile.MANIFEST_SIGNATURE.checkReplaceable(
+        dir + "/" + SIGNATURE, dir + "/" + SIGNATURE, overwrite, conf);
     try (OutputSet set = OutputSet.begin(dir, conf)) {
       // begin() completed any interrupted commit: the set's files are in place now.
       OutputSet.Committed committed = OutputSet.committed(dir, conf);

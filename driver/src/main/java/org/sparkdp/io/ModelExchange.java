@@ -43,16 +43,29 @@ public final class ModelExchange {
     return KerasJson.read(bytes, path);
   }
 
-  /** Writes a {@code .keras} file that Keras 3 loads ({@code keras.saving.load_model}). */
+  /**
+   * Writes a {@code .keras} file that Keras 3 loads ({@code keras.saving.load_model}); an existing
+   * file is replaced only as {@link OutputFile#checkReplaceable} allows.
+   */
   public static void writeKeras(
-      String path, Configuration conf, ModelSpec spec, CompileConfig compile, float[] params)
+      String path,
+      boolean overwrite,
+      Configuration conf,
+      ModelSpec spec,
+      CompileConfig compile,
+      float[] params)
       throws IOException {
-    HadoopFiles.writeAtomically(path, KerasArchive.write(spec, compile, params), conf);
+    OutputFile.KERAS.write(path, path, overwrite, KerasArchive.write(spec, compile, params), conf);
   }
 
-  /** Writes an ONNX model (opset 17, dynamic batch) of the model's prediction. */
-  public static void writeOnnx(String path, Configuration conf, ModelSpec spec, float[] params)
+  /**
+   * Writes an ONNX model (opset 17, dynamic batch) of the model's prediction; an existing file is
+   * replaced only as {@link OutputFile#checkReplaceable} allows.
+   */
+  public static void writeOnnx(
+      String path, boolean overwrite, Configuration conf, ModelSpec spec, float[] params)
       throws IOException {
-    HadoopFiles.writeAtomically(path, OnnxExport.write(spec, params, Provenance.version()), conf);
+    OutputFile.ONNX.write(
+        path, path, overwrite, OnnxExport.write(spec, params, Provenance.version()), conf);
   }
 }

@@ -40,9 +40,22 @@ class KeysTest {
     PublicKey pub = Keys.readPublic(dir.resolve("owner.pub").toString(), "owner.pub");
     assertArrayEquals(pair.getPrivate().getEncoded(), read.getEncoded());
     assertEquals(pair.getPublic(), pub);
+    byte[] before = Files.readAllBytes(dir.resolve("owner.key"));
     assertThrows(
-        java.nio.file.FileAlreadyExistsException.class,
+        org.sparkdp.ops.ConfigException.class,
         () -> Keys.write(Keys.generate(), dir.resolve("owner.key"), dir.resolve("other.pub")));
+    assertArrayEquals(before, Files.readAllBytes(dir.resolve("owner.key")));
+    assertFalse(Files.exists(dir.resolve("other.pub")), "nothing written when one key exists");
+  }
+
+  @Test
+  void aKeyForADirectoryThatDoesNotExistIsNamedWithTheDirectory(@TempDir Path dir) {
+    Path key = dir.resolve("missing/owner.key");
+    java.nio.file.NoSuchFileException e =
+        assertThrows(
+            java.nio.file.NoSuchFileException.class,
+            () -> Keys.write(Keys.generate(), key, dir.resolve("missing/owner.pub")));
+    assertEquals(key + ": no such directory " + key.getParent(), e.getMessage());
   }
 
   @Test

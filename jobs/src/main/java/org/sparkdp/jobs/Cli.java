@@ -73,6 +73,7 @@ final class Cli {
     CommandSpec spec =
         command("keygen", "Make an owner's Ed25519 key pair: STEM.key (private) and STEM.pub.");
     option(spec, "--out", "STEM", "where the two files go: STEM.key and STEM.pub");
+    overwrite(spec, "existing STEM.key and STEM.pub (the old private key is lost)");
     return spec;
   }
 
@@ -85,6 +86,7 @@ final class Cli {
                 + " its Ed25519 signature, committed with the files.");
     option(spec, "--model", "DIR", "the model directory");
     option(spec, "--key", "KEY", "the owner's private key (STEM.key of keygen)");
+    overwrite(spec, "a manifest.json or manifest.sig in DIR that sign did not write");
     return spec;
   }
 
@@ -174,6 +176,7 @@ final class Cli {
         "FILE",
         "also write the metrics (and a classifier's confusion matrix) as JSON");
     option(spec, "--plot", "FILE", "draw a classifier's confusion matrix into this PNG");
+    overwrite(spec, "an existing --output or --plot that evaluate did not write");
     noManifestCheck(spec);
     return spec;
   }
@@ -192,6 +195,14 @@ final class Cli {
         "parquet (with the output vector) or csv (one column per output)");
     noManifestCheck(spec);
     return spec;
+  }
+
+  /**
+   * A file that the command writes replaces an existing one of another kind only with this flag
+   * (see {@link org.sparkdp.io.OutputFile}).
+   */
+  private static void overwrite(CommandSpec spec, String what) {
+    flag(spec, "--overwrite", "replace " + what);
   }
 
   /**
@@ -219,6 +230,7 @@ final class Cli {
     option(spec, "--model", "DIR", "the model directory");
     option(spec, "--format", "FORMAT", "keras (Keras 3's .keras) or onnx (opset 17)");
     option(spec, "--output", "FILE", "the file to write");
+    overwrite(spec, "an existing --output that is not an earlier export of the same format");
     return spec;
   }
 

@@ -8,6 +8,7 @@ import org.sparkdp.Evaluation;
 import org.sparkdp.Sequential;
 import org.sparkdp.io.HadoopFiles;
 import org.sparkdp.io.Keys;
+import org.sparkdp.io.OutputFile;
 import org.sparkdp.ops.ConfigException;
 
 /**
@@ -38,6 +39,13 @@ public final class EvaluateJob {
         throw new org.sparkdp.DataException("data: " + file + ": no such file or directory");
       }
     }
+    boolean overwrite = cli.flag("--overwrite");
+    // Before the evaluation: an --output or --plot that may not be replaced is refused at once.
+    for (String option : new String[] {"--output", "--plot"}) {
+      if (cli.has(option)) {
+        outputKind(option).checkReplaceable(cli.get(option), what(cli, option), overwrite, local);
+      }
+    }
     SparkSession spark = JobRunner.session("sparkdp evaluate", Map.of());
     Evaluation evaluation =
         model.evaluation(
@@ -55,10 +63,13 @@ public final class EvaluateJob {
       System.out.print(confusionTable(confusion));
     }
     if (cli.has("--output")) {
-      HadoopFiles.writeAtomically(
-          cli.get("--output"),
-          TrainJob.JSON.writeValueAsBytes(evaluation.toMap()),
-          spark.sparkContext().hadoopConfiguration());
+      outputKind("--output")
+          .write(
+              cli.get("--output"),
+              what(cli, "--output"),
+              overwrite,
+              TrainJob.JSON.writeValueAsBytes(evaluation.toMap()),
+              spark.sparkContext().hadoopConfiguration());
     }
     if (cli.has("--plot")) {
       if (confusion == null) {
@@ -66,10 +77,13 @@ public final class EvaluateJob {
             "--plot: the model is not a classifier with one class per example: it has no"
                 + " confusion matrix to draw");
       }
-      HadoopFiles.writeAtomically(
-          cli.get("--plot"),
-          ConfusionMatrixChart.renderPng(confusion),
-          spark.sparkContext().hadoopConfiguration());
+      outputKind("--plot")
+          .write(
+              cli.get("--plot"),
+              what(cli, "--plot"),
+              overwrite,
+              ConfusionMatrixChart.renderPng(confusion),
+              spark.sparkContext().hadoopConfiguration());
     }
     return 0;
   }
@@ -89,6 +103,15 @@ public final class EvaluateJob {
     }
     String file = cli.require("--require-signer");
     return Sequential.load(modelDir, Keys.readPublic(file, "--require-signer " + file));
+  }
+
+  /** What evaluate writes to {@code --output} and {@code --plot}. */
+  private static OutputFile outputKind(String option) {
+    return option.equals("--plot") ? OutputFile.PNG : OutputFile.METRICS_JSON;
+  }
+
+  private static String what(Cli cli, String option) {
+    return option + " " + cli.get(option);
   }
 
   /** Confusion matrices up to this many classes are printed. */

@@ -6,13 +6,15 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 import org.sparkdp.Sequential;
 import org.sparkdp.io.ModelStore;
+import org.sparkdp.io.OutputFile;
 import org.sparkdp.ops.ConfigException;
 
 /**
  * {@code bin/sparkdp export --model DIR --format keras|onnx --output FILE}: a saved model as Keras
  * 3's {@code .keras} file (layers, weights, compile config; {@code keras.saving.load_model} reads
  * it) or as an ONNX model of its predictions (opset 17, any batch size). Needs no Spark session. It
- * does not write into a signed model directory, whose manifest lists every file.
+ * does not write into a signed model directory, whose manifest lists every file, and replaces only
+ * an earlier export of the same format unless {@code --overwrite} (see {@link OutputFile}).
  */
 public final class ExportJob {
   private ExportJob() {}
@@ -47,11 +49,15 @@ public final class ExportJob {
               + ", where verify would report it as ADDED and loading would refuse the model;"
               + " write it elsewhere");
     }
+    boolean overwrite = cli.flag("--overwrite");
+    OutputFile kind = format.equals("keras") ? OutputFile.KERAS : OutputFile.ONNX;
+    // Before the model is read: a wrong --output is refused at once, and left as it is.
+    kind.checkReplaceable(output, "--output " + output, overwrite, conf);
     Sequential model = Sequential.load(dir);
     if (format.equals("keras")) {
-      model.exportKeras(output);
+      model.exportKeras(output, overwrite);
     } else {
-      model.exportOnnx(output);
+      model.exportOnnx(output, overwrite);
     }
     System.out.println("Model written to " + output + " (" + format + ")");
     return 0;

@@ -8,7 +8,8 @@ import org.sparkdp.ops.ConfigException;
 
 /**
  * {@code bin/sparkdp keygen --out STEM}: an owner's Ed25519 key pair, {@code STEM.key} (PKCS#8 PEM,
- * readable by its owner only) and {@code STEM.pub} (X.509 PEM). Existing files are never replaced.
+ * readable by its owner only) and {@code STEM.pub} (X.509 PEM). Existing files are never replaced
+ * without {@code --overwrite}.
  */
 public final class KeygenJob {
   private KeygenJob() {}
@@ -27,7 +28,7 @@ public final class KeygenJob {
     Path publicFile = Path.of(stem + ".pub");
     KeyPair pair = Keys.generate();
     try {
-      Keys.write(pair, privateFile, publicFile);
+      Keys.write(pair, privateFile, publicFile, cli.flag("--overwrite"));
     } catch (FileAlreadyExistsException e) {
       throw new ConfigException("--out " + stem + ": " + e.getMessage());
     }

@@ -33,9 +33,16 @@ sealed interface LineFormat extends Serializable {
    * @param header the header line, which every file of the data must start with
    * @param names the header's column names
    * @param features the indices of the feature columns, in the order of the features
-   * @param label the index of the label column
+   * @param label the index of the label column, or -1 for rows of features alone (data to predict)
+   * @param kept the indices of other columns kept apart from the features, each as a number after
+   *     the label (a sample weight column)
    */
-  record Csv(String header, List<String> names, int[] features, int label) implements LineFormat {
+  record Csv(String header, List<String> names, int[] features, int label, int[] kept)
+      implements LineFormat {
+    Csv(String header, List<String> names, int[] features, int label) {
+      this(header, names, features, label, new int[0]);
+    }
+
     @Override
     public boolean hasHeader() {
       return true;
@@ -60,7 +67,19 @@ sealed interface LineFormat extends Serializable {
       for (int j = 0; j < features.length; j++) {
         x[j] = number(fields, features[j]);
       }
-      return RowFactory.create(Vectors.dense(x), number(fields, label));
+      if (label < 0) {
+        return RowFactory.create(Vectors.dense(x));
+      }
+      if (kept.length == 0) {
+        return RowFactory.create(Vectors.dense(x), number(fields, label));
+      }
+      Object[] values = new Object[2 + kept.length];
+      values[0] = Vectors.dense(x);
+      values[1] = number(fields, label);
+      for (int k = 0; k < kept.length; k++) {
+        values[2 + k] = number(fields, kept[k]);
+      }
+      return RowFactory.create(values);
     }
 
     private double number(List<String> fields, int column) throws BadLine {

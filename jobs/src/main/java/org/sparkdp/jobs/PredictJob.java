@@ -44,7 +44,10 @@ public final class PredictJob {
     }
     Sequential model = EvaluateJob.loadModel(cli, modelDir);
     SparkSession spark = JobRunner.session("sparkdp predict", Map.of());
-    Dataset<Row> data = Readers.read(spark, source, "predict", model.spec().inputDim());
+    // New data has no label: one is kept beside the predictions only when the data has it.
+    Dataset<Row> data =
+        Readers.read(
+            spark, source, "predict", model.spec().inputDim(), null, !cli.has("--label-column"));
     // Bad rows are named before anything is written (a failure while writing leaves part files).
     Engine.checkFeatures(data, "features", model.spec().inputDim(), source.describe("predict"));
     Dataset<Row> predicted = model.predict(data).drop("features");

@@ -46,24 +46,68 @@ public final class Readers {
 
   public static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim)
       throws IOException {
+    return read(spark, source, role, inputDim, null, false);
+  }
+
+  /** Labelled data with a sample weight column: see the next overload. */
+  public static Dataset<Row> read(
+      SparkSession spark, DataSource source, String role, int inputDim, String weightColumn)
+      throws IOException {
+    return read(spark, source, role, inputDim, weightColumn, false);
+  }
+
+  /**
+   * {@link #read(SparkSession, DataSource, String, int)}, keeping the column {@code weightColumn}
+   * (when not {@code null} and the data has it) beside the label, under its own name: a sample
+   * weight, not a feature. With {@code labelOptional} (data to predict), CSV and Parquet data
+   * without the label column are read as features alone.
+   */
+  public static Dataset<Row> read(
+      SparkSession spark,
+      DataSource source,
+      String role,
+      int inputDim,
+      String weightColumn,
+      boolean labelOptional)
+      throws IOException {
     String name = source.describe(role);
+    List<String> keep = weightColumn == null ? List.of() : List.of(weightColumn);
     return switch (source.format()) {
       case "idx" -> idx(spark, source, name);
-      case "csv", "libsvm" -> TextData.read(spark, source, name, inputDim);
+      case "csv", "libsvm" -> TextData.read(spark, source, name, inputDim, keep, labelOptional);
       case "parquet" -> {
         checkParquet(spark.sparkContext().hadoopConfiguration(), source.path(), name);
-        yield columns(spark.read().parquet(source.path()), source, name, inputDim);
+        yield columns(
+            spark.read().parquet(source.path()), source, name, inputDim, keep, labelOptional);
       }
       default -> throw new IllegalArgumentException("unknown format " + source.format());
     };
   }
 
-  /** Picks the label column and assembles the feature columns into one array column. */
+  /**
+   * Picks the label column and assembles the feature columns into one array column; the columns of
+   * {@code keep} that the data has follow, apart from the features.
+   */
   private static Dataset<Row> columns(
-      Dataset<Row> frame, DataSource source, String name, int inputDim) {
+      Dataset<Row> frame,
+      DataSource source,
+      String name,
+      int inputDim,
+      List<String> keep,
+      boolean labelOptional) {
     StructType schema = frame.schema();
     String label = source.labelColumn();
-    if (!Arrays.asList(schema.fieldNames()).contains(label)) {
+    boolean labelled = Arrays.asList(schema.fieldNames()).contains(label);
+    List<String> kept =
+        keep.stream()
+            .filter(k -> Arrays.asList(schema.fieldNames()).contains(k) && !k.equals(label))
+            .toList();
+    List<Column> after = new ArrayList<>();
+    if (labelled) {
+      after.add(quoted(label).as("label"));
+    }
+    kept.forEach(k -> after.add(quoted(k).as(k)));
+    if (!labelled && !labelOptional) {
       throw new DataException(
           name
               + " has no label column '"
@@ -74,7 +118,7 @@ public final class Readers {
     }
     List<String> features = source.featureColumns();
     if (features.isEmpty() && Arrays.asList(schema.fieldNames()).contains("features")) {
-      return frame.select(quoted("features").as("features"), quoted(label).as("label"));
+      return frame.select(withFirst(quoted("features").as("features"), after));
     }
     if (Arrays.stream(schema.fields()).anyMatch(f -> !(f.dataType() instanceof NumericType))
         && frame.isEmpty()) {
@@ -82,11 +126,12 @@ public final class Readers {
     }
     if (features.size() == 1
         && !(schema.apply(features.get(0)).dataType() instanceof NumericType)) {
-      return frame.select(quoted(features.get(0)).as("features"), quoted(label).as("label"));
+      return frame.select(withFirst(quoted(features.get(0)).as("features"), after));
     }
     if (features.isEmpty()) {
       features = new ArrayList<>(Arrays.asList(schema.fieldNames()));
       features.remove(label);
+      features.removeAll(kept);
     }
     if (features.isEmpty()) {
       throw new DataException(name + " has no feature columns besides the label '" + label + "'");
@@ -122,7 +167,13 @@ public final class Readers {
       values.add(quoted(c).cast(DataTypes.DoubleType));
     }
     return frame.select(
-        functions.array(values.toArray(new Column[0])).as("features"), quoted(label).as("label"));
+        withFirst(functions.array(values.toArray(new Column[0])).as("features"), after));
+  }
+
+  private static Column[] withFirst(Column first, List<Column> rest) {
+    List<Column> all = new ArrayList<>(List.of(first));
+    all.addAll(rest);
+    return all.toArray(new Column[0]);
   }
 
   /**

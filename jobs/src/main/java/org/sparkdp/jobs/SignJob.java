@@ -25,7 +25,7 @@ public final class SignJob {
     String dir = cli.require("--model");
     String keyFile = cli.require("--key");
     PrivateKey key = Keys.readPrivate(keyFile, "--key " + keyFile);
-    String keyId = Manifest.signDirectory(dir, new Configuration(), key);
+    String keyId = Manifest.signDirectory(dir, new Configuration(), key, cli.flag("--overwrite"));
     System.out.println("Signed " + dir + " with key " + keyId + " (manifest.json, manifest.sig)");
     return 0;
   }

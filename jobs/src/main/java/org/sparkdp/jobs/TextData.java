@@ -49,8 +49,19 @@ final class TextData {
   /** What a split's scan found: its lines, and its first bad line (from 1) and what is wrong. */
   record Scan(long lines, long badLine, String problem) implements Serializable {}
 
-  /** {@code source} ({@code csv} or {@code libsvm}) as {@code features} and {@code label}. */
-  static Dataset<Row> read(SparkSession spark, DataSource source, String name, int inputDim)
+  /**
+   * {@code source} ({@code csv} or {@code libsvm}) as {@code features} and {@code label}, and each
+   * column of {@code keep} that a CSV header has (a sample weight column) as a number of its own
+   * name, not a feature; with {@code labelOptional}, a CSV header without the label column gives
+   * rows of features alone.
+   */
+  static Dataset<Row> read(
+      SparkSession spark,
+      DataSource source,
+      String name,
+      int inputDim,
+      List<String> keep,
+      boolean labelOptional)
       throws IOException {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<FileStatus> files = TextSplit.files(source.path(), conf);
@@ -60,7 +71,16 @@ final class TextData {
     int maxLine = maxLineBytes(inputDim);
     LineFormat format =
         source.format().equals("csv")
-            ? csv(files.get(0), source, files.size() > 1, name, inputDim, maxLine, conf)
+            ? csv(
+                files.get(0),
+                source,
+                keep,
+                labelOptional,
+                files.size() > 1,
+                name,
+                inputDim,
+                maxLine,
+                conf)
             : new LineFormat.LibSvm(inputDim);
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     List<TextSplit> splits = TextSplit.of(files, splitBytes(spark, files), conf);
@@ -88,13 +108,24 @@ final class TextData {
     JavaRDD<Row> rows =
         jsc.parallelize(splits, splits.size())
             .flatMap(s -> rows(s, format, maxLine, hadoop.value(), name));
-    return spark.createDataFrame(rows, SCHEMA);
+    StructType schema = SCHEMA;
+    if (format instanceof LineFormat.Csv csv && csv.label() < 0) {
+      schema = new StructType().add("features", SQLDataTypes.VectorType(), false);
+    }
+    if (format instanceof LineFormat.Csv csv) {
+      for (int k : csv.kept()) {
+        schema = schema.add(csv.names().get(k), DataTypes.DoubleType, false);
+      }
+    }
+    return spark.createDataFrame(rows, schema);
   }
 
   /** The CSV format of {@code source}, from the header of its first file. */
   private static LineFormat.Csv csv(
       FileStatus first,
       DataSource source,
+      List<String> keep,
+      boolean labelOptional,
       boolean severalFiles,
       String name,
       int inputDim,
@@ -116,7 +147,7 @@ final class TextData {
     List<String> names = new ArrayList<>();
     LineFormat.Csv.fields(header).forEach(n -> names.add(n.trim()));
     int label = names.indexOf(source.labelColumn());
-    if (label < 0) {
+    if (label < 0 && !labelOptional) {
       throw new DataException(
           name
               + " has no label column '"
@@ -125,10 +156,14 @@ final class TextData {
               + String.join(", ", shortList(names))
               + "); set label_column in the data section");
     }
+    List<String> keptNames =
+        keep.stream().filter(k -> names.contains(k) && !k.equals(source.labelColumn())).toList();
     List<String> featureNames = new ArrayList<>(source.featureColumns());
     if (featureNames.isEmpty()) {
       featureNames.addAll(names);
-      featureNames.remove(label);
+      featureNames.remove(source.labelColumn());
+      // A weight is not a feature, as the label is not.
+      featureNames.removeAll(keptNames);
     }
     if (featureNames.size() != inputDim) {
       throw new DataException(
@@ -147,7 +182,8 @@ final class TextData {
         throw new DataException(name + " has no column '" + featureNames.get(j) + "'");
       }
     }
-    return new LineFormat.Csv(header, names, features, label);
+    int[] kept = keptNames.stream().mapToInt(names::indexOf).toArray();
+    return new LineFormat.Csv(header, names, features, label, kept);
   }
 
   private static List<String> shortList(List<String> names) {

@@ -195,15 +195,16 @@ public final class TrainJob {
         spark.sparkContext().master(),
         Blas.implementation());
     int inputDim = config.model().inputDim();
-    Dataset<Row> train = Readers.read(spark, config.train(), "train", inputDim);
+    String weight = config.fit().sampleWeightCol();
+    Dataset<Row> train = Readers.read(spark, config.train(), "train", inputDim, weight);
     Dataset<Row> validation =
         config.validation() == null
             ? null
-            : Readers.read(spark, config.validation(), "validation", inputDim);
+            : Readers.read(spark, config.validation(), "validation", inputDim, weight);
     // Test data is checked as the evaluation after training will check it, before anything is
     // written: a bad row must not cost a run (nor the checkpoints it writes over).
     Dataset<Row> testData =
-        config.test() == null ? null : Readers.read(spark, config.test(), "test", inputDim);
+        config.test() == null ? null : Readers.read(spark, config.test(), "test", inputDim, weight);
     if (testData != null) {
       Engine.checkEvaluationData(
           model.spec(),
@@ -338,7 +339,8 @@ public final class TrainJob {
   }
 
   private static boolean relative(String path) {
-    Path p = new Path(path);
+    // A template's format (model-{epoch:02d}) or a name's colon is not a scheme.
+    Path p = org.sparkdp.io.HadoopFiles.path(path);
     return !p.isAbsolute() && p.toUri().getScheme() == null;
   }
 

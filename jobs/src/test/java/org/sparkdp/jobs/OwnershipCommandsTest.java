@@ -43,7 +43,9 @@ class OwnershipCommandsTest {
     assertTrue(Files.readString(dir.resolve("owner.key")).startsWith("-----BEGIN PRIVATE KEY"));
     assertTrue(Files.readString(dir.resolve("owner.pub")).startsWith("-----BEGIN PUBLIC KEY"));
     assertEquals(
-        "--out " + stem + ": " + stem + ".key: exists; keys are never overwritten",
+        stem
+            + ".key: exists; a private key is never replaced unless --overwrite is given (keep"
+            + " the old one elsewhere first)",
         error(KeygenJob::run, "--out", stem));
   }
 

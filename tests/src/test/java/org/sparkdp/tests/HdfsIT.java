@@ -45,12 +45,22 @@ class HdfsIT {
 
       String[] common =
           Launcher.train(
-              root + "/data/train.csv", root + "/models/m", "--batch-size", "40", "--seed", "4");
+              root + "/data/train.csv",
+              root + "/models/m",
+              "--batch-size",
+              "40",
+              "--seed",
+              "4",
+              // A template with format specs, as the README's, on HDFS (whose names cannot hold
+              // a colon: the filled names have none).
+              "--callbacks",
+              "[{\"type\": \"model_checkpoint\", \"filepath\": \"model-{epoch:02d}\"}]");
       Launcher.Result first = Launcher.run(dir, Launcher.concat(common, "--epochs", "2"));
       assertEquals(0, first.exitCode(), first.stderr());
       assertTrue(
           fs.exists(new org.apache.hadoop.fs.Path("/models/m/checkpoints/ckpt-00002-00000000")));
       assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/models/m/model.json")));
+      assertTrue(fs.exists(new org.apache.hadoop.fs.Path("/models/m/model-02/model.json")));
 
       Launcher.Result resumed =
           Launcher.run(dir, Launcher.concat(common, "--epochs", "4", "--resume"));
