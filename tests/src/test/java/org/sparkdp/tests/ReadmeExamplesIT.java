@@ -52,29 +52,18 @@ class ReadmeExamplesIT {
 
   /** The blocks that are run, by their first line, and the test method that runs each. */
   private static final Map<String, String> RUN =
-      Map.of(
-          "model:",
-          "the job file of every command below (data: small IDX files for ...)",
-          "bin/sparkdp train --config job.yaml --output runs/mine",
-          "commandsRunAsWritten",
-          "bin/sparkdp export --model runs/mine --format keras --output mine.keras"
-              + "  # keras.saving.load_model(\"mine.keras\")",
-          "commandsRunAsWritten",
-          "fit:",
-          "theCallbacksExampleTrains",
-          "bin/sparkdp keygen --out owner                     # owner.key (private, mode 600) and"
-              + " owner.pub",
-          "commandsRunAsWritten",
-          "base64 -d runs/m/manifest.sig > sig.bin",
-          "commandsRunAsWritten",
-          "import org.sparkdp.FitOptions;",
-          "theJavaFragmentsCompileAgainstTheJars",
-          "SequentialEstimator estimator = new SequentialEstimator()",
-          "theJavaFragmentsCompileAgainstTheJars",
-          "from sparkdp import Adam, Dense, Dropout, Sequential, load_model, read_data",
-          "thePythonFragmentsParseAndImportWhatThePackageHas",
-          "from pyspark.ml import Pipeline, PipelineModel",
-          "thePythonFragmentsParseAndImportWhatThePackageHas");
+      Map.ofEntries(
+          Map.entry("model:", "the job file of every command below (data: small IDX files for ...)"),
+          Map.entry("bin/sparkdp train --config job.yaml --output runs/mine", "commandsRunAsWritten"),
+          Map.entry("bin/sparkdp export --model runs/mine --format keras --output mine.keras" + "  # keras.saving.load_model(\"mine.keras\")", "commandsRunAsWritten"),
+          Map.entry("fit:", "theCallbacksExampleTrains"),
+          Map.entry("bin/sparkdp keygen --out owner                     # owner.key (private, mode 600) and" + " owner.pub", "commandsRunAsWritten"),
+          Map.entry("base64 -d runs/m/manifest.sig > sig.bin", "commandsRunAsWritten"),
+          Map.entry("bin/sparkdp predict --model runs/m --data new.csv --output out --require-signer owner.pub", "commandsRunAsWritten"),
+          Map.entry("import org.sparkdp.FitOptions;", "theJavaFragmentsCompileAgainstTheJars"),
+          Map.entry("SequentialEstimator estimator = new SequentialEstimator()", "theJavaFragmentsCompileAgainstTheJars"),
+          Map.entry("from sparkdp import Adam, Dense, Dropout, Sequential, load_model, read_data", "thePythonFragmentsParseAndImportWhatThePackageHas"),
+          Map.entry("from pyspark.ml import Pipeline, PipelineModel", "thePythonFragmentsParseAndImportWhatThePackageHas"));
 
   /** The blocks that are not run here, by their first line, each with the reason. */
   private static final Map<String, String> NOT_RUN =
@@ -189,6 +178,14 @@ class ReadmeExamplesIT {
             "bin/sparkdp watermark-check",
             () -> Files.copy(second.resolve("runs/m/weights.npz"), second.resolve("suspect.npz"))));
     run(second, block("base64 -d runs/m/manifest.sig > sig.bin"), Map.of());
+    // The model runs/m that keygen's block trained and signed with owner.key.
+    run(
+        second,
+        block(
+            "bin/sparkdp predict --model runs/m --data new.csv --output out --require-signer"
+                + " owner.pub"),
+        Map.of());
+    assertTrue(Files.isDirectory(second.resolve("out")), "predict --require-signer wrote out");
     System.out.printf(
         "ReadmeExamplesIT: the command examples ran in %.1f s%n",
         (System.nanoTime() - start) / 1e9);
@@ -439,6 +436,7 @@ class ReadmeExamplesIT {
     writeCsv(work.resolve("data.csv"), 300, 3, noise);
     writeCsv(work.resolve("test.csv"), 100, 4, noise);
     writeCsv(work.resolve("more.csv"), 100, 5, noise);
+    writeCsv(work.resolve("new.csv"), 50, 7, noise);
     writeParquet(work.resolve("new.parquet"), 50, 6);
     return work;
   }
