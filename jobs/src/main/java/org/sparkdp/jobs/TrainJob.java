@@ -109,12 +109,17 @@ public final class TrainJob {
         // A run judged stale (a long pause) and taken over stops rather than write on.
         lock.onLost(() -> Sequential.interruptTraining("the lock of " + output + " was lost"));
         checkCheckpoints(output, cli.flag("--resume"), local);
+        // From here the checkpoints are this run's: until it ends, they are not a finished run's.
+        HadoopFiles.deleteRecursively(output + "/checkpoints/" + FINISHED, local);
         // The model a resumed run may continue, read before the new one replaces it.
         List<Provenance.Predecessor> earlier =
             cli.flag("--resume") ? ModelStore.lineage(output, local) : List.of();
         int code;
         try {
           code = train(config, output, args, signWith, earlier);
+          if (code == 0) {
+            markFinished(output + "/checkpoints", local);
+          }
         } catch (org.sparkdp.TrainingInterruptedException e) {
           lock.check(); // names the run that holds the directory now
           throw e;
@@ -149,13 +154,50 @@ public final class TrainJob {
       throw new DataException("--resume: no checkpoint in " + dir + " to resume from");
     }
     if (!resume && !found.isEmpty()) {
+      String newest = found.get(found.size() - 1);
+      if (newest.equals(finishedAt(dir, conf))) {
+        // A run that ended leaves nothing to resume: a rerun replaces its checkpoints, as a
+        // rerun of a Keras script does.
+        System.err.println(
+            "sparkdp train: replacing the checkpoints of the finished run in " + dir);
+        return;
+      }
       throw new ConfigException(
           dir
-              + " holds the checkpoints of an earlier run (the newest is "
-              + found.get(found.size() - 1)
+              + " holds the checkpoints of an earlier run that did not finish (the newest is "
+              + newest
               + "); continue that run with --resume, train into another --output, or remove "
               + dir
               + " to start afresh");
+    }
+  }
+
+  /**
+   * The file in the checkpoint directory that names the newest checkpoint of a run that ended: it
+   * tells a finished run (whose checkpoints a rerun may replace) from one that was stopped or
+   * failed (which only {@code --resume} may touch). Removed when a run starts, written when it
+   * ends.
+   */
+  static final String FINISHED = "FINISHED";
+
+  /** The checkpoint that {@link #FINISHED} names, or {@code null}. */
+  static String finishedAt(String dir, Configuration conf) throws java.io.IOException {
+    String file = dir + "/" + FINISHED;
+    if (!HadoopFiles.exists(file, conf)) {
+      return null;
+    }
+    return new String(HadoopFiles.read(file, conf, 256), StandardCharsets.UTF_8).strip();
+  }
+
+  /**
+   * Marks the run that wrote the checkpoints of {@code dir} as finished (see {@link #FINISHED}).
+   */
+  static void markFinished(String dir, Configuration conf) throws java.io.IOException {
+    List<String> found =
+        HadoopFiles.list(dir, conf).stream().filter(n -> n.startsWith("ckpt-")).toList();
+    if (!found.isEmpty()) {
+      HadoopFiles.writeAtomically(
+          dir + "/" + FINISHED, found.get(found.size() - 1).getBytes(StandardCharsets.UTF_8), conf);
     }
   }
 

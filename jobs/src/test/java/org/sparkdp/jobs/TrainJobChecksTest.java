@@ -3,6 +3,7 @@ package org.sparkdp.jobs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,12 +103,34 @@ class TrainJobChecksTest {
     assertEquals(2, JobRunner.exitCode(earlier));
     assertEquals(
         out
-            + "/checkpoints holds the checkpoints of an earlier run (the newest is"
+            + "/checkpoints holds the checkpoints of an earlier run that did not finish (the newest"
+            + " is"
             + " ckpt-00002-00000000); continue that run with --resume, train into another"
             + " --output, or remove "
             + out
             + "/checkpoints to start afresh",
         JobRunner.message(earlier));
     TrainJob.checkCheckpoints(out, true, conf);
+  }
+
+  @Test
+  void aFinishedRunsCheckpointsAreReplacedByAFreshRunAndAMarkOfAnOlderCheckpointDoesNotCount(
+      @TempDir Path dir) throws Exception {
+    Configuration conf = new Configuration();
+    String out = dir.resolve("out").toString();
+    String checkpoints = out + "/checkpoints";
+    Files.createDirectories(dir.resolve("out/checkpoints/ckpt-00001-00000000"));
+    Files.createDirectories(dir.resolve("out/checkpoints/ckpt-00002-00000000"));
+    TrainJob.markFinished(checkpoints, conf);
+    assertEquals("ckpt-00002-00000000", TrainJob.finishedAt(checkpoints, conf));
+    TrainJob.checkCheckpoints(out, false, conf); // a rerun of a finished run goes ahead
+
+    // A run resumed from it, stopped after writing a third checkpoint: the mark names the second,
+    // so the third is an unfinished run's.
+    Files.createDirectories(dir.resolve("out/checkpoints/ckpt-00003-00000000"));
+    Throwable unfinished =
+        assertThrows(Exception.class, () -> TrainJob.checkCheckpoints(out, false, conf));
+    assertEquals(2, JobRunner.exitCode(unfinished));
+    assertTrue(JobRunner.message(unfinished).contains("(the newest is ckpt-00003-00000000)"));
   }
 }

@@ -210,7 +210,7 @@ class OutputOwnershipIT {
             .get(0)
             .matches(
                 "sparkdp train: error: earlier/checkpoints holds the checkpoints of an earlier run"
-                    + " \\(the newest is ckpt-0000[0-9]-00000000\\); continue that run with"
+                    + " that did not finish \\(the newest is ckpt-0000[0-9]-00000000\\); continue that run with"
                     + " --resume, train into another --output, or remove earlier/checkpoints to"
                     + " start afresh"),
         lines.get(0));
