@@ -63,4 +63,11 @@ class CostModelTest {
     assertEquals(SyncPath.ALLREDUCE, CostModel.auto(64, LARGE));
     assertEquals(SyncPath.ALLREDUCE, CostModel.auto(512, LARGE));
   }
+
+  @Test
+  void atTwoTasksTheChannelKeepsModelsUpToAbout128kParameters() {
+    // 16n / BW <= 8n / BW + 2 (4 * 65536 / BW + 0.2 ms) while n <= 65536 + 62500.
+    assertEquals(SyncPath.CHANNEL, CostModel.auto(2, 128_000));
+    assertEquals(SyncPath.ALLREDUCE, CostModel.auto(2, 128_100));
+  }
 }
