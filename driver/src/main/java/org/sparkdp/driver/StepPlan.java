@@ -12,16 +12,14 @@ interface StepPlan {
 
   /**
    * The fit's plan for {@code partitions} partitions of training data: a job per step ({@link
-   * JobSession.Plan}), or the channel's tasks, with or without the ring ({@link
-   * ChannelSession.Plan}).
+   * JobSession.Plan}), or the channel's tasks, with or without the ring ({@link ChannelPlan}).
    */
   static StepPlan of(FitContext fit, int partitions) {
     FitOptions.SyncPath path = fit.options().syncPath();
     if (path == FitOptions.SyncPath.JOBS) {
       return new JobSession.Plan(); // without counting the cluster's slots, which it does not need
     }
-    ChannelSession.Plan channel =
-        ChannelSession.plan(fit.jsc(), partitions, fit.options().threads());
+    ChannelPlan channel = ChannelPlan.of(fit.jsc(), partitions, fit.options().threads());
     boolean auto = path == FitOptions.SyncPath.AUTO;
     if (auto) {
       path = CostModel.auto(channel.tasks(), fit.network().layout().size());
