@@ -13,9 +13,9 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.rdd.RDD;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.sparkdp.FitOptions;
 import org.sparkdp.driver.channel.ChannelException;
 import org.sparkdp.driver.channel.Ring;
+import org.sparkdp.driver.channel.StepPath;
 import org.sparkdp.driver.channel.StepServer;
 import org.sparkdp.driver.channel.Sums;
 import org.sparkdp.ops.Network;
@@ -38,29 +38,21 @@ import scala.Option;
  * of the connect timeout (30 s by default) while the cluster has fewer slots than tasks, the driver
  * starts again with as many tasks as there are slots, and says so.
  *
- * <p>With the executor allreduce ({@link Ring}), the same tasks also form a ring, linked anew at
- * every launch, and the parameters and sums of each step go along it instead of through the
- * driver's links to every task; everything else (launches, restarts, deadlines, stops) is the
- * channel's.
+ * <p>Each exchange goes through a {@link StepPath} of the tasks: the {@link StepServer} itself, or,
+ * for the executor allreduce, a {@link Ring} of the same tasks, linked anew at every launch, along
+ * which the parameters and sums of each step go instead of through the driver's links to every
+ * task; everything else (launches, restarts, deadlines, stops) is the channel's. The session is
+ * itself a path, the one the fit's steps see: the server's or the ring's, with restarts.
  *
  * <p>Validation rows that are part of the training partitions ({@code validation_split}) are
  * evaluated by the same tasks; validation data of its own is evaluated by a Spark job, for which
  * the tasks step aside (they end, and start again at the next step).
  */
-final class ChannelSession implements StepSession {
+final class ChannelSession implements StepPath {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelSession.class);
 
   /** How long a stop request waits for the cancelled tasks to end. */
   private static final long STOP_WAIT_MILLIS = 3_000;
-
-  /** The driver's link in the cost model: 10 GbE. */
-  private static final double LINK_BYTES_PER_SECOND = 1.25e9;
-
-  /** The latency of one hop between executors in the cost model, in seconds. */
-  private static final double HOP_LATENCY = 2e-4;
-
-  /** Spark's fixed cost of one job in the cost model, in seconds. */
-  private static final double JOB_SECONDS = 0.03;
 
   private final JavaSparkContext jsc;
   private final PackedData data;
@@ -73,11 +65,13 @@ final class ChannelSession implements StepSession {
   private final StepStats stats;
   private final FitStop stop;
   private final Runnable onStop;
-  private final GradientSum sum = new GradientSum();
   private final boolean ringFallback;
-  private volatile Ring ring;
-  private boolean ringLinked;
-  private boolean ringFormed;
+
+  /** The server itself, or the ring of its tasks (until the ring gives way to the server). */
+  private volatile StepPath path;
+
+  private boolean linked;
+  private boolean formed;
   private volatile JavaFutureAction<List<Integer>> job;
   private int tasks;
   private int launches;
@@ -93,115 +87,6 @@ final class ChannelSession implements StepSession {
   record Options(long connectTimeoutMillis, long replyTimeoutMillis, int maxRestarts) {}
 
   /**
-   * How many tasks the channel starts, and why.
-   *
-   * @param tasks the tasks (groups of partitions) to start
-   * @param partitions the training data's partitions
-   * @param slots the live cluster's task slots when the fit began
-   * @param dynamic whether dynamic allocation is on (then {@code tasks} may exceed {@code slots}:
-   *     the pending tasks ask for the executors)
-   * @param security whether every frame is sealed, and what the headline says of it
-   * @param ring whether the parameters and sums go along a ring of the tasks ({@link Ring})
-   * @param fallback whether a ring that cannot form at the first launch gives way to the plain
-   *     channel ({@code sync_path: auto} chose it), rather than failing the fit
-   */
-  record Plan(
-      int tasks,
-      int partitions,
-      int slots,
-      boolean dynamic,
-      ChannelSecurity security,
-      boolean ring,
-      boolean fallback) {
-    /**
-     * E.g. {@code "driver channel: 2 tasks for 8 partitions, 2 task slots"}, {@code "executor
-     * allreduce, encrypted: ..."}, or, where the channel's secret is not protected, {@code "driver
-     * channel, authenticated, not encrypted: ...; <why, and what to set>"}.
-     */
-    String describe() {
-      return String.format(
-          Locale.ROOT,
-          "%s%s: %d task%s for %d partition%s, %s%s",
-          ring ? "executor allreduce" : "driver channel",
-          security.label() == null ? "" : ", " + security.label(),
-          tasks,
-          tasks == 1 ? "" : "s",
-          partitions,
-          partitions == 1 ? "" : "s",
-          (dynamic ? "dynamic allocation, " : "")
-              + slots
-              + " task slot"
-              + (slots == 1 ? "" : "s")
-              + (dynamic ? " at the start" : ""),
-          security.advice() == null ? "" : "; " + security.advice());
-    }
-
-    /**
-     * This plan with the parameters and sums along a ring of its tasks.
-     *
-     * @param fallback whether the plain channel may take over if the ring cannot form
-     */
-    Plan withRing(boolean fallback) {
-      return new Plan(tasks, partitions, slots, dynamic, security, true, fallback);
-    }
-  }
-
-  /**
-   * The tasks for {@code partitions} partitions on the live cluster: one per slot (a slot being
-   * {@code threads} cores when each task computes with {@code threads} threads), at most one per
-   * partition. Under dynamic allocation, as many as allocation may grant ({@code maxExecutors}):
-   * the stage's pending tasks are what makes Spark ask for executors.
-   */
-  static Plan plan(JavaSparkContext jsc, int partitions, int threads) {
-    int slots = Slots.count(jsc);
-    int usable = Math.max(1, slots / threads);
-    boolean dynamic = Slots.dynamic(jsc.getConf());
-    int tasks =
-        dynamic
-            ? Math.min(partitions, Math.max(usable, Slots.dynamicLimit(jsc.getConf()) / threads))
-            : Math.min(partitions, usable);
-    return new Plan(
-        tasks, partitions, slots, dynamic, ChannelSecurity.of(jsc.getConf()), false, false);
-  }
-
-  /**
-   * Whether the driver's share of a step, {@code 8 n T} bytes for {@code T} tasks, costs less than
-   * a Spark job with a reduction tree would: {@code n (T - sqrt(T)) <= 4.7M}, from a driver link of
-   * 1.25 GB/s and 30 ms per job (docs/cost-model.md).
-   */
-  static boolean suits(int tasks, int parameters) {
-    return (double) parameters * (tasks - Math.sqrt(tasks)) <= 4.7e6;
-  }
-
-  /**
-   * The path {@code sync_path: auto} takes for {@code tasks} tasks and a model of {@code
-   * parameters} parameters, by the cost model's fixed cost per step (docs/cost-model.md): the
-   * channel while it {@link #suits} and costs no more than the ring ({@code 8nT / BW} through the
-   * driver against {@link #ringSeconds}); else the ring while it costs no more than a job with a
-   * reduction tree ({@code J + 4n (1 + 2 sqrt(T)) / BW}); else a job per step.
-   */
-  static FitOptions.SyncPath auto(int tasks, int parameters) {
-    double ring = ringSeconds(tasks, parameters);
-    if (suits(tasks, parameters) && 8.0 * parameters * tasks / LINK_BYTES_PER_SECOND <= ring) {
-      return FitOptions.SyncPath.CHANNEL;
-    }
-    double job =
-        JOB_SECONDS + 4.0 * parameters * (1 + 2 * Math.sqrt(tasks)) / LINK_BYTES_PER_SECOND;
-    return ring <= job ? FitOptions.SyncPath.ALLREDUCE : FitOptions.SyncPath.JOBS;
-  }
-
-  /**
-   * The executor allreduce's fixed cost per step in the cost model: {@code 8n / BW + 2 (T - 1) (4
-   * min(n, S) / BW + alpha)}: the driver's link carries the parameters out and the sum in, and each
-   * of the two pipelines of pieces of {@code S} floats fills through {@code T - 1} hops.
-   */
-  static double ringSeconds(int tasks, int parameters) {
-    double hop =
-        4.0 * Math.min(parameters, Ring.PIECE_FLOATS) / LINK_BYTES_PER_SECOND + HOP_LATENCY;
-    return 8.0 * parameters / LINK_BYTES_PER_SECOND + 2 * (tasks - 1) * hop;
-  }
-
-  /**
    * @param data every partition's training blocks, and its validation blocks (flagged) when
    *     validation is a split of the same data
    * @param validation what to validate on, or {@code null}
@@ -213,7 +98,7 @@ final class ChannelSession implements StepSession {
       Batches batches,
       Network network,
       int threads,
-      Plan plan,
+      ChannelPlan plan,
       Options options,
       StepStats stats,
       FitStop stop) {
@@ -241,14 +126,14 @@ final class ChannelSession implements StepSession {
       throw new IllegalStateException(
           "cannot open the step server on " + bind + ": " + e.getMessage(), e);
     }
-    this.ring =
+    this.path =
         plan.ring()
             ? new Ring(
                 server,
                 network.layout().size(),
                 options.connectTimeoutMillis(),
                 options.replyTimeoutMillis())
-            : null;
+            : server;
     this.ringFallback = plan.fallback();
     this.onStop =
         () -> {
@@ -257,10 +142,7 @@ final class ChannelSession implements StepSession {
             running.cancel(true);
           }
           server.closeConnections();
-          Ring linked = ring;
-          if (linked != null) {
-            linked.closeLinks();
-          }
+          path.unlink();
         };
     stop.onHardStop(onStop);
   }
@@ -289,7 +171,7 @@ final class ChannelSession implements StepSession {
               threads,
               options.connectTimeoutMillis(),
               options.replyTimeoutMillis() + options.connectTimeoutMillis(),
-              ring != null);
+              path != server); // the tasks of a ring open a port for it
       RDD<Integer> stage =
           data.all()
               .rdd()
@@ -311,7 +193,7 @@ final class ChannelSession implements StepSession {
         throw new ClusterFault(e.getMessage(), e);
       }
       if (connected == tasks) {
-        ringLinked = false;
+        linked = false;
         connectedAt = System.nanoTime();
         stats.addStart(connectedAt - started);
         return;
@@ -399,12 +281,12 @@ final class ChannelSession implements StepSession {
       }
       boolean joining = false;
       try {
-        if (ring != null && !ringLinked) {
+        if (!linked) {
           joining = true;
-          ring.join(launches);
+          path.link(launches);
           joining = false;
-          ringLinked = true;
-          ringFormed = true;
+          linked = true;
+          formed = true;
         }
         T result = exchange.run();
         if (connectedAt != 0) {
@@ -416,12 +298,10 @@ final class ChannelSession implements StepSession {
         return result;
       } catch (ChannelException e) {
         server.closeConnections();
-        if (ring != null) {
-          ring.closeLinks();
-        }
+        path.unlink();
         job.cancel(true);
         stop.check();
-        Remedy remedy = onRingFailure(joining, ringFormed, ringFallback);
+        Remedy remedy = onRingFailure(joining, formed, ringFallback);
         if (remedy == Remedy.FAIL) {
           job = null;
           throw new ClusterFault(
@@ -433,9 +313,9 @@ final class ChannelSession implements StepSession {
         }
         if (remedy == Remedy.CHANNEL) {
           LOG.warn("executor allreduce: {}; training through the driver channel", e.getMessage());
-          ring.close();
-          ring = null;
-          stats.path("driver channel");
+          path.close();
+          path = server;
+          stats.path(server.name());
           awaitEnd();
           job = null;
           continue;
@@ -473,7 +353,7 @@ final class ChannelSession implements StepSession {
    *
    * @param joining whether the failure was the forming of the ring
    * @param formed whether the ring formed at an earlier launch
-   * @param fallback whether the plain channel may take over ({@link Plan#fallback})
+   * @param fallback whether the plain channel may take over ({@link ChannelPlan#fallback})
    */
   static Remedy onRingFailure(boolean joining, boolean formed, boolean fallback) {
     if (!joining || formed) {
@@ -483,32 +363,29 @@ final class ChannelSession implements StepSession {
   }
 
   @Override
-  public GradientSum step(int epoch, int step, float[] params) {
+  public String name() {
+    return path.name();
+  }
+
+  @Override
+  public Sums step(int epoch, int step, float[] params) {
     if (job == null) {
       // The tasks' one job lasts until they end: name where it started, as no per-step job will.
       jsc.setJobDescription(
           String.format(
               Locale.ROOT,
               "sparkdp training tasks of the %s, from epoch %d, step %d",
-              ring != null ? "executor allreduce" : "driver channel",
+              path.name(),
               epoch + 1,
               step + 1));
     }
-    Sums sums =
-        withRestarts(
-            () -> ring != null ? ring.step(epoch, step, params) : server.step(epoch, step, params),
-            Sums::computeNanos);
-    sum.gradient = sums.gradient();
-    sum.totals.copyFrom(sums.totals());
-    sum.computeNanos = sums.computeNanos();
-    return sum;
+    return withRestarts(() -> path.step(epoch, step, params), Sums::computeNanos);
   }
 
   @Override
-  public Totals validate(float[] params) {
+  public Totals evaluate(float[] params) {
     if (validation.split()) {
-      return withRestarts(
-          () -> ring != null ? ring.evaluate(params) : server.evaluate(params), totals -> 0);
+      return withRestarts(() -> path.evaluate(params), totals -> 0);
     }
     suspend();
     return SparkWaits.call(
@@ -543,9 +420,7 @@ final class ChannelSession implements StepSession {
       Thread.currentThread().interrupt();
     } finally {
       server.closeConnections();
-      if (ring != null) {
-        ring.closeLinks();
-      }
+      path.unlink();
       job = null;
     }
   }
@@ -573,8 +448,8 @@ final class ChannelSession implements StepSession {
       suspend();
     } finally {
       server.close();
-      if (ring != null) {
-        ring.close();
+      if (path != server) {
+        path.close(); // the ring's links and sender
       }
     }
   }

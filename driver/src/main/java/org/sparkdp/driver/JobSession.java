@@ -1,9 +1,12 @@
 package org.sparkdp.driver;
 
 import java.util.List;
+import java.util.Locale;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.storage.StorageLevel;
+import org.sparkdp.driver.channel.StepPath;
+import org.sparkdp.driver.channel.Sums;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
 
@@ -13,9 +16,38 @@ import org.sparkdp.ops.Totals;
  * with any number of partitions and any cluster, at the price of Spark's scheduling per step
  * (milliseconds). Each epoch's order of the rows is computed once per partition and cached.
  */
-final class JobSession implements StepSession {
+final class JobSession implements StepPath {
   /** Up to this many partitions, the driver adds every partition's sum itself. */
   static final int DIRECT = 32;
+
+  /** What the headline and the log call this path. */
+  private static final String NAME = "a Spark job per step";
+
+  /** The plan of a job per step: nothing to choose, as Spark places the tasks. */
+  record Plan() implements StepPlan {
+    @Override
+    public String name() {
+      return NAME;
+    }
+
+    @Override
+    public String describe() {
+      return name();
+    }
+
+    @Override
+    public StepPath open(FitContext fit, PackedData data, Validation validation, Batches batches) {
+      return new JobSession(
+          fit.jsc(),
+          data.train(),
+          validation,
+          batches,
+          fit.network(),
+          fit.options().threads(),
+          fit.options().epochs(),
+          fit.options().stepTimeout() * 1000L);
+    }
+  }
 
   private final JavaSparkContext jsc;
   private final JavaRDD<Block> train;
@@ -23,6 +55,7 @@ final class JobSession implements StepSession {
   private final Batches batches;
   private final Network network;
   private final int threads;
+  private final int epochs;
   private final long timeoutMillis;
   private JavaRDD<EpochOrder> orders;
   private int ordersEpoch = -1;
@@ -34,8 +67,10 @@ final class JobSession implements StepSession {
       Batches batches,
       Network network,
       int threads,
+      int epochs,
       long timeoutMillis) {
     this.timeoutMillis = timeoutMillis;
+    this.epochs = epochs;
     this.jsc = jsc;
     this.train = train;
     this.validation = validation;
@@ -44,12 +79,25 @@ final class JobSession implements StepSession {
     this.threads = threads;
   }
 
+  @Override
+  public String name() {
+    return NAME;
+  }
+
   /**
    * Tasks read their whole iterators, so Spark releases the cached blocks' read locks as each task
    * ends.
    */
   @Override
-  public GradientSum step(int epoch, int step, float[] params) {
+  public Sums step(int epoch, int step, float[] params) {
+    jsc.setJobDescription(
+        String.format(
+            Locale.ROOT,
+            "sparkdp epoch %d/%d step %d/%d",
+            epoch + 1,
+            epochs,
+            step + 1,
+            batches.steps()));
     if (epoch != ordersEpoch) {
       releaseOrders();
       Batches b = batches;
@@ -67,24 +115,26 @@ final class JobSession implements StepSession {
     Network net = network;
     int t = threads;
     JavaRDD<EpochOrder> stepOrders = orders;
-    return SparkWaits.call(
-        jsc,
-        "step " + (step + 1) + " of epoch " + (epoch + 1),
-        timeoutMillis,
-        () ->
-            sumInPartitionOrder(
-                train.zipPartitions(
-                    stepOrders,
-                    (blocks, order) ->
-                        List.of(
-                                StepCompute.gradient(
-                                    Block.all(blocks),
-                                    Block.all(order).get(0),
-                                    step,
-                                    weights,
-                                    net,
-                                    t))
-                            .iterator())));
+    GradientSum sum =
+        SparkWaits.call(
+            jsc,
+            "step " + (step + 1) + " of epoch " + (epoch + 1),
+            timeoutMillis,
+            () ->
+                sumInPartitionOrder(
+                    train.zipPartitions(
+                        stepOrders,
+                        (blocks, order) ->
+                            List.of(
+                                    StepCompute.gradient(
+                                        Block.all(blocks),
+                                        Block.all(order).get(0),
+                                        step,
+                                        weights,
+                                        net,
+                                        t))
+                                .iterator())));
+    return new Sums(sum.gradient, sum.totals, sum.computeNanos);
   }
 
   /**
@@ -138,7 +188,7 @@ final class JobSession implements StepSession {
   }
 
   @Override
-  public Totals validate(float[] params) {
+  public Totals evaluate(float[] params) {
     return SparkWaits.call(
         jsc,
         "validation",

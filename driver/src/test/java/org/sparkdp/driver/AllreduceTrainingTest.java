@@ -87,18 +87,4 @@ class AllreduceTrainingTest {
     assertEquals(ChannelSession.Remedy.RESTART, ChannelSession.onRingFailure(true, true, false));
     assertEquals(ChannelSession.Remedy.RESTART, ChannelSession.onRingFailure(false, true, true));
   }
-
-  @Test
-  void autoTakesTheChannelForSmallModelsTheAllreduceForLargeOnesAndJobsForManySmallTasks() {
-    // The Fashion-MNIST model: the channel up to about 85 tasks; beyond, a job per step, as the
-    // ring's 2 (T - 1) hops cost more than a job.
-    assertEquals(SyncPath.CHANNEL, ChannelSession.auto(2, 55_050));
-    assertEquals(SyncPath.CHANNEL, ChannelSession.auto(64, 55_050));
-    assertEquals(SyncPath.JOBS, ChannelSession.auto(100, 55_050));
-    // 5.8M parameters (784-2048-2048-10): the ring from 2 tasks on (the driver's link carries 8n
-    // bytes instead of 8nT), up to hundreds.
-    assertEquals(SyncPath.ALLREDUCE, ChannelSession.auto(2, 5_824_522));
-    assertEquals(SyncPath.ALLREDUCE, ChannelSession.auto(512, 5_824_522));
-    assertEquals(SyncPath.CHANNEL, ChannelSession.auto(1, 5_824_522));
-  }
 }

@@ -118,8 +118,7 @@ class ChannelSecurityTest {
         .forEach(
             (name, security) ->
                 headlines.put(
-                    name,
-                    new ChannelSession.Plan(2, 8, 2, false, security, false, false).describe()));
+                    name, new ChannelPlan(2, 8, 2, false, security, false, false).describe()));
     headlines.forEach((name, h) -> System.out.println(name + ": " + h));
     assertEquals("driver channel: 2 tasks for 8 partitions, 2 task slots", headlines.get("none"));
     assertEquals(

@@ -57,10 +57,14 @@ class SyncTrainingTest {
   }
 
   @Test
-  void theDriverChannelAndAJobPerStepGiveTheSameWeights() {
+  void aJobPerStepTheDriverChannelAndTheAllreduceGiveTheSameBits() {
+    // Two partitions on local[2]: a task each on every path, and each path adds the same two sums
+    // (StepPathTest drives the paths step by step).
     float[] jobs = train(new FitOptions().partitions(2).syncPath(SyncPath.JOBS), 32, 2);
     float[] channel = train(new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL), 32, 2);
-    assertClose(jobs, channel, 1e-6, "channel vs jobs");
+    float[] ring = train(new FitOptions().partitions(2).syncPath(SyncPath.ALLREDUCE), 32, 2);
+    assertArrayEquals(jobs, channel, "channel vs jobs");
+    assertArrayEquals(jobs, ring, "allreduce vs jobs");
   }
 
   @Test

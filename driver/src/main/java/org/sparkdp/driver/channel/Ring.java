@@ -27,7 +27,7 @@ import org.sparkdp.ops.Totals;
  * validation and penalties see the weights exactly as on the other paths, and every task works on
  * the driver's parameters, copied byte for byte along the ring.
  */
-public final class Ring implements AutoCloseable {
+public final class Ring implements StepPath {
   /**
    * Floats per message along the ring: a task forwards each piece as soon as it has it, so the
    * pieces move through the ring as a pipeline.
@@ -99,8 +99,9 @@ public final class Ring implements AutoCloseable {
    * waits for every task to say it has joined. If it cannot form, the exception names why: the
    * first task's report of what it could not do, else what the driver could not do.
    */
-  public void join(int launch) throws ChannelException {
-    closeLinks();
+  @Override
+  public void link(int launch) throws ChannelException {
+    unlink();
     Link[] links = server.links();
     List<String> addresses = new ArrayList<>();
     int current = -1;
@@ -138,7 +139,7 @@ public final class Ring implements AutoCloseable {
         }
       }
     } catch (IOException e) {
-      closeLinks();
+      unlink();
       String reported = told && current < 0 ? reportedFailure(links) : null;
       throw new ChannelException(
           "could not form the ring of "
@@ -193,10 +194,16 @@ public final class Ring implements AutoCloseable {
     }
   }
 
+  @Override
+  public String name() {
+    return "executor allreduce";
+  }
+
   /**
    * Step {@code step} of {@code epoch} at {@code params}: the gradient summed along the ring, and
    * every task's totals added in group order.
    */
+  @Override
   public Sums step(int epoch, int step, float[] params) throws ChannelException {
     String during = "during epoch " + (epoch + 1) + ", step " + (step + 1);
     Future<?> sent = null;
@@ -234,7 +241,7 @@ public final class Ring implements AutoCloseable {
       awaitSent(sent);
       return new Sums(totals.count > 0 ? sum : null, totals, nanos);
     } catch (SocketTimeoutException e) {
-      closeLinks();
+      unlink();
       throw new ChannelException(
           "timed out after "
               + replyTimeoutMillis / 1000
@@ -243,7 +250,7 @@ public final class Ring implements AutoCloseable {
               + (current < 0 ? "" : " (the totals of group " + current + ")"),
           e);
     } catch (IOException e) {
-      closeLinks();
+      unlink();
       throw new ChannelException(
           "lost the ring "
               + during
@@ -256,6 +263,7 @@ public final class Ring implements AutoCloseable {
   }
 
   /** The loss, counts and metrics of every task's validation rows at {@code params}. */
+  @Override
   public Totals evaluate(float[] params) throws ChannelException {
     Future<?> sent = null;
     int current = -1;
@@ -272,7 +280,7 @@ public final class Ring implements AutoCloseable {
       awaitSent(sent);
       return total;
     } catch (IOException e) {
-      closeLinks();
+      unlink();
       throw new ChannelException(
           "lost the ring during validation"
               + (current < 0 ? "" : " (the task of group " + current + ")")
@@ -333,9 +341,10 @@ public final class Ring implements AutoCloseable {
   }
 
   /**
-   * Closes the driver's ring links (a blocked step fails at once); {@link #join} makes new ones.
+   * Closes the driver's ring links (a blocked step fails at once); {@link #link} makes new ones.
    */
-  public void closeLinks() {
+  @Override
+  public void unlink() {
     Link h = head;
     Link t = tail;
     if (h != null) {
@@ -350,7 +359,7 @@ public final class Ring implements AutoCloseable {
 
   @Override
   public void close() {
-    closeLinks();
+    unlink();
     sender.shutdownNow();
   }
 }

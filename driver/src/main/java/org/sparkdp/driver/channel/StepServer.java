@@ -27,7 +27,7 @@ import org.sparkdp.ops.Totals;
  * timing. A command is the same for every task: it is built, and sealed, once, and its frames go to
  * each task in turn. Every wait has a timeout that names what it waited for.
  */
-public final class StepServer implements AutoCloseable {
+public final class StepServer implements StepPath {
   /** How often the wait for tasks looks at the handshakes done. */
   private static final int POLL_MILLIS = 20;
 
@@ -226,10 +226,16 @@ public final class StepServer implements AutoCloseable {
     return accepted;
   }
 
+  @Override
+  public String name() {
+    return "driver channel";
+  }
+
   /**
    * Sends step {@code step} of {@code epoch} to every task and adds up their replies in group
    * order.
    */
+  @Override
   public Sums step(int epoch, int step, float[] params) throws ChannelException {
     int current = -1;
     try {
@@ -341,6 +347,7 @@ public final class StepServer implements AutoCloseable {
   /**
    * Sends {@code params} to every task for validation and adds up their loss and correct counts.
    */
+  @Override
   public Totals evaluate(float[] params) throws ChannelException {
     int current = -1;
     try {

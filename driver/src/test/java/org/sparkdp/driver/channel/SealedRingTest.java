@@ -109,7 +109,7 @@ class SealedRingTest {
         task(server, g, parameters, a -> a, received.get(g));
       }
       assertEquals(tasks, server.awaitTasks(tasks, 1, 10_000, () -> null, connected -> false));
-      ring.join(1);
+      ring.link(1);
       float[] expected = new float[parameters];
       for (int g = 0; g < tasks; g++) {
         float[] own = gradient(g, parameters);
@@ -172,7 +172,7 @@ class SealedRingTest {
           },
           new CopyOnWriteArrayList<>());
       assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
-      ring.join(1);
+      ring.link(1);
       float[] expected = gradient(0, PARAMETERS);
       float[] other = gradient(1, PARAMETERS);
       for (int i = 0; i < PARAMETERS; i++) {
@@ -207,7 +207,7 @@ class SealedRingTest {
           new CopyOnWriteArrayList<>());
       assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
       long started = System.nanoTime();
-      ring.join(1);
+      ring.link(1);
       long millis = (System.nanoTime() - started) / 1_000_000;
       assertTrue(
           millis < Handshakes.DEADLINE_MILLIS,
@@ -240,7 +240,7 @@ class SealedRingTest {
       task(server, 1, PARAMETERS, a -> nowhere, new CopyOnWriteArrayList<>());
       assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
       long started = System.nanoTime();
-      ChannelException e = assertThrows(ChannelException.class, () -> ring.join(1));
+      ChannelException e = assertThrows(ChannelException.class, () -> ring.link(1));
       long millis = (System.nanoTime() - started) / 1_000_000;
       assertTrue(
           e.getMessage()
@@ -262,8 +262,8 @@ class SealedRingTest {
       task(server, 0, PARAMETERS, a -> a, new CopyOnWriteArrayList<>());
       task(server, 1, PARAMETERS, a -> a, new CopyOnWriteArrayList<>());
       assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
-      ring.join(1);
-      ring.closeLinks(); // as a hard stop does, from another thread
+      ring.link(1);
+      ring.unlink(); // as a hard stop does, from another thread
       ChannelException e =
           assertThrows(ChannelException.class, () -> ring.step(0, 0, new float[PARAMETERS]));
       assertTrue(e.getMessage().contains("the ring's links are closed"), e.getMessage());
@@ -348,7 +348,7 @@ class SealedRingTest {
               },
               new CopyOnWriteArrayList<>());
       assertEquals(2, server.awaitTasks(2, 1, 10_000, () -> null, connected -> false));
-      ring.join(1);
+      ring.link(1);
       float[] params = new float[PARAMETERS];
       float[] expected = gradient(0, PARAMETERS);
       float[] other = gradient(1, PARAMETERS);
@@ -358,7 +358,7 @@ class SealedRingTest {
       assertArrayEquals(expected, ring.step(0, 0, params).gradient(), "an untouched step");
       ChannelException e = assertThrows(ChannelException.class, () -> ring.step(0, 1, params));
       server.closeConnections();
-      ring.closeLinks();
+      ring.unlink();
       if (!up) {
         return e.getMessage();
       }
