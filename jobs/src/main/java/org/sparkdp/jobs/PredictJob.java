@@ -37,11 +37,12 @@ public final class PredictJob {
     DataSource source =
         EvaluateJob.withLabel(
             DataSource.fromPath(cli.require("--data"), "--data"), cli.get("--label-column"));
-    org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
+    org.apache.hadoop.conf.Configuration local = JobRunner.hadoopConf();
     if (HadoopFiles.exists(output, local)) {
       throw new org.sparkdp.ops.ConfigException(
           "--output " + output + " exists; predictions go to a new path");
     }
+    HadoopFiles.checkCreatable(output, local);
     Sequential model = Sequential.load(modelDir, !cli.flag("--no-manifest-check"));
     SparkSession spark = JobRunner.session("sparkdp predict", Map.of());
     Dataset<Row> data = Readers.read(spark, source, "predict", model.spec().inputDim());

@@ -47,6 +47,15 @@ public final class Readers {
   public static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim)
       throws IOException {
     String name = source.describe(role);
+    try {
+      return frame(spark, source, name, inputDim);
+    } catch (IOException e) {
+      throw org.sparkdp.io.HadoopFiles.unreachable(name, source.path(), e);
+    }
+  }
+
+  private static Dataset<Row> frame(
+      SparkSession spark, DataSource source, String name, int inputDim) throws IOException {
     return switch (source.format()) {
       case "idx" -> idx(spark, source, name);
       case "csv", "libsvm" -> TextData.read(spark, source, name, inputDim);
