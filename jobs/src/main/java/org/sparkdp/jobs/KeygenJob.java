@@ -25,7 +25,7 @@ public final class KeygenJob {
     String stem = cli.require("--out");
     Path privateFile = Path.of(stem + ".key");
     Path publicFile = Path.of(stem + ".pub");
-    Path dir = privateFile.toAbsolutePath().getParent();
+    Path dir = privateFile.getParent() == null ? Path.of(".") : privateFile.getParent();
     if (!java.nio.file.Files.isDirectory(dir)) {
       throw new ConfigException(
           "--out "
