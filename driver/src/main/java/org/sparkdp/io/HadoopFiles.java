@@ -235,7 +235,11 @@ public final class HadoopFiles {
       return;
     }
     if (!fs.getFileStatus(ancestor).isDirectory()) {
-      throw new IOException(path + ": cannot be created: " + ancestor + " is not a directory");
+      throw new IOException(
+          path
+              + ": cannot be created: "
+              + Path.getPathWithoutSchemeAndAuthority(ancestor)
+              + " is not a directory");
     }
     Path probe = new Path(ancestor, ".sparkdp-write-check-" + UUID.randomUUID());
     try {

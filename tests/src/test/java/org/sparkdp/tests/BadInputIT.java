@@ -525,7 +525,8 @@ class BadInputIT {
     if ("root".equals(System.getProperty("user.name"))) {
       // Root writes through permissions: a read-only tmpfs is read-only for root too.
       Process mount =
-          new ProcessBuilder("mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly.toString())
+          new ProcessBuilder(
+                  "mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly.toString())
               .inheritIO()
               .start();
       mounted = mount.waitFor() == 0;

@@ -69,7 +69,11 @@ final class Launcher {
       while (!Files.exists(path)) {
         if (!process.isAlive()) {
           throw new AssertionError(
-              "the run ended before " + path + " existed: " + stdoutSoFar() + Files.readString(stderr, StandardCharsets.UTF_8));
+              "the run ended before "
+                  + path
+                  + " existed: "
+                  + stdoutSoFar()
+                  + Files.readString(stderr, StandardCharsets.UTF_8));
         }
         if (System.nanoTime() > deadline) {
           throw new AssertionError("no " + path + " after " + seconds + " s: " + stdoutSoFar());

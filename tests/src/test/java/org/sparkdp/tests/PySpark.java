@@ -13,8 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * Python processes that use PySpark as a cluster user does: Spark's own launcher scripts and
- * PySpark's sources (a Spark distribution, see {@link SparkDist}), Spark's jars from the build, and sparkdp as the app jar ({@code
- * --jars}) and the Python zip beside it.
+ * PySpark's sources (a Spark distribution, see {@link SparkDist}), Spark's jars from the build, and
+ * sparkdp as the app jar ({@code --jars}) and the Python zip beside it.
  */
 final class PySpark {
   /** Debian's Python, which has the python3-* packages that {@code bin/sparkdp test} installs. */
