@@ -155,14 +155,20 @@ public final class HadoopFiles {
     Configuration conf = withRawLocal(hadoopConf);
     Path temp = new Path(dir, "." + name + "." + UUID.randomUUID() + ".tmp");
     FileContext fc = FileContext.getFileContext(temp.toUri(), conf);
-    fc.mkdir(new Path(dir), null, true);
-    boolean written = false;
+    FSDataOutputStream stream;
     try {
-      try (FSDataOutputStream out =
+      fc.mkdir(new Path(dir), null, true);
+      stream =
           fc.create(
               temp,
               java.util.EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
-              Options.CreateOpts.createParent())) {
+              Options.CreateOpts.createParent());
+    } catch (IOException e) {
+      throw cannotCreate(new Path(dir, name).toString(), temp, e);
+    }
+    boolean written = false;
+    try {
+      try (FSDataOutputStream out = stream) {
         writer.write(out);
         out.hsync();
       }
@@ -173,6 +179,29 @@ public final class HadoopFiles {
       }
     }
     return temp.toString();
+  }
+
+  /**
+   * Names {@code target} rather than the temporary file a write failed to create: {@code
+   * ro/m.json: cannot be written (Read-only file system)}.
+   */
+  private static IOException cannotCreate(String target, Path temp, IOException e) {
+    IOException unreachable = unreachable(target, target, e);
+    if (unreachable != e) {
+      return unreachable;
+    }
+    String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    java.util.regex.Matcher local = java.util.regex.Pattern.compile(".* \\((.*)\\)$").matcher(reason);
+    if (local.matches()) {
+      reason = local.group(1); // the local file system's "PATH (REASON)"
+    }
+    reason = reason.replace(Path.getPathWithoutSchemeAndAuthority(temp).toString(), "").strip();
+    return new IOException(
+        Path.getPathWithoutSchemeAndAuthority(new Path(target))
+            + ": cannot be written ("
+            + reason.lines().findFirst().orElse(reason)
+            + ")",
+        e);
   }
 
   /** Renames {@code from} to {@code to} in one atomic step, replacing {@code to} if it exists. */

@@ -552,6 +552,12 @@ class BadInputIT {
       assertOneLine(r, "predict", c.message());
       assertTrue(r.stderr().contains(" is not writable ("), r.stderr());
       assertFalse(Files.exists(readOnly.resolve("predictions")), "nothing written");
+
+      // A single-file writer names the file it could not write, not its temporary file.
+      Launcher.Result export =
+          Launcher.run(dir, "export", "--model", "model", "--format", "onnx", "--output", "ro/m.onnx");
+      assertEquals(1, export.exitCode(), export.stderr());
+      assertOneLine(export, "export", "ro/m.onnx: cannot be written (");
     } finally {
       if (mounted) {
         new ProcessBuilder("umount", readOnly.toString()).inheritIO().start().waitFor();
