@@ -182,8 +182,8 @@ public final class HadoopFiles {
   }
 
   /**
-   * Names {@code target} rather than the temporary file a write failed to create: {@code
-   * ro/m.json: cannot be written (Read-only file system)}.
+   * Names {@code target} rather than the temporary file a write failed to create: {@code ro/m.json:
+   * cannot be written (Read-only file system)}.
    */
   private static IOException cannotCreate(String target, Path temp, IOException e) {
     IOException unreachable = unreachable(target, target, e);
@@ -191,7 +191,8 @@ public final class HadoopFiles {
       return unreachable;
     }
     String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-    java.util.regex.Matcher local = java.util.regex.Pattern.compile(".* \\((.*)\\)$").matcher(reason);
+    java.util.regex.Matcher local =
+        java.util.regex.Pattern.compile(".* \\((.*)\\)$").matcher(reason);
     if (local.matches()) {
       reason = local.group(1); // the local file system's "PATH (REASON)"
     }

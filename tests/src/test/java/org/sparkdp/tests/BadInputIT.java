@@ -555,7 +555,8 @@ class BadInputIT {
 
       // A single-file writer names the file it could not write, not its temporary file.
       Launcher.Result export =
-          Launcher.run(dir, "export", "--model", "model", "--format", "onnx", "--output", "ro/m.onnx");
+          Launcher.run(
+              dir, "export", "--model", "model", "--format", "onnx", "--output", "ro/m.onnx");
       assertEquals(1, export.exitCode(), export.stderr());
       assertOneLine(export, "export", "ro/m.onnx: cannot be written (");
     } finally {
