@@ -88,20 +88,19 @@ final class FitCallbacks implements TrainingRun {
       if (configured.get(i) instanceof Callbacks.Configured c
           && c.monitor() != null
           && !logKeys().contains(c.monitor())) {
-        ConfigException named =
-            new ConfigException(
-                "fit.callbacks["
-                    + i
-                    + "] ("
-                    + c.type()
-                    + ").monitor: '"
-                    + c.monitor()
-                    + "' is not among this fit's logs ("
-                    + String.join(", ", logKeys())
-                    + ")"
-                    + (c.monitor().startsWith("val_") && !validating
-                        ? "; validation needs validation_split or validation data"
-                        : ""));
+        throw new ConfigException(
+            "fit.callbacks["
+                + i
+                + "] ("
+                + c.type()
+                + ").monitor: '"
+                + c.monitor()
+                + "' is not among this fit's logs ("
+                + String.join(", ", logKeys())
+                + ")"
+                + (c.monitor().startsWith("val_") && !validating
+                    ? "; validation needs validation_split or validation data"
+                    : ""));
       }
     }
     callbacks.forEach(c -> c.setRun(this));
