@@ -493,11 +493,11 @@ class BadInputIT {
   }
 
   /**
-   * A file system and a master that accept connections but never answer (a listening socket that
-   * nobody serves): each run ends within a minute, with one line naming the file or the master.
+   * A file system that accepts connections but never answers (a listening socket that nobody
+   * serves): the run ends within a minute, with one line naming the file and the host.
    */
   @Test
-  void aFileSystemOrMasterThatDoesNotAnswerEndsTheRunWithinAMinute(@TempDir Path dir)
+  void aFileSystemThatDoesNotAnswerEndsTheRunWithinAMinute(@TempDir Path dir)
       throws Exception {
     try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50)) {
       String hostPort = "127.0.0.1:" + silent.getLocalPort();
