@@ -497,8 +497,7 @@ class BadInputIT {
    * serves): the run ends within a minute, with one line naming the file and the host.
    */
   @Test
-  void aFileSystemThatDoesNotAnswerEndsTheRunWithinAMinute(@TempDir Path dir)
-      throws Exception {
+  void aFileSystemThatDoesNotAnswerEndsTheRunWithinAMinute(@TempDir Path dir) throws Exception {
     try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50)) {
       String hostPort = "127.0.0.1:" + silent.getLocalPort();
       String file = "hdfs://" + hostPort + "/data/train.csv";
