@@ -35,6 +35,14 @@ public interface Callback {
   /** After the last epoch. */
   default void onTrainEnd(History history) {}
 
+  /**
+   * A line another callback says through {@link TrainingRun#say} (EarlyStopping's {@code Epoch 5:
+   * early stopping}); a callback that shows progress shows it and returns {@code true}.
+   */
+  default boolean onMessage(String line) {
+    return false;
+  }
+
   /** What this callback must carry across a resumed run, or {@code null} for nothing. */
   default CallbackState saveState() {
     return null;

@@ -173,12 +173,11 @@ public final class EarlyStopping implements Callbacks.Configured {
   @Override
   public void onTrainEnd(History history) {
     if (stoppedEpoch > 0 && config.verbose() > 0) {
-      System.out.println("Epoch " + (stoppedEpoch + 1) + ": early stopping");
+      run.say("Epoch " + (stoppedEpoch + 1) + ": early stopping");
     }
     if (config.restoreBestWeights() && bestWeights != null) {
       if (config.verbose() > 0) {
-        System.out.println(
-            "Restoring model weights from the end of the best epoch: " + (bestEpoch + 1) + ".");
+        run.say("Restoring model weights from the end of the best epoch: " + (bestEpoch + 1) + ".");
       }
       run.setWeights(bestWeights);
     }

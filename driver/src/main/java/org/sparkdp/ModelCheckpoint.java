@@ -157,28 +157,30 @@ public final class ModelCheckpoint implements Callbacks.Configured {
       Double current = logs.get(config.monitor());
       if (!Callbacks.improves(current, best, 0, higher)) {
         if (config.verbose() > 0) {
-          System.out.printf(
-              Locale.ROOT,
-              "Epoch %d: %s did not improve from %.5f%n",
-              epoch + 1,
-              config.monitor(),
-              best);
+          run.say(
+              String.format(
+                  Locale.ROOT,
+                  "Epoch %d: %s did not improve from %.5f",
+                  epoch + 1,
+                  config.monitor(),
+                  best));
         }
         return;
       }
       if (config.verbose() > 0) {
-        System.out.printf(
-            Locale.ROOT,
-            "Epoch %d: %s improved from %s to %.5f, saving model to %s%n",
-            epoch + 1,
-            config.monitor(),
-            best == null ? "None" : String.format(Locale.ROOT, "%.5f", best),
-            current,
-            path);
+        run.say(
+            String.format(
+                Locale.ROOT,
+                "Epoch %d: %s improved from %s to %.5f, saving model to %s",
+                epoch + 1,
+                config.monitor(),
+                best == null ? "None" : String.format(Locale.ROOT, "%.5f", best),
+                current,
+                path));
       }
       best = current;
     } else if (config.verbose() > 0) {
-      System.out.printf(Locale.ROOT, "Epoch %d: saving model to %s%n", epoch + 1, path);
+      run.say(String.format(Locale.ROOT, "Epoch %d: saving model to %s", epoch + 1, path));
     }
     try {
       run.saveModel(path);

@@ -38,6 +38,13 @@ public final class ProgressLogger implements Callback {
     out.flush();
   }
 
+  @Override
+  public boolean onMessage(String line) {
+    out.println(line);
+    out.flush();
+    return true;
+  }
+
   /** {@code Epoch 3/10 - 2.1s - loss: 0.4123 - ...}, epochs counted from 0. */
   public static String line(int epoch, int epochs, double seconds, Map<String, Double> logs) {
     StringBuilder line =

@@ -165,11 +165,12 @@ public final class ReduceLROnPlateau implements Callbacks.Configured {
           double lr = Math.max(old * config.factor(), config.minLr());
           run.setLearningRate(lr);
           if (config.verbose() > 0) {
-            System.out.printf(
-                Locale.ROOT,
-                "Epoch %d: ReduceLROnPlateau reducing learning rate to %s.%n",
-                epoch + 1,
-                lr);
+            run.say(
+                String.format(
+                    Locale.ROOT,
+                    "Epoch %d: ReduceLROnPlateau reducing learning rate to %s.",
+                    epoch + 1,
+                    lr));
           }
           cooldownCounter = config.cooldown();
           wait = 0;

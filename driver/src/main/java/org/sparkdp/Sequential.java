@@ -46,7 +46,9 @@ import org.sparkdp.ops.Sgd;
  * number, or a vector with one value per output unit). Like Keras, {@code fit} continues from the
  * current weights and optimizer state; the first {@code fit} draws the initial weights from its
  * seed (until then, {@link #weights} and {@link #predict} use the weights that seed 42, the
- * default, would draw, without keeping them).
+ * default, would draw, without keeping them). A {@code fit} that fails or is interrupted leaves the
+ * model as it was before it: weights, optimizer state and history (the checkpoints hold its
+ * progress).
  */
 public final class Sequential {
   private final List<Layer> layers = new ArrayList<>();

@@ -11,6 +11,12 @@ import org.sparkdp.ops.ModelSpec;
  */
 public interface TrainingRun {
 
+  /**
+   * Shows {@code line} to the person watching the run, where the progress lines go (standard
+   * output, or a notebook's {@code ProgressLines}): what a callback did, as Keras' {@code verbose}.
+   */
+  void say(String line);
+
   /** Ends training after the current epoch (Keras' {@code model.stop_training = True}). */
   void stopTraining();
 

@@ -38,6 +38,12 @@ class CallbacksTest {
     int epoch;
     History history = History.empty();
     final List<String> saved = new ArrayList<>();
+    final List<String> said = new ArrayList<>();
+
+    @Override
+    public void say(String line) {
+      said.add(line);
+    }
 
     @Override
     public void stopTraining() {

@@ -15,7 +15,6 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -242,20 +241,18 @@ final class Checkpoints {
     } catch (JsonProcessingException | IllegalArgumentException e) {
       throw new IOException(jsonPath + ": not a valid checkpoint record (" + oneLine(e) + ")", e);
     }
-    List<String> differences = new ArrayList<>();
-    for (Iterator<String> it = identity.fieldNames(); it.hasNext(); ) {
-      String key = it.next();
-      // By text: a long written as 9 reads back as an int.
-      if (!identity.get(key).toString().equals(json.path("identity").path(key).toString())) {
-        differences.add(
-            key
-                + " (checkpoint: "
-                + shorten(json.path("identity").path(key))
-                + ", this run: "
-                + shorten(identity.get(key))
-                + ")");
-      }
-    }
+    // This run's keys only: a setting recorded only when set leaves older checkpoints resumable.
+    JsonNode recorded = json.path("identity");
+    ObjectNode saved = JSON.createObjectNode();
+    identity
+        .fieldNames()
+        .forEachRemaining(
+            key -> {
+              if (recorded.has(key)) {
+                saved.set(key, recorded.get(key));
+              }
+            });
+    List<String> differences = JsonDiff.describe("", saved, identity, "checkpoint", 3);
     if (!differences.isEmpty()) {
       throw new ConfigException(
           "cannot resume from "
@@ -329,10 +326,6 @@ final class Checkpoints {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("the JDK has no SHA-256", e);
     }
-  }
-
-  private static String shorten(JsonNode node) {
-    return shorten(node.isMissingNode() ? "none" : node.toString());
   }
 
   private static String shorten(String text) {

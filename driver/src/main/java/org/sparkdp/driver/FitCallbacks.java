@@ -109,15 +109,20 @@ final class FitCallbacks implements TrainingRun {
         c.onTrainBegin(plan);
       } catch (ConfigException e) {
         int i = configured.indexOf(c);
-        throw i < 0
-            ? e
-            : new ConfigException(
+        if (i < 0) {
+          throw e;
+        }
+        // A job file's callback names its setting (".monitor: ..."); a Java callback its class.
+        ConfigException named =
+            new ConfigException(
                 "fit.callbacks["
                     + i
                     + "] ("
-                    + ((Callbacks.Configured) c).type()
-                    + ")."
-                    + e.getMessage());
+                    + (c instanceof Callbacks.Configured cc
+                        ? cc.type() + ")." + e.getMessage()
+                        : c.getClass().getName() + "): " + e.getMessage()));
+        named.initCause(e);
+        throw named;
       }
     }
     if (resumed) {
@@ -153,6 +158,21 @@ final class FitCallbacks implements TrainingRun {
 
   void end(History history) {
     callbacks.forEach(c -> c.onTrainEnd(history));
+  }
+
+  /**
+   * Hands {@code line} to the callbacks that show progress (the progress printer, a notebook's
+   * {@code ProgressLines}); standard output when none does, as Keras' callbacks print.
+   */
+  @Override
+  public void say(String line) {
+    boolean shown = false;
+    for (Callback c : callbacks) {
+      shown |= c.onMessage(line);
+    }
+    if (!shown) {
+      System.out.println(line);
+    }
   }
 
   @Override

@@ -51,12 +51,15 @@ public final class TrainingState {
   /**
    * The state a further {@code fit} starts from, as in Keras: the same weights and optimizer state
    * (and, for {@code local}, the partitions' optimizer states), epochs counted from 0 again, a new
-   * history, no callbacks' states.
+   * history, no callbacks' states. A copy: a fit that fails leaves this state as it was.
    */
   public TrainingState next() {
-    TrainingState n = new TrainingState(params, optimizer);
-    n.innerStates = innerStates;
-    n.outerMomentum = outerMomentum;
+    TrainingState n =
+        new TrainingState(params.clone(), optimizer == null ? null : optimizer.copy());
+    if (innerStates != null) {
+      n.innerStates = new ArrayList<>(innerStates.stream().map(OptimizerState::copy).toList());
+    }
+    n.outerMomentum = outerMomentum == null ? null : outerMomentum.clone();
     return n;
   }
 

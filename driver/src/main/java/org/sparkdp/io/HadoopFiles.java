@@ -71,7 +71,46 @@ public final class HadoopFiles {
 
   public static boolean exists(String path, Configuration conf) throws IOException {
     Path p = path(path);
-    return p.getFileSystem(withRawLocal(conf)).exists(p);
+    try {
+      return p.getFileSystem(withRawLocal(conf)).exists(p);
+    } catch (IOException e) {
+      throw unreachable(path, path, e);
+    }
+  }
+
+  /**
+   * {@code e}, or when it is a file system that does not answer (refused, timed out, unknown host),
+   * one line naming {@code what} and the file system's host in its place: Hadoop's own message
+   * names neither the file nor the setting.
+   */
+  public static IOException unreachable(String what, String path, IOException e) {
+    String reason = null;
+    for (Throwable c = e;
+        c != null && reason == null;
+        c = c.getCause() == c ? null : c.getCause()) {
+      if (c instanceof java.net.ConnectException) {
+        reason = "connection refused";
+      } else if (c instanceof java.net.SocketTimeoutException) {
+        reason = "timed out";
+      } else if (c instanceof java.net.UnknownHostException) {
+        reason = "unknown host";
+      } else if (c instanceof java.net.NoRouteToHostException) {
+        reason = "no route to host";
+      }
+    }
+    if (reason == null) {
+      return e;
+    }
+    String host = path(path).toUri().getAuthority();
+    return new IOException(
+        what
+            + ": the file system at "
+            + (host == null ? path(path).toUri().getScheme() + ":" : host)
+            + " does not answer ("
+            + reason
+            + "; the wait is bounded by Hadoop's ipc.client.connect.* and"
+            + " ipc.client.rpc-timeout.ms)",
+        e);
   }
 
   /**
@@ -133,6 +172,8 @@ public final class HadoopFiles {
       status = fs.getFileStatus(p);
     } catch (FileNotFoundException e) {
       throw new FileNotFoundException(path + ": no such file");
+    } catch (IOException e) {
+      throw unreachable(path, path, e);
     }
     if (status.isDirectory()) {
       throw new IOException(path + ": a directory, not a file");
@@ -208,14 +249,20 @@ public final class HadoopFiles {
     Configuration conf = withRawLocal(hadoopConf);
     Path temp = child(path(dir), "." + name + "." + UUID.randomUUID() + ".tmp");
     FileContext fc = FileContext.getFileContext(temp.toUri(), conf);
-    fc.mkdir(path(dir), null, true);
-    boolean written = false;
+    FSDataOutputStream stream;
     try {
-      try (FSDataOutputStream out =
+      fc.mkdir(path(dir), null, true);
+      stream =
           fc.create(
               temp,
               java.util.EnumSet.of(CreateFlag.CREATE, CreateFlag.OVERWRITE),
-              Options.CreateOpts.createParent())) {
+              Options.CreateOpts.createParent());
+    } catch (IOException e) {
+      throw cannotCreate(child(path(dir), name).toString(), temp, e);
+    }
+    boolean written = false;
+    try {
+      try (FSDataOutputStream out = stream) {
         writer.write(out);
         out.hsync();
       }
@@ -226,6 +273,30 @@ public final class HadoopFiles {
       }
     }
     return temp.toString();
+  }
+
+  /**
+   * Names {@code target} rather than the temporary file a write failed to create: {@code ro/m.json:
+   * cannot be written (Read-only file system)}.
+   */
+  private static IOException cannotCreate(String target, Path temp, IOException e) {
+    IOException unreachable = unreachable(target, target, e);
+    if (unreachable != e) {
+      return unreachable;
+    }
+    String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    java.util.regex.Matcher local =
+        java.util.regex.Pattern.compile(".* \\((.*)\\)$").matcher(reason);
+    if (local.matches()) {
+      reason = local.group(1); // the local file system's "PATH (REASON)"
+    }
+    reason = reason.replace(Path.getPathWithoutSchemeAndAuthority(temp).toString(), "").strip();
+    return new IOException(
+        Path.getPathWithoutSchemeAndAuthority(new Path(target))
+            + ": cannot be written ("
+            + reason.lines().findFirst().orElse(reason)
+            + ")",
+        e);
   }
 
   /** Renames {@code from} to {@code to} in one atomic step, replacing {@code to} if it exists. */
@@ -245,7 +316,7 @@ public final class HadoopFiles {
   public static java.util.List<String> list(String dir, Configuration conf) throws IOException {
     Path p = path(dir);
     FileSystem fs = p.getFileSystem(withRawLocal(conf));
-    if (!fs.exists(p)) {
+    if (!exists(dir, conf)) {
       return java.util.List.of();
     }
     java.util.List<String> names = new java.util.ArrayList<>();
@@ -273,13 +344,57 @@ public final class HadoopFiles {
   }
 
   /**
+   * Fails early, changing nothing, if {@code path} (which does not exist yet) could not be created:
+   * its nearest existing ancestor must be a directory this process can write in (a probe file is
+   * made there and removed).
+   */
+  public static void checkCreatable(String path, Configuration conf) throws IOException {
+    Path p = new Path(path);
+    FileSystem fs = p.getFileSystem(withRawLocal(conf));
+    Path ancestor = fs.makeQualified(p).getParent();
+    while (ancestor != null && !exists(ancestor.toString(), conf)) {
+      ancestor = ancestor.getParent();
+    }
+    if (ancestor == null) {
+      return;
+    }
+    if (!fs.getFileStatus(ancestor).isDirectory()) {
+      throw new IOException(
+          path
+              + ": cannot be created: "
+              + Path.getPathWithoutSchemeAndAuthority(ancestor)
+              + " is not a directory");
+    }
+    Path probe = new Path(ancestor, ".sparkdp-write-check-" + UUID.randomUUID());
+    try {
+      fs.create(probe, false).close();
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new IOException(
+          path
+              + ": cannot be created: the directory "
+              + Path.getPathWithoutSchemeAndAuthority(ancestor)
+              + " is not writable ("
+              + reason.lines().findFirst().orElse(reason)
+              + ")",
+          e);
+    } finally {
+      try {
+        fs.delete(probe, false);
+      } catch (IOException ignored) {
+        // The check failed above; nothing was left behind.
+      }
+    }
+  }
+
+  /**
    * Fails early if {@code dir} cannot be created or written, without changing anything already in
    * it.
    */
   public static void checkWritable(String dir, Configuration conf) throws IOException {
     Path p = path(dir);
     FileSystem fs = p.getFileSystem(withRawLocal(conf));
-    if (fs.exists(p) && !fs.getFileStatus(p).isDirectory()) {
+    if (exists(dir, conf) && !fs.getFileStatus(p).isDirectory()) {
       throw new IOException(dir + " exists and is not a directory");
     }
     Path probe = new Path(p, ".sparkdp-write-check-" + UUID.randomUUID());

@@ -10,9 +10,9 @@ import org.sparkdp.ProgressLogger;
 import org.sparkdp.TrainingPlan;
 
 /**
- * The progress lines of a {@code fit} ({@link ProgressLogger}'s), kept for another thread to take:
- * a notebook's Python process polls them while {@code fit} runs in the JVM, whose standard output
- * the notebook cell does not show.
+ * The progress lines of a {@code fit} ({@link ProgressLogger}'s) and its callbacks' messages, kept
+ * for another thread to take: a notebook's Python process polls them while {@code fit} runs in the
+ * JVM, whose standard output the notebook cell does not show.
  */
 public final class ProgressLines implements Callback {
   private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
@@ -37,6 +37,11 @@ public final class ProgressLines implements Callback {
   @Override
   public synchronized void onTrainEnd(History history) {
     logger.onTrainEnd(history);
+  }
+
+  @Override
+  public synchronized boolean onMessage(String line) {
+    return logger.onMessage(line);
   }
 
   /** The text written since the last call (whole lines), or an empty string. */

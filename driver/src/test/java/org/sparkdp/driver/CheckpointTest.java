@@ -178,6 +178,24 @@ class CheckpointTest {
   }
 
   @Test
+  void aResumeWithAChangedModelNamesTheSettingThatDiffers(@TempDir Path dir) {
+    String path = dir.toString();
+    model().fit(TestSpark.frame(DATA), options(Strategy.SYNC, path, 1));
+    Sequential wider = new Sequential(Dense.of(7, "relu").withInputDim(4), Dense.of(3, "softmax"));
+    wider.compile(Adam.withLearningRate(0.03), "sparse_categorical_crossentropy", "accuracy");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> wider.fit(TestSpark.frame(DATA), options(Strategy.SYNC, path, 2).resume(true)));
+    assertTrue(
+        e.getMessage()
+            .endsWith(
+                "it was made by a different run: model.layers[0].units: 6 in the checkpoint, 7"
+                    + " now; compile.optimizer.learning_rate: 0.02 in the checkpoint, 0.03 now"),
+        e.getMessage());
+  }
+
+  @Test
   void aCheckpointOfAnotherRunIsNotResumed(@TempDir Path dir) {
     String path = dir.toString();
     model().fit(TestSpark.frame(DATA), options(Strategy.SYNC, path, 1));
@@ -191,7 +209,7 @@ class CheckpointTest {
                         options(Strategy.SYNC, path, 2).batchSize(50).resume(true)));
     assertTrue(
         e.getMessage()
-            .contains("it was made by a different run: batch_size (checkpoint: 25, this run: 50)"),
+            .contains("it was made by a different run: batch_size: 25 in the checkpoint, 50 now"),
         e.getMessage());
     IllegalArgumentException none =
         assertThrows(

@@ -32,7 +32,7 @@ public final class EvaluateJob {
     String modelDir = cli.require("--model");
     DataSource source =
         withLabel(DataSource.fromPath(cli.require("--data"), "--data"), cli.get("--label-column"));
-    org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
+    org.apache.hadoop.conf.Configuration local = JobRunner.hadoopConf();
     Sequential model = loadModel(cli, modelDir);
     for (String file : source.files()) {
       if (!HadoopFiles.exists(file, local)) {

@@ -38,7 +38,7 @@ public final class ExportJob {
       // Keras' load_model refuses any other name.
       throw new ConfigException("--output " + output + ": a Keras model file must end in .keras");
     }
-    Configuration conf = new Configuration();
+    Configuration conf = JobRunner.hadoopConf();
     if (ModelStore.signed(dir, conf) && inside(output, dir, conf)) {
       // The manifest lists every file of the directory: one more would fail verify and load.
       throw new ConfigException(

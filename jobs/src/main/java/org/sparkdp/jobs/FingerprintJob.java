@@ -27,7 +27,7 @@ public final class FingerprintJob {
     if (cli == null) {
       return 0;
     }
-    Configuration local = new Configuration();
+    Configuration local = JobRunner.hadoopConf();
     JobConfig config = null;
     if (cli.has("--config")) {
       String file = cli.get("--config");

@@ -179,7 +179,7 @@ public record JobConfig(
 
   /** Reads the Keras model of {@code model.from} (checked before Spark starts). */
   private static KerasModel importModel(String path) {
-    Configuration local = new Configuration();
+    Configuration local = JobRunner.hadoopConf();
     try {
       if (!HadoopFiles.exists(path, local)) {
         throw new DataException("model.from: " + path + ": no such file");

@@ -124,13 +124,23 @@ final class JobRunner {
     return null;
   }
 
-  /** The Spark session: the master comes from spark-submit, else {@code local[*]}. */
-  static SparkSession session(String appName, Map<String, String> settings) {
+  /**
+   * The Spark session: the master comes from spark-submit, else {@code local[*]}; a {@code
+   * spark://} master that does not answer, and Hadoop's waits, bounded by {@link Connections}.
+   */
+  static SparkSession session(String appName, Map<String, String> settings) throws IOException {
     SparkConf conf = new SparkConf().setAppName(appName);
     if (!conf.contains("spark.master")) {
       conf.setMaster("local[*]");
     }
     settings.forEach(conf::set);
+    Connections.checkMaster(conf.get("spark.master"));
+    Connections.bound(conf);
     return SparkSession.builder().config(conf).getOrCreate();
+  }
+
+  /** The Hadoop configuration of the driver's own file access, its waits bounded. */
+  static org.apache.hadoop.conf.Configuration hadoopConf() {
+    return Connections.hadoopConf();
   }
 }

@@ -26,6 +26,15 @@ public final class KeygenJob {
     String stem = cli.require("--out");
     Path privateFile = Path.of(stem + ".key");
     Path publicFile = Path.of(stem + ".pub");
+    Path dir = privateFile.getParent() == null ? Path.of(".") : privateFile.getParent();
+    if (!java.nio.file.Files.isDirectory(dir)) {
+      throw new ConfigException(
+          "--out "
+              + stem
+              + ": the directory "
+              + dir
+              + (java.nio.file.Files.exists(dir) ? " is not a directory" : " does not exist"));
+    }
     KeyPair pair = Keys.generate();
     try {
       Keys.write(pair, privateFile, publicFile, cli.flag("--overwrite"));

@@ -37,11 +37,12 @@ public final class PredictJob {
     DataSource source =
         EvaluateJob.withLabel(
             DataSource.fromPath(cli.require("--data"), "--data"), cli.get("--label-column"));
-    org.apache.hadoop.conf.Configuration local = new org.apache.hadoop.conf.Configuration();
+    org.apache.hadoop.conf.Configuration local = JobRunner.hadoopConf();
     if (HadoopFiles.exists(output, local)) {
       throw new org.sparkdp.ops.ConfigException(
           "--output " + output + " exists; predictions go to a new path");
     }
+    HadoopFiles.checkCreatable(output, local);
     Sequential model = EvaluateJob.loadModel(cli, modelDir);
     SparkSession spark = JobRunner.session("sparkdp predict", Map.of());
     // New data has no label: one is kept beside the predictions only when the data has it.

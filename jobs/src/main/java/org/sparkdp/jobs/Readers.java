@@ -72,6 +72,21 @@ public final class Readers {
       throws IOException {
     String name = source.describe(role);
     List<String> keep = weightColumn == null ? List.of() : List.of(weightColumn);
+    try {
+      return frame(spark, source, name, inputDim, keep, labelOptional);
+    } catch (IOException e) {
+      throw org.sparkdp.io.HadoopFiles.unreachable(name, source.path(), e);
+    }
+  }
+
+  private static Dataset<Row> frame(
+      SparkSession spark,
+      DataSource source,
+      String name,
+      int inputDim,
+      List<String> keep,
+      boolean labelOptional)
+      throws IOException {
     return switch (source.format()) {
       case "idx" -> idx(spark, source, name);
       case "csv", "libsvm" -> TextData.read(spark, source, name, inputDim, keep, labelOptional);

@@ -1,7 +1,6 @@
 package org.sparkdp.jobs;
 
 import java.security.PrivateKey;
-import org.apache.hadoop.conf.Configuration;
 import org.sparkdp.io.Keys;
 import org.sparkdp.io.Manifest;
 
@@ -25,7 +24,8 @@ public final class SignJob {
     String dir = cli.require("--model");
     String keyFile = cli.require("--key");
     PrivateKey key = Keys.readPrivate(keyFile, "--key " + keyFile);
-    String keyId = Manifest.signDirectory(dir, new Configuration(), key, cli.flag("--overwrite"));
+    String keyId =
+        Manifest.signDirectory(dir, JobRunner.hadoopConf(), key, cli.flag("--overwrite"));
     System.out.println("Signed " + dir + " with key " + keyId + " (manifest.json, manifest.sig)");
     return 0;
   }

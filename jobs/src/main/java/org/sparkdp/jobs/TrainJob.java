@@ -70,7 +70,7 @@ public final class TrainJob {
     if (cli == null) {
       return 0;
     }
-    Configuration local = new Configuration();
+    Configuration local = JobRunner.hadoopConf();
     String source = cli.has("--config") ? cli.get("--config") : "(no --config)";
     String yaml =
         cli.has("--config")

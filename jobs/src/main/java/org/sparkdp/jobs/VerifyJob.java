@@ -1,7 +1,6 @@
 package org.sparkdp.jobs;
 
 import java.security.PublicKey;
-import org.apache.hadoop.conf.Configuration;
 import org.sparkdp.io.Keys;
 import org.sparkdp.io.Manifest;
 
@@ -28,7 +27,7 @@ public final class VerifyJob {
         cli.has("--public-key")
             ? Keys.readPublic(cli.get("--public-key"), "--public-key " + cli.get("--public-key"))
             : null;
-    Manifest.Report report = Manifest.verify(dir, new Configuration(), given);
+    Manifest.Report report = Manifest.verify(dir, JobRunner.hadoopConf(), given);
     report.findings().forEach(f -> System.out.println(f.line()));
     long problems = report.findings().stream().filter(f -> !f.ok()).count();
     if (report.ok()) {

@@ -50,7 +50,7 @@ public final class WatermarkCheckJob {
     PrivateKey key = Keys.readPrivate(keyFile, "--key " + keyFile);
     double threshold =
         cli.has("--threshold") ? probability(cli.get("--threshold")) : DEFAULT_THRESHOLD;
-    Configuration conf = new Configuration();
+    Configuration conf = JobRunner.hadoopConf();
     String weightsPath;
     JsonNode recorded = null;
     ModelSpec spec = null;

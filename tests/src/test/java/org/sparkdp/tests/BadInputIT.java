@@ -268,6 +268,7 @@ class BadInputIT {
                 1));
     List<Case> all = new ArrayList<>(cases);
     all.addAll(issue10Cases());
+    all.addAll(issue21Cases());
     return all.stream().map(c -> Arguments.of(c.command() + ": " + c.message(), c));
   }
 
@@ -432,6 +433,195 @@ class BadInputIT {
             1));
   }
 
+  /** A local port with nothing listening on it. */
+  static int closedPort() {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The inputs of issue 21 that name their cause in one line (the timed ones are below). */
+  static List<Case> issue21Cases() {
+    int port = closedPort();
+    return List.of(
+        new Case(
+                Map.of(),
+                "keygen",
+                List.of("--out", "missing/dir/owner"),
+                "--out missing/dir/owner: the directory missing/dir does not exist",
+                1)
+            .usage(),
+        new Case(
+                Map.of("blocker", text("a file")),
+                "keygen",
+                List.of("--out", "blocker/owner"),
+                "--out blocker/owner: the directory blocker is not a directory",
+                1)
+            .usage(),
+        new Case(
+            Map.of(
+                "model/model.json",
+                modelWithUnits("8").get("model/model.json"),
+                "model/weights.npz",
+                weights(SPEC),
+                "new.csv",
+                text(CSV),
+                "blocker",
+                text("a file")),
+            "predict",
+            List.of("--model", "model", "--data", "new.csv", "--output", "blocker/predictions"),
+            "blocker/predictions: cannot be created: ",
+            1),
+        train(
+            Map.of(),
+            List.of("--train", "hdfs://127.0.0.1:" + port + "/data/train.csv"),
+            "hdfs://127.0.0.1:"
+                + port
+                + "/data/train.csv: the file system at 127.0.0.1:"
+                + port
+                + " does not answer (connection refused;"),
+        train(
+            Map.of(),
+            List.of("--master", "spark://127.0.0.1:" + port),
+            "--master spark://127.0.0.1:"
+                + port
+                + ": no Spark master reachable (127.0.0.1:"
+                + port
+                + ": Connection refused"));
+  }
+
+  /**
+   * A file system that accepts connections but never answers (a listening socket that nobody
+   * serves): the run ends within a minute, with one line naming the file and the host.
+   */
+  @Test
+  void aFileSystemThatDoesNotAnswerEndsTheRunWithinAMinute(@TempDir Path dir) throws Exception {
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50)) {
+      String hostPort = "127.0.0.1:" + silent.getLocalPort();
+      String file = "hdfs://" + hostPort + "/data/train.csv";
+      long start = System.nanoTime();
+      Launcher.Result r =
+          runCase(
+              train(
+                  Map.of(),
+                  List.of("--train", file),
+                  file + ": the file system at " + hostPort + " does not answer (timed out;"),
+              dir,
+              false);
+      double seconds = (System.nanoTime() - start) / 1e9;
+      System.out.printf("a file system that does not answer: exit after %.1f s%n", seconds);
+      assertOneLine(r, "train", file + ": the file system at " + hostPort + " does not answer");
+      assertTrue(seconds < 60, "ended within a minute: " + seconds + " s");
+    }
+  }
+
+  @Test
+  void predictOntoAReadOnlyDirectoryNamesItAndWritesNothing(@TempDir Path dir) throws Exception {
+    Path readOnly = Files.createDirectories(dir.resolve("ro"));
+    boolean mounted = false;
+    if ("root".equals(System.getProperty("user.name"))) {
+      // Root writes through permissions: a read-only tmpfs is read-only for root too.
+      Process mount =
+          new ProcessBuilder(
+                  "mount", "-t", "tmpfs", "-o", "ro,size=1m", "tmpfs", readOnly.toString())
+              .inheritIO()
+              .start();
+      mounted = mount.waitFor() == 0;
+      org.junit.jupiter.api.Assumptions.assumeTrue(mounted, "mounting a read-only tmpfs");
+    } else {
+      readOnly.toFile().setWritable(false, false);
+    }
+    try {
+      Case c =
+          new Case(
+              Map.of(
+                  "model/model.json",
+                  modelWithUnits("8").get("model/model.json"),
+                  "model/weights.npz",
+                  weights(SPEC),
+                  "new.csv",
+                  text(CSV)),
+              "predict",
+              List.of("--model", "model", "--data", "new.csv", "--output", "ro/predictions"),
+              "ro/predictions: cannot be created: the directory ",
+              1);
+      Launcher.Result r = runCase(c, dir, false);
+      assertOneLine(r, "predict", c.message());
+      assertTrue(r.stderr().contains(" is not writable ("), r.stderr());
+      assertFalse(Files.exists(readOnly.resolve("predictions")), "nothing written");
+
+      // A single-file writer names the file it could not write, not its temporary file.
+      Launcher.Result export =
+          Launcher.run(
+              dir, "export", "--model", "model", "--format", "onnx", "--output", "ro/m.onnx");
+      assertEquals(1, export.exitCode(), export.stderr());
+      assertOneLine(export, "export", "ro/m.onnx: cannot be written (");
+    } finally {
+      if (mounted) {
+        new ProcessBuilder("umount", readOnly.toString()).inheritIO().start().waitFor();
+      } else {
+        readOnly.toFile().setWritable(true, false);
+      }
+    }
+  }
+
+  /** A resume of a changed model names the setting that differs, and changes nothing. */
+  @Test
+  void aResumeWithAChangedModelNamesTheSettingThatDiffers(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("job.yaml"), CONFIG);
+    Files.writeString(dir.resolve("data.csv"), CSV);
+    Launcher.Result first =
+        Launcher.run(
+            dir,
+            "train",
+            "--config",
+            "job.yaml",
+            "--train",
+            "data.csv",
+            "--output",
+            "run",
+            "--conf",
+            "spark.ui.enabled=false");
+    assertEquals(0, first.exitCode(), first.stderr());
+    Map<String, String> before = snapshot(dir.resolve("run"));
+    Files.writeString(dir.resolve("job.yaml"), CONFIG.replace("units: 8", "units: 16"));
+    Launcher.Result r =
+        Launcher.run(
+            dir,
+            "train",
+            "--config",
+            "job.yaml",
+            "--train",
+            "data.csv",
+            "--output",
+            "run",
+            "--resume",
+            "--conf",
+            "spark.ui.enabled=false");
+    assertEquals(2, r.exitCode(), r.stderr());
+    assertOneLine(r, "train", "cannot resume from ");
+    assertTrue(
+        r.stderr()
+            .contains(
+                "it was made by a different run: model.layers[0].units: 8 in the checkpoint, 16"
+                    + " now"),
+        r.stderr());
+    assertEquals(before, snapshot(dir.resolve("run")), "the run's directory is untouched");
+  }
+
+  /** Exactly one error line, starting with {@code message}, and no stack trace. */
+  private static void assertOneLine(Launcher.Result r, String command, String message) {
+    String prefix = "sparkdp " + command + ": error: ";
+    List<String> errors = r.stderrLines().stream().filter(l -> l.startsWith(prefix)).toList();
+    assertEquals(1, errors.size(), "one error line in: " + r.stderr());
+    assertTrue(errors.get(0).startsWith(prefix + message), errors.get(0));
+    assertTrue(
+        r.stderrLines().stream().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")),
+        "no stack trace: " + r.stderr());
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void failsWithOneLineNamingTheProblemAndTouchesNothing(String name, Case c, @TempDir Path dir)
@@ -483,7 +673,9 @@ class BadInputIT {
       args.addAll(List.of("--config", "job.yaml", "--train", "data.csv", "--output", "out"));
     }
     args.addAll(c.args());
-    args.addAll(List.of("--conf", "spark.ui.enabled=false"));
+    if (List.of("train", "evaluate", "predict", "fingerprint").contains(c.command())) {
+      args.addAll(List.of("--conf", "spark.ui.enabled=false"));
+    }
     if (verbose) {
       args.add("--verbose");
     }

@@ -63,6 +63,25 @@ final class Launcher {
       }
     }
 
+    /** Waits until {@code path} exists, or fails after {@code seconds} or when the run ends. */
+    void awaitFile(Path path, int seconds) throws IOException, InterruptedException {
+      long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+      while (!Files.exists(path)) {
+        if (!process.isAlive()) {
+          throw new AssertionError(
+              "the run ended before "
+                  + path
+                  + " existed: "
+                  + stdoutSoFar()
+                  + Files.readString(stderr, StandardCharsets.UTF_8));
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError("no " + path + " after " + seconds + " s: " + stdoutSoFar());
+        }
+        Thread.sleep(20);
+      }
+    }
+
     Result finish() throws IOException, InterruptedException {
       if (!process.waitFor(8, TimeUnit.MINUTES)) {
         process.destroyForcibly();

@@ -13,9 +13,8 @@ import java.util.stream.Stream;
 
 /**
  * Python processes that use PySpark as a cluster user does: Spark's own launcher scripts and
- * PySpark's sources (the vendored distribution beside the repository: {@code
- * shared/vendor/spark-dist}), Spark's jars from the build, and sparkdp as the app jar ({@code
- * --jars}) and the Python zip beside it.
+ * PySpark's sources (a Spark distribution, see {@link SparkDist}), Spark's jars from the build, and
+ * sparkdp as the app jar ({@code --jars}) and the Python zip beside it.
  */
 final class PySpark {
   /** Debian's Python, which has the python3-* packages that {@code bin/sparkdp test} installs. */
@@ -24,26 +23,12 @@ final class PySpark {
   private PySpark() {}
 
   /**
-   * The vendored Spark distribution: the nearest {@code shared/vendor/spark-dist} above the
-   * repository.
-   */
-  static Path distribution() {
-    for (Path dir = Launcher.HOME; dir != null; dir = dir.getParent()) {
-      Path dist = dir.resolve("shared/vendor/spark-dist");
-      if (Files.isDirectory(dist.resolve("python/lib"))) {
-        return dist;
-      }
-    }
-    throw new AssertionError("no shared/vendor/spark-dist above " + Launcher.HOME);
-  }
-
-  /**
    * A Spark home: the distribution's launcher scripts and the build's Spark jars, not sparkdp's.
    */
   static Path sparkHome(Path dir) throws IOException {
     Path home = dir.resolve("spark-home");
     Path jars = Files.createDirectories(home.resolve("jars"));
-    Files.createSymbolicLink(home.resolve("bin"), distribution().resolve("bin"));
+    Files.createSymbolicLink(home.resolve("bin"), SparkDist.dist().resolve("bin"));
     try (Stream<Path> lib = Files.list(Launcher.HOME.resolve("jobs/target/lib"))) {
       for (Path jar :
           lib.filter(p -> !p.getFileName().toString().startsWith("sparkdp-")).toList()) {
@@ -70,12 +55,9 @@ final class PySpark {
    * BLAS) and the log4j settings.
    */
   static Map<String, String> environment(Path sparkHome, String master) throws IOException {
-    Path lib = distribution().resolve("python/lib");
     List<String> path = new ArrayList<>();
     path.add(built("-python.zip").toString());
-    try (Stream<Path> zips = Files.list(lib)) {
-      zips.filter(p -> p.toString().endsWith(".zip")).sorted().forEach(p -> path.add(p.toString()));
-    }
+    SparkDist.pythonPath().forEach(p -> path.add(p.toString()));
     String log4j = Launcher.HOME.resolve("conf/log4j2.properties").toString();
     return Map.of(
         "SPARK_HOME",

@@ -53,17 +53,33 @@ class ReadmeExamplesIT {
   /** The blocks that are run, by their first line, and the test method that runs each. */
   private static final Map<String, String> RUN =
       Map.ofEntries(
-          Map.entry("model:", "the job file of every command below (data: small IDX files for ...)"),
-          Map.entry("bin/sparkdp train --config job.yaml --output runs/mine", "commandsRunAsWritten"),
-          Map.entry("bin/sparkdp export --model runs/mine --format keras --output mine.keras" + "  # keras.saving.load_model(\"mine.keras\")", "commandsRunAsWritten"),
+          Map.entry(
+              "model:", "the job file of every command below (data: small IDX files for ...)"),
+          Map.entry(
+              "bin/sparkdp train --config job.yaml --output runs/mine", "commandsRunAsWritten"),
+          Map.entry(
+              "bin/sparkdp export --model runs/mine --format keras --output mine.keras"
+                  + "  # keras.saving.load_model(\"mine.keras\")",
+              "commandsRunAsWritten"),
           Map.entry("fit:", "theCallbacksExampleTrains"),
-          Map.entry("bin/sparkdp keygen --out owner                     # owner.key (private, mode 600) and" + " owner.pub", "commandsRunAsWritten"),
+          Map.entry(
+              "bin/sparkdp keygen --out owner                     # owner.key (private, mode 600) and"
+                  + " owner.pub",
+              "commandsRunAsWritten"),
           Map.entry("base64 -d runs/m/manifest.sig > sig.bin", "commandsRunAsWritten"),
-          Map.entry("bin/sparkdp predict --model runs/m --data new.csv --output out --require-signer owner.pub", "commandsRunAsWritten"),
+          Map.entry(
+              "bin/sparkdp predict --model runs/m --data new.csv --output out --require-signer owner.pub",
+              "commandsRunAsWritten"),
           Map.entry("import org.sparkdp.FitOptions;", "theJavaFragmentsCompileAgainstTheJars"),
-          Map.entry("SequentialEstimator estimator = new SequentialEstimator()", "theJavaFragmentsCompileAgainstTheJars"),
-          Map.entry("from sparkdp import Adam, Dense, Dropout, Sequential, load_model, read_data", "thePythonFragmentsParseAndImportWhatThePackageHas"),
-          Map.entry("from pyspark.ml import Pipeline, PipelineModel", "thePythonFragmentsParseAndImportWhatThePackageHas"));
+          Map.entry(
+              "SequentialEstimator estimator = new SequentialEstimator()",
+              "theJavaFragmentsCompileAgainstTheJars"),
+          Map.entry(
+              "from sparkdp import Adam, Dense, Dropout, Sequential, load_model, read_data",
+              "thePythonFragmentsParseAndImportWhatThePackageHas"),
+          Map.entry(
+              "from pyspark.ml import Pipeline, PipelineModel",
+              "thePythonFragmentsParseAndImportWhatThePackageHas"));
 
   /** The blocks that are not run here, by their first line, each with the reason. */
   private static final Map<String, String> NOT_RUN =
