@@ -109,8 +109,6 @@ public final class TrainJob {
         // A run judged stale (a long pause) and taken over stops rather than write on.
         lock.onLost(() -> Sequential.interruptTraining("the lock of " + output + " was lost"));
         checkCheckpoints(output, cli.flag("--resume"), local);
-        // From here the checkpoints are this run's: until it ends, they are not a finished run's.
-        HadoopFiles.deleteRecursively(output + "/checkpoints/" + FINISHED, local);
         // The model a resumed run may continue, read before the new one replaces it.
         List<Provenance.Predecessor> earlier =
             cli.flag("--resume") ? ModelStore.lineage(output, local) : List.of();
@@ -155,7 +153,7 @@ public final class TrainJob {
     }
     if (!resume && !found.isEmpty()) {
       String newest = found.get(found.size() - 1);
-      if (newest.equals(finishedAt(dir, conf))) {
+      if (newestCheckpoint(dir, conf).equals(finishedAt(dir, conf))) {
         // A run that ended leaves nothing to resume: a rerun replaces its checkpoints, as a
         // rerun of a Keras script does.
         System.err.println(
@@ -173,14 +171,15 @@ public final class TrainJob {
   }
 
   /**
-   * The file in the checkpoint directory that names the newest checkpoint of a run that ended: it
-   * tells a finished run (whose checkpoints a rerun may replace) from one that was stopped or
-   * failed (which only {@code --resume} may touch). Removed when a run starts, written when it
-   * ends.
+   * The file in the checkpoint directory that identifies the newest checkpoint of a run that ended
+   * (its name and the SHA-256 of its {@code SHA256SUMS}): it tells a finished run, whose
+   * checkpoints a rerun may replace, from one that was stopped or failed, which only {@code
+   * --resume} may touch. Written when a run ends; any later checkpoint (another name, or the same
+   * name with other contents) no longer matches it, so a run that fails changes nothing here.
    */
   static final String FINISHED = "FINISHED";
 
-  /** The checkpoint that {@link #FINISHED} names, or {@code null}. */
+  /** What {@link #FINISHED} holds, or {@code null} when there is none. */
   static String finishedAt(String dir, Configuration conf) throws java.io.IOException {
     String file = dir + "/" + FINISHED;
     if (!HadoopFiles.exists(file, conf)) {
@@ -190,14 +189,39 @@ public final class TrainJob {
   }
 
   /**
-   * Marks the run that wrote the checkpoints of {@code dir} as finished (see {@link #FINISHED}).
+   * The newest checkpoint of {@code dir} as {@link #FINISHED} names it ({@code name sha256}), or
+   * {@code null} when there is none.
    */
-  static void markFinished(String dir, Configuration conf) throws java.io.IOException {
+  static String newestCheckpoint(String dir, Configuration conf) throws java.io.IOException {
     List<String> found =
         HadoopFiles.list(dir, conf).stream().filter(n -> n.startsWith("ckpt-")).toList();
-    if (!found.isEmpty()) {
+    if (found.isEmpty()) {
+      return null;
+    }
+    String newest = found.get(found.size() - 1);
+    String sums = dir + "/" + newest + "/SHA256SUMS";
+    String hash = "-";
+    if (HadoopFiles.exists(sums, conf)) {
+      try {
+        byte[] digest =
+            java.security.MessageDigest.getInstance("SHA-256")
+                .digest(HadoopFiles.read(sums, conf, 1 << 16));
+        hash = java.util.HexFormat.of().formatHex(digest);
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException("every JDK has SHA-256", e);
+      }
+    }
+    return newest + " " + hash;
+  }
+
+  /**
+   * Marks the run that wrote the checkpoints of {@code dir} as finished (see {@link #FINISHED}).
+   */
+  static void markFinished(String dir, Configuration conf) throws Exception {
+    String newest = newestCheckpoint(dir, conf);
+    if (newest != null) {
       HadoopFiles.writeAtomically(
-          dir + "/" + FINISHED, found.get(found.size() - 1).getBytes(StandardCharsets.UTF_8), conf);
+          dir + "/" + FINISHED, (newest + "\n").getBytes(StandardCharsets.UTF_8), conf);
     }
   }
 

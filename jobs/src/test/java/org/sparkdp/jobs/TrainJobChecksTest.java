@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,19 +115,32 @@ class TrainJobChecksTest {
   }
 
   @Test
-  void aFinishedRunsCheckpointsAreReplacedByAFreshRunAndAMarkOfAnOlderCheckpointDoesNotCount(
+  void aFinishedRunsCheckpointsAreReplacedByAFreshRunButNotOnceALaterCheckpointIsWritten(
       @TempDir Path dir) throws Exception {
     Configuration conf = new Configuration();
     String out = dir.resolve("out").toString();
     String checkpoints = out + "/checkpoints";
-    Files.createDirectories(dir.resolve("out/checkpoints/ckpt-00001-00000000"));
-    Files.createDirectories(dir.resolve("out/checkpoints/ckpt-00002-00000000"));
+    for (String name : List.of("ckpt-00001-00000000", "ckpt-00002-00000000")) {
+      Files.createDirectories(dir.resolve("out/checkpoints").resolve(name));
+      Files.writeString(dir.resolve("out/checkpoints").resolve(name).resolve("SHA256SUMS"), name);
+    }
     TrainJob.markFinished(checkpoints, conf);
-    assertEquals("ckpt-00002-00000000", TrainJob.finishedAt(checkpoints, conf));
+    assertTrue(
+        TrainJob.finishedAt(checkpoints, conf).matches("ckpt-00002-00000000 [0-9a-f]{64}"),
+        TrainJob.finishedAt(checkpoints, conf));
     TrainJob.checkCheckpoints(out, false, conf); // a rerun of a finished run goes ahead
 
-    // A run resumed from it, stopped after writing a third checkpoint: the mark names the second,
-    // so the third is an unfinished run's.
+    // A rerun stopped after writing a checkpoint of the same name with other contents: unfinished.
+    Files.writeString(
+        dir.resolve("out/checkpoints/ckpt-00002-00000000/SHA256SUMS"), "another state");
+    Throwable rewritten =
+        assertThrows(Exception.class, () -> TrainJob.checkCheckpoints(out, false, conf));
+    assertEquals(2, JobRunner.exitCode(rewritten));
+
+    // A run resumed from the finished one, stopped after a third checkpoint: unfinished.
+    Files.writeString(
+        dir.resolve("out/checkpoints/ckpt-00002-00000000/SHA256SUMS"), "ckpt-00002-00000000");
+    TrainJob.checkCheckpoints(out, false, conf);
     Files.createDirectories(dir.resolve("out/checkpoints/ckpt-00003-00000000"));
     Throwable unfinished =
         assertThrows(Exception.class, () -> TrainJob.checkCheckpoints(out, false, conf));
