@@ -16,22 +16,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.sparkdp.ops.ActivationLayer;
+import org.sparkdp.ops.Activation;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Configs;
-import org.sparkdp.ops.Dense;
-import org.sparkdp.ops.Dropout;
 import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.Layer;
-import org.sparkdp.ops.LayerNormalization;
 import org.sparkdp.ops.LearningRate;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.Metric;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.ParameterBudget;
+import org.sparkdp.ops.RecordSettings;
 import org.sparkdp.ops.Regularizer;
+import org.sparkdp.ops.Setting;
 
 /**
  * Keras' model JSON: what {@code model.to_json()} writes and a {@code .keras} file's {@code
@@ -72,45 +71,12 @@ public final class KerasJson {
           "batch_size",
           "lora_alpha");
 
-  /** Options sparkdp does not have: refused unless absent or {@code null}. */
+  /**
+   * Options of every layer that sparkdp does not have: refused unless absent or {@code null}. A
+   * kind's own such options are its {@link Layer.Kind#kerasFixed()}.
+   */
   private static final Set<String> NULL_ONLY =
-      Set.of(
-          "activity_regularizer",
-          "kernel_constraint",
-          "bias_constraint",
-          "beta_constraint",
-          "gamma_constraint",
-          "noise_shape",
-          "lora_rank",
-          "quantization_config");
-
-  /** Each layer class's own keys, in sparkdp's names (which are Keras'). */
-  private static final Map<String, Set<String>> OWN =
-      Map.of(
-          "Dense",
-          Set.of(
-              "units",
-              "activation",
-              "use_bias",
-              "kernel_initializer",
-              "bias_initializer",
-              "kernel_regularizer",
-              "bias_regularizer"),
-          "Dropout",
-          Set.of("rate", "seed"),
-          "LayerNormalization",
-          Set.of(
-              "axis",
-              "epsilon",
-              "center",
-              "scale",
-              "rms_scaling",
-              "beta_initializer",
-              "gamma_initializer",
-              "beta_regularizer",
-              "gamma_regularizer"),
-          "Activation",
-          Set.of("activation"));
+      Set.of("activity_regularizer", "lora_rank", "quantization_config");
 
   private static final Map<String, String> OPTIMIZERS =
       Map.of(
@@ -321,10 +287,13 @@ public final class KerasJson {
     return dim.isIntegralNumber() && dim.canConvertToInt() && dim.asInt() > 0 ? dim.asInt() : 0;
   }
 
-  /** One layer from its Keras class and config, checked by sparkdp's own layer settings. */
+  /**
+   * One layer from its Keras class and config: the kind's settings are its Keras keys, its fixed
+   * keys must have a value sparkdp has, and every other key must be null or false.
+   */
   private static Layer layer(String kind, JsonNode c, String path, boolean keras2) {
-    Set<String> own = OWN.get(kind);
-    if (own == null) {
+    String type = Layer.typeOfClass(kind);
+    if (type == null) {
       throw new ConfigException(
           path
               + ": the layer "
@@ -333,6 +302,9 @@ public final class KerasJson {
               + String.join(", ", Layer.classNames())
               + ")");
     }
+    Layer.Kind k = Layer.kind(type);
+    Set<String> own = k.settings().keys();
+    own.remove(Layer.INPUT_DIM.key());
     if (!c.isObject()) {
       throw new ConfigException(path + ".config: expected an object");
     }
@@ -343,35 +315,44 @@ public final class KerasJson {
           path + ": trainable: false is not supported (sparkdp trains every" + " layer)");
     }
     ObjectNode node = NODES.objectNode();
-    node.put("type", Layer.typeOfClass(kind));
+    node.put("type", type);
     for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       String key = e.getKey();
       JsonNode value = e.getValue();
+      List<JsonNode> fixed = k.kerasFixed().get(key);
       if (own.contains(key)) {
         if (!value.isNull()) {
           node.set(key, value(key, value, path, keras2));
         }
+      } else if (fixed != null) {
+        JsonNode v = value.isArray() && value.size() == 1 ? value.get(0) : value;
+        if (!value.isNull()
+            && fixed.stream().noneMatch(f -> f.equals(v) || f.isNull() && isFalse(v))) {
+          throw new ConfigException(
+              fixed.get(0).isNull()
+                  ? path + ": the option " + key + " (" + value + ") is not supported"
+                  : path
+                      + ": "
+                      + key
+                      + " "
+                      + value
+                      + " is not supported (sparkdp has "
+                      + fixed.get(0)
+                      + ")");
+        }
       } else if (NULL_ONLY.contains(key) || !COMMON.contains(key)) {
-        if (!value.isNull() && !(value.isBoolean() && !value.asBoolean())) {
+        if (!value.isNull() && !isFalse(value)) {
           throw new ConfigException(
               path + ": the option " + key + " (" + value + ") is not supported");
         }
       }
     }
-    if (node.has("axis")) {
-      JsonNode axis = node.remove("axis");
-      JsonNode a = axis.isArray() && axis.size() == 1 ? axis.get(0) : axis;
-      if (!a.isIntegralNumber() || (a.asInt() != -1 && a.asInt() != 1)) {
-        throw new ConfigException(
-            path + ": axis " + axis + " is not supported (sparkdp normalises the features: -1)");
-      }
-    }
-    if (node.path("rms_scaling").asBoolean(false)) {
-      throw new ConfigException(path + ": rms_scaling: true is not supported");
-    }
-    node.remove("rms_scaling");
     return Configs.layer(node, path);
+  }
+
+  private static boolean isFalse(JsonNode value) {
+    return value.isBoolean() && !value.asBoolean();
   }
 
   /** A layer option in sparkdp's configuration form. */
@@ -692,39 +673,32 @@ public final class KerasJson {
     return NODES.arrayNode().addNull().add(width);
   }
 
+  /**
+   * A layer's Keras config: its settings under their keys (initializers, regularizers and
+   * activations as Keras 3 serialises them), then its kind's fixed keys.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static void layerConfig(Layer layer, ObjectNode c) {
-    if (layer instanceof Dense d) {
-      c.put("units", d.units());
-      c.put("activation", d.activation().kerasName());
-      c.put("use_bias", d.useBias());
-      c.set("kernel_initializer", initializer(d.kernelInitializer()));
-      c.set("bias_initializer", initializer(d.biasInitializer()));
-      c.set("kernel_regularizer", regularizer(d.kernelRegularizer()));
-      c.set("bias_regularizer", regularizer(d.biasRegularizer()));
-      c.putNull("kernel_constraint");
-      c.putNull("bias_constraint");
-    } else if (layer instanceof Dropout d) {
-      c.put("rate", d.rate());
-      if (d.seed() == null) {
-        c.putNull("seed");
-      } else {
-        c.put("seed", d.seed());
+    Layer.Kind kind = Layer.kind(layer.type());
+    RecordSettings settings = kind.settings();
+    Map<String, Object> values = settings.values((Record) layer);
+    for (Setting<?> s : kind.settings().settings()) {
+      String key = s.key();
+      if (key.equals(Layer.INPUT_DIM.key())) {
+        continue;
       }
-      c.putNull("noise_shape");
-    } else if (layer instanceof LayerNormalization n) {
-      c.put("axis", -1);
-      c.put("epsilon", n.epsilon());
-      c.put("center", n.center());
-      c.put("scale", n.scale());
-      c.set("beta_initializer", initializer(n.betaInitializer()));
-      c.set("gamma_initializer", initializer(n.gammaInitializer()));
-      c.set("beta_regularizer", regularizer(n.betaRegularizer()));
-      c.set("gamma_regularizer", regularizer(n.gammaRegularizer()));
-      c.putNull("beta_constraint");
-      c.putNull("gamma_constraint");
-    } else if (layer instanceof ActivationLayer a) {
-      c.put("activation", a.activation().kerasName());
+      Object value = values.get(key);
+      if (value instanceof Activation a) {
+        c.put(key, a.kerasName());
+      } else if (value instanceof Initializer i) {
+        c.set(key, initializer(i));
+      } else if (value instanceof Regularizer r || key.endsWith("_regularizer")) {
+        c.set(key, regularizer((Regularizer) value));
+      } else {
+        c.set(key, ((Setting<Object>) s).toJson(value));
+      }
     }
+    kind.kerasFixed().forEach((key, fixed) -> c.set(key, fixed.get(0)));
   }
 
   /** Keras 3's serialised initializer, e.g. {@code {class_name: GlorotUniform, config: {seed}}}. */

@@ -15,6 +15,9 @@ public record ActivationLayer(Activation activation, int inputDim) implements La
   public static final RecordSettings<ActivationLayer> SETTINGS =
       RecordSettings.of(ActivationLayer.class, ACTIVATION, Layer.INPUT_DIM);
 
+  /** Keras' {@code Activation}. */
+  public static final Kind KIND = new Kind("activation", "Activation", SETTINGS, Kind.fixed());
+
   public ActivationLayer {
     ACTIVATION.check(activation);
     if (inputDim != 0) {
@@ -51,5 +54,20 @@ public record ActivationLayer(Activation activation, int inputDim) implements La
   @Override
   public List<Weight> weights(int in) {
     return List.of();
+  }
+
+  @Override
+  public boolean drawsNoise() {
+    return false;
+  }
+
+  @Override
+  public Kernel kernel(Binding b) {
+    return new Kernels.ActivationKernel(b.in(), b.activation());
+  }
+
+  @Override
+  public String onnx(OnnxGraph g, String x) {
+    return g.activation(activation, x);
   }
 }

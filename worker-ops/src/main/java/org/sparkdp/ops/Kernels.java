@@ -1,30 +1,8 @@
 package org.sparkdp.ops;
 
-/** The kernels of the layer kinds, and the binding of a layer spec to its weights' offsets. */
+/** The kernels of the first layer kinds; each kind binds its own ({@link Layer#kernel}). */
 final class Kernels {
   private Kernels() {}
-
-  /**
-   * Binds layer {@code l} of {@code spec}; {@code activation} replaces its own for the fused last
-   * layer (whose activation the loss applies).
-   */
-  static Kernel bind(
-      ModelSpec spec, ParameterLayout layout, int l, Activation activation, long seed) {
-    Layer layer = spec.layers().get(l);
-    int in = layout.inputs()[l];
-    if (layer instanceof Dense d) {
-      return new DenseKernel(
-          in, d.units(), layout.offset(l, "kernel"), layout.offset(l, "bias"), activation);
-    }
-    if (layer instanceof Dropout d) {
-      return new DropoutKernel(in, d.rate(), d.seed() != null ? d.seed() : seed, l);
-    }
-    if (layer instanceof LayerNormalization n) {
-      return new NormalizationKernel(
-          in, n.epsilon(), layout.offset(l, "gamma"), layout.offset(l, "beta"));
-    }
-    return new ActivationKernel(in, activation);
-  }
 
   /**
    * {@code out = f(in W + b)}; backward {@code dZ = dOut * f'(z)}, {@code dW += in^T dZ}, {@code db

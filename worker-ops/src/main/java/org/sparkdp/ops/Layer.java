@@ -69,6 +69,27 @@ public sealed interface Layer extends Serializable
     return Activation.LINEAR;
   }
 
+  /** Whether this layer draws noise in training (and so needs the examples' ids). */
+  boolean drawsNoise();
+
+  /**
+   * This layer bound to its weights' offsets: the kernel that computes it inside {@link Network}.
+   */
+  Kernel kernel(Binding binding);
+
+  /**
+   * Adds this layer's ONNX nodes to {@code graph} after the value {@code x}; returns the name of
+   * the output value.
+   */
+  String onnx(OnnxGraph graph, String x);
+
+  /**
+   * How messages name this layer at input width {@code in}: {@code a Dropout layer of 64 inputs}.
+   */
+  default String describe(int in) {
+    return String.format(java.util.Locale.ROOT, "a %s layer of %d inputs", className(), in);
+  }
+
   /** The settings in Keras' names, for {@code model.json}. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   default ObjectNode config() {
@@ -88,28 +109,70 @@ public sealed interface Layer extends Serializable
     }
   }
 
+  /**
+   * A layer kind: its configuration type, Keras' class name, its settings (which are its Keras
+   * config keys) and the Keras keys it has beyond its settings, each with the values sparkdp reads
+   * (the first is what it writes; {@code null} alone: an option sparkdp does not have).
+   */
+  record Kind(
+      String type,
+      String className,
+      RecordSettings<? extends Layer> settings,
+      Map<String, List<com.fasterxml.jackson.databind.JsonNode>> kerasFixed) {
+
+    /** The fixed Keras keys, e.g. {@code fixed("kernel_constraint", null)}. */
+    static Map<String, List<com.fasterxml.jackson.databind.JsonNode>> fixed(Object... keyValues) {
+      Map<String, List<com.fasterxml.jackson.databind.JsonNode>> m = new LinkedHashMap<>();
+      var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+      for (int i = 0; i < keyValues.length; i += 2) {
+        Object v = keyValues[i + 1];
+        List<?> values = v instanceof List<?> list ? list : java.util.Arrays.asList(v);
+        m.put(
+            (String) keyValues[i],
+            values.stream()
+                .map(x -> (com.fasterxml.jackson.databind.JsonNode) mapper.valueToTree(x))
+                .toList());
+      }
+      return Collections.unmodifiableMap(m);
+    }
+  }
+
+  /** The kind of configuration type {@code type} ({@code dense}), or {@code null}. */
+  static Kind kind(String type) {
+    return Kinds.BY_TYPE.get(type);
+  }
+
+  /** Every layer kind, in the README's order. */
+  static List<Kind> allKinds() {
+    return List.copyOf(Kinds.BY_TYPE.values());
+  }
+
   /** The registry behind {@link #kinds()}, made at its first use. */
   final class Kinds {
-    static final Map<String, RecordSettings<? extends Layer>> KINDS = registry();
+    static final Map<String, Kind> BY_TYPE = registry();
+    static final Map<String, RecordSettings<? extends Layer>> KINDS = settings();
     static final Map<String, String> TYPES = classTypes();
 
     private Kinds() {}
 
-    private static Map<String, RecordSettings<? extends Layer>> registry() {
+    private static Map<String, Kind> registry() {
+      Map<String, Kind> m = new LinkedHashMap<>();
+      for (Kind k :
+          List.of(Dense.KIND, Dropout.KIND, LayerNormalization.KIND, ActivationLayer.KIND)) {
+        m.put(k.type(), k);
+      }
+      return Collections.unmodifiableMap(m);
+    }
+
+    private static Map<String, RecordSettings<? extends Layer>> settings() {
       Map<String, RecordSettings<? extends Layer>> m = new LinkedHashMap<>();
-      m.put("dense", Dense.SETTINGS);
-      m.put("dropout", Dropout.SETTINGS);
-      m.put("layer_normalization", LayerNormalization.SETTINGS);
-      m.put("activation", ActivationLayer.SETTINGS);
+      BY_TYPE.forEach((type, k) -> m.put(type, k.settings()));
       return Collections.unmodifiableMap(m);
     }
 
     private static Map<String, String> classTypes() {
       Map<String, String> m = new LinkedHashMap<>();
-      m.put("Dense", "dense");
-      m.put("Dropout", "dropout");
-      m.put("LayerNormalization", "layer_normalization");
-      m.put("Activation", "activation");
+      BY_TYPE.forEach((type, k) -> m.put(k.className(), type));
       return Collections.unmodifiableMap(m);
     }
   }

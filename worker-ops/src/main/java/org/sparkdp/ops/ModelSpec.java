@@ -107,7 +107,7 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
 
   /** Whether some layer draws noise in training (and so needs the examples' ids). */
   public boolean hasNoise() {
-    return layers.stream().anyMatch(l -> l instanceof Dropout d && d.rate() > 0);
+    return layers.stream().anyMatch(Layer::drawsNoise);
   }
 
   /** Where each weight sits in the flat parameter array. */

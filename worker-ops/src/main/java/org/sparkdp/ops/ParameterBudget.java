@@ -45,11 +45,7 @@ public final class ParameterBudget {
         total += size;
       }
       if (total > max) {
-        String what =
-            layer instanceof Dense d
-                ? String.format(
-                    Locale.ROOT, "a Dense layer of %d inputs and %d units", in, d.units())
-                : String.format(Locale.ROOT, "a %s layer of %d inputs", layer.className(), in);
+        String what = layer.describe(in);
         throw new ConfigException(
             String.format(
                 Locale.ROOT,
