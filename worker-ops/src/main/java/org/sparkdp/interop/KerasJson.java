@@ -167,9 +167,10 @@ public final class KerasJson {
     if (!layers.isArray() || layers.isEmpty()) {
       throw new ConfigException("config.layers: expected a non-empty list of layers");
     }
-    int inputDim = width(root.path("build_config").path("input_shape"), "build_config.input_shape");
-    if (inputDim == 0) {
-      inputDim = width(config.path("build_input_shape"), "config.build_input_shape");
+    List<Integer> inputShape =
+        shape(root.path("build_config").path("input_shape"), "build_config.input_shape");
+    if (inputShape == null) {
+      inputShape = shape(config.path("build_input_shape"), "config.build_input_shape");
     }
     List<Layer> list = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
@@ -184,24 +185,24 @@ public final class KerasJson {
         if (!list.isEmpty()) {
           throw new ConfigException(path + ": an InputLayer after other layers is not supported");
         }
-        inputDim = inputLayerWidth(c, path);
+        inputShape = inputLayerShape(c, path);
         continue;
       }
-      if (list.isEmpty() && inputDim == 0) {
-        inputDim = firstLayerWidth(layer, c, path);
+      if (list.isEmpty() && inputShape == null) {
+        inputShape = firstLayerShape(layer, c, path);
       }
       list.add(layer(kind, c, path, keras2));
     }
     if (list.isEmpty()) {
       throw new ConfigException("config.layers: no layer after the InputLayer");
     }
-    if (inputDim <= 0) {
+    if (inputShape == null) {
       throw new ConfigException(
-          "config.layers: the input width is not given (an InputLayer's batch_shape, or the first"
+          "config.layers: the input shape is not given (an InputLayer's batch_shape, or the first"
               + " layer's batch_input_shape, input_shape or input_dim)");
     }
-    list.set(0, list.get(0).withInputDim(inputDim));
-    ModelSpec spec = Configs.parse("config.layers", () -> new ModelSpec(list));
+    List<Integer> shape = inputShape;
+    ModelSpec spec = Configs.parse("config.layers", () -> new ModelSpec(list, shape));
     ParameterBudget.check(spec, "config.layers");
     List<String> notes = new ArrayList<>();
     CompileConfig compile = null;
@@ -226,26 +227,44 @@ public final class KerasJson {
     return new KerasModel(spec, compile, null, notes);
   }
 
-  /** The feature count of a {@code [null, n]} shape, 0 if absent. */
-  private static int width(JsonNode shape, String path) {
+  /**
+   * The shape of one example from Keras' shape with the batch, {@code [null, 28, 28, 1]}; {@code
+   * null} if absent.
+   */
+  private static List<Integer> shape(JsonNode shape, String path) {
     if (shape.isMissingNode() || shape.isNull()) {
-      return 0;
+      return null;
     }
-    if (!shape.isArray()
-        || shape.size() != 2
-        || !shape.get(1).canConvertToInt()
-        || !shape.get(1).isIntegralNumber()
-        || shape.get(1).asInt() <= 0) {
+    if (!shape.isArray() || shape.size() < 2 || !shape.get(0).isNull()) {
       throw new ConfigException(
-          path
-              + ": input shape "
-              + shape
-              + " is not supported (sparkdp takes a vector of features per example: [null, n])");
+          path + ": input shape " + shape + " is not supported (expected [null, ...sizes])");
     }
-    return shape.get(1).asInt();
+    List<Integer> sizes = new ArrayList<>();
+    for (int i = 1; i < shape.size(); i++) {
+      JsonNode d = shape.get(i);
+      if (!d.isIntegralNumber() || !d.canConvertToInt() || d.asInt() <= 0) {
+        throw new ConfigException(
+            path
+                + ": input shape "
+                + shape
+                + " is not supported (sparkdp takes examples of known positive sizes)");
+      }
+      sizes.add(d.asInt());
+    }
+    return sizes;
   }
 
-  private static int inputLayerWidth(JsonNode c, String path) {
+  /** A shape without the batch ({@code input_shape}, Keras 3's {@code shape}) as one with it. */
+  private static List<Integer> shapeWithoutBatch(JsonNode shape, String path) {
+    if (shape.isArray() && !shape.isEmpty() && !shape.get(0).isNull()) {
+      ArrayNode withBatch = NODES.arrayNode().addNull();
+      shape.forEach(withBatch::add);
+      return shape(withBatch, path);
+    }
+    return shape(shape, path);
+  }
+
+  private static List<Integer> inputLayerShape(JsonNode c, String path) {
     checkDtype(c, path + " (InputLayer)");
     for (String key : List.of("sparse", "ragged")) {
       if (c.path(key).asBoolean(false)) {
@@ -254,37 +273,31 @@ public final class KerasJson {
     }
     for (String key : List.of("batch_shape", "batch_input_shape")) {
       if (c.has(key)) {
-        return width(c.get(key), path + ".config." + key);
+        return shape(c.get(key), path + ".config." + key);
       }
     }
     JsonNode shape = c.has("shape") ? c.get("shape") : c.path("input_shape");
-    if (shape.isArray() && shape.size() == 1) {
-      // Keras 3's shape leaves the batch out.
-      ArrayNode withBatch = NODES.arrayNode().addNull().add(shape.get(0));
-      return width(withBatch, path + ".config.shape");
-    }
-    return width(shape, path + ".config.shape");
+    return shapeWithoutBatch(shape, path + ".config.shape");
   }
 
-  private static int firstLayerWidth(JsonNode layer, JsonNode c, String path) {
-    int w = width(layer.path("build_config").path("input_shape"), path + ".build_config");
-    if (w > 0) {
-      return w;
+  private static List<Integer> firstLayerShape(JsonNode layer, JsonNode c, String path) {
+    List<Integer> s = shape(layer.path("build_config").path("input_shape"), path + ".build_config");
+    if (s != null) {
+      return s;
     }
     for (String key : List.of("batch_input_shape", "batch_shape")) {
       if (c.has(key) && !c.get(key).isNull()) {
-        return width(c.get(key), path + ".config." + key);
+        return shape(c.get(key), path + ".config." + key);
       }
     }
     JsonNode shape = c.path("input_shape");
-    if (shape.isArray() && shape.size() == 1) {
-      return width(NODES.arrayNode().addNull().add(shape.get(0)), path + ".config.input_shape");
-    }
     if (!shape.isMissingNode() && !shape.isNull()) {
-      return width(shape, path + ".config.input_shape");
+      return shapeWithoutBatch(shape, path + ".config.input_shape");
     }
     JsonNode dim = c.path("input_dim");
-    return dim.isIntegralNumber() && dim.canConvertToInt() && dim.asInt() > 0 ? dim.asInt() : 0;
+    return dim.isIntegralNumber() && dim.canConvertToInt() && dim.asInt() > 0
+        ? List.of(dim.asInt())
+        : null;
   }
 
   /**
@@ -628,7 +641,7 @@ public final class KerasJson {
     ArrayNode layers = config.putArray("layers");
     ObjectNode input = keras("keras.layers", "InputLayer", layers.addObject());
     ObjectNode ic = input.putObject("config");
-    ic.set("batch_shape", shape(spec.inputDim()));
+    ic.set("batch_shape", shape(spec.inputShapeArray()));
     ic.put("dtype", "float32");
     ic.put("sparse", false);
     ic.put("name", "input_layer");
@@ -643,11 +656,11 @@ public final class KerasJson {
       c.put("dtype", "float32");
       layerConfig(layer, c);
       node.putNull("registered_name");
-      node.putObject("build_config").set("input_shape", shape(spec.inputOf(l)));
+      node.putObject("build_config").set("input_shape", shape(spec.inputShapeOf(l)));
     }
-    config.set("build_input_shape", shape(spec.inputDim()));
+    config.set("build_input_shape", shape(spec.inputShapeArray()));
     root.putNull("registered_name");
-    root.putObject("build_config").set("input_shape", shape(spec.inputDim()));
+    root.putObject("build_config").set("input_shape", shape(spec.inputShapeArray()));
     if (compile != null) {
       root.set("compile_config", compileConfig(compile));
     }
@@ -669,8 +682,13 @@ public final class KerasJson {
     return node;
   }
 
-  private static ArrayNode shape(int width) {
-    return NODES.arrayNode().addNull().add(width);
+  /** Keras' shape with the batch: {@code [null, 28, 28, 1]}. */
+  private static ArrayNode shape(int[] shape) {
+    ArrayNode node = NODES.arrayNode().addNull();
+    for (int d : shape) {
+      node.add(d);
+    }
+    return node;
   }
 
   /**

@@ -145,7 +145,7 @@ final class KerasWeights {
     Map<String, Node> children = layersNode instanceof Group g ? g.getChildren() : Map.of();
     for (int l = 0; l < spec.layers().size(); l++) {
       String name = names.get(l);
-      List<Layer.Weight> weights = spec.layers().get(l).weights(layout.inputs()[l]);
+      List<Layer.Weight> weights = spec.layers().get(l).weights(layout.inputShapes()[l]);
       if (weights.isEmpty()) {
         continue;
       }

@@ -182,6 +182,25 @@ public final class OnnxExport {
     }
 
     @Override
+    public int[] inputShape() {
+      return layout.inputShapes()[layer].clone();
+    }
+
+    @Override
+    public String ints(String name, long... values) {
+      TensorProto.Builder t =
+          TensorProto.newBuilder()
+              .setName(name)
+              .setDataType(TensorProto.DataType.INT64.getNumber())
+              .addDims(values.length);
+      for (long v : values) {
+        t.addInt64Data(v);
+      }
+      graph.addInitializer(t);
+      return name;
+    }
+
+    @Override
     public String node(String op, String name, List<String> inputs, Attribute... attributes) {
       NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(name).addOutput(name);
       inputs.forEach(node::addInput);

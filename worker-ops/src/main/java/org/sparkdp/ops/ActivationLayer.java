@@ -47,12 +47,12 @@ public record ActivationLayer(Activation activation, int inputDim) implements La
   }
 
   @Override
-  public int outputDim(int in) {
-    return in;
+  public int[] outputShape(int[] in) {
+    return in.clone();
   }
 
   @Override
-  public List<Weight> weights(int in) {
+  public List<Weight> weights(int[] in) {
     return List.of();
   }
 
@@ -63,11 +63,21 @@ public record ActivationLayer(Activation activation, int inputDim) implements La
 
   @Override
   public Kernel kernel(Binding b) {
-    return new Kernels.ActivationKernel(b.in(), b.activation());
+    int[] shape = b.inShape();
+    return new Kernels.ActivationKernel(b.in(), shape[shape.length - 1], b.activation());
   }
 
+  /**
+   * The activation's nodes; a softmax over the last axis of a shaped input between reshapes to
+   * {@code [-1, last]} and back to the flat row.
+   */
   @Override
   public String onnx(OnnxGraph g, String x) {
-    return g.activation(activation, x);
+    int[] shape = g.inputShape();
+    if (shape.length == 1 || activation != Activation.SOFTMAX) {
+      return g.activation(activation, x);
+    }
+    String slices = g.reshape(x, g.name() + "/slices", shape[shape.length - 1]);
+    return g.reshape(g.activation(activation, slices), g.name() + "/rows", g.inputWidth());
   }
 }

@@ -17,6 +17,16 @@ record Binding(ParameterLayout layout, int layer, Activation activation, long se
     return layout.inputs()[layer];
   }
 
+  /** The layer's input shape, without the batch. */
+  int[] inShape() {
+    return layout.inputShapes()[layer];
+  }
+
+  /** The layer's output shape, without the batch. */
+  int[] outShape() {
+    return layout.outputShapes()[layer];
+  }
+
   /** Where weight {@code weight} of the layer starts, or -1 if it has none. */
   int offset(String weight) {
     return layout.offset(layer, weight);

@@ -145,12 +145,14 @@ public record Dense(
   }
 
   @Override
-  public int outputDim(int in) {
-    return units;
+  public int[] outputShape(int[] in) {
+    Layer.vector(in, "dense");
+    return new int[] {units};
   }
 
   @Override
-  public List<Weight> weights(int in) {
+  public List<Weight> weights(int[] shape) {
+    int in = Layer.vector(shape, "dense");
     List<Weight> weights = new ArrayList<>();
     weights.add(new Weight("kernel", new int[] {in, units}, kernelInitializer, kernelRegularizer));
     if (useBias) {

@@ -56,12 +56,12 @@ public record Dropout(double rate, Long seed, int inputDim) implements Layer {
   }
 
   @Override
-  public int outputDim(int in) {
-    return in;
+  public int[] outputShape(int[] in) {
+    return in.clone();
   }
 
   @Override
-  public List<Weight> weights(int in) {
+  public List<Weight> weights(int[] in) {
     return List.of();
   }
 

@@ -58,8 +58,15 @@ final class Kernels {
     }
   }
 
-  /** {@code out = f(in)}; backward {@code dIn = dOut * f'(in)}. */
-  record ActivationKernel(int width, Activation activation) implements Kernel {
+  /**
+   * {@code out = f(in)} over the last axis (of size {@code last}: softmax normalises each slice of
+   * it); backward {@code dIn = dOut * f'(in)}.
+   */
+  record ActivationKernel(int width, int last, Activation activation) implements Kernel {
+    ActivationKernel(int width, Activation activation) {
+      this(width, width, activation);
+    }
+
     @Override
     public int scratch(int rows) {
       return 0;
@@ -74,7 +81,7 @@ final class Kernels {
         float[] out,
         float[] scratch,
         Workspace ws) {
-      activation.apply(in, inOff, out, 0, rows, width);
+      activation.apply(in, inOff, out, 0, rows * (width / last), last);
     }
 
     @Override
@@ -90,7 +97,7 @@ final class Kernels {
         float[] grad,
         Workspace ws) {
       if (dIn != null) {
-        activation.backward(in, inOff, out, 0, dOut, 0, rows, width);
+        activation.backward(in, inOff, out, 0, dOut, 0, rows * (width / last), last);
         System.arraycopy(dOut, 0, dIn, 0, rows * width);
       }
     }

@@ -9,16 +9,17 @@ import java.util.Map;
 
 /**
  * One layer of a {@link ModelSpec}: what it is (its sizes and settings), never its weights. A layer
- * maps {@code [batch, in] -> [batch, out]}; its weights are views into the model's flat parameter
- * array ({@link ParameterLayout}), and binding the spec to them gives the kernel that computes,
- * inside {@link Network}.
+ * maps {@code [batch, *shape_in] -> [batch, *shape_out]}, each example a flat row in Keras'
+ * channels_last row-major order (an image's value {@code (h * W + w) * C + c}); its weights are
+ * views into the model's flat parameter array ({@link ParameterLayout}), and binding the spec to
+ * them gives the kernel that computes, inside {@link Network}.
  *
  * <p>Each kind declares its settings once ({@link #kinds()}); in configuration a layer is {@code
  * {type: dense, units: 64, ...}} with Keras' snake-case type, and in {@code model.json} {@code
  * {class_name: Dense, config: {...}}} as Keras writes it.
  */
 public sealed interface Layer extends Serializable
-    permits Dense, Dropout, LayerNormalization, ActivationLayer {
+    permits Dense, Dropout, LayerNormalization, ActivationLayer, Flatten, Reshape {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =
@@ -58,11 +59,43 @@ public sealed interface Layer extends Serializable
   /** This layer with the given input width (for the first layer of a model). */
   Layer withInputDim(int dim);
 
-  /** The output width for an input of width {@code in}. */
-  int outputDim(int in);
+  /**
+   * The output shape for an input of shape {@code in} (without the batch).
+   *
+   * @throws ConfigException naming the setting, if this layer cannot take that shape
+   */
+  int[] outputShape(int[] in);
 
-  /** The weights for an input of width {@code in}, in Keras' order (e.g. kernel, then bias). */
-  List<Weight> weights(int in);
+  /**
+   * The weights for an input of shape {@code in}, in Keras' order and shapes (e.g. kernel, then
+   * bias).
+   */
+  List<Weight> weights(int[] in);
+
+  /** The number of values of a shape: {@code [28, 28, 1]} has 784. */
+  static int size(int[] shape) {
+    long n = 1;
+    for (int d : shape) {
+      n *= d;
+    }
+    if (n > Integer.MAX_VALUE) {
+      throw new ConfigException(
+          "a shape of " + java.util.Arrays.toString(shape) + " has more than 2^31 values");
+    }
+    return (int) n;
+  }
+
+  /** Fails unless {@code in} is a vector: the kinds that act on features ({@code dense}). */
+  static int vector(int[] in, String type) {
+    if (in.length != 1) {
+      throw new ConfigException(
+          type
+              + " takes a vector of features, not an input of shape "
+              + java.util.Arrays.toString(in)
+              + " (put a flatten layer before it)");
+    }
+    return in[0];
+  }
 
   /** The activation applied last, or {@link Activation#LINEAR} if this layer applies none. */
   default Activation activation() {
@@ -158,7 +191,13 @@ public sealed interface Layer extends Serializable
     private static Map<String, Kind> registry() {
       Map<String, Kind> m = new LinkedHashMap<>();
       for (Kind k :
-          List.of(Dense.KIND, Dropout.KIND, LayerNormalization.KIND, ActivationLayer.KIND)) {
+          List.of(
+              Dense.KIND,
+              Dropout.KIND,
+              LayerNormalization.KIND,
+              ActivationLayer.KIND,
+              Flatten.KIND,
+              Reshape.KIND)) {
         m.put(k.type(), k);
       }
       return Collections.unmodifiableMap(m);

@@ -112,13 +112,15 @@ public record LayerNormalization(
   }
 
   @Override
-  public int outputDim(int in) {
-    return in;
+  public int[] outputShape(int[] in) {
+    Layer.vector(in, "layer_normalization");
+    return in.clone();
   }
 
   /** Keras' order: gamma, then beta. */
   @Override
-  public List<Weight> weights(int in) {
+  public List<Weight> weights(int[] shape) {
+    int in = Layer.vector(shape, "layer_normalization");
     List<Weight> weights = new ArrayList<>();
     if (scale) {
       weights.add(new Weight("gamma", new int[] {in}, gammaInitializer, gammaRegularizer));

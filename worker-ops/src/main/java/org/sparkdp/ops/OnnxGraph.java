@@ -16,6 +16,25 @@ public interface OnnxGraph {
   /** The layer's input width. */
   int inputWidth();
 
+  /** The layer's input shape, without the batch. */
+  int[] inputShape();
+
+  /** An int64 vector constant (a shape for {@code Reshape}, a permutation); returns its name. */
+  String ints(String name, long... values);
+
+  /**
+   * {@code x} as {@code [batch, *shape]}: a {@code Reshape} node (the graph carries each example as
+   * its flat row between layers).
+   */
+  default String reshape(String x, String name, int... shape) {
+    long[] dims = new long[shape.length + 1];
+    dims[0] = -1;
+    for (int i = 0; i < shape.length; i++) {
+      dims[i + 1] = shape[i];
+    }
+    return node("Reshape", name, List.of(x, ints(name + "_shape", dims)));
+  }
+
   /**
    * Adds node {@code op} named {@code name} with one output of the same name; returns that name.
    */

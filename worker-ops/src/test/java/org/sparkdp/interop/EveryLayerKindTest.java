@@ -25,6 +25,7 @@ import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Dropout;
+import org.sparkdp.ops.Flatten;
 import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LayerNormalization;
@@ -32,6 +33,7 @@ import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Regularizer;
+import org.sparkdp.ops.Reshape;
 
 /**
  * Walks every layer kind of {@link Layer#kinds()} through every export and import: {@code
@@ -45,30 +47,58 @@ class EveryLayerKindTest {
   static final int IN = 6;
 
   /**
-   * Samples of each kind by type, between {@code dense(8)} and {@code dense(3)}: its options off
-   * their defaults where it has them.
+   * Models that use each kind, by type: its options off their defaults where it has them, and on
+   * shaped inputs where it takes them.
    */
-  static Map<String, List<Layer>> samples() {
-    Map<String, List<Layer>> m = new LinkedHashMap<>();
+  static Map<String, List<ModelSpec>> samples() {
+    Map<String, List<ModelSpec>> m = new LinkedHashMap<>();
     m.put(
         "dense",
         List.of(
-            Dense.of(5, "tanh"),
-            Dense.of(4, "relu")
-                .withUseBias(false)
-                .withInitializers(Initializer.HE_NORMAL, Initializer.ONES)
-                .withRegularizers(new Regularizer.L2(0.01), null)));
-    m.put("dropout", List.of(Dropout.of(0.3), new Dropout(0.5, 17L, 0)));
+            around(Dense.of(5, "tanh")),
+            around(
+                Dense.of(4, "relu")
+                    .withUseBias(false)
+                    .withInitializers(Initializer.HE_NORMAL, Initializer.ONES)
+                    .withRegularizers(new Regularizer.L2(0.01), null))));
+    m.put("dropout", List.of(around(Dropout.of(0.3)), around(new Dropout(0.5, 17L, 0))));
     m.put(
         "layer_normalization",
         List.of(
-            LayerNormalization.defaults(),
-            new LayerNormalization(
-                1e-2, false, true, Initializer.ZEROS, Initializer.ONES, null, null, 0)));
+            around(LayerNormalization.defaults()),
+            around(
+                new LayerNormalization(
+                    1e-2, false, true, Initializer.ZEROS, Initializer.ONES, null, null, 0))));
     m.put(
         "activation",
-        List.of(new ActivationLayer(Activation.SOFTSIGN, 0), ActivationLayer.of("elu")));
+        List.of(
+            around(new ActivationLayer(Activation.SOFTSIGN, 0)),
+            around(ActivationLayer.of("elu")),
+            // softmax over the last axis of a [2, 3] input
+            shaped(
+                List.of(2, 3),
+                ActivationLayer.of("softmax"),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "flatten",
+        List.of(
+            around(Flatten.of()), shaped(List.of(3, 2, 1), Flatten.of(), Dense.of(3, "linear"))));
+    m.put(
+        "reshape",
+        List.of(
+            ModelSpec.of(
+                Dense.of(8, "linear").withInputDim(IN),
+                Reshape.of(2, 4),
+                Dropout.of(0.1),
+                Reshape.of(-1),
+                Dense.of(3, "linear")),
+            shaped(List.of(IN), Reshape.of(3, -1), Flatten.of(), Dense.of(3, "linear"))));
     return m;
+  }
+
+  static ModelSpec shaped(List<Integer> inputShape, Layer... layers) {
+    return new ModelSpec(List.of(layers), inputShape);
   }
 
   static ModelSpec around(Layer layer) {
@@ -86,9 +116,10 @@ class EveryLayerKindTest {
       registered.add(kind.settings().type().getSimpleName());
       assertTrue(
           samples().containsKey(kind.type()), "no sample of layer kind " + kind.type() + " here");
-      for (Layer sample : samples().get(kind.type())) {
-        assertEquals(kind.type(), sample.type());
-        assertEquals(kind.className(), sample.className());
+      for (ModelSpec sample : samples().get(kind.type())) {
+        assertTrue(
+            sample.layers().stream().anyMatch(l -> l.type().equals(kind.type())),
+            kind.type() + ": a sample without the kind");
       }
     }
     assertEquals(permitted, registered, "the permitted layer records against the registry");
@@ -97,8 +128,8 @@ class EveryLayerKindTest {
 
   @Test
   void everyKindRoundTripsThroughModelJson() throws Exception {
-    for (Layer layer : all()) {
-      ModelSpec spec = around(layer);
+    for (ModelSpec spec : all()) {
+      String layer = spec.names().toString();
       byte[] weights = ModelFile.weightsBytes(spec, spec.initialParameters(1));
       byte[] json =
           ModelFile.toBytes(
@@ -110,41 +141,44 @@ class EveryLayerKindTest {
                   new ObjectMapper().readTree("{\"epochs\": 1}"),
                   new ObjectMapper().readTree("{}")));
       ModelFile.Saved saved = ModelFile.parse(json, "model.json");
-      assertEquals(spec, saved.spec(), layer.type() + " in model.json");
+      assertEquals(spec, saved.spec(), layer + " in model.json");
       float[] read = ModelFile.readWeights(spec, new ByteArrayInputStream(weights), "weights.npz");
-      assertArrayEquals(spec.initialParameters(1), read, layer.type() + " in weights.npz");
+      assertArrayEquals(spec.initialParameters(1), read, layer + " in weights.npz");
     }
   }
 
   @Test
   void everyKindWritesEachOfItsSettingsToKerasJsonAndReadsBackTheSameLayer() throws Exception {
-    for (Layer layer : all()) {
-      ModelSpec spec = around(layer);
+    for (ModelSpec spec : all()) {
+      String layer = spec.names().toString();
       JsonNode root = KerasJson.write(spec, compile());
-      JsonNode config = root.path("config").path("layers").get(2).path("config");
-      Layer.Kind kind = Layer.kind(layer.type());
-      for (String key : kind.settings().keys()) {
-        if (!key.equals(Layer.INPUT_DIM.key())) {
-          assertTrue(config.has(key), layer.type() + "'s Keras config lacks " + key);
+      for (int l = 0; l < spec.layers().size(); l++) {
+        // layers[0] is the InputLayer
+        JsonNode config = root.path("config").path("layers").get(l + 1).path("config");
+        Layer.Kind kind = Layer.kind(spec.layers().get(l).type());
+        for (String key : kind.settings().keys()) {
+          if (!key.equals(Layer.INPUT_DIM.key())) {
+            assertTrue(config.has(key), layer + ": " + kind.type() + " lacks Keras key " + key);
+          }
+        }
+        for (String key : kind.kerasFixed().keySet()) {
+          assertTrue(config.has(key), layer + ": " + kind.type() + " lacks Keras key " + key);
         }
       }
-      for (String key : kind.kerasFixed().keySet()) {
-        assertTrue(config.has(key), layer.type() + "'s Keras config lacks " + key);
-      }
       KerasModel read = KerasJson.read(KerasJson.toBytes(root), "config.json");
-      assertEquals(spec, read.spec(), layer.type() + " in Keras JSON");
+      assertEquals(spec, read.spec(), layer + " in Keras JSON");
     }
   }
 
   @Test
   void everyKindRoundTripsThroughAKerasFileWithItsWeights() throws Exception {
-    for (Layer layer : all()) {
-      ModelSpec spec = around(layer);
+    for (ModelSpec spec : all()) {
+      String layer = spec.names().toString();
       float[] params = OnnxExportTest.weights(spec, 5);
       KerasModel read =
           KerasArchive.read(KerasArchive.write(spec, compile(), params), "model.keras");
-      assertEquals(spec, read.spec(), layer.type() + " in .keras");
-      assertArrayEquals(params, read.params(), layer.type() + "'s weights in .keras");
+      assertEquals(spec, read.spec(), layer + " in .keras");
+      assertArrayEquals(params, read.params(), layer + "'s weights in .keras");
     }
   }
 
@@ -152,12 +186,12 @@ class EveryLayerKindTest {
   void onnxRuntimePredictsEveryKindAsSparkdpDoesWithinOneInHundredThousand() throws Exception {
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     java.util.Random random = new java.util.Random(11);
-    for (Layer layer : all()) {
-      ModelSpec spec = around(layer);
+    for (ModelSpec spec : all()) {
+      String layer = spec.names().toString();
       float[] params = OnnxExportTest.weights(spec, 9);
-      float[][] x = new float[5][IN];
+      float[][] x = new float[5][spec.inputDim()];
       for (float[] row : x) {
-        for (int j = 0; j < IN; j++) {
+        for (int j = 0; j < row.length; j++) {
           row[j] = (float) (2 * random.nextGaussian());
         }
       }
@@ -178,13 +212,13 @@ class EveryLayerKindTest {
                         / Math.max(1, Math.abs(expected[r][j])));
           }
         }
-        assertTrue(worst <= 1e-5, layer.type() + ": ONNX Runtime differs by " + worst);
+        assertTrue(worst <= 1e-5, layer + ": ONNX Runtime differs by " + worst);
       }
     }
   }
 
-  private static List<Layer> all() {
-    List<Layer> all = new ArrayList<>();
+  private static List<ModelSpec> all() {
+    List<ModelSpec> all = new ArrayList<>();
     samples().values().forEach(all::addAll);
     return all;
   }

@@ -140,7 +140,9 @@ class KerasJsonTest {
         keras2.replace("\"activation\": \"relu\"", "\"activation\": \"hard_sigmoid\""),
         "hard_sigmoid of Keras 2");
     assertRefused(keras2.replace("\"activation\": \"relu\"", "\"activation\": \"mish\""), "mish");
-    assertRefused(keras2.replace("[null, 8]", "[null, 28, 28]"), "[null,28,28] is not supported");
+    assertRefused(
+        keras2.replace("[null, 8]", "[null, 28, 28]"),
+        "dense takes a vector of features, not an input of shape [28, 28]");
     assertRefused(
         keras2.replace("\"class_name\": \"Sequential\"", "\"class_name\": \"Functional\""),
         "'Functional' model is not supported");
