@@ -19,7 +19,14 @@ import java.util.Map;
  * {class_name: Dense, config: {...}}} as Keras writes it.
  */
 public sealed interface Layer extends Serializable
-    permits Dense, Dropout, LayerNormalization, ActivationLayer, Flatten, Reshape {
+    permits Dense,
+        Dropout,
+        LayerNormalization,
+        ActivationLayer,
+        Flatten,
+        Reshape,
+        Conv2D,
+        MaxPooling2D {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =
@@ -196,6 +203,8 @@ public sealed interface Layer extends Serializable
               Dropout.KIND,
               LayerNormalization.KIND,
               ActivationLayer.KIND,
+              Conv2D.KIND,
+              MaxPooling2D.KIND,
               Flatten.KIND,
               Reshape.KIND)) {
         m.put(k.type(), k);

@@ -23,6 +23,7 @@ import org.sparkdp.ops.Activation;
 import org.sparkdp.ops.ActivationLayer;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.CompileConfig;
+import org.sparkdp.ops.Conv2D;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Dropout;
 import org.sparkdp.ops.Flatten;
@@ -30,8 +31,10 @@ import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LayerNormalization;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.MaxPooling2D;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.ops.Padding;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Reshape;
 
@@ -78,6 +81,28 @@ class EveryLayerKindTest {
             shaped(
                 List.of(2, 3),
                 ActivationLayer.of("softmax"),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "conv2d",
+        List.of(
+            shaped(List.of(5, 6, 2), Conv2D.of(3, 3, "relu"), Flatten.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(5, 6, 2),
+                Conv2D.of(4, 3, "tanh").with(List.of(2, 2), Padding.SAME, List.of(1, 1)),
+                Conv2D.of(2, 2, "linear")
+                    .with(List.of(1, 1), Padding.SAME, List.of(2, 2))
+                    .withUseBias(false),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "max_pooling2d",
+        List.of(
+            shaped(List.of(5, 6, 2), MaxPooling2D.of(2), Flatten.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(5, 6, 2),
+                Conv2D.of(3, 2, "linear"),
+                new MaxPooling2D(List.of(3, 2), List.of(2, 1), Padding.SAME, 0),
                 Flatten.of(),
                 Dense.of(3, "linear"))));
     m.put(
