@@ -119,8 +119,8 @@ class KerasJsonTest {
   void unsupportedLayersAndOptionsAreNamedWithTheFile() throws IOException {
     String keras2 = new String(fixture("keras2-sequential.json"), StandardCharsets.UTF_8);
     assertRefused(
-        keras2.replace("\"class_name\": \"Dropout\"", "\"class_name\": \"Conv2D\""),
-        "layers[2]: the layer Conv2D is not supported");
+        keras2.replace("\"class_name\": \"Dropout\"", "\"class_name\": \"Conv3D\""),
+        "layers[2]: the layer Conv3D is not supported");
     assertRefused(
         keras2.replaceFirst(
             "\"kernel_constraint\": null",
