@@ -245,10 +245,12 @@ class WatermarkEmbeddingTest {
     ParameterLayout layout = spec.layout();
     WatermarkEmbedding e = WatermarkEmbedding.derive(SECRET, new Watermark("k", 5, 0, 0.1), layout);
     float[] params = spec.initialParameters(3);
-    // The kernel [3, 3, 2, 4] is read as [18, 4]: within the parameters, before the bias.
+    // The kernel [3, 3, 2, 4] is read as [18, 4].
     org.junit.jupiter.api.Assertions.assertEquals(
         5, e.extract(params, layout.offset(0, "kernel")).length);
+    // It reads exactly the kernel's 72 values.
+    e.extract(params, params.length - 72);
     org.junit.jupiter.api.Assertions.assertThrows(
-        IllegalArgumentException.class, () -> e.extract(params, layout.offset(0, "bias")));
+        IllegalArgumentException.class, () -> e.extract(params, params.length - 71));
   }
 }
