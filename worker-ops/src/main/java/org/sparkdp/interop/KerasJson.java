@@ -43,10 +43,12 @@ import org.sparkdp.ops.Setting;
  * Keras 2.2.3 {@code config} was the list of layers itself) and Keras 3 ({@code
  * serialize_keras_object}: every object {@code {module, class_name, config, registered_name}}, an
  * {@code InputLayer} with {@code batch_shape}, a {@code build_config}, and in {@code config.json} a
- * {@code compile_config}). Layers {@code Dense}, {@code Dropout}, {@code LayerNormalization} and
- * {@code Activation}; any other layer, and any option sparkdp does not have (a constraint, an
- * activity regularizer, a noise shape, a frozen layer, a dtype other than float32), fails with a
- * message naming it. Initializers' {@code seed}s are not kept: sparkdp draws from the fit's seed.
+ * {@code compile_config}). The layers of {@link Layer#kinds()}, each read from its kind's settings
+ * (which are its Keras keys) and fixed keys ({@link Layer.Kind#kerasFixed()}); the input shape from
+ * any of those forms, {@code [null, 28, 28, 1]} for images; any other layer, and any option sparkdp
+ * does not have (a constraint, an activity regularizer, a noise shape, a frozen layer, a dtype
+ * other than float32), fails with a message naming it. Initializers' {@code seed}s are not kept:
+ * sparkdp draws from the fit's seed.
  *
  * <p>Writing produces Keras 3's form, with only the arguments every Keras 3 release takes.
  */

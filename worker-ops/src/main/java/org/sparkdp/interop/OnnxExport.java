@@ -21,14 +21,18 @@ import org.sparkdp.ops.ParameterLayout;
 
 /**
  * A Sequential model as an ONNX graph: input {@code input [batch, in]} (float32, the batch size
- * dynamic), output {@code output [batch, out]}, the outputs sparkdp's {@code predict} gives. Opset
- * 17, which ONNX Runtime 1.12 and later run: {@code Dense} is {@code Gemm} ({@code MatMul} without
- * a bias), {@code LayerNormalization} is ONNX's (new in opset 17), {@code Dropout} is {@code
- * Identity} (inference), and each activation is its ONNX operator with Keras 3's constants ({@code
- * HardSigmoid} alpha 1/6, beta 0.5; {@code LeakyRelu} 0.2; {@code Selu}'s alpha and gamma; {@code
- * Clip} to [0, 6] for relu6; swish as {@code x * Sigmoid(x)}; exact gelu as {@code 0.5 x (1 + Erf(x
- * / sqrt 2))}, since ONNX's {@code Gelu} needs opset 20). Weights are initializers named as in
- * {@code weights.npz} ({@code dense/kernel}).
+ * dynamic; an image is its flat row of {@code H * W * C} values, channels last, as sparkdp reads
+ * it), output {@code output [batch, out]}, the outputs sparkdp's {@code predict} gives. Each layer
+ * kind adds its own nodes ({@link org.sparkdp.ops.Layer#onnx}); between layers the graph carries
+ * flat rows, so {@code Conv2D} and {@code MaxPooling2D} are {@code Conv} and {@code MaxPool}
+ * between a reshape to NHWC, transposes to NCHW and back, and a reshape to the row, and {@code
+ * Flatten} and {@code Reshape} are {@code Identity}. Opset 17, which ONNX Runtime 1.12 and later
+ * run: {@code Dense} is {@code Gemm} ({@code MatMul} without a bias), {@code LayerNormalization} is
+ * ONNX's (new in opset 17), {@code Dropout} is {@code Identity} (inference), and each activation is
+ * its ONNX operator with Keras 3's constants ({@code HardSigmoid} alpha 1/6, beta 0.5; {@code
+ * LeakyRelu} 0.2; {@code Selu}'s alpha and gamma; {@code Clip} to [0, 6] for relu6; swish as {@code
+ * x * Sigmoid(x)}; exact gelu as {@code 0.5 x (1 + Erf(x / sqrt 2))}, since ONNX's {@code Gelu}
+ * needs opset 20). Weights are initializers named as in {@code weights.npz} ({@code dense/kernel}).
  */
 public final class OnnxExport {
   /** The ONNX operator set of the graph. */

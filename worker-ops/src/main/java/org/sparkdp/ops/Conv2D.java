@@ -350,21 +350,36 @@ public record Conv2D(
      */
     void im2col(float[] x, int xOff, int rows, float[] cols) {
       int patch = patch();
+      int rowSpan = kw * c;
       int at = 0;
       for (int r = 0; r < rows; r++) {
         int base = xOff + r * h * w * c;
         for (int oy = 0; oy < oh; oy++) {
           for (int ox = 0; ox < ow; ox++) {
+            int x0 = ox * sw - left;
+            boolean inside = dw == 1 && x0 >= 0 && x0 + kw <= w;
             for (int i = 0; i < kh; i++) {
               int y = oy * sh - top + i * dh;
-              for (int j = 0; j < kw; j++) {
-                int xx = ox * sw - left + j * dw;
-                if (y < 0 || y >= h || xx < 0 || xx >= w) {
-                  java.util.Arrays.fill(cols, at, at + c, 0f);
-                } else {
-                  System.arraycopy(x, base + (y * w + xx) * c, cols, at, c);
+              if (y < 0 || y >= h) {
+                java.util.Arrays.fill(cols, at, at + rowSpan, 0f);
+                at += rowSpan;
+              } else if (inside) {
+                // The window's row is kw * c contiguous input values.
+                System.arraycopy(x, base + (y * w + x0) * c, cols, at, rowSpan);
+                at += rowSpan;
+              } else {
+                for (int j = 0; j < kw; j++) {
+                  int xx = x0 + j * dw;
+                  if (xx < 0 || xx >= w) {
+                    java.util.Arrays.fill(cols, at, at + c, 0f);
+                  } else {
+                    int from = base + (y * w + xx) * c;
+                    for (int k = 0; k < c; k++) {
+                      cols[at + k] = x[from + k];
+                    }
+                  }
+                  at += c;
                 }
-                at += c;
               }
             }
           }

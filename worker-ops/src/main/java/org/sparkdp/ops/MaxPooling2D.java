@@ -179,31 +179,38 @@ public record MaxPooling2D(
         int base = xOff + r * inSize;
         for (int oy = 0; oy < win.oh(); oy++) {
           for (int ox = 0; ox < win.ow(); ox++) {
-            for (int k = 0; k < c; k++) {
-              float best = Float.NEGATIVE_INFINITY;
-              int where = -1;
-              for (int i = 0; i < win.kh(); i++) {
-                int y = oy * win.sh() - win.top() + i;
-                if (y < 0 || y >= win.h()) {
+            // Channels innermost: each tap compares c contiguous values; the first maximum wins.
+            boolean first = true;
+            for (int i = 0; i < win.kh(); i++) {
+              int y = oy * win.sh() - win.top() + i;
+              if (y < 0 || y >= win.h()) {
+                continue;
+              }
+              for (int j = 0; j < win.kw(); j++) {
+                int xx = ox * win.sw() - win.left() + j;
+                if (xx < 0 || xx >= w) {
                   continue;
                 }
-                for (int j = 0; j < win.kw(); j++) {
-                  int xx = ox * win.sw() - win.left() + j;
-                  if (xx < 0 || xx >= w) {
-                    continue;
+                int idx = (y * w + xx) * c;
+                int from = base + idx;
+                if (first) {
+                  for (int k = 0; k < c; k++) {
+                    out[at + k] = x[from + k];
+                    argmax[at + k] = idx + k;
                   }
-                  int idx = (y * w + xx) * c + k;
-                  float v = x[base + idx];
-                  if (v > best || where < 0) {
-                    best = v;
-                    where = idx;
+                  first = false;
+                } else {
+                  for (int k = 0; k < c; k++) {
+                    float v = x[from + k];
+                    if (v > out[at + k]) {
+                      out[at + k] = v;
+                      argmax[at + k] = idx + k;
+                    }
                   }
                 }
               }
-              out[at] = best;
-              argmax[at] = where;
-              at++;
             }
+            at += c;
           }
         }
       }
