@@ -10,7 +10,8 @@ and needs nothing beyond PySpark.
 """
 
 from sparkdp.data import read_data
-from sparkdp.layers import Activation, Dense, Dropout, Layer, LayerNormalization
+from sparkdp.layers import (Activation, Conv2D, Dense, Dropout, Flatten, Layer, LayerNormalization,
+                            MaxPooling2D, Reshape)
 from sparkdp.ml import SequentialEstimator, SequentialModel
 from sparkdp.models import History, Sequential, load_model
 from sparkdp.optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
@@ -18,7 +19,8 @@ from sparkdp.optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
 __version__ = "0.1.0"
 
 __all__ = [
-    "Activation", "Dense", "Dropout", "Layer", "LayerNormalization",
+    "Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Layer", "LayerNormalization", "MaxPooling2D",
+    "Reshape",
     "SequentialEstimator", "SequentialModel",
     "History", "Sequential", "load_model", "read_data",
     "SGD", "Adagrad", "Adam", "Adamax", "AdamW", "Nadam", "RMSprop",

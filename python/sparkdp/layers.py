@@ -1,7 +1,9 @@
 """Keras' layers, as sparkdp's JVM side has them: each is its configuration in Keras' vocabulary.
 
-The JVM checks every option (names, ranges, the first layer's ``input_dim``) with the same readers as a
-job file's ``model.layers``, and names the one at fault.
+The JVM checks every option (names, ranges, the first layer's ``input_dim`` or ``input_shape``) with the
+same readers as a job file's ``model.layers``, and names the one at fault. Shaped inputs are channels last:
+``Conv2D(32, 3, activation="relu", input_shape=(28, 28, 1))`` takes rows of 784 values, index
+``(h * 28 + w) * 1 + c``.
 """
 
 
@@ -53,6 +55,59 @@ class Activation(Layer):
 
     def __init__(self, activation, **options):
         super().__init__(activation=activation, **options)
+
+
+def _pair(value):
+    """Keras' ``3`` or ``(3, 3)`` as a list the JVM reads (``None`` stays absent)."""
+    return list(value) if isinstance(value, (tuple, list)) else value
+
+
+def _shape(options):
+    if options.get("input_shape") is not None:
+        options["input_shape"] = list(options["input_shape"])
+    return options
+
+
+class Conv2D(Layer):
+    """``Conv2D(filters, kernel_size, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None,
+    use_bias=True, kernel_initializer=..., bias_initializer=..., kernel_regularizer=..., bias_regularizer=...,
+    input_shape=None)``, channels last: kernel ``(kh, kw, in, filters)``."""
+
+    type = "conv2d"
+
+    def __init__(self, filters, kernel_size, strides=None, padding=None, dilation_rate=None, activation=None,
+                 **options):
+        super().__init__(filters=filters, kernel_size=_pair(kernel_size), strides=_pair(strides),
+                         padding=padding, dilation_rate=_pair(dilation_rate), activation=activation,
+                         **_shape(options))
+
+
+class MaxPooling2D(Layer):
+    """``MaxPooling2D(pool_size=(2, 2), strides=None, padding="valid")``: strides default to the pool size."""
+
+    type = "max_pooling2d"
+
+    def __init__(self, pool_size=None, strides=None, padding=None, **options):
+        super().__init__(pool_size=_pair(pool_size), strides=_pair(strides), padding=padding,
+                         **_shape(options))
+
+
+class Flatten(Layer):
+    """``Flatten()``: ``[batch, *shape] -> [batch, prod(shape)]`` in channels-last row-major order."""
+
+    type = "flatten"
+
+    def __init__(self, **options):
+        super().__init__(**_shape(options))
+
+
+class Reshape(Layer):
+    """``Reshape(target_shape)``: the same values as ``[batch, *target_shape]``; one size may be -1."""
+
+    type = "reshape"
+
+    def __init__(self, target_shape, **options):
+        super().__init__(target_shape=list(target_shape), **_shape(options))
 
 
 def to_config(layer):

@@ -52,6 +52,7 @@ import org.sparkdp.ops.Sgd;
  */
 public final class Sequential {
   private final List<Layer> layers = new ArrayList<>();
+  private List<Integer> inputShape;
   private CompileConfig compile;
   private TrainingState state;
   private int labelWidth;
@@ -61,6 +62,22 @@ public final class Sequential {
 
   public Sequential(Layer... layers) {
     this.layers.addAll(Arrays.asList(layers));
+  }
+
+  /** A model of {@code spec}'s layers and input shape. */
+  public Sequential(ModelSpec spec) {
+    this(spec.layers().toArray(new Layer[0]));
+    this.inputShape = spec.inputShape();
+  }
+
+  /**
+   * Sets the shape of one example, Keras' {@code input_shape} without the batch ({@code 28, 28, 1}:
+   * rows of 784 values, channels last); a vector's is the first layer's {@code inputDim}.
+   */
+  public Sequential inputShape(int... shape) {
+    inputShape = Arrays.stream(shape).boxed().toList();
+    state = null;
+    return this;
   }
 
   /** Appends a layer. */
@@ -75,7 +92,7 @@ public final class Sequential {
    * before, and their parameters must fit the {@link ParameterBudget} of this JVM.
    */
   public ModelSpec spec() {
-    ModelSpec spec = new ModelSpec(layers);
+    ModelSpec spec = new ModelSpec(layers, inputShape);
     ParameterBudget.check(spec, "layers");
     return spec;
   }
@@ -299,7 +316,7 @@ public final class Sequential {
   }
 
   private static Sequential fromLoaded(ModelStore.Loaded loaded) throws IOException {
-    Sequential model = new Sequential(loaded.saved().spec().layers().toArray(new Layer[0]));
+    Sequential model = new Sequential(loaded.saved().spec());
     model.compile(loaded.saved().compile());
     model.state = TrainingState.start(loaded.params());
     model.labelWidth = loaded.saved().labelWidth();
@@ -333,7 +350,7 @@ public final class Sequential {
    */
   public static Sequential fromKeras(String path) throws IOException {
     KerasModel imported = ModelExchange.readKeras(path, hadoopConf());
-    Sequential model = new Sequential(imported.spec().layers().toArray(new Layer[0]));
+    Sequential model = new Sequential(imported.spec());
     if (imported.compile() != null) {
       model.compile(imported.compile());
     }

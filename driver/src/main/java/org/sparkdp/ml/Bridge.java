@@ -10,7 +10,6 @@ import org.sparkdp.FitOptions;
 import org.sparkdp.History;
 import org.sparkdp.Sequential;
 import org.sparkdp.ops.Configs;
-import org.sparkdp.ops.Layer;
 
 /**
  * The calls sparkdp's Python package makes over Py4J, in JSON (Keras' vocabulary) so that Python
@@ -24,8 +23,7 @@ public final class Bridge {
 
   /** A model of the layers in {@code layersJson}: a list of {@code {type: dense, ...}}. */
   public static Sequential sequential(String layersJson) {
-    return new Sequential(
-        StageParams.readLayers(layersJson, "layers").layers().toArray(new Layer[0]));
+    return new Sequential(StageParams.readLayers(layersJson, "layers"));
   }
 
   /** Compiles {@code model} with {@code {optimizer: ..., loss: ..., metrics: [...]}}. */

@@ -17,7 +17,6 @@ import org.sparkdp.Callback;
 import org.sparkdp.FitOptions;
 import org.sparkdp.History;
 import org.sparkdp.Sequential;
-import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Setting;
 
@@ -197,7 +196,7 @@ public final class SequentialEstimator extends Estimator<SequentialModel>
   public SequentialModel fit(Dataset<?> dataset) {
     transformSchema(dataset.schema());
     ModelSpec spec = StageParams.readLayers(getOrDefault(p.layers), "layers");
-    Sequential model = new Sequential(spec.layers().toArray(new Layer[0]));
+    Sequential model = new Sequential(spec);
     model.compile(compileConfig(this, p));
     FitOptions options = fitOptions(this, p);
     if (progress != null && options.verbose() > 0) {

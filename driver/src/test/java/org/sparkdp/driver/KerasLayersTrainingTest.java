@@ -120,6 +120,44 @@ class KerasLayersTrainingTest {
         "dropout changes the training: " + Comparisons.maxRelativeDifference(one, noDropout));
   }
 
+  /** A small convnet on the 6 features read as a 3 x 2 x 1 image. */
+  private static Sequential convnet() {
+    Sequential model =
+        new Sequential(
+                new org.sparkdp.ops.Conv2D(
+                    4,
+                    List.of(2, 2),
+                    List.of(1, 1),
+                    org.sparkdp.ops.Padding.SAME,
+                    List.of(1, 1),
+                    org.sparkdp.ops.Activation.RELU,
+                    true,
+                    Initializer.GLOROT_UNIFORM,
+                    Initializer.ZEROS,
+                    null,
+                    null,
+                    0),
+                new org.sparkdp.ops.MaxPooling2D(
+                    List.of(2, 2), null, org.sparkdp.ops.Padding.SAME, 0),
+                org.sparkdp.ops.Flatten.of(),
+                Dropout.of(0.2),
+                Dense.of(3, "softmax"))
+            .inputShape(3, 2, 1);
+    model.compile(Adam.withLearningRate(0.01), "sparse_categorical_crossentropy", "accuracy");
+    return model;
+  }
+
+  @Test
+  void aConvnetsWeightsDoNotDependOnThePartitioningOrPathAndEqualThePlainLoop() {
+    float[] one = train(convnet(), new FitOptions().partitions(1), 32, 2);
+    float[] three = train(convnet(), new FitOptions().partitions(3).syncPath(SyncPath.JOBS), 32, 2);
+    float[] channel =
+        train(convnet(), new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL), 32, 2);
+    assertClose(one, three, 1e-5, "1 vs 3 partitions");
+    assertClose(one, channel, 1e-5, "1 partition vs 2 through the driver channel");
+    assertClose(reference(convnet(), 32, 2), three, 1e-5, "Spark vs the plain loop");
+  }
+
   @Test
   void dropoutOnEightPartitionsInTwoChannelTasksEqualsTwoPartitions() {
     Schedules schedules = new Schedules();

@@ -38,7 +38,6 @@ import org.sparkdp.io.Provenance;
 import org.sparkdp.ops.Blas;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Dense;
-import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.ModelFile;
 
 /**
@@ -240,7 +239,7 @@ public final class TrainJob {
           .forEach(n -> System.err.println("sparkdp train: " + from + ": " + n));
     }
     SparkSession spark = JobRunner.session("sparkdp train", config.sparkConf());
-    Sequential model = new Sequential(config.model().layers().toArray(new Layer[0]));
+    Sequential model = new Sequential(config.model());
     model.compile(config.compile());
     // Keras' box characters where the console can show them (a UTF-8 locale), else ASCII.
     System.out.print(
@@ -474,13 +473,31 @@ public final class TrainJob {
     return false;
   }
 
-  /** The widths of the Dense layers, e.g. {@code Dense 784-64-64-10}. */
+  /**
+   * The widths of the Dense layers, e.g. {@code Dense 784-64-64-10}; a model of other weighted
+   * layers is named by their kinds and its input shape, e.g. {@code Conv2D-Conv2D-Dense
+   * 28x28x1-10}.
+   */
   private static String shape(JobConfig config) {
-    StringBuilder s = new StringBuilder("Dense ").append(config.model().inputDim());
-    config.model().layers().stream()
-        .filter(l -> l instanceof Dense)
-        .forEach(d -> s.append('-').append(((Dense) d).units()));
-    return s.toString();
+    var spec = config.model();
+    List<String> kinds =
+        spec.layout().views().stream()
+            .map(v -> v.layer())
+            .distinct()
+            .map(l -> spec.layers().get(l).className())
+            .toList();
+    if (kinds.stream().allMatch("Dense"::equals) && spec.inputShape().size() == 1) {
+      StringBuilder s = new StringBuilder("Dense ").append(spec.inputDim());
+      spec.layers().stream()
+          .filter(l -> l instanceof Dense)
+          .forEach(d -> s.append('-').append(((Dense) d).units()));
+      return s.toString();
+    }
+    return String.join("-", kinds)
+        + " "
+        + String.join("x", spec.inputShape().stream().map(String::valueOf).toList())
+        + "-"
+        + spec.outputUnits();
   }
 
   /** The path of the first number in {@code node} that is not finite, or {@code null}. */

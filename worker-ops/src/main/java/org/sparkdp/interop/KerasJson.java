@@ -16,22 +16,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import org.sparkdp.ops.ActivationLayer;
+import org.sparkdp.ops.Activation;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Configs;
-import org.sparkdp.ops.Dense;
-import org.sparkdp.ops.Dropout;
 import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.Layer;
-import org.sparkdp.ops.LayerNormalization;
 import org.sparkdp.ops.LearningRate;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.Metric;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.ParameterBudget;
+import org.sparkdp.ops.RecordSettings;
 import org.sparkdp.ops.Regularizer;
+import org.sparkdp.ops.Setting;
 
 /**
  * Keras' model JSON: what {@code model.to_json()} writes and a {@code .keras} file's {@code
@@ -44,10 +43,12 @@ import org.sparkdp.ops.Regularizer;
  * Keras 2.2.3 {@code config} was the list of layers itself) and Keras 3 ({@code
  * serialize_keras_object}: every object {@code {module, class_name, config, registered_name}}, an
  * {@code InputLayer} with {@code batch_shape}, a {@code build_config}, and in {@code config.json} a
- * {@code compile_config}). Layers {@code Dense}, {@code Dropout}, {@code LayerNormalization} and
- * {@code Activation}; any other layer, and any option sparkdp does not have (a constraint, an
- * activity regularizer, a noise shape, a frozen layer, a dtype other than float32), fails with a
- * message naming it. Initializers' {@code seed}s are not kept: sparkdp draws from the fit's seed.
+ * {@code compile_config}). The layers of {@link Layer#kinds()}, each read from its kind's settings
+ * (which are its Keras keys) and fixed keys ({@link Layer.Kind#kerasFixed()}); the input shape from
+ * any of those forms, {@code [null, 28, 28, 1]} for images; any other layer, and any option sparkdp
+ * does not have (a constraint, an activity regularizer, a noise shape, a frozen layer, a dtype
+ * other than float32), fails with a message naming it. Initializers' {@code seed}s are not kept:
+ * sparkdp draws from the fit's seed.
  *
  * <p>Writing produces Keras 3's form, with only the arguments every Keras 3 release takes.
  */
@@ -72,45 +73,12 @@ public final class KerasJson {
           "batch_size",
           "lora_alpha");
 
-  /** Options sparkdp does not have: refused unless absent or {@code null}. */
+  /**
+   * Options of every layer that sparkdp does not have: refused unless absent or {@code null}. A
+   * kind's own such options are its {@link Layer.Kind#kerasFixed()}.
+   */
   private static final Set<String> NULL_ONLY =
-      Set.of(
-          "activity_regularizer",
-          "kernel_constraint",
-          "bias_constraint",
-          "beta_constraint",
-          "gamma_constraint",
-          "noise_shape",
-          "lora_rank",
-          "quantization_config");
-
-  /** Each layer class's own keys, in sparkdp's names (which are Keras'). */
-  private static final Map<String, Set<String>> OWN =
-      Map.of(
-          "Dense",
-          Set.of(
-              "units",
-              "activation",
-              "use_bias",
-              "kernel_initializer",
-              "bias_initializer",
-              "kernel_regularizer",
-              "bias_regularizer"),
-          "Dropout",
-          Set.of("rate", "seed"),
-          "LayerNormalization",
-          Set.of(
-              "axis",
-              "epsilon",
-              "center",
-              "scale",
-              "rms_scaling",
-              "beta_initializer",
-              "gamma_initializer",
-              "beta_regularizer",
-              "gamma_regularizer"),
-          "Activation",
-          Set.of("activation"));
+      Set.of("activity_regularizer", "lora_rank", "quantization_config");
 
   private static final Map<String, String> OPTIMIZERS =
       Map.of(
@@ -201,9 +169,10 @@ public final class KerasJson {
     if (!layers.isArray() || layers.isEmpty()) {
       throw new ConfigException("config.layers: expected a non-empty list of layers");
     }
-    int inputDim = width(root.path("build_config").path("input_shape"), "build_config.input_shape");
-    if (inputDim == 0) {
-      inputDim = width(config.path("build_input_shape"), "config.build_input_shape");
+    List<Integer> inputShape =
+        shape(root.path("build_config").path("input_shape"), "build_config.input_shape");
+    if (inputShape == null) {
+      inputShape = shape(config.path("build_input_shape"), "config.build_input_shape");
     }
     List<Layer> list = new ArrayList<>();
     for (int i = 0; i < layers.size(); i++) {
@@ -218,24 +187,24 @@ public final class KerasJson {
         if (!list.isEmpty()) {
           throw new ConfigException(path + ": an InputLayer after other layers is not supported");
         }
-        inputDim = inputLayerWidth(c, path);
+        inputShape = inputLayerShape(c, path);
         continue;
       }
-      if (list.isEmpty() && inputDim == 0) {
-        inputDim = firstLayerWidth(layer, c, path);
+      if (list.isEmpty() && inputShape == null) {
+        inputShape = firstLayerShape(layer, c, path);
       }
       list.add(layer(kind, c, path, keras2));
     }
     if (list.isEmpty()) {
       throw new ConfigException("config.layers: no layer after the InputLayer");
     }
-    if (inputDim <= 0) {
+    if (inputShape == null) {
       throw new ConfigException(
-          "config.layers: the input width is not given (an InputLayer's batch_shape, or the first"
+          "config.layers: the input shape is not given (an InputLayer's batch_shape, or the first"
               + " layer's batch_input_shape, input_shape or input_dim)");
     }
-    list.set(0, list.get(0).withInputDim(inputDim));
-    ModelSpec spec = Configs.parse("config.layers", () -> new ModelSpec(list));
+    List<Integer> shape = inputShape;
+    ModelSpec spec = Configs.parse("config.layers", () -> new ModelSpec(list, shape));
     ParameterBudget.check(spec, "config.layers");
     List<String> notes = new ArrayList<>();
     CompileConfig compile = null;
@@ -260,26 +229,44 @@ public final class KerasJson {
     return new KerasModel(spec, compile, null, notes);
   }
 
-  /** The feature count of a {@code [null, n]} shape, 0 if absent. */
-  private static int width(JsonNode shape, String path) {
+  /**
+   * The shape of one example from Keras' shape with the batch, {@code [null, 28, 28, 1]}; {@code
+   * null} if absent.
+   */
+  private static List<Integer> shape(JsonNode shape, String path) {
     if (shape.isMissingNode() || shape.isNull()) {
-      return 0;
+      return null;
     }
-    if (!shape.isArray()
-        || shape.size() != 2
-        || !shape.get(1).canConvertToInt()
-        || !shape.get(1).isIntegralNumber()
-        || shape.get(1).asInt() <= 0) {
+    if (!shape.isArray() || shape.size() < 2 || !shape.get(0).isNull()) {
       throw new ConfigException(
-          path
-              + ": input shape "
-              + shape
-              + " is not supported (sparkdp takes a vector of features per example: [null, n])");
+          path + ": input shape " + shape + " is not supported (expected [null, ...sizes])");
     }
-    return shape.get(1).asInt();
+    List<Integer> sizes = new ArrayList<>();
+    for (int i = 1; i < shape.size(); i++) {
+      JsonNode d = shape.get(i);
+      if (!d.isIntegralNumber() || !d.canConvertToInt() || d.asInt() <= 0) {
+        throw new ConfigException(
+            path
+                + ": input shape "
+                + shape
+                + " is not supported (sparkdp takes examples of known positive sizes)");
+      }
+      sizes.add(d.asInt());
+    }
+    return sizes;
   }
 
-  private static int inputLayerWidth(JsonNode c, String path) {
+  /** A shape without the batch ({@code input_shape}, Keras 3's {@code shape}) as one with it. */
+  private static List<Integer> shapeWithoutBatch(JsonNode shape, String path) {
+    if (shape.isArray() && !shape.isEmpty() && !shape.get(0).isNull()) {
+      ArrayNode withBatch = NODES.arrayNode().addNull();
+      shape.forEach(withBatch::add);
+      return shape(withBatch, path);
+    }
+    return shape(shape, path);
+  }
+
+  private static List<Integer> inputLayerShape(JsonNode c, String path) {
     checkDtype(c, path + " (InputLayer)");
     for (String key : List.of("sparse", "ragged")) {
       if (c.path(key).asBoolean(false)) {
@@ -288,43 +275,40 @@ public final class KerasJson {
     }
     for (String key : List.of("batch_shape", "batch_input_shape")) {
       if (c.has(key)) {
-        return width(c.get(key), path + ".config." + key);
+        return shape(c.get(key), path + ".config." + key);
       }
     }
     JsonNode shape = c.has("shape") ? c.get("shape") : c.path("input_shape");
-    if (shape.isArray() && shape.size() == 1) {
-      // Keras 3's shape leaves the batch out.
-      ArrayNode withBatch = NODES.arrayNode().addNull().add(shape.get(0));
-      return width(withBatch, path + ".config.shape");
-    }
-    return width(shape, path + ".config.shape");
+    return shapeWithoutBatch(shape, path + ".config.shape");
   }
 
-  private static int firstLayerWidth(JsonNode layer, JsonNode c, String path) {
-    int w = width(layer.path("build_config").path("input_shape"), path + ".build_config");
-    if (w > 0) {
-      return w;
+  private static List<Integer> firstLayerShape(JsonNode layer, JsonNode c, String path) {
+    List<Integer> s = shape(layer.path("build_config").path("input_shape"), path + ".build_config");
+    if (s != null) {
+      return s;
     }
     for (String key : List.of("batch_input_shape", "batch_shape")) {
       if (c.has(key) && !c.get(key).isNull()) {
-        return width(c.get(key), path + ".config." + key);
+        return shape(c.get(key), path + ".config." + key);
       }
     }
     JsonNode shape = c.path("input_shape");
-    if (shape.isArray() && shape.size() == 1) {
-      return width(NODES.arrayNode().addNull().add(shape.get(0)), path + ".config.input_shape");
-    }
     if (!shape.isMissingNode() && !shape.isNull()) {
-      return width(shape, path + ".config.input_shape");
+      return shapeWithoutBatch(shape, path + ".config.input_shape");
     }
     JsonNode dim = c.path("input_dim");
-    return dim.isIntegralNumber() && dim.canConvertToInt() && dim.asInt() > 0 ? dim.asInt() : 0;
+    return dim.isIntegralNumber() && dim.canConvertToInt() && dim.asInt() > 0
+        ? List.of(dim.asInt())
+        : null;
   }
 
-  /** One layer from its Keras class and config, checked by sparkdp's own layer settings. */
+  /**
+   * One layer from its Keras class and config: the kind's settings are its Keras keys, its fixed
+   * keys must have a value sparkdp has, and every other key must be null or false.
+   */
   private static Layer layer(String kind, JsonNode c, String path, boolean keras2) {
-    Set<String> own = OWN.get(kind);
-    if (own == null) {
+    String type = Layer.typeOfClass(kind);
+    if (type == null) {
       throw new ConfigException(
           path
               + ": the layer "
@@ -333,6 +317,9 @@ public final class KerasJson {
               + String.join(", ", Layer.classNames())
               + ")");
     }
+    Layer.Kind k = Layer.kind(type);
+    Set<String> own = k.settings().keys();
+    own.remove(Layer.INPUT_DIM.key());
     if (!c.isObject()) {
       throw new ConfigException(path + ".config: expected an object");
     }
@@ -343,35 +330,44 @@ public final class KerasJson {
           path + ": trainable: false is not supported (sparkdp trains every" + " layer)");
     }
     ObjectNode node = NODES.objectNode();
-    node.put("type", Layer.typeOfClass(kind));
+    node.put("type", type);
     for (Iterator<Map.Entry<String, JsonNode>> it = c.fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> e = it.next();
       String key = e.getKey();
       JsonNode value = e.getValue();
+      List<JsonNode> fixed = k.kerasFixed().get(key);
       if (own.contains(key)) {
         if (!value.isNull()) {
           node.set(key, value(key, value, path, keras2));
         }
+      } else if (fixed != null) {
+        JsonNode v = value.isArray() && value.size() == 1 ? value.get(0) : value;
+        if (!value.isNull()
+            && fixed.stream().noneMatch(f -> f.equals(v) || f.isNull() && isFalse(v))) {
+          throw new ConfigException(
+              fixed.get(0).isNull()
+                  ? path + ": the option " + key + " (" + value + ") is not supported"
+                  : path
+                      + ": "
+                      + key
+                      + " "
+                      + value
+                      + " is not supported (sparkdp has "
+                      + fixed.get(0)
+                      + ")");
+        }
       } else if (NULL_ONLY.contains(key) || !COMMON.contains(key)) {
-        if (!value.isNull() && !(value.isBoolean() && !value.asBoolean())) {
+        if (!value.isNull() && !isFalse(value)) {
           throw new ConfigException(
               path + ": the option " + key + " (" + value + ") is not supported");
         }
       }
     }
-    if (node.has("axis")) {
-      JsonNode axis = node.remove("axis");
-      JsonNode a = axis.isArray() && axis.size() == 1 ? axis.get(0) : axis;
-      if (!a.isIntegralNumber() || (a.asInt() != -1 && a.asInt() != 1)) {
-        throw new ConfigException(
-            path + ": axis " + axis + " is not supported (sparkdp normalises the features: -1)");
-      }
-    }
-    if (node.path("rms_scaling").asBoolean(false)) {
-      throw new ConfigException(path + ": rms_scaling: true is not supported");
-    }
-    node.remove("rms_scaling");
     return Configs.layer(node, path);
+  }
+
+  private static boolean isFalse(JsonNode value) {
+    return value.isBoolean() && !value.asBoolean();
   }
 
   /** A layer option in sparkdp's configuration form. */
@@ -647,7 +643,7 @@ public final class KerasJson {
     ArrayNode layers = config.putArray("layers");
     ObjectNode input = keras("keras.layers", "InputLayer", layers.addObject());
     ObjectNode ic = input.putObject("config");
-    ic.set("batch_shape", shape(spec.inputDim()));
+    ic.set("batch_shape", shape(spec.inputShapeArray()));
     ic.put("dtype", "float32");
     ic.put("sparse", false);
     ic.put("name", "input_layer");
@@ -662,11 +658,11 @@ public final class KerasJson {
       c.put("dtype", "float32");
       layerConfig(layer, c);
       node.putNull("registered_name");
-      node.putObject("build_config").set("input_shape", shape(spec.inputOf(l)));
+      node.putObject("build_config").set("input_shape", shape(spec.inputShapeOf(l)));
     }
-    config.set("build_input_shape", shape(spec.inputDim()));
+    config.set("build_input_shape", shape(spec.inputShapeArray()));
     root.putNull("registered_name");
-    root.putObject("build_config").set("input_shape", shape(spec.inputDim()));
+    root.putObject("build_config").set("input_shape", shape(spec.inputShapeArray()));
     if (compile != null) {
       root.set("compile_config", compileConfig(compile));
     }
@@ -688,43 +684,41 @@ public final class KerasJson {
     return node;
   }
 
-  private static ArrayNode shape(int width) {
-    return NODES.arrayNode().addNull().add(width);
+  /** Keras' shape with the batch: {@code [null, 28, 28, 1]}. */
+  private static ArrayNode shape(int[] shape) {
+    ArrayNode node = NODES.arrayNode().addNull();
+    for (int d : shape) {
+      node.add(d);
+    }
+    return node;
   }
 
+  /**
+   * A layer's Keras config: its settings under their keys (initializers, regularizers and
+   * activations as Keras 3 serialises them), then its kind's fixed keys.
+   */
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static void layerConfig(Layer layer, ObjectNode c) {
-    if (layer instanceof Dense d) {
-      c.put("units", d.units());
-      c.put("activation", d.activation().kerasName());
-      c.put("use_bias", d.useBias());
-      c.set("kernel_initializer", initializer(d.kernelInitializer()));
-      c.set("bias_initializer", initializer(d.biasInitializer()));
-      c.set("kernel_regularizer", regularizer(d.kernelRegularizer()));
-      c.set("bias_regularizer", regularizer(d.biasRegularizer()));
-      c.putNull("kernel_constraint");
-      c.putNull("bias_constraint");
-    } else if (layer instanceof Dropout d) {
-      c.put("rate", d.rate());
-      if (d.seed() == null) {
-        c.putNull("seed");
-      } else {
-        c.put("seed", d.seed());
+    Layer.Kind kind = Layer.kind(layer.type());
+    RecordSettings settings = kind.settings();
+    Map<String, Object> values = settings.values((Record) layer);
+    for (Setting<?> s : kind.settings().settings()) {
+      String key = s.key();
+      if (key.equals(Layer.INPUT_DIM.key())) {
+        continue;
       }
-      c.putNull("noise_shape");
-    } else if (layer instanceof LayerNormalization n) {
-      c.put("axis", -1);
-      c.put("epsilon", n.epsilon());
-      c.put("center", n.center());
-      c.put("scale", n.scale());
-      c.set("beta_initializer", initializer(n.betaInitializer()));
-      c.set("gamma_initializer", initializer(n.gammaInitializer()));
-      c.set("beta_regularizer", regularizer(n.betaRegularizer()));
-      c.set("gamma_regularizer", regularizer(n.gammaRegularizer()));
-      c.putNull("beta_constraint");
-      c.putNull("gamma_constraint");
-    } else if (layer instanceof ActivationLayer a) {
-      c.put("activation", a.activation().kerasName());
+      Object value = values.get(key);
+      if (value instanceof Activation a) {
+        c.put(key, a.kerasName());
+      } else if (value instanceof Initializer i) {
+        c.set(key, initializer(i));
+      } else if (value instanceof Regularizer r || key.endsWith("_regularizer")) {
+        c.set(key, regularizer((Regularizer) value));
+      } else {
+        c.set(key, ((Setting<Object>) s).toJson(value));
+      }
     }
+    kind.kerasFixed().forEach((key, fixed) -> c.set(key, fixed.get(0)));
   }
 
   /** Keras 3's serialised initializer, e.g. {@code {class_name: GlorotUniform, config: {seed}}}. */

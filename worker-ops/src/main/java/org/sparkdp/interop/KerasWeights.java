@@ -88,18 +88,38 @@ final class KerasWeights {
     }
   }
 
-  /** A weight's values as jHDF takes them: {@code float[in][out]} or {@code float[n]}. */
+  /**
+   * A weight's values as jHDF takes them: a nested {@code float} array of the weight's shape
+   * ({@code float[n]}, {@code float[in][out]}, {@code float[kh][kw][in][filters]}), row-major.
+   */
   private static Object array(float[] params, ParameterLayout.View v) {
-    int[] shape = v.shape();
-    if (shape.length == 1) {
-      return Arrays.copyOfRange(params, v.offset(), v.offset() + v.size());
+    Object array = java.lang.reflect.Array.newInstance(float.class, v.shape());
+    fill(array, params, v.offset());
+    return array;
+  }
+
+  /** Copies {@code params[from ..]} into the nested array; returns the index after the last. */
+  private static int fill(Object array, float[] params, int from) {
+    if (array instanceof float[] row) {
+      System.arraycopy(params, from, row, 0, row.length);
+      return from + row.length;
     }
-    float[][] rows = new float[shape[0]][];
-    for (int r = 0; r < shape[0]; r++) {
-      int from = v.offset() + r * shape[1];
-      rows[r] = Arrays.copyOfRange(params, from, from + shape[1]);
+    for (Object inner : (Object[]) array) {
+      from = fill(inner, params, from);
     }
-    return rows;
+    return from;
+  }
+
+  /** Copies a nested float array into {@code params[at ..]}; returns the index after the last. */
+  private static int flatten(Object array, float[] params, int at) {
+    if (array instanceof float[] row) {
+      System.arraycopy(row, 0, params, at, row.length);
+      return at + row.length;
+    }
+    for (Object inner : (Object[]) array) {
+      at = flatten(inner, params, at);
+    }
+    return at;
   }
 
   /** The most bytes a {@code model.weights.h5} of {@code spec} needs (its floats, headers). */
@@ -145,7 +165,7 @@ final class KerasWeights {
     Map<String, Node> children = layersNode instanceof Group g ? g.getChildren() : Map.of();
     for (int l = 0; l < spec.layers().size(); l++) {
       String name = names.get(l);
-      List<Layer.Weight> weights = spec.layers().get(l).weights(layout.inputs()[l]);
+      List<Layer.Weight> weights = spec.layers().get(l).weights(layout.inputShapes()[l]);
       if (weights.isEmpty()) {
         continue;
       }
@@ -199,16 +219,10 @@ final class KerasWeights {
           at + ": shape " + Arrays.toString(dims) + ", the model needs " + Arrays.toString(shape));
     }
     Object data = ds.getData();
-    int n = 0;
-    if (data instanceof float[] row) {
-      System.arraycopy(row, 0, params, offset, row.length);
-      n = row.length;
-    } else if (data instanceof float[][] rows) {
-      for (float[] row : rows) {
-        System.arraycopy(row, 0, params, offset + n, row.length);
-        n += row.length;
-      }
-    }
+    int n =
+        data instanceof float[] || data instanceof Object[]
+            ? flatten(data, params, offset) - offset
+            : 0;
     if (n != Arrays.stream(shape).reduce(1, (a, b) -> a * b)) {
       throw new IOException(at + ": holds " + n + " values, not " + Arrays.toString(shape));
     }

@@ -14,24 +14,25 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import org.sparkdp.ops.Activation;
-import org.sparkdp.ops.ActivationLayer;
-import org.sparkdp.ops.Dense;
-import org.sparkdp.ops.Dropout;
-import org.sparkdp.ops.Layer;
-import org.sparkdp.ops.LayerNormalization;
 import org.sparkdp.ops.ModelSpec;
+import org.sparkdp.ops.OnnxGraph;
+import org.sparkdp.ops.OnnxGraph.Attribute;
 import org.sparkdp.ops.ParameterLayout;
 
 /**
  * A Sequential model as an ONNX graph: input {@code input [batch, in]} (float32, the batch size
- * dynamic), output {@code output [batch, out]}, the outputs sparkdp's {@code predict} gives. Opset
- * 17, which ONNX Runtime 1.12 and later run: {@code Dense} is {@code Gemm} ({@code MatMul} without
- * a bias), {@code LayerNormalization} is ONNX's (new in opset 17), {@code Dropout} is {@code
- * Identity} (inference), and each activation is its ONNX operator with Keras 3's constants ({@code
- * HardSigmoid} alpha 1/6, beta 0.5; {@code LeakyRelu} 0.2; {@code Selu}'s alpha and gamma; {@code
- * Clip} to [0, 6] for relu6; swish as {@code x * Sigmoid(x)}; exact gelu as {@code 0.5 x (1 + Erf(x
- * / sqrt 2))}, since ONNX's {@code Gelu} needs opset 20). Weights are initializers named as in
- * {@code weights.npz} ({@code dense/kernel}).
+ * dynamic; an image is its flat row of {@code H * W * C} values, channels last, as sparkdp reads
+ * it), output {@code output [batch, out]}, the outputs sparkdp's {@code predict} gives. Each layer
+ * kind adds its own nodes ({@link org.sparkdp.ops.Layer#onnx}); between layers the graph carries
+ * flat rows, so {@code Conv2D} and {@code MaxPooling2D} are {@code Conv} and {@code MaxPool}
+ * between a reshape to NHWC, transposes to NCHW and back, and a reshape to the row, and {@code
+ * Flatten} and {@code Reshape} are {@code Identity}. Opset 17, which ONNX Runtime 1.12 and later
+ * run: {@code Dense} is {@code Gemm} ({@code MatMul} without a bias), {@code LayerNormalization} is
+ * ONNX's (new in opset 17), {@code Dropout} is {@code Identity} (inference), and each activation is
+ * its ONNX operator with Keras 3's constants ({@code HardSigmoid} alpha 1/6, beta 0.5; {@code
+ * LeakyRelu} 0.2; {@code Selu}'s alpha and gamma; {@code Clip} to [0, 6] for relu6; swish as {@code
+ * x * Sigmoid(x)}; exact gelu as {@code 0.5 x (1 + Erf(x / sqrt 2))}, since ONNX's {@code Gelu}
+ * needs opset 20). Weights are initializers named as in {@code weights.npz} ({@code dense/kernel}).
  */
 public final class OnnxExport {
   /** The ONNX operator set of the graph. */
@@ -49,44 +50,13 @@ public final class OnnxExport {
       throw new IllegalArgumentException(
           "expected " + layout.size() + " parameters, got " + params.length);
     }
-    Graph g = new Graph();
+    Graph g = new Graph(layout, params);
     String x = "input";
     List<String> names = spec.names();
     for (int l = 0; l < spec.layers().size(); l++) {
-      String name = names.get(l);
-      Layer layer = spec.layers().get(l);
-      if (layer instanceof Dense d) {
-        String kernel = g.weight(layout, params, l, "kernel");
-        if (d.useBias()) {
-          x =
-              g.node(
-                  "Gemm", name + "/gemm", List.of(x, kernel, g.weight(layout, params, l, "bias")));
-        } else {
-          x = g.node("MatMul", name + "/matmul", List.of(x, kernel));
-        }
-        x = activation(g, d.activation(), x, name);
-      } else if (layer instanceof LayerNormalization n) {
-        int width = layout.inputs()[l];
-        String gamma =
-            n.scale()
-                ? g.weight(layout, params, l, "gamma")
-                : g.constant(name + "/ones", 1f, width);
-        String beta =
-            n.center()
-                ? g.weight(layout, params, l, "beta")
-                : g.constant(name + "/zeros", 0f, width);
-        x =
-            g.node(
-                "LayerNormalization",
-                name,
-                List.of(x, gamma, beta),
-                intAttribute("axis", -1),
-                floatAttribute("epsilon", (float) n.epsilon()));
-      } else if (layer instanceof Dropout) {
-        x = g.node("Identity", name, List.of(x));
-      } else if (layer instanceof ActivationLayer a) {
-        x = activation(g, a.activation(), x, name);
-      }
+      g.layer = l;
+      g.name = names.get(l);
+      x = spec.layers().get(l).onnx(g, x);
     }
     g.graph.addNode(
         NodeProto.newBuilder()
@@ -115,15 +85,15 @@ public final class OnnxExport {
       case RELU -> g.node("Relu", at, List.of(x));
       case SIGMOID -> g.node("Sigmoid", at, List.of(x));
       case TANH -> g.node("Tanh", at, List.of(x));
-      case SOFTMAX -> g.node("Softmax", at, List.of(x), intAttribute("axis", -1));
-      case ELU -> g.node("Elu", at, List.of(x), floatAttribute("alpha", 1f));
+      case SOFTMAX -> g.node("Softmax", at, List.of(x), Attribute.of("axis", -1L));
+      case ELU -> g.node("Elu", at, List.of(x), Attribute.of("alpha", 1f));
       case SELU ->
           g.node(
               "Selu",
               at,
               List.of(x),
-              floatAttribute("alpha", 1.6732632423543772f),
-              floatAttribute("gamma", 1.0507009873554805f));
+              Attribute.of("alpha", 1.6732632423543772f),
+              Attribute.of("gamma", 1.0507009873554805f));
       case GELU -> {
         String scaled =
             g.node(
@@ -142,7 +112,7 @@ public final class OnnxExport {
         String s = g.node("Sigmoid", at + "/sigmoid", List.of(x));
         yield g.node("Mul", at, List.of(x, s));
       }
-      case LEAKY_RELU -> g.node("LeakyRelu", at, List.of(x), floatAttribute("alpha", 0.2f));
+      case LEAKY_RELU -> g.node("LeakyRelu", at, List.of(x), Attribute.of("alpha", 0.2f));
       case RELU6 ->
           g.node("Clip", at, List.of(x, g.constant(at + "/min", 0f), g.constant(at + "/max", 6f)));
       case HARD_SIGMOID ->
@@ -150,26 +120,28 @@ public final class OnnxExport {
               "HardSigmoid",
               at,
               List.of(x),
-              floatAttribute("alpha", 1f / 6),
-              floatAttribute("beta", 0.5f));
+              Attribute.of("alpha", 1f / 6),
+              Attribute.of("beta", 0.5f));
       case EXPONENTIAL -> g.node("Exp", at, List.of(x));
     };
   }
 
-  private static AttributeProto intAttribute(String name, long value) {
-    return AttributeProto.newBuilder()
-        .setName(name)
-        .setType(AttributeProto.AttributeType.INT)
-        .setI(value)
-        .build();
-  }
-
-  private static AttributeProto floatAttribute(String name, float value) {
-    return AttributeProto.newBuilder()
-        .setName(name)
-        .setType(AttributeProto.AttributeType.FLOAT)
-        .setF(value)
-        .build();
+  /** An attribute as ONNX's protobuf. */
+  private static AttributeProto attribute(Attribute a) {
+    AttributeProto.Builder p = AttributeProto.newBuilder().setName(a.name());
+    if (a.value() instanceof Long i) {
+      p.setType(AttributeProto.AttributeType.INT).setI(i);
+    } else if (a.value() instanceof Float f) {
+      p.setType(AttributeProto.AttributeType.FLOAT).setF(f);
+    } else if (a.value() instanceof long[] ints) {
+      p.setType(AttributeProto.AttributeType.INTS);
+      for (long i : ints) {
+        p.addInts(i);
+      }
+    } else {
+      throw new IllegalArgumentException("attribute " + a.name() + ": " + a.value());
+    }
+    return p.build();
   }
 
   /** A float32 {@code [batch, width]} input or output, the batch a named dynamic dimension. */
@@ -190,28 +162,77 @@ public final class OnnxExport {
         .build();
   }
 
-  /** The graph being built: nodes and initializers. */
-  private static final class Graph {
+  /** The graph being built: nodes and initializers, seen from the layer being exported. */
+  private static final class Graph implements OnnxGraph {
     final GraphProto.Builder graph = GraphProto.newBuilder();
+    final ParameterLayout layout;
+    final float[] params;
+    int layer;
+    String name;
 
-    /** A node with one output named after it; returns the output's name. */
-    String node(String op, String name, List<String> inputs, AttributeProto... attributes) {
+    Graph(ParameterLayout layout, float[] params) {
+      this.layout = layout;
+      this.params = params;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public int inputWidth() {
+      return layout.inputs()[layer];
+    }
+
+    @Override
+    public int[] inputShape() {
+      return layout.inputShapes()[layer].clone();
+    }
+
+    @Override
+    public String ints(String name, long... values) {
+      TensorProto.Builder t =
+          TensorProto.newBuilder()
+              .setName(name)
+              .setDataType(TensorProto.DataType.INT64.getNumber())
+              .addDims(values.length);
+      for (long v : values) {
+        t.addInt64Data(v);
+      }
+      graph.addInitializer(t);
+      return name;
+    }
+
+    @Override
+    public String node(String op, String name, List<String> inputs, Attribute... attributes) {
       NodeProto.Builder node = NodeProto.newBuilder().setOpType(op).setName(name).addOutput(name);
       inputs.forEach(node::addInput);
-      for (AttributeProto a : attributes) {
-        node.addAttribute(a);
+      for (Attribute a : attributes) {
+        node.addAttribute(attribute(a));
       }
       graph.addNode(node);
       return name;
     }
 
+    @Override
+    public String activation(Activation f, String x) {
+      return OnnxExport.activation(this, f, x, name);
+    }
+
+    @Override
+    public String weight(String weight) {
+      return weight(layout, params, layer, weight);
+    }
+
     /** Weight {@code weight} of layer {@code l} as an initializer; returns its name. */
-    String weight(ParameterLayout layout, float[] params, int l, String weight) {
+    private String weight(ParameterLayout layout, float[] params, int l, String weight) {
       ParameterLayout.View v =
           layout.views().stream()
               .filter(w -> w.layer() == l && w.weight().equals(weight))
               .findFirst()
-              .orElseThrow();
+              .orElseThrow(
+                  () -> new IllegalStateException("layer " + name + " has no weight " + weight));
       ByteBuffer bytes = ByteBuffer.allocate(4 * v.size()).order(ByteOrder.LITTLE_ENDIAN);
       bytes.asFloatBuffer().put(params, v.offset(), v.size());
       TensorProto.Builder t =
@@ -226,8 +247,8 @@ public final class OnnxExport {
       return v.name();
     }
 
-    /** A float32 constant: a scalar, or a vector of {@code width} copies. */
-    String constant(String name, float value, int... width) {
+    @Override
+    public String constant(String name, float value, int... width) {
       int n = width.length == 0 ? 1 : width[0];
       TensorProto.Builder t =
           TensorProto.newBuilder()

@@ -15,6 +15,9 @@ public record ActivationLayer(Activation activation, int inputDim) implements La
   public static final RecordSettings<ActivationLayer> SETTINGS =
       RecordSettings.of(ActivationLayer.class, ACTIVATION, Layer.INPUT_DIM);
 
+  /** Keras' {@code Activation}. */
+  public static final Kind KIND = new Kind("activation", "Activation", SETTINGS, Kind.fixed());
+
   public ActivationLayer {
     ACTIVATION.check(activation);
     if (inputDim != 0) {
@@ -44,12 +47,37 @@ public record ActivationLayer(Activation activation, int inputDim) implements La
   }
 
   @Override
-  public int outputDim(int in) {
-    return in;
+  public int[] outputShape(int[] in) {
+    return in.clone();
   }
 
   @Override
-  public List<Weight> weights(int in) {
+  public List<Weight> weights(int[] in) {
     return List.of();
+  }
+
+  @Override
+  public boolean drawsNoise() {
+    return false;
+  }
+
+  @Override
+  public Kernel kernel(Binding b) {
+    int[] shape = b.inShape();
+    return new Kernels.ActivationKernel(b.in(), shape[shape.length - 1], b.activation());
+  }
+
+  /**
+   * The activation's nodes; a softmax over the last axis of a shaped input between reshapes to
+   * {@code [-1, last]} and back to the flat row.
+   */
+  @Override
+  public String onnx(OnnxGraph g, String x) {
+    int[] shape = g.inputShape();
+    if (shape.length == 1 || activation != Activation.SOFTMAX) {
+      return g.activation(activation, x);
+    }
+    String slices = g.reshape(x, g.name() + "/slices", shape[shape.length - 1]);
+    return g.reshape(g.activation(activation, slices), g.name() + "/rows", g.inputWidth());
   }
 }

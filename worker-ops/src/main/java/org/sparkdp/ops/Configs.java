@@ -1,6 +1,7 @@
 package org.sparkdp.ops;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Iterator;
@@ -61,16 +62,57 @@ public final class Configs {
     return settings.read(node, path, Set.of("type", "class_name", "name"));
   }
 
-  /** A model from a list of layer nodes. */
+  /**
+   * Keras' {@code input_shape} on a model's first layer: the shape of one example without the
+   * batch, {@code [28, 28, 1]}; {@code [n]} is {@code input_dim: n}.
+   */
+  public static final Setting<java.util.List<Long>> INPUT_SHAPE =
+      Setting.integers(
+          "input_shape",
+          "the shape of one example, e.g. [28, 28, 1] (channels last); on the first layer only");
+
+  private static List<Integer> inputShape(JsonNode node, String path) {
+    List<Long> values = INPUT_SHAPE.convert(node, path);
+    List<Integer> shape = new ArrayList<>();
+    for (Long v : values) {
+      if (v == null || v <= 0 || v > Integer.MAX_VALUE) {
+        throw new ConfigException(
+            path + ": " + node + " is not a shape (expected positive sizes, e.g. [28, 28, 1])");
+      }
+      shape.add(v.intValue());
+    }
+    return shape;
+  }
+
+  /** {@code layer} without its {@code input_dim}. */
+  static Layer withoutInputDim(Layer layer) {
+    ObjectNode c = layer.config();
+    c.remove(Layer.INPUT_DIM.key());
+    return Layer.kinds().get(layer.type()).read(c, layer.type(), Set.of());
+  }
+
+  /** A model from a list of layer nodes; the first may give {@code input_shape}. */
   public static ModelSpec model(JsonNode layers, String path) {
     if (layers == null || !layers.isArray() || layers.isEmpty()) {
       throw new ConfigException(path + ": expected a non-empty list of layers");
     }
     List<Layer> list = new ArrayList<>();
+    List<Integer> shape = null;
     for (int i = 0; i < layers.size(); i++) {
-      list.add(layer(layers.get(i), path + "[" + i + "]"));
+      JsonNode node = layers.get(i);
+      String at = path + "[" + i + "]";
+      if (i == 0 && node != null && node.isObject() && node.has(INPUT_SHAPE.key())) {
+        shape = inputShape(node.get(INPUT_SHAPE.key()), at + "." + INPUT_SHAPE.key());
+        node = ((ObjectNode) node).deepCopy();
+        ((ObjectNode) node).remove(INPUT_SHAPE.key());
+        if (shape.size() == 1 && node.has(Layer.INPUT_DIM.key())) {
+          throw new ConfigException(at + ": give input_shape or input_dim, not both");
+        }
+      }
+      list.add(layer(node, at));
     }
-    ModelSpec spec = parse(path, () -> new ModelSpec(list));
+    List<Integer> inputShape = shape;
+    ModelSpec spec = parse(path, () -> new ModelSpec(list, inputShape));
     ParameterBudget.check(spec, path);
     return spec;
   }

@@ -56,6 +56,14 @@ public record Dense(
           KERNEL_REGULARIZER,
           BIAS_REGULARIZER);
 
+  /** Keras' {@code Dense}; its constraints are options sparkdp does not have. */
+  public static final Kind KIND =
+      new Kind(
+          "dense",
+          "Dense",
+          SETTINGS,
+          Kind.fixed("kernel_constraint", null, "bias_constraint", null));
+
   public Dense {
     UNITS.check(units);
     if (inputDim != 0) {
@@ -137,17 +145,47 @@ public record Dense(
   }
 
   @Override
-  public int outputDim(int in) {
-    return units;
+  public int[] outputShape(int[] in) {
+    Layer.vector(in, "dense");
+    return new int[] {units};
   }
 
   @Override
-  public List<Weight> weights(int in) {
+  public List<Weight> weights(int[] shape) {
+    int in = Layer.vector(shape, "dense");
     List<Weight> weights = new ArrayList<>();
     weights.add(new Weight("kernel", new int[] {in, units}, kernelInitializer, kernelRegularizer));
     if (useBias) {
       weights.add(new Weight("bias", new int[] {units}, biasInitializer, biasRegularizer));
     }
     return weights;
+  }
+
+  @Override
+  public String describe(int in) {
+    return String.format(
+        java.util.Locale.ROOT, "a Dense layer of %d inputs and %d units", in, units);
+  }
+
+  @Override
+  public boolean drawsNoise() {
+    return false;
+  }
+
+  @Override
+  public Kernel kernel(Binding b) {
+    return new Kernels.DenseKernel(
+        b.in(), units, b.offset("kernel"), b.offset("bias"), b.activation());
+  }
+
+  /** {@code Gemm} ({@code MatMul} without a bias), then the activation. */
+  @Override
+  public String onnx(OnnxGraph g, String x) {
+    String kernel = g.weight("kernel");
+    String z =
+        useBias
+            ? g.node("Gemm", g.name() + "/gemm", List.of(x, kernel, g.weight("bias")))
+            : g.node("MatMul", g.name() + "/matmul", List.of(x, kernel));
+    return g.activation(activation, z);
   }
 }

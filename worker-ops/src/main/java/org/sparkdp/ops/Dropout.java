@@ -23,6 +23,10 @@ public record Dropout(double rate, Long seed, int inputDim) implements Layer {
   public static final RecordSettings<Dropout> SETTINGS =
       RecordSettings.of(Dropout.class, RATE, SEED, Layer.INPUT_DIM);
 
+  /** Keras' {@code Dropout}; a noise shape is an option sparkdp does not have. */
+  public static final Kind KIND =
+      new Kind("dropout", "Dropout", SETTINGS, Kind.fixed("noise_shape", null));
+
   public Dropout {
     RATE.check(rate);
     if (inputDim != 0) {
@@ -52,12 +56,28 @@ public record Dropout(double rate, Long seed, int inputDim) implements Layer {
   }
 
   @Override
-  public int outputDim(int in) {
-    return in;
+  public int[] outputShape(int[] in) {
+    return in.clone();
   }
 
   @Override
-  public List<Weight> weights(int in) {
+  public List<Weight> weights(int[] in) {
     return List.of();
+  }
+
+  @Override
+  public boolean drawsNoise() {
+    return rate > 0;
+  }
+
+  @Override
+  public Kernel kernel(Binding b) {
+    return new Kernels.DropoutKernel(b.in(), rate, seed != null ? seed : b.seed(), b.layer());
+  }
+
+  /** {@code Identity}: ONNX graphs predict, and dropout passes its input through then. */
+  @Override
+  public String onnx(OnnxGraph g, String x) {
+    return g.node("Identity", g.name(), List.of(x));
   }
 }

@@ -1,30 +1,8 @@
 package org.sparkdp.ops;
 
-/** The kernels of the layer kinds, and the binding of a layer spec to its weights' offsets. */
+/** The kernels of the first layer kinds; each kind binds its own ({@link Layer#kernel}). */
 final class Kernels {
   private Kernels() {}
-
-  /**
-   * Binds layer {@code l} of {@code spec}; {@code activation} replaces its own for the fused last
-   * layer (whose activation the loss applies).
-   */
-  static Kernel bind(
-      ModelSpec spec, ParameterLayout layout, int l, Activation activation, long seed) {
-    Layer layer = spec.layers().get(l);
-    int in = layout.inputs()[l];
-    if (layer instanceof Dense d) {
-      return new DenseKernel(
-          in, d.units(), layout.offset(l, "kernel"), layout.offset(l, "bias"), activation);
-    }
-    if (layer instanceof Dropout d) {
-      return new DropoutKernel(in, d.rate(), d.seed() != null ? d.seed() : seed, l);
-    }
-    if (layer instanceof LayerNormalization n) {
-      return new NormalizationKernel(
-          in, n.epsilon(), layout.offset(l, "gamma"), layout.offset(l, "beta"));
-    }
-    return new ActivationKernel(in, activation);
-  }
 
   /**
    * {@code out = f(in W + b)}; backward {@code dZ = dOut * f'(z)}, {@code dW += in^T dZ}, {@code db
@@ -80,8 +58,15 @@ final class Kernels {
     }
   }
 
-  /** {@code out = f(in)}; backward {@code dIn = dOut * f'(in)}. */
-  record ActivationKernel(int width, Activation activation) implements Kernel {
+  /**
+   * {@code out = f(in)} over the last axis (of size {@code last}: softmax normalises each slice of
+   * it); backward {@code dIn = dOut * f'(in)}.
+   */
+  record ActivationKernel(int width, int last, Activation activation) implements Kernel {
+    ActivationKernel(int width, Activation activation) {
+      this(width, width, activation);
+    }
+
     @Override
     public int scratch(int rows) {
       return 0;
@@ -96,7 +81,7 @@ final class Kernels {
         float[] out,
         float[] scratch,
         Workspace ws) {
-      activation.apply(in, inOff, out, 0, rows, width);
+      activation.apply(in, inOff, out, 0, rows * (width / last), last);
     }
 
     @Override
@@ -112,7 +97,7 @@ final class Kernels {
         float[] grad,
         Workspace ws) {
       if (dIn != null) {
-        activation.backward(in, inOff, out, 0, dOut, 0, rows, width);
+        activation.backward(in, inOff, out, 0, dOut, 0, rows * (width / last), last);
         System.arraycopy(dOut, 0, dIn, 0, rows * width);
       }
     }

@@ -54,6 +54,25 @@ public record LayerNormalization(
           GAMMA_REGULARIZER,
           Layer.INPUT_DIM);
 
+  /**
+   * Keras' {@code LayerNormalization} over the last axis ({@code axis} -1, or 1 as Keras 2 wrote it
+   * for vectors), without RMS scaling or constraints.
+   */
+  public static final Kind KIND =
+      new Kind(
+          "layer_normalization",
+          "LayerNormalization",
+          SETTINGS,
+          Kind.fixed(
+              "axis",
+              List.of(-1, 1),
+              "rms_scaling",
+              false,
+              "beta_constraint",
+              null,
+              "gamma_constraint",
+              null));
+
   public LayerNormalization {
     EPSILON.check(epsilon);
     BETA_INITIALIZER.check(betaInitializer);
@@ -93,13 +112,15 @@ public record LayerNormalization(
   }
 
   @Override
-  public int outputDim(int in) {
-    return in;
+  public int[] outputShape(int[] in) {
+    Layer.vector(in, "layer_normalization");
+    return in.clone();
   }
 
   /** Keras' order: gamma, then beta. */
   @Override
-  public List<Weight> weights(int in) {
+  public List<Weight> weights(int[] shape) {
+    int in = Layer.vector(shape, "layer_normalization");
     List<Weight> weights = new ArrayList<>();
     if (scale) {
       weights.add(new Weight("gamma", new int[] {in}, gammaInitializer, gammaRegularizer));
@@ -108,5 +129,31 @@ public record LayerNormalization(
       weights.add(new Weight("beta", new int[] {in}, betaInitializer, betaRegularizer));
     }
     return weights;
+  }
+
+  @Override
+  public boolean drawsNoise() {
+    return false;
+  }
+
+  @Override
+  public Kernel kernel(Binding b) {
+    return new Kernels.NormalizationKernel(b.in(), epsilon, b.offset("gamma"), b.offset("beta"));
+  }
+
+  /**
+   * ONNX's {@code LayerNormalization} (opset 17) over the last axis, absent gamma and beta as
+   * constants.
+   */
+  @Override
+  public String onnx(OnnxGraph g, String x) {
+    String gamma = scale ? g.weight("gamma") : g.constant(g.name() + "/ones", 1f, g.inputWidth());
+    String beta = center ? g.weight("beta") : g.constant(g.name() + "/zeros", 0f, g.inputWidth());
+    return g.node(
+        "LayerNormalization",
+        g.name(),
+        List.of(x, gamma, beta),
+        OnnxGraph.Attribute.of("axis", -1L),
+        OnnxGraph.Attribute.of("epsilon", (float) epsilon));
   }
 }

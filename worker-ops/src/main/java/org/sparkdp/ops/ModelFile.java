@@ -135,6 +135,9 @@ public final class ModelFile {
       c.setAll(layer.config());
       if (l > 0) {
         c.remove(Layer.INPUT_DIM.key());
+      } else if (spec.inputShape().size() > 1) {
+        c.remove(Layer.INPUT_DIM.key());
+        c.set(Configs.INPUT_SHAPE.key(), JSON.valueToTree(spec.inputShape()));
       }
     }
     ObjectNode compileNode = root.putObject("compile_config");

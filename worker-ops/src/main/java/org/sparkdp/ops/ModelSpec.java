@@ -9,36 +9,77 @@ import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
- * A Sequential stack of {@link Layer}s: what the model is, without any weights. The first layer's
- * {@code inputDim} is the model's input width; each later layer takes the width of the one before.
+ * A Sequential stack of {@link Layer}s: what the model is, without any weights. The model takes
+ * examples of {@code inputShape} (Keras' {@code input_shape}, without the batch: {@code [784]} or
+ * {@code [28, 28, 1]}), each a flat row of its values in channels_last row-major order; each layer
+ * takes the shape of the one before. A vector input is also the first layer's {@code inputDim}.
+ *
+ * @param layers the layers, first to last
+ * @param inputShape the shape of one example; {@code null}: {@code [the first layer's inputDim]}
  */
-public record ModelSpec(List<Layer> layers) implements Serializable {
+public record ModelSpec(List<Layer> layers, List<Integer> inputShape) implements Serializable {
 
   public ModelSpec {
-    layers = List.copyOf(layers);
+    layers = new ArrayList<>(layers);
     if (layers.isEmpty()) {
       throw new IllegalArgumentException("a model needs at least one layer");
     }
-    if (layers.get(0).inputDim() <= 0) {
-      throw new IllegalArgumentException(
-          "the first layer needs input_dim (the number of features)");
+    int given = layers.get(0).inputDim();
+    if (inputShape == null) {
+      if (given <= 0) {
+        throw new IllegalArgumentException(
+            "the first layer needs input_dim (the number of features) or input_shape");
+      }
+      inputShape = List.of(given);
     }
+    inputShape = List.copyOf(inputShape);
+    if (inputShape.isEmpty() || inputShape.stream().anyMatch(d -> d == null || d <= 0)) {
+      throw new IllegalArgumentException(
+          "input_shape " + inputShape + ": expected a non-empty list of positive sizes");
+    }
+    if (inputShape.size() == 1) {
+      if (given == 0) {
+        layers.set(0, layers.get(0).withInputDim(inputShape.get(0)));
+      } else if (given != inputShape.get(0)) {
+        throw new IllegalArgumentException(
+            "the first layer has input_dim " + given + " but input_shape " + inputShape);
+      }
+    } else if (given != 0) {
+      throw new IllegalArgumentException(
+          "the first layer has input_dim "
+              + given
+              + " and input_shape "
+              + inputShape
+              + ": give input_shape alone");
+    }
+    layers = List.copyOf(layers);
     List<String> names = names(layers);
-    int width = layers.get(0).inputDim();
+    int[] shape = inputShape.stream().mapToInt(Integer::intValue).toArray();
+    Layer.size(shape);
     for (int l = 0; l < layers.size(); l++) {
       Layer layer = layers.get(l);
-      int given = layer.inputDim();
-      if (l > 0 && given != 0 && given != width) {
+      int width = Layer.size(shape);
+      int dim = layer.inputDim();
+      if (l > 0 && dim != 0 && dim != width) {
         throw new IllegalArgumentException(
             "layer "
                 + names.get(l)
                 + " has input_dim "
-                + given
+                + dim
                 + " but the layer before it gives "
                 + width
                 + " values");
       }
-      for (Layer.Weight w : layer.weights(width)) {
+      int[] out;
+      List<Layer.Weight> weights;
+      try {
+        out = layer.outputShape(shape);
+        Layer.size(out);
+        weights = layer.weights(shape);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("layer " + names.get(l) + ": " + e.getMessage(), e);
+      }
+      for (Layer.Weight w : weights) {
         try {
           w.initializer().checkShape(w.shape());
         } catch (IllegalArgumentException e) {
@@ -46,8 +87,29 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
               "layer " + names.get(l) + ", weight " + w.name() + ": " + e.getMessage(), e);
         }
       }
-      width = layer.outputDim(width);
+      shape = out;
     }
+  }
+
+  /** A model of {@code layers}, its input the first layer's {@code inputDim}. */
+  public ModelSpec(List<Layer> layers) {
+    this(layers, null);
+  }
+
+  /** This model taking examples of {@code shape}, e.g. {@code [28, 28, 1]}. */
+  public ModelSpec withInputShape(int... shape) {
+    List<Integer> s = java.util.Arrays.stream(shape).boxed().toList();
+    List<Layer> list = new ArrayList<>(layers);
+    if (shape.length != 1 && list.get(0).inputDim() != 0) {
+      // input_dim is the vector case of input_shape: drop it for a shaped input.
+      list.set(0, Configs.withoutInputDim(list.get(0)));
+    }
+    return new ModelSpec(list, s);
+  }
+
+  /** The input shape as an array. */
+  public int[] inputShapeArray() {
+    return inputShape.stream().mapToInt(Integer::intValue).toArray();
   }
 
   public static ModelSpec of(Layer... layers) {
@@ -72,23 +134,28 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
     return names;
   }
 
-  /** The model's input width (number of features). */
+  /** The model's input width: the number of values of one example. */
   public int inputDim() {
-    return layers.get(0).inputDim();
+    return Layer.size(inputShapeArray());
+  }
+
+  /** The shape of layer {@code l}'s input, without the batch. */
+  public int[] inputShapeOf(int l) {
+    int[] shape = inputShapeArray();
+    for (int i = 0; i < l; i++) {
+      shape = layers.get(i).outputShape(shape);
+    }
+    return shape;
   }
 
   /** The width of layer {@code l}'s input. */
   public int inputOf(int l) {
-    int width = inputDim();
-    for (int i = 0; i < l; i++) {
-      width = layers.get(i).outputDim(width);
-    }
-    return width;
+    return Layer.size(inputShapeOf(l));
   }
 
   /** The width of layer {@code l}'s output. */
   public int outputOf(int l) {
-    return layers.get(l).outputDim(inputOf(l));
+    return Layer.size(layers.get(l).outputShape(inputShapeOf(l)));
   }
 
   /** The width of the model's output. */
@@ -107,7 +174,7 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
 
   /** Whether some layer draws noise in training (and so needs the examples' ids). */
   public boolean hasNoise() {
-    return layers.stream().anyMatch(l -> l instanceof Dropout d && d.rate() > 0);
+    return layers.stream().anyMatch(Layer::drawsNoise);
   }
 
   /** Where each weight sits in the flat parameter array. */
@@ -133,7 +200,7 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
     float[] params = new float[layout.size()];
     for (int l = 0; l < layers.size(); l++) {
       SplittableRandom random = new SplittableRandom(Seeds.mix(seed, 0x1a7e5L, l));
-      List<Layer.Weight> weights = layers.get(l).weights(layout.inputs()[l]);
+      List<Layer.Weight> weights = layers.get(l).weights(layout.inputShapes()[l]);
       for (Layer.Weight w : weights) {
         w.initializer().fill(params, layout.offset(l, w.name()), w.shape(), random);
       }
@@ -149,7 +216,7 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
     List<Regularization.Term> terms = new ArrayList<>();
     ParameterLayout layout = layout();
     for (int l = 0; l < layers.size(); l++) {
-      for (Layer.Weight w : layers.get(l).weights(layout.inputs()[l])) {
+      for (Layer.Weight w : layers.get(l).weights(layout.inputShapes()[l])) {
         if (w.regularizer() != null) {
           terms.add(new Regularization.Term(layout.offset(l, w.name()), w.size(), w.regularizer()));
         }
@@ -193,7 +260,7 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
               box.charAt(17),
               widths,
               names.get(l) + " (" + layers.get(l).className() + ")",
-              "(None, " + layout.outputs()[l] + ")",
+              shape(layout.outputShapes()[l]),
               String.format(Locale.ROOT, "%,d", counts[l])));
     }
     s.append(rule(box, 13, widths));
@@ -202,6 +269,15 @@ public record ModelSpec(List<Layer> layers) implements Serializable {
     s.append(totalLine("Trainable params", total));
     s.append(totalLine("Non-trainable params", 0));
     return s.toString();
+  }
+
+  /** Keras' output shape with the batch: {@code (None, 26, 26, 32)}. */
+  static String shape(int[] shape) {
+    StringBuilder s = new StringBuilder("(None");
+    for (int d : shape) {
+      s.append(", ").append(d);
+    }
+    return s.append(')').toString();
   }
 
   /**

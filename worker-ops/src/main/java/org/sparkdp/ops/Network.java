@@ -96,10 +96,10 @@ public final class Network implements Serializable {
     lossKernels = new Kernel[layers];
     for (int l = 0; l < layers; l++) {
       Activation own = spec.layers().get(l).activation();
-      kernels[l] = Kernels.bind(spec, layout, l, own, seed);
+      kernels[l] = spec.layers().get(l).kernel(new Binding(layout, l, own, seed));
       lossKernels[l] =
           fused && l == layers - 1
-              ? Kernels.bind(spec, layout, l, Activation.LINEAR, seed)
+              ? spec.layers().get(l).kernel(new Binding(layout, l, Activation.LINEAR, seed))
               : kernels[l];
     }
     this.regularization = spec.regularization();

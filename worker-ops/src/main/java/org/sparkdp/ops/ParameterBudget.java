@@ -34,7 +34,7 @@ public final class ParameterBudget {
 
   static void check(ModelSpec spec, String path, long max) {
     long total = 0;
-    int in = spec.inputDim();
+    int[] in = spec.inputShapeArray();
     for (int l = 0; l < spec.layers().size(); l++) {
       Layer layer = spec.layers().get(l);
       for (Layer.Weight w : layer.weights(in)) {
@@ -45,11 +45,7 @@ public final class ParameterBudget {
         total += size;
       }
       if (total > max) {
-        String what =
-            layer instanceof Dense d
-                ? String.format(
-                    Locale.ROOT, "a Dense layer of %d inputs and %d units", in, d.units())
-                : String.format(Locale.ROOT, "a %s layer of %d inputs", layer.className(), in);
+        String what = layer.describe(Layer.size(in));
         throw new ConfigException(
             String.format(
                 Locale.ROOT,
@@ -64,7 +60,7 @@ public final class ParameterBudget {
                 Runtime.getRuntime().maxMemory() >> 20,
                 BYTES_PER_PARAMETER));
       }
-      in = layer.outputDim(in);
+      in = layer.outputShape(in);
     }
   }
 }

@@ -10,11 +10,19 @@ import java.util.List;
  * contiguous row-major block.
  *
  * @param views every weight, in order
- * @param inputs each layer's input width
+ * @param inputs each layer's input width (the values of its input shape)
  * @param outputs each layer's output width
  * @param size the number of parameters
+ * @param inputShapes each layer's input shape, without the batch
+ * @param outputShapes each layer's output shape, without the batch
  */
-public record ParameterLayout(List<View> views, int[] inputs, int[] outputs, int size)
+public record ParameterLayout(
+    List<View> views,
+    int[] inputs,
+    int[] outputs,
+    int size,
+    int[][] inputShapes,
+    int[][] outputShapes)
     implements Serializable {
 
   /**
@@ -33,14 +41,20 @@ public record ParameterLayout(List<View> views, int[] inputs, int[] outputs, int
     int n = spec.layers().size();
     int[] in = new int[n];
     int[] out = new int[n];
+    int[][] inShapes = new int[n][];
+    int[][] outShapes = new int[n][];
+    int[] shape = spec.inputShapeArray();
     List<String> names = spec.names();
     List<View> views = new ArrayList<>();
     long offset = 0;
     for (int l = 0; l < n; l++) {
       Layer layer = spec.layers().get(l);
-      in[l] = spec.inputOf(l);
-      out[l] = layer.outputDim(in[l]);
-      for (Layer.Weight w : layer.weights(in[l])) {
+      inShapes[l] = shape;
+      outShapes[l] = layer.outputShape(shape);
+      in[l] = Layer.size(shape);
+      out[l] = Layer.size(outShapes[l]);
+      shape = outShapes[l];
+      for (Layer.Weight w : layer.weights(inShapes[l])) {
         views.add(new View(names.get(l) + "/" + w.name(), l, w.name(), (int) offset, w.shape()));
         offset += w.size();
         if (offset > Integer.MAX_VALUE - 8) {
@@ -49,7 +63,7 @@ public record ParameterLayout(List<View> views, int[] inputs, int[] outputs, int
         }
       }
     }
-    return new ParameterLayout(List.copyOf(views), in, out, (int) offset);
+    return new ParameterLayout(List.copyOf(views), in, out, (int) offset, inShapes, outShapes);
   }
 
   /** Number of layers. */

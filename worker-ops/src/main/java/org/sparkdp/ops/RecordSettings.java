@@ -182,6 +182,21 @@ public final class RecordSettings<R extends Record> implements SettingPart {
     return node;
   }
 
+  /** The record's values under their keys, a group's in its place, in order. */
+  @SuppressWarnings("unchecked")
+  public java.util.Map<String, Object> values(R record) {
+    java.util.Map<String, Object> values = new java.util.LinkedHashMap<>();
+    for (int i = 0; i < parts.size(); i++) {
+      Object value = value(record, i);
+      if (parts.get(i) instanceof Setting<?> s) {
+        values.put(s.key(), value);
+      } else {
+        values.putAll(((RecordSettings<Record>) parts.get(i)).values((Record) value));
+      }
+    }
+    return values;
+  }
+
   @Override
   public String toString() {
     return type.getSimpleName() + " settings";

@@ -245,6 +245,39 @@ public final class Setting<T> implements Serializable, SettingPart {
         doc);
   }
 
+  /**
+   * Two positive integers, given as one ({@code 3}: {@code [3, 3]}) or a pair ({@code [3, 2]}), as
+   * Keras' {@code kernel_size}, {@code strides} and {@code pool_size}.
+   */
+  public static Setting<java.util.List<Integer>> pair(
+      String key, java.util.List<Integer> defaultValue, String doc) {
+    return of(
+        key,
+        defaultValue,
+        "a positive integer or a pair of them",
+        v -> {
+          if (v.isIntegralNumber() && v.canConvertToInt()) {
+            return java.util.List.of(v.asInt(), v.asInt());
+          }
+          if (v.isArray()
+              && v.size() == 2
+              && v.get(0).isIntegralNumber()
+              && v.get(0).canConvertToInt()
+              && v.get(1).isIntegralNumber()
+              && v.get(1).canConvertToInt()) {
+            return java.util.List.of(v.get(0).asInt(), v.get(1).asInt());
+          }
+          return null;
+        },
+        v -> {
+          com.fasterxml.jackson.databind.node.ArrayNode a = JSON.createArrayNode();
+          v.forEach(a::add);
+          return a;
+        },
+        v -> v.size() == 2 && v.get(0) > 0 && v.get(1) > 0,
+        doc);
+  }
+
   private static <E> java.util.List<E> readList(JsonNode v, Reader<E> element) {
     if (!v.isArray()) {
       return null;

@@ -73,14 +73,23 @@ public final class WatermarkEmbedding implements Penalty {
       throw new ConfigException(
           "watermark.layer: layer "
               + l
-              + " has no kernel; the watermark goes into a dense layer's kernel");
+              + " has no kernel; the watermark goes into a dense or convolution layer's kernel");
     }
+    // The kernel as [values per unit, units]: [in, units] for dense, [kh * kw * in, filters] for a
+    // convolution (Uchida et al.'s reading of a convolution's kernel).
+    int[] shape =
+        layout.views().stream()
+            .filter(v -> v.layer() == l && v.weight().equals("kernel"))
+            .findFirst()
+            .orElseThrow()
+            .shape();
+    int units = shape[shape.length - 1];
     return derive(
         secret,
         spec.bits(),
         spec.layer(),
-        layout.inputs()[l],
-        layout.outputs()[l],
+        Initializer.size(shape) / units,
+        units,
         kernel,
         spec.strength());
   }

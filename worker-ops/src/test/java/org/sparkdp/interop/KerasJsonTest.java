@@ -119,8 +119,8 @@ class KerasJsonTest {
   void unsupportedLayersAndOptionsAreNamedWithTheFile() throws IOException {
     String keras2 = new String(fixture("keras2-sequential.json"), StandardCharsets.UTF_8);
     assertRefused(
-        keras2.replace("\"class_name\": \"Dropout\"", "\"class_name\": \"Conv2D\""),
-        "layers[2]: the layer Conv2D is not supported");
+        keras2.replace("\"class_name\": \"Dropout\"", "\"class_name\": \"Conv3D\""),
+        "layers[2]: the layer Conv3D is not supported");
     assertRefused(
         keras2.replaceFirst(
             "\"kernel_constraint\": null",
@@ -140,7 +140,9 @@ class KerasJsonTest {
         keras2.replace("\"activation\": \"relu\"", "\"activation\": \"hard_sigmoid\""),
         "hard_sigmoid of Keras 2");
     assertRefused(keras2.replace("\"activation\": \"relu\"", "\"activation\": \"mish\""), "mish");
-    assertRefused(keras2.replace("[null, 8]", "[null, 28, 28]"), "[null,28,28] is not supported");
+    assertRefused(
+        keras2.replace("[null, 8]", "[null, 28, 28]"),
+        "dense takes a vector of features, not an input of shape [28, 28]");
     assertRefused(
         keras2.replace("\"class_name\": \"Sequential\"", "\"class_name\": \"Functional\""),
         "'Functional' model is not supported");

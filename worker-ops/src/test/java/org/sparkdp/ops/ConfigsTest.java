@@ -38,7 +38,7 @@ class ConfigsTest {
         "{'units':0,'activation':'relu','input_dim':3}|model.layers[0].units: must be a positive integer, got 0",
         "{'units':4,'activation':'mish','input_dim':3}|model.layers[0].activation: unknown activation 'mish'",
         "{'units':4,'activation':'relu'}|model.layers: the first layer needs input_dim",
-        "{'type':'conv2d','units':4}|model.layers[0].type: unknown layer type 'conv2d' (supported: dense, dropout, layer_normalization, activation)",
+        "{'type':'conv3d','units':4}|model.layers[0].type: unknown layer type 'conv3d' (supported: dense, dropout, layer_normalization, activation,",
         "{'type':'dropout','rate':1.0,'input_dim':3}|model.layers[0].rate: must be a number in [0, 1), got 1.0",
         "{'type':'dropout','input_dim':3}|model.layers[0].rate: missing (a number in [0, 1))",
         "{'type':'layer_normalization','epsilon':0,'input_dim':3}|model.layers[0].epsilon: must be a positive number, got 0",

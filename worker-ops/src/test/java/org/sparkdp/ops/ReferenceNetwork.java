@@ -101,7 +101,7 @@ final class ReferenceNetwork {
     ParameterLayout layout = spec.layout();
     double total = 0;
     for (int l = 0; l < spec.layers().size(); l++) {
-      for (Layer.Weight w : spec.layers().get(l).weights(layout.inputs()[l])) {
+      for (Layer.Weight w : spec.layers().get(l).weights(layout.inputShapes()[l])) {
         Regularizer reg = w.regularizer();
         if (reg == null) {
           continue;

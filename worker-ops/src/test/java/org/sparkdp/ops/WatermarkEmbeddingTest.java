@@ -235,4 +235,22 @@ class WatermarkEmbeddingTest {
             () -> Watermark.fromConfig(JsonNodeFactory.instance.objectNode().put("bits", 8)));
     assertTrue(e.getMessage().startsWith("watermark.key: missing"), e.getMessage());
   }
+
+  @Test
+  void aConvolutionsKernelCarriesTheWatermarkAsKhKwInByFilters() {
+    ModelSpec spec =
+        new ModelSpec(
+            java.util.List.of(Conv2D.of(4, 3, "relu"), Flatten.of(), Dense.of(2, "softmax")),
+            java.util.List.of(6, 6, 2));
+    ParameterLayout layout = spec.layout();
+    WatermarkEmbedding e = WatermarkEmbedding.derive(SECRET, new Watermark("k", 5, 0, 0.1), layout);
+    float[] params = spec.initialParameters(3);
+    // The kernel [3, 3, 2, 4] is read as [18, 4].
+    org.junit.jupiter.api.Assertions.assertEquals(
+        5, e.extract(params, layout.offset(0, "kernel")).length);
+    // It reads exactly the kernel's 72 values.
+    e.extract(params, params.length - 72);
+    org.junit.jupiter.api.Assertions.assertThrows(
+        IllegalArgumentException.class, () -> e.extract(params, params.length - 71));
+  }
 }

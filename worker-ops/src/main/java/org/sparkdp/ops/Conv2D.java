@@ -1,0 +1,503 @@
+package org.sparkdp.ops;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Keras' {@code Conv2D}, channels_last: {@code input [batch, H, W, C] -> output [batch, OH, OW,
+ * filters]}, {@code y = activation(conv(x, K) + b)} with kernel {@code K [kh, kw, C, filters]} and
+ * bias {@code b [filters]} (Keras' layout). Computed as a matrix product: the input's windows are
+ * copied into rows ({@code im2col}, {@code [batch * OH * OW, kh * kw * C]}) and multiplied by the
+ * kernel seen as {@code [kh * kw * C, filters]} in one {@code sgemm} per batch.
+ *
+ * @param filters the number of output channels, positive
+ * @param kernelSize the window's height and width
+ * @param strides the steps between windows (height, width)
+ * @param padding valid or same (see {@link Padding})
+ * @param dilationRate the spacing of a window's taps (height, width); with strides of 1 only
+ * @param activation applied to {@code conv(x, K) + b}
+ * @param useBias whether the layer has a bias
+ * @param kernelInitializer how the kernel starts (glorot_uniform)
+ * @param biasInitializer how the bias starts (zeros)
+ * @param kernelRegularizer the kernel's penalty in the loss, or {@code null}
+ * @param biasRegularizer the bias' penalty in the loss, or {@code null}
+ * @param inputDim 0: a convolution takes {@code input_shape} on a model's first layer
+ */
+public record Conv2D(
+    int filters,
+    List<Integer> kernelSize,
+    List<Integer> strides,
+    Padding padding,
+    List<Integer> dilationRate,
+    Activation activation,
+    boolean useBias,
+    Initializer kernelInitializer,
+    Initializer biasInitializer,
+    Regularizer kernelRegularizer,
+    Regularizer biasRegularizer,
+    int inputDim)
+    implements Layer {
+  public static final Setting<Integer> FILTERS =
+      Setting.integer("filters", null, 1, "the number of output channels");
+  public static final Setting<List<Integer>> KERNEL_SIZE =
+      Setting.pair("kernel_size", null, "the window's height and width (3 or [3, 3])");
+  public static final Setting<List<Integer>> STRIDES =
+      Setting.pair("strides", List.of(1, 1), "the steps between windows");
+  public static final Setting<Padding> PADDING =
+      Setting.choice(
+          "padding",
+          Padding.class,
+          Padding.VALID,
+          "valid: whole windows only; same: an output of ceil(input / strides)");
+  public static final Setting<List<Integer>> DILATION_RATE =
+      Setting.pair("dilation_rate", List.of(1, 1), "the spacing of a window's taps");
+  public static final Setting<Activation> ACTIVATION =
+      Setting.choice("activation", Activation.class, Activation.LINEAR, "applied to conv + b");
+  public static final RecordSettings<Conv2D> SETTINGS =
+      RecordSettings.of(
+          Conv2D.class,
+          FILTERS,
+          KERNEL_SIZE,
+          STRIDES,
+          PADDING,
+          DILATION_RATE,
+          ACTIVATION,
+          Dense.USE_BIAS,
+          Dense.KERNEL_INITIALIZER,
+          Dense.BIAS_INITIALIZER,
+          Dense.KERNEL_REGULARIZER,
+          Dense.BIAS_REGULARIZER,
+          Layer.INPUT_DIM);
+
+  /** Keras' {@code Conv2D}: channels_last, one group, no constraints. */
+  public static final Kind KIND =
+      new Kind(
+          "conv2d",
+          "Conv2D",
+          SETTINGS,
+          Kind.fixed(
+              "data_format",
+              java.util.Arrays.asList("channels_last", null),
+              "groups",
+              1,
+              "kernel_constraint",
+              null,
+              "bias_constraint",
+              null));
+
+  public Conv2D {
+    FILTERS.check(filters);
+    KERNEL_SIZE.check(kernelSize);
+    STRIDES.check(strides);
+    PADDING.check(padding);
+    DILATION_RATE.check(dilationRate);
+    ACTIVATION.check(activation);
+    Dense.KERNEL_INITIALIZER.check(kernelInitializer);
+    Dense.BIAS_INITIALIZER.check(biasInitializer);
+    kernelSize = List.copyOf(kernelSize);
+    strides = List.copyOf(strides);
+    dilationRate = List.copyOf(dilationRate);
+    if ((strides.get(0) > 1 || strides.get(1) > 1)
+        && (dilationRate.get(0) > 1 || dilationRate.get(1) > 1)) {
+      throw new ConfigException(
+          "strides "
+              + strides
+              + " and dilation_rate "
+              + dilationRate
+              + ": one of them must be 1 (as in Keras)");
+    }
+    if (inputDim != 0) {
+      Layer.INPUT_DIM.check(inputDim);
+    }
+  }
+
+  /** {@code Conv2D(filters, kernel_size, activation=...)} with Keras' other defaults. */
+  public static Conv2D of(int filters, int kernelSize, String activation) {
+    return new Conv2D(
+        filters,
+        List.of(kernelSize, kernelSize),
+        STRIDES.defaultValue(),
+        Padding.VALID,
+        DILATION_RATE.defaultValue(),
+        ACTIVATION.convert(activation, ACTIVATION.key()),
+        true,
+        Initializer.GLOROT_UNIFORM,
+        Initializer.ZEROS,
+        null,
+        null,
+        0);
+  }
+
+  /** This layer with other strides, padding and dilation. */
+  public Conv2D with(List<Integer> strides, Padding padding, List<Integer> dilationRate) {
+    return new Conv2D(
+        filters,
+        kernelSize,
+        strides,
+        padding,
+        dilationRate,
+        activation,
+        useBias,
+        kernelInitializer,
+        biasInitializer,
+        kernelRegularizer,
+        biasRegularizer,
+        inputDim);
+  }
+
+  /** This layer with or without a bias. */
+  public Conv2D withUseBias(boolean bias) {
+    return new Conv2D(
+        filters,
+        kernelSize,
+        strides,
+        padding,
+        dilationRate,
+        activation,
+        bias,
+        kernelInitializer,
+        biasInitializer,
+        kernelRegularizer,
+        biasRegularizer,
+        inputDim);
+  }
+
+  @Override
+  public String type() {
+    return "conv2d";
+  }
+
+  @Override
+  public String className() {
+    return "Conv2D";
+  }
+
+  @Override
+  public Conv2D withInputDim(int dim) {
+    throw new ConfigException(
+        "conv2d takes an image [height, width, channels]: give input_shape, not input_dim");
+  }
+
+  /** Fails unless {@code in} is {@code [H, W, C]}. */
+  static void checkImage(int[] in, String type) {
+    if (in.length != 3) {
+      throw new ConfigException(
+          type
+              + " takes images [height, width, channels] (channels_last), not an input of shape "
+              + java.util.Arrays.toString(in));
+    }
+  }
+
+  @Override
+  public int[] outputShape(int[] in) {
+    checkImage(in, "conv2d");
+    int oh = padding.out(in[0], kernelSize.get(0), strides.get(0), dilationRate.get(0));
+    int ow = padding.out(in[1], kernelSize.get(1), strides.get(1), dilationRate.get(1));
+    if (oh <= 0 || ow <= 0) {
+      throw new ConfigException(
+          "kernel_size "
+              + kernelSize
+              + " with dilation_rate "
+              + dilationRate
+              + " does not fit an input of shape "
+              + java.util.Arrays.toString(in)
+              + " with padding valid");
+    }
+    return new int[] {oh, ow, filters};
+  }
+
+  @Override
+  public List<Weight> weights(int[] in) {
+    checkImage(in, "conv2d");
+    List<Weight> weights = new ArrayList<>();
+    weights.add(
+        new Weight(
+            "kernel",
+            new int[] {kernelSize.get(0), kernelSize.get(1), in[2], filters},
+            kernelInitializer,
+            kernelRegularizer));
+    if (useBias) {
+      weights.add(new Weight("bias", new int[] {filters}, biasInitializer, biasRegularizer));
+    }
+    return weights;
+  }
+
+  @Override
+  public boolean drawsNoise() {
+    return false;
+  }
+
+  @Override
+  public Kernel kernel(Binding b) {
+    int[] in = b.inShape();
+    int[] out = b.outShape();
+    return new Conv2DKernel(
+        new Window(
+            in[0],
+            in[1],
+            in[2],
+            out[0],
+            out[1],
+            kernelSize.get(0),
+            kernelSize.get(1),
+            strides.get(0),
+            strides.get(1),
+            dilationRate.get(0),
+            dilationRate.get(1),
+            padding.before(in[0], kernelSize.get(0), strides.get(0), dilationRate.get(0)),
+            padding.before(in[1], kernelSize.get(1), strides.get(1), dilationRate.get(1))),
+        filters,
+        b.offset("kernel"),
+        b.offset("bias"),
+        b.activation());
+  }
+
+  /**
+   * ONNX's {@code Conv} between transposes: the flat row reshaped to NHWC, transposed to NCHW, the
+   * kernel transposed from {@code [kh, kw, C, F]} to {@code [F, C, kh, kw]}, explicit pads, and
+   * back to NHWC and the flat row; then the activation.
+   */
+  @Override
+  public String onnx(OnnxGraph g, String x) {
+    int[] in = g.inputShape();
+    int[] out = outputShape(in);
+    String name = g.name();
+    String nhwc = g.reshape(x, name + "/nhwc", in);
+    String nchw =
+        g.node(
+            "Transpose",
+            name + "/nchw",
+            List.of(nhwc),
+            OnnxGraph.Attribute.ints("perm", 0, 3, 1, 2));
+    String kernel =
+        g.node(
+            "Transpose",
+            name + "/kernel_fchw",
+            List.of(g.weight("kernel")),
+            OnnxGraph.Attribute.ints("perm", 3, 2, 0, 1));
+    int kh = kernelSize.get(0);
+    int kw = kernelSize.get(1);
+    long top = padding.before(in[0], kh, strides.get(0), dilationRate.get(0));
+    long left = padding.before(in[1], kw, strides.get(1), dilationRate.get(1));
+    long bottom =
+        (long) (out[0] - 1) * strides.get(0)
+            + (long) (kh - 1) * dilationRate.get(0)
+            + 1
+            - in[0]
+            - top;
+    long right =
+        (long) (out[1] - 1) * strides.get(1)
+            + (long) (kw - 1) * dilationRate.get(1)
+            + 1
+            - in[1]
+            - left;
+    List<String> inputs = new ArrayList<>(List.of(nchw, kernel));
+    if (useBias) {
+      inputs.add(g.weight("bias"));
+    }
+    String conv =
+        g.node(
+            "Conv",
+            name + "/conv",
+            inputs,
+            OnnxGraph.Attribute.ints("kernel_shape", kh, kw),
+            OnnxGraph.Attribute.ints("strides", strides.get(0), strides.get(1)),
+            OnnxGraph.Attribute.ints("dilations", dilationRate.get(0), dilationRate.get(1)),
+            OnnxGraph.Attribute.ints("pads", top, left, Math.max(bottom, 0), Math.max(right, 0)));
+    String back =
+        g.node(
+            "Transpose",
+            name + "/nhwc_out",
+            List.of(conv),
+            OnnxGraph.Attribute.ints("perm", 0, 2, 3, 1));
+    String flat = g.reshape(back, name + "/flat", Layer.size(out));
+    return g.activation(activation, flat);
+  }
+
+  /**
+   * The geometry of a 2-D window over an {@code [h, w, c]} input giving {@code [oh, ow, *]}: kernel
+   * {@code kh x kw}, strides, dilations and the padding before the first row and column.
+   */
+  record Window(
+      int h,
+      int w,
+      int c,
+      int oh,
+      int ow,
+      int kh,
+      int kw,
+      int sh,
+      int sw,
+      int dh,
+      int dw,
+      int top,
+      int left)
+      implements java.io.Serializable {
+
+    /** Values per window: {@code kh * kw * c}. */
+    int patch() {
+      return kh * kw * c;
+    }
+
+    /** Output positions per example. */
+    int positions() {
+      return oh * ow;
+    }
+
+    /**
+     * {@code cols[rows * oh * ow, kh * kw * c]} from {@code x[rows, h, w, c]}: each output
+     * position's window, zeros where it reaches into the padding.
+     */
+    void im2col(float[] x, int xOff, int rows, float[] cols) {
+      int patch = patch();
+      int rowSpan = kw * c;
+      int at = 0;
+      for (int r = 0; r < rows; r++) {
+        int base = xOff + r * h * w * c;
+        for (int oy = 0; oy < oh; oy++) {
+          for (int ox = 0; ox < ow; ox++) {
+            int x0 = ox * sw - left;
+            boolean inside = dw == 1 && x0 >= 0 && x0 + kw <= w;
+            for (int i = 0; i < kh; i++) {
+              int y = oy * sh - top + i * dh;
+              if (y < 0 || y >= h) {
+                java.util.Arrays.fill(cols, at, at + rowSpan, 0f);
+                at += rowSpan;
+              } else if (inside) {
+                // The window's row is kw * c contiguous input values.
+                System.arraycopy(x, base + (y * w + x0) * c, cols, at, rowSpan);
+                at += rowSpan;
+              } else {
+                for (int j = 0; j < kw; j++) {
+                  int xx = x0 + j * dw;
+                  if (xx < 0 || xx >= w) {
+                    java.util.Arrays.fill(cols, at, at + c, 0f);
+                  } else {
+                    int from = base + (y * w + xx) * c;
+                    for (int k = 0; k < c; k++) {
+                      cols[at + k] = x[from + k];
+                    }
+                  }
+                  at += c;
+                }
+              }
+            }
+          }
+        }
+      }
+      assert at == rows * positions() * patch;
+    }
+
+    /** {@code dx[rows, h, w, c] = } the sum of each window's {@code dCols} at its input values. */
+    void col2im(float[] dCols, int rows, float[] dx) {
+      java.util.Arrays.fill(dx, 0, rows * h * w * c, 0f);
+      int at = 0;
+      for (int r = 0; r < rows; r++) {
+        int base = r * h * w * c;
+        for (int oy = 0; oy < oh; oy++) {
+          for (int ox = 0; ox < ow; ox++) {
+            for (int i = 0; i < kh; i++) {
+              int y = oy * sh - top + i * dh;
+              for (int j = 0; j < kw; j++) {
+                int xx = ox * sw - left + j * dw;
+                if (y >= 0 && y < h && xx >= 0 && xx < w) {
+                  int o = base + (y * w + xx) * c;
+                  for (int k = 0; k < c; k++) {
+                    dx[o + k] += dCols[at + k];
+                  }
+                }
+                at += c;
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * {@code out = f(im2col(x) K + b)} in one {@code sgemm} of {@code [rows * oh * ow, patch] x
+   * [patch, filters]}; backward {@code dZ = dOut * f'(z)}, {@code dK += cols^T dZ}, {@code db +=
+   * sum dZ}, {@code dCols = dZ K^T} (into the columns' scratch) and {@code dIn = col2im(dCols)}.
+   * Scratch: the columns, then {@code z} unless the activation is linear.
+   */
+  record Conv2DKernel(Window win, int filters, int kernel, int bias, Activation activation)
+      implements Kernel {
+    @Override
+    public int scratch(int rows) {
+      long m = (long) rows * win.positions();
+      long n = m * win.patch() + (activation == Activation.LINEAR ? 0 : m * filters);
+      if (n > Integer.MAX_VALUE - 8) {
+        throw new ConfigException(
+            "a conv2d layer needs "
+                + n
+                + " floats of scratch for "
+                + rows
+                + " examples, more than one array holds (use a smaller batch)");
+      }
+      return (int) n;
+    }
+
+    @Override
+    public void forward(
+        float[] params, float[] x, int xOff, int rows, float[] out, float[] scratch, Workspace ws) {
+      int m = rows * win.positions();
+      int patch = win.patch();
+      int zOff = m * patch;
+      float[] z = activation == Activation.LINEAR ? out : scratch;
+      int zAt = activation == Activation.LINEAR ? 0 : zOff;
+      win.im2col(x, xOff, rows, scratch);
+      if (bias >= 0) {
+        for (int p = 0; p < m; p++) {
+          System.arraycopy(params, bias, z, zAt + p * filters, filters);
+        }
+      }
+      Blas.gemm(
+          false,
+          false,
+          m,
+          filters,
+          patch,
+          1f,
+          scratch,
+          0,
+          params,
+          kernel,
+          bias >= 0 ? 1f : 0f,
+          z,
+          zAt);
+      activation.apply(z, zAt, out, 0, m, filters);
+    }
+
+    @Override
+    public void backward(
+        float[] params,
+        float[] x,
+        int xOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        float[] dz,
+        float[] dIn,
+        float[] grad,
+        Workspace ws) {
+      int m = rows * win.positions();
+      int patch = win.patch();
+      activation.backward(scratch, m * patch, out, 0, dz, 0, m, filters);
+      Blas.gemm(true, false, patch, filters, m, 1f, scratch, 0, dz, 0, 1f, grad, kernel);
+      if (bias >= 0) {
+        for (int p = 0; p < m; p++) {
+          int o = p * filters;
+          for (int f = 0; f < filters; f++) {
+            grad[bias + f] += dz[o + f];
+          }
+        }
+      }
+      if (dIn != null) {
+        // The columns are spent: their scratch takes dCols.
+        Blas.gemm(false, true, m, patch, filters, 1f, dz, 0, params, kernel, 0f, scratch, 0);
+        win.col2im(scratch, rows, dIn);
+      }
+    }
+  }
+}
