@@ -194,8 +194,8 @@ class BadInputIT {
                 "x-images-idx3-ubyte.gz: the header announces 4 images of 2x3 (24 bytes) but 20 bytes follow"),
             config(
                 "type: dense, units: 8",
-                "type: conv2d, units: 8",
-                "model.layers[0].type: unknown layer type 'conv2d' (supported: dense, dropout, layer_normalization, activation)"),
+                "type: conv3d, units: 8",
+                "model.layers[0].type: unknown layer type 'conv3d' (supported: dense, dropout, layer_normalization, activation, conv2d, max_pooling2d, flatten, reshape)"),
             config(
                 "activation: relu",
                 "activation: mish",

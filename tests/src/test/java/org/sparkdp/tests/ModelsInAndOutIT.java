@@ -119,7 +119,7 @@ class ModelsInAndOutIT {
     Files.writeString(
         dir.resolve("conv.json"),
         "{\"class_name\": \"Sequential\", \"config\": {\"name\": \"s\", \"layers\": ["
-            + "{\"class_name\": \"Conv2D\", \"config\": {\"filters\": 8}}]},"
+            + "{\"class_name\": \"Conv3D\", \"config\": {\"filters\": 8}}]},"
             + " \"keras_version\": \"2.15.0\"}");
     Blobs.of(50, DIM, 3, 1).writeCsv(dir.resolve("train.csv"));
     Launcher.Result conv =
@@ -128,7 +128,7 @@ class ModelsInAndOutIT {
     assertTrue(
         conv.stderr()
             .contains(
-                "sparkdp train: error: conv.json: config.layers[0]: the layer Conv2D is not"
+                "sparkdp train: error: conv.json: config.layers[0]: the layer Conv3D is not"
                     + " supported"),
         conv.stderr());
     Launcher.Result name =
