@@ -448,9 +448,7 @@ public record Conv2D(
       int zAt = activation == Activation.LINEAR ? 0 : zOff;
       win.im2col(x, xOff, rows, scratch);
       if (bias >= 0) {
-        for (int p = 0; p < m; p++) {
-          System.arraycopy(params, bias, z, zAt + p * filters, filters);
-        }
+        Kernels.repeatRows(params, bias, z, zAt, m, filters);
       }
       Blas.gemm(
           false,
@@ -486,12 +484,7 @@ public record Conv2D(
       activation.backward(scratch, m * patch, out, 0, dz, 0, m, filters);
       Blas.gemm(true, false, patch, filters, m, 1f, scratch, 0, dz, 0, 1f, grad, kernel);
       if (bias >= 0) {
-        for (int p = 0; p < m; p++) {
-          int o = p * filters;
-          for (int f = 0; f < filters; f++) {
-            grad[bias + f] += dz[o + f];
-          }
-        }
+        Kernels.addColumnSums(dz, m, filters, grad, bias);
       }
       if (dIn != null) {
         // The columns are spent: their scratch takes dCols.

@@ -4,6 +4,23 @@ package org.sparkdp.ops;
 final class Kernels {
   private Kernels() {}
 
+  /** Copies {@code row[width]} at {@code rowOff} into each of {@code rows} rows of {@code out}. */
+  static void repeatRows(float[] row, int rowOff, float[] out, int outOff, int rows, int width) {
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(row, rowOff, out, outOff + r * width, width);
+    }
+  }
+
+  /** {@code sums[at + j] += sum_r m[r, j]} over {@code rows} rows of {@code width}, row by row. */
+  static void addColumnSums(float[] m, int rows, int width, float[] sums, int at) {
+    for (int r = 0; r < rows; r++) {
+      int o = r * width;
+      for (int j = 0; j < width; j++) {
+        sums[at + j] += m[o + j];
+      }
+    }
+  }
+
   /**
    * {@code out = f(in W + b)}; backward {@code dZ = dOut * f'(z)}, {@code dW += in^T dZ}, {@code db
    * += sum_rows dZ}, {@code dIn = dZ W^T}. The pre-activation {@code z} is kept in scratch unless
@@ -21,9 +38,7 @@ final class Kernels {
         float[] params, float[] x, int xOff, int rows, float[] out, float[] scratch, Workspace ws) {
       float[] z = activation == Activation.LINEAR ? out : scratch;
       if (bias >= 0) {
-        for (int r = 0; r < rows; r++) {
-          System.arraycopy(params, bias, z, r * units, units);
-        }
+        repeatRows(params, bias, z, 0, rows, units);
       }
       Blas.gemm(
           false, false, rows, units, in, 1f, x, xOff, params, kernel, bias >= 0 ? 1f : 0f, z, 0);
@@ -45,12 +60,7 @@ final class Kernels {
       activation.backward(scratch, 0, out, 0, dz, 0, rows, units);
       Blas.gemm(true, false, in, units, rows, 1f, x, xOff, dz, 0, 1f, grad, kernel);
       if (bias >= 0) {
-        for (int r = 0; r < rows; r++) {
-          int o = r * units;
-          for (int j = 0; j < units; j++) {
-            grad[bias + j] += dz[o + j];
-          }
-        }
+        addColumnSums(dz, rows, units, grad, bias);
       }
       if (dIn != null) {
         Blas.gemm(false, true, rows, in, units, 1f, dz, 0, params, kernel, 0f, dIn, 0);
