@@ -37,8 +37,9 @@ import org.sparkdp.ops.Network;
  * local} strategies, one multi-threaded task against a task per core, Spark MLlib's {@code
  * MultilayerPerceptronClassifier}, PyTorch, and last the driver channel on separate executor JVMs
  * ({@link ClusterChannelBench}, on {@code --cluster-master}, {@code local-cluster[2,1,1024]} unless
- * given; {@code --only channel} runs that part alone). Prints one table; {@code --json} writes the
- * figures.
+ * given; {@code --only channel} runs that part alone), and Keras' simple MNIST convnet on one core
+ * against {@code sgemm} and PyTorch ({@link ConvnetBench}, alone with {@code --only convnet}).
+ * Prints one table; {@code --json} writes the figures.
  */
 public final class Bench {
   private static final ModelSpec SPEC =
@@ -70,9 +71,10 @@ public final class Bench {
       switch (options.get("only")) {
         case "channel" -> ClusterChannelBench.run(report, clusterMaster, dataDir);
         case "allreduce" -> AllreduceBench.run(report, clusterMaster, dataDir);
+        case "convnet" -> ConvnetBench.run(report, dataDir, !options.containsKey("skip-torch"));
         default ->
             throw new IllegalArgumentException(
-                "--only: the parts that run alone are 'channel' and 'allreduce'");
+                "--only: the parts that run alone are 'channel', 'allreduce' and 'convnet'");
       }
       finish(report, options);
       return;
@@ -437,6 +439,8 @@ public final class Bench {
       }
     }
 
+    ConvnetBench.run(report, dataDir, !options.containsKey("skip-torch"));
+
     if (options.containsKey("scale-rows")) {
       report.section("Scale: synthetic Parquet larger than the executors' cache");
       ScaleBench.run(
@@ -586,7 +590,7 @@ public final class Bench {
         "ms (median of 100)");
   }
 
-  private static KernelBench.Data load(String dir) throws java.io.IOException {
+  static KernelBench.Data load(String dir) throws java.io.IOException {
     Idx.Images images =
         Idx.images(
             java.nio.file.Files.readAllBytes(Path.of(dir, "train-images-idx3-ubyte.gz")),

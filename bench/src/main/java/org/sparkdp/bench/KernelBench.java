@@ -21,7 +21,7 @@ final class KernelBench {
   private KernelBench() {}
 
   /** One GEMM of a step: row-major {@code C[m, n] = op(A) op(B)}. */
-  private record Gemm(boolean transA, boolean transB, int m, int n, int k, boolean accumulate) {
+  record Gemm(boolean transA, boolean transB, int m, int n, int k, boolean accumulate) {
     double flops() {
       return 2.0 * m * n * k;
     }
@@ -60,7 +60,13 @@ final class KernelBench {
    * second.
    */
   static double sgemmGflops(ModelSpec spec, int b) {
-    List<Gemm> list = gemms(spec, b);
+    return sgemmGflops(gemms(spec, b));
+  }
+
+  /**
+   * GFLOP/s of {@code list} run in turn on random data, as {@link #sgemmGflops(ModelSpec, int)}.
+   */
+  static double sgemmGflops(List<Gemm> list) {
     SplittableRandom random = new SplittableRandom(1);
     List<float[][]> operands = new ArrayList<>();
     for (Gemm g : list) {
@@ -74,7 +80,7 @@ final class KernelBench {
       }
       operands.add(new float[][] {a, bb, c});
     }
-    double flops = flopsPerStep(spec, b);
+    double flops = list.stream().mapToDouble(Gemm::flops).sum();
     return best(
         () -> {
           for (int i = 0; i < list.size(); i++) {

@@ -52,8 +52,17 @@ final class PeerBench {
    */
   static JsonNode torch(String dataDir, int batch, int epochs)
       throws IOException, InterruptedException {
+    return torch("torch_mlp.py", dataDir, batch, epochs);
+  }
+
+  /**
+   * The bench's PyTorch script {@code resource} (beside this class) on {@code dataDir}, {@code
+   * batch} and {@code epochs}: its JSON line, or {@code null} if it did not run.
+   */
+  static JsonNode torch(String resource, String dataDir, int batch, int epochs)
+      throws IOException, InterruptedException {
     Path script = Files.createTempFile("sparkdp-torch", ".py");
-    try (InputStream in = PeerBench.class.getResourceAsStream("torch_mlp.py")) {
+    try (InputStream in = PeerBench.class.getResourceAsStream(resource)) {
       Files.write(script, in.readAllBytes());
     }
     // Output goes to files: reading one pipe to its end while the child fills the other would

@@ -13,6 +13,7 @@ import org.sparkdp.FitOptions;
 import org.sparkdp.FitStats;
 import org.sparkdp.History;
 import org.sparkdp.io.Provenance;
+import org.sparkdp.ops.ActivationBudget;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Metrics;
@@ -56,6 +57,12 @@ public final class Engine {
       List<Callback> callbacks) {
     SparkLine.check();
     options.check();
+    // Before the data is packed: a batch whose activations do not fit a task is refused at once.
+    ActivationBudget.check(
+        spec,
+        StepCompute.passRows(
+            options.batchSize() == FitOptions.ALL ? Long.MAX_VALUE : options.batchSize()),
+        "layers");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
     BlasThreads.check(jsc);
     DataPacker.Target target =

@@ -15,12 +15,14 @@ import org.sparkdp.ops.Permutation;
  */
 final class EpochOrder implements Serializable {
   private final int epoch;
+  private final long batchSize;
   private final int[] stepStart;
   private final int[] rows;
   private final int[] blockStart;
 
-  private EpochOrder(int epoch, int[] stepStart, int[] rows, int[] blockStart) {
+  private EpochOrder(int epoch, long batchSize, int[] stepStart, int[] rows, int[] blockStart) {
     this.epoch = epoch;
+    this.batchSize = batchSize;
     this.stepStart = stepStart;
     this.rows = rows;
     this.blockStart = blockStart;
@@ -63,12 +65,17 @@ final class EpochOrder implements Serializable {
     for (int k = 0; k < n; k++) {
       rows[k] = (int) keyed[k];
     }
-    return new EpochOrder(epoch, stepStart, rows, blockStart);
+    return new EpochOrder(epoch, batchSize, stepStart, rows, blockStart);
   }
 
   /** The epoch this is the order of (counted from 0); dropout's masks depend on it. */
   int epoch() {
     return epoch;
+  }
+
+  /** The global batch size: no task's share of a step has more rows. */
+  long batchSize() {
+    return batchSize;
   }
 
   int stepBegin(int step) {

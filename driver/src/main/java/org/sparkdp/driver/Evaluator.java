@@ -4,6 +4,7 @@ import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
+import org.sparkdp.ops.ActivationBudget;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Totals;
 
@@ -35,7 +36,9 @@ final class Evaluator {
   /** Summed loss, correct count and count over {@code blocks}, in this thread. */
   static Totals evaluate(List<Block> blocks, float[] params, Network network) {
     Totals totals = new Totals();
-    TaskBuffers buffers = TaskBuffers.get(network, StepCompute.CHUNK_ROWS);
+    TaskBuffers buffers =
+        TaskBuffers.get(
+            network, ActivationBudget.passRows(network.spec(), StepCompute.CHUNK_ROWS, "layers"));
     for (Block b : blocks) {
       network.evaluate(
           params, b.features, 0, b.labels, 0, b.weights, 0, b.rows, totals, buffers.workspace);

@@ -13,6 +13,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdp.DataException;
+import org.sparkdp.ops.ActivationBudget;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
@@ -98,11 +99,12 @@ final class Predictor {
                 (partition, it) -> {
                   int in = spec.inputDim();
                   int units = spec.outputUnits();
-                  Workspace ws = network.newWorkspace(StepCompute.CHUNK_ROWS);
-                  float[] x = new float[StepCompute.CHUNK_ROWS * in];
+                  int chunkRows = ActivationBudget.passRows(spec, StepCompute.CHUNK_ROWS, "layers");
+                  Workspace ws = network.newWorkspace(chunkRows);
+                  float[] x = new float[chunkRows * in];
                   float[] p = weights.value();
                   List<Row> out = new ArrayList<>();
-                  List<Row> chunk = new ArrayList<>(StepCompute.CHUNK_ROWS);
+                  List<Row> chunk = new ArrayList<>(chunkRows);
                   long index = 0;
                   while (it.hasNext()) {
                     Row row = it.next();
@@ -115,7 +117,7 @@ final class Predictor {
                     }
                     index++;
                     chunk.add(row);
-                    if (chunk.size() == StepCompute.CHUNK_ROWS || !it.hasNext()) {
+                    if (chunk.size() == chunkRows || !it.hasNext()) {
                       network.forward(p, x, 0, chunk.size(), ws);
                       float[] y = ws.lastOutputs();
                       for (int r = 0; r < chunk.size(); r++) {

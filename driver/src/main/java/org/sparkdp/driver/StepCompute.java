@@ -23,6 +23,14 @@ final class StepCompute {
 
   private static ExecutorService pool;
 
+  /**
+   * The rows of a training pass at global batch size {@code batchSize}: the workspace a task
+   * allocates, which the {@link org.sparkdp.ops.ActivationBudget} checks.
+   */
+  static int passRows(long batchSize) {
+    return (int) Math.min(CHUNK_ROWS, batchSize);
+  }
+
   private StepCompute() {}
 
   static GradientSum gradient(
@@ -81,7 +89,8 @@ final class StepCompute {
       float[] params,
       Network network,
       GradientSum sum) {
-    TaskBuffers buffers = TaskBuffers.get(network, CHUNK_ROWS);
+    // No share of a step is longer than the batch: a workspace of that many rows chunks alike.
+    TaskBuffers buffers = TaskBuffers.get(network, passRows(order.batchSize()));
     for (int k = begin; k < end; k += CHUNK_ROWS) {
       int n = Math.min(CHUNK_ROWS, end - k);
       for (int i = 0; i < n; i++) {

@@ -145,8 +145,12 @@ public final class Network implements Serializable {
     return regularization;
   }
 
-  /** Scratch space for passes of up to {@code maxRows} examples. */
+  /**
+   * Scratch space for passes of up to {@code maxRows} examples, checked first against the {@link
+   * ActivationBudget}.
+   */
   public Workspace newWorkspace(int maxRows) {
+    ActivationBudget.check(spec, maxRows, "layers");
     return new Workspace(layout, kernels, maxRows);
   }
 
