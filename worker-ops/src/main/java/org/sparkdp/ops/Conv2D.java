@@ -346,7 +346,8 @@ public record Conv2D(
 
     /**
      * {@code cols[rows * oh * ow, kh * kw * c]} from {@code x[rows, h, w, c]}: each output
-     * position's window, zeros where it reaches into the padding.
+     * position's window, zeros where it reaches into the padding. A window's row inside the input
+     * is {@code kw * c} contiguous values, copied in one piece.
      */
     void im2col(float[] x, int xOff, int rows, float[] cols) {
       int patch = patch();
@@ -362,25 +363,21 @@ public record Conv2D(
               int y = oy * sh - top + i * dh;
               if (y < 0 || y >= h) {
                 java.util.Arrays.fill(cols, at, at + rowSpan, 0f);
-                at += rowSpan;
               } else if (inside) {
-                // The window's row is kw * c contiguous input values.
-                System.arraycopy(x, base + (y * w + x0) * c, cols, at, rowSpan);
-                at += rowSpan;
+                copy(x, base + (y * w + x0) * c, cols, at, rowSpan);
               } else {
+                int to = at;
                 for (int j = 0; j < kw; j++) {
                   int xx = x0 + j * dw;
                   if (xx < 0 || xx >= w) {
-                    java.util.Arrays.fill(cols, at, at + c, 0f);
+                    java.util.Arrays.fill(cols, to, to + c, 0f);
                   } else {
-                    int from = base + (y * w + xx) * c;
-                    for (int k = 0; k < c; k++) {
-                      cols[at + k] = x[from + k];
-                    }
+                    copy(x, base + (y * w + xx) * c, cols, to, c);
                   }
-                  at += c;
+                  to += c;
                 }
               }
+              at += rowSpan;
             }
           }
         }
@@ -388,26 +385,57 @@ public record Conv2D(
       assert at == rows * positions() * patch;
     }
 
-    /** {@code dx[rows, h, w, c] = } the sum of each window's {@code dCols} at its input values. */
+    /**
+     * {@code to[toOff ..] = from[fromOff ..]}, {@code n} values: a plain loop for short pieces (a
+     * first layer's 3 pixels), where {@code System.arraycopy}'s call costs more than the copy.
+     */
+    private static void copy(float[] from, int fromOff, float[] to, int toOff, int n) {
+      if (n >= 16) {
+        System.arraycopy(from, fromOff, to, toOff, n);
+      } else {
+        for (int k = 0; k < n; k++) {
+          to[toOff + k] = from[fromOff + k];
+        }
+      }
+    }
+
+    /**
+     * {@code dx[rows, h, w, c] = } the sum of each window's {@code dCols} at its input values,
+     * added window by window and tap by tap (a window's row inside the input as one contiguous run
+     * of {@code kw * c} sums).
+     */
     void col2im(float[] dCols, int rows, float[] dx) {
       java.util.Arrays.fill(dx, 0, rows * h * w * c, 0f);
+      int rowSpan = kw * c;
       int at = 0;
       for (int r = 0; r < rows; r++) {
         int base = r * h * w * c;
         for (int oy = 0; oy < oh; oy++) {
           for (int ox = 0; ox < ow; ox++) {
+            int x0 = ox * sw - left;
+            boolean inside = dw == 1 && x0 >= 0 && x0 + kw <= w;
             for (int i = 0; i < kh; i++) {
               int y = oy * sh - top + i * dh;
-              for (int j = 0; j < kw; j++) {
-                int xx = ox * sw - left + j * dw;
-                if (y >= 0 && y < h && xx >= 0 && xx < w) {
-                  int o = base + (y * w + xx) * c;
-                  for (int k = 0; k < c; k++) {
+              if (y >= 0 && y < h) {
+                if (inside) {
+                  int o = base + (y * w + x0) * c;
+                  for (int k = 0; k < rowSpan; k++) {
                     dx[o + k] += dCols[at + k];
                   }
+                } else {
+                  for (int j = 0; j < kw; j++) {
+                    int xx = x0 + j * dw;
+                    if (xx >= 0 && xx < w) {
+                      int o = base + (y * w + xx) * c;
+                      int from = at + j * c;
+                      for (int k = 0; k < c; k++) {
+                        dx[o + k] += dCols[from + k];
+                      }
+                    }
+                  }
                 }
-                at += c;
               }
+              at += rowSpan;
             }
           }
         }
@@ -419,14 +447,21 @@ public record Conv2D(
    * {@code out = f(im2col(x) K + b)} in one {@code sgemm} of {@code [rows * oh * ow, patch] x
    * [patch, filters]}; backward {@code dZ = dOut * f'(z)}, {@code dK += cols^T dZ}, {@code db +=
    * sum dZ}, {@code dCols = dZ K^T} (into the columns' scratch) and {@code dIn = col2im(dCols)}.
-   * Scratch: the columns, then {@code z} unless the activation is linear.
+   * Scratch: the columns, then {@code z} unless the activation can do without it: linear, and relu,
+   * which is applied in place on the output ({@code relu(z) > 0} exactly where {@code z > 0}, so
+   * backward's mask reads the output).
    */
   record Conv2DKernel(Window win, int filters, int kernel, int bias, Activation activation)
       implements Kernel {
+    /** Whether {@code z} is computed in the output and needs no scratch of its own. */
+    private boolean inPlace() {
+      return activation == Activation.LINEAR || activation == Activation.RELU;
+    }
+
     @Override
     public int scratch(int rows) {
       long m = (long) rows * win.positions();
-      long n = m * win.patch() + (activation == Activation.LINEAR ? 0 : m * filters);
+      long n = m * win.patch() + (inPlace() ? 0 : m * filters);
       if (n > Integer.MAX_VALUE - 8) {
         throw new ConfigException(
             "a conv2d layer needs "
@@ -443,9 +478,8 @@ public record Conv2D(
         float[] params, float[] x, int xOff, int rows, float[] out, float[] scratch, Workspace ws) {
       int m = rows * win.positions();
       int patch = win.patch();
-      int zOff = m * patch;
-      float[] z = activation == Activation.LINEAR ? out : scratch;
-      int zAt = activation == Activation.LINEAR ? 0 : zOff;
+      float[] z = inPlace() ? out : scratch;
+      int zAt = inPlace() ? 0 : m * patch;
       win.im2col(x, xOff, rows, scratch);
       if (bias >= 0) {
         Kernels.repeatRows(params, bias, z, zAt, m, filters);
@@ -481,7 +515,11 @@ public record Conv2D(
         Workspace ws) {
       int m = rows * win.positions();
       int patch = win.patch();
-      activation.backward(scratch, m * patch, out, 0, dz, 0, m, filters);
+      if (inPlace()) {
+        activation.backward(out, 0, out, 0, dz, 0, m, filters);
+      } else {
+        activation.backward(scratch, m * patch, out, 0, dz, 0, m, filters);
+      }
       Blas.gemm(true, false, patch, filters, m, 1f, scratch, 0, dz, 0, 1f, grad, kernel);
       if (bias >= 0) {
         Kernels.addColumnSums(dz, m, filters, grad, bias);

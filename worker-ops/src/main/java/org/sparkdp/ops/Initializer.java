@@ -13,10 +13,11 @@ import java.util.SplittableRandom;
 
 /**
  * How a weight starts, with Keras 3's names, arguments and formulas. A weight of shape {@code [in,
- * out]} has {@code fanIn = in}, {@code fanOut = out}; a weight of shape {@code [n]} has both equal
- * to {@code n} (Keras' {@code compute_fans}). In configuration an initializer is a name ({@code
- * he_normal}, or {@code random_normal} with its default arguments) or {@code {type: random_normal,
- * stddev: 0.1}}.
+ * out]} has {@code fanIn = in}, {@code fanOut = out}; a convolution's kernel {@code [kh, kw, in,
+ * out]} has {@code fanIn = kh * kw * in}, {@code fanOut = kh * kw * out}; a weight of shape {@code
+ * [n]} has both equal to {@code n} (Keras' {@code compute_fans}). In configuration an initializer
+ * is a name ({@code he_normal}, or {@code random_normal} with its default arguments) or {@code
+ * {type: random_normal, stddev: 0.1}}.
  *
  * <p>The random draws come from the fit's seed and the layer's position, not from a {@code seed}
  * argument of the initializer.
@@ -347,8 +348,14 @@ public sealed interface Initializer extends Serializable
     @Override
     public void fill(float[] values, int off, int[] shape, SplittableRandom random) {
       int n = size(shape);
-      int fanIn = shape.length == 2 ? shape[0] : n;
-      int fanOut = shape.length == 2 ? shape[1] : n;
+      // Keras' compute_fans: a kernel [*window, in, out] has fans in and out times the window's
+      // size (a conv2d [3, 3, 32, 64]: 288 and 576); a vector [n] has both n.
+      long window = 1;
+      for (int d = 0; d < shape.length - 2; d++) {
+        window *= shape[d];
+      }
+      double fanIn = shape.length >= 2 ? window * shape[shape.length - 2] : n;
+      double fanOut = shape.length >= 2 ? window * shape[shape.length - 1] : n;
       double fan =
           switch (mode) {
             case FAN_IN -> fanIn;

@@ -160,7 +160,9 @@ public record MaxPooling2D(
 
   /**
    * The largest value of each window and channel; the index (within its example) of the input that
-   * gave it is kept in scratch for backward, which adds each output's gradient there.
+   * gave it is kept in scratch for backward, which adds each output's gradient there. The index is
+   * stored as a float's bits ({@link Float#intBitsToFloat}), exact for any index a Java array has.
+   * Each window's taps inside the input are found once per window, not tested tap by tap.
    */
   record PoolKernel(Conv2D.Window win) implements Kernel {
     @Override
@@ -172,40 +174,35 @@ public record MaxPooling2D(
     public void forward(
         float[] params, float[] x, int xOff, int rows, float[] out, float[] argmax, Workspace ws) {
       int c = win.c();
+      int h = win.h();
       int w = win.w();
-      int inSize = win.h() * w * c;
+      int inSize = h * w * c;
       int at = 0;
       for (int r = 0; r < rows; r++) {
         int base = xOff + r * inSize;
         for (int oy = 0; oy < win.oh(); oy++) {
+          int y0 = oy * win.sh() - win.top();
+          int iFrom = Math.max(0, -y0);
+          int iTo = Math.min(win.kh(), h - y0);
           for (int ox = 0; ox < win.ow(); ox++) {
+            int x0 = ox * win.sw() - win.left();
+            int jFrom = Math.max(0, -x0);
+            int jTo = Math.min(win.kw(), w - x0);
             // Channels innermost: each tap compares c contiguous values; the first maximum wins.
-            boolean first = true;
-            for (int i = 0; i < win.kh(); i++) {
-              int y = oy * win.sh() - win.top() + i;
-              if (y < 0 || y >= win.h()) {
-                continue;
-              }
-              for (int j = 0; j < win.kw(); j++) {
-                int xx = ox * win.sw() - win.left() + j;
-                if (xx < 0 || xx >= w) {
-                  continue;
-                }
-                int idx = (y * w + xx) * c;
+            int first = ((y0 + iFrom) * w + x0 + jFrom) * c;
+            for (int k = 0; k < c; k++) {
+              out[at + k] = x[base + first + k];
+              argmax[at + k] = Float.intBitsToFloat(first + k);
+            }
+            for (int i = iFrom; i < iTo; i++) {
+              for (int j = i == iFrom ? jFrom + 1 : jFrom; j < jTo; j++) {
+                int idx = ((y0 + i) * w + x0 + j) * c;
                 int from = base + idx;
-                if (first) {
-                  for (int k = 0; k < c; k++) {
-                    out[at + k] = x[from + k];
-                    argmax[at + k] = idx + k;
-                  }
-                  first = false;
-                } else {
-                  for (int k = 0; k < c; k++) {
-                    float v = x[from + k];
-                    if (v > out[at + k]) {
-                      out[at + k] = v;
-                      argmax[at + k] = idx + k;
-                    }
+                for (int k = 0; k < c; k++) {
+                  float v = x[from + k];
+                  if (v > out[at + k]) {
+                    out[at + k] = v;
+                    argmax[at + k] = Float.intBitsToFloat(idx + k);
                   }
                 }
               }
@@ -235,9 +232,10 @@ public record MaxPooling2D(
       int outSize = win.positions() * win.c();
       java.util.Arrays.fill(dIn, 0, rows * inSize, 0f);
       for (int r = 0; r < rows; r++) {
+        int base = r * inSize;
+        int at = r * outSize;
         for (int o = 0; o < outSize; o++) {
-          int at = r * outSize + o;
-          dIn[r * inSize + (int) argmax[at]] += dOut[at];
+          dIn[base + Float.floatToRawIntBits(argmax[at + o])] += dOut[at + o];
         }
       }
     }

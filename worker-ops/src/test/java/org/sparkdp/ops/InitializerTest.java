@@ -77,6 +77,18 @@ class InitializerTest {
   }
 
   @Test
+  void aConvolutionKernelsFansAreItsWindowTimesItsChannelsAsInKeras() {
+    // [3, 3, 32, 64]: fan_in = 9 * 32 = 288, fan_out = 9 * 64 = 576; glorot: variance 2 / 864.
+    float[] glorot = draw(Initializer.GLOROT_UNIFORM, 3, 3, 32, 64);
+    assertEquals(2.0 / 864, variance(glorot), 0.03 * 2.0 / 864);
+    assertTrue(maxAbs(glorot) <= Math.sqrt(6.0 / 864));
+    assertTrue(maxAbs(glorot) > 0.99 * Math.sqrt(6.0 / 864), "reaches its bound");
+    assertEquals(2.0 / 288, variance(draw(Initializer.HE_NORMAL, 3, 3, 32, 64)), 0.03 * 2.0 / 288);
+    // A conv1d kernel [5, 8, 16]: fan_in 40.
+    assertEquals(1.0 / 40, variance(draw(Initializer.LECUN_UNIFORM, 5, 8, 16)), 0.05 / 40);
+  }
+
+  @Test
   void randomInitializersHaveTheirArguments() {
     float[] normal = draw(new Initializer.RandomNormal(1, 0.1), 100, 100);
     assertEquals(0.01, variance(normal), 0.0005);
