@@ -515,19 +515,38 @@ public record Conv2D(
         Workspace ws) {
       int m = rows * win.positions();
       int patch = win.patch();
-      if (inPlace()) {
-        activation.backward(out, 0, out, 0, dz, 0, m, filters);
+      if (activation == Activation.RELU && bias >= 0) {
+        reluAndBiasGradient(out, dz, m, grad);
       } else {
-        activation.backward(scratch, m * patch, out, 0, dz, 0, m, filters);
+        if (inPlace()) {
+          activation.backward(out, 0, out, 0, dz, 0, m, filters);
+        } else {
+          activation.backward(scratch, m * patch, out, 0, dz, 0, m, filters);
+        }
+        if (bias >= 0) {
+          Kernels.addColumnSums(dz, m, filters, grad, bias);
+        }
       }
       Blas.gemm(true, false, patch, filters, m, 1f, scratch, 0, dz, 0, 1f, grad, kernel);
-      if (bias >= 0) {
-        Kernels.addColumnSums(dz, m, filters, grad, bias);
-      }
       if (dIn != null) {
         // The columns are spent: their scratch takes dCols.
         Blas.gemm(false, true, m, patch, filters, 1f, dz, 0, params, kernel, 0f, scratch, 0);
         win.col2im(scratch, rows, dIn);
+      }
+    }
+
+    /**
+     * Relu's mask and the bias gradient in one pass over {@code dz}: {@code dz = out > 0 ? dz : 0}
+     * and {@code db += } its rows, row by row (the order of {@link Kernels#addColumnSums}).
+     */
+    private void reluAndBiasGradient(float[] out, float[] dz, int m, float[] grad) {
+      for (int r = 0; r < m; r++) {
+        int o = r * filters;
+        for (int j = 0; j < filters; j++) {
+          float d = out[o + j] > 0f ? dz[o + j] : 0f;
+          dz[o + j] = d;
+          grad[bias + j] += d;
+        }
       }
     }
   }
