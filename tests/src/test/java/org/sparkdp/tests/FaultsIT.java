@@ -1,5 +1,6 @@
 package org.sparkdp.tests;
 
+import org.junit.jupiter.api.parallel.Isolated;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -21,6 +22,7 @@ import org.sparkdp.testkit.Blobs;
  * stopped one bit for bit). {@code -Dsparkdp.soak=true} kills an executor in three different epochs
  * instead of one.
  */
+@Isolated // it kills executors found by their command line: no other test's may run
 class FaultsIT {
   private static final int EPOCHS = 4;
 

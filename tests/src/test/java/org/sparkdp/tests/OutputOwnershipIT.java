@@ -1,5 +1,6 @@
 package org.sparkdp.tests;
 
+import org.junit.jupiter.api.parallel.Isolated;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +27,7 @@ import org.sparkdp.testkit.Blobs;
  * would replace an earlier run's checkpoints, is refused before it writes anything, so that the
  * earlier run's files stay byte for byte and it still resumes.
  */
+@Isolated
 class OutputOwnershipIT {
   /** The refusal must come well before a run could train: JVM start and a few file reads. */
   private static final double REFUSED_WITHIN_SECONDS = 5;

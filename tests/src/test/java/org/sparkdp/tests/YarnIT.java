@@ -1,5 +1,6 @@
 package org.sparkdp.tests;
 
+import org.junit.jupiter.api.parallel.ResourceLock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,6 +38,7 @@ import org.sparkdp.testkit.Blobs;
  * The README's cluster example runs by default; client mode and a failed job run with {@code
  * -Dsparkdp.soak=true}.
  */
+@ResourceLock("hadoop-mini-clusters")
 class YarnIT {
   @TempDir static Path dir;
   private static Path sparkHome;
