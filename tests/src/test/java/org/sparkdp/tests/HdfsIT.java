@@ -1,6 +1,5 @@
 package org.sparkdp.tests;
 
-import org.junit.jupiter.api.parallel.ResourceLock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -21,7 +20,6 @@ import org.sparkdp.testkit.Blobs;
  * writes its checkpoints and model there, and resumes from there to the weights of a run that was
  * never stopped.
  */
-@ResourceLock("hadoop-mini-clusters")
 class HdfsIT {
 
   private static byte[] read(FileSystem fs, String path) throws Exception {

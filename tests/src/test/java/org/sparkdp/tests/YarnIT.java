@@ -1,6 +1,6 @@
 package org.sparkdp.tests;
 
-import org.junit.jupiter.api.parallel.ResourceLock;
+import org.junit.jupiter.api.parallel.Isolated;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,7 +38,7 @@ import org.sparkdp.testkit.Blobs;
  * The README's cluster example runs by default; client mode and a failed job run with {@code
  * -Dsparkdp.soak=true}.
  */
-@ResourceLock("hadoop-mini-clusters")
+@Isolated // Hadoop's static state in this JVM (HdfsIT's mini cluster), and two tasks within the gang deadline
 class YarnIT {
   @TempDir static Path dir;
   private static Path sparkHome;
