@@ -13,11 +13,14 @@ the biased variance, as Keras' do; Adam's epsilon is added after the bias-correc
     keras_reference.py init CASE.json --out DIR
         DIR/init.npz: initial weights (float32, Keras' names, shapes and order), and DIR/train.csv:
         random data (a header row, features f0.., the label column `label`), both from CASE's seed.
-    keras_reference.py train CASE.json --weights init.npz --data train.csv --out ref.npz
-        `epochs` full-batch steps of CASE's optimizer and loss from those weights on that data;
-        writes the final weights (float32, Keras' names) and prints the loss of each step.
+    keras_reference.py train CASE.json --weights init.npz --data train.csv|data.npz --out ref.npz
+        `epochs` full-batch steps of CASE's optimizer and loss (with the layers' regularizers) from
+        those weights on that data (a CSV as `init` writes it, or an .npz of `x` [rows, ...] and
+        `y` [rows]); writes the final weights (float32, Keras' names, moving statistics included)
+        and prints the loss of each step.
 
-CASE.json: {"layers": [...] or "model": "FILE", "compile": {"optimizer": {"type": "sgd",
+CASE.json: {"layers": [...] or "model": "FILE" (a Keras JSON or a sparkdp model directory, relative
+to CASE), "compile": {"optimizer": {"type": "sgd",
 "learning_rate": 0.1}, "loss": "sparse_categorical_crossentropy"}, "epochs": 3, "rows": 40,
 "seed": 7}. Run it with Debian's Python (/usr/bin/python3) and python3-torch.
 """
@@ -132,15 +135,105 @@ def glorot_limit(fan_in, fan_out):
     return math.sqrt(6.0 / (fan_in + fan_out))
 
 
+# Keys that do not change a training step from given weights (names, initializers, the input's
+# shape, which the model reads); and keys this reference computes only at their default (falsy).
+INERT_KEYS = {
+    "name", "trainable", "dtype", "input_shape", "batch_input_shape", "batch_shape", "input_length",
+    "seed", "implementation", "unit_forget_bias", "synchronized", "kernel_initializer",
+    "bias_initializer", "recurrent_initializer", "embeddings_initializer", "gamma_initializer",
+    "beta_initializer", "moving_mean_initializer", "moving_variance_initializer", "data_format",
+    "zero_output_for_mask",  # matters only with a mask, which these models never have
+}
+DEFAULT_ONLY_KEYS = {
+    "kernel_constraint", "bias_constraint", "recurrent_constraint", "embeddings_constraint",
+    "gamma_constraint", "beta_constraint", "activity_regularizer", "mask_zero", "return_state",
+    "renorm", "rms_scaling", "lora_rank", "noise_shape", "go_backwards", "stateful", "unroll",
+    "keepdims",
+}
+RNN_KEYS = {"units", "activation", "recurrent_activation", "use_bias", "return_sequences", "dropout",
+            "recurrent_dropout", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer"}
+CONV_KEYS = {"filters", "kernel_size", "strides", "padding", "dilation_rate", "groups", "activation",
+             "use_bias", "kernel_regularizer", "bias_regularizer"}
+POOL_KEYS = {"pool_size", "strides", "padding"}
+OWN_KEYS = {
+    "dense": {"units", "activation", "use_bias", "kernel_regularizer", "bias_regularizer"},
+    "dropout": {"rate"},
+    "activation": {"activation"},
+    "flatten": set(),
+    "reshape": {"target_shape"},
+    "layer_normalization": {"axis", "epsilon", "center", "scale", "gamma_regularizer", "beta_regularizer"},
+    "batch_normalization": {"axis", "momentum", "epsilon", "center", "scale", "gamma_regularizer",
+                            "beta_regularizer"},
+    "embedding": {"input_dim", "output_dim", "embeddings_regularizer"},
+    "conv1d": CONV_KEYS, "conv2d": CONV_KEYS,
+    "max_pooling1d": POOL_KEYS, "max_pooling2d": POOL_KEYS,
+    "average_pooling1d": POOL_KEYS, "average_pooling2d": POOL_KEYS,
+    "global_max_pooling1d": set(), "global_max_pooling2d": set(),
+    "global_average_pooling1d": set(), "global_average_pooling2d": set(),
+    "simple_rnn": RNN_KEYS, "lstm": RNN_KEYS, "gru": RNN_KEYS | {"reset_after"},
+}
+# Which weight each Keras regularizer key penalizes.
+REGULARIZED = {
+    "kernel_regularizer": "kernel", "bias_regularizer": "bias", "recurrent_regularizer": "recurrent_kernel",
+    "embeddings_regularizer": "embeddings", "gamma_regularizer": "gamma", "beta_regularizer": "beta",
+}
+
+
+def regularizer(spec, where):
+    """Keras' regularizer as (l1, l2): its penalty is l1 * sum|w| + l2 * sum w^2 (no 1/2)."""
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        name, cfg = spec, {}
+    elif "class_name" in spec:  # Keras' serialization: {class_name: L2, config: {l2: 0.01}}
+        name, cfg = spec["class_name"], dict(spec.get("config") or {})
+    else:
+        cfg = dict(spec)
+        name = cfg.pop("type")
+    name = {"L1": "l1", "L2": "l2", "L1L2": "l1_l2_class"}.get(name, name)
+    factor = cfg.get("factor")
+    if name == "l1":
+        return (float(cfg.get("l1", 0.01 if factor is None else factor)), 0.0)
+    if name == "l2":
+        return (0.0, float(cfg.get("l2", 0.01 if factor is None else factor)))
+    if name == "l1_l2" and isinstance(spec, str):
+        return (0.01, 0.01)  # Keras' string identifier
+    if name in ("l1_l2", "l1_l2_class"):
+        return (float(cfg.get("l1", 0.0)), float(cfg.get("l2", 0.0)))  # Keras' L1L2 class defaults
+    raise CaseError("%s: regularizer %r is not known to this reference" % (where, spec))
+
+
 class Layer:
     """One Keras layer: its weights (Keras' names and shapes) and its forward pass in torch."""
-
-    weight_names = ()
 
     def __init__(self, type_, cfg, name):
         self.type = type_
         self.cfg = cfg
         self.name = name
+        for key, value in cfg.items():
+            if key in INERT_KEYS or (key == "input_dim" and type_ != "embedding"):
+                continue
+            if key in DEFAULT_ONLY_KEYS:
+                if value:
+                    raise CaseError("%s: %s=%r is not reproduced by this reference" % (name, key, value))
+                continue
+            if key not in OWN_KEYS[type_]:
+                raise CaseError("%s: key %r is not known to this reference" % (name, key))
+        if cfg.get("data_format", "channels_last") not in ("channels_last", None):
+            raise CaseError("%s: channels_last only" % name)
+        self.regularizers = {
+            REGULARIZED[k]: regularizer(v, "%s.%s" % (name, k))
+            for k, v in cfg.items()
+            if k in REGULARIZED and v is not None
+        }
+
+    def penalty(self, w):
+        """The regularization added to the loss for this layer's weights w."""
+        total = 0.0
+        for weight, (l1, l2) in self.regularizers.items():
+            if weight in w:
+                total = total + l1 * w[weight].abs().sum() + l2 * (w[weight] ** 2).sum()
+        return total
 
     def get(self, key, default):
         v = self.cfg.get(key, default)
@@ -438,9 +531,6 @@ class Recurrent(Layer):
         return int(self.cfg["units"])
 
     def check(self):
-        for key in ("go_backwards", "stateful", "unroll"):
-            if self.get(key, False):
-                raise CaseError("%s: %s is not reproduced" % (self.name, key))
         for key in ("dropout", "recurrent_dropout"):
             if float(self.get(key, 0.0)) != 0.0:
                 raise CaseError("%s: %s must be 0" % (self.name, key))
@@ -548,6 +638,8 @@ class Recurrent(Layer):
 
 
 def make_layer(type_, cfg, name):
+    if type_ not in OWN_KEYS:
+        raise CaseError("layer type %r is not known to this reference" % type_)
     simple = {
         "dense": Dense,
         "dropout": Dropout,
@@ -642,6 +734,13 @@ class Model:
             for k, v in stats.items():
                 moving["%s/%s" % (l.name, k)] = v
         return x
+
+    def penalty(self, params):
+        """Keras' regularization losses, added to the loss of a training step."""
+        total = 0.0
+        for l in self.layers:
+            total = total + l.penalty({k: params["%s/%s" % (l.name, k)] for k in l.shapes})
+        return total
 
     def trainable(self, name):
         layer, weight = name.split("/", 1)
@@ -754,7 +853,14 @@ def write_npz(path, arrays):
             z.writestr(zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0)), buf.getvalue())
 
 
-def read_csv(path):
+def read_data(path):
+    """Features and labels as sparkdp reads them (float32): an .npz of `x` and `y`, or a CSV with a
+    header row whose column `label` is the label and every other column a feature."""
+    if path.endswith(".npz"):
+        with np.load(path) as z:
+            x, y = z["x"], z["y"]
+        x = x.reshape(x.shape[0], -1)
+        return x.astype(np.float32).astype(np.float64), y.reshape(-1).astype(np.float32).astype(np.float64)
     with open(path) as f:
         header = f.readline().strip().split(",")
     values = np.loadtxt(path, delimiter=",", skiprows=1, dtype=np.float64, ndmin=2)
@@ -810,7 +916,7 @@ def command_train(case, model, weights, data, out):
         if tuple(initial[k].shape) != tuple(s):
             raise CaseError("%s: %s has shape %s, the model's is %s" % (weights, k, initial[k].shape, s))
     params = {k: torch.tensor(initial[k].astype(np.float64)) for k in model.weight_names()}
-    xs, ys = read_csv(data)
+    xs, ys = read_data(data)
     x = torch.tensor(xs).reshape((xs.shape[0],) + model.input_shape)
     y = torch.tensor(ys)
     loss_fn = loss_of(case["compile"]["loss"])
@@ -820,7 +926,7 @@ def command_train(case, model, weights, data, out):
         for k in trainable:
             params[k].requires_grad_(True)
         moving = {}
-        loss = loss_fn(model.forward(x, params, True, moving), y)
+        loss = loss_fn(model.forward(x, params, True, moving), y) + model.penalty(params)
         grads = torch.autograd.grad(loss, [params[k] for k in trainable], allow_unused=True)
         with torch.no_grad():
             for k, g in zip(trainable, grads):

@@ -3,7 +3,9 @@
 from Keras' formulas, one small random example at a time, in float64: the mapping of Keras'
 layouts to PyTorch's (kernels, gate orders, channels_last), TensorFlow's `same` padding, pooling
 that never takes or counts padding, batch normalization's moving statistics with the biased
-variance, and Keras' Adam. Prints one line per check and exits 1 if any differs by more than 1e-10.
+variance, and Keras' Adam. Then the whole reference's gradients against central differences of its loss, for models of
+every kind of layer. Prints one line per check and exits 1 if any differs by more than 1e-10
+(1e-7 for the central differences).
 
     /usr/bin/python3 keras_reference_selfcheck.py
 """
@@ -326,6 +328,135 @@ def loss_and_optimizer_checks():
         check("optimizer %s, three steps" % spec, w.numpy(), e)
 
 
+def model_checks():
+    # A model as Keras 3 serializes it (an InputLayer, then every key of each layer's config) is the
+    # model of sparkdp's {type: ...} vocabulary: same names, shapes and outputs.
+    keras3 = [
+        {"class_name": "InputLayer", "config": {"batch_shape": [None, 5, 3], "dtype": "float32",
+                                                 "sparse": False, "name": "input_layer"}},
+        {"class_name": "LSTM", "config": {
+            "name": "lstm", "trainable": True, "dtype": {"module": "keras", "class_name": "DTypePolicy",
+                                                         "config": {"name": "float32"}},
+            "return_sequences": True, "return_state": False, "go_backwards": False, "stateful": False,
+            "unroll": False, "zero_output_for_mask": False, "units": 4, "activation": "tanh",
+            "recurrent_activation": "sigmoid", "use_bias": True, "kernel_initializer": {},
+            "recurrent_initializer": {}, "bias_initializer": {}, "unit_forget_bias": True,
+            "kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2",
+                                   "config": {"l2": 0.02}, "registered_name": None},
+            "recurrent_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+            "kernel_constraint": None, "recurrent_constraint": None, "bias_constraint": None,
+            "dropout": 0.0, "recurrent_dropout": 0.0, "seed": None}},
+        {"class_name": "GlobalAveragePooling1D", "config": {"name": "gap", "data_format": "channels_last",
+                                                             "keepdims": False}},
+        {"class_name": "Dense", "config": {"name": "dense", "units": 2, "activation": "softmax",
+                                            "use_bias": True, "kernel_regularizer": "l1",
+                                            "bias_regularizer": None, "lora_rank": None}},
+    ]
+    ours = [{"type": "lstm", "units": 4, "return_sequences": True, "input_shape": [5, 3],
+             "kernel_regularizer": {"type": "l2", "l2": 0.02}},
+            {"type": "global_average_pooling1d"},
+            {"type": "dense", "units": 2, "activation": "softmax", "kernel_regularizer": "l1"}]
+    a, b = kr.Model(keras3), kr.Model(ours)
+    if a.shapes() != b.shapes() or a.weight_names() != ["lstm/kernel", "lstm/recurrent_kernel", "lstm/bias",
+                                                        "dense/kernel", "dense/bias"]:
+        failures.append("Keras 3 JSON")
+        print("FAIL Keras 3 JSON gives %s, the type form %s" % (a.shapes(), b.shapes()))
+    params = {k: torch.tensor(v.astype(np.float64)) for k, v in a.init(5).items()}
+    x = torch.tensor(rng.standard_normal((3, 5, 3)))
+    check("Keras 3 JSON against the type form", a.forward(x, params, True, {}).numpy(),
+          b.forward(x, params, True, {}).numpy())
+    k = params["lstm/kernel"].numpy()
+    dk = params["dense/kernel"].numpy()
+    check("regularization: 0.02 sum k^2 + 0.01 sum |k|", float(a.penalty(params)),
+          0.02 * np.sum(k ** 2) + 0.01 * np.sum(np.abs(dk)))
+    for bad, what in [({"type": "dense", "units": 2, "input_dim": 3, "kernel_constraint": "max_norm"},
+                       "kernel_constraint"),
+                      ({"type": "conv1d", "filters": 2, "kernel_size": 2, "input_shape": [4, 3],
+                        "data_format": "channels_first"}, "channels_last only"),
+                      ({"type": "dense", "units": 2, "input_dim": 3, "untis": 3}, "'untis'")]:
+        try:
+            kr.Model([bad])
+            failures.append("refused %s" % what)
+            print("FAIL %s was not refused" % what)
+        except kr.CaseError as e:
+            ok = what in str(e)
+            if not ok:
+                failures.append("refused %s" % what)
+            print("%s %-60s %s" % ("ok  " if ok else "FAIL", "refuses " + what, e))
+
+
+GRADIENT_MODELS = {
+    "convnet": ([{"type": "conv2d", "filters": 3, "kernel_size": 2, "dilation_rate": 2, "activation": "tanh",
+                  "input_shape": [6, 6, 2]},
+                 {"type": "conv2d", "filters": 2, "kernel_size": [2, 3], "padding": "same"},
+                 {"type": "max_pooling2d", "pool_size": 2, "padding": "same"},
+                 {"type": "average_pooling2d", "pool_size": 2, "strides": 1, "padding": "same"},
+                 {"type": "flatten"}, {"type": "dense", "units": 3, "activation": "softmax"}],
+                "sparse_categorical_crossentropy"),
+    "embedding + conv1d": ([{"type": "embedding", "input_dim": 6, "output_dim": 3, "input_shape": [7]},
+                            {"type": "conv1d", "filters": 4, "kernel_size": 3, "activation": "tanh",
+                             "kernel_regularizer": "l2"},
+                            {"type": "average_pooling1d", "pool_size": 2, "padding": "same"},
+                            {"type": "conv1d", "filters": 3, "kernel_size": 2, "padding": "causal"},
+                            {"type": "global_max_pooling1d"}, {"type": "dense", "units": 3, "activation": "softmax"}],
+                           "sparse_categorical_crossentropy"),
+    "dense + batch_normalization": ([{"type": "dense", "units": 5, "use_bias": False, "input_dim": 4},
+                                     {"type": "batch_normalization"},
+                                     {"type": "activation", "activation": "tanh"},
+                                     {"type": "dense", "units": 4, "activation": "sigmoid"},
+                                     {"type": "batch_normalization", "center": False, "momentum": 0.9},
+                                     {"type": "layer_normalization"},
+                                     {"type": "dense", "units": 1}], "mean_squared_error"),
+    "rnns": ([{"type": "simple_rnn", "units": 3, "return_sequences": True, "input_shape": [4, 3]},
+              {"type": "lstm", "units": 3, "return_sequences": True},
+              {"type": "gru", "units": 3, "return_sequences": True},
+              {"type": "gru", "units": 2, "reset_after": False},
+              {"type": "dense", "units": 1}], "mean_squared_error"),
+}
+
+
+def gradient_checks():
+    """The reference's gradients (torch's autograd through the mapped layouts) against central
+    differences of its loss, in float64: the loss is a function of Keras' weights."""
+    for what, (layers, loss_name) in GRADIENT_MODELS.items():
+        model = kr.Model(layers)
+        params = {k: torch.tensor(v.astype(np.float64)) for k, v in model.init(9).items()}
+        rows = 6
+        if model.layers[0].type == "embedding":
+            x = torch.tensor(rng.integers(0, 6, (rows,) + model.input_shape).astype(np.float64))
+        else:
+            x = torch.tensor(rng.standard_normal((rows,) + model.input_shape))
+        y = torch.tensor(rng.integers(0, 3, rows).astype(np.float64)) if "sparse" in loss_name else \
+            torch.tensor(rng.standard_normal(rows))
+        loss_fn = kr.loss_of(loss_name)
+        names = [k for k in model.weight_names() if model.trainable(k)]
+
+        def loss_at(p):
+            return loss_fn(model.forward(x, p, True, {}), y) + model.penalty(p)
+
+        for k in names:
+            params[k].requires_grad_(True)
+        grads = torch.autograd.grad(loss_at(params), [params[k] for k in names])
+        worst = 0.0
+        h = 1e-6
+        with torch.no_grad():
+            for k, g in zip(names, grads):
+                flat = params[k].view(-1)
+                for i in rng.choice(flat.numel(), min(4, flat.numel()), replace=False):
+                    keep = flat[i].item()
+                    flat[i] = keep + h
+                    up = loss_at(params).item()
+                    flat[i] = keep - h
+                    down = loss_at(params).item()
+                    flat[i] = keep
+                    worst = max(worst, abs((up - down) / (2 * h) - g.reshape(-1)[i].item()))
+        ok = worst <= 1e-7
+        if not ok:
+            failures.append("gradients of " + what)
+        print("%s %-60s max |diff| %.2e" % ("ok  " if ok else "FAIL", "gradients of %s against central differences" % what,
+                                             worst))
+
+
 def npz_check(tmp):
     arrays = {"dense/kernel": rng.standard_normal((3, 2)).astype(np.float32), "dense/bias": np.ones(2, np.float32)}
     path = os.path.join(tmp, "selfcheck.npz")
@@ -344,6 +475,8 @@ def main():
     normalization_checks()
     recurrent_checks()
     loss_and_optimizer_checks()
+    model_checks()
+    gradient_checks()
     npz_check(os.environ.get("TMPDIR", "/tmp"))
     if failures:
         print("%d checks FAILED: %s" % (len(failures), "; ".join(failures)))

@@ -24,12 +24,12 @@ import org.sparkdp.ops.Npz;
  * Whole-model training against an independent computation of Keras' semantics: {@code
  * tests/src/test/python/keras_reference.py} builds each model from Keras' formulas in PyTorch
  * (float64), and from the same initial weights, on the same data, takes the same full-batch steps
- * as {@code bin/sparkdp train --batch-size all --init-weights} on 2 partitions. Every weight,
- * batch normalization's moving statistics included, must agree to {@value #TOLERANCE} as {@code
- * max |w - w_ref| / max |w_ref|}, and the epochs' losses to {@value #LOSS_TOLERANCE} (sparkdp
- * prints four decimals). The reference's initial weights and data come from the script too (its
- * shapes are Keras', so sparkdp must accept them by name and shape), and each case must move every
- * weight by at least ten times the tolerance, or it could not tell training from none.
+ * as {@code bin/sparkdp train --batch-size all --init-weights} on 2 partitions. Every weight, batch
+ * normalization's moving statistics included, must agree to {@value #TOLERANCE} as {@code max |w -
+ * w_ref| / max |w_ref|}, and the epochs' losses to {@value #LOSS_TOLERANCE} (sparkdp prints four
+ * decimals). The reference's initial weights and data come from the script too (its shapes are
+ * Keras', so sparkdp must accept them by name and shape), and each case must move every weight by
+ * at least ten times the tolerance, or it could not tell training from none.
  *
  * <p>Needs {@code /usr/bin/python3} with Debian's {@code python3-torch}; without it each test fails
  * saying so (it does not skip).
@@ -58,8 +58,7 @@ class KerasReferenceIT {
   void theReferenceAgreesWithNumpyLoopsWrittenFromKerasFormulasLayerByLayer(@TempDir Path dir)
       throws Exception {
     requireTorch();
-    Launcher.Result check =
-        python(dir, SCRIPTS.resolve("keras_reference_selfcheck.py").toString());
+    Launcher.Result check = python(dir, SCRIPTS.resolve("keras_reference_selfcheck.py").toString());
     System.out.println(check.stdout());
     assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
     assertTrue(check.stdout().contains("all checks agree to 1e-10"), check.stdout());
@@ -193,8 +192,8 @@ class KerasReferenceIT {
   }
 
   /**
-   * Writes the case, makes its initial weights and data with the reference, trains with sparkdp
-   * and with the reference, and compares every weight and every epoch's loss.
+   * Writes the case, makes its initial weights and data with the reference, trains with sparkdp and
+   * with the reference, and compares every weight and every epoch's loss.
    */
   private static void agrees(Path dir, Case c) throws Exception {
     requireTorch();
@@ -315,8 +314,7 @@ class KerasReferenceIT {
     return Launcher.command(dir, Map.of("OMP_NUM_THREADS", "1"), List.of(), command);
   }
 
-  private static Map<String, float[]> read(Path npz, Map<String, int[]> shapes)
-      throws IOException {
+  private static Map<String, float[]> read(Path npz, Map<String, int[]> shapes) throws IOException {
     try (InputStream in = Files.newInputStream(npz)) {
       return Npz.read(in, shapes, npz.getFileName().toString());
     }
@@ -331,7 +329,8 @@ class KerasReferenceIT {
     return m;
   }
 
-  private static final Pattern EPOCH_LOSS = Pattern.compile("(?m)^Epoch \\d+/\\d+ .*? loss: ([0-9.]+)");
+  private static final Pattern EPOCH_LOSS =
+      Pattern.compile("(?m)^Epoch \\d+/\\d+ .*? loss: ([0-9.]+)");
   private static final Pattern STEP_LOSS = Pattern.compile("(?m)^step \\d+ loss ([0-9.]+)");
 
   private static List<Double> epochLosses(String stdout) {
