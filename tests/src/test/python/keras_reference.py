@@ -19,10 +19,11 @@ the biased variance, as Keras' do; Adam's epsilon is added after the bias-correc
         `y` [rows]); writes the final weights (float32, Keras' names, moving statistics included)
         and prints the loss of each step.
 
-CASE.json: {"layers": [...] or "model": "FILE" (a Keras JSON or a sparkdp model directory, relative
-to CASE), "compile": {"optimizer": {"type": "sgd",
-"learning_rate": 0.1}, "loss": "sparse_categorical_crossentropy"}, "epochs": 3, "rows": 40,
-"seed": 7}. Run it with Debian's Python (/usr/bin/python3) and python3-torch.
+CASE.json: {"layers": [...] or "model": "FILE" (a Keras JSON or a sparkdp model directory, relative to
+CASE), "compile": {"optimizer": {"type": "sgd", "learning_rate": 0.1}, "loss":
+"sparse_categorical_crossentropy"}, "epochs": 3, "rows": 40, "seed": 7}. A setting this reference
+does not reproduce (a constraint, a mask, dropout above 0, channels_first, an unknown key) is refused
+by name. Run it with Debian's Python (/usr/bin/python3) and python3-torch.
 """
 
 import argparse
