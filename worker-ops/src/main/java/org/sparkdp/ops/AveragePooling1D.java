@@ -6,7 +6,7 @@ import java.util.List;
  * Keras' {@code AveragePooling1D}, channels_last: {@code input [batch, T, C] -> output [batch, OT,
  * C]}, each output the mean of its {@code pool_size} window in its channel; with {@code same}
  * padding a window at the edge averages over the input values it covers only (Keras' rule).
- * Backward spreads each output's gradient evenly over those values.
+ * Backward spreads each output's gradient evenly over those values. In ONNX: {@code AveragePool}.
  *
  * @param poolSize the window's length, as a list of one
  * @param strides the steps between windows, or {@code null} for {@code pool_size}
@@ -14,7 +14,8 @@ import java.util.List;
  * @param inputDim 0: pooling takes {@code input_shape} on a model's first layer
  */
 public record AveragePooling1D(
-    List<Integer> poolSize, List<Integer> strides, Padding padding, int inputDim) implements Layer {
+    List<Integer> poolSize, List<Integer> strides, Padding padding, int inputDim)
+    implements PoolingLayer {
   public static final RecordSettings<AveragePooling1D> SETTINGS =
       RecordSettings.of(
           AveragePooling1D.class,
@@ -31,9 +32,7 @@ public record AveragePooling1D(
     poolSize = List.copyOf(Pooling.POOL_SIZE_1D.check(poolSize));
     strides = strides == null ? null : List.copyOf(Pooling.STRIDES_1D.check(strides));
     Conv2D.PADDING.check(padding);
-    if (inputDim != 0) {
-      Layer.INPUT_DIM.check(inputDim);
-    }
+    Pooling.checkInputDim(inputDim);
   }
 
   /** {@code AveragePooling1D(pool_size)}: strides the pool size, valid padding. */
@@ -46,48 +45,13 @@ public record AveragePooling1D(
     return strides != null ? strides : poolSize;
   }
 
-  private Pooling pooling() {
-    return Pooling.window("average_pooling1d", 1, true, poolSize, strides, padding);
-  }
-
   @Override
-  public String type() {
-    return "average_pooling1d";
+  public Pooling pooling() {
+    return Pooling.window("average_pooling1d", 1, true, poolSize, effectiveStrides(), padding);
   }
 
   @Override
   public String className() {
     return "AveragePooling1D";
-  }
-
-  @Override
-  public AveragePooling1D withInputDim(int dim) {
-    throw pooling().noInputDim();
-  }
-
-  @Override
-  public int[] outputShape(int[] in) {
-    return pooling().outputShape(in);
-  }
-
-  @Override
-  public List<Weight> weights(int[] in) {
-    return List.of();
-  }
-
-  @Override
-  public boolean drawsNoise() {
-    return false;
-  }
-
-  @Override
-  public Kernel kernel(Binding b) {
-    return pooling().kernel(b);
-  }
-
-  /** ONNX's {@code AveragePool} on the sequence as an image of height 1. */
-  @Override
-  public String onnx(OnnxGraph g, String x) {
-    return pooling().onnx(g, x);
   }
 }

@@ -6,7 +6,7 @@ import java.util.List;
  * Keras' {@code AveragePooling2D}, channels_last: {@code input [batch, H, W, C] -> output [batch,
  * OH, OW, C]}, each output the mean of its {@code pool_size} window in its channel; with {@code
  * same} padding a window at the edge averages over the input values it covers only (Keras' rule).
- * Backward spreads each output's gradient evenly over those values.
+ * Backward spreads each output's gradient evenly over those values. In ONNX: {@code AveragePool}.
  *
  * @param poolSize the window's height and width
  * @param strides the steps between windows, or {@code null} for {@code pool_size}
@@ -14,7 +14,8 @@ import java.util.List;
  * @param inputDim 0: pooling takes {@code input_shape} on a model's first layer
  */
 public record AveragePooling2D(
-    List<Integer> poolSize, List<Integer> strides, Padding padding, int inputDim) implements Layer {
+    List<Integer> poolSize, List<Integer> strides, Padding padding, int inputDim)
+    implements PoolingLayer {
   public static final RecordSettings<AveragePooling2D> SETTINGS =
       RecordSettings.of(
           AveragePooling2D.class,
@@ -31,9 +32,7 @@ public record AveragePooling2D(
     poolSize = List.copyOf(MaxPooling2D.POOL_SIZE.check(poolSize));
     strides = strides == null ? null : List.copyOf(MaxPooling2D.STRIDES.check(strides));
     Conv2D.PADDING.check(padding);
-    if (inputDim != 0) {
-      Layer.INPUT_DIM.check(inputDim);
-    }
+    Pooling.checkInputDim(inputDim);
   }
 
   /** {@code AveragePooling2D(pool_size)}: strides the pool size, valid padding. */
@@ -46,48 +45,13 @@ public record AveragePooling2D(
     return strides != null ? strides : poolSize;
   }
 
-  private Pooling pooling() {
-    return Pooling.window("average_pooling2d", 2, true, poolSize, strides, padding);
-  }
-
   @Override
-  public String type() {
-    return "average_pooling2d";
+  public Pooling pooling() {
+    return Pooling.window("average_pooling2d", 2, true, poolSize, effectiveStrides(), padding);
   }
 
   @Override
   public String className() {
     return "AveragePooling2D";
-  }
-
-  @Override
-  public AveragePooling2D withInputDim(int dim) {
-    throw pooling().noInputDim();
-  }
-
-  @Override
-  public int[] outputShape(int[] in) {
-    return pooling().outputShape(in);
-  }
-
-  @Override
-  public List<Weight> weights(int[] in) {
-    return List.of();
-  }
-
-  @Override
-  public boolean drawsNoise() {
-    return false;
-  }
-
-  @Override
-  public Kernel kernel(Binding b) {
-    return pooling().kernel(b);
-  }
-
-  /** ONNX's {@code AveragePool} between transposes to NCHW and back. */
-  @Override
-  public String onnx(OnnxGraph g, String x) {
-    return pooling().onnx(g, x);
   }
 }

@@ -1,16 +1,14 @@
 package org.sparkdp.ops;
 
-import java.util.List;
-
 /**
  * Keras' {@code GlobalMaxPooling1D}, channels_last: {@code input [batch, T, C] -> output [batch,
  * C]} (or {@code [batch, 1, C]} with {@code keepdims}), each channel's largest value over the steps
- * (backward: to the first largest).
+ * (backward: to the first largest). In ONNX: {@code GlobalMaxPool}.
  *
  * @param keepdims whether the output keeps the spatial axes as 1s (the same values either way)
  * @param inputDim 0: pooling takes {@code input_shape} on a model's first layer
  */
-public record GlobalMaxPooling1D(boolean keepdims, int inputDim) implements Layer {
+public record GlobalMaxPooling1D(boolean keepdims, int inputDim) implements PoolingLayer {
   public static final RecordSettings<GlobalMaxPooling1D> SETTINGS =
       RecordSettings.of(GlobalMaxPooling1D.class, Pooling.KEEPDIMS, Layer.INPUT_DIM);
 
@@ -19,9 +17,7 @@ public record GlobalMaxPooling1D(boolean keepdims, int inputDim) implements Laye
       new Kind("global_max_pooling1d", "GlobalMaxPooling1D", SETTINGS, Pooling.FIXED);
 
   public GlobalMaxPooling1D {
-    if (inputDim != 0) {
-      Layer.INPUT_DIM.check(inputDim);
-    }
+    Pooling.checkInputDim(inputDim);
   }
 
   /** {@code GlobalMaxPooling1D()}. */
@@ -29,48 +25,13 @@ public record GlobalMaxPooling1D(boolean keepdims, int inputDim) implements Laye
     return new GlobalMaxPooling1D(false, 0);
   }
 
-  private Pooling pooling() {
-    return Pooling.global("global_max_pooling1d", 1, false, keepdims);
-  }
-
   @Override
-  public String type() {
-    return "global_max_pooling1d";
+  public Pooling pooling() {
+    return Pooling.global("global_max_pooling1d", 1, false, keepdims);
   }
 
   @Override
   public String className() {
     return "GlobalMaxPooling1D";
-  }
-
-  @Override
-  public GlobalMaxPooling1D withInputDim(int dim) {
-    throw pooling().noInputDim();
-  }
-
-  @Override
-  public int[] outputShape(int[] in) {
-    return pooling().outputShape(in);
-  }
-
-  @Override
-  public List<Weight> weights(int[] in) {
-    return List.of();
-  }
-
-  @Override
-  public boolean drawsNoise() {
-    return false;
-  }
-
-  @Override
-  public Kernel kernel(Binding b) {
-    return pooling().kernel(b);
-  }
-
-  /** ONNX's {@code GlobalMaxPool}. */
-  @Override
-  public String onnx(OnnxGraph g, String x) {
-    return pooling().onnx(g, x);
   }
 }

@@ -1,16 +1,14 @@
 package org.sparkdp.ops;
 
-import java.util.List;
-
 /**
  * Keras' {@code GlobalMaxPooling2D}, channels_last: {@code input [batch, H, W, C] -> output [batch,
  * C]} (or {@code [batch, 1, 1, C]} with {@code keepdims}), each channel's largest value over the
- * image (backward: to the first largest).
+ * image (backward: to the first largest). In ONNX: {@code GlobalMaxPool}.
  *
  * @param keepdims whether the output keeps the spatial axes as 1s (the same values either way)
  * @param inputDim 0: pooling takes {@code input_shape} on a model's first layer
  */
-public record GlobalMaxPooling2D(boolean keepdims, int inputDim) implements Layer {
+public record GlobalMaxPooling2D(boolean keepdims, int inputDim) implements PoolingLayer {
   public static final RecordSettings<GlobalMaxPooling2D> SETTINGS =
       RecordSettings.of(GlobalMaxPooling2D.class, Pooling.KEEPDIMS, Layer.INPUT_DIM);
 
@@ -19,9 +17,7 @@ public record GlobalMaxPooling2D(boolean keepdims, int inputDim) implements Laye
       new Kind("global_max_pooling2d", "GlobalMaxPooling2D", SETTINGS, Pooling.FIXED);
 
   public GlobalMaxPooling2D {
-    if (inputDim != 0) {
-      Layer.INPUT_DIM.check(inputDim);
-    }
+    Pooling.checkInputDim(inputDim);
   }
 
   /** {@code GlobalMaxPooling2D()}. */
@@ -29,48 +25,13 @@ public record GlobalMaxPooling2D(boolean keepdims, int inputDim) implements Laye
     return new GlobalMaxPooling2D(false, 0);
   }
 
-  private Pooling pooling() {
-    return Pooling.global("global_max_pooling2d", 2, false, keepdims);
-  }
-
   @Override
-  public String type() {
-    return "global_max_pooling2d";
+  public Pooling pooling() {
+    return Pooling.global("global_max_pooling2d", 2, false, keepdims);
   }
 
   @Override
   public String className() {
     return "GlobalMaxPooling2D";
-  }
-
-  @Override
-  public GlobalMaxPooling2D withInputDim(int dim) {
-    throw pooling().noInputDim();
-  }
-
-  @Override
-  public int[] outputShape(int[] in) {
-    return pooling().outputShape(in);
-  }
-
-  @Override
-  public List<Weight> weights(int[] in) {
-    return List.of();
-  }
-
-  @Override
-  public boolean drawsNoise() {
-    return false;
-  }
-
-  @Override
-  public Kernel kernel(Binding b) {
-    return pooling().kernel(b);
-  }
-
-  /** ONNX's {@code GlobalMaxPool}. */
-  @Override
-  public String onnx(OnnxGraph g, String x) {
-    return pooling().onnx(g, x);
   }
 }

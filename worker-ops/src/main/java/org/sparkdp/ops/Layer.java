@@ -27,14 +27,7 @@ public sealed interface Layer extends Serializable
         Reshape,
         Conv1D,
         Conv2D,
-        MaxPooling1D,
-        MaxPooling2D,
-        AveragePooling1D,
-        AveragePooling2D,
-        GlobalAveragePooling1D,
-        GlobalAveragePooling2D,
-        GlobalMaxPooling1D,
-        GlobalMaxPooling2D {
+        PoolingLayer {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =

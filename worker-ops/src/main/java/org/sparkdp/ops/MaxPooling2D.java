@@ -6,7 +6,7 @@ import java.util.List;
  * Keras' {@code MaxPooling2D}, channels_last: {@code input [batch, H, W, C] -> output [batch, OH,
  * OW, C]}, each output the largest value of its {@code pool_size} window in its channel; {@code
  * same} padding pads with values no window takes. Backward routes each output's gradient to the
- * input that was largest (the first of equal ones), as TensorFlow does.
+ * input that was largest (the first of equal ones), as TensorFlow does. In ONNX: {@code MaxPool}.
  *
  * @param poolSize the window's height and width
  * @param strides the steps between windows, or {@code null} for {@code pool_size}
@@ -14,7 +14,8 @@ import java.util.List;
  * @param inputDim 0: pooling takes {@code input_shape} on a model's first layer
  */
 public record MaxPooling2D(
-    List<Integer> poolSize, List<Integer> strides, Padding padding, int inputDim) implements Layer {
+    List<Integer> poolSize, List<Integer> strides, Padding padding, int inputDim)
+    implements PoolingLayer {
   public static final Setting<List<Integer>> POOL_SIZE =
       Setting.pair("pool_size", List.of(2, 2), "the window's height and width");
   public static final Setting<List<Integer>> STRIDES =
@@ -30,9 +31,7 @@ public record MaxPooling2D(
     poolSize = List.copyOf(POOL_SIZE.check(poolSize));
     strides = strides == null ? null : List.copyOf(STRIDES.check(strides));
     Conv2D.PADDING.check(padding);
-    if (inputDim != 0) {
-      Layer.INPUT_DIM.check(inputDim);
-    }
+    Pooling.checkInputDim(inputDim);
   }
 
   /** {@code MaxPooling2D(pool_size)}: strides the pool size, valid padding. */
@@ -45,48 +44,13 @@ public record MaxPooling2D(
     return strides != null ? strides : poolSize;
   }
 
-  private Pooling pooling() {
-    return Pooling.window("max_pooling2d", 2, false, poolSize, strides, padding);
-  }
-
   @Override
-  public String type() {
-    return "max_pooling2d";
+  public Pooling pooling() {
+    return Pooling.window("max_pooling2d", 2, false, poolSize, effectiveStrides(), padding);
   }
 
   @Override
   public String className() {
     return "MaxPooling2D";
-  }
-
-  @Override
-  public MaxPooling2D withInputDim(int dim) {
-    throw pooling().noInputDim();
-  }
-
-  @Override
-  public int[] outputShape(int[] in) {
-    return pooling().outputShape(in);
-  }
-
-  @Override
-  public List<Weight> weights(int[] in) {
-    return List.of();
-  }
-
-  @Override
-  public boolean drawsNoise() {
-    return false;
-  }
-
-  @Override
-  public Kernel kernel(Binding b) {
-    return pooling().kernel(b);
-  }
-
-  /** ONNX's {@code MaxPool} between transposes to NCHW and back. */
-  @Override
-  public String onnx(OnnxGraph g, String x) {
-    return pooling().onnx(g, x);
   }
 }

@@ -44,7 +44,7 @@ record Pooling(
   static final java.util.Map<String, List<com.fasterxml.jackson.databind.JsonNode>> FIXED =
       Layer.Kind.fixed("data_format", Arrays.asList("channels_last", null));
 
-  /** A window pooling of {@code pool_size} with {@code strides} (its pool size when null). */
+  /** A window pooling of {@code pool_size} with {@code strides}. */
   static Pooling window(
       String type,
       int rank,
@@ -52,13 +52,19 @@ record Pooling(
       List<Integer> poolSize,
       List<Integer> strides,
       Padding padding) {
-    return new Pooling(
-        type, rank, average, poolSize, strides != null ? strides : poolSize, padding, false);
+    return new Pooling(type, rank, average, poolSize, strides, padding, false);
   }
 
   /** A global pooling: one window over the whole input. */
   static Pooling global(String type, int rank, boolean average, boolean keepdims) {
     return new Pooling(type, rank, average, null, null, Padding.VALID, keepdims);
+  }
+
+  /** Checks a pooling's {@code input_dim}: 0 (not given) or positive. */
+  static void checkInputDim(int inputDim) {
+    if (inputDim != 0) {
+      Layer.INPUT_DIM.check(inputDim);
+    }
   }
 
   /** The message of a pooling given {@code input_dim}. */
