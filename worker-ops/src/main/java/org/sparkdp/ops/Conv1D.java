@@ -94,14 +94,7 @@ public record Conv1D(
     kernelSize = List.copyOf(kernelSize);
     strides = List.copyOf(strides);
     dilationRate = List.copyOf(dilationRate);
-    if (strides.get(0) > 1 && dilationRate.get(0) > 1) {
-      throw new ConfigException(
-          "strides "
-              + strides
-              + " and dilation_rate "
-              + dilationRate
-              + ": one of them must be 1 (as in Keras)");
-    }
+    Conv2D.checkStridesOrDilation(strides, dilationRate);
     if (inputDim != 0) {
       Layer.INPUT_DIM.check(inputDim);
     }
@@ -157,26 +150,16 @@ public record Conv1D(
         "conv1d takes a sequence [steps, features]: give input_shape, not input_dim");
   }
 
-  /** Fails unless {@code in} is {@code [T, C]}. */
-  static void checkSequence(int[] in, String type) {
-    if (in.length != 2) {
-      throw new ConfigException(
-          type
-              + " takes sequences [steps, features] (channels_last), not an input of shape "
-              + java.util.Arrays.toString(in));
-    }
-  }
-
   @Override
   public int[] outputShape(int[] in) {
-    checkSequence(in, "conv1d");
+    Conv2D.checkShape(in, 1, "conv1d");
     int[] o = Conv2D.Window.outputs(in, "kernel_size", kernelSize, strides, dilationRate, padding);
     return new int[] {o[0], filters};
   }
 
   @Override
   public List<Weight> weights(int[] in) {
-    checkSequence(in, "conv1d");
+    Conv2D.checkShape(in, 1, "conv1d");
     List<Weight> weights = new ArrayList<>();
     weights.add(
         new Weight(

@@ -97,15 +97,7 @@ public record Conv2D(
     kernelSize = List.copyOf(kernelSize);
     strides = List.copyOf(strides);
     dilationRate = List.copyOf(dilationRate);
-    if ((strides.get(0) > 1 || strides.get(1) > 1)
-        && (dilationRate.get(0) > 1 || dilationRate.get(1) > 1)) {
-      throw new ConfigException(
-          "strides "
-              + strides
-              + " and dilation_rate "
-              + dilationRate
-              + ": one of them must be 1 (as in Keras)");
-    }
+    checkStridesOrDilation(strides, dilationRate);
     if (inputDim != 0) {
       Layer.INPUT_DIM.check(inputDim);
     }
@@ -180,11 +172,34 @@ public record Conv2D(
 
   /** Fails unless {@code in} is {@code [H, W, C]}. */
   static void checkImage(int[] in, String type) {
-    if (in.length != 3) {
+    checkShape(in, 2, type);
+  }
+
+  /**
+   * Fails unless {@code in} is a sequence {@code [T, C]} ({@code rank} 1) or an image {@code [H, W,
+   * C]} ({@code rank} 2), channels last.
+   */
+  static void checkShape(int[] in, int rank, String type) {
+    if (in.length != rank + 1) {
       throw new ConfigException(
           type
-              + " takes images [height, width, channels] (channels_last), not an input of shape "
+              + (rank == 1
+                  ? " takes sequences [steps, features]"
+                  : " takes images [height, width, channels]")
+              + " (channels_last), not an input of shape "
               + java.util.Arrays.toString(in));
+    }
+  }
+
+  /** Keras' rule for a convolution: strides or dilation_rate (or both) all 1. */
+  static void checkStridesOrDilation(List<Integer> strides, List<Integer> dilationRate) {
+    if (strides.stream().anyMatch(s -> s > 1) && dilationRate.stream().anyMatch(d -> d > 1)) {
+      throw new ConfigException(
+          "strides "
+              + strides
+              + " and dilation_rate "
+              + dilationRate
+              + ": one of them must be 1 (as in Keras)");
     }
   }
 
@@ -249,13 +264,7 @@ public record Conv2D(
       boolean useBias,
       Activation activation) {
     String name = g.name();
-    String nhwc = g.reshape(x, name + "/nhwc", win.h(), win.w(), win.c());
-    String nchw =
-        g.node(
-            "Transpose",
-            name + "/nchw",
-            List.of(nhwc),
-            OnnxGraph.Attribute.ints("perm", 0, 3, 1, 2));
+    String nchw = win.nchw(g, x);
     String kernel =
         g.node(
             "Transpose",
@@ -275,14 +284,7 @@ public record Conv2D(
             OnnxGraph.Attribute.ints("strides", win.sh(), win.sw()),
             OnnxGraph.Attribute.ints("dilations", win.dh(), win.dw()),
             OnnxGraph.Attribute.ints("pads", win.pads()));
-    String back =
-        g.node(
-            "Transpose",
-            name + "/nhwc_out",
-            List.of(conv),
-            OnnxGraph.Attribute.ints("perm", 0, 2, 3, 1));
-    String flat = g.reshape(back, name + "/flat", win.positions() * filters);
-    return g.activation(activation, flat);
+    return g.activation(activation, win.flat(g, conv, filters));
   }
 
   /**
@@ -371,6 +373,27 @@ public record Conv2D(
     /** A sequence's shape {@code [t, c]} as an image's of height 1: {@code [1, t, c]}. */
     static int[] row(int[] shape) {
       return new int[] {1, shape[0], shape[1]};
+    }
+
+    /** ONNX: the flat rows {@code x} as NHWC images transposed to NCHW (ONNX's layout). */
+    String nchw(OnnxGraph g, String x) {
+      String nhwc = g.reshape(x, g.name() + "/nhwc", h, w, c);
+      return g.node(
+          "Transpose",
+          g.name() + "/nchw",
+          List.of(nhwc),
+          OnnxGraph.Attribute.ints("perm", 0, 3, 1, 2));
+    }
+
+    /** ONNX: the output {@code y [N, channels, oh, ow]} back to NHWC and the flat rows. */
+    String flat(OnnxGraph g, String y, int channels) {
+      String back =
+          g.node(
+              "Transpose",
+              g.name() + "/nhwc_out",
+              List.of(y),
+              OnnxGraph.Attribute.ints("perm", 0, 2, 3, 1));
+      return g.reshape(back, g.name() + "/flat", positions() * channels);
     }
 
     /** ONNX's explicit pads: {@code [top, left, bottom, right]}. */

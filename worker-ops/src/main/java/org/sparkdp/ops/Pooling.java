@@ -38,7 +38,10 @@ record Pooling(
   /** A global pooling's {@code keepdims}. */
   static final Setting<Boolean> KEEPDIMS =
       Setting.bool(
-          "keepdims", false, "whether the output keeps the spatial axes, as 1s ([1, 1, C])");
+          "keepdims",
+          false,
+          "whether the output keeps the spatial axes as 1s: [1, C] for a sequence, [1, 1, C] for an"
+              + " image");
 
   /** Keras' fixed keys of a pooling layer. */
   static final java.util.Map<String, List<com.fasterxml.jackson.databind.JsonNode>> FIXED =
@@ -78,11 +81,7 @@ record Pooling(
 
   /** The output shape for {@code in}: the windows' positions, then the channels. */
   int[] outputShape(int[] in) {
-    if (rank == 1) {
-      Conv1D.checkSequence(in, type);
-    } else {
-      Conv2D.checkImage(in, type);
-    }
+    Conv2D.checkShape(in, rank, type);
     int c = in[rank];
     if (poolSize == null) {
       int[] out = new int[keepdims ? rank + 1 : 1];
@@ -139,13 +138,7 @@ record Pooling(
   String onnx(OnnxGraph g, String x) {
     Conv2D.Window win = window(g.inputShape());
     String name = g.name();
-    String nhwc = g.reshape(x, name + "/nhwc", win.h(), win.w(), win.c());
-    String nchw =
-        g.node(
-            "Transpose",
-            name + "/nchw",
-            List.of(nhwc),
-            OnnxGraph.Attribute.ints("perm", 0, 3, 1, 2));
+    String nchw = win.nchw(g, x);
     if (poolSize == null) {
       String pool =
           g.node(average ? "GlobalAveragePool" : "GlobalMaxPool", name + "/pool", List.of(nchw));
@@ -168,13 +161,7 @@ record Pooling(
                 OnnxGraph.Attribute.ints("kernel_shape", win.kh(), win.kw()),
                 OnnxGraph.Attribute.ints("strides", win.sh(), win.sw()),
                 OnnxGraph.Attribute.ints("pads", win.pads()));
-    String back =
-        g.node(
-            "Transpose",
-            name + "/nhwc_out",
-            List.of(pool),
-            OnnxGraph.Attribute.ints("perm", 0, 2, 3, 1));
-    return g.reshape(back, name + "/flat", win.positions() * win.c());
+    return win.flat(g, pool, win.c());
   }
 
   /**
