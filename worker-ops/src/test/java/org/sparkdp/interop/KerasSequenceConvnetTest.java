@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Configs;
 import org.sparkdp.ops.Conv1D;
@@ -83,6 +86,21 @@ class KerasSequenceConvnetTest {
     assertTrue(summary.contains("(None, 18, 16)"), summary);
     assertTrue(summary.contains("(None, 16)"), summary);
     assertTrue(summary.contains("656"), summary);
+  }
+
+  @Test
+  void aKerasFileOfCausalConvAndSamePoolingsBuiltWithH5pyPredictsLikeNumPy(@TempDir Path dir)
+      throws Exception {
+    Path keras = dir.resolve("sequence.keras");
+    Path expected = dir.resolve("expected.npz");
+    KerasArchiveTest.python(
+        KerasArchiveTest.script(dir, "make_keras_sequence_file.py"), keras, expected);
+    KerasModel model = KerasArchive.read(Files.readAllBytes(keras), keras.toString());
+    assertEquals(List.of(10, 4), model.spec().inputShape());
+    assertEquals(Padding.CAUSAL, ((Conv1D) model.spec().layers().get(0)).padding());
+    double worst = KerasArchiveTest.worstAgainst(model, expected, 9, 3);
+    System.out.printf("h5py-built sequence .keras against NumPy: max |diff| = %.3g%n", worst);
+    assertTrue(worst <= 1e-5, "largest difference " + worst);
   }
 
   @Test
