@@ -19,6 +19,7 @@ import org.sparkdp.ops.Conv1D;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.GlobalAveragePooling1D;
 import org.sparkdp.ops.MaxPooling1D;
+import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Padding;
 
@@ -101,6 +102,20 @@ class KerasSequenceConvnetTest {
     double worst = KerasArchiveTest.worstAgainst(model, expected, 9, 3);
     System.out.printf("h5py-built sequence .keras against NumPy: max |diff| = %.3g%n", worst);
     assertTrue(worst <= 1e-5, "largest difference " + worst);
+  }
+
+  @Test
+  void theKerasFileSparkdpWritesOfThisModelHasKeras3sLayoutInH5py(@TempDir Path dir)
+      throws Exception {
+    ModelSpec spec = read(KERAS3).spec();
+    float[] params = OnnxExportTest.weights(spec, 5);
+    Path keras = dir.resolve("model.keras");
+    Files.write(keras, KerasArchive.write(spec, null, params));
+    Path npz = dir.resolve("weights.npz");
+    Files.write(npz, ModelFile.weightsBytes(spec, params));
+    String out =
+        KerasArchiveTest.python(KerasArchiveTest.script(dir, "check_keras_file.py"), keras, npz);
+    assertEquals("OK 4 datasets, 4 layers, compile_config False", out);
   }
 
   @Test
