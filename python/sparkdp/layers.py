@@ -68,12 +68,8 @@ def _shape(options):
     return options
 
 
-class Conv2D(Layer):
-    """``Conv2D(filters, kernel_size, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None,
-    use_bias=True, kernel_initializer=..., bias_initializer=..., kernel_regularizer=..., bias_regularizer=...,
-    input_shape=None)``, channels last: kernel ``(kh, kw, in, filters)``."""
-
-    type = "conv2d"
+class _Conv(Layer):
+    """A convolution's options, as Keras' ``BaseConv`` takes them."""
 
     def __init__(self, filters, kernel_size, strides=None, padding=None, dilation_rate=None, activation=None,
                  **options):
@@ -82,14 +78,84 @@ class Conv2D(Layer):
                          **_shape(options))
 
 
-class MaxPooling2D(Layer):
-    """``MaxPooling2D(pool_size=(2, 2), strides=None, padding="valid")``: strides default to the pool size."""
+class Conv1D(_Conv):
+    """``Conv1D(filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None, use_bias=True,
+    ..., input_shape=None)`` on sequences ``(steps, features)``: kernel ``(k, in, filters)``; ``padding`` may also
+    be ``"causal"``."""
 
-    type = "max_pooling2d"
+    type = "conv1d"
+
+
+class Conv2D(_Conv):
+    """``Conv2D(filters, kernel_size, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None,
+    use_bias=True, kernel_initializer=..., bias_initializer=..., kernel_regularizer=..., bias_regularizer=...,
+    input_shape=None)``, channels last: kernel ``(kh, kw, in, filters)``."""
+
+    type = "conv2d"
+
+
+class _Pooling(Layer):
+    """A pooling's options, as Keras' ``BasePooling`` takes them: strides default to the pool size."""
 
     def __init__(self, pool_size=None, strides=None, padding=None, **options):
         super().__init__(pool_size=_pair(pool_size), strides=_pair(strides), padding=padding,
                          **_shape(options))
+
+
+class MaxPooling1D(_Pooling):
+    """``MaxPooling1D(pool_size=2, strides=None, padding="valid")`` on sequences ``(steps, features)``."""
+
+    type = "max_pooling1d"
+
+
+class MaxPooling2D(_Pooling):
+    """``MaxPooling2D(pool_size=(2, 2), strides=None, padding="valid")``: strides default to the pool size."""
+
+    type = "max_pooling2d"
+
+
+class AveragePooling1D(_Pooling):
+    """``AveragePooling1D(pool_size=2, strides=None, padding="valid")``: with ``same`` padding an edge window
+    averages over the values it covers."""
+
+    type = "average_pooling1d"
+
+
+class AveragePooling2D(_Pooling):
+    """``AveragePooling2D(pool_size=(2, 2), strides=None, padding="valid")``."""
+
+    type = "average_pooling2d"
+
+
+class _GlobalPooling(Layer):
+    """A global pooling: one value per channel (``keepdims=True`` keeps the spatial axes as 1s)."""
+
+    def __init__(self, keepdims=None, **options):
+        super().__init__(keepdims=keepdims, **_shape(options))
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """``GlobalAveragePooling1D(keepdims=False)``: each channel's mean over the steps."""
+
+    type = "global_average_pooling1d"
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """``GlobalAveragePooling2D(keepdims=False)``: each channel's mean over the image."""
+
+    type = "global_average_pooling2d"
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """``GlobalMaxPooling1D(keepdims=False)``: each channel's largest value over the steps."""
+
+    type = "global_max_pooling1d"
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """``GlobalMaxPooling2D(keepdims=False)``: each channel's largest value over the image."""
+
+    type = "global_max_pooling2d"
 
 
 class Flatten(Layer):

@@ -149,13 +149,45 @@ class KerasLayersTrainingTest {
 
   @Test
   void aConvnetsWeightsDoNotDependOnThePartitioningOrPathAndEqualThePlainLoop() {
-    float[] one = train(convnet(), new FitOptions().partitions(1), 32, 2);
-    float[] three = train(convnet(), new FitOptions().partitions(3).syncPath(SyncPath.JOBS), 32, 2);
+    assertPartitioningAndPathDoNotMatter(KerasLayersTrainingTest::convnet);
+  }
+
+  /**
+   * A sequence convnet on the 6 features read as 6 steps of 1: causal Conv1D, AveragePooling1D
+   * (same), GlobalMaxPooling1D.
+   */
+  private static Sequential sequenceConvnet() {
+    Sequential model =
+        new Sequential(
+                org.sparkdp.ops.Conv1D.of(4, 3, "relu")
+                    .with(1, org.sparkdp.ops.Padding.CAUSAL, 1, true),
+                new org.sparkdp.ops.AveragePooling1D(
+                    List.of(2), null, org.sparkdp.ops.Padding.SAME, 0),
+                org.sparkdp.ops.GlobalMaxPooling1D.of(),
+                Dense.of(3, "softmax"))
+            .inputShape(6, 1);
+    model.compile(Adam.withLearningRate(0.01), "sparse_categorical_crossentropy", "accuracy");
+    return model;
+  }
+
+  @Test
+  void aSequenceConvnetsWeightsDoNotDependOnThePartitioningOrPathAndEqualThePlainLoop() {
+    assertPartitioningAndPathDoNotMatter(KerasLayersTrainingTest::sequenceConvnet);
+  }
+
+  private static void assertPartitioningAndPathDoNotMatter(
+      java.util.function.Supplier<Sequential> model) {
+    float[] one = train(model.get(), new FitOptions().partitions(1), 32, 2);
+    float[] three =
+        train(model.get(), new FitOptions().partitions(3).syncPath(SyncPath.JOBS), 32, 2);
     float[] channel =
-        train(convnet(), new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL), 32, 2);
+        train(model.get(), new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL), 32, 2);
     assertClose(one, three, 1e-5, "1 vs 3 partitions");
     assertClose(one, channel, 1e-5, "1 partition vs 2 through the driver channel");
-    assertClose(reference(convnet(), 32, 2), three, 1e-5, "Spark vs the plain loop");
+    assertClose(reference(model.get(), 32, 2), three, 1e-5, "Spark vs the plain loop");
+    assertTrue(
+        Comparisons.maxRelativeDifference(one, model.get().spec().initialParameters(11)) > 1e-3,
+        "the weights moved");
   }
 
   @Test

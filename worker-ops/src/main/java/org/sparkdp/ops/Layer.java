@@ -25,8 +25,9 @@ public sealed interface Layer extends Serializable
         ActivationLayer,
         Flatten,
         Reshape,
+        Conv1D,
         Conv2D,
-        MaxPooling2D {
+        PoolingLayer {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =
@@ -203,8 +204,16 @@ public sealed interface Layer extends Serializable
               Dropout.KIND,
               LayerNormalization.KIND,
               ActivationLayer.KIND,
+              Conv1D.KIND,
               Conv2D.KIND,
+              MaxPooling1D.KIND,
               MaxPooling2D.KIND,
+              AveragePooling1D.KIND,
+              AveragePooling2D.KIND,
+              GlobalAveragePooling1D.KIND,
+              GlobalAveragePooling2D.KIND,
+              GlobalMaxPooling1D.KIND,
+              GlobalMaxPooling2D.KIND,
               Flatten.KIND,
               Reshape.KIND)) {
         m.put(k.type(), k);

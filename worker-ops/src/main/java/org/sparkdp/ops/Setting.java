@@ -251,30 +251,42 @@ public final class Setting<T> implements Serializable, SettingPart {
    */
   public static Setting<java.util.List<Integer>> pair(
       String key, java.util.List<Integer> defaultValue, String doc) {
+    return tuple(key, 2, defaultValue, doc);
+  }
+
+  /**
+   * {@code rank} positive integers, given as one ({@code 3} is {@code [3, 3]} for a pair) or as a
+   * list of {@code rank} (Keras' {@code standardize_tuple}: a 1-D layer's {@code kernel_size} is
+   * {@code 3} or {@code [3]}); written as the list.
+   */
+  public static Setting<java.util.List<Integer>> tuple(
+      String key, int rank, java.util.List<Integer> defaultValue, String doc) {
     return of(
         key,
         defaultValue,
-        "a positive integer or a pair of them",
+        rank == 2 ? "a positive integer or a pair of them" : "a positive integer or a list of one",
         v -> {
           if (v.isIntegralNumber() && v.canConvertToInt()) {
-            return java.util.List.of(v.asInt(), v.asInt());
+            return java.util.Collections.nCopies(rank, v.asInt());
           }
-          if (v.isArray()
-              && v.size() == 2
-              && v.get(0).isIntegralNumber()
-              && v.get(0).canConvertToInt()
-              && v.get(1).isIntegralNumber()
-              && v.get(1).canConvertToInt()) {
-            return java.util.List.of(v.get(0).asInt(), v.get(1).asInt());
+          if (!v.isArray() || v.size() != rank) {
+            return null;
           }
-          return null;
+          java.util.List<Integer> values = new java.util.ArrayList<>();
+          for (JsonNode e : v) {
+            if (!e.isIntegralNumber() || !e.canConvertToInt()) {
+              return null;
+            }
+            values.add(e.asInt());
+          }
+          return java.util.List.copyOf(values);
         },
         v -> {
           com.fasterxml.jackson.databind.node.ArrayNode a = JSON.createArrayNode();
           v.forEach(a::add);
           return a;
         },
-        v -> v.size() == 2 && v.get(0) > 0 && v.get(1) > 0,
+        v -> v.size() == rank && v.stream().allMatch(i -> i != null && i > 0),
         doc);
   }
 
@@ -307,8 +319,17 @@ public final class Setting<T> implements Serializable, SettingPart {
    */
   public static <E extends Enum<E>> Setting<E> choice(
       String key, Class<E> type, E defaultValue, String doc) {
-    E[] constants = type.getEnumConstants();
-    String names = Arrays.stream(constants).map(Setting::name).toList().toString();
+    return choice(key, Arrays.asList(type.getEnumConstants()), defaultValue, doc);
+  }
+
+  /**
+   * One of {@code constants}, named in lower case: the values of an enum that this setting takes
+   * ({@code conv2d}'s padding is valid or same; {@code conv1d}'s may also be causal).
+   */
+  public static <E extends Enum<E>> Setting<E> choice(
+      String key, java.util.List<E> constants, E defaultValue, String doc) {
+    java.util.List<E> allowed = java.util.List.copyOf(constants);
+    String names = allowed.stream().map(Setting::name).toList().toString();
     return of(
         key,
         defaultValue,
@@ -318,13 +339,10 @@ public final class Setting<T> implements Serializable, SettingPart {
             return null;
           }
           String wanted = v.asText().trim().toLowerCase(Locale.ROOT);
-          return Arrays.stream(constants)
-              .filter(c -> name(c).equals(wanted))
-              .findFirst()
-              .orElse(null);
+          return allowed.stream().filter(c -> name(c).equals(wanted)).findFirst().orElse(null);
         },
         v -> TextNode.valueOf(name(v)),
-        v -> true,
+        allowed::contains,
         doc);
   }
 

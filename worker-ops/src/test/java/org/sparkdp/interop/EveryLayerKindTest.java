@@ -22,15 +22,23 @@ import org.junit.jupiter.api.Test;
 import org.sparkdp.ops.Activation;
 import org.sparkdp.ops.ActivationLayer;
 import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.AveragePooling1D;
+import org.sparkdp.ops.AveragePooling2D;
 import org.sparkdp.ops.CompileConfig;
+import org.sparkdp.ops.Conv1D;
 import org.sparkdp.ops.Conv2D;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Dropout;
 import org.sparkdp.ops.Flatten;
+import org.sparkdp.ops.GlobalAveragePooling1D;
+import org.sparkdp.ops.GlobalAveragePooling2D;
+import org.sparkdp.ops.GlobalMaxPooling1D;
+import org.sparkdp.ops.GlobalMaxPooling2D;
 import org.sparkdp.ops.Initializer;
 import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LayerNormalization;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.MaxPooling1D;
 import org.sparkdp.ops.MaxPooling2D;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
@@ -106,6 +114,82 @@ class EveryLayerKindTest {
                 Flatten.of(),
                 Dense.of(3, "linear"))));
     m.put(
+        "conv1d",
+        List.of(
+            shaped(List.of(7, 3), Conv1D.of(4, 3, "relu"), Flatten.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(8, 3),
+                Conv1D.of(4, 4, "tanh").with(2, Padding.SAME, 1, true),
+                Conv1D.of(2, 2, "linear").with(1, Padding.CAUSAL, 2, false),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "max_pooling1d",
+        List.of(
+            shaped(List.of(7, 3), MaxPooling1D.of(2), Flatten.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(8, 2),
+                Conv1D.of(3, 2, "linear"),
+                new MaxPooling1D(List.of(3), List.of(2), Padding.SAME, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "average_pooling1d",
+        List.of(
+            shaped(List.of(7, 3), AveragePooling1D.of(2), Flatten.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(8, 2),
+                new AveragePooling1D(List.of(3), List.of(2), Padding.SAME, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "average_pooling2d",
+        List.of(
+            shaped(List.of(5, 6, 2), AveragePooling2D.of(2), Flatten.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(5, 6, 2),
+                Conv2D.of(3, 2, "linear"),
+                new AveragePooling2D(List.of(3, 2), List.of(2, 1), Padding.SAME, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "global_average_pooling1d",
+        List.of(
+            shaped(List.of(7, 3), GlobalAveragePooling1D.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(7, 3),
+                new GlobalAveragePooling1D(true, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "global_average_pooling2d",
+        List.of(
+            shaped(List.of(5, 6, 2), GlobalAveragePooling2D.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(5, 6, 2),
+                new GlobalAveragePooling2D(true, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "global_max_pooling1d",
+        List.of(
+            shaped(List.of(7, 3), GlobalMaxPooling1D.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(7, 3),
+                new GlobalMaxPooling1D(true, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "global_max_pooling2d",
+        List.of(
+            shaped(List.of(5, 6, 2), GlobalMaxPooling2D.of(), Dense.of(3, "linear")),
+            shaped(
+                List.of(5, 6, 2),
+                Conv2D.of(3, 2, "linear"),
+                new GlobalMaxPooling2D(true, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
         "flatten",
         List.of(
             around(Flatten.of()), shaped(List.of(3, 2, 1), Flatten.of(), Dense.of(3, "linear"))));
@@ -133,8 +217,15 @@ class EveryLayerKindTest {
   @Test
   void everyKindIsRegisteredAndEveryRegisteredKindHasSamples() {
     Set<String> permitted = new TreeSet<>();
-    for (Class<?> c : Layer.class.getPermittedSubclasses()) {
-      permitted.add(c.getSimpleName());
+    List<Class<?>> open = new ArrayList<>(List.of(Layer.class.getPermittedSubclasses()));
+    while (!open.isEmpty()) {
+      Class<?> c = open.remove(0);
+      if (c.isSealed()) {
+        // A family of kinds ({@code PoolingLayer}): its records are the kinds.
+        open.addAll(List.of(c.getPermittedSubclasses()));
+      } else {
+        permitted.add(c.getSimpleName());
+      }
     }
     Set<String> registered = new TreeSet<>();
     for (Layer.Kind kind : Layer.allKinds()) {

@@ -3,6 +3,7 @@ weights against a weights.npz of the same model. Usage: check_keras_file.py MODE
 Prints one line per finding; exits 1 at the first difference."""
 import io
 import json
+import re
 import sys
 import zipfile
 
@@ -12,6 +13,10 @@ import numpy as np
 # The variables each layer class creates, in order (Keras 3's layers).
 VARIABLES = {"Dense": ["kernel", "bias"], "LayerNormalization": ["gamma", "beta"],
              "Dropout": [], "Activation": []}
+VARIABLES.update({"Conv1D": ["kernel", "bias"], "Conv2D": ["kernel", "bias"], "Flatten": []})
+VARIABLES.update({k: [] for k in ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+                                  "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+                                  "GlobalMaxPooling2D")})
 
 
 def fail(message):
@@ -20,12 +25,9 @@ def fail(message):
 
 
 def snake(name):
-    out = ""
-    for i, c in enumerate(name):
-        if c.isupper() and i > 0 and (name[i - 1].islower() or name[i - 1].isdigit()):
-            out += "_"
-        out += c.lower()
-    return out
+    """Keras' to_snake_case: MaxPooling1D is max_pooling1d."""
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 keras_path, npz_path = sys.argv[1], sys.argv[2]
