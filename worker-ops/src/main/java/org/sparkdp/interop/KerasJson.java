@@ -296,7 +296,17 @@ public final class KerasJson {
     if (!shape.isMissingNode() && !shape.isNull()) {
       return shapeWithoutBatch(shape, path + ".config.input_shape");
     }
-    JsonNode dim = c.path("input_dim");
+    // input_dim for the kinds whose input width it is; an embedding's is input_length (Keras 2).
+    String type = Layer.typeOfClass(layer.path("class_name").asText(""));
+    String key =
+        type == null
+            ? "input_dim"
+            : Layer.kind(type).settings().settings().stream()
+                .filter(Layer::givesInputWidth)
+                .map(Setting::key)
+                .findFirst()
+                .orElse("input_dim");
+    JsonNode dim = c.path(key);
     return dim.isIntegralNumber() && dim.canConvertToInt() && dim.asInt() > 0
         ? List.of(dim.asInt())
         : null;
@@ -319,7 +329,9 @@ public final class KerasJson {
     }
     Layer.Kind k = Layer.kind(type);
     Set<String> own = k.settings().keys();
-    own.remove(Layer.INPUT_DIM.key());
+    if (k.settings().settings().contains(Layer.INPUT_DIM)) {
+      own.remove(Layer.INPUT_DIM.key());
+    }
     if (!c.isObject()) {
       throw new ConfigException(path + ".config: expected an object");
     }
@@ -704,7 +716,7 @@ public final class KerasJson {
     Map<String, Object> values = settings.values((Record) layer);
     for (Setting<?> s : kind.settings().settings()) {
       String key = s.key();
-      if (key.equals(Layer.INPUT_DIM.key())) {
+      if (Layer.givesInputWidth(s)) {
         continue;
       }
       Object value = values.get(key);
