@@ -227,10 +227,10 @@ public sealed interface Layer extends Serializable
       for (Kind k :
           List.of(
               Dense.KIND,
-              Embedding.KIND,
               Dropout.KIND,
               LayerNormalization.KIND,
               ActivationLayer.KIND,
+              Embedding.KIND,
               Conv2D.KIND,
               MaxPooling2D.KIND,
               Flatten.KIND,
