@@ -14,6 +14,7 @@ from sparkdp.layers import (Activation, Conv2D, Dense, Dropout, Flatten, Layer, 
                             MaxPooling2D, Reshape)
 from sparkdp.layers import (AveragePooling1D, AveragePooling2D, Conv1D, GlobalAveragePooling1D,
                             GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D)
+from sparkdp.layers import Embedding
 from sparkdp.ml import SequentialEstimator, SequentialModel
 from sparkdp.models import History, Sequential, load_model
 from sparkdp.optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
@@ -25,6 +26,7 @@ __all__ = [
     "Reshape",
     "Conv1D", "MaxPooling1D", "AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
+    "Embedding",
     "SequentialEstimator", "SequentialModel",
     "History", "Sequential", "load_model", "read_data",
     "SGD", "Adagrad", "Adam", "Adamax", "AdamW", "Nadam", "RMSprop",

@@ -176,6 +176,18 @@ class Reshape(Layer):
         super().__init__(target_shape=list(target_shape), **_shape(options))
 
 
+class Embedding(Layer):
+    """``Embedding(input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+    mask_zero=False, input_shape=None)``: each input value is an id in ``[0, input_dim)`` that picks a row of
+    the table ``(input_dim, output_dim)``; a model's first layer, on ``input_shape=(T,)`` ids per example, giving
+    ``(T, output_dim)``. ``mask_zero=True`` is refused (sparkdp has no masking)."""
+
+    type = "embedding"
+
+    def __init__(self, input_dim, output_dim, **options):
+        super().__init__(input_dim=input_dim, output_dim=output_dim, **_shape(options))
+
+
 def to_config(layer):
     """A layer, or a mapping already in Keras' vocabulary, as its configuration."""
     if isinstance(layer, Layer):

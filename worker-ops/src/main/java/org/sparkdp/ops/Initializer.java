@@ -83,7 +83,7 @@ public sealed interface Initializer extends Serializable
   /** An initializer from its configuration; {@code null} when it is not one. */
   static Initializer fromConfig(JsonNode node) {
     if (node.isTextual()) {
-      String name = node.asText().trim().toLowerCase(Locale.ROOT);
+      String name = alias(node.asText().trim().toLowerCase(Locale.ROOT));
       for (Preset p : Preset.values()) {
         if (p.kerasName().equals(name)) {
           return p;
@@ -98,7 +98,7 @@ public sealed interface Initializer extends Serializable
     if (!node.isObject() || !node.has("type")) {
       return null;
     }
-    String name = node.get("type").asText().trim().toLowerCase(Locale.ROOT);
+    String name = alias(node.get("type").asText().trim().toLowerCase(Locale.ROOT));
     RecordSettings<? extends Initializer> settings = withArguments().get(name);
     if (settings == null) {
       if (Arrays.stream(Preset.values()).anyMatch(p -> p.kerasName().equals(name))
@@ -108,6 +108,15 @@ public sealed interface Initializer extends Serializable
       throw unknown(node.get("type").asText());
     }
     return settings.readInside(node, java.util.Set.of("type"));
+  }
+
+  /** Keras' short names {@code uniform} and {@code normal} (an embedding's default is uniform). */
+  private static String alias(String name) {
+    return switch (name) {
+      case "uniform" -> "random_uniform";
+      case "normal" -> "random_normal";
+      default -> name;
+    };
   }
 
   private static ConfigException unknown(String name) {

@@ -20,6 +20,7 @@ import java.util.Map;
  */
 public sealed interface Layer extends Serializable
     permits Dense,
+        Embedding,
         Dropout,
         LayerNormalization,
         ActivationLayer,
@@ -114,6 +115,32 @@ public sealed interface Layer extends Serializable
   boolean drawsNoise();
 
   /**
+   * Whether this layer reads its input as ids ({@code embedding}): only a model's first layer can,
+   * since ids have no gradient to pass back.
+   */
+  default boolean takesIds() {
+    return false;
+  }
+
+  /**
+   * What is wrong with one example's input {@code x[off ..]} for this layer as a model's first
+   * layer ({@code value 3: 12.5 is not an embedding id in [0, 1000)}), or {@code null}; the data is
+   * checked with it before training.
+   */
+  default String checkInput(float[] x, int off) {
+    return null;
+  }
+
+  /**
+   * Whether {@code s} gives a first layer's input width: {@code input_dim}, or an embedding's
+   * {@code input_length} (its {@code input_dim} is its number of ids). Keras 3 takes the width from
+   * the model's input shape instead.
+   */
+  static boolean givesInputWidth(Setting<?> s) {
+    return s == INPUT_DIM || s == Embedding.INPUT_LENGTH;
+  }
+
+  /**
    * This layer bound to its weights' offsets: the kernel that computes it inside {@link Network}.
    */
   Kernel kernel(Binding binding);
@@ -204,6 +231,7 @@ public sealed interface Layer extends Serializable
               Dropout.KIND,
               LayerNormalization.KIND,
               ActivationLayer.KIND,
+              Embedding.KIND,
               Conv1D.KIND,
               Conv2D.KIND,
               MaxPooling1D.KIND,

@@ -56,6 +56,9 @@ public final class Setting<T> implements Serializable, SettingPart {
   private final String shownDefault;
   private final boolean optional;
 
+  /** The record component's name, or {@code null}: the key in camel case. */
+  private final String javaName;
+
   private Setting(
       String key,
       T defaultValue,
@@ -66,7 +69,9 @@ public final class Setting<T> implements Serializable, SettingPart {
       Check<T> check,
       String doc,
       String shownDefault,
-      boolean optional) {
+      boolean optional,
+      String javaName) {
+    this.javaName = javaName;
     this.shownDefault = shownDefault;
     this.optional = optional;
     this.key = key;
@@ -103,7 +108,8 @@ public final class Setting<T> implements Serializable, SettingPart {
         check,
         doc,
         null,
-        false);
+        false,
+        null);
   }
 
   /**
@@ -120,7 +126,28 @@ public final class Setting<T> implements Serializable, SettingPart {
         check,
         doc,
         defaultText,
-        optional);
+        optional,
+        javaName);
+  }
+
+  /**
+   * This setting held by a record component of another name than its key's: Keras' {@code
+   * input_dim} of an embedding is its vocabulary size, not the input width that {@link
+   * Layer#inputDim()} means.
+   */
+  public Setting<T> javaNamed(String name) {
+    return new Setting<>(
+        key,
+        defaultValue,
+        required,
+        expectation,
+        reader,
+        writer,
+        check,
+        doc,
+        shownDefault,
+        optional,
+        name);
   }
 
   /**
@@ -128,7 +155,8 @@ public final class Setting<T> implements Serializable, SettingPart {
    * Keras' {@code None}; the value is then {@code null}.
    */
   public Setting<T> optional() {
-    return new Setting<>(key, null, false, expectation, reader, writer, check, doc, "none", true);
+    return new Setting<>(
+        key, null, false, expectation, reader, writer, check, doc, "none", true, javaName);
   }
 
   /** An integer of at least {@code min}. */
@@ -380,6 +408,9 @@ public final class Setting<T> implements Serializable, SettingPart {
 
   /** The key as a Java name: {@code batch_size} is {@code batchSize}. */
   public String javaName() {
+    if (javaName != null) {
+      return javaName;
+    }
     StringBuilder s = new StringBuilder();
     boolean upper = false;
     for (char c : key.toCharArray()) {

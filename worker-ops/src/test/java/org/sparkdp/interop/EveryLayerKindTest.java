@@ -29,6 +29,7 @@ import org.sparkdp.ops.Conv1D;
 import org.sparkdp.ops.Conv2D;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Dropout;
+import org.sparkdp.ops.Embedding;
 import org.sparkdp.ops.Flatten;
 import org.sparkdp.ops.GlobalAveragePooling1D;
 import org.sparkdp.ops.GlobalAveragePooling2D;
@@ -72,6 +73,14 @@ class EveryLayerKindTest {
                     .withUseBias(false)
                     .withInitializers(Initializer.HE_NORMAL, Initializer.ONES)
                     .withRegularizers(new Regularizer.L2(0.01), null))));
+    m.put(
+        "embedding",
+        List.of(
+            shaped(List.of(IN), Embedding.of(11, 4), Flatten.of(), Dense.of(3, "linear")),
+            ModelSpec.of(
+                new Embedding(7, 3, Initializer.GLOROT_NORMAL, new Regularizer.L2(0.01), false, IN),
+                Reshape.of(-1),
+                Dense.of(3, "linear"))));
     m.put("dropout", List.of(around(Dropout.of(0.3)), around(new Dropout(0.5, 17L, 0))));
     m.put(
         "layer_normalization",
@@ -272,8 +281,9 @@ class EveryLayerKindTest {
         // layers[0] is the InputLayer
         JsonNode config = root.path("config").path("layers").get(l + 1).path("config");
         Layer.Kind kind = Layer.kind(spec.layers().get(l).type());
-        for (String key : kind.settings().keys()) {
-          if (!key.equals(Layer.INPUT_DIM.key())) {
+        for (var s : kind.settings().settings()) {
+          if (!Layer.givesInputWidth(s)) {
+            String key = s.key();
             assertTrue(config.has(key), layer + ": " + kind.type() + " lacks Keras key " + key);
           }
         }
@@ -305,12 +315,7 @@ class EveryLayerKindTest {
     for (ModelSpec spec : all()) {
       String layer = spec.names().toString();
       float[] params = OnnxExportTest.weights(spec, 9);
-      float[][] x = new float[5][spec.inputDim()];
-      for (float[] row : x) {
-        for (int j = 0; j < row.length; j++) {
-          row[j] = (float) (2 * random.nextGaussian());
-        }
-      }
+      float[][] x = input(spec, 5, random);
       float[][] expected = OnnxExportTest.sparkdpOutputs(spec, params, x);
       byte[] onnx = OnnxExport.write(spec, params, "test");
       try (OrtSession session = env.createSession(onnx, new OrtSession.SessionOptions());
@@ -331,6 +336,23 @@ class EveryLayerKindTest {
         assertTrue(worst <= 1e-5, layer + ": ONNX Runtime differs by " + worst);
       }
     }
+  }
+
+  /**
+   * {@code rows} examples for {@code spec}: Gaussian values, or ids drawn uniformly below the
+   * vocabulary's size for a model that starts with an embedding.
+   */
+  static float[][] input(ModelSpec spec, int rows, java.util.Random random) {
+    float[][] x = new float[rows][spec.inputDim()];
+    for (float[] row : x) {
+      for (int j = 0; j < row.length; j++) {
+        row[j] =
+            spec.layers().get(0) instanceof Embedding e
+                ? random.nextInt(e.vocabularySize())
+                : (float) (2 * random.nextGaussian());
+      }
+    }
+    return x;
   }
 
   private static List<ModelSpec> all() {
