@@ -42,7 +42,7 @@ class PySparkIT {
     Launcher.Result load = PySpark.run(dir, "pipeline_load.py", csv.toString(), dir.toString());
     assertEquals(
         "pyspark.ml.feature.VectorAssembler pyspark.ml.feature.StandardScalerModel"
-            + " sparkdp.ml.SequentialModel",
+            + " org.sparkdp.ml.SequentialModel",
         line(load.stdout(), "stages "));
     assertEquals(
         "SequentialEstimator batchSize=16 learningRate=0.01 seed=3",
