@@ -9,7 +9,7 @@ from py4j.protocol import Py4JJavaError
 from pyspark import SparkContext
 from pyspark.sql.utils import is_remote
 
-CONNECT = ("sparkdp.Sequential and read_data need a classic session (Py4J), which Spark Connect has not: on "
+CONNECT = ("sparkdp.Sequential, load_model and read_data need a classic session (Py4J), which Spark Connect has not: on "
            "Spark Connect use sparkdp.SequentialEstimator(layers=[...], loss=..., epochs=...).fit(df), "
            "spark.read for the data")
 
