@@ -158,5 +158,17 @@ class PySparkIT {
         result.get("loaded_estimator"));
     assertTrue(result.get("pipeline_equal").asBoolean());
     assertEquals("SequentialModel", result.get("pipeline_last_stage").asText());
+    // On a Connect session: the Keras-shaped API says what to use instead; the stages name their
+    // Java classes.
+    JsonNode connect = result.get("connect");
+    assertTrue(
+        connect
+            .get("sequential")
+            .asText()
+            .contains("on Spark Connect use sparkdp.SequentialEstimator"),
+        connect.toString());
+    assertEquals("org.sparkdp.ml.SequentialEstimator", connect.get("estimator_java_obj").asText());
+    assertEquals("org.sparkdp.ml.SequentialModel", connect.get("reader_class").asText());
+    assertTrue(connect.get("facts_from_to_string").asBoolean(), connect.toString());
   }
 }

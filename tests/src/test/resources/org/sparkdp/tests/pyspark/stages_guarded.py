@@ -159,4 +159,26 @@ reloaded = PipelineModel.load(out + "/pipeline-model")
 result["pipeline_equal"] = [r.prediction for r in reloaded.transform(raw).select("prediction").collect()] == \
     pipeline_before
 result["pipeline_last_stage"] = type(reloaded.stages[-1]).__name__
+
+# What the package does on a Spark Connect session, as far as it runs without PySpark's Connect client (which
+# needs pyarrow and pandas 2): PySpark takes a session for Connect's when this variable is set.
+to_string = java_model.toString()
+import os  # noqa: E402
+
+os.environ["SPARK_CONNECT_MODE_ENABLED"] = "1"
+connect = {}
+try:
+    sparkdp.Sequential([Dense(3, input_dim=4)]).compile(loss="mse")
+except RuntimeError as e:
+    connect["sequential"] = str(e)
+connect["estimator_java_obj"] = SequentialEstimator(layers=[Dense(3, input_dim=4)], loss="mse")._java_obj
+connect["reader_class"] = (SequentialModel.__module__.replace("pyspark", "org.apache.spark") + "."
+                           + SequentialModel.__name__)  # the name RemoteMLReader sends
+remote = SequentialModel()
+remote._java_obj = "a-model-ref"
+remote._call_java = lambda name: to_string if name == "toString" else None  # the server's fetch of toString
+connect["facts_from_to_string"] = (remote.history == model.history and remote.provenance == model.provenance
+                                   and remote.getOrDefault("summaryText") == model.getOrDefault("summaryText"))
+del os.environ["SPARK_CONNECT_MODE_ENABLED"]
+result["connect"] = connect
 print("result " + json.dumps(result, sort_keys=True))
