@@ -138,6 +138,16 @@ public final class OnnxExport {
       for (long i : ints) {
         p.addInts(i);
       }
+    } else if (a.value() instanceof float[] floats) {
+      p.setType(AttributeProto.AttributeType.FLOATS);
+      for (float f : floats) {
+        p.addFloats(f);
+      }
+    } else if (a.value() instanceof String[] texts) {
+      p.setType(AttributeProto.AttributeType.STRINGS);
+      for (String t : texts) {
+        p.addStrings(ByteString.copyFromUtf8(t));
+      }
     } else {
       throw new IllegalArgumentException("attribute " + a.name() + ": " + a.value());
     }

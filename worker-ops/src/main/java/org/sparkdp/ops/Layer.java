@@ -26,7 +26,10 @@ public sealed interface Layer extends Serializable
         Flatten,
         Reshape,
         Conv2D,
-        MaxPooling2D {
+        MaxPooling2D,
+        SimpleRNN,
+        LSTM,
+        GRU {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =
@@ -206,7 +209,10 @@ public sealed interface Layer extends Serializable
               Conv2D.KIND,
               MaxPooling2D.KIND,
               Flatten.KIND,
-              Reshape.KIND)) {
+              Reshape.KIND,
+              SimpleRNN.KIND,
+              LSTM.KIND,
+              GRU.KIND)) {
         m.put(k.type(), k);
       }
       return Collections.unmodifiableMap(m);
