@@ -320,7 +320,8 @@ class RecurrentTest {
     for (Breakage broken : List.of(Breakage.INPUT_GRADIENT, Breakage.RECURRENT_KERNEL_GRADIENT)) {
       double brokenError = check(c, broken);
       System.out.printf(
-          "%s: relative gradient error %.2g, broken in its %s %.2g%n", c, error, broken, brokenError);
+          "%s: relative gradient error %.2g, broken in its %s %.2g%n",
+          c, error, broken, brokenError);
       assertTrue(brokenError > 1e-4, c + ": the backward pass broken in its " + broken + " passed");
     }
   }
