@@ -357,6 +357,77 @@ class RecurrentTest {
     assertArrayEquals(dInAll, dInAgain, 0f);
   }
 
+  /** The summed MSE of lstm (sequences) -> gru -> dense in double, layer by layer. */
+  private static double stackLoss(ModelSpec spec, double[] p, double[] x, float[] y, int rows) {
+    ParameterLayout layout = spec.layout();
+    double[] h = x;
+    for (int l = 0; l < 2; l++) {
+      Case c = new Case("layer " + l, spec.layers().get(l));
+      int from = layout.offset(l, "kernel");
+      int to = l == 0 ? layout.offset(1, "kernel") : layout.offset(2, "kernel");
+      h = reference(c, java.util.Arrays.copyOfRange(p, from, to), h, rows);
+    }
+    int kernel = layout.offset(2, "kernel");
+    int bias = layout.offset(2, "bias");
+    double loss = 0;
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < 2; j++) {
+        double out = p[bias + j];
+        for (int k = 0; k < UNITS; k++) {
+          out += h[r * UNITS + k] * p[kernel + k * 2 + j];
+        }
+        double d = out - y[r * 2 + j];
+        loss += d * d / 2;
+      }
+    }
+    return loss;
+  }
+
+  @Test
+  void aStackTrainedThroughTheNetworkInChunksHasTheGradientOfItsDoubleLoss() {
+    ModelSpec spec =
+        new ModelSpec(
+            List.of(
+                LSTM.of(UNITS).withReturnSequences(true),
+                GRU.of(UNITS).with(RecurrentCell.of(UNITS), Activation.SIGMOID, false),
+                Dense.of(2, "linear")),
+            List.of(STEPS, FEATURES));
+    Network network = new Network(spec, Loss.MEAN_SQUARED_ERROR, false, 2);
+    Random random = new Random(11);
+    int rows = 7;
+    float[] params = spec.initialParameters(5);
+    for (int i = 0; i < params.length; i++) {
+      params[i] += (float) (0.2 * random.nextGaussian());
+    }
+    float[] x = gaussian(random, rows * STEPS * FEATURES, 1);
+    float[] y = gaussian(random, rows * 2, 1);
+    long[] ids = new long[rows];
+    float[] grad = new float[params.length];
+    Totals totals = new Totals();
+    // A workspace of 3 rows: the batch runs in chunks of 3, 3 and 1.
+    network.accumulate(params, x, 0, y, 0, ids, 0, 0, rows, grad, totals, network.newWorkspace(3));
+    double[] p = doubles(params);
+    double[] xd = doubles(x);
+    double reference = stackLoss(spec, p, xd, y, rows);
+    assertEquals(reference, totals.loss, 1e-5 * Math.max(1, reference), "summed loss");
+    double worst = 0;
+    double largest = 0;
+    for (int i = 0; i < p.length; i++) {
+      double keep = p[i];
+      p[i] = keep + 1e-6;
+      double up = stackLoss(spec, p, xd, y, rows);
+      p[i] = keep - 1e-6;
+      double down = stackLoss(spec, p, xd, y, rows);
+      p[i] = keep;
+      double numeric = (up - down) / 2e-6;
+      worst = Math.max(worst, Math.abs(numeric - grad[i]));
+      largest = Math.max(largest, Math.abs(numeric));
+    }
+    System.out.printf(
+        "lstm -> gru -> dense through Network: gradient error %.2g of %.2g%n", worst, largest);
+    assertTrue(largest > 1e-3 && worst <= 2e-4 * Math.max(1, largest), worst + " of " + largest);
+  }
+
   @Test
   void weightsHaveKerasNamesShapesAndTheLstmForgetGateStartsAtOne() {
     int[] in = {7, 5};
