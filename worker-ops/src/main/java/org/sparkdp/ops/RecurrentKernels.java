@@ -41,6 +41,55 @@ final class RecurrentKernels {
     return (int) n;
   }
 
+  /**
+   * {@code w[a ..] = f(w[z ..])} over {@code n} values. tanh and sigmoid, which every step applies
+   * to every unit, are computed here from {@code exp} ({@code Math.tanh} is several times slower);
+   * the other activations as {@link Activation#apply}.
+   */
+  static void apply(Activation f, float[] w, int z, int a, int n) {
+    switch (f) {
+      case TANH -> {
+        for (int i = 0; i < n; i++) {
+          double v = w[z + i];
+          double m = Math.abs(v);
+          // tanh(m) = (1 - e^-2m) / (1 + e^-2m); near 0 its series, without the cancellation.
+          double e = Math.exp(-2 * m);
+          double t = m < 1e-4 ? m - m * m * m / 3 : (1 - e) / (1 + e);
+          w[a + i] = (float) (v < 0 ? -t : t);
+        }
+      }
+      case SIGMOID -> {
+        for (int i = 0; i < n; i++) {
+          w[a + i] = Activation.sigmoid(w[z + i]);
+        }
+      }
+      default -> f.apply(w, z, w, a, 1, n);
+    }
+  }
+
+  /**
+   * {@code w[g ..] *= f'(z)} over {@code n} values, given {@code w[z ..]} and {@code w[a ..] =
+   * f(z)}: tanh's {@code 1 - a^2} and sigmoid's {@code a (1 - a)} here, the others as {@link
+   * Activation#backward}.
+   */
+  static void derivative(Activation f, float[] w, int z, int a, int g, int n) {
+    switch (f) {
+      case TANH -> {
+        for (int i = 0; i < n; i++) {
+          float v = w[a + i];
+          w[g + i] *= 1 - v * v;
+        }
+      }
+      case SIGMOID -> {
+        for (int i = 0; i < n; i++) {
+          float v = w[a + i];
+          w[g + i] *= v * (1 - v);
+        }
+      }
+      default -> f.backward(w, z, w, a, w, g, 1, n);
+    }
+  }
+
   /** Where step {@code t} of row {@code r} finds its output's gradient in dOut, or -1. */
   private static int dOutAt(Shape s, int r, int t) {
     if (s.sequences()) {
@@ -173,7 +222,7 @@ final class RecurrentKernels {
           } else {
             Arrays.fill(w, hp + row * u, hp + row * u + u, 0f);
           }
-          f.apply(w, zr, w, a + zr, 1, u);
+          apply(f, w, zr, a + zr, u);
           System.arraycopy(w, a + zr, w, cur + r * u, u);
           if (s.sequences()) {
             System.arraycopy(w, a + zr, out, zr, u);
@@ -213,7 +262,7 @@ final class RecurrentKernels {
           int zr = (r * steps + t) * u;
           int g = tmp + r * u;
           stepGradient(s, dOut, r, t, w, carry + r * u, g);
-          f.backward(w, zr, w, a + zr, w, g, 1, u);
+          derivative(f, w, zr, a + zr, g, u);
           System.arraycopy(w, g, w, zr, u);
         }
         if (t > 0) {
@@ -274,16 +323,16 @@ final class RecurrentKernels {
           } else {
             Arrays.fill(w, hp + row * u, hp + row * u + u, 0f);
           }
-          gate.apply(w, zr, w, ar, 1, 2 * u);
-          act.apply(w, zr + 2 * u, w, ar + 2 * u, 1, u);
-          gate.apply(w, zr + 3 * u, w, ar + 3 * u, 1, u);
+          apply(gate, w, zr, ar, 2 * u);
+          apply(act, w, zr + 2 * u, ar + 2 * u, u);
+          apply(gate, w, zr + 3 * u, ar + 3 * u, u);
           int cr = c + row * u;
           for (int j = 0; j < u; j++) {
             float before = t > 0 ? w[cr - u + j] : 0f;
             w[cr + j] = w[ar + u + j] * before + w[ar + j] * w[ar + 2 * u + j];
           }
           int acr = ac + row * u;
-          act.apply(w, cr, w, acr, 1, u);
+          apply(act, w, cr, acr, u);
           for (int j = 0; j < u; j++) {
             float h = w[ar + 3 * u + j] * w[acr + j];
             w[cur + r * u + j] = h;
@@ -342,7 +391,7 @@ final class RecurrentKernels {
             w[seg + j] = dh * w[ar + 3 * u + j];
             w[gr + 3 * u + j] = dh * w[acr + j];
           }
-          act.backward(w, cr, w, acr, w, seg, 1, u);
+          derivative(act, w, cr, acr, seg, u);
           int cc = cellCarry + r * u;
           for (int j = 0; j < u; j++) {
             float dc = w[cc + j] + w[seg + j];
@@ -351,9 +400,9 @@ final class RecurrentKernels {
             w[gr + u + j] = t > 0 ? dc * w[cr - u + j] : 0f;
             w[cc + j] = dc * w[ar + u + j];
           }
-          gate.backward(w, zr, w, ar, w, gr, 1, 2 * u);
-          act.backward(w, zr + 2 * u, w, ar + 2 * u, w, gr + 2 * u, 1, u);
-          gate.backward(w, zr + 3 * u, w, ar + 3 * u, w, gr + 3 * u, 1, u);
+          derivative(gate, w, zr, ar, gr, 2 * u);
+          derivative(act, w, zr + 2 * u, ar + 2 * u, gr + 2 * u, u);
+          derivative(gate, w, zr + 3 * u, ar + 3 * u, gr + 3 * u, u);
           System.arraycopy(w, gr, w, zr, width);
         }
         if (t > 0) {
@@ -484,13 +533,13 @@ final class RecurrentKernels {
           for (int j = 0; j < 2 * u; j++) {
             w[zr + j] += w[tr + j];
           }
-          gate.apply(w, zr, w, ar, 1, 2 * u);
+          apply(gate, w, zr, ar, 2 * u);
           for (int j = 0; j < u; j++) {
             float p = w[tr + 2 * u + j];
             w[ph + row * u + j] = p;
             w[zr + 2 * u + j] += w[ar + u + j] * p;
           }
-          act.apply(w, zr + 2 * u, w, ar + 2 * u, 1, u);
+          apply(act, w, zr + 2 * u, ar + 2 * u, u);
           mix(steps, t, r, ar, hp + row * u, w, prev, cur, out);
         }
         int swap = prev;
@@ -537,11 +586,11 @@ final class RecurrentKernels {
             w[gr + 2 * u + j] = dh * (1 - z);
             w[cr + j] = dh * z;
           }
-          act.backward(w, zr + 2 * u, w, ar + 2 * u, w, gr + 2 * u, 1, u);
+          derivative(act, w, zr + 2 * u, ar + 2 * u, gr + 2 * u, u);
           for (int j = 0; j < u; j++) {
             w[gr + u + j] = w[gr + 2 * u + j] * w[ph + row * u + j];
           }
-          gate.backward(w, zr, w, ar, w, gr, 1, 2 * u);
+          derivative(gate, w, zr, ar, gr, 2 * u);
           System.arraycopy(w, gr, w, zr, width);
           // The recurrent product's gradient: the candidate's times r, over the spent gates.
           for (int j = 0; j < u; j++) {
@@ -598,7 +647,7 @@ final class RecurrentKernels {
               w[zr + j] += w[pzr + r * 2 * u + j];
             }
           }
-          gate.apply(w, zr, w, ar, 1, 2 * u);
+          apply(gate, w, zr, ar, 2 * u);
           for (int j = 0; j < u; j++) {
             float before = t > 0 ? w[prev + r * u + j] : 0f;
             float v = w[ar + u + j] * before;
@@ -618,7 +667,7 @@ final class RecurrentKernels {
               w[zr + 2 * u + j] += w[pH + r * u + j];
             }
           }
-          act.apply(w, zr + 2 * u, w, ar + 2 * u, 1, u);
+          apply(act, w, zr + 2 * u, ar + 2 * u, u);
           mix(steps, t, r, ar, hp + row * u, w, prev, cur, out);
         }
         int swap = prev;
@@ -674,7 +723,7 @@ final class RecurrentKernels {
             w[gh + j] = dh * (1 - z);
             w[cr + j] = dh * z;
           }
-          act.backward(w, zr + 2 * u, w, ar + 2 * u, w, gh, 1, u);
+          derivative(act, w, zr + 2 * u, ar + 2 * u, gh, u);
         }
         if (t > 0) {
           // The gradient of r h_{t-1}.
@@ -695,7 +744,7 @@ final class RecurrentKernels {
               w[gz + u + j] = 0f;
             }
           }
-          gate.backward(w, zr, w, ar, w, gz, 1, 2 * u);
+          derivative(gate, w, zr, ar, gz, 2 * u);
           System.arraycopy(w, gz, w, zr, 2 * u);
           System.arraycopy(w, pH + r * u, w, zr + 2 * u, u);
           System.arraycopy(w, gz, w, dzr + row * 2 * u, 2 * u);
