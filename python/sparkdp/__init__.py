@@ -15,6 +15,7 @@ from sparkdp.layers import (Activation, Conv2D, Dense, Dropout, Flatten, Layer, 
 from sparkdp.layers import (AveragePooling1D, AveragePooling2D, Conv1D, GlobalAveragePooling1D,
                             GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D)
 from sparkdp.layers import Embedding
+from sparkdp.layers import GRU, LSTM, SimpleRNN
 from sparkdp.ml import SequentialEstimator, SequentialModel
 from sparkdp.models import History, Sequential, load_model
 from sparkdp.optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
@@ -27,6 +28,7 @@ __all__ = [
     "Conv1D", "MaxPooling1D", "AveragePooling1D", "AveragePooling2D", "GlobalAveragePooling1D",
     "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
     "Embedding",
+    "SimpleRNN", "LSTM", "GRU",
     "SequentialEstimator", "SequentialModel",
     "History", "Sequential", "load_model", "read_data",
     "SGD", "Adagrad", "Adam", "Adamax", "AdamW", "Nadam", "RMSprop",

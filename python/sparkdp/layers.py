@@ -188,6 +188,43 @@ class Embedding(Layer):
         super().__init__(input_dim=input_dim, output_dim=output_dim, **_shape(options))
 
 
+class SimpleRNN(Layer):
+    """``SimpleRNN(units, activation="tanh", use_bias=True, return_sequences=False, kernel_initializer=...,
+    recurrent_initializer=..., bias_initializer=..., kernel_regularizer=..., recurrent_regularizer=...,
+    bias_regularizer=..., input_shape=None)``: ``h_t = activation(x_t K + h_{t-1} R + b)`` over sequences
+    ``(timesteps, features)``, each a row of ``timesteps * features`` values (index ``t * features + f``)."""
+
+    type = "simple_rnn"
+
+    def __init__(self, units, activation=None, return_sequences=None, **options):
+        super().__init__(units=units, activation=activation, return_sequences=return_sequences,
+                         **_shape(options))
+
+
+class LSTM(Layer):
+    """``LSTM(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, unit_forget_bias=True,
+    return_sequences=False, ..., input_shape=None)``: Keras' LSTM, gates i, f, c, o; kernel ``(features,
+    4 * units)``. Dropout, ``go_backwards``, ``stateful`` and ``return_state`` are not supported."""
+
+    type = "lstm"
+
+    def __init__(self, units, activation=None, recurrent_activation=None, return_sequences=None, **options):
+        super().__init__(units=units, activation=activation, recurrent_activation=recurrent_activation,
+                         return_sequences=return_sequences, **_shape(options))
+
+
+class GRU(Layer):
+    """``GRU(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, reset_after=True,
+    return_sequences=False, ..., input_shape=None)``: Keras 3's GRU, gates z, r, h; with ``reset_after`` its
+    bias is ``(2, 3 * units)``, else ``(3 * units,)``."""
+
+    type = "gru"
+
+    def __init__(self, units, activation=None, recurrent_activation=None, return_sequences=None, **options):
+        super().__init__(units=units, activation=activation, recurrent_activation=recurrent_activation,
+                         return_sequences=return_sequences, **_shape(options))
+
+
 def to_config(layer):
     """A layer, or a mapping already in Keras' vocabulary, as its configuration."""
     if isinstance(layer, Layer):

@@ -397,12 +397,14 @@ public final class KerasJson {
 
   /** A layer option in sparkdp's configuration form. */
   private static JsonNode value(String key, JsonNode value, String path, boolean keras2) {
-    if (key.equals("activation")) {
+    if (key.equals("activation") || key.equals("recurrent_activation")) {
       String name = value.isObject() ? value.path("config").asText("") : value.asText("");
       if (keras2 && name.equals("hard_sigmoid")) {
         throw new ConfigException(
             path
-                + ": activation hard_sigmoid of Keras 2 (0.2 x + 0.5) is not Keras 3's (x / 6 +"
+                + ": "
+                + key
+                + " hard_sigmoid of Keras 2 (0.2 x + 0.5) is not Keras 3's (x / 6 +"
                 + " 0.5), which sparkdp has");
       }
       return NODES.textNode(name);
@@ -431,6 +433,7 @@ public final class KerasJson {
     String type =
         switch (className) {
           case "IdentityInitializer" -> "identity";
+          case "OrthogonalInitializer" -> "orthogonal";
           case "L1L2" -> "l1_l2";
           default -> snakeCase(className);
         };

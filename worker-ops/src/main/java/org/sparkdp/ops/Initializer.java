@@ -29,7 +29,8 @@ public sealed interface Initializer extends Serializable
         Initializer.TruncatedNormal,
         Initializer.VarianceScaling,
         Initializer.Orthogonal,
-        Initializer.Identity {
+        Initializer.Identity,
+        Initializer.UnitForgetBias {
 
   Initializer ZEROS = Preset.ZEROS;
   Initializer ONES = Preset.ONES;
@@ -492,6 +493,33 @@ public sealed interface Initializer extends Serializable
       for (int i = 0; i < Math.min(shape[0], cols); i++) {
         values[off + i * cols + i] = (float) gain;
       }
+    }
+  }
+
+  /**
+   * An LSTM's bias {@code [4u]} with Keras' {@code unit_forget_bias}: the forget gate's {@code u}
+   * values are 1, the input gate's {@code [u]} and the cell and output gates' {@code [2u]} come
+   * from {@code bias}. What a layer's weight starts from, not a setting of its own.
+   *
+   * @param bias the layer's bias initializer
+   */
+  record UnitForgetBias(Initializer bias) implements Initializer {
+    @Override
+    public String kerasName() {
+      return bias.kerasName();
+    }
+
+    @Override
+    public void fill(float[] values, int off, int[] shape, SplittableRandom random) {
+      int u = size(shape) / 4;
+      bias.fill(values, off, new int[] {u}, random);
+      Arrays.fill(values, off + u, off + 2 * u, 1f);
+      bias.fill(values, off + 2 * u, new int[] {2 * u}, random);
+    }
+
+    @Override
+    public JsonNode toConfig() {
+      return bias.toConfig();
     }
   }
 

@@ -28,7 +28,10 @@ public sealed interface Layer extends Serializable
         Reshape,
         Conv1D,
         Conv2D,
-        PoolingLayer {
+        PoolingLayer,
+        SimpleRNN,
+        LSTM,
+        GRU {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =
@@ -243,7 +246,10 @@ public sealed interface Layer extends Serializable
               GlobalMaxPooling1D.KIND,
               GlobalMaxPooling2D.KIND,
               Flatten.KIND,
-              Reshape.KIND)) {
+              Reshape.KIND,
+              SimpleRNN.KIND,
+              LSTM.KIND,
+              GRU.KIND)) {
         m.put(k.type(), k);
       }
       return Collections.unmodifiableMap(m);

@@ -35,7 +35,9 @@ import org.sparkdp.ops.GlobalAveragePooling1D;
 import org.sparkdp.ops.GlobalAveragePooling2D;
 import org.sparkdp.ops.GlobalMaxPooling1D;
 import org.sparkdp.ops.GlobalMaxPooling2D;
+import org.sparkdp.ops.GRU;
 import org.sparkdp.ops.Initializer;
+import org.sparkdp.ops.LSTM;
 import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LayerNormalization;
 import org.sparkdp.ops.Loss;
@@ -44,8 +46,10 @@ import org.sparkdp.ops.MaxPooling2D;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Padding;
+import org.sparkdp.ops.RecurrentCell;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Reshape;
+import org.sparkdp.ops.SimpleRNN;
 
 /**
  * Walks every layer kind of {@link Layer#kinds()} through every export and import: {@code
@@ -212,6 +216,61 @@ class EveryLayerKindTest {
                 Reshape.of(-1),
                 Dense.of(3, "linear")),
             shaped(List.of(IN), Reshape.of(3, -1), Flatten.of(), Dense.of(3, "linear"))));
+    m.put(
+        "simple_rnn",
+        List.of(
+            shaped(List.of(5, 3), SimpleRNN.of(4), Dense.of(3, "linear")),
+            shaped(
+                List.of(5, 3),
+                SimpleRNN.of(4)
+                    .with(
+                        RecurrentCell.of(4)
+                            .withActivation(Activation.RELU)
+                            .withUseBias(false)
+                            .withRegularizers(
+                                new Regularizer.L2(0.01), new Regularizer.L1(0.02), null))
+                    .withReturnSequences(true),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "lstm",
+        List.of(
+            shaped(List.of(5, 3), LSTM.of(4), Dense.of(3, "linear")),
+            shaped(
+                List.of(6, 2),
+                LSTM.of(3)
+                    .with(
+                        RecurrentCell.of(3)
+                            .withActivation(Activation.SOFTSIGN)
+                            .withInitializers(
+                                Initializer.HE_NORMAL,
+                                new Initializer.Orthogonal(1.5),
+                                Initializer.ONES),
+                        Activation.HARD_SIGMOID,
+                        false)
+                    .withReturnSequences(true),
+                LSTM.of(4).with(RecurrentCell.of(4).withUseBias(false), Activation.SIGMOID, true),
+                Dense.of(3, "linear"))));
+    m.put(
+        "gru",
+        List.of(
+            shaped(List.of(5, 3), GRU.of(4), Dense.of(3, "linear")),
+            shaped(
+                List.of(5, 3),
+                GRU.of(4)
+                    .with(
+                        RecurrentCell.of(4).withActivation(Activation.ELU),
+                        Activation.SIGMOID,
+                        false)
+                    .withReturnSequences(true),
+                GRU.of(3)
+                    .with(
+                        RecurrentCell.of(3).withActivation(Activation.LINEAR).withUseBias(false),
+                        Activation.LEAKY_RELU,
+                        true)
+                    .withReturnSequences(true),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
     return m;
   }
 

@@ -12,11 +12,15 @@ import numpy as np
 
 # The variables each layer class creates, in order (Keras 3's layers).
 VARIABLES = {"Dense": ["kernel", "bias"], "LayerNormalization": ["gamma", "beta"],
-             "Dropout": [], "Activation": []}
+             "Dropout": [], "Activation": [],
+             "SimpleRNN": ["kernel", "recurrent_kernel", "bias"],
+             "LSTM": ["kernel", "recurrent_kernel", "bias"], "GRU": ["kernel", "recurrent_kernel", "bias"]}
 VARIABLES.update({"Conv1D": ["kernel", "bias"], "Conv2D": ["kernel", "bias"], "Flatten": []})
 VARIABLES.update({k: [] for k in ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
                                   "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
                                   "GlobalMaxPooling2D")})
+# Layers whose variables are their cell's (keras/src/layers/rnn/rnn.py keeps the cell as `cell`).
+IN_CELL = {"SimpleRNN", "LSTM", "GRU"}
 
 
 def fail(message):
@@ -86,8 +90,12 @@ with h5py.File(io.BytesIO(weights), "r") as f:
         name = base if n == 0 else "%s_%d" % (base, n)
         layer_names.append(name)
         group = f["layers/%s/vars" % name]
+        if kind in IN_CELL:
+            if len(group) != 0:
+                fail("layers/%s/vars is not empty: the variables are the cell's" % name)
+            group = f["layers/%s/cell/vars" % name]
         own = [v for v in VARIABLES[kind]
-               if v == "kernel" or (v == "bias" and layer["config"].get("use_bias", True))
+               if v in ("kernel", "recurrent_kernel") or (v == "bias" and layer["config"].get("use_bias", True))
                or (v == "gamma" and layer["config"].get("scale", True))
                or (v == "beta" and layer["config"].get("center", True))]
         if sorted(group.keys()) != [str(i) for i in range(len(own))]:
