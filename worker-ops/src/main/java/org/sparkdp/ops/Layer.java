@@ -26,7 +26,8 @@ public sealed interface Layer extends Serializable
         Flatten,
         Reshape,
         Conv2D,
-        MaxPooling2D {
+        MaxPooling2D,
+        BatchNormalization {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =
@@ -113,6 +114,14 @@ public sealed interface Layer extends Serializable
   boolean drawsNoise();
 
   /**
+   * Whether this layer's training pass needs statistics of the whole batch, which stop the pass at
+   * a {@link Phases phase} (forward, and backward unless it is the first layer).
+   */
+  default boolean usesBatchStatistics() {
+    return false;
+  }
+
+  /**
    * This layer bound to its weights' offsets: the kernel that computes it inside {@link Network}.
    */
   Kernel kernel(Binding binding);
@@ -139,10 +148,17 @@ public sealed interface Layer extends Serializable
 
   /**
    * A weight of a layer as Keras builds it: its name within the layer ({@code kernel}), shape,
-   * initializer and regularizer ({@code null} if none).
+   * initializer, regularizer ({@code null} if none) and whether the optimizer trains it (a moving
+   * statistic is set by its layer instead).
    */
-  record Weight(String name, int[] shape, Initializer initializer, Regularizer regularizer)
+  record Weight(
+      String name, int[] shape, Initializer initializer, Regularizer regularizer, boolean trainable)
       implements Serializable {
+    /** A trainable weight. */
+    public Weight(String name, int[] shape, Initializer initializer, Regularizer regularizer) {
+      this(name, shape, initializer, regularizer, true);
+    }
+
     /** The number of values. */
     public int size() {
       return Initializer.size(shape);
@@ -206,7 +222,8 @@ public sealed interface Layer extends Serializable
               Conv2D.KIND,
               MaxPooling2D.KIND,
               Flatten.KIND,
-              Reshape.KIND)) {
+              Reshape.KIND,
+              BatchNormalization.KIND)) {
         m.put(k.type(), k);
       }
       return Collections.unmodifiableMap(m);

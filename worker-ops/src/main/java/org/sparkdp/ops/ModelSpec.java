@@ -172,6 +172,11 @@ public record ModelSpec(List<Layer> layers, List<Integer> inputShape) implements
     return layers.get(layers.size() - 1).activation();
   }
 
+  /** Whether some layer needs the whole batch's statistics in training ({@link Phases}). */
+  public boolean hasBatchStatistics() {
+    return layers.stream().anyMatch(Layer::usesBatchStatistics);
+  }
+
   /** Whether some layer draws noise in training (and so needs the examples' ids). */
   public boolean hasNoise() {
     return layers.stream().anyMatch(Layer::drawsNoise);
@@ -266,8 +271,8 @@ public record ModelSpec(List<Layer> layers, List<Integer> inputShape) implements
     s.append(rule(box, 13, widths));
     long total = layout.size();
     s.append(totalLine("Total params", total));
-    s.append(totalLine("Trainable params", total));
-    s.append(totalLine("Non-trainable params", 0));
+    s.append(totalLine("Trainable params", total - layout.nonTrainable()));
+    s.append(totalLine("Non-trainable params", layout.nonTrainable()));
     return s.toString();
   }
 
