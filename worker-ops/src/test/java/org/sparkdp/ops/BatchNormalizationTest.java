@@ -298,8 +298,15 @@ class BatchNormalizationTest {
                     new Totals(),
                     ws));
     assertTrue(e.getMessage().contains("whole batch"), e.getMessage());
-    assertArrayEquals(
-        new int[] {1 + 2 * 4}, net.phaseWidths()); // the first-but-one layer: no backward phase
+    // Forward: the count and two sums per unit; backward: two sums per unit.
+    assertArrayEquals(new int[] {1 + 2 * 4, 2 * 4}, net.phaseWidths());
+    Network first =
+        new Network(
+            new ModelSpec(List.of(BatchNormalization.defaults().withInputDim(3))),
+            Loss.MEAN_SQUARED_ERROR,
+            false,
+            3);
+    assertArrayEquals(new int[] {1 + 2 * 3}, first.phaseWidths()); // a first layer: no dIn
   }
 
   // ---- a whole model, trained full-batch, against the same model in double ----
