@@ -242,14 +242,15 @@ public record BatchNormalization(
     String name = g.name();
     String gamma = scale ? g.weight("gamma") : g.constant(name + "/ones", 1f, c);
     String beta = center ? g.weight("beta") : g.constant(name + "/zeros", 0f, c);
-    String channels = g.reshape(x, name + "/channels", -1, c);
+    String channels =
+        g.node("Reshape", name + "/channels", List.of(x, g.ints(name + "/channels_shape", -1, c)));
     String y =
         g.node(
             "BatchNormalization",
             name,
             List.of(channels, gamma, beta, g.weight("moving_mean"), g.weight("moving_variance")),
             OnnxGraph.Attribute.of("epsilon", (float) epsilon));
-    return g.reshape(y, name + "/flat", -1, g.inputWidth());
+    return g.reshape(y, name + "/flat", g.inputWidth());
   }
 
   /**

@@ -22,6 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.sparkdp.ops.Activation;
 import org.sparkdp.ops.ActivationLayer;
 import org.sparkdp.ops.Adam;
+import org.sparkdp.ops.BatchNormalization;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Conv2D;
 import org.sparkdp.ops.Dense;
@@ -103,6 +104,17 @@ class EveryLayerKindTest {
                 List.of(5, 6, 2),
                 Conv2D.of(3, 2, "linear"),
                 new MaxPooling2D(List.of(3, 2), List.of(2, 1), Padding.SAME, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "batch_normalization",
+        List.of(
+            around(BatchNormalization.defaults()),
+            around(BatchNormalization.defaults().with(false, true).withMomentum(0.9)),
+            shaped(
+                List.of(5, 6, 2),
+                Conv2D.of(3, 3, "linear"),
+                BatchNormalization.defaults().with(true, false),
                 Flatten.of(),
                 Dense.of(3, "linear"))));
     m.put(
