@@ -7,6 +7,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Phases;
 
 /**
  * A task's part of one synchronous step: the gradient sum, loss, correct count and count of its
@@ -32,11 +33,61 @@ final class StepCompute {
       float[] params,
       Network network,
       int threads) {
+    return gradient(blocks, order, step, params, network, threads, null);
+  }
+
+  /**
+   * The task's part of step {@code step}; a model whose layers need the whole batch's statistics
+   * gets them from {@code phases} (its path's exchanges), and computes the task's share as one pass
+   * in one thread (a task without rows in the step still takes part in every phase).
+   */
+  static GradientSum gradient(
+      List<Block> blocks,
+      EpochOrder order,
+      int step,
+      float[] params,
+      Network network,
+      int threads,
+      Phases phases) {
     long started = System.nanoTime();
     int begin = order.stepBegin(step);
     int end = order.stepEnd(step);
     GradientSum sum = new GradientSum();
+    boolean phased = network.phaseWidths().length > 0;
+    if (phased && phases == null) {
+      throw new IllegalArgumentException("a model with batch_normalization steps in phases");
+    }
     if (begin == end) {
+      if (phased) {
+        network.skipPhases(phases);
+      }
+      return sum;
+    }
+    if (phased) {
+      sum.gradient = new float[params.length];
+      TaskBuffers buffers = TaskBuffers.whole(network, end - begin);
+      for (int i = 0; i < end - begin; i++) {
+        int local = order.rowAt(begin + i);
+        int b = order.block(local);
+        buffers.gather(blocks.get(b), order.row(local, b), i);
+      }
+      network.accumulate(
+          params,
+          buffers.features,
+          0,
+          buffers.labels,
+          0,
+          buffers.ids,
+          0,
+          buffers.weightsOf(blocks.get(0)),
+          0,
+          order.epoch(),
+          end - begin,
+          sum.gradient,
+          sum.totals,
+          buffers.workspace,
+          phases);
+      sum.computeNanos = System.nanoTime() - started;
       return sum;
     }
     int parts = Math.max(1, Math.min(threads, (end - begin + 7) / 8));

@@ -2,6 +2,7 @@ package org.sparkdp.driver;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.List;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -9,6 +10,7 @@ import org.sparkdp.driver.channel.ChannelKey;
 import org.sparkdp.driver.channel.RingNode;
 import org.sparkdp.driver.channel.StepClient;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Phases;
 import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
 
@@ -90,6 +92,17 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
             return cancelled;
           });
       float[] params = ring ? new float[parameters] : null;
+      // The whole batch's statistics, from the driver, at each phase of a step (none for most).
+      Phases phases =
+          network.phaseWidths().length == 0
+              ? null
+              : (phase, partial) -> {
+                try {
+                  return client.exchange(phase, partial);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              };
       List<Block> all = Block.all(ScalaCollections.asJava(blockIterator));
       List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
       List<Block> validation = all.stream().filter(b -> b.validation).toList();
@@ -109,7 +122,8 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
                     command.step(),
                     command.params(),
                     network,
-                    threads);
+                    threads,
+                    phases);
             client.replyStep(sum.computeNanos, sum.totals, sum.gradient);
           }
           case ADDRESS -> client.replyAddress(node.address());
@@ -122,13 +136,19 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
             node.receiveParameters(params);
             GradientSum sum =
                 StepCompute.gradient(
-                    blocks, orders.of(command.epoch()), command.step(), params, network, threads);
+                    blocks,
+                    orders.of(command.epoch()),
+                    command.step(),
+                    params,
+                    network,
+                    threads,
+                    phases);
             node.reduce(sum.gradient);
             client.replyStep(sum.computeNanos, sum.totals, null);
           }
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       // A cancelled fit closes the connection as it cancels the tasks: that is a kill, not a loss.
       awaitKill(context, 1000);
       context.killTaskIfInterrupted();
