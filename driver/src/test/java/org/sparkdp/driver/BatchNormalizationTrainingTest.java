@@ -85,6 +85,7 @@ class BatchNormalizationTrainingTest {
     float[] one = train(dense(), new FitOptions().syncPath(path).partitions(1));
     float[] four = train(dense(), new FitOptions().syncPath(path).partitions(4));
     double difference = relativeDifference(one, four);
+    System.out.printf("batch_normalization, %s: max|w1 - w4| / max|w1| = %.3g%n", path, difference);
     assertTrue(difference < 1e-6, path + ": max|w1 - w4| / max|w1| = " + difference);
     assertMoved(dense(), four);
   }
