@@ -12,6 +12,7 @@ import numpy as np
 # The variables each layer class creates, in order (Keras 3's layers).
 VARIABLES = {"Dense": ["kernel", "bias"], "LayerNormalization": ["gamma", "beta"],
              "Dropout": [], "Activation": []}
+VARIABLES["BatchNormalization"] = ["gamma", "beta", "moving_mean", "moving_variance"]
 
 
 def fail(message):
@@ -87,7 +88,8 @@ with h5py.File(io.BytesIO(weights), "r") as f:
         own = [v for v in VARIABLES[kind]
                if v == "kernel" or (v == "bias" and layer["config"].get("use_bias", True))
                or (v == "gamma" and layer["config"].get("scale", True))
-               or (v == "beta" and layer["config"].get("center", True))]
+               or (v == "beta" and layer["config"].get("center", True))
+               or v.startswith("moving_")]
         if sorted(group.keys()) != [str(i) for i in range(len(own))]:
             fail("layers/%s/vars holds %s, expected %d variables" % (name, sorted(group.keys()), len(own)))
         for i, variable in enumerate(own):
