@@ -92,15 +92,20 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
             return cancelled;
           });
       float[] params = ring ? new float[parameters] : null;
-      // The whole batch's statistics, from the driver, at each phase of a step (none for most).
+      // The whole batch's statistics, from the driver, at each phase of a step (none for most);
+      // the time waited for them is the exchange's, not compute.
+      long[] waited = {0};
       Phases phases =
           network.phaseWidths().length == 0
               ? null
               : (phase, partial) -> {
+                long t0 = System.nanoTime();
                 try {
                   return client.exchange(phase, partial);
                 } catch (IOException e) {
                   throw new UncheckedIOException(e);
+                } finally {
+                  waited[0] += System.nanoTime() - t0;
                 }
               };
       List<Block> all = Block.all(ScalaCollections.asJava(blockIterator));
@@ -115,6 +120,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
           }
           case EVAL -> client.replyEval(Evaluator.evaluate(validation, command.params(), network));
           case STEP -> {
+            waited[0] = 0;
             GradientSum sum =
                 StepCompute.gradient(
                     blocks,
@@ -124,7 +130,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
                     network,
                     threads,
                     phases);
-            client.replyStep(sum.computeNanos, sum.totals, sum.gradient);
+            client.replyStep(Math.max(0, sum.computeNanos - waited[0]), sum.totals, sum.gradient);
           }
           case ADDRESS -> client.replyAddress(node.address());
           case RING -> node.answerRing(client, command.ring(), group, launch);
@@ -134,6 +140,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
           }
           case RING_STEP -> {
             node.receiveParameters(params);
+            waited[0] = 0;
             GradientSum sum =
                 StepCompute.gradient(
                     blocks,
@@ -144,7 +151,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
                     threads,
                     phases);
             node.reduce(sum.gradient);
-            client.replyStep(sum.computeNanos, sum.totals, null);
+            client.replyStep(Math.max(0, sum.computeNanos - waited[0]), sum.totals, null);
           }
         }
       }

@@ -27,8 +27,8 @@ import org.sparkdp.ops.Totals;
  * moving statistics. The phases' widths are the model's ({@link
  * org.sparkdp.ops.Network#phaseWidths()}), known to each path from its start; a model without them
  * steps in one exchange, on the same wire as before. The channel carries a phase as one message
- * from each task and one command to all ({@link Wire}); the ring over the same channel links (a
- * few doubles do not need the ring's pipeline), between the parameters along the ring and the sums
+ * from each task and one command to all ({@link Wire}); the ring over the same channel links (a few
+ * doubles do not need the ring's pipeline), between the parameters along the ring and the sums
  * along it; a job per step as one Spark job per phase, each task recomputing its pass from the
  * parameters and the earlier totals up to the phase, then the step's job with every total.
  */
