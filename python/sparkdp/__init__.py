@@ -12,6 +12,7 @@ and needs nothing beyond PySpark.
 from sparkdp.data import read_data
 from sparkdp.layers import (Activation, Conv2D, Dense, Dropout, Flatten, Layer, LayerNormalization,
                             MaxPooling2D, Reshape)
+from sparkdp.layers import BatchNormalization
 from sparkdp.ml import SequentialEstimator, SequentialModel
 from sparkdp.models import History, Sequential, load_model
 from sparkdp.optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
@@ -21,6 +22,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Activation", "Conv2D", "Dense", "Dropout", "Flatten", "Layer", "LayerNormalization", "MaxPooling2D",
     "Reshape",
+    "BatchNormalization",
     "SequentialEstimator", "SequentialModel",
     "History", "Sequential", "load_model", "read_data",
     "SGD", "Adagrad", "Adam", "Adamax", "AdamW", "Nadam", "RMSprop",

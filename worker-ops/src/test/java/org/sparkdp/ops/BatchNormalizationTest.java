@@ -277,6 +277,27 @@ class BatchNormalizationTest {
   }
 
   @Test
+  void badSettingsAreRefusedNamingTheSetting() throws Exception {
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    for (String[] bad :
+        new String[][] {
+          {"{\"type\": \"batch_normalization\", \"momentum\": 1.5}", "momentum"},
+          {"{\"type\": \"batch_normalization\", \"epsilon\": 0}", "epsilon"},
+          {"{\"type\": \"batch_normalization\", \"axis\": 1}", "axis"},
+          {
+            "{\"type\": \"batch_normalization\", \"moving_variance_initializer\": \"nope\"}",
+            "moving_variance_initializer"
+          }
+        }) {
+      ConfigException e =
+          assertThrows(
+              ConfigException.class, () -> Configs.layer(json.readTree(bad[0]), "model.layers[0]"));
+      assertTrue(e.getMessage().contains(bad[1]), bad[0] + ": " + e.getMessage());
+    }
+  }
+
+  @Test
   void aModelWithBatchStatisticsTrainsOnAWholeBatchAtOnce() {
     ModelSpec spec =
         new ModelSpec(List.of(Dense.of(4, "relu").withInputDim(3), BatchNormalization.defaults()));
