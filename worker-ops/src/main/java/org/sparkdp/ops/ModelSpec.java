@@ -172,11 +172,6 @@ public record ModelSpec(List<Layer> layers, List<Integer> inputShape) implements
     return layers.get(layers.size() - 1).activation();
   }
 
-  /** Whether some layer needs the whole batch's statistics in training ({@link Phases}). */
-  public boolean hasBatchStatistics() {
-    return layers.stream().anyMatch(Layer::usesBatchStatistics);
-  }
-
   /** Whether some layer draws noise in training (and so needs the examples' ids). */
   public boolean hasNoise() {
     return layers.stream().anyMatch(Layer::drawsNoise);
