@@ -91,7 +91,13 @@ public record BatchNormalization(
               "gamma_constraint",
               null,
               "synchronized",
-              List.of(false, true)));
+              List.of(false, true),
+              "renorm",
+              false,
+              "renorm_clipping",
+              null,
+              "renorm_momentum",
+              0.99));
 
   public BatchNormalization {
     MOMENTUM.check(momentum);

@@ -91,6 +91,11 @@ class KerasJsonTest {
    * Keras 3's config of {@code BatchNormalization(momentum=0.9, scale=False, synchronized=True)}.
    */
   private static String keras3BatchNormalization(String axis) {
+    return keras3BatchNormalization(axis, "false");
+  }
+
+  /** The same, with {@code renorm} as given (recent Keras 3 writes its keys always). */
+  private static String keras3BatchNormalization(String axis, String renorm) {
     String zeros =
         "{\"module\": \"keras.initializers\", \"class_name\": \"Zeros\", \"config\": {},"
             + " \"registered_name\": null}";
@@ -109,7 +114,9 @@ class KerasJsonTest {
         + ", \"moving_variance_initializer\": "
         + ones
         + ", \"beta_regularizer\": null, \"gamma_regularizer\": null, \"beta_constraint\": null,"
-        + " \"gamma_constraint\": null, \"synchronized\": true}, \"registered_name\": null}";
+        + " \"gamma_constraint\": null, \"synchronized\": true, \"renorm\": "
+        + renorm
+        + ", \"renorm_clipping\": null, \"renorm_momentum\": 0.99}, \"registered_name\": null}";
   }
 
   /** The Keras 3 fixture with its LayerNormalization replaced by {@code layer}. */
@@ -134,6 +141,13 @@ class KerasJsonTest {
             () -> KerasJson.read(withLayer(keras3BatchNormalization("1")), "config.json"));
     assertTrue(
         e.getMessage().contains("(BatchNormalization): axis 1 is not supported"), e.getMessage());
+    IOException renorm =
+        assertThrows(
+            IOException.class,
+            () -> KerasJson.read(withLayer(keras3BatchNormalization("-1", "true")), "config.json"));
+    assertTrue(
+        renorm.getMessage().contains("(BatchNormalization): renorm true is not supported"),
+        renorm.getMessage());
   }
 
   @Test
