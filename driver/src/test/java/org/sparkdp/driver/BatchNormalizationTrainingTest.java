@@ -16,6 +16,8 @@ import org.sparkdp.ops.Conv2D;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Flatten;
 import org.sparkdp.ops.ParameterLayout;
+import org.sparkdp.ops.Sgd;
+import org.sparkdp.testkit.BatchNormalizationReference;
 import org.sparkdp.testkit.Blobs;
 import org.sparkdp.testkit.TestSpark;
 
@@ -102,13 +104,62 @@ class BatchNormalizationTrainingTest {
     assertTrue(difference < 1e-6, "a job per step against the channel: " + difference);
   }
 
-  @Test
-  void afterAConvolutionTheStatisticsArePerChannelOverTheGlobalBatch() {
-    float[] one = train(conv(), new FitOptions().syncPath(SyncPath.CHANNEL).partitions(1));
-    float[] four = train(conv(), new FitOptions().syncPath(SyncPath.CHANNEL).partitions(4));
+  @ParameterizedTest
+  @EnumSource(
+      value = SyncPath.class,
+      names = {"CHANNEL", "ALLREDUCE", "JOBS"})
+  void afterAConvolutionTheStatisticsArePerChannelOverTheGlobalBatch(SyncPath path) {
+    float[] one = train(conv(), new FitOptions().syncPath(path).partitions(1));
+    float[] four = train(conv(), new FitOptions().syncPath(path).partitions(4));
     double difference = relativeDifference(one, four);
     assertTrue(difference < 1e-6, "max|w1 - w4| / max|w1| = " + difference);
     assertMoved(conv(), four);
+  }
+
+  @Test
+  void fullBatchTrainingAgreesWithAnIndependentComputationInDoubleMovingStatisticsIncluded() {
+    Blobs data = Blobs.of(96, 4, 3, 8);
+    Sequential model =
+        new Sequential(
+            Dense.of(6, "tanh").withInputDim(4),
+            BatchNormalization.defaults().withMomentum(0.9),
+            Dense.of(3, "softmax"));
+    ParameterLayout layout = model.spec().layout();
+    float[] start = model.spec().initialParameters(3);
+    model.setWeights(start);
+    model.compile(new Sgd(0.1, 0, false), "sparse_categorical_crossentropy");
+    int steps = 6;
+    model.fit(
+        TestSpark.frame(data),
+        new FitOptions()
+            .syncPath(SyncPath.CHANNEL)
+            .partitions(3)
+            .batchSize(96)
+            .epochs(steps)
+            .verbose(0));
+    double[] x = new double[data.x().length];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = data.x()[i];
+    }
+    double[] w0 = new double[start.length];
+    for (int i = 0; i < w0.length; i++) {
+      w0[i] = start[i];
+    }
+    double[] expected =
+        BatchNormalizationReference.train(layout, w0, x, data.labels(), 96, 0.1, steps, 0.9);
+    float[] actual = model.weights();
+    double worst = 0;
+    double largest = 0;
+    for (int i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(expected[i] - actual[i]));
+      largest = Math.max(largest, Math.abs(expected[i]));
+    }
+    System.out.printf(
+        "batch_normalization, full batch against the double reference: max|w - w_ref| / max|w_ref|"
+            + " = %.3g%n",
+        worst / largest);
+    assertTrue(worst / largest < 1e-4, "max|w - w_ref| / max|w_ref| = " + worst / largest);
+    assertMoved(model, actual);
   }
 
   @Test
