@@ -37,7 +37,7 @@ public final class Network implements Serializable {
   private final Penalty regularization;
   private final Metrics metrics;
 
-  /** The floats of each phase of a training pass, in order ({@link Phases}); empty for most. */
+  /** The doubles of each phase of a training pass, in order ({@link Phases}); empty for most. */
   private final int[] phaseWidths;
 
   /** Each layer's forward phase, or -1 if it has none. */
