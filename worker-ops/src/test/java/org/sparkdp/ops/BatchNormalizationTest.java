@@ -195,6 +195,9 @@ class BatchNormalizationTest {
           }
         };
     double brokenError = check(c, broken, new Random(7));
+    System.out.printf(
+        "batch_normalization, %s: gradient error %.2g, broken on purpose %.2g%n",
+        c, error, brokenError);
     assertTrue(brokenError > 1e-4, c + ": the broken backward pass passed with " + brokenError);
   }
 
@@ -466,6 +469,10 @@ class BatchNormalizationTest {
         worstMoving = Math.max(worstMoving, Math.abs(w[i] - params[i]));
       }
     }
+    System.out.printf(
+        "batch_normalization, Network against the double model: max|w - w_ref| / max|w_ref| = %.3g,"
+            + " moving statistics max|diff| = %.3g%n",
+        worst / largest, worstMoving);
     assertTrue(worst / largest < 1e-4, "max|w - w_ref| / max|w_ref| = " + worst / largest);
     assertTrue(worstMoving < 1e-5, "the moving statistics differ by " + worstMoving);
     // And the moving statistics did move: from 0 and 1 to the hidden units' statistics.
