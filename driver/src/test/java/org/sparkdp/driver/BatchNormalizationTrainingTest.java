@@ -92,6 +92,17 @@ class BatchNormalizationTrainingTest {
     assertMoved(dense(), four);
   }
 
+  @ParameterizedTest
+  @EnumSource(
+      value = SyncPath.class,
+      names = {"CHANNEL", "JOBS"})
+  void tasksOfTwoThreadsAddTheirThreadsPartialsAndKeepTheWeights(SyncPath path) {
+    float[] one = train(dense(), new FitOptions().syncPath(path).partitions(1));
+    float[] threads = train(dense(), new FitOptions().syncPath(path).partitions(4).threads(2));
+    double difference = relativeDifference(one, threads);
+    assertTrue(difference < 1e-6, path + ", 2 threads: max|w1 - w4| / max|w1| = " + difference);
+  }
+
   @Test
   void theAllreduceGivesTheChannelsBitsAndAJobPerStepTheirWeights() {
     float[] channel = train(dense(), new FitOptions().syncPath(SyncPath.CHANNEL).partitions(3));
