@@ -16,6 +16,7 @@ from sparkdp.layers import (AveragePooling1D, AveragePooling2D, Conv1D, GlobalAv
                             GlobalAveragePooling2D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D)
 from sparkdp.layers import Embedding
 from sparkdp.layers import GRU, LSTM, SimpleRNN
+from sparkdp.layers import BatchNormalization
 from sparkdp.ml import SequentialEstimator, SequentialModel
 from sparkdp.models import History, Sequential, load_model
 from sparkdp.optimizers import SGD, Adagrad, Adam, Adamax, AdamW, Nadam, RMSprop
@@ -29,6 +30,7 @@ __all__ = [
     "GlobalAveragePooling2D", "GlobalMaxPooling1D", "GlobalMaxPooling2D",
     "Embedding",
     "SimpleRNN", "LSTM", "GRU",
+    "BatchNormalization",
     "SequentialEstimator", "SequentialModel",
     "History", "Sequential", "load_model", "read_data",
     "SGD", "Adagrad", "Adam", "Adamax", "AdamW", "Nadam", "RMSprop",

@@ -158,6 +158,25 @@ class GlobalMaxPooling2D(_GlobalPooling):
     type = "global_max_pooling2d"
 
 
+class BatchNormalization(Layer):
+    """``BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True, beta_initializer=...,
+    gamma_initializer=..., moving_mean_initializer=..., moving_variance_initializer=..., beta_regularizer=...,
+    gamma_regularizer=..., synchronized=False)`` over the last axis (the features, or an image's channels).
+
+    In ``sync`` the statistics of a step are the whole global batch's, on every sync path, whatever
+    ``synchronized`` says (it is accepted for Keras' sake); in ``local`` they are each task's own batch.
+    """
+
+    type = "batch_normalization"
+
+    def __init__(self, axis=-1, momentum=None, epsilon=None, center=None, scale=None, synchronized=False,
+                 **options):
+        if axis != -1:
+            raise ValueError("BatchNormalization: axis %r is not supported (sparkdp normalises the last axis, -1)"
+                             % (axis,))
+        super().__init__(momentum=momentum, epsilon=epsilon, center=center, scale=scale, **_shape(options))
+
+
 class Flatten(Layer):
     """``Flatten()``: ``[batch, *shape] -> [batch, prod(shape)]`` in channels-last row-major order."""
 

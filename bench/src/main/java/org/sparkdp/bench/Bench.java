@@ -70,9 +70,12 @@ public final class Bench {
       switch (options.get("only")) {
         case "channel" -> ClusterChannelBench.run(report, clusterMaster, dataDir);
         case "allreduce" -> AllreduceBench.run(report, clusterMaster, dataDir);
+        case "batch_normalization" ->
+            ClusterChannelBench.batchNormalization(report, clusterMaster, dataDir);
         default ->
             throw new IllegalArgumentException(
-                "--only: the parts that run alone are 'channel' and 'allreduce'");
+                "--only: the parts that run alone are 'channel', 'allreduce' and"
+                    + " 'batch_normalization'");
       }
       finish(report, options);
       return;

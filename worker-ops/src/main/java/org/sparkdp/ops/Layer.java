@@ -31,7 +31,8 @@ public sealed interface Layer extends Serializable
         PoolingLayer,
         SimpleRNN,
         LSTM,
-        GRU {
+        GRU,
+        BatchNormalization {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =
@@ -126,6 +127,14 @@ public sealed interface Layer extends Serializable
   }
 
   /**
+   * Whether this layer's training pass needs statistics of the whole batch, which stop the pass at
+   * a {@link Phases phase} (forward, and backward unless it is the first layer).
+   */
+  default boolean usesBatchStatistics() {
+    return false;
+  }
+
+  /**
    * What is wrong with one example's input {@code x[off ..]} for this layer as a model's first
    * layer ({@code value 3: 12.5 is not an embedding id in [0, 1000)}), or {@code null}; the data is
    * checked with it before training.
@@ -170,10 +179,17 @@ public sealed interface Layer extends Serializable
 
   /**
    * A weight of a layer as Keras builds it: its name within the layer ({@code kernel}), shape,
-   * initializer and regularizer ({@code null} if none).
+   * initializer, regularizer ({@code null} if none) and whether the optimizer trains it (a moving
+   * statistic is set by its layer instead).
    */
-  record Weight(String name, int[] shape, Initializer initializer, Regularizer regularizer)
+  record Weight(
+      String name, int[] shape, Initializer initializer, Regularizer regularizer, boolean trainable)
       implements Serializable {
+    /** A trainable weight. */
+    public Weight(String name, int[] shape, Initializer initializer, Regularizer regularizer) {
+      this(name, shape, initializer, regularizer, true);
+    }
+
     /** The number of values. */
     public int size() {
       return Initializer.size(shape);
@@ -249,7 +265,8 @@ public sealed interface Layer extends Serializable
               Reshape.KIND,
               SimpleRNN.KIND,
               LSTM.KIND,
-              GRU.KIND)) {
+              GRU.KIND,
+              BatchNormalization.KIND)) {
         m.put(k.type(), k);
       }
       return Collections.unmodifiableMap(m);

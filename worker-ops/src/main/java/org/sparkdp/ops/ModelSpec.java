@@ -285,8 +285,8 @@ public record ModelSpec(List<Layer> layers, List<Integer> inputShape) implements
     s.append(rule(box, 13, widths));
     long total = layout.size();
     s.append(totalLine("Total params", total));
-    s.append(totalLine("Trainable params", total));
-    s.append(totalLine("Non-trainable params", 0));
+    s.append(totalLine("Trainable params", total - layout.nonTrainable()));
+    s.append(totalLine("Non-trainable params", layout.nonTrainable()));
     return s.toString();
   }
 

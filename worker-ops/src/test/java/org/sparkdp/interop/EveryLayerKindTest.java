@@ -24,6 +24,7 @@ import org.sparkdp.ops.ActivationLayer;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.AveragePooling1D;
 import org.sparkdp.ops.AveragePooling2D;
+import org.sparkdp.ops.BatchNormalization;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Conv1D;
 import org.sparkdp.ops.Conv2D;
@@ -200,6 +201,17 @@ class EveryLayerKindTest {
                 List.of(5, 6, 2),
                 Conv2D.of(3, 2, "linear"),
                 new GlobalMaxPooling2D(true, 0),
+                Flatten.of(),
+                Dense.of(3, "linear"))));
+    m.put(
+        "batch_normalization",
+        List.of(
+            around(BatchNormalization.defaults()),
+            around(BatchNormalization.defaults().with(false, true).withMomentum(0.9)),
+            shaped(
+                List.of(5, 6, 2),
+                Conv2D.of(3, 3, "linear"),
+                BatchNormalization.defaults().with(true, false),
                 Flatten.of(),
                 Dense.of(3, "linear"))));
     m.put(

@@ -92,6 +92,23 @@ class KerasArchiveTest {
   }
 
   @Test
+  void batchNormalizationsMovingStatisticsAreItsLastVariablesInTheKerasFile() throws Exception {
+    ModelSpec spec =
+        ModelSpec.of(
+            Dense.of(5, "relu").withInputDim(6),
+            org.sparkdp.ops.BatchNormalization.defaults().with(true, false),
+            Dense.of(3, "softmax"));
+    float[] params = OnnxExportTest.weights(spec, 5);
+    Path keras = dir.resolve("bn.keras");
+    Files.write(keras, KerasArchive.write(spec, compile(), params));
+    Path npz = dir.resolve("bn.npz");
+    Files.write(npz, ModelFile.weightsBytes(spec, params));
+    String out = python(script("check_keras_file.py").toString(), keras.toString(), npz.toString());
+    // beta, moving_mean, moving_variance: vars/0, 1 and 2 of batch_normalization
+    assertEquals("OK 7 datasets, 3 layers, compile_config True", out);
+  }
+
+  @Test
   void aKerasFileWithoutCompileConfigHasNoOptimizerGroup() throws Exception {
     ModelSpec spec = model();
     float[] params = OnnxExportTest.weights(spec, 6);

@@ -21,6 +21,7 @@ VARIABLES.update({k: [] for k in ("MaxPooling1D", "MaxPooling2D", "AveragePoolin
                                   "GlobalMaxPooling2D")})
 # Layers whose variables are their cell's (keras/src/layers/rnn/rnn.py keeps the cell as `cell`).
 IN_CELL = {"SimpleRNN", "LSTM", "GRU"}
+VARIABLES["BatchNormalization"] = ["gamma", "beta", "moving_mean", "moving_variance"]
 
 
 def fail(message):
@@ -97,7 +98,8 @@ with h5py.File(io.BytesIO(weights), "r") as f:
         own = [v for v in VARIABLES[kind]
                if v in ("kernel", "recurrent_kernel") or (v == "bias" and layer["config"].get("use_bias", True))
                or (v == "gamma" and layer["config"].get("scale", True))
-               or (v == "beta" and layer["config"].get("center", True))]
+               or (v == "beta" and layer["config"].get("center", True))
+               or v.startswith("moving_")]
         if sorted(group.keys()) != [str(i) for i in range(len(own))]:
             fail("layers/%s/vars holds %s, expected %d variables" % (name, sorted(group.keys()), len(own)))
         for i, variable in enumerate(own):
