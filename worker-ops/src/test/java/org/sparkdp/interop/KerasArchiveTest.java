@@ -103,7 +103,7 @@ class KerasArchiveTest {
     Files.write(keras, KerasArchive.write(spec, compile(), params));
     Path npz = dir.resolve("bn.npz");
     Files.write(npz, ModelFile.weightsBytes(spec, params));
-    String out = python(script("check_keras_file.py").toString(), keras.toString(), npz.toString());
+    String out = python(script(dir, "check_keras_file.py"), keras, npz);
     // beta, moving_mean, moving_variance: vars/0, 1 and 2 of batch_normalization
     assertEquals("OK 7 datasets, 3 layers, compile_config True", out);
   }
