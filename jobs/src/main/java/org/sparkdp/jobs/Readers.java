@@ -182,18 +182,7 @@ public final class Readers {
     try {
       Dataset<Row> frame;
       switch (source.format()) {
-        case DataSource.TABLE -> {
-          if (!spark.catalog().tableExists(source.table())) {
-            throw new DataException(
-                name
-                    + ": no such table or view in Spark's catalog (the current database is "
-                    + spark.catalog().currentCatalog()
-                    + "."
-                    + spark.catalog().currentDatabase()
-                    + ")");
-          }
-          frame = spark.read().options(options).table(source.table());
-        }
+        case DataSource.TABLE -> frame = spark.read().options(options).table(source.table());
         case DataSource.QUERY -> frame = spark.sql(source.query());
         default -> {
           var reader = spark.read().format(source.format()).options(options);
@@ -205,12 +194,13 @@ public final class Readers {
     } catch (DataException e) {
       throw e;
     } catch (Exception e) {
-      throw sparkRefused(e, source, name);
+      throw sparkRefused(spark, e, source, name);
     }
   }
 
   /** Spark's refusal to read {@code source} as one line naming it. */
-  private static RuntimeException sparkRefused(Exception e, DataSource source, String name) {
+  private static RuntimeException sparkRefused(
+      SparkSession spark, Exception e, DataSource source, String name) {
     String text = String.valueOf(e.getMessage());
     if (text.contains("DATA_SOURCE_NOT_FOUND")
         || e instanceof ClassNotFoundException
@@ -221,6 +211,18 @@ public final class Readers {
               + source.format()
               + "' (add its package with --conf spark.jars.packages=... or spark.jars;"
               + " for Delta Lake see the README's Data from tables)");
+    }
+    if (source.format().equals(DataSource.TABLE) && text.contains("TABLE_OR_VIEW_NOT_FOUND")) {
+      DataException missing =
+          new DataException(
+              name
+                  + ": no such table or view in Spark's catalog (the current database is "
+                  + spark.catalog().currentCatalog()
+                  + "."
+                  + spark.catalog().currentDatabase()
+                  + ")");
+      missing.initCause(e);
+      return missing;
     }
     if (e instanceof org.apache.spark.sql.AnalysisException
         || e instanceof org.apache.spark.SparkThrowable) {
