@@ -27,8 +27,9 @@ import org.sparkdp.testkit.Blobs;
  * 4.4.0, for Spark 4.2.0) handed to the job as a user would ({@code spark.jars}): a Delta table of
  * two versions trained on at version 0 (the provenance names the table and version 0, and the rows
  * and fingerprint are version 0's), the same table through the catalog by name without a version
- * (the version read, 1, recorded), and a missing table or column in one line. Runs on the default
- * Spark line only: delta-spark 4.4 is built for Spark 4.2.
+ * (the version read, 1, recorded), a table of Spark's JDBC catalog by its three-part name, and a
+ * missing table or column in one line. Runs on the default Spark line only: delta-spark 4.4 is
+ * built for Spark 4.2.
  */
 class TableSourcesIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -140,7 +141,8 @@ class TableSourcesIT {
         Files.readString(dir.resolve("at0").resolve("MODEL_CARD.md")).contains("at version 0."),
         "the model card names the version");
 
-    // The fingerprint is the one of version 0's rows read from a Parquet file.
+    // The fingerprint is the one of version 0's rows read from a Parquet file, and fingerprint
+    // gives it again from the table at version 0 (version 1 has other rows).
     Launcher.Result parquet =
         Launcher.run(dir, "fingerprint", "--data", "v0.parquet", "--config", "job.yaml");
     assertEquals(0, parquet.exitCode(), parquet.stderr());
@@ -148,6 +150,19 @@ class TableSourcesIT {
         train.path("fingerprint").asText(),
         parquet.stdout().strip().split("\\s+")[0],
         parquet.stdout());
+    Launcher.Result again =
+        Launcher.run(
+            dir,
+            Launcher.concat(
+                new String[] {
+                  "fingerprint", "--data", "delta:events?versionAsOf=0", "--config", "job.yaml"
+                },
+                deltaConf().toArray(new String[0])));
+    assertEquals(0, again.exitCode(), again.stderr());
+    assertEquals(
+        train.path("fingerprint").asText() + "  train data (delta events)",
+        again.stdout().strip(),
+        again.stdout());
   }
 
   @Test
@@ -165,6 +180,66 @@ class TableSourcesIT {
     assertEquals(table, source.path("table").asText());
     assertFalse(source.has("options"), "none was given: " + source);
     assertEquals(1, source.path("versions").get(0).path("version").asLong(), source.toString());
+  }
+
+  /**
+   * A table named {@code catalog.db.table} in a catalog that Spark ships ({@code
+   * JDBCTableCatalog}), over an H2 database file: Spark's session catalog keeps no table beyond its
+   * process without a Hive metastore (TableSourcesTest reads one made there with {@code CREATE
+   * TABLE ... USING parquet LOCATION}).
+   */
+  @Test
+  void aTableOfACatalogIsTrainedOnByItsThreePartName() throws Exception {
+    String url = "jdbc:h2:file:" + dir.resolve("shop");
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection(url)) {
+      StringBuilder columns = new StringBuilder();
+      for (int j = 0; j < DIM; j++) {
+        columns.append("\"x").append(j).append("\" DOUBLE PRECISION, ");
+      }
+      db.createStatement().execute("CREATE SCHEMA \"sales\"");
+      db.createStatement()
+          .execute(
+              "CREATE TABLE \"sales\".\"events\" ("
+                  + columns
+                  + "\"label\" DOUBLE PRECISION)");
+      try (java.sql.PreparedStatement insert =
+          db.prepareStatement(
+              "INSERT INTO \"sales\".\"events\" VALUES (?" + ", ?".repeat(DIM) + ")")) {
+        for (int r = 0; r < V0.rows(); r++) {
+          double[] x = V0.features(r);
+          for (int j = 0; j < DIM; j++) {
+            insert.setDouble(j + 1, x[j]);
+          }
+          insert.setDouble(DIM + 1, V0.labels()[r]);
+          insert.addBatch();
+        }
+        insert.executeBatch();
+      }
+    }
+    String h2 =
+        Path.of(org.h2.Driver.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+            .toString();
+    Launcher.Result trained =
+        Launcher.run(
+            dir,
+            Launcher.train(
+                "table:shop.sales.events",
+                "catalog",
+                "--conf",
+                "spark.jars=" + h2,
+                "--conf",
+                "spark.sql.catalog.shop="
+                    + "org.apache.spark.sql.execution.datasources.v2.jdbc.JDBCTableCatalog",
+                "--conf",
+                "spark.sql.catalog.shop.url=" + url,
+                "--conf",
+                "spark.sql.catalog.shop.driver=org.h2.Driver"));
+    assertEquals(0, trained.exitCode(), trained.stderr());
+    JsonNode train = trainData("catalog");
+    assertEquals("train data (table shop.sales.events)", train.path("name").asText());
+    assertEquals(300, train.path("rows").asLong(), train.toString());
+    assertEquals("shop.sales.events", train.path("source").path("table").asText());
+    assertFalse(train.path("source").has("versions"), "a JDBC table has no versions");
   }
 
   @Test
