@@ -257,9 +257,8 @@ public final class Readers {
           if (!found.contains(v)) {
             found.add(v);
           }
-        } catch (ReflectiveOperationException e) {
-          throw new IllegalStateException(
-              "this Delta Lake's file index has no version(): " + index.getClass().getName(), e);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+          // A Delta index of another kind, without a snapshot: nothing to record, nothing to pin.
         }
       }
     }

@@ -168,6 +168,9 @@ class TableSourcesIT {
   @Test
   void aTableReadByNameWithoutAVersionRecordsTheVersionRead() throws Exception {
     String table = "delta.`" + dir.resolve("events") + "`";
+    // What the job relies on to pin a table to the version it resolved: Delta takes the version
+    // as a reader option of a table read by name.
+    assertEquals(300, spark.read().option("versionAsOf", "0").table(table).count());
     Launcher.Result trained =
         Launcher.run(
             dir,
@@ -198,10 +201,7 @@ class TableSourcesIT {
       }
       db.createStatement().execute("CREATE SCHEMA \"sales\"");
       db.createStatement()
-          .execute(
-              "CREATE TABLE \"sales\".\"events\" ("
-                  + columns
-                  + "\"label\" DOUBLE PRECISION)");
+          .execute("CREATE TABLE \"sales\".\"events\" (" + columns + "\"label\" DOUBLE PRECISION)");
       try (java.sql.PreparedStatement insert =
           db.prepareStatement(
               "INSERT INTO \"sales\".\"events\" VALUES (?" + ", ?".repeat(DIM) + ")")) {
