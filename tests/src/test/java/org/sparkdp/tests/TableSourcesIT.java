@@ -240,6 +240,27 @@ class TableSourcesIT {
     assertEquals(300, train.path("rows").asLong(), train.toString());
     assertEquals("shop.sales.events", train.path("source").path("table").asText());
     assertFalse(train.path("source").has("versions"), "a JDBC table has no versions");
+
+    // The model loads (its provenance read back) and evaluates on the table.
+    Launcher.Result evaluated =
+        Launcher.run(
+            dir,
+            "evaluate",
+            "--model",
+            "catalog",
+            "--data",
+            "table:shop.sales.events",
+            "--conf",
+            "spark.jars=" + h2,
+            "--conf",
+            "spark.sql.catalog.shop="
+                + "org.apache.spark.sql.execution.datasources.v2.jdbc.JDBCTableCatalog",
+            "--conf",
+            "spark.sql.catalog.shop.url=" + url,
+            "--conf",
+            "spark.sql.catalog.shop.driver=org.h2.Driver");
+    assertEquals(0, evaluated.exitCode(), evaluated.stderr());
+    assertTrue(evaluated.stdout().contains("Evaluation - loss: "), evaluated.stdout());
   }
 
   @Test
