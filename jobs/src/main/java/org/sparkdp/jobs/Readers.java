@@ -209,8 +209,9 @@ public final class Readers {
           name
               + ": Spark has no data source '"
               + source.format()
-              + "' (add its package with --conf spark.jars.packages=... or spark.jars;"
-              + " for Delta Lake see the README's Data from tables)");
+              + "' (sparkdp reads idx, csv, libsvm and parquet itself; add another source's package"
+              + " with --conf spark.jars.packages=... or spark.jars, for Delta Lake see the README's"
+              + " Data from tables)");
     }
     if (source.format().equals(DataSource.TABLE) && text.contains("TABLE_OR_VIEW_NOT_FOUND")) {
       DataException missing =

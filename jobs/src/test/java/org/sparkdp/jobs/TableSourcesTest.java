@@ -190,6 +190,20 @@ class TableSourcesTest {
             .startsWith("train data (no_such_source x): Spark has no data source 'no_such_source'"),
         format.getMessage());
     assertEquals(1, JobRunner.exitCode(format));
+    // Delta Lake is the user's package: without it, the same line (as the README shows it).
+    DataException delta =
+        assertThrows(
+            DataException.class,
+            () ->
+                Readers.read(
+                    spark(), DataSource.fromPath("delta:/lake/events", "--train"), "train", 2));
+    assertTrue(
+        delta
+            .getMessage()
+            .startsWith(
+                "train data (delta /lake/events): Spark has no data source 'delta' (sparkdp reads"
+                    + " idx, csv, libsvm and parquet itself;"),
+        delta.getMessage());
   }
 
   @Test
