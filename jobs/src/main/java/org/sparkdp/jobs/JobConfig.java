@@ -230,8 +230,7 @@ public record JobConfig(
         // Keep the file's other settings for this data (label column, features) when the format
         // stays the same.
         ObjectNode node =
-            data.get(role) instanceof ObjectNode old
-                    && s.format().equals(old.path("format").asText())
+            data.get(role) instanceof ObjectNode old && s.format().equals(formatOf(old))
                 ? old
                 : data.putObject(role);
         s.writeTo(node);

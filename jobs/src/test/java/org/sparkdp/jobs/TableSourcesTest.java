@@ -247,6 +247,28 @@ class TableSourcesTest {
   }
 
   @Test
+  void aTableOnTheCommandLineReplacesTheFilesTableAndKeepsItsColumns() {
+    String yaml =
+        String.join(
+            "\n",
+            "model: {layers: [{type: dense, units: 2, activation: softmax, input_dim: 2}]}",
+            "compile: {optimizer: adam, loss: sparse_categorical_crossentropy}",
+            "data:",
+            "  train: {table: db.old, label_column: y, features: [a, b]}",
+            "");
+    JobConfig c =
+        JobConfig.parse(
+            yaml,
+            "job.yaml",
+            Cli.parse(Cli.train(), new String[] {"--train", "table:db.new?versionAsOf=2"}));
+    assertEquals("db.new", c.train().table());
+    assertEquals(Map.of("versionAsOf", "2"), c.train().options());
+    assertEquals("y", c.train().labelColumn());
+    assertEquals(List.of("a", "b"), c.train().featureColumns());
+    assertEquals("db.new", c.resolved().path("data").path("train").path("table").asText());
+  }
+
+  @Test
   void secretOptionsAreNotRecorded() throws IOException {
     DataSource jdbc =
         node(
