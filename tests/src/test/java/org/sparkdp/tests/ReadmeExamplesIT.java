@@ -123,6 +123,21 @@ class ReadmeExamplesIT {
               "submits the reader's train.py; PySparkIT runs scripts with these --jars and"
                   + " --py-files"),
           Map.entry(
+              "data:",
+              "a lake on S3 and a Unity catalog; TableSourcesIT trains through bin/sparkdp from"
+                  + " each form (a Delta path with versionAsOf, a table by name, a catalog's"
+                  + " three-part name), TableSourcesTest reads a query, ORC and JSON"),
+          Map.entry(
+              "sparkdp train: error: train data (table default.no_such_events): no such table or"
+                  + " view in Spark's catalog (the current database is spark_catalog.default)",
+              "error messages shown; TableSourcesIT and TableSourcesTest provoke and check them"),
+          Map.entry(
+              "bin/sparkdp train --config job.yaml --train 'delta:/lake/events?versionAsOf=0'"
+                  + " --output runs/delta \\",
+              "downloads Delta Lake from Maven Central (spark.jars.packages); TableSourcesIT runs"
+                  + " these settings with the same jars given as spark.jars, on a table of two"
+                  + " versions"),
+          Map.entry(
               "bin/sparkdp bench [--json FILE] [--epochs 10] [--skip-mllib] [--skip-torch]",
               "the benchmark runs for many minutes (and PyTorch where installed)"));
 
