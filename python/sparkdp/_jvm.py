@@ -7,10 +7,17 @@ from py4j.java_gateway import JavaClass
 from py4j.protocol import Py4JJavaError
 
 from pyspark import SparkContext
+from pyspark.sql.utils import is_remote
+
+CONNECT = ("sparkdp.Sequential, load_model and read_data need a classic session (Py4J), which Spark Connect has not: on "
+           "Spark Connect use sparkdp.SequentialEstimator(layers=[...], loss=..., epochs=...).fit(df), "
+           "spark.read for the data")
 
 
 def context():
     """The running SparkContext (the session may be another thread's: a JVM thread-local)."""
+    if is_remote():
+        raise RuntimeError(CONNECT)
     sc = SparkContext._active_spark_context
     if sc is None:
         raise RuntimeError("no SparkContext: start Spark first (SparkSession.builder.getOrCreate())")

@@ -68,12 +68,8 @@ def _shape(options):
     return options
 
 
-class Conv2D(Layer):
-    """``Conv2D(filters, kernel_size, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None,
-    use_bias=True, kernel_initializer=..., bias_initializer=..., kernel_regularizer=..., bias_regularizer=...,
-    input_shape=None)``, channels last: kernel ``(kh, kw, in, filters)``."""
-
-    type = "conv2d"
+class _Conv(Layer):
+    """A convolution's options, as Keras' ``BaseConv`` takes them."""
 
     def __init__(self, filters, kernel_size, strides=None, padding=None, dilation_rate=None, activation=None,
                  **options):
@@ -82,14 +78,103 @@ class Conv2D(Layer):
                          **_shape(options))
 
 
-class MaxPooling2D(Layer):
-    """``MaxPooling2D(pool_size=(2, 2), strides=None, padding="valid")``: strides default to the pool size."""
+class Conv1D(_Conv):
+    """``Conv1D(filters, kernel_size, strides=1, padding="valid", dilation_rate=1, activation=None, use_bias=True,
+    ..., input_shape=None)`` on sequences ``(steps, features)``: kernel ``(k, in, filters)``; ``padding`` may also
+    be ``"causal"``."""
 
-    type = "max_pooling2d"
+    type = "conv1d"
+
+
+class Conv2D(_Conv):
+    """``Conv2D(filters, kernel_size, strides=(1, 1), padding="valid", dilation_rate=(1, 1), activation=None,
+    use_bias=True, kernel_initializer=..., bias_initializer=..., kernel_regularizer=..., bias_regularizer=...,
+    input_shape=None)``, channels last: kernel ``(kh, kw, in, filters)``."""
+
+    type = "conv2d"
+
+
+class _Pooling(Layer):
+    """A pooling's options, as Keras' ``BasePooling`` takes them: strides default to the pool size."""
 
     def __init__(self, pool_size=None, strides=None, padding=None, **options):
         super().__init__(pool_size=_pair(pool_size), strides=_pair(strides), padding=padding,
                          **_shape(options))
+
+
+class MaxPooling1D(_Pooling):
+    """``MaxPooling1D(pool_size=2, strides=None, padding="valid")`` on sequences ``(steps, features)``."""
+
+    type = "max_pooling1d"
+
+
+class MaxPooling2D(_Pooling):
+    """``MaxPooling2D(pool_size=(2, 2), strides=None, padding="valid")``: strides default to the pool size."""
+
+    type = "max_pooling2d"
+
+
+class AveragePooling1D(_Pooling):
+    """``AveragePooling1D(pool_size=2, strides=None, padding="valid")``: with ``same`` padding an edge window
+    averages over the values it covers."""
+
+    type = "average_pooling1d"
+
+
+class AveragePooling2D(_Pooling):
+    """``AveragePooling2D(pool_size=(2, 2), strides=None, padding="valid")``."""
+
+    type = "average_pooling2d"
+
+
+class _GlobalPooling(Layer):
+    """A global pooling: one value per channel (``keepdims=True`` keeps the spatial axes as 1s)."""
+
+    def __init__(self, keepdims=None, **options):
+        super().__init__(keepdims=keepdims, **_shape(options))
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """``GlobalAveragePooling1D(keepdims=False)``: each channel's mean over the steps."""
+
+    type = "global_average_pooling1d"
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """``GlobalAveragePooling2D(keepdims=False)``: each channel's mean over the image."""
+
+    type = "global_average_pooling2d"
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """``GlobalMaxPooling1D(keepdims=False)``: each channel's largest value over the steps."""
+
+    type = "global_max_pooling1d"
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """``GlobalMaxPooling2D(keepdims=False)``: each channel's largest value over the image."""
+
+    type = "global_max_pooling2d"
+
+
+class BatchNormalization(Layer):
+    """``BatchNormalization(axis=-1, momentum=0.99, epsilon=0.001, center=True, scale=True, beta_initializer=...,
+    gamma_initializer=..., moving_mean_initializer=..., moving_variance_initializer=..., beta_regularizer=...,
+    gamma_regularizer=..., synchronized=False)`` over the last axis (the features, or an image's channels).
+
+    In ``sync`` the statistics of a step are the whole global batch's, on every sync path, whatever
+    ``synchronized`` says (it is accepted for Keras' sake); in ``local`` they are each task's own batch.
+    """
+
+    type = "batch_normalization"
+
+    def __init__(self, axis=-1, momentum=None, epsilon=None, center=None, scale=None, synchronized=False,
+                 **options):
+        if axis != -1:
+            raise ValueError("BatchNormalization: axis %r is not supported (sparkdp normalises the last axis, -1)"
+                             % (axis,))
+        super().__init__(momentum=momentum, epsilon=epsilon, center=center, scale=scale, **_shape(options))
 
 
 class Flatten(Layer):
@@ -108,6 +193,55 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **options):
         super().__init__(target_shape=list(target_shape), **_shape(options))
+
+
+class Embedding(Layer):
+    """``Embedding(input_dim, output_dim, embeddings_initializer="uniform", embeddings_regularizer=None,
+    mask_zero=False, input_shape=None)``: each input value is an id in ``[0, input_dim)`` that picks a row of
+    the table ``(input_dim, output_dim)``; a model's first layer, on ``input_shape=(T,)`` ids per example, giving
+    ``(T, output_dim)``. ``mask_zero=True`` is refused (sparkdp has no masking)."""
+
+    type = "embedding"
+
+    def __init__(self, input_dim, output_dim, **options):
+        super().__init__(input_dim=input_dim, output_dim=output_dim, **_shape(options))
+
+
+class SimpleRNN(Layer):
+    """``SimpleRNN(units, activation="tanh", use_bias=True, return_sequences=False, kernel_initializer=...,
+    recurrent_initializer=..., bias_initializer=..., kernel_regularizer=..., recurrent_regularizer=...,
+    bias_regularizer=..., input_shape=None)``: ``h_t = activation(x_t K + h_{t-1} R + b)`` over sequences
+    ``(timesteps, features)``, each a row of ``timesteps * features`` values (index ``t * features + f``)."""
+
+    type = "simple_rnn"
+
+    def __init__(self, units, activation=None, return_sequences=None, **options):
+        super().__init__(units=units, activation=activation, return_sequences=return_sequences,
+                         **_shape(options))
+
+
+class LSTM(Layer):
+    """``LSTM(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, unit_forget_bias=True,
+    return_sequences=False, ..., input_shape=None)``: Keras' LSTM, gates i, f, c, o; kernel ``(features,
+    4 * units)``. Dropout, ``go_backwards``, ``stateful`` and ``return_state`` are not supported."""
+
+    type = "lstm"
+
+    def __init__(self, units, activation=None, recurrent_activation=None, return_sequences=None, **options):
+        super().__init__(units=units, activation=activation, recurrent_activation=recurrent_activation,
+                         return_sequences=return_sequences, **_shape(options))
+
+
+class GRU(Layer):
+    """``GRU(units, activation="tanh", recurrent_activation="sigmoid", use_bias=True, reset_after=True,
+    return_sequences=False, ..., input_shape=None)``: Keras 3's GRU, gates z, r, h; with ``reset_after`` its
+    bias is ``(2, 3 * units)``, else ``(3 * units,)``."""
+
+    type = "gru"
+
+    def __init__(self, units, activation=None, recurrent_activation=None, return_sequences=None, **options):
+        super().__init__(units=units, activation=activation, recurrent_activation=recurrent_activation,
+                         return_sequences=return_sequences, **_shape(options))
 
 
 def to_config(layer):

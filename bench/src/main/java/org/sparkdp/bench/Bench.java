@@ -72,9 +72,12 @@ public final class Bench {
         case "channel" -> ClusterChannelBench.run(report, clusterMaster, dataDir);
         case "allreduce" -> AllreduceBench.run(report, clusterMaster, dataDir);
         case "convnet" -> ConvnetBench.run(report, dataDir, !options.containsKey("skip-torch"));
+        case "batch_normalization" ->
+            ClusterChannelBench.batchNormalization(report, clusterMaster, dataDir);
         default ->
             throw new IllegalArgumentException(
-                "--only: the parts that run alone are 'channel', 'allreduce' and 'convnet'");
+                "--only: the parts that run alone are 'channel', 'allreduce', 'convnet' and"
+                    + " 'batch_normalization'");
       }
       finish(report, options);
       return;

@@ -155,6 +155,15 @@ final class ClusterChannelBench {
         Comparisons.maxRelativeDifference(sealed.weights(), eight.weights()),
         "%.2e",
         "max |diff| / max |w|: the same sums, so 0");
+    batchNormalization(report, master, dataDir);
+  }
+
+  /** The cost of exact batch_normalization's phases ({@link BatchNormalizationBench}). */
+  static void batchNormalization(Report report, String master, String dataDir)
+      throws java.io.IOException {
+    try (SparkSession spark = session(master, false)) {
+      BatchNormalizationBench.run(report, train(spark, dataDir), master);
+    }
   }
 
   private static FitOptions options(int partitions, int epochs) {

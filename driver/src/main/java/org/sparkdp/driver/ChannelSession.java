@@ -121,6 +121,7 @@ final class ChannelSession implements StepPath {
               advertised,
               options.replyTimeoutMillis(),
               network.layout().size(),
+              network.phaseWidths(),
               plan.security().sealed());
     } catch (IOException e) {
       throw new IllegalStateException(

@@ -62,12 +62,26 @@ final class CostModel {
    * ring; else the ring while it costs no more than a job per step; else a job per step.
    */
   static FitOptions.SyncPath auto(int tasks, int parameters) {
-    double ring = ringSeconds(tasks, parameters);
-    if (channelSuits(tasks, parameters) && channelSeconds(tasks, parameters) <= ring) {
+    return auto(tasks, parameters, 0);
+  }
+
+  /**
+   * {@link #auto(int, int)} for a model whose steps have {@code phases} phases ({@link
+   * org.sparkdp.ops.Phases}, two per {@code batch_normalization}): each costs the channel and the
+   * ring one more round trip of a few bytes through the driver ({@code 2 alpha}), and a job per
+   * step one more Spark job ({@code J}); so the channel suits while {@code n (T - sqrt(T)) <= 4.7M
+   * (1 + p (1 - 2 alpha / J))}.
+   */
+  static FitOptions.SyncPath auto(int tasks, int parameters, int phases) {
+    double links = phases * 2 * HOP_LATENCY;
+    double ring = ringSeconds(tasks, parameters) + links;
+    double jobs = jobSeconds(tasks, parameters) + phases * JOB_SECONDS;
+    boolean suits =
+        (double) parameters * (tasks - Math.sqrt(tasks))
+            <= 4.7e6 * (1 + phases * (1 - 2 * HOP_LATENCY / JOB_SECONDS));
+    if (suits && channelSeconds(tasks, parameters) + links <= ring) {
       return FitOptions.SyncPath.CHANNEL;
     }
-    return ring <= jobSeconds(tasks, parameters)
-        ? FitOptions.SyncPath.ALLREDUCE
-        : FitOptions.SyncPath.JOBS;
+    return ring <= jobs ? FitOptions.SyncPath.ALLREDUCE : FitOptions.SyncPath.JOBS;
   }
 }

@@ -12,6 +12,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.storage.StorageLevel;
 import org.sparkdp.DataException;
 import org.sparkdp.ops.Loss;
+import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Network;
 import org.sparkdp.ops.Seeds;
 import scala.Tuple2;
@@ -34,8 +35,20 @@ final class DataPacker {
 
   private DataPacker() {}
 
-  /** What the packer needs to know about the model: widths and how labels are checked. */
-  record Target(int inputDim, int outputUnits, Loss loss) implements Serializable {}
+  /**
+   * What the packer needs to know about the model: widths, how labels are checked, and the model
+   * whose first layer checks each example's features (an embedding's ids), or {@code null}.
+   */
+  record Target(int inputDim, int outputUnits, Loss loss, ModelSpec model) implements Serializable {
+    Target(int inputDim, int outputUnits, Loss loss) {
+      this(inputDim, outputUnits, loss, null);
+    }
+
+    /** The target of {@code model} trained with {@code loss}. */
+    static Target of(ModelSpec model, Loss loss) {
+      return new Target(model.inputDim(), model.outputUnits(), loss, model);
+    }
+  }
 
   /**
    * How rows are weighed: by a column of sample weights, or by a weight per class (a class absent
@@ -334,6 +347,10 @@ final class DataPacker {
       }
       int in = target.inputDim();
       String bad = RowValues.readVector(row.get(0), features, rows * in, in, "features");
+      if (bad == null && target.model() != null) {
+        String input = target.model().checkInput(features, rows * in);
+        bad = input == null ? null : "features " + input;
+      }
       if (bad == null) {
         bad = RowValues.readLabel(row.get(1), labels, rows * labelWidth, labelWidth);
       }

@@ -65,8 +65,7 @@ public final class Engine {
         "layers");
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(train.sparkSession().sparkContext());
     BlasThreads.check(jsc);
-    DataPacker.Target target =
-        new DataPacker.Target(spec.inputDim(), spec.outputUnits(), compile.loss());
+    DataPacker.Target target = DataPacker.Target.of(spec, compile.loss());
     checkClassWeight(options.classWeight(), spec, compile);
     PackedData data =
         DataPacker.pack(
@@ -201,13 +200,7 @@ public final class Engine {
     SparkLine.check();
     PackedData packed =
         DataPacker.pack(
-            data,
-            featuresCol,
-            labelCol,
-            new DataPacker.Target(spec.inputDim(), spec.outputUnits(), compile.loss()),
-            0,
-            0,
-            name);
+            data, featuresCol, labelCol, DataPacker.Target.of(spec, compile.loss()), 0, 0, name);
     try {
       Network network = new Network(spec, compile, packed.labelWidth(), 0).withConfusionMatrix();
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.sparkSession().sparkContext());
@@ -235,13 +228,7 @@ public final class Engine {
       String name) {
     SparkLine.check();
     DataPacker.pack(
-            data,
-            featuresCol,
-            labelCol,
-            new DataPacker.Target(spec.inputDim(), spec.outputUnits(), compile.loss()),
-            0,
-            0,
-            name)
+            data, featuresCol, labelCol, DataPacker.Target.of(spec, compile.loss()), 0, 0, name)
         .unpersist();
   }
 
@@ -272,7 +259,16 @@ public final class Engine {
    */
   public static void checkFeatures(
       Dataset<Row> data, String featuresCol, int inputDim, String name) {
-    Predictor.check(data, featuresCol, inputDim, name);
+    Predictor.check(data, featuresCol, inputDim, null, name);
+  }
+
+  /**
+   * {@link #checkFeatures(Dataset, String, int, String)} for {@code model}'s inputs: also each
+   * embedding id in range.
+   */
+  public static void checkFeatures(
+      Dataset<Row> data, String featuresCol, ModelSpec model, String name) {
+    Predictor.check(data, featuresCol, model.inputDim(), model, name);
   }
 
   /**

@@ -8,6 +8,7 @@ import org.apache.spark.storage.StorageLevel;
 import org.sparkdp.driver.channel.StepPath;
 import org.sparkdp.driver.channel.Sums;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Phases;
 import org.sparkdp.ops.Totals;
 
 /**
@@ -115,6 +116,7 @@ final class JobSession implements StepPath {
     Network net = network;
     int t = threads;
     JavaRDD<EpochOrder> stepOrders = orders;
+    double[][] phases = phases(epoch, step, weights, stepOrders);
     GradientSum sum =
         SparkWaits.call(
             jsc,
@@ -132,9 +134,97 @@ final class JobSession implements StepPath {
                                         step,
                                         weights,
                                         net,
-                                        t))
+                                        t,
+                                        phases.length == 0 ? null : new Replay(phases, -1)))
                                 .iterator())));
-    return new Sums(sum.gradient, sum.totals, sum.computeNanos);
+    return new Sums(sum.gradient, sum.totals, sum.computeNanos, phases);
+  }
+
+  /**
+   * The totals of the step's phases ({@link Phases}), one Spark job per phase: each task runs its
+   * share of the step from the parameters, with the totals of the earlier phases, up to the phase,
+   * and returns its partial; the partials are added in partition order. None for a model without
+   * phases.
+   */
+  private double[][] phases(int epoch, int step, float[] weights, JavaRDD<EpochOrder> stepOrders) {
+    int[] widths = network.phaseWidths();
+    double[][] totals = new double[widths.length][];
+    Network net = network;
+    for (int p = 0; p < widths.length; p++) {
+      double[][] known = java.util.Arrays.copyOf(totals, p);
+      int phase = p;
+      List<double[]> partials =
+          SparkWaits.call(
+              jsc,
+              "phase " + (p + 1) + " of step " + (step + 1) + " of epoch " + (epoch + 1),
+              timeoutMillis,
+              () ->
+                  train
+                      .zipPartitions(
+                          stepOrders,
+                          (blocks, order) ->
+                              List.of(
+                                      partial(
+                                          Block.all(blocks),
+                                          Block.all(order).get(0),
+                                          step,
+                                          weights,
+                                          net,
+                                          known,
+                                          phase))
+                                  .iterator())
+                      .collect());
+      double[] total = new double[widths[p]];
+      for (double[] part : partials) {
+        for (int i = 0; i < total.length; i++) {
+          total[i] += part[i];
+        }
+      }
+      totals[p] = total;
+    }
+    return totals;
+  }
+
+  /** A task's partial of phase {@code phase}, its pass replaying the totals {@code known}. */
+  private static double[] partial(
+      List<Block> blocks,
+      EpochOrder order,
+      int step,
+      float[] params,
+      Network network,
+      double[][] known,
+      int phase) {
+    try {
+      StepCompute.gradient(blocks, order, step, params, network, 1, new Replay(known, phase));
+    } catch (Replay.Reached reached) {
+      return reached.partial;
+    }
+    throw new IllegalStateException(
+        "the pass of step " + (step + 1) + " ended before phase " + phase);
+  }
+
+  /**
+   * The phases of a pass that a job per phase recomputes: the totals of the earlier phases, as the
+   * driver added them, and a stop at phase {@code stop} (-1: none) with this task's partial.
+   */
+  private record Replay(double[][] known, int stop) implements Phases {
+    @Override
+    public double[] exchange(int phase, double[] partial) {
+      if (phase == stop) {
+        throw new Reached(partial);
+      }
+      return known[phase];
+    }
+
+    /** The pass has reached the phase the job asked for: its partial. */
+    static final class Reached extends RuntimeException {
+      final double[] partial;
+
+      Reached(double[] partial) {
+        super("phase reached", null, false, false);
+        this.partial = partial;
+      }
+    }
   }
 
   /**

@@ -14,6 +14,7 @@ import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Penalty;
 import org.sparkdp.ops.Permutation;
+import org.sparkdp.ops.Phases;
 import org.sparkdp.ops.Seeds;
 import org.sparkdp.ops.Setting;
 import org.sparkdp.ops.Totals;
@@ -296,12 +297,22 @@ final class LocalSteps implements Steps {
     }
     float[] params = start.clone();
     float[] grad = new float[params.length];
-    TaskBuffers buffers = TaskBuffers.get(network, Math.min(batchRows, StepCompute.CHUNK_ROWS));
+    // A model with batch statistics takes each batch in one pass, its statistics the batch's own
+    // (this task's: Keras' synchronized=False per replica).
+    boolean phased = network.phaseWidths().length > 0;
+    TaskBuffers buffers =
+        phased
+            ? TaskBuffers.whole(network, batchRows)
+            : TaskBuffers.get(network, Math.min(batchRows, StepCompute.CHUNK_ROWS));
+    Phases.Local phases = phased ? Phases.local() : null;
     long examples = 0;
     for (long step = from; step < to; step++) {
       int begin = (int) (step * batchRows);
       int end = (int) Math.min(rows, begin + (long) batchRows);
       Arrays.fill(grad, 0f);
+      if (phases != null) {
+        phases.clear();
+      }
       for (int k = begin; k < end; k += buffers.workspace.maxRows()) {
         int n = Math.min(buffers.workspace.maxRows(), end - k);
         for (int i = 0; i < n; i++) {
@@ -321,14 +332,15 @@ final class LocalSteps implements Steps {
             n,
             grad,
             totals,
-            buffers.workspace);
+            buffers.workspace,
+            phases);
       }
       float inverse = 1f / (end - begin);
       for (int i = 0; i < grad.length; i++) {
         grad[i] *= inverse;
       }
       totals.loss += penalty.apply(params, grad) * (end - begin);
-      optimizer.step(params, grad, state, network.layout().bounds());
+      network.update(optimizer, params, grad, state, phases == null ? null : phases.totals());
       examples += end - begin;
     }
     for (int i = 0; i < params.length; i++) {

@@ -28,10 +28,12 @@ final class Predictor {
 
   /**
    * Fails with the first row (counted from 1 in the data's order) whose features are not {@code
-   * inputDim} finite numbers. A pass of its own, whose tasks return what they found rather than
-   * fail: the prediction itself, lazy, would fail in a task, with an executor's stack trace.
+   * inputDim} finite numbers (or, with a {@code model}, not the inputs its first layer takes: an
+   * embedding's ids). A pass of its own, whose tasks return what they found rather than fail: the
+   * prediction itself, lazy, would fail in a task, with an executor's stack trace.
    */
-  static void check(Dataset<Row> data, String featuresCol, int inputDim, String name) {
+  static void check(
+      Dataset<Row> data, String featuresCol, int inputDim, ModelSpec model, String name) {
     RowValues.checkColumn(data.schema(), featuresCol, name, false);
     int featureIndex = data.schema().fieldIndex(featuresCol);
     List<Found> found =
@@ -44,6 +46,9 @@ final class Predictor {
                     String bad =
                         RowValues.readVector(
                             it.next().get(featureIndex), x, 0, inputDim, "features");
+                    if (bad == null && model != null && model.checkInput(x, 0) != null) {
+                      bad = "features " + model.checkInput(x, 0);
+                    }
                     if (bad != null) {
                       return List.of(new Found(rows, bad)).iterator();
                     }
@@ -111,6 +116,9 @@ final class Predictor {
                     String bad =
                         RowValues.readVector(
                             row.get(featureIndex), x, chunk.size() * in, in, "features");
+                    if (bad == null && spec.checkInput(x, chunk.size() * in) != null) {
+                      bad = "features " + spec.checkInput(x, chunk.size() * in);
+                    }
                     if (bad != null) {
                       throw new DataException(
                           name + ": partition " + partition + ", row " + (index + 1) + ": " + bad);

@@ -22,7 +22,9 @@ interface StepPlan {
     ChannelPlan channel = ChannelPlan.of(fit.jsc(), partitions, fit.options().threads());
     boolean auto = path == FitOptions.SyncPath.AUTO;
     if (auto) {
-      path = CostModel.auto(channel.tasks(), fit.network().layout().size());
+      path =
+          CostModel.auto(
+              channel.tasks(), fit.network().layout().size(), fit.network().phaseWidths().length);
     }
     return switch (path) {
       case CHANNEL -> channel;

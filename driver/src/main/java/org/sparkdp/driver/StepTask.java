@@ -2,6 +2,7 @@ package org.sparkdp.driver;
 
 import java.io.IOException;
 import java.io.Serializable;
+import java.io.UncheckedIOException;
 import java.util.List;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -9,6 +10,7 @@ import org.sparkdp.driver.channel.ChannelKey;
 import org.sparkdp.driver.channel.RingNode;
 import org.sparkdp.driver.channel.StepClient;
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Phases;
 import scala.collection.Iterator;
 import scala.runtime.AbstractFunction1;
 
@@ -90,6 +92,22 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
             return cancelled;
           });
       float[] params = ring ? new float[parameters] : null;
+      // The whole batch's statistics, from the driver, at each phase of a step (none for most);
+      // the time waited for them is the exchange's, not compute.
+      long[] waited = {0};
+      Phases phases =
+          network.phaseWidths().length == 0
+              ? null
+              : (phase, partial) -> {
+                long t0 = System.nanoTime();
+                try {
+                  return client.exchange(phase, partial);
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                } finally {
+                  waited[0] += System.nanoTime() - t0;
+                }
+              };
       List<Block> all = Block.all(ScalaCollections.asJava(blockIterator));
       List<Block> blocks = all.stream().filter(b -> !b.validation).toList();
       List<Block> validation = all.stream().filter(b -> b.validation).toList();
@@ -102,6 +120,7 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
           }
           case EVAL -> client.replyEval(Evaluator.evaluate(validation, command.params(), network));
           case STEP -> {
+            waited[0] = 0;
             GradientSum sum =
                 StepCompute.gradient(
                     blocks,
@@ -109,8 +128,9 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
                     command.step(),
                     command.params(),
                     network,
-                    threads);
-            client.replyStep(sum.computeNanos, sum.totals, sum.gradient);
+                    threads,
+                    phases);
+            client.replyStep(Math.max(0, sum.computeNanos - waited[0]), sum.totals, sum.gradient);
           }
           case ADDRESS -> client.replyAddress(node.address());
           case RING -> node.answerRing(client, command.ring(), group, launch);
@@ -120,15 +140,22 @@ final class StepTask extends AbstractFunction1<Iterator<Block>, Iterator<Integer
           }
           case RING_STEP -> {
             node.receiveParameters(params);
+            waited[0] = 0;
             GradientSum sum =
                 StepCompute.gradient(
-                    blocks, orders.of(command.epoch()), command.step(), params, network, threads);
+                    blocks,
+                    orders.of(command.epoch()),
+                    command.step(),
+                    params,
+                    network,
+                    threads,
+                    phases);
             node.reduce(sum.gradient);
-            client.replyStep(sum.computeNanos, sum.totals, null);
+            client.replyStep(Math.max(0, sum.computeNanos - waited[0]), sum.totals, null);
           }
         }
       }
-    } catch (IOException e) {
+    } catch (IOException | UncheckedIOException e) {
       // A cancelled fit closes the connection as it cancels the tasks: that is a kill, not a loss.
       awaitKill(context, 1000);
       context.killTaskIfInterrupted();

@@ -86,9 +86,9 @@ final class SyncSteps implements Steps {
     // The penalty on the parameters, once per step on the driver: its value joins every example's
     // loss of the step, its gradient the mean gradient.
     totals.loss += fit.penalty().apply(state.params(), mean) * totals.count;
-    fit.compile()
-        .optimizer()
-        .step(state.params(), mean, state.optimizer(), fit.network().layout().bounds());
+    // The optimizer on the trainable weights; the moving statistics from the step's phases.
+    fit.network()
+        .update(fit.compile().optimizer(), state.params(), mean, state.optimizer(), sums.phases());
     fit.stats().add(sums.computeNanos());
     state.advance(totals);
   }

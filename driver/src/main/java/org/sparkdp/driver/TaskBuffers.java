@@ -11,6 +11,9 @@ import org.sparkdp.ops.Workspace;
 final class TaskBuffers {
   private static final ThreadLocal<TaskBuffers> CURRENT = new ThreadLocal<>();
 
+  /** The buffers for a whole batch's share at once, of a model with phases ({@link #whole}). */
+  private static final ThreadLocal<TaskBuffers> WHOLE = new ThreadLocal<>();
+
   final Network network;
   final Workspace workspace;
   final float[] features;
@@ -35,6 +38,23 @@ final class TaskBuffers {
         || !b.network.spec().equals(network.spec())) {
       b = new TaskBuffers(network, rows);
       CURRENT.set(b);
+    }
+    return b;
+  }
+
+  /**
+   * Buffers for at least {@code rows} rows in one pass, for a model whose layers need the whole
+   * batch's statistics ({@link org.sparkdp.ops.Phases}): a task's share of a step is one pass, so
+   * the sums do not depend on the buffers' size, which grows to the largest share seen.
+   */
+  static TaskBuffers whole(Network network, int rows) {
+    TaskBuffers b = WHOLE.get();
+    if (b == null
+        || b.workspace.maxRows() < rows
+        || b.network.labelWidth() != network.labelWidth()
+        || !b.network.spec().equals(network.spec())) {
+      b = new TaskBuffers(network, Math.max(rows, b == null ? 0 : b.workspace.maxRows()));
+      WHOLE.set(b);
     }
     return b;
   }

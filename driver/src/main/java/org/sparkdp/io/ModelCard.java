@@ -162,6 +162,15 @@ public final class ModelCard {
           .append(train.path("fingerprint").asText())
           .append("`: an order-independent hash of every row's position, features and label;")
           .append(" `bin/sparkdp fingerprint --data PATH` computes it again from the data.\n");
+      for (JsonNode v : train.path("source").path("versions")) {
+        md.append("- Read from ")
+            .append(v.path("format").asText())
+            .append(" table `")
+            .append(v.path("location").asText())
+            .append("` at version ")
+            .append(v.path("version").asLong())
+            .append(".\n");
+      }
       JsonNode validation = provenance.path("data").path("validation");
       if (!validation.isMissingNode()) {
         md.append("- Validation: ")

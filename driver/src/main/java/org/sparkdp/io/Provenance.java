@@ -95,10 +95,63 @@ public record Provenance(
    * @param validationRows rows of a {@code validation_split} taken from it, or {@code null}
    * @param partitions the partitions it was packed in
    * @param fingerprint the order-independent hash of every row's id, features and label, in hex
+   * @param source where Spark read it from, for data that Spark read (a table, a query, a Delta or
+   *     other source), or {@code null} for the files sparkdp reads itself (named by {@code name})
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record DataSet(
-      String name, long rows, Long validationRows, Integer partitions, String fingerprint) {}
+      String name,
+      long rows,
+      Long validationRows,
+      Integer partitions,
+      String fingerprint,
+      Source source) {
+
+    @com.fasterxml.jackson.annotation.JsonCreator
+    public DataSet {}
+
+    /** A data set read from files, which its name names. */
+    public DataSet(
+        String name, long rows, Long validationRows, Integer partitions, String fingerprint) {
+      this(name, rows, validationRows, partitions, fingerprint, null);
+    }
+
+    public DataSet withSource(Source value) {
+      return new DataSet(name, rows, validationRows, partitions, fingerprint, value);
+    }
+  }
+
+  /**
+   * Where Spark read a data set from, so that a model says which table, and which version of it, it
+   * learnt from.
+   *
+   * @param format the source's format ({@code delta}, {@code jdbc}, ...), {@code table} or {@code
+   *     query}
+   * @param path the source's path, if it has one
+   * @param table the catalog's table
+   * @param query the SQL
+   * @param options the reader's options as given (e.g. {@code versionAsOf}, {@code timestampAsOf}),
+   *     secrets redacted
+   * @param versions each versioned table the data came from, at the version that was read (a Delta
+   *     table's snapshot), given or not
+   */
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  public record Source(
+      String format,
+      String path,
+      String table,
+      String query,
+      Map<String, String> options,
+      List<TableVersion> versions) {}
+
+  /**
+   * A versioned table at the version read.
+   *
+   * @param format the table's format ({@code delta})
+   * @param location where its files are
+   * @param version the version (a Delta table's snapshot version)
+   */
+  public record TableVersion(String format, String location, long version) {}
 
   /** The command that trained the model: its arguments and the configuration they resolved to. */
   public record Job(String command, List<String> arguments, JsonNode config, String configSha256) {}
@@ -164,6 +217,30 @@ public record Provenance(
         code,
         data,
         value.isEmpty() ? null : List.copyOf(value),
+        finalMetrics,
+        job,
+        metadata);
+  }
+
+  /** The data sets with where Spark read them from ({@code null}: files, or no such data set). */
+  public Provenance withSources(Source train, Source validation) {
+    Data withSources =
+        data == null
+            ? null
+            : new Data(
+                data.train() == null || train == null
+                    ? data.train()
+                    : data.train().withSource(train),
+                data.validation() == null || validation == null
+                    ? data.validation()
+                    : data.validation().withSource(validation));
+    return new Provenance(
+        createdAt,
+        createdBy,
+        platform,
+        code,
+        withSources,
+        predecessors,
         finalMetrics,
         job,
         metadata);

@@ -7,6 +7,7 @@ import java.util.Map;
 import org.sparkdp.Callback;
 import org.sparkdp.History;
 import org.sparkdp.ProgressLogger;
+import org.sparkdp.Sequential;
 import org.sparkdp.TrainingPlan;
 
 /**
@@ -42,6 +43,14 @@ public final class ProgressLines implements Callback {
   @Override
   public synchronized boolean onMessage(String line) {
     return logger.onMessage(line);
+  }
+
+  /**
+   * Stops the fit in flight (Ctrl-C in the notebook): {@link Sequential#interruptTraining}, which
+   * names the last checkpoint to resume from.
+   */
+  public void interrupt() {
+    Sequential.interruptTraining("interrupted from Python");
   }
 
   /** The text written since the last call (whole lines), or an empty string. */

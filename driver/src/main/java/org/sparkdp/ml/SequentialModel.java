@@ -30,6 +30,12 @@ import org.sparkdp.io.HadoopFiles;
  * Saved as Spark's {@code metadata} (the Params) and {@code model/}, the model directory that
  * {@link Sequential#save} writes ({@code model.json}, {@code weights.npz}, the {@code history.json}
  * of its fit).
+ *
+ * <p>What the fit learnt about itself (the history, the provenance with the final metrics, Keras'
+ * summary table) is also held in three String Params, {@code historyJson}, {@code provenanceJson}
+ * and {@code summaryText}, and in the second line of {@link #toString}: Spark Connect lets a client
+ * read a model's Params (after {@code read}) and its {@code toString}, and no method of a third
+ * party's model.
  */
 public final class SequentialModel extends Model<SequentialModel> implements MLWritable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -37,6 +43,9 @@ public final class SequentialModel extends Model<SequentialModel> implements MLW
 
   private final String uid;
   private final StageParams p;
+  private final Param<String> historyJson;
+  private final Param<String> provenanceJson;
+  private final Param<String> summaryText;
   private Sequential model;
   private History history = History.empty();
 
@@ -50,12 +59,43 @@ public final class SequentialModel extends Model<SequentialModel> implements MLW
     this.uid = uid;
     this.p = new StageParams(this);
     p.defaults().forEach(this::setDefaultValue);
+    historyJson =
+        new Param<>(
+            this,
+            "historyJson",
+            "set by fit and load: Keras' history.history of the fit as JSON (metric to one value per"
+                + " epoch)");
+    provenanceJson =
+        new Param<>(
+            this,
+            "provenanceJson",
+            "set by fit and load: the model directory's provenance as JSON (the data, versions,"
+                + " final_metrics)");
+    summaryText =
+        new Param<>(
+            this, "summaryText", "set by fit and load: Keras' model.summary() table of the layers");
   }
 
   SequentialModel(String uid, Sequential model, History history) {
     this(uid);
     this.model = model;
     this.history = history;
+    setFacts();
+  }
+
+  /** The facts Params from the model and its history (after a fit or a load). */
+  private void setFacts() {
+    set(historyJson, json(history.history()));
+    set(provenanceJson, json(model.provenance().toJson()));
+    set(summaryText, model.summary());
+  }
+
+  private static String json(Object value) {
+    try {
+      return JSON.writeValueAsString(value);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   @SuppressWarnings("unchecked")
@@ -70,7 +110,12 @@ public final class SequentialModel extends Model<SequentialModel> implements MLW
 
   @Override
   public Param<?>[] params() {
-    return p.all();
+    Param<?>[] stage = p.all();
+    Param<?>[] all = java.util.Arrays.copyOf(stage, stage.length + 3);
+    all[stage.length] = historyJson;
+    all[stage.length + 1] = provenanceJson;
+    all[stage.length + 2] = summaryText;
+    return all;
   }
 
   /** Sets the Param named {@code name}, e.g. {@code predictionCol}. */
@@ -107,11 +152,33 @@ public final class SequentialModel extends Model<SequentialModel> implements MLW
 
   /** The history as JSON (metric to one value per epoch), for other languages. */
   public String historyJson() {
-    try {
-      return JSON.writeValueAsString(history.history());
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    return json(history.history());
+  }
+
+  /**
+   * {@code SequentialModel: uid=..., N parameters, E epochs}, then on a second line the facts
+   * Params as one JSON object: the one way a Spark Connect client reads them after a fit (the
+   * server answers a {@code fetch} of {@code toString} for any model, of no other method here).
+   */
+  @Override
+  public String toString() {
+    if (model == null) {
+      return "SequentialModel: uid=" + uid + ", not fitted";
     }
+    Map<String, String> facts = new java.util.LinkedHashMap<>();
+    for (Param<String> fact : List.of(historyJson, provenanceJson, summaryText)) {
+      if (isDefined(fact)) {
+        facts.put(fact.name(), getOrDefault(fact));
+      }
+    }
+    return "SequentialModel: uid="
+        + uid
+        + ", "
+        + model.spec().layout().size()
+        + " parameters, "
+        + history.epochs()
+        + " epochs\n"
+        + json(facts);
   }
 
   @Override
@@ -208,6 +275,8 @@ public final class SequentialModel extends Model<SequentialModel> implements MLW
               JSON.readValue(HadoopFiles.read(historyFile, conf, 64L << 20), Map.class);
           instance.history = History.fromMap(map);
         }
+        // From the (signed) model directory, over what Spark's metadata beside it says.
+        instance.setFacts();
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }

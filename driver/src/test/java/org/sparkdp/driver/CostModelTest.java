@@ -54,6 +54,16 @@ class CostModelTest {
   }
 
   @Test
+  void aModelWithBatchNormalizationKeepsTheChannelLongerSinceEachPhaseIsAJobOnTheJobPath() {
+    assertEquals(SyncPath.CHANNEL, CostModel.auto(95, SMALL, 2));
+    assertEquals(SyncPath.JOBS, CostModel.auto(96, SMALL, 0));
+    assertEquals(SyncPath.CHANNEL, CostModel.auto(96, SMALL, 2)); // 3 jobs per step: 90 ms
+    assertEquals(SyncPath.CHANNEL, CostModel.auto(250, SMALL, 2));
+    assertEquals(SyncPath.JOBS, CostModel.auto(290, SMALL, 2));
+    assertEquals(SyncPath.ALLREDUCE, CostModel.auto(64, LARGE, 2));
+  }
+
+  @Test
   void autoTakesTheAllreduceForTheLargeModelFromTwoTasksToHundreds() {
     assertEquals(SyncPath.CHANNEL, CostModel.auto(1, LARGE));
     // The channel suits 2 tasks, but its 75 ms through the driver's link cost more than the ring's

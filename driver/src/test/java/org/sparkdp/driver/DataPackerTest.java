@@ -68,6 +68,54 @@ class DataPackerTest {
         failure(r -> r.set(39, RowFactory.create(Vectors.dense(1, 2), 1.0))));
   }
 
+  /** A model of ids below 40 in sequences of 3: rows 0 to 37 of {@link #rows} are valid. */
+  private static final org.sparkdp.ops.ModelSpec EMBEDDING =
+      new org.sparkdp.ops.ModelSpec(
+          List.of(
+              org.sparkdp.ops.Embedding.of(40, 2),
+              org.sparkdp.ops.Flatten.of(),
+              org.sparkdp.ops.Dense.of(4, "softmax")),
+          List.of(3));
+
+  private static String idFailure(Consumer<List<Row>> change, int count) {
+    List<Row> rows = rows(count);
+    change.accept(rows);
+    DataPacker.Target target =
+        DataPacker.Target.of(EMBEDDING, Loss.SPARSE_CATEGORICAL_CROSSENTROPY);
+    return assertThrows(
+            DataException.class,
+            () -> DataPacker.pack(frame(rows), "features", "label", target, 0.25, 3, "train"))
+        .getMessage();
+  }
+
+  @Test
+  void anEmbeddingsIdOutOfRangeOrNotAnIntegerNamesTheRowTheValueAndTheId() {
+    assertEquals(
+        "train row 18: features value 1: 12.5 is not an embedding id in [0, 40)",
+        idFailure(r -> r.set(17, RowFactory.create(Vectors.dense(1, 12.5, 3), 1.0)), 38));
+    // Rows 39 and 40 hold ids 40 and 41, in the validation split: checked as well.
+    assertEquals(
+        "train row 39: features value 2: 40 is not an embedding id in [0, 40)",
+        idFailure(r -> {}, 40));
+    assertEquals(
+        "train row 1: features value 0: -1 is not an embedding id in [0, 40)",
+        idFailure(r -> r.set(0, RowFactory.create(Vectors.dense(-1, 0, 0), 1.0)), 38));
+  }
+
+  @Test
+  void predictionDataIsCheckedForIdsBeforeThePrediction() {
+    List<Row> rows = rows(38);
+    rows.set(9, RowFactory.create(Vectors.dense(1, 2, 99), 1.0));
+    DataException e =
+        assertThrows(
+            DataException.class,
+            () -> Engine.checkFeatures(frame(rows), "features", EMBEDDING, "predict data"));
+    assertEquals(
+        "predict data row 10: features value 2: 99 is not an embedding id in [0, 40)",
+        e.getMessage());
+    Engine.checkFeatures(frame(rows(38)), "features", EMBEDDING, "predict data");
+  }
+
   @Test
   void labelOutOfRangeIsRejected() {
     assertEquals(

@@ -149,13 +149,102 @@ class KerasLayersTrainingTest {
 
   @Test
   void aConvnetsWeightsDoNotDependOnThePartitioningOrPathAndEqualThePlainLoop() {
-    float[] one = train(convnet(), new FitOptions().partitions(1), 32, 2);
-    float[] three = train(convnet(), new FitOptions().partitions(3).syncPath(SyncPath.JOBS), 32, 2);
+    assertPartitioningAndPathDoNotMatter(KerasLayersTrainingTest::convnet);
+  }
+
+  /**
+   * A sequence convnet on the 6 features read as 6 steps of 1: causal Conv1D, AveragePooling1D
+   * (same), GlobalMaxPooling1D.
+   */
+  private static Sequential sequenceConvnet() {
+    Sequential model =
+        new Sequential(
+                org.sparkdp.ops.Conv1D.of(4, 3, "relu")
+                    .with(1, org.sparkdp.ops.Padding.CAUSAL, 1, true),
+                new org.sparkdp.ops.AveragePooling1D(
+                    List.of(2), null, org.sparkdp.ops.Padding.SAME, 0),
+                org.sparkdp.ops.GlobalMaxPooling1D.of(),
+                Dense.of(3, "softmax"))
+            .inputShape(6, 1);
+    model.compile(Adam.withLearningRate(0.01), "sparse_categorical_crossentropy", "accuracy");
+    return model;
+  }
+
+  @Test
+  void aSequenceConvnetsWeightsDoNotDependOnThePartitioningOrPathAndEqualThePlainLoop() {
+    assertPartitioningAndPathDoNotMatter(KerasLayersTrainingTest::sequenceConvnet);
+  }
+
+  private static void assertPartitioningAndPathDoNotMatter(
+      java.util.function.Supplier<Sequential> model) {
+    float[] one = train(model.get(), new FitOptions().partitions(1), 32, 2);
+    float[] three =
+        train(model.get(), new FitOptions().partitions(3).syncPath(SyncPath.JOBS), 32, 2);
     float[] channel =
-        train(convnet(), new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL), 32, 2);
+        train(model.get(), new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL), 32, 2);
     assertClose(one, three, 1e-5, "1 vs 3 partitions");
     assertClose(one, channel, 1e-5, "1 partition vs 2 through the driver channel");
-    assertClose(reference(convnet(), 32, 2), three, 1e-5, "Spark vs the plain loop");
+    assertClose(reference(model.get(), 32, 2), three, 1e-5, "Spark vs the plain loop");
+    assertTrue(
+        Comparisons.maxRelativeDifference(one, model.get().spec().initialParameters(11)) > 1e-3,
+        "the weights moved");
+  }
+
+  /** The blobs' features as ids: each value rounded down, shifted and clamped into [0, 12). */
+  private static final Blobs IDS = ids(DATA);
+
+  private static Blobs ids(Blobs data) {
+    float[] ids = new float[data.x().length];
+    for (int i = 0; i < ids.length; i++) {
+      ids[i] = Math.max(0, Math.min(11, (float) Math.floor(data.x()[i] + 6)));
+    }
+    return new Blobs(data.rows(), data.dim(), data.classes(), ids, data.labels());
+  }
+
+  /** An embedding of the 6 ids (with a regularized table), flatten, dense softmax. */
+  private static Sequential embedding() {
+    Sequential model =
+        new Sequential(
+                org.sparkdp.ops.Embedding.of(12, 3)
+                    .with(new Initializer.RandomUniform(-0.05, 0.05), new Regularizer.L2(0.001)),
+                org.sparkdp.ops.Flatten.of(),
+                Dense.of(3, "softmax"))
+            .inputShape(6);
+    model.compile(Adam.withLearningRate(0.02), "sparse_categorical_crossentropy", "accuracy");
+    return model;
+  }
+
+  private static float[] trainIds(FitOptions options) {
+    Sequential model = embedding();
+    model.fit(TestSpark.frame(IDS), options.epochs(3).batchSize(32).seed(11).verbose(0));
+    return model.weights();
+  }
+
+  @Test
+  void anEmbeddingsWeightsDoNotDependOnThePartitioningOrPathAndEqualThePlainLoop() {
+    float[] one = trainIds(new FitOptions().partitions(1));
+    float[] three = trainIds(new FitOptions().partitions(3).syncPath(SyncPath.JOBS));
+    float[] channel = trainIds(new FitOptions().partitions(2).syncPath(SyncPath.CHANNEL));
+    assertClose(one, three, 1e-5, "1 vs 3 partitions");
+    assertClose(one, channel, 1e-5, "1 partition vs 2 through the driver channel");
+    Sequential model = embedding();
+    Network network = new Network(model.spec(), model.compileConfig(), 1, 11);
+    float[] plain =
+        ReferenceTraining.train(
+            network,
+            model.compileConfig().optimizer(),
+            model.spec().initialParameters(11),
+            IDS,
+            32,
+            3,
+            ReferenceTraining.syncOrder(IDS.rows(), 11));
+    assertClose(plain, three, 1e-5, "Spark vs the plain loop");
+    // The table moved from its start: its rows were trained.
+    assertTrue(
+        Comparisons.maxRelativeDifference(
+                java.util.Arrays.copyOf(model.spec().initialParameters(11), 36),
+                java.util.Arrays.copyOf(three, 36))
+            > 0.1);
   }
 
   @Test

@@ -39,7 +39,8 @@ final class Cli {
         spec,
         "--train",
         "PATH",
-        "training data: .csv, .parquet, .libsvm, idx:IMAGES,LABELS or an IDX images file");
+        "training data: .csv, .parquet, .libsvm, idx:IMAGES,LABELS or an IDX images file; or"
+            + " table:NAME, query:SQL, FORMAT:PATH[?OPTION=VALUE&...] (delta, orc, json, ...)");
     option(spec, "--validation", "PATH", "validation data, in place of validation_split");
     option(spec, "--test", "PATH", "test data, evaluated after training");
     option(spec, "--output", "DIR", "the model directory (default: runs/train-TIME)");

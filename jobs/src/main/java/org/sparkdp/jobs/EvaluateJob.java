@@ -146,6 +146,15 @@ public final class EvaluateJob {
     return label == null
         ? s
         : new DataSource(
-            s.format(), s.path(), s.images(), s.labels(), label, s.featureColumns(), s.scale());
+            s.format(),
+            s.path(),
+            s.images(),
+            s.labels(),
+            label,
+            s.featureColumns(),
+            s.scale(),
+            s.table(),
+            s.query(),
+            s.options());
   }
 }

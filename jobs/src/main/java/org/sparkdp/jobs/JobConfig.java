@@ -173,8 +173,32 @@ public record JobConfig(
         init,
         metadata,
         spark,
-        root,
+        withoutSecrets(root),
         imported);
+  }
+
+  /**
+   * The configuration as recorded in a model's provenance: the data's reader options that look
+   * secret (a JDBC password), by name or value, as Spark's {@code spark.redaction.regex} judges by
+   * default, replaced as Spark replaces them.
+   */
+  private static ObjectNode withoutSecrets(ObjectNode root) {
+    ObjectNode copy = root.deepCopy();
+    copy.path("data")
+        .forEach(
+            d -> {
+              if (d.get("options") instanceof ObjectNode options) {
+                options
+                    .fields()
+                    .forEachRemaining(
+                        e -> {
+                          if (DataSource.secret(e.getKey(), e.getValue().asText())) {
+                            e.setValue(JsonNodeFactory.instance.textNode(DataSource.REDACTED));
+                          }
+                        });
+              }
+            });
+    return copy;
   }
 
   /** Reads the Keras model of {@code model.from} (checked before Spark starts). */
@@ -206,17 +230,10 @@ public record JobConfig(
         // Keep the file's other settings for this data (label column, features) when the format
         // stays the same.
         ObjectNode node =
-            data.get(role) instanceof ObjectNode old
-                    && s.format().equals(old.path("format").asText())
+            data.get(role) instanceof ObjectNode old && s.format().equals(formatOf(old))
                 ? old
                 : data.putObject(role);
-        node.put("format", s.format());
-        if (s.format().equals("idx")) {
-          node.put("images", s.images());
-          node.put("labels", s.labels());
-        } else {
-          node.put("path", s.path());
-        }
+        s.writeTo(node);
       }
     }
     if (cli.has("--validation")) {
@@ -231,6 +248,13 @@ public record JobConfig(
     if (cli.has("--init-weights")) {
       root.put("init_weights", cli.get("--init-weights"));
     }
+  }
+
+  /** The format a job file's data node names ({@code table} for a table, {@code query} for SQL). */
+  private static String formatOf(ObjectNode node) {
+    return node.has("table")
+        ? DataSource.TABLE
+        : node.has("query") ? DataSource.QUERY : node.path("format").asText();
   }
 
   /**

@@ -50,7 +50,7 @@ public final class PredictJob {
         Readers.read(
             spark, source, "predict", model.spec().inputDim(), null, !cli.has("--label-column"));
     // Bad rows are named before anything is written (a failure while writing leaves part files).
-    Engine.checkFeatures(data, "features", model.spec().inputDim(), source.describe("predict"));
+    Engine.checkFeatures(data, "features", model.spec(), source.describe("predict"));
     Dataset<Row> predicted = model.predict(data).drop("features");
     if (format.equals("csv")) {
       int units = model.spec().outputUnits();

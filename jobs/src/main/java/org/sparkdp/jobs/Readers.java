@@ -6,7 +6,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FSDataInputStream;
 import org.apache.hadoop.fs.FileStatus;
@@ -19,6 +23,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.execution.datasources.HadoopFsRelation;
+import org.apache.spark.sql.execution.datasources.LogicalRelation;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.NumericType;
@@ -26,12 +33,15 @@ import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.sparkdp.DataException;
 import org.sparkdp.io.HadoopFiles;
+import org.sparkdp.io.Provenance;
 
 /**
  * Reads a {@link DataSource} into a data frame with a {@code features} column (a vector or an array
  * of doubles) and a numeric {@code label}, which the trainer then checks row by row. CSV and LibSVM
  * go through {@link TextData} (every line checked, a bad one named by file, line and column), IDX
  * through {@link Idx}; Parquet files are checked for Parquet's magic bytes before Spark reads them.
+ * Tables, queries and Spark's other sources (Delta, ORC, JSON, JDBC, ...) are Spark's to read;
+ * their columns get the same checks as Parquet's.
  */
 public final class Readers {
   /**
@@ -47,6 +57,31 @@ public final class Readers {
   public static Dataset<Row> read(SparkSession spark, DataSource source, String role, int inputDim)
       throws IOException {
     return read(spark, source, role, inputDim, null, false);
+  }
+
+  /**
+   * Data as read, with where Spark read it from ({@code null} for the files that sparkdp reads
+   * itself), as a model's provenance records it.
+   */
+  public record Read(Dataset<Row> frame, Provenance.Source source) {}
+
+  /**
+   * {@link #read(SparkSession, DataSource, String, int, String)} with where Spark read the data
+   * from: for a Delta table, the version read, which a read without {@code versionAsOf} or {@code
+   * timestampAsOf} is pinned to (the data trained on is then that version's, even if the table
+   * changes during training).
+   */
+  public static Read open(
+      SparkSession spark, DataSource source, String role, int inputDim, String weightColumn)
+      throws IOException {
+    String name = source.describe(role);
+    List<String> keep = weightColumn == null ? List.of() : List.of(weightColumn);
+    if (!source.spark()) {
+      return new Read(read(spark, source, role, inputDim, weightColumn, false), null);
+    }
+    Loaded loaded = load(spark, source, name);
+    return new Read(
+        columns(loaded.frame(), source, name, inputDim, keep, false), loaded.provenance());
   }
 
   /** Labelled data with a sample weight column: see the next overload. */
@@ -93,10 +128,142 @@ public final class Readers {
       case "parquet" -> {
         checkParquet(spark.sparkContext().hadoopConfiguration(), source.path(), name);
         yield columns(
-            spark.read().parquet(source.path()), source, name, inputDim, keep, labelOptional);
+            spark.read().options(source.options()).parquet(source.path()),
+            source,
+            name,
+            inputDim,
+            keep,
+            labelOptional);
       }
-      default -> throw new IllegalArgumentException("unknown format " + source.format());
+      default ->
+          columns(load(spark, source, name).frame(), source, name, inputDim, keep, labelOptional);
     };
+  }
+
+  /** A frame as Spark read it, and its provenance. */
+  private record Loaded(Dataset<Row> frame, Provenance.Source provenance) {}
+
+  /** Reader options that choose a version of a table (Delta's, Spark's for time travel). */
+  private static final Set<String> TIME_TRAVEL = Set.of("versionasof", "timestampasof");
+
+  /**
+   * A table, query or Spark source, pinned to the Delta version it resolved to when no version was
+   * asked for; Spark's refusals (no such table, no such data source, a version that is not there)
+   * become one line naming the data.
+   */
+  private static Loaded load(SparkSession spark, DataSource source, String name) {
+    Dataset<Row> frame = analyzed(spark, source, source.options(), name);
+    List<Provenance.TableVersion> versions = versions(frame);
+    boolean asked =
+        source.options().keySet().stream()
+            .anyMatch(k -> TIME_TRAVEL.contains(k.toLowerCase(Locale.ROOT)));
+    if (!asked && !source.format().equals(DataSource.QUERY) && versions.size() == 1) {
+      Map<String, String> pinned = new LinkedHashMap<>(source.options());
+      pinned.put("versionAsOf", Long.toString(versions.get(0).version()));
+      frame = analyzed(spark, source, pinned, name);
+      versions = versions(frame);
+    }
+    boolean own =
+        source.format().equals(DataSource.TABLE) || source.format().equals(DataSource.QUERY);
+    return new Loaded(
+        frame,
+        new Provenance.Source(
+            own ? null : source.format(),
+            source.path(),
+            source.table(),
+            source.query(),
+            source.recordedOptions(),
+            versions));
+  }
+
+  /** The source read with {@code options}, analysed (which is where Spark finds what is wrong). */
+  private static Dataset<Row> analyzed(
+      SparkSession spark, DataSource source, Map<String, String> options, String name) {
+    try {
+      Dataset<Row> frame;
+      switch (source.format()) {
+        case DataSource.TABLE -> frame = spark.read().options(options).table(source.table());
+        case DataSource.QUERY -> frame = spark.sql(source.query());
+        default -> {
+          var reader = spark.read().format(source.format()).options(options);
+          frame = source.path() == null ? reader.load() : reader.load(source.path());
+        }
+      }
+      frame.queryExecution().assertAnalyzed();
+      return frame;
+    } catch (DataException e) {
+      throw e;
+    } catch (Exception e) {
+      throw sparkRefused(spark, e, source, name);
+    }
+  }
+
+  /** Spark's refusal to read {@code source} as one line naming it. */
+  private static RuntimeException sparkRefused(
+      SparkSession spark, Exception e, DataSource source, String name) {
+    String text = String.valueOf(e.getMessage());
+    if (text.contains("DATA_SOURCE_NOT_FOUND")
+        || e instanceof ClassNotFoundException
+        || text.startsWith("Failed to find data source")) {
+      return new DataException(
+          name
+              + ": Spark has no data source '"
+              + source.format()
+              + "' (sparkdp reads idx, csv, libsvm and parquet itself; add another source's package"
+              + " with --conf spark.jars.packages=... or spark.jars, for Delta Lake see the README's"
+              + " Data from tables)");
+    }
+    if (source.format().equals(DataSource.TABLE) && text.contains("TABLE_OR_VIEW_NOT_FOUND")) {
+      DataException missing =
+          new DataException(
+              name
+                  + ": no such table or view in Spark's catalog (the current database is "
+                  + spark.catalog().currentCatalog()
+                  + "."
+                  + spark.catalog().currentDatabase()
+                  + ")");
+      missing.initCause(e);
+      return missing;
+    }
+    if (e instanceof org.apache.spark.sql.AnalysisException
+        || e instanceof org.apache.spark.SparkThrowable) {
+      String line = text.lines().findFirst().orElse(text).strip();
+      int state = line.indexOf(" SQLSTATE:");
+      DataException refused =
+          new DataException(name + ": " + (state > 0 ? line.substring(0, state) : line));
+      refused.initCause(e); // for --verbose
+      return refused;
+    }
+    return e instanceof RuntimeException r ? r : new IllegalStateException(name + ": " + text, e);
+  }
+
+  /**
+   * The versioned tables under {@code frame}'s analysed plan and the version each is read at:
+   * Delta's file index says its snapshot's version (found by reflection: Delta is the user's
+   * package, not sparkdp's).
+   */
+  private static List<Provenance.TableVersion> versions(Dataset<Row> frame) {
+    List<Provenance.TableVersion> found = new ArrayList<>();
+    scala.collection.Iterator<LogicalPlan> leaves =
+        frame.queryExecution().analyzed().collectLeaves().iterator();
+    while (leaves.hasNext()) {
+      if (leaves.next() instanceof LogicalRelation relation
+          && relation.relation() instanceof HadoopFsRelation files
+          && files.location().getClass().getName().startsWith("org.apache.spark.sql.delta.")) {
+        Object index = files.location();
+        try {
+          long version = ((Number) index.getClass().getMethod("version").invoke(index)).longValue();
+          String location = String.valueOf(files.location().rootPaths().head());
+          Provenance.TableVersion v = new Provenance.TableVersion("delta", location, version);
+          if (!found.contains(v)) {
+            found.add(v);
+          }
+        } catch (ReflectiveOperationException | ClassCastException e) {
+          // A Delta index of another kind, without a snapshot: nothing to record, nothing to pin.
+        }
+      }
+    }
+    return found;
   }
 
   /**
@@ -132,6 +299,17 @@ public final class Readers {
               + "); set label_column in the data section");
     }
     List<String> features = source.featureColumns();
+    for (String c : features) {
+      if (!Arrays.asList(schema.fieldNames()).contains(c)) {
+        throw new DataException(
+            name
+                + " has no column '"
+                + c
+                + "' (columns: "
+                + String.join(", ", schema.fieldNames())
+                + "); see features in the data section");
+      }
+    }
     if (features.isEmpty() && Arrays.asList(schema.fieldNames()).contains("features")) {
       return frame.select(withFirst(quoted("features").as("features"), after));
     }

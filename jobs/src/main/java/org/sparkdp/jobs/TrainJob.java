@@ -261,11 +261,13 @@ public final class TrainJob {
         Blas.implementation());
     int inputDim = config.model().inputDim();
     String weight = config.fit().sampleWeightCol();
-    Dataset<Row> train = Readers.read(spark, config.train(), "train", inputDim, weight);
-    Dataset<Row> validation =
+    Readers.Read trainRead = Readers.open(spark, config.train(), "train", inputDim, weight);
+    Readers.Read validationRead =
         config.validation() == null
             ? null
-            : Readers.read(spark, config.validation(), "validation", inputDim, weight);
+            : Readers.open(spark, config.validation(), "validation", inputDim, weight);
+    Dataset<Row> train = trainRead.frame();
+    Dataset<Row> validation = validationRead == null ? null : validationRead.frame();
     // Test data is checked as the evaluation after training will check it, before anything is
     // written: a bad row must not cost a run (nor the checkpoints it writes over).
     Dataset<Row> testData =
@@ -309,7 +311,10 @@ public final class TrainJob {
                     "train", List.of(args), config.resolved(), ModelFile.sha256(resolved)))
             .withMetadata(config.metadata())
             .withCode(TrainJob.class, Sequential.class, ModelFile.class)
-            .withPredecessors(predecessors(model, config, earlier));
+            .withPredecessors(predecessors(model, config, earlier))
+            // Which table, and which version of it, Spark read the data from.
+            .withSources(
+                trainRead.source(), validationRead == null ? null : validationRead.source());
     model.setProvenance(testMetrics == null ? provenance : provenance.withTestMetrics(testMetrics));
 
     // One set: the model, its history, curves and test metrics are committed together.

@@ -124,7 +124,7 @@ class JobConfigTest {
         "batch_size: 32|batch_size: -4|fit.batch_size: must be a positive integer or 'all', got -4",
         "validation_split: 0.1|validation_split: 1.5|fit.validation_split: must be a number in [0, 1), got 1.5",
         "strategy: sync|strategy: async|fit.strategy: unknown strategy 'async' (expected one of [sync, local])",
-        "{type: dense, units: 64, activation: relu}|{type: lstm, units: 64}|model.layers[1].type: unknown layer type 'lstm'",
+        "{type: dense, units: 64, activation: relu}|{type: conv3d, units: 64}|model.layers[1].type: unknown layer type 'conv3d'",
         "compile:|compiler:|job.yaml: unknown key [compiler]",
         "epochs: 10|epoch: 10|fit: unknown key [epoch]",
         "seed: 42|seed: 4.5|fit.seed: must be an integer, got 4.5",

@@ -195,7 +195,9 @@ class BadInputIT {
             config(
                 "type: dense, units: 8",
                 "type: conv3d, units: 8",
-                "model.layers[0].type: unknown layer type 'conv3d' (supported: dense, dropout, layer_normalization, activation, conv2d, max_pooling2d, flatten, reshape)"),
+                "model.layers[0].type: unknown layer type 'conv3d' (supported: "
+                    + String.join(", ", org.sparkdp.ops.Layer.kinds().keySet())
+                    + ")"),
             config(
                 "activation: relu",
                 "activation: mish",

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.sparkdp.ops.Comparisons;
 import org.sparkdp.testkit.Blobs;
 
@@ -20,6 +21,7 @@ import org.sparkdp.testkit.Blobs;
  * the path it took, and its weights match those of 2 partitions on {@code local[2]} to float
  * summation order; with one slot there is one task, which trains to the end.
  */
+@Isolated // whether the tasks start within the channel's gang deadline (4 s) depends on the load
 class ChannelIT {
   private static final String CLUSTER = "local-cluster[2,1,1024]";
 

@@ -11,6 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.sparkdp.ops.Comparisons;
 import org.sparkdp.testkit.Blobs;
 
@@ -21,6 +22,7 @@ import org.sparkdp.testkit.Blobs;
  * stopped one bit for bit). {@code -Dsparkdp.soak=true} kills an executor in three different epochs
  * instead of one.
  */
+@Isolated // it kills executors found by their command line: no other test's may run
 class FaultsIT {
   private static final int EPOCHS = 4;
 

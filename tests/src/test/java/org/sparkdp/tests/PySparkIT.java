@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.testkit.Blobs;
@@ -42,7 +43,7 @@ class PySparkIT {
     Launcher.Result load = PySpark.run(dir, "pipeline_load.py", csv.toString(), dir.toString());
     assertEquals(
         "pyspark.ml.feature.VectorAssembler pyspark.ml.feature.StandardScalerModel"
-            + " sparkdp.ml.SequentialModel",
+            + " org.sparkdp.ml.SequentialModel",
         line(load.stdout(), "stages "));
     assertEquals(
         "SequentialEstimator batchSize=16 learningRate=0.01 seed=3",
@@ -125,5 +126,49 @@ class PySparkIT {
         "Python against bin/sparkdp train: max |diff| / max |w| = %.3g%n", maxDiff / maxW);
     assertTrue(maxDiff / maxW <= 1e-6, "max |diff| / max |w| = " + maxDiff / maxW);
     assertTrue(maxW > 0.05);
+  }
+
+  @Test
+  void thePythonStagesFitTransformSaveAndLoadWithSparkdpsOwnWayToTheJvmClosed(@TempDir Path dir)
+      throws Exception {
+    Path csv = Blobs.of(300, 4, 3, 13).writeCsv(dir.resolve("data.csv"));
+    Launcher.Result run = PySpark.run(dir, "stages_guarded.py", csv.toString(), dir.toString());
+    assertEquals(0, run.exitCode(), run.stdout() + run.stderr());
+    JsonNode result = JSON.readTree(line(run.stdout(), "result "));
+    System.out.println("PySpark with sparkdp's way to the JVM closed: " + result);
+    assertTrue(result.get("guarded").asBoolean(), "the guard did not stop sparkdp._jvm.ml()");
+    // The Python Params are the JVM stages': names, converters and defaults.
+    assertEquals("[]", result.get("estimator_differences").toString());
+    assertEquals("[]", result.get("model_differences").toString());
+    assertEquals(
+        result.get("estimator_params").asInt() + 3,
+        result.get("model_params").asInt(),
+        run.stdout());
+    assertTrue(run.stdout().contains("Epoch 3/3 - "), run.stdout());
+    JsonNode facts = result.get("facts");
+    for (String fact : List.of("history", "provenance", "summary", "final_loss")) {
+      assertTrue(facts.get(fact).asBoolean(), fact + " differs from the JVM's: " + facts);
+    }
+    assertEquals(3, facts.get("epochs").asInt());
+    assertEquals("org.sparkdp.ml.SequentialModel", result.get("loaded_type").asText());
+    assertTrue(result.get("loaded_predictions_equal").asBoolean());
+    assertTrue(result.get("loaded_facts_equal").asBoolean());
+    assertEquals(
+        JSON.readTree("{\"batchSize\": 16, \"epochs\": 3, \"learningRate\": 0.01, \"seed\": 3}"),
+        result.get("loaded_estimator"));
+    assertTrue(result.get("pipeline_equal").asBoolean());
+    assertEquals("SequentialModel", result.get("pipeline_last_stage").asText());
+    // On a Connect session: the Keras-shaped API says what to use instead; the stages name their
+    // Java classes.
+    JsonNode connect = result.get("connect");
+    assertTrue(
+        connect
+            .get("sequential")
+            .asText()
+            .contains("on Spark Connect use sparkdp.SequentialEstimator"),
+        connect.toString());
+    assertEquals("org.sparkdp.ml.SequentialEstimator", connect.get("estimator_java_obj").asText());
+    assertEquals("org.sparkdp.ml.SequentialModel", connect.get("reader_class").asText());
+    assertTrue(connect.get("facts_from_to_string").asBoolean(), connect.toString());
   }
 }

@@ -175,6 +175,7 @@ public final class KerasJson {
       inputShape = shape(config.path("build_input_shape"), "config.build_input_shape");
     }
     List<Layer> list = new ArrayList<>();
+    String idsAt = null;
     for (int i = 0; i < layers.size(); i++) {
       String path = "config.layers[" + i + "]";
       JsonNode layer = layers.get(i);
@@ -188,6 +189,7 @@ public final class KerasJson {
           throw new ConfigException(path + ": an InputLayer after other layers is not supported");
         }
         inputShape = inputLayerShape(c, path);
+        idsAt = IDS.contains(dtypeName(c)) ? path : null;
         continue;
       }
       if (list.isEmpty() && inputShape == null) {
@@ -197,6 +199,15 @@ public final class KerasJson {
     }
     if (list.isEmpty()) {
       throw new ConfigException("config.layers: no layer after the InputLayer");
+    }
+    if (idsAt != null && !list.get(0).takesIds()) {
+      throw new ConfigException(
+          idsAt
+              + " (InputLayer): dtype "
+              + dtypeName(layers.get(0).path("config"))
+              + " is not supported before a "
+              + list.get(0).className()
+              + " (sparkdp computes in float32; integer inputs are an Embedding's ids)");
     }
     if (inputShape == null) {
       throw new ConfigException(
@@ -267,7 +278,9 @@ public final class KerasJson {
   }
 
   private static List<Integer> inputLayerShape(JsonNode c, String path) {
-    checkDtype(c, path + " (InputLayer)");
+    if (!IDS.contains(dtypeName(c))) {
+      checkDtype(c, path + " (InputLayer)");
+    }
     for (String key : List.of("sparse", "ragged")) {
       if (c.path(key).asBoolean(false)) {
         throw new ConfigException(path + " (InputLayer)." + key + ": true is not supported");
@@ -296,7 +309,17 @@ public final class KerasJson {
     if (!shape.isMissingNode() && !shape.isNull()) {
       return shapeWithoutBatch(shape, path + ".config.input_shape");
     }
-    JsonNode dim = c.path("input_dim");
+    // input_dim for the kinds whose input width it is; an embedding's is input_length (Keras 2).
+    String type = Layer.typeOfClass(layer.path("class_name").asText(""));
+    String key =
+        type == null
+            ? "input_dim"
+            : Layer.kind(type).settings().settings().stream()
+                .filter(Layer::givesInputWidth)
+                .map(Setting::key)
+                .findFirst()
+                .orElse("input_dim");
+    JsonNode dim = c.path(key);
     return dim.isIntegralNumber() && dim.canConvertToInt() && dim.asInt() > 0
         ? List.of(dim.asInt())
         : null;
@@ -319,7 +342,9 @@ public final class KerasJson {
     }
     Layer.Kind k = Layer.kind(type);
     Set<String> own = k.settings().keys();
-    own.remove(Layer.INPUT_DIM.key());
+    if (k.settings().settings().contains(Layer.INPUT_DIM)) {
+      own.remove(Layer.INPUT_DIM.key());
+    }
     if (!c.isObject()) {
       throw new ConfigException(path + ".config: expected an object");
     }
@@ -372,12 +397,14 @@ public final class KerasJson {
 
   /** A layer option in sparkdp's configuration form. */
   private static JsonNode value(String key, JsonNode value, String path, boolean keras2) {
-    if (key.equals("activation")) {
+    if (key.equals("activation") || key.equals("recurrent_activation")) {
       String name = value.isObject() ? value.path("config").asText("") : value.asText("");
       if (keras2 && name.equals("hard_sigmoid")) {
         throw new ConfigException(
             path
-                + ": activation hard_sigmoid of Keras 2 (0.2 x + 0.5) is not Keras 3's (x / 6 +"
+                + ": "
+                + key
+                + " hard_sigmoid of Keras 2 (0.2 x + 0.5) is not Keras 3's (x / 6 +"
                 + " 0.5), which sparkdp has");
       }
       return NODES.textNode(name);
@@ -406,6 +433,7 @@ public final class KerasJson {
     String type =
         switch (className) {
           case "IdentityInitializer" -> "identity";
+          case "OrthogonalInitializer" -> "orthogonal";
           case "L1L2" -> "l1_l2";
           default -> snakeCase(className);
         };
@@ -428,10 +456,20 @@ public final class KerasJson {
     return node;
   }
 
+  /** Integer dtypes, which an embedding's ids may have (Keras' {@code Input(dtype="int32")}). */
+  private static final Set<String> IDS = Set.of("int32", "int64");
+
+  /** A layer's dtype by name ({@code float32} when absent). */
+  private static String dtypeName(JsonNode c) {
+    JsonNode dtype = c.path("dtype");
+    return dtype.isMissingNode() || dtype.isNull()
+        ? "float32"
+        : dtype.isObject() ? dtype.path("config").path("name").asText("") : dtype.asText("float32");
+  }
+
   private static void checkDtype(JsonNode c, String path) {
     JsonNode dtype = c.path("dtype");
-    String name =
-        dtype.isObject() ? dtype.path("config").path("name").asText("") : dtype.asText("float32");
+    String name = dtypeName(c);
     if (!dtype.isMissingNode() && !dtype.isNull() && !name.equals("float32")) {
       throw new ConfigException(
           path + ": dtype " + name + " is not supported (sparkdp computes in float32)");
@@ -704,7 +742,7 @@ public final class KerasJson {
     Map<String, Object> values = settings.values((Record) layer);
     for (Setting<?> s : kind.settings().settings()) {
       String key = s.key();
-      if (key.equals(Layer.INPUT_DIM.key())) {
+      if (Layer.givesInputWidth(s)) {
         continue;
       }
       Object value = values.get(key);

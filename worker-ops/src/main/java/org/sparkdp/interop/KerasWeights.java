@@ -22,6 +22,7 @@ import org.sparkdp.ops.Layer;
 import org.sparkdp.ops.LearningRate;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.ParameterLayout;
+import org.sparkdp.ops.RecurrentCell;
 
 /**
  * A {@code .keras} file's {@code model.weights.h5} in the layout of Keras 3's {@code H5IOStore}
@@ -29,9 +30,9 @@ import org.sparkdp.ops.ParameterLayout;
  * has none), {@code layers/NAME/vars/I} for the layers' variables in the order the layer creates
  * them ({@code dense/vars/0} the kernel {@code [in, out]}, {@code 1} the bias; {@code
  * layer_normalization/vars/0} gamma, {@code 1} beta), an empty {@code vars} group for layers
- * without variables, and {@code optimizer/vars/I} for the optimizer's. NAME is the layer's class in
- * snake case, counted per class ({@code dense}, {@code dense_1}), which is how sparkdp names layers
- * too.
+ * without variables (a recurrent layer's are its cell's: {@code layers/lstm/cell/vars/I}), and
+ * {@code optimizer/vars/I} for the optimizer's. NAME is the layer's class in snake case, counted
+ * per class ({@code dense}, {@code dense_1}), which is how sparkdp names layers too.
  *
  * <p>HDF5 is read and written by jHDF. Its writer's {@code close()} writes an informative string at
  * the channel's position, over the header of a group written last when that group is empty (Keras'
@@ -56,7 +57,11 @@ final class KerasWeights {
     WritableGroup layers = root.putGroup("layers");
     List<String> names = spec.names();
     for (int l = 0; l < spec.layers().size(); l++) {
-      WritableGroup vars = layers.putGroup(names.get(l)).putGroup("vars");
+      WritableGroup group = layers.putGroup(names.get(l));
+      WritableGroup vars = group.putGroup("vars");
+      if (spec.layers().get(l) instanceof RecurrentCell.Owner) {
+        vars = group.putGroup("cell").putGroup("vars");
+      }
       int i = 0;
       for (ParameterLayout.View v : layout.views()) {
         if (v.layer() == l) {
@@ -169,8 +174,13 @@ final class KerasWeights {
       if (weights.isEmpty()) {
         continue;
       }
-      String at = "layers/" + name + "/vars";
-      Node vars = children.get(name) instanceof Group g ? g.getChildren().get("vars") : null;
+      boolean inCell = spec.layers().get(l) instanceof RecurrentCell.Owner;
+      String at = "layers/" + name + (inCell ? "/cell" : "") + "/vars";
+      Node group = children.get(name);
+      if (inCell && group instanceof Group g) {
+        group = g.getChildren().get("cell");
+      }
+      Node vars = group instanceof Group g ? g.getChildren().get("vars") : null;
       if (!(vars instanceof Group varsGroup)) {
         throw new IOException(source + ": no group " + at + " (the weights of layer " + name + ")");
       }

@@ -26,7 +26,9 @@ import org.sparkdp.ops.ParameterLayout;
  * kind adds its own nodes ({@link org.sparkdp.ops.Layer#onnx}); between layers the graph carries
  * flat rows, so {@code Conv2D} and {@code MaxPooling2D} are {@code Conv} and {@code MaxPool}
  * between a reshape to NHWC, transposes to NCHW and back, and a reshape to the row, and {@code
- * Flatten} and {@code Reshape} are {@code Identity}. Opset 17, which ONNX Runtime 1.12 and later
+ * Flatten} and {@code Reshape} are {@code Identity}; {@code SimpleRNN}, {@code LSTM} and {@code
+ * GRU} are ONNX's {@code RNN}, {@code LSTM} and {@code GRU} (gates in ONNX's order) between
+ * transposes to ONNX's {@code [T, batch, F]} and back. Opset 17, which ONNX Runtime 1.12 and later
  * run: {@code Dense} is {@code Gemm} ({@code MatMul} without a bias), {@code LayerNormalization} is
  * ONNX's (new in opset 17), {@code Dropout} is {@code Identity} (inference), and each activation is
  * its ONNX operator with Keras 3's constants ({@code HardSigmoid} alpha 1/6, beta 0.5; {@code
@@ -137,6 +139,16 @@ public final class OnnxExport {
       p.setType(AttributeProto.AttributeType.INTS);
       for (long i : ints) {
         p.addInts(i);
+      }
+    } else if (a.value() instanceof float[] floats) {
+      p.setType(AttributeProto.AttributeType.FLOATS);
+      for (float f : floats) {
+        p.addFloats(f);
+      }
+    } else if (a.value() instanceof String[] texts) {
+      p.setType(AttributeProto.AttributeType.STRINGS);
+      for (String t : texts) {
+        p.addStrings(ByteString.copyFromUtf8(t));
       }
     } else {
       throw new IllegalArgumentException("attribute " + a.name() + ": " + a.value());

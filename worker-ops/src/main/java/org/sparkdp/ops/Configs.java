@@ -87,7 +87,9 @@ public final class Configs {
   /** {@code layer} without its {@code input_dim}. */
   static Layer withoutInputDim(Layer layer) {
     ObjectNode c = layer.config();
-    c.remove(Layer.INPUT_DIM.key());
+    Layer.kinds().get(layer.type()).settings().stream()
+        .filter(Layer::givesInputWidth)
+        .forEach(s -> c.remove(s.key()));
     return Layer.kinds().get(layer.type()).read(c, layer.type(), Set.of());
   }
 
@@ -105,11 +107,12 @@ public final class Configs {
         shape = inputShape(node.get(INPUT_SHAPE.key()), at + "." + INPUT_SHAPE.key());
         node = ((ObjectNode) node).deepCopy();
         ((ObjectNode) node).remove(INPUT_SHAPE.key());
-        if (shape.size() == 1 && node.has(Layer.INPUT_DIM.key())) {
-          throw new ConfigException(at + ": give input_shape or input_dim, not both");
-        }
       }
       list.add(layer(node, at));
+      if (i == 0 && shape != null && shape.size() == 1 && list.get(0).inputDim() != 0) {
+        String width = list.get(0).takesIds() ? "input_length" : "input_dim";
+        throw new ConfigException(at + ": give input_shape or " + width + ", not both");
+      }
     }
     List<Integer> inputShape = shape;
     ModelSpec spec = parse(path, () -> new ModelSpec(list, inputShape));

@@ -46,7 +46,7 @@ public record Conv2D(
   public static final Setting<Padding> PADDING =
       Setting.choice(
           "padding",
-          Padding.class,
+          List.of(Padding.VALID, Padding.SAME),
           Padding.VALID,
           "valid: whole windows only; same: an output of ceil(input / strides)");
   public static final Setting<List<Integer>> DILATION_RATE =
@@ -97,15 +97,7 @@ public record Conv2D(
     kernelSize = List.copyOf(kernelSize);
     strides = List.copyOf(strides);
     dilationRate = List.copyOf(dilationRate);
-    if ((strides.get(0) > 1 || strides.get(1) > 1)
-        && (dilationRate.get(0) > 1 || dilationRate.get(1) > 1)) {
-      throw new ConfigException(
-          "strides "
-              + strides
-              + " and dilation_rate "
-              + dilationRate
-              + ": one of them must be 1 (as in Keras)");
-    }
+    checkStridesOrDilation(strides, dilationRate);
     if (inputDim != 0) {
       Layer.INPUT_DIM.check(inputDim);
     }
@@ -180,30 +172,42 @@ public record Conv2D(
 
   /** Fails unless {@code in} is {@code [H, W, C]}. */
   static void checkImage(int[] in, String type) {
-    if (in.length != 3) {
+    checkShape(in, 2, type);
+  }
+
+  /**
+   * Fails unless {@code in} is a sequence {@code [T, C]} ({@code rank} 1) or an image {@code [H, W,
+   * C]} ({@code rank} 2), channels last.
+   */
+  static void checkShape(int[] in, int rank, String type) {
+    if (in.length != rank + 1) {
       throw new ConfigException(
           type
-              + " takes images [height, width, channels] (channels_last), not an input of shape "
+              + (rank == 1
+                  ? " takes sequences [steps, features]"
+                  : " takes images [height, width, channels]")
+              + " (channels_last), not an input of shape "
               + java.util.Arrays.toString(in));
+    }
+  }
+
+  /** Keras' rule for a convolution: strides or dilation_rate (or both) all 1. */
+  static void checkStridesOrDilation(List<Integer> strides, List<Integer> dilationRate) {
+    if (strides.stream().anyMatch(s -> s > 1) && dilationRate.stream().anyMatch(d -> d > 1)) {
+      throw new ConfigException(
+          "strides "
+              + strides
+              + " and dilation_rate "
+              + dilationRate
+              + ": one of them must be 1 (as in Keras)");
     }
   }
 
   @Override
   public int[] outputShape(int[] in) {
     checkImage(in, "conv2d");
-    int oh = padding.out(in[0], kernelSize.get(0), strides.get(0), dilationRate.get(0));
-    int ow = padding.out(in[1], kernelSize.get(1), strides.get(1), dilationRate.get(1));
-    if (oh <= 0 || ow <= 0) {
-      throw new ConfigException(
-          "kernel_size "
-              + kernelSize
-              + " with dilation_rate "
-              + dilationRate
-              + " does not fit an input of shape "
-              + java.util.Arrays.toString(in)
-              + " with padding valid");
-    }
-    return new int[] {oh, ow, filters};
+    int[] o = Window.outputs(in, "kernel_size", kernelSize, strides, dilationRate, padding);
+    return new int[] {o[0], o[1], filters};
   }
 
   @Override
@@ -229,68 +233,44 @@ public record Conv2D(
 
   @Override
   public Kernel kernel(Binding b) {
-    int[] in = b.inShape();
-    int[] out = b.outShape();
     return new Conv2DKernel(
-        new Window(
-            in[0],
-            in[1],
-            in[2],
-            out[0],
-            out[1],
-            kernelSize.get(0),
-            kernelSize.get(1),
-            strides.get(0),
-            strides.get(1),
-            dilationRate.get(0),
-            dilationRate.get(1),
-            padding.before(in[0], kernelSize.get(0), strides.get(0), dilationRate.get(0)),
-            padding.before(in[1], kernelSize.get(1), strides.get(1), dilationRate.get(1))),
-        filters,
-        b.offset("kernel"),
-        b.offset("bias"),
-        b.activation());
+        window(b.inShape()), filters, b.offset("kernel"), b.offset("bias"), b.activation());
+  }
+
+  private Window window(int[] in) {
+    return Window.of(in, outputShape(in), kernelSize, strides, dilationRate, padding);
+  }
+
+  /**
+   * ONNX's {@code Conv} on the image (see {@link #onnx(OnnxGraph, String, Window, String, int,
+   * boolean, Activation)}).
+   */
+  @Override
+  public String onnx(OnnxGraph g, String x) {
+    return onnx(g, x, window(g.inputShape()), g.weight("kernel"), filters, useBias, activation);
   }
 
   /**
    * ONNX's {@code Conv} between transposes: the flat row reshaped to NHWC, transposed to NCHW, the
-   * kernel transposed from {@code [kh, kw, C, F]} to {@code [F, C, kh, kw]}, explicit pads, and
-   * back to NHWC and the flat row; then the activation.
+   * kernel {@code [kh, kw, C, F]} transposed to {@code [F, C, kh, kw]}, explicit pads, and back to
+   * NHWC and the flat row; then the activation. A {@code conv1d} is this on an image of height 1.
    */
-  @Override
-  public String onnx(OnnxGraph g, String x) {
-    int[] in = g.inputShape();
-    int[] out = outputShape(in);
+  static String onnx(
+      OnnxGraph g,
+      String x,
+      Window win,
+      String kernelHwcf,
+      int filters,
+      boolean useBias,
+      Activation activation) {
     String name = g.name();
-    String nhwc = g.reshape(x, name + "/nhwc", in);
-    String nchw =
-        g.node(
-            "Transpose",
-            name + "/nchw",
-            List.of(nhwc),
-            OnnxGraph.Attribute.ints("perm", 0, 3, 1, 2));
+    String nchw = win.nchw(g, x);
     String kernel =
         g.node(
             "Transpose",
             name + "/kernel_fchw",
-            List.of(g.weight("kernel")),
+            List.of(kernelHwcf),
             OnnxGraph.Attribute.ints("perm", 3, 2, 0, 1));
-    int kh = kernelSize.get(0);
-    int kw = kernelSize.get(1);
-    long top = padding.before(in[0], kh, strides.get(0), dilationRate.get(0));
-    long left = padding.before(in[1], kw, strides.get(1), dilationRate.get(1));
-    long bottom =
-        (long) (out[0] - 1) * strides.get(0)
-            + (long) (kh - 1) * dilationRate.get(0)
-            + 1
-            - in[0]
-            - top;
-    long right =
-        (long) (out[1] - 1) * strides.get(1)
-            + (long) (kw - 1) * dilationRate.get(1)
-            + 1
-            - in[1]
-            - left;
     List<String> inputs = new ArrayList<>(List.of(nchw, kernel));
     if (useBias) {
       inputs.add(g.weight("bias"));
@@ -300,18 +280,11 @@ public record Conv2D(
             "Conv",
             name + "/conv",
             inputs,
-            OnnxGraph.Attribute.ints("kernel_shape", kh, kw),
-            OnnxGraph.Attribute.ints("strides", strides.get(0), strides.get(1)),
-            OnnxGraph.Attribute.ints("dilations", dilationRate.get(0), dilationRate.get(1)),
-            OnnxGraph.Attribute.ints("pads", top, left, Math.max(bottom, 0), Math.max(right, 0)));
-    String back =
-        g.node(
-            "Transpose",
-            name + "/nhwc_out",
-            List.of(conv),
-            OnnxGraph.Attribute.ints("perm", 0, 2, 3, 1));
-    String flat = g.reshape(back, name + "/flat", Layer.size(out));
-    return g.activation(activation, flat);
+            OnnxGraph.Attribute.ints("kernel_shape", win.kh(), win.kw()),
+            OnnxGraph.Attribute.ints("strides", win.sh(), win.sw()),
+            OnnxGraph.Attribute.ints("dilations", win.dh(), win.dw()),
+            OnnxGraph.Attribute.ints("pads", win.pads()));
+    return g.activation(activation, win.flat(g, conv, filters));
   }
 
   /**
@@ -333,6 +306,127 @@ public record Conv2D(
       int top,
       int left)
       implements java.io.Serializable {
+
+    /**
+     * The window of a layer with {@code kernel}, {@code strides} and {@code dilation} (height,
+     * width) over an input {@code in} of {@code [h, w, c]} giving {@code out}.
+     */
+    static Window of(
+        int[] in,
+        int[] out,
+        List<Integer> kernel,
+        List<Integer> strides,
+        List<Integer> dilation,
+        Padding padding) {
+      return new Window(
+          in[0],
+          in[1],
+          in[2],
+          out[0],
+          out[1],
+          kernel.get(0),
+          kernel.get(1),
+          strides.get(0),
+          strides.get(1),
+          dilation.get(0),
+          dilation.get(1),
+          padding.before(in[0], kernel.get(0), strides.get(0), dilation.get(0)),
+          padding.before(in[1], kernel.get(1), strides.get(1), dilation.get(1)));
+    }
+
+    /**
+     * The output's spatial sizes for an input {@code in} whose first {@code kernel.size()} axes are
+     * spatial; fails naming {@code key} ({@code kernel_size}, {@code pool_size}) when a valid
+     * window does not fit.
+     */
+    static int[] outputs(
+        int[] in,
+        String key,
+        List<Integer> kernel,
+        List<Integer> strides,
+        List<Integer> dilation,
+        Padding padding) {
+      int[] out = new int[kernel.size()];
+      for (int i = 0; i < out.length; i++) {
+        out[i] = padding.out(in[i], kernel.get(i), strides.get(i), dilation.get(i));
+        if (out[i] <= 0) {
+          throw new ConfigException(
+              key
+                  + " "
+                  + kernel
+                  + (dilation.stream().allMatch(d -> d == 1)
+                      ? ""
+                      : " with dilation_rate " + dilation)
+                  + " does not fit an input of shape "
+                  + java.util.Arrays.toString(in)
+                  + " with padding valid");
+        }
+      }
+      return out;
+    }
+
+    /** A 1-D layer's list (its kernel, strides, ...) as an image's of height 1: {@code [1, v]}. */
+    static List<Integer> row(List<Integer> v) {
+      return List.of(1, v.get(0));
+    }
+
+    /** A sequence's shape {@code [t, c]} as an image's of height 1: {@code [1, t, c]}. */
+    static int[] row(int[] shape) {
+      return new int[] {1, shape[0], shape[1]};
+    }
+
+    /** ONNX: the flat rows {@code x} as NHWC images transposed to NCHW (ONNX's layout). */
+    String nchw(OnnxGraph g, String x) {
+      String nhwc = g.reshape(x, g.name() + "/nhwc", h, w, c);
+      return g.node(
+          "Transpose",
+          g.name() + "/nchw",
+          List.of(nhwc),
+          OnnxGraph.Attribute.ints("perm", 0, 3, 1, 2));
+    }
+
+    /** ONNX: the output {@code y [N, channels, oh, ow]} back to NHWC and the flat rows. */
+    String flat(OnnxGraph g, String y, int channels) {
+      String back =
+          g.node(
+              "Transpose",
+              g.name() + "/nhwc_out",
+              List.of(y),
+              OnnxGraph.Attribute.ints("perm", 0, 2, 3, 1));
+      return g.reshape(back, g.name() + "/flat", positions() * channels);
+    }
+
+    /** ONNX's explicit pads: {@code [top, left, bottom, right]}. */
+    long[] pads() {
+      long bottom = (long) (oh - 1) * sh + (long) (kh - 1) * dh + 1 - h - top;
+      long right = (long) (ow - 1) * sw + (long) (kw - 1) * dw + 1 - w - left;
+      return new long[] {top, left, Math.max(bottom, 0), Math.max(right, 0)};
+    }
+
+    /** The first input row of output row {@code oy}'s window (a pooling's: no dilation). */
+    int rowFrom(int oy) {
+      return Math.max(oy * sh - top, 0);
+    }
+
+    /** The input row after the last of output row {@code oy}'s window. */
+    int rowTo(int oy) {
+      return Math.min(oy * sh - top + kh, h);
+    }
+
+    /** The first input column of output column {@code ox}'s window. */
+    int colFrom(int ox) {
+      return Math.max(ox * sw - left, 0);
+    }
+
+    /** The input column after the last of output column {@code ox}'s window. */
+    int colTo(int ox) {
+      return Math.min(ox * sw - left + kw, w);
+    }
+
+    /** How many input positions the window at {@code (oy, ox)} covers (padding excluded). */
+    int taps(int oy, int ox) {
+      return (rowTo(oy) - rowFrom(oy)) * (colTo(ox) - colFrom(ox));
+    }
 
     /** Values per window: {@code kh * kw * c}. */
     int patch() {

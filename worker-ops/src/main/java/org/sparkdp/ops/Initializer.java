@@ -30,7 +30,8 @@ public sealed interface Initializer extends Serializable
         Initializer.TruncatedNormal,
         Initializer.VarianceScaling,
         Initializer.Orthogonal,
-        Initializer.Identity {
+        Initializer.Identity,
+        Initializer.UnitForgetBias {
 
   Initializer ZEROS = Preset.ZEROS;
   Initializer ONES = Preset.ONES;
@@ -84,7 +85,7 @@ public sealed interface Initializer extends Serializable
   /** An initializer from its configuration; {@code null} when it is not one. */
   static Initializer fromConfig(JsonNode node) {
     if (node.isTextual()) {
-      String name = node.asText().trim().toLowerCase(Locale.ROOT);
+      String name = alias(node.asText().trim().toLowerCase(Locale.ROOT));
       for (Preset p : Preset.values()) {
         if (p.kerasName().equals(name)) {
           return p;
@@ -99,7 +100,7 @@ public sealed interface Initializer extends Serializable
     if (!node.isObject() || !node.has("type")) {
       return null;
     }
-    String name = node.get("type").asText().trim().toLowerCase(Locale.ROOT);
+    String name = alias(node.get("type").asText().trim().toLowerCase(Locale.ROOT));
     RecordSettings<? extends Initializer> settings = withArguments().get(name);
     if (settings == null) {
       if (Arrays.stream(Preset.values()).anyMatch(p -> p.kerasName().equals(name))
@@ -109,6 +110,15 @@ public sealed interface Initializer extends Serializable
       throw unknown(node.get("type").asText());
     }
     return settings.readInside(node, java.util.Set.of("type"));
+  }
+
+  /** Keras' short names {@code uniform} and {@code normal} (an embedding's default is uniform). */
+  private static String alias(String name) {
+    return switch (name) {
+      case "uniform" -> "random_uniform";
+      case "normal" -> "random_normal";
+      default -> name;
+    };
   }
 
   private static ConfigException unknown(String name) {
@@ -490,6 +500,33 @@ public sealed interface Initializer extends Serializable
       for (int i = 0; i < Math.min(shape[0], cols); i++) {
         values[off + i * cols + i] = (float) gain;
       }
+    }
+  }
+
+  /**
+   * An LSTM's bias {@code [4u]} with Keras' {@code unit_forget_bias}: the forget gate's {@code u}
+   * values are 1, the input gate's {@code [u]} and the cell and output gates' {@code [2u]} come
+   * from {@code bias}. What a layer's weight starts from, not a setting of its own.
+   *
+   * @param bias the layer's bias initializer
+   */
+  record UnitForgetBias(Initializer bias) implements Initializer {
+    @Override
+    public String kerasName() {
+      return bias.kerasName();
+    }
+
+    @Override
+    public void fill(float[] values, int off, int[] shape, SplittableRandom random) {
+      int u = size(shape) / 4;
+      bias.fill(values, off, new int[] {u}, random);
+      Arrays.fill(values, off + u, off + 2 * u, 1f);
+      bias.fill(values, off + 2 * u, new int[] {2 * u}, random);
+    }
+
+    @Override
+    public JsonNode toConfig() {
+      return bias.toConfig();
     }
   }
 

@@ -20,13 +20,19 @@ import java.util.Map;
  */
 public sealed interface Layer extends Serializable
     permits Dense,
+        Embedding,
         Dropout,
         LayerNormalization,
         ActivationLayer,
         Flatten,
         Reshape,
+        Conv1D,
         Conv2D,
-        MaxPooling2D {
+        PoolingLayer,
+        SimpleRNN,
+        LSTM,
+        GRU,
+        BatchNormalization {
 
   /** The input width: required on a model's first layer, inferred on the others. */
   Setting<Integer> INPUT_DIM =
@@ -113,6 +119,40 @@ public sealed interface Layer extends Serializable
   boolean drawsNoise();
 
   /**
+   * Whether this layer reads its input as ids ({@code embedding}): only a model's first layer can,
+   * since ids have no gradient to pass back.
+   */
+  default boolean takesIds() {
+    return false;
+  }
+
+  /**
+   * Whether this layer's training pass needs statistics of the whole batch, which stop the pass at
+   * a {@link Phases phase} (forward, and backward unless it is the first layer).
+   */
+  default boolean usesBatchStatistics() {
+    return false;
+  }
+
+  /**
+   * What is wrong with one example's input {@code x[off ..]} for this layer as a model's first
+   * layer ({@code value 3: 12.5 is not an embedding id in [0, 1000)}), or {@code null}; the data is
+   * checked with it before training.
+   */
+  default String checkInput(float[] x, int off) {
+    return null;
+  }
+
+  /**
+   * Whether {@code s} gives a first layer's input width: {@code input_dim}, or an embedding's
+   * {@code input_length} (its {@code input_dim} is its number of ids). Keras 3 takes the width from
+   * the model's input shape instead.
+   */
+  static boolean givesInputWidth(Setting<?> s) {
+    return s == INPUT_DIM || s == Embedding.INPUT_LENGTH;
+  }
+
+  /**
    * This layer bound to its weights' offsets: the kernel that computes it inside {@link Network}.
    */
   Kernel kernel(Binding binding);
@@ -139,10 +179,17 @@ public sealed interface Layer extends Serializable
 
   /**
    * A weight of a layer as Keras builds it: its name within the layer ({@code kernel}), shape,
-   * initializer and regularizer ({@code null} if none).
+   * initializer, regularizer ({@code null} if none) and whether the optimizer trains it (a moving
+   * statistic is set by its layer instead).
    */
-  record Weight(String name, int[] shape, Initializer initializer, Regularizer regularizer)
+  record Weight(
+      String name, int[] shape, Initializer initializer, Regularizer regularizer, boolean trainable)
       implements Serializable {
+    /** A trainable weight. */
+    public Weight(String name, int[] shape, Initializer initializer, Regularizer regularizer) {
+      this(name, shape, initializer, regularizer, true);
+    }
+
     /** The number of values. */
     public int size() {
       return Initializer.size(shape);
@@ -203,10 +250,23 @@ public sealed interface Layer extends Serializable
               Dropout.KIND,
               LayerNormalization.KIND,
               ActivationLayer.KIND,
+              Embedding.KIND,
+              Conv1D.KIND,
               Conv2D.KIND,
+              MaxPooling1D.KIND,
               MaxPooling2D.KIND,
+              AveragePooling1D.KIND,
+              AveragePooling2D.KIND,
+              GlobalAveragePooling1D.KIND,
+              GlobalAveragePooling2D.KIND,
+              GlobalMaxPooling1D.KIND,
+              GlobalMaxPooling2D.KIND,
               Flatten.KIND,
-              Reshape.KIND)) {
+              Reshape.KIND,
+              SimpleRNN.KIND,
+              LSTM.KIND,
+              GRU.KIND,
+              BatchNormalization.KIND)) {
         m.put(k.type(), k);
       }
       return Collections.unmodifiableMap(m);

@@ -70,6 +70,16 @@ public record ModelSpec(List<Layer> layers, List<Integer> inputShape) implements
                 + width
                 + " values");
       }
+      if (l > 0 && layer.takesIds()) {
+        throw new IllegalArgumentException(
+            "layer "
+                + names.get(l)
+                + ": an "
+                + layer.type()
+                + " reads the data's ids, so it must be the model's first layer (it is layer "
+                + l
+                + ")");
+      }
       int[] out;
       List<Layer.Weight> weights;
       try {
@@ -146,6 +156,15 @@ public record ModelSpec(List<Layer> layers, List<Integer> inputShape) implements
       shape = layers.get(i).outputShape(shape);
     }
     return shape;
+  }
+
+  /**
+   * What is wrong with one example {@code x[off .. off + inputDim())} for this model (an
+   * embedding's id out of range: {@code value 3: 12.5 is not an embedding id in [0, 1000)}), or
+   * {@code null}.
+   */
+  public String checkInput(float[] x, int off) {
+    return layers.get(0).checkInput(x, off);
   }
 
   /** The width of layer {@code l}'s input. */
@@ -266,8 +285,8 @@ public record ModelSpec(List<Layer> layers, List<Integer> inputShape) implements
     s.append(rule(box, 13, widths));
     long total = layout.size();
     s.append(totalLine("Total params", total));
-    s.append(totalLine("Trainable params", total));
-    s.append(totalLine("Non-trainable params", 0));
+    s.append(totalLine("Trainable params", total - layout.nonTrainable()));
+    s.append(totalLine("Non-trainable params", layout.nonTrainable()));
     return s.toString();
   }
 

@@ -37,6 +37,12 @@ public final class Network implements Serializable {
   private final Penalty regularization;
   private final Metrics metrics;
 
+  /** The doubles of each phase of a training pass, in order ({@link Phases}); empty for most. */
+  private final int[] phaseWidths;
+
+  /** Each layer's forward phase, or -1 if it has none. */
+  private final int[] forwardPhase;
+
   /**
    * A network for training and evaluation with {@code compile}'s loss; {@code seed} seeds the
    * dropout masks of layers without a seed of their own (the fit's seed).
@@ -104,6 +110,85 @@ public final class Network implements Serializable {
     }
     this.regularization = spec.regularization();
     this.metrics = new Metrics(metrics, loss, spec.outputUnits(), labelWidth, confusion);
+    forwardPhase = new int[layers];
+    List<Integer> widths = new java.util.ArrayList<>();
+    for (int l = 0; l < layers; l++) {
+      forwardPhase[l] = -1;
+      if (spec.layers().get(l).usesBatchStatistics()) {
+        forwardPhase[l] = widths.size();
+        int[] shape = layout.inputShapes()[l];
+        widths.add(1 + 2 * shape[shape.length - 1]);
+      }
+    }
+    for (int l = layers - 1; l > 0; l--) {
+      if (forwardPhase[l] >= 0) {
+        int[] shape = layout.inputShapes()[l];
+        widths.add(2 * shape[shape.length - 1]);
+      }
+    }
+    phaseWidths = widths.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  /**
+   * The doubles of each {@link Phases phase} of a training pass, in order: per layer that uses the
+   * batch's statistics, first to last, {@code 1 + 2C} (the count, and per channel the sums of the
+   * shifted values and of their squares), then last to first, except the first layer, {@code 2C}
+   * (per channel the sums of the output's gradient and of its product with the normalised input).
+   * Empty for a model without such layers: its step is one exchange.
+   */
+  public int[] phaseWidths() {
+    return phaseWidths.clone();
+  }
+
+  /**
+   * Takes part in every phase of a training pass with no rows (a task without examples in a step):
+   * each partial is zeros.
+   */
+  public void skipPhases(Phases phases) {
+    for (int p = 0; p < phaseWidths.length; p++) {
+      phases.exchange(p, new double[phaseWidths[p]]);
+    }
+  }
+
+  /**
+   * One update of the model after a training step: the optimizer on the trainable weights, from the
+   * step's mean gradient ({@link Optimizer#step}; the moving statistics keep their values, whatever
+   * weight decay would do), then the moving statistics from the totals of the step's phases, in
+   * order ({@code null} or empty for a model without them).
+   */
+  public void update(
+      Optimizer optimizer,
+      float[] params,
+      float[] meanGradient,
+      OptimizerState state,
+      double[][] phaseTotals) {
+    List<ParameterLayout.View> frozen =
+        layout.views().stream().filter(v -> !v.trainable()).toList();
+    float[][] kept = new float[frozen.size()][];
+    for (int i = 0; i < kept.length; i++) {
+      ParameterLayout.View v = frozen.get(i);
+      kept[i] = java.util.Arrays.copyOfRange(params, v.offset(), v.offset() + v.size());
+    }
+    optimizer.step(params, meanGradient, state, layout.bounds());
+    for (int i = 0; i < kept.length; i++) {
+      System.arraycopy(kept[i], 0, params, frozen.get(i).offset(), kept[i].length);
+    }
+    for (int l = 0; l < forwardPhase.length; l++) {
+      if (forwardPhase[l] >= 0) {
+        if (phaseTotals == null || phaseTotals.length != phaseWidths.length) {
+          throw new IllegalArgumentException(
+              "the update of a model with batch statistics needs the totals of its "
+                  + phaseWidths.length
+                  + " phases");
+        }
+        ((BatchNormalization) spec.layers().get(l))
+            .updateMoving(
+                params,
+                layout.offset(l, "moving_mean"),
+                layout.offset(l, "moving_variance"),
+                phaseTotals[forwardPhase[l]]);
+      }
+    }
   }
 
   /**
@@ -210,10 +295,58 @@ public final class Network implements Serializable {
       float[] grad,
       Totals totals,
       Workspace ws) {
+    accumulate(
+        params,
+        x,
+        xOff,
+        y,
+        yOff,
+        ids,
+        idsOff,
+        weights,
+        weightsOff,
+        epoch,
+        rows,
+        grad,
+        totals,
+        ws,
+        phaseWidths.length == 0 ? null : Phases.local());
+  }
+
+  /**
+   * {@link #accumulate(float[], float[], int, float[], int, long[], int, float[], int, int, int,
+   * float[], Totals, Workspace)} whose layers that need the whole batch's statistics get them from
+   * {@code phases} ({@link Phases}): then the {@code rows} must fit the workspace, as one pass.
+   *
+   * @throws IllegalArgumentException if the model has phases and the rows do not fit {@code ws}
+   */
+  public void accumulate(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      long[] ids,
+      int idsOff,
+      float[] weights,
+      int weightsOff,
+      int epoch,
+      int rows,
+      float[] grad,
+      Totals totals,
+      Workspace ws,
+      Phases phases) {
+    if (phaseWidths.length > 0 && rows > ws.maxRows) {
+      throw new IllegalArgumentException(
+          "a model with batch_normalization trains on a whole batch at once: "
+              + rows
+              + " rows exceed the workspace's "
+              + ws.maxRows);
+    }
     int in = spec.inputDim();
     for (int start = 0; start < rows; start += ws.maxRows) {
       int n = Math.min(ws.maxRows, rows - start);
-      ws.pass(true, ids, idsOff + start, epoch);
+      ws.pass(true, ids, idsOff + start, epoch, phases);
       chunk(
           params,
           x,

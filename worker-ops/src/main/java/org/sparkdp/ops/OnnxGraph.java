@@ -49,7 +49,7 @@ public interface OnnxGraph {
   /** The nodes of Keras' activation {@code f} applied to {@code x}; returns the output's name. */
   String activation(Activation f, String x);
 
-  /** A node attribute: an integer, a float, or a list of integers. */
+  /** A node attribute: an integer, a float, or a list of integers, floats or texts. */
   record Attribute(String name, Object value) {
     public static Attribute of(String name, long value) {
       return new Attribute(name, value);
@@ -60,6 +60,14 @@ public interface OnnxGraph {
     }
 
     public static Attribute ints(String name, long... values) {
+      return new Attribute(name, values.clone());
+    }
+
+    public static Attribute floats(String name, float... values) {
+      return new Attribute(name, values.clone());
+    }
+
+    public static Attribute strings(String name, String... values) {
       return new Attribute(name, values.clone());
     }
   }

@@ -26,11 +26,17 @@ public record ParameterLayout(
     implements Serializable {
 
   /**
-   * One weight: its Keras name ({@code dense/kernel}), the layer it belongs to, where it starts and
-   * its shape.
+   * One weight: its Keras name ({@code dense/kernel}), the layer it belongs to, where it starts,
+   * its shape, and whether the optimizer trains it.
    */
-  public record View(String name, int layer, String weight, int offset, int[] shape)
+  public record View(
+      String name, int layer, String weight, int offset, int[] shape, boolean trainable)
       implements Serializable {
+    /** A trainable weight. */
+    public View(String name, int layer, String weight, int offset, int[] shape) {
+      this(name, layer, weight, offset, shape, true);
+    }
+
     /** The number of values. */
     public int size() {
       return Initializer.size(shape);
@@ -55,7 +61,14 @@ public record ParameterLayout(
       out[l] = Layer.size(outShapes[l]);
       shape = outShapes[l];
       for (Layer.Weight w : layer.weights(inShapes[l])) {
-        views.add(new View(names.get(l) + "/" + w.name(), l, w.name(), (int) offset, w.shape()));
+        views.add(
+            new View(
+                names.get(l) + "/" + w.name(),
+                l,
+                w.name(),
+                (int) offset,
+                w.shape(),
+                w.trainable()));
         offset += w.size();
         if (offset > Integer.MAX_VALUE - 8) {
           throw new IllegalArgumentException(
@@ -81,6 +94,15 @@ public record ParameterLayout(
       }
     }
     return -1;
+  }
+
+  /** The number of parameters the optimizer does not train (moving statistics). */
+  public int nonTrainable() {
+    int n = 0;
+    for (View v : views) {
+      n += v.trainable() ? 0 : v.size();
+    }
+    return n;
   }
 
   /**

@@ -56,6 +56,9 @@ public final class Setting<T> implements Serializable, SettingPart {
   private final String shownDefault;
   private final boolean optional;
 
+  /** The record component's name, or {@code null}: the key in camel case. */
+  private final String javaName;
+
   private Setting(
       String key,
       T defaultValue,
@@ -66,7 +69,9 @@ public final class Setting<T> implements Serializable, SettingPart {
       Check<T> check,
       String doc,
       String shownDefault,
-      boolean optional) {
+      boolean optional,
+      String javaName) {
+    this.javaName = javaName;
     this.shownDefault = shownDefault;
     this.optional = optional;
     this.key = key;
@@ -103,7 +108,8 @@ public final class Setting<T> implements Serializable, SettingPart {
         check,
         doc,
         null,
-        false);
+        false,
+        null);
   }
 
   /**
@@ -120,7 +126,28 @@ public final class Setting<T> implements Serializable, SettingPart {
         check,
         doc,
         defaultText,
-        optional);
+        optional,
+        javaName);
+  }
+
+  /**
+   * This setting held by a record component of another name than its key's: Keras' {@code
+   * input_dim} of an embedding is its vocabulary size, not the input width that {@link
+   * Layer#inputDim()} means.
+   */
+  public Setting<T> javaNamed(String name) {
+    return new Setting<>(
+        key,
+        defaultValue,
+        required,
+        expectation,
+        reader,
+        writer,
+        check,
+        doc,
+        shownDefault,
+        optional,
+        name);
   }
 
   /**
@@ -128,7 +155,8 @@ public final class Setting<T> implements Serializable, SettingPart {
    * Keras' {@code None}; the value is then {@code null}.
    */
   public Setting<T> optional() {
-    return new Setting<>(key, null, false, expectation, reader, writer, check, doc, "none", true);
+    return new Setting<>(
+        key, null, false, expectation, reader, writer, check, doc, "none", true, javaName);
   }
 
   /** An integer of at least {@code min}. */
@@ -251,30 +279,42 @@ public final class Setting<T> implements Serializable, SettingPart {
    */
   public static Setting<java.util.List<Integer>> pair(
       String key, java.util.List<Integer> defaultValue, String doc) {
+    return tuple(key, 2, defaultValue, doc);
+  }
+
+  /**
+   * {@code rank} positive integers, given as one ({@code 3} is {@code [3, 3]} for a pair) or as a
+   * list of {@code rank} (Keras' {@code standardize_tuple}: a 1-D layer's {@code kernel_size} is
+   * {@code 3} or {@code [3]}); written as the list.
+   */
+  public static Setting<java.util.List<Integer>> tuple(
+      String key, int rank, java.util.List<Integer> defaultValue, String doc) {
     return of(
         key,
         defaultValue,
-        "a positive integer or a pair of them",
+        rank == 2 ? "a positive integer or a pair of them" : "a positive integer or a list of one",
         v -> {
           if (v.isIntegralNumber() && v.canConvertToInt()) {
-            return java.util.List.of(v.asInt(), v.asInt());
+            return java.util.Collections.nCopies(rank, v.asInt());
           }
-          if (v.isArray()
-              && v.size() == 2
-              && v.get(0).isIntegralNumber()
-              && v.get(0).canConvertToInt()
-              && v.get(1).isIntegralNumber()
-              && v.get(1).canConvertToInt()) {
-            return java.util.List.of(v.get(0).asInt(), v.get(1).asInt());
+          if (!v.isArray() || v.size() != rank) {
+            return null;
           }
-          return null;
+          java.util.List<Integer> values = new java.util.ArrayList<>();
+          for (JsonNode e : v) {
+            if (!e.isIntegralNumber() || !e.canConvertToInt()) {
+              return null;
+            }
+            values.add(e.asInt());
+          }
+          return java.util.List.copyOf(values);
         },
         v -> {
           com.fasterxml.jackson.databind.node.ArrayNode a = JSON.createArrayNode();
           v.forEach(a::add);
           return a;
         },
-        v -> v.size() == 2 && v.get(0) > 0 && v.get(1) > 0,
+        v -> v.size() == rank && v.stream().allMatch(i -> i != null && i > 0),
         doc);
   }
 
@@ -307,8 +347,17 @@ public final class Setting<T> implements Serializable, SettingPart {
    */
   public static <E extends Enum<E>> Setting<E> choice(
       String key, Class<E> type, E defaultValue, String doc) {
-    E[] constants = type.getEnumConstants();
-    String names = Arrays.stream(constants).map(Setting::name).toList().toString();
+    return choice(key, Arrays.asList(type.getEnumConstants()), defaultValue, doc);
+  }
+
+  /**
+   * One of {@code constants}, named in lower case: the values of an enum that this setting takes
+   * ({@code conv2d}'s padding is valid or same; {@code conv1d}'s may also be causal).
+   */
+  public static <E extends Enum<E>> Setting<E> choice(
+      String key, java.util.List<E> constants, E defaultValue, String doc) {
+    java.util.List<E> allowed = java.util.List.copyOf(constants);
+    String names = allowed.stream().map(Setting::name).toList().toString();
     return of(
         key,
         defaultValue,
@@ -318,13 +367,10 @@ public final class Setting<T> implements Serializable, SettingPart {
             return null;
           }
           String wanted = v.asText().trim().toLowerCase(Locale.ROOT);
-          return Arrays.stream(constants)
-              .filter(c -> name(c).equals(wanted))
-              .findFirst()
-              .orElse(null);
+          return allowed.stream().filter(c -> name(c).equals(wanted)).findFirst().orElse(null);
         },
         v -> TextNode.valueOf(name(v)),
-        v -> true,
+        allowed::contains,
         doc);
   }
 
@@ -362,6 +408,9 @@ public final class Setting<T> implements Serializable, SettingPart {
 
   /** The key as a Java name: {@code batch_size} is {@code batchSize}. */
   public String javaName() {
+    if (javaName != null) {
+      return javaName;
+    }
     StringBuilder s = new StringBuilder();
     boolean upper = false;
     for (char c : key.toCharArray()) {

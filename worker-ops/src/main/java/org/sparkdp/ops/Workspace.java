@@ -16,6 +16,8 @@ public final class Workspace {
   private long[] ids;
   private int idsOff;
   private int epoch;
+  private Phases phases;
+  private int phase;
 
   Workspace(ParameterLayout layout, Kernel[] kernels, int maxRows) {
     if (maxRows <= 0) {
@@ -51,6 +53,15 @@ public final class Workspace {
 
   /** Sets the pass: training on the examples {@code ids[idsOff ..]} in {@code epoch}, or not. */
   void pass(boolean training, long[] ids, int idsOff, int epoch) {
+    pass(training, ids, idsOff, epoch, null);
+  }
+
+  /**
+   * {@link #pass(boolean, long[], int, int)} whose whole-batch statistics come from {@code phases}.
+   */
+  void pass(boolean training, long[] ids, int idsOff, int epoch, Phases phases) {
+    this.phases = phases;
+    this.phase = 0;
     this.training = training;
     this.ids = ids;
     this.idsOff = idsOff;
@@ -65,6 +76,17 @@ public final class Workspace {
   /** The global id of row {@code r} of this pass. */
   long id(int r) {
     return ids[idsOff + r];
+  }
+
+  /**
+   * The total over the whole batch of the next phase of this pass, whose sums over its rows are
+   * {@code partial} ({@link Phases}).
+   */
+  double[] exchange(double[] partial) {
+    if (phases == null) {
+      throw new IllegalStateException("a pass without phases reached a batch statistic");
+    }
+    return phases.exchange(phase++, partial);
   }
 
   /** The epoch of this pass. */

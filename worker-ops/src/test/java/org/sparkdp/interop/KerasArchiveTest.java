@@ -53,17 +53,21 @@ class KerasArchiveTest {
         CompileConfig.metrics("accuracy"));
   }
 
-  private Path script(String name) throws IOException {
+  /** The test script {@code name} (a resource beside this class) copied into {@code dir}. */
+  static Path script(Path dir, String name) throws IOException {
     Path to = dir.resolve(name);
-    try (InputStream in = getClass().getResourceAsStream(name)) {
+    try (InputStream in = KerasArchiveTest.class.getResourceAsStream(name)) {
       Files.write(to, in.readAllBytes());
     }
     return to;
   }
 
-  private String python(String... args) throws Exception {
+  /** Runs {@code /usr/bin/python3 args}; fails naming the packages it needs unless it succeeds. */
+  static String python(Object... args) throws Exception {
     List<String> command = new java.util.ArrayList<>(List.of("/usr/bin/python3"));
-    command.addAll(List.of(args));
+    for (Object a : args) {
+      command.add(a.toString());
+    }
     Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertEquals(
@@ -82,9 +86,26 @@ class KerasArchiveTest {
     Files.write(keras, KerasArchive.write(spec, compile(), params));
     Path npz = dir.resolve("weights.npz");
     Files.write(npz, ModelFile.weightsBytes(spec, params));
-    String out = python(script("check_keras_file.py").toString(), keras.toString(), npz.toString());
+    String out = python(script(dir, "check_keras_file.py"), keras, npz);
     System.out.println("check_keras_file.py: " + out);
     assertEquals("OK 7 datasets, 6 layers, compile_config True", out);
+  }
+
+  @Test
+  void batchNormalizationsMovingStatisticsAreItsLastVariablesInTheKerasFile() throws Exception {
+    ModelSpec spec =
+        ModelSpec.of(
+            Dense.of(5, "relu").withInputDim(6),
+            org.sparkdp.ops.BatchNormalization.defaults().with(true, false),
+            Dense.of(3, "softmax"));
+    float[] params = OnnxExportTest.weights(spec, 5);
+    Path keras = dir.resolve("bn.keras");
+    Files.write(keras, KerasArchive.write(spec, compile(), params));
+    Path npz = dir.resolve("bn.npz");
+    Files.write(npz, ModelFile.weightsBytes(spec, params));
+    String out = python(script(dir, "check_keras_file.py"), keras, npz);
+    // beta, moving_mean, moving_variance: vars/0, 1 and 2 of batch_normalization
+    assertEquals("OK 7 datasets, 3 layers, compile_config True", out);
   }
 
   @Test
@@ -95,7 +116,7 @@ class KerasArchiveTest {
     Files.write(keras, KerasArchive.write(spec, null, params));
     Path npz = dir.resolve("weights.npz");
     Files.write(npz, ModelFile.weightsBytes(spec, params));
-    String out = python(script("check_keras_file.py").toString(), keras.toString(), npz.toString());
+    String out = python(script(dir, "check_keras_file.py"), keras, npz);
     assertEquals("OK 7 datasets, 6 layers, compile_config False", out);
   }
 
@@ -103,27 +124,42 @@ class KerasArchiveTest {
   void aKerasFileBuiltWithH5pyImportsAndPredictsLikeANumpyForwardPass() throws Exception {
     Path keras = dir.resolve("h5py.keras");
     Path expected = dir.resolve("expected.npz");
-    python(script("make_keras_file.py").toString(), keras.toString(), expected.toString());
+    python(script(dir, "make_keras_file.py"), keras, expected);
     KerasModel model = KerasArchive.read(Files.readAllBytes(keras), keras.toString());
     assertEquals(7, model.spec().inputDim());
     assertEquals(6, model.spec().layers().size());
+    double worst = worstAgainst(model, expected, 9, 5);
+    System.out.printf("h5py-built .keras against NumPy: max |diff| = %.3g%n", worst);
+    assertTrue(worst <= 1e-5, "largest difference " + worst);
+  }
+
+  /**
+   * The largest difference between {@code model}'s predictions and NumPy's {@code y [rows, out]}
+   * for the inputs {@code x} of the npz file {@code expected}.
+   */
+  static double worstAgainst(KerasModel model, Path expected, int rows, int out)
+      throws IOException {
+    int in = model.spec().inputDim();
     Map<String, float[]> arrays;
-    try (InputStream in = Files.newInputStream(expected)) {
-      arrays = Npz.read(in, Map.of("x", new int[] {9, 7}, "y", new int[] {9, 5}), "expected.npz");
+    try (InputStream stream = Files.newInputStream(expected)) {
+      arrays =
+          Npz.read(
+              stream,
+              Map.of("x", new int[] {rows, in}, "y", new int[] {rows, out}),
+              "expected.npz");
     }
-    float[][] x = new float[9][7];
-    for (int r = 0; r < 9; r++) {
-      System.arraycopy(arrays.get("x"), r * 7, x[r], 0, 7);
+    float[][] x = new float[rows][in];
+    for (int r = 0; r < rows; r++) {
+      System.arraycopy(arrays.get("x"), r * in, x[r], 0, in);
     }
     float[][] y = OnnxExportTest.sparkdpOutputs(model.spec(), model.params(), x);
     double worst = 0;
-    for (int r = 0; r < 9; r++) {
-      for (int j = 0; j < 5; j++) {
-        worst = Math.max(worst, Math.abs(y[r][j] - arrays.get("y")[r * 5 + j]));
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < out; j++) {
+        worst = Math.max(worst, Math.abs(y[r][j] - arrays.get("y")[r * out + j]));
       }
     }
-    System.out.printf("h5py-built .keras against NumPy: max |diff| = %.3g%n", worst);
-    assertTrue(worst <= 1e-5, "largest difference " + worst);
+    return worst;
   }
 
   @Test

@@ -16,6 +16,7 @@ import org.sparkdp.ops.Activation;
 import org.sparkdp.ops.ActivationLayer;
 import org.sparkdp.ops.Adam;
 import org.sparkdp.ops.BaseOptimizer;
+import org.sparkdp.ops.BatchNormalization;
 import org.sparkdp.ops.CompileConfig;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Dropout;
@@ -84,6 +85,69 @@ class KerasJsonTest {
                 .withInitializers(new Initializer.RandomNormal(0, 0.05), Initializer.ZEROS)
                 .withRegularizers(new Regularizer.L1L2(0, 0.01), null));
     assertEquals(expected, model.spec());
+  }
+
+  /**
+   * Keras 3's config of {@code BatchNormalization(momentum=0.9, scale=False, synchronized=True)}.
+   */
+  private static String keras3BatchNormalization(String axis) {
+    return keras3BatchNormalization(axis, "false");
+  }
+
+  /** The same, with {@code renorm} as given (recent Keras 3 writes its keys always). */
+  private static String keras3BatchNormalization(String axis, String renorm) {
+    String zeros =
+        "{\"module\": \"keras.initializers\", \"class_name\": \"Zeros\", \"config\": {},"
+            + " \"registered_name\": null}";
+    String ones = zeros.replace("Zeros", "Ones");
+    return "{\"module\": \"keras.layers\", \"class_name\": \"BatchNormalization\", \"config\":"
+        + " {\"name\": \"batch_normalization\", \"trainable\": true, \"dtype\": \"float32\","
+        + " \"axis\": "
+        + axis
+        + ", \"momentum\": 0.9, \"epsilon\": 0.001, \"center\": true, \"scale\": false,"
+        + " \"beta_initializer\": "
+        + zeros
+        + ", \"gamma_initializer\": "
+        + ones
+        + ", \"moving_mean_initializer\": "
+        + zeros
+        + ", \"moving_variance_initializer\": "
+        + ones
+        + ", \"beta_regularizer\": null, \"gamma_regularizer\": null, \"beta_constraint\": null,"
+        + " \"gamma_constraint\": null, \"synchronized\": true, \"renorm\": "
+        + renorm
+        + ", \"renorm_clipping\": null, \"renorm_momentum\": 0.99}, \"registered_name\": null}";
+  }
+
+  /** The Keras 3 fixture with its LayerNormalization replaced by {@code layer}. */
+  private static byte[] withLayer(String layer) throws IOException {
+    ObjectMapper mapper = new ObjectMapper();
+    JsonNode root = mapper.readTree(fixture("keras3-sequential.json"));
+    ((com.fasterxml.jackson.databind.node.ArrayNode) root.path("config").path("layers"))
+        .set(3, mapper.readTree(layer));
+    return mapper.writeValueAsBytes(root);
+  }
+
+  @Test
+  void readsKeras3BatchNormalizationSynchronizedOrNotAndRefusesAnotherAxisNamingIt()
+      throws IOException {
+    KerasModel model = KerasJson.read(withLayer(keras3BatchNormalization("-1")), "config.json");
+    assertEquals(
+        BatchNormalization.defaults().with(true, false).withMomentum(0.9),
+        model.spec().layers().get(2));
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () -> KerasJson.read(withLayer(keras3BatchNormalization("1")), "config.json"));
+    assertTrue(
+        e.getMessage().contains("(BatchNormalization): axis 1 is not supported"), e.getMessage());
+    IOException renorm =
+        assertThrows(
+            IOException.class,
+            () -> KerasJson.read(withLayer(keras3BatchNormalization("-1", "true")), "config.json"));
+    assertTrue(
+        renorm.getMessage().contains("(BatchNormalization): renorm true is not supported"),
+        renorm.getMessage());
   }
 
   @Test

@@ -73,7 +73,10 @@ class OnnxExportTest {
               for (int i = 0; i < v.size(); i++) {
                 double g = random.nextGaussian();
                 params[v.offset() + i] =
-                    (float) (v.weight().equals("gamma") ? scale * (0.7 + 0.3 * g) : scale * g);
+                    (float)
+                        (v.weight().equals("gamma")
+                            ? scale * (0.7 + 0.3 * g)
+                            : v.weight().equals("moving_variance") ? 0.5 + g * g : scale * g);
               }
             });
     return params;

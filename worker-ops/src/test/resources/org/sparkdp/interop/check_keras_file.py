@@ -3,6 +3,7 @@ weights against a weights.npz of the same model. Usage: check_keras_file.py MODE
 Prints one line per finding; exits 1 at the first difference."""
 import io
 import json
+import re
 import sys
 import zipfile
 
@@ -11,7 +12,16 @@ import numpy as np
 
 # The variables each layer class creates, in order (Keras 3's layers).
 VARIABLES = {"Dense": ["kernel", "bias"], "LayerNormalization": ["gamma", "beta"],
-             "Dropout": [], "Activation": []}
+             "Dropout": [], "Activation": [],
+             "SimpleRNN": ["kernel", "recurrent_kernel", "bias"],
+             "LSTM": ["kernel", "recurrent_kernel", "bias"], "GRU": ["kernel", "recurrent_kernel", "bias"]}
+VARIABLES.update({"Conv1D": ["kernel", "bias"], "Conv2D": ["kernel", "bias"], "Flatten": []})
+VARIABLES.update({k: [] for k in ("MaxPooling1D", "MaxPooling2D", "AveragePooling1D", "AveragePooling2D",
+                                  "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+                                  "GlobalMaxPooling2D")})
+# Layers whose variables are their cell's (keras/src/layers/rnn/rnn.py keeps the cell as `cell`).
+IN_CELL = {"SimpleRNN", "LSTM", "GRU"}
+VARIABLES["BatchNormalization"] = ["gamma", "beta", "moving_mean", "moving_variance"]
 
 
 def fail(message):
@@ -20,12 +30,9 @@ def fail(message):
 
 
 def snake(name):
-    out = ""
-    for i, c in enumerate(name):
-        if c.isupper() and i > 0 and (name[i - 1].islower() or name[i - 1].isdigit()):
-            out += "_"
-        out += c.lower()
-    return out
+    """Keras' to_snake_case: MaxPooling1D is max_pooling1d."""
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
 keras_path, npz_path = sys.argv[1], sys.argv[2]
@@ -84,10 +91,15 @@ with h5py.File(io.BytesIO(weights), "r") as f:
         name = base if n == 0 else "%s_%d" % (base, n)
         layer_names.append(name)
         group = f["layers/%s/vars" % name]
+        if kind in IN_CELL:
+            if len(group) != 0:
+                fail("layers/%s/vars is not empty: the variables are the cell's" % name)
+            group = f["layers/%s/cell/vars" % name]
         own = [v for v in VARIABLES[kind]
-               if v == "kernel" or (v == "bias" and layer["config"].get("use_bias", True))
+               if v in ("kernel", "recurrent_kernel") or (v == "bias" and layer["config"].get("use_bias", True))
                or (v == "gamma" and layer["config"].get("scale", True))
-               or (v == "beta" and layer["config"].get("center", True))]
+               or (v == "beta" and layer["config"].get("center", True))
+               or v.startswith("moving_")]
         if sorted(group.keys()) != [str(i) for i in range(len(own))]:
             fail("layers/%s/vars holds %s, expected %d variables" % (name, sorted(group.keys()), len(own)))
         for i, variable in enumerate(own):

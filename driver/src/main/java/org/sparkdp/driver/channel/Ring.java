@@ -215,6 +215,16 @@ public final class Ring implements StepPath {
       server.tell(
           12, m -> m.putInt(Wire.RING_STEP).putInt(epoch).putInt(step), "while sending it a step");
       sent = sender.submit(() -> sendParameters(h, params));
+      // The phases go over the channel's links: a few sums each, which the ring's pipeline would
+      // only delay.
+      int[] at = {-1};
+      double[][] phases;
+      try {
+        phases = server.phases(at);
+      } finally {
+        current = at[0];
+      }
+      current = -1;
       if (sum.length != parameters) {
         sum = new float[parameters];
       }
@@ -239,7 +249,7 @@ public final class Ring implements StepPath {
         }
       }
       awaitSent(sent);
-      return new Sums(totals.count > 0 ? sum : null, totals, nanos);
+      return new Sums(totals.count > 0 ? sum : null, totals, nanos, phases);
     } catch (SocketTimeoutException e) {
       unlink();
       throw new ChannelException(

@@ -158,6 +158,25 @@ public final class StepClient implements AutoCloseable {
     return addresses;
   }
 
+  /**
+   * Phase {@code phase} of the step in flight ({@link org.sparkdp.ops.Phases}): sends this task's
+   * partial sums and waits for the driver's total over every task.
+   */
+  public double[] exchange(int phase, double[] partial) throws IOException {
+    Wire.putDoubles(link.message(Wire.OVERHEAD + 8 * partial.length), partial);
+    link.send();
+    ByteBuffer m = link.receive();
+    int code = m.getInt();
+    int at = code == Wire.PHASE ? m.getInt() : -1;
+    if (code != Wire.PHASE || at != phase) {
+      throw new IOException(
+          "expected the total of phase " + phase + " from the driver, got command " + code);
+    }
+    double[] total = new double[partial.length];
+    Wire.getDoubles(m, m.getInt(), total);
+    return total;
+  }
+
   /** Answers {@code ADDRESS}: where this task's ring listens, {@code host:port}. */
   public void replyAddress(String address) throws IOException {
     Wire.putText(link.message(Wire.OVERHEAD + 4 * address.length()), address);

@@ -15,19 +15,22 @@ import org.sparkdp.ops.Totals;
  * #step} and {@link #evaluate}, and {@link #close}; {@link #unlink} cuts short an exchange in
  * flight.
  *
- * <p><b>Steps in phases</b> (issue 17, exact {@code batch_normalization}). Today a step is one
- * exchange: the parameters out, the sums back. A layer whose forward pass needs statistics of the
- * whole global batch adds exchanges inside the step, in this order per step: the parameters go out;
- * then, for each phase (per such layer: the sums of {@code x} and {@code x^2} over each task's rows
- * in the forward pass, then the sums of {@code dy} and {@code dy * x_hat} in the backward pass),
- * every task sends its partial of a few floats, the path adds the partials in partition order, and
- * every task receives the total before it goes on; last, the sums come back. The phases slot in as
- * one more argument, {@code step(epoch, step, params, phases)}, with {@code phases} the floats of
- * each exchange and a hook that sees each total on the driver (for the moving statistics); a step
- * without phases stays one exchange, on the same wire. Each path carries a phase its own way: the
- * channel as one round trip per task over the links it has; the ring over the same channel links (a
- * few floats do not need the ring's pipeline); a job per step as one Spark job per phase, each task
- * recomputing the forward pass up to the phase from the parameters and the earlier totals.
+ * <p><b>Steps in phases</b> (exact {@code batch_normalization}). A layer whose training pass needs
+ * statistics of the whole global batch stops the pass at a phase ({@link org.sparkdp.ops.Phases}),
+ * in this order per step: for each such layer, first to last, its forward phase (per channel the
+ * count and the sums of {@code x - K} and {@code (x - K)^2}, with {@code K} the moving mean that
+ * every task has, so that the variance does not cancel away once the moving mean tracks the batch,
+ * in one exchange instead of a second one for the sums of {@code (x - mean)^2}); then, last to
+ * first, its backward phase (the sums of {@code dy} and {@code dy * x_hat}). At each phase every
+ * task hands over its partial, the path adds the partials in partition order and every task goes on
+ * with the total; the totals come back in {@link Sums#phases()}, from which the driver updates the
+ * moving statistics. The phases' widths are the model's ({@link
+ * org.sparkdp.ops.Network#phaseWidths()}), known to each path from its start; a model without them
+ * steps in one exchange, on the same wire as before. The channel carries a phase as one message
+ * from each task and one command to all ({@link Wire}); the ring over the same channel links (a few
+ * doubles do not need the ring's pipeline), between the parameters along the ring and the sums
+ * along it; a job per step as one Spark job per phase, each task recomputing its pass from the
+ * parameters and the earlier totals up to the phase, then the step's job with every total.
  */
 public interface StepPath extends AutoCloseable {
 

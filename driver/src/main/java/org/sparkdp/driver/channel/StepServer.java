@@ -42,6 +42,7 @@ public final class StepServer implements StepPath {
   private final String host;
   private final long replyTimeoutMillis;
   private final int parameters;
+  private final int[] phaseWidths;
   private volatile Link[] links = new Link[0];
   private FrameCipher commands;
   private byte[] command = new byte[0];
@@ -69,6 +70,22 @@ public final class StepServer implements StepPath {
       int parameters,
       boolean sealed)
       throws IOException {
+    this(bindHost, advertisedHost, replyTimeoutMillis, parameters, new int[0], sealed);
+  }
+
+  /**
+   * A server for a model whose steps have phases of these widths ({@link
+   * org.sparkdp.ops.Network#phaseWidths()}; none: one exchange per step).
+   */
+  public StepServer(
+      String bindHost,
+      String advertisedHost,
+      long replyTimeoutMillis,
+      int parameters,
+      int[] phaseWidths,
+      boolean sealed)
+      throws IOException {
+    this.phaseWidths = phaseWidths.clone();
     key = ChannelKey.random(sealed);
     server = new ServerSocket();
     try {
@@ -240,6 +257,14 @@ public final class StepServer implements StepPath {
     int current = -1;
     try {
       sendAll(params, Wire.STEP, epoch, step);
+      int[] at = {-1};
+      double[][] phases;
+      try {
+        phases = phases(at);
+      } finally {
+        current = at[0];
+      }
+      current = -1;
       Future<ByteBuffer>[] replies = receiveAhead();
       Totals totals = new Totals();
       long nanos = 0;
@@ -263,7 +288,7 @@ public final class StepServer implements StepPath {
           any = true;
         }
       }
-      return new Sums(any ? sum : null, totals, nanos);
+      return new Sums(any ? sum : null, totals, nanos, phases);
     } catch (IOException e) {
       // The streams stop mid-message, and a reply of another task may still be being read.
       closeConnections();
@@ -273,6 +298,38 @@ public final class StepServer implements StepPath {
       closeConnections();
       throw stepFailure(new IOException("a malformed reply (" + e + ")", e), current, epoch, step);
     }
+  }
+
+  /**
+   * The phases of the step in flight, in order ({@link Wire}): every task's partial, received in
+   * group order and added, and the total sent to every task; none for a model without phases. The
+   * group being read is left in {@code at[0]} for the failure's message.
+   */
+  double[][] phases(int[] at) throws IOException, ChannelException {
+    double[][] totals = new double[phaseWidths.length][];
+    for (int p = 0; p < phaseWidths.length; p++) {
+      double[] total = new double[phaseWidths[p]];
+      double[] partial = new double[phaseWidths[p]];
+      for (int g = 0; g < links.length; g++) {
+        at[0] = g;
+        ByteBuffer m = links[g].receive();
+        Wire.getDoubles(m, m.getInt(), partial);
+        for (int i = 0; i < total.length; i++) {
+          total[i] += partial[i];
+        }
+      }
+      at[0] = -1;
+      int phase = p;
+      tell(
+          Wire.OVERHEAD + 8 * total.length,
+          m -> {
+            m.putInt(Wire.PHASE).putInt(phase);
+            Wire.putDoubles(m, total);
+          },
+          "while sending it the totals of phase " + (p + 1));
+      totals[p] = total;
+    }
+    return totals;
   }
 
   private ChannelException stepFailure(IOException e, int group, int epoch, int step) {

@@ -15,6 +15,12 @@ import org.sparkdp.ops.Totals;
  *   EVAL:   int EVAL, int n, float[n] parameters
  *   END:    int END
  *   STEP reply:  long computeNanos, totals, int n (-1: no examples), float[n] gradient
+ *
+ *   A model whose layers need the whole batch's statistics (batch_normalization) has phases in
+ *   each STEP and RING_STEP: for each phase, in order, before the reply, every task sends
+ *   PARTIAL:      int n, double[n] its sums over its rows (n as the model's phase widths say)
+ *   and the driver, once it has added every task's partial in group order, sends every task
+ *   PHASE:        int PHASE, int phase, int n, double[n] the total
  *   EVAL reply:  totals
  *
  *   With the executor allreduce ({@link Ring}), the parameters and sums go along the ring instead:
@@ -39,6 +45,7 @@ final class Wire {
   static final int RING = 5;
   static final int RING_STEP = 6;
   static final int RING_EVAL = 7;
+  static final int PHASE = 8;
 
   /** Bytes of a message besides its floats and totals, with room to spare. */
   static final int OVERHEAD = 64;
@@ -87,6 +94,25 @@ final class Wire {
     out.putInt(values.length);
     out.asFloatBuffer().put(values);
     out.position(out.position() + 4 * values.length);
+  }
+
+  /** Writes {@code n} then the doubles. */
+  static void putDoubles(ByteBuffer out, double[] values) {
+    out.putInt(values.length);
+    out.asDoubleBuffer().put(values);
+    out.position(out.position() + 8 * values.length);
+  }
+
+  /** Reads {@code n} doubles (which must be {@code into.length}) into {@code into}. */
+  static void getDoubles(ByteBuffer in, int n, double[] into) throws IOException {
+    if (n != into.length) {
+      throw new IOException("expected " + into.length + " sums, the peer sent " + n);
+    }
+    if (in.remaining() < 8 * n) {
+      throw new IOException("a message announces " + n + " sums but holds fewer");
+    }
+    in.asDoubleBuffer().get(into);
+    in.position(in.position() + 8 * n);
   }
 
   /** Reads {@code n} floats (which must be {@code into.length}) into {@code into}. */
