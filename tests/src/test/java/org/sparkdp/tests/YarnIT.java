@@ -1,6 +1,5 @@
 package org.sparkdp.tests;
 
-import org.junit.jupiter.api.parallel.Isolated;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.sparkdp.ops.Comparisons;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.testkit.Blobs;
@@ -38,7 +38,8 @@ import org.sparkdp.testkit.Blobs;
  * The README's cluster example runs by default; client mode and a failed job run with {@code
  * -Dsparkdp.soak=true}.
  */
-@Isolated // Hadoop's static state in this JVM (HdfsIT's mini cluster), and two tasks within the gang deadline
+@Isolated // Hadoop's static state in this JVM (HdfsIT's mini cluster), and two tasks within the
+          // gang deadline
 class YarnIT {
   @TempDir static Path dir;
   private static Path sparkHome;
