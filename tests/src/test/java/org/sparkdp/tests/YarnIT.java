@@ -38,8 +38,8 @@ import org.sparkdp.testkit.Blobs;
  * The README's cluster example runs by default; client mode and a failed job run with {@code
  * -Dsparkdp.soak=true}.
  */
-@Isolated // Hadoop's static state in this JVM (HdfsIT's mini cluster), and two tasks within the
-// gang deadline
+// Isolated: Hadoop's static state (HdfsIT's mini cluster), and two tasks within the gang deadline
+@Isolated
 class YarnIT {
   @TempDir static Path dir;
   private static Path sparkHome;
