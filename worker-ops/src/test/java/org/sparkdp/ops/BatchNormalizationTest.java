@@ -158,42 +158,10 @@ class BatchNormalizationTest {
   void theBackwardPassAgreesWithCentralDifferencesAndABrokenOneDoesNot(Case c) {
     double error = check(c, bind(c), new Random(7));
     assertTrue(error < 1e-4, c + ": relative gradient error " + error);
-    Kernel real = bind(c);
     Kernel broken =
-        new Kernel() {
-          @Override
-          public int scratch(int rows) {
-            return real.scratch(rows);
-          }
-
-          @Override
-          public void forward(
-              float[] params,
-              float[] in,
-              int inOff,
-              int rows,
-              float[] out,
-              float[] s,
-              Workspace ws) {
-            real.forward(params, in, inOff, rows, out, s, ws);
-          }
-
-          @Override
-          public void backward(
-              float[] params,
-              float[] in,
-              int inOff,
-              int rows,
-              float[] out,
-              float[] s,
-              float[] dOut,
-              float[] dIn,
-              float[] grad,
-              Workspace ws) {
-            real.backward(params, in, inOff, rows, out, s, dOut, dIn, grad, ws);
-            dIn[dIn.length - 1] *= 1.01f; // broken on purpose: one input gradient 1% off
-          }
-        };
+        BrokenBackward.after(
+            bind(c),
+            (dIn, grad) -> dIn[dIn.length - 1] *= 1.01f); // on purpose: one input gradient 1% off
     double brokenError = check(c, broken, new Random(7));
     System.out.printf(
         "batch_normalization, %s: gradient error %.2g, broken on purpose %.2g%n",

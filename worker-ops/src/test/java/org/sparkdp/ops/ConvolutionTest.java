@@ -387,50 +387,20 @@ class ConvolutionTest {
   void theBackwardPassAgreesWithCentralDifferencesAndABrokenOneDoesNot(Case c) {
     double error = check(c, bind(c), new Random(7));
     assertTrue(error < 1e-4, c + ": relative gradient error " + error);
-    Kernel real = bind(c);
     Kernel broken =
-        new Kernel() {
-          @Override
-          public int scratch(int rows) {
-            return real.scratch(rows);
-          }
-
-          @Override
-          public void forward(
-              float[] params,
-              float[] in,
-              int inOff,
-              int rows,
-              float[] out,
-              float[] s,
-              Workspace ws) {
-            real.forward(params, in, inOff, rows, out, s, ws);
-          }
-
-          @Override
-          public void backward(
-              float[] params,
-              float[] in,
-              int inOff,
-              int rows,
-              float[] out,
-              float[] s,
-              float[] dOut,
-              float[] dIn,
-              float[] grad,
-              Workspace ws) {
-            real.backward(params, in, inOff, rows, out, s, dOut, dIn, grad, ws);
-            // Broken on purpose: the largest input gradient 1% off (a small one's 1% could hide
-            // below the check's tolerance).
-            int at = 0;
-            for (int i = 1; i < dIn.length; i++) {
-              if (Math.abs(dIn[i]) > Math.abs(dIn[at])) {
-                at = i;
+        BrokenBackward.after(
+            bind(c),
+            (dIn, grad) -> {
+              // Broken on purpose: the largest input gradient 1% off (a small one's 1% could hide
+              // below the check's tolerance).
+              int at = 0;
+              for (int i = 1; i < dIn.length; i++) {
+                if (Math.abs(dIn[i]) > Math.abs(dIn[at])) {
+                  at = i;
+                }
               }
-            }
-            dIn[at] *= 1.01f;
-          }
-        };
+              dIn[at] *= 1.01f;
+            });
     double brokenError = check(c, broken, new Random(7));
     assertTrue(brokenError > 1e-4, c + ": the broken backward pass passed with " + brokenError);
   }

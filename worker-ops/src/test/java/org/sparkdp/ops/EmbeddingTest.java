@@ -101,21 +101,6 @@ class EmbeddingTest {
   }
 
   /** The real kernel's forward pass, with a backward pass of the test's own. */
-  private abstract static class Broken implements Kernel {
-    final Kernel real = bind(spec());
-
-    @Override
-    public int scratch(int rows) {
-      return 0;
-    }
-
-    @Override
-    public void forward(
-        float[] params, float[] in, int inOff, int rows, float[] out, float[] s, Workspace ws) {
-      real.forward(params, in, inOff, rows, out, s, ws);
-    }
-  }
-
   @Test
   void theForwardPassCopiesEachIdsRowOfTheTableInOrder() {
     ModelSpec spec = spec();
@@ -144,32 +129,20 @@ class EmbeddingTest {
     double error = check(bind(spec()));
     assertTrue(error < 1e-5, "relative gradient error " + error);
     Kernel offByOnePercent =
-        new Broken() {
-          @Override
-          public void backward(
-              float[] params,
-              float[] in,
-              int inOff,
-              int rows,
-              float[] out,
-              float[] s,
-              float[] dOut,
-              float[] dIn,
-              float[] grad,
-              Workspace ws) {
-            real.backward(params, in, inOff, rows, out, s, dOut, dIn, grad, ws);
-            int at = grad.length - 1;
-            while (at > 0 && grad[at] == 0) {
-              at--;
-            }
-            grad[at] *= 1.01f;
-          }
-        };
+        BrokenBackward.after(
+            bind(spec()),
+            (dIn, grad) -> {
+              int at = grad.length - 1;
+              while (at > 0 && grad[at] == 0) {
+                at--;
+              }
+              grad[at] *= 1.01f;
+            });
     double broken = check(offByOnePercent);
     assertTrue(broken > 1e-4, "a gradient 1% off passed with " + broken);
     // The classic scatter bug: a repeated id's row written, not added to.
     Kernel overwrites =
-        new Broken() {
+        new BrokenBackward(bind(spec())) {
           @Override
           public void backward(
               float[] params,
