@@ -82,6 +82,24 @@ final class Launcher {
       }
     }
 
+    /**
+     * The process ids of the executor JVMs that this run's Spark started (a local-cluster's: its
+     * driver's descendants), and no other run's.
+     */
+    List<Long> executorPids() {
+      return process
+          .descendants()
+          .filter(
+              p ->
+                  p.info()
+                      .commandLine()
+                      .map(c -> c.contains("CoarseGrainedExecutorBackend"))
+                      .orElse(false))
+          .map(ProcessHandle::pid)
+          .sorted()
+          .toList();
+    }
+
     Result finish() throws IOException, InterruptedException {
       if (!process.waitFor(8, TimeUnit.MINUTES)) {
         process.destroyForcibly();
@@ -107,21 +125,6 @@ final class Launcher {
     Path err = Files.createTempFile(workDir, "stderr", ".txt");
     pb.redirectOutput(out.toFile()).redirectError(err.toFile());
     return new Running(pb.start(), out, err);
-  }
-
-  /** The process ids of the executor JVMs that Spark started from this build's Spark home. */
-  static List<Long> executorPids() {
-    String home = HOME.resolve("jobs/target/spark-home").toString();
-    return ProcessHandle.allProcesses()
-        .filter(
-            p ->
-                p.info()
-                    .commandLine()
-                    .map(c -> c.contains("CoarseGrainedExecutorBackend") && c.contains(home))
-                    .orElse(false))
-        .map(ProcessHandle::pid)
-        .sorted()
-        .toList();
   }
 
   /**
