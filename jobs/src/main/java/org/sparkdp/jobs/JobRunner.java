@@ -36,7 +36,7 @@ final class JobRunner {
         code = Signals.exitCode();
       } else {
         System.out.flush();
-        System.err.println("sparkdp " + command + ": error: " + message(t));
+        System.err.println(errorLine(command, t));
         code = exitCode(t);
       }
       if (verbose) {
@@ -87,6 +87,11 @@ final class JobRunner {
           DataException.class,
           TrainingDivergedException.class,
           IOException.class);
+
+  /** The one line a failed {@code command} prints: {@code sparkdp COMMAND: error: MESSAGE}. */
+  static String errorLine(String command, Throwable t) {
+    return "sparkdp " + command + ": error: " + message(t);
+  }
 
   /** 2 for bad configuration or usage, 1 for anything else (data, files, training). */
   static int exitCode(Throwable t) {

@@ -18,11 +18,14 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.sparkdp.jobs.InProcess;
 import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.ops.ModelSpec;
@@ -31,8 +34,21 @@ import org.sparkdp.ops.ModelSpec;
  * Bad input through {@code bin/sparkdp}: each case exits with its code (1 for data and files, 2 for
  * configuration and usage) and one line naming the problem (file, line, row, column or key), prints
  * no stack trace, and leaves an existing output directory exactly as it was.
+ *
+ * <p>The cases that only the launcher can show (its own options, {@code keygen}, the network's
+ * waits) and one of each kind of failure (configuration, usage, a file, a value inside Spark's
+ * tasks, an IDX file, weights, a model, predict) run as a user runs them, a JVM and a Spark each.
+ * The others run their job in this JVM on one Spark session ({@link InProcess}, the same code from
+ * the job's arguments to its error line, with paths made absolute), a second each instead of five.
  */
+@ResourceLock(BadInputIT.TEST_JVM_SPARK)
 class BadInputIT {
+  /**
+   * The Spark session of the test JVM: one per JVM, so the classes that start one there do not run
+   * at the same time.
+   */
+  static final String TEST_JVM_SPARK = "the test JVM's Spark session";
+
   private static final String CONFIG =
       String.join(
           "\n",
@@ -56,7 +72,16 @@ class BadInputIT {
    * start of the expected message, and the exit code.
    */
   record Case(
-      Map<String, byte[]> files, String command, List<String> args, String message, int exit) {
+      Map<String, byte[]> files,
+      String command,
+      List<String> args,
+      String message,
+      int exit,
+      boolean oneOfItsKind) {
+    Case(Map<String, byte[]> files, String command, List<String> args, String message, int exit) {
+      this(files, command, args, message, exit, false);
+    }
+
     @Override
     public String toString() {
       return message;
@@ -64,7 +89,23 @@ class BadInputIT {
 
     /** This case, exiting with 2 (configuration and usage). */
     Case usage() {
-      return new Case(files, command, args, message, 2);
+      return new Case(files, command, args, message, 2, oneOfItsKind);
+    }
+
+    /** This case, run through {@code bin/sparkdp} (one of its kind). */
+    Case launched() {
+      return new Case(files, command, args, message, exit, true);
+    }
+
+    /**
+     * Whether it runs through {@code bin/sparkdp}: when it is one of its kind, and always for the
+     * commands without Spark and the launcher's own options.
+     */
+    boolean throughLauncher() {
+      return oneOfItsKind
+          || !List.of("train", "evaluate", "predict").contains(command)
+          || args.contains("--master")
+          || args.contains("--conf");
     }
   }
 
@@ -149,8 +190,9 @@ class BadInputIT {
     List<Case> cases =
         List.of(
             csv(
-                CSV.replace("3,4,5,6,2", "3,NaN,5,6,2"),
-                "train data (data.csv) row 3: features value 1 is NaN"),
+                    CSV.replace("3,4,5,6,2", "3,NaN,5,6,2"),
+                    "train data (data.csv) row 3: features value 1 is NaN")
+                .launched(),
             csv(
                 CSV.replace("2,3,4,5,1", "2,3,Inf,5,1"),
                 "train data (data.csv) row 2: features value 2 is Infinity"),
@@ -181,9 +223,10 @@ class BadInputIT {
                 List.of("--partitions", "10"),
                 "partitions: 10 is more than the 4 rows of train data"),
             idx(
-                Arrays.copyOf(goodImages, goodImages.length - 12),
-                goodLabels,
-                "x-images-idx3-ubyte.gz: corrupt gzip data"),
+                    Arrays.copyOf(goodImages, goodImages.length - 12),
+                    goodLabels,
+                    "x-images-idx3-ubyte.gz: corrupt gzip data")
+                .launched(),
             idx(
                 gzip(idxImages(0x802, 4, 24)),
                 goodLabels,
@@ -193,11 +236,12 @@ class BadInputIT {
                 goodLabels,
                 "x-images-idx3-ubyte.gz: the header announces 4 images of 2x3 (24 bytes) but 20 bytes follow"),
             config(
-                "type: dense, units: 8",
-                "type: conv3d, units: 8",
-                "model.layers[0].type: unknown layer type 'conv3d' (supported: "
-                    + String.join(", ", org.sparkdp.ops.Layer.kinds().keySet())
-                    + ")"),
+                    "type: dense, units: 8",
+                    "type: conv3d, units: 8",
+                    "model.layers[0].type: unknown layer type 'conv3d' (supported: "
+                        + String.join(", ", org.sparkdp.ops.Layer.kinds().keySet())
+                        + ")")
+                .launched(),
             config(
                 "activation: relu",
                 "activation: mish",
@@ -222,40 +266,45 @@ class BadInputIT {
                     Map.of(),
                     List.of("--batch-size", "0"),
                     "--batch-size: must be a positive integer or 'all', got '0'")
-                .usage(),
+                .usage()
+                .launched(),
             train(
                     Map.of(),
                     List.of("--epochs", "-3"),
                     "--epochs: must be a positive integer, got '-3'")
                 .usage(),
             train(
-                Map.of(),
-                List.of("--train", "missing.csv"),
-                "train data: missing.csv: no such file or directory"),
+                    Map.of(),
+                    List.of("--train", "missing.csv"),
+                    "train data: missing.csv: no such file or directory")
+                .launched(),
             train(
-                Map.of("blocker", text("a file, not a directory")),
-                List.of("--output", "blocker/out"),
-                "blocker/out is not writable"),
+                    Map.of("blocker", text("a file, not a directory")),
+                    List.of("--output", "blocker/out"),
+                    "blocker/out is not writable")
+                .launched(),
             train(
-                Map.of("init.npz", truncated),
-                List.of("--init-weights", "init.npz"),
-                "init.npz: truncated or not an npz archive"),
+                    Map.of("init.npz", truncated),
+                    List.of("--init-weights", "init.npz"),
+                    "init.npz: truncated or not an npz archive")
+                .launched(),
             train(
                 Map.of("init.npz", wrongShapes),
                 List.of("--init-weights", "init.npz"),
                 "init.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]"),
             new Case(
-                Map.of(
-                    "test.csv",
-                    text(CSV),
-                    "model/model.json",
-                    jsonWithWrongShapes,
-                    "model/weights.npz",
-                    wrongShapes),
-                "evaluate",
-                List.of("--model", "model", "--data", "test.csv"),
-                "model/weights.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]",
-                1),
+                    Map.of(
+                        "test.csv",
+                        text(CSV),
+                        "model/model.json",
+                        jsonWithWrongShapes,
+                        "model/weights.npz",
+                        wrongShapes),
+                    "evaluate",
+                    List.of("--model", "model", "--data", "test.csv"),
+                    "model/weights.npz: array 'dense/kernel' has shape [4, 9], expected [4, 8]",
+                    1)
+                .launched(),
             new Case(
                 Map.of(
                     "test.csv",
@@ -400,9 +449,10 @@ class BadInputIT {
                     + " SPARK_HOME")
             .usage(),
         config(
-            "fit: {epochs: 1, batch_size: 8}",
-            "fit: {epochs: 1, batch_size: 8}\nfit: {epochs: 5}",
-            "job.yaml line 10, column 1: fit: given twice (a key may appear once)"),
+                "fit: {epochs: 1, batch_size: 8}",
+                "fit: {epochs: 1, batch_size: 8}\nfit: {epochs: 5}",
+                "job.yaml line 10, column 1: fit: given twice (a key may appear once)")
+            .launched(),
         config(
             "learning_rate: 0.01",
             "learning_rate: .nan",
@@ -422,17 +472,18 @@ class BadInputIT {
             "init.npz: array 'dense/kernel' has dtype <f8, expected float32 ('<f4') (NumPy's"
                 + " default float64: save x.astype('float32'))"),
         new Case(
-            Map.of(
-                "model/model.json",
-                modelWithUnits("8").get("model/model.json"),
-                "model/weights.npz",
-                weights(SPEC),
-                "new.csv",
-                text(CSV.replace("2,3,4,5,1", "2,NaN,4,5,1"))),
-            "predict",
-            List.of("--model", "model", "--data", "new.csv", "--output", "predictions"),
-            "predict data (new.csv) row 2: features value 1 is NaN",
-            1));
+                Map.of(
+                    "model/model.json",
+                    modelWithUnits("8").get("model/model.json"),
+                    "model/weights.npz",
+                    weights(SPEC),
+                    "new.csv",
+                    text(CSV.replace("2,3,4,5,1", "2,NaN,4,5,1"))),
+                "predict",
+                List.of("--model", "model", "--data", "new.csv", "--output", "predictions"),
+                "predict data (new.csv) row 2: features value 1 is NaN",
+                1)
+            .launched());
   }
 
   /** A local port with nothing listening on it. */
@@ -463,19 +514,20 @@ class BadInputIT {
                 1)
             .usage(),
         new Case(
-            Map.of(
-                "model/model.json",
-                modelWithUnits("8").get("model/model.json"),
-                "model/weights.npz",
-                weights(SPEC),
-                "new.csv",
-                text(CSV),
-                "blocker",
-                text("a file")),
-            "predict",
-            List.of("--model", "model", "--data", "new.csv", "--output", "blocker/predictions"),
-            "blocker/predictions: cannot be created: ",
-            1),
+                Map.of(
+                    "model/model.json",
+                    modelWithUnits("8").get("model/model.json"),
+                    "model/weights.npz",
+                    weights(SPEC),
+                    "new.csv",
+                    text(CSV),
+                    "blocker",
+                    text("a file")),
+                "predict",
+                List.of("--model", "model", "--data", "new.csv", "--output", "blocker/predictions"),
+                "blocker/predictions: cannot be created: ",
+                1)
+            .launched(),
         train(
             Map.of(),
             List.of("--train", "hdfs://127.0.0.1:" + port + "/data/train.csv"),
@@ -628,8 +680,15 @@ class BadInputIT {
   @MethodSource("cases")
   void failsWithOneLineNamingTheProblemAndTouchesNothing(String name, Case c, @TempDir Path dir)
       throws Exception {
-    Launcher.Result r = runCase(c, dir, false);
     String prefix = "sparkdp " + c.command() + ": error: ";
+    if (!c.throughLauncher()) {
+      InProcess.Outcome o = runCaseInProcess(c, dir);
+      assertTrue(
+          o.errorLine() != null && o.errorLine().startsWith(prefix + c.message()),
+          String.valueOf(o.errorLine()));
+      return;
+    }
+    Launcher.Result r = runCase(c, dir, false);
     List<String> errors = r.stderrLines().stream().filter(l -> l.startsWith(prefix)).toList();
     assertEquals(1, errors.size(), "one error line in: " + r.stderr());
     assertTrue(errors.get(0).startsWith(prefix + c.message()), errors.get(0));
@@ -655,6 +714,83 @@ class BadInputIT {
    * is untouched.
    */
   private static Launcher.Result runCase(Case c, Path dir, boolean verbose) throws Exception {
+    Map<String, String> before = prepare(c, dir);
+    List<String> args = new ArrayList<>(List.of(c.command()));
+    args.addAll(jobArgs(c));
+    if (List.of("train", "evaluate", "predict", "fingerprint").contains(c.command())) {
+      args.addAll(List.of("--conf", "spark.ui.enabled=false"));
+    }
+    if (verbose) {
+      args.add("--verbose");
+    }
+    Launcher.Result r = Launcher.run(dir, args.toArray(new String[0]));
+    assertEquals(c.exit(), r.exitCode(), "exit code; stdout: " + r.stdout() + r.stderr());
+    checkTouchedNothing(c, dir, before);
+    return r;
+  }
+
+  /** The options that name a file or directory, which run in-process gives as absolute paths. */
+  private static final List<String> PATH_OPTIONS =
+      List.of("--config", "--train", "--test", "--output", "--init-weights", "--model", "--data");
+
+  /**
+   * Runs a case's job in this JVM on the shared Spark session ({@link #session}), with its paths
+   * made absolute (this JVM works in another directory) and made relative again in the error line,
+   * and checks the exit code and that {@code out/} is untouched.
+   */
+  private static InProcess.Outcome runCaseInProcess(Case c, Path dir) throws Exception {
+    session();
+    Map<String, String> before = prepare(c, dir);
+    List<String> args = new ArrayList<>(jobArgs(c));
+    for (int i = 1; i < args.size(); i++) {
+      if (PATH_OPTIONS.contains(args.get(i - 1)) && !args.get(i).contains("://")) {
+        args.set(i, dir.resolve(args.get(i)).toString());
+      }
+    }
+    String prefix = dir + "/";
+    InProcess.Outcome o =
+        InProcess.run(c.command(), args.toArray(new String[0]))
+            .mapLine(l -> l.replace("file:" + prefix, "").replace(prefix, ""));
+    assertEquals(c.exit(), o.exitCode(), "exit code; " + o.errorLine());
+    checkTouchedNothing(c, dir, before);
+    return o;
+  }
+
+  private static org.apache.spark.sql.SparkSession spark;
+
+  /** The Spark session that in-process runs share, as the launcher would make it for local[2]. */
+  private static synchronized void session() {
+    if (spark == null) {
+      spark =
+          org.apache.spark.sql.SparkSession.builder()
+              .master("local[2]")
+              .appName("BadInputIT")
+              .config("spark.ui.enabled", "false")
+              .getOrCreate();
+    }
+  }
+
+  @AfterAll
+  static void stopSession() {
+    if (spark != null) {
+      spark.stop();
+    }
+  }
+
+  /** The job's own arguments of a case: train's defaults, then the case's. */
+  private static List<String> jobArgs(Case c) {
+    List<String> args = new ArrayList<>();
+    if (c.command().equals("train")) {
+      args.addAll(List.of("--config", "job.yaml", "--train", "data.csv", "--output", "out"));
+    }
+    args.addAll(c.args());
+    return args;
+  }
+
+  /**
+   * Writes a case's files and a previous model in {@code out/}; returns {@code out/}'s snapshot.
+   */
+  private static Map<String, String> prepare(Case c, Path dir) throws IOException {
     for (Map.Entry<String, byte[]> f : c.files().entrySet()) {
       if (f.getKey().endsWith("/")) {
         Files.createDirectories(dir.resolve(f.getKey()));
@@ -668,26 +804,15 @@ class BadInputIT {
     Files.writeString(out.resolve("model.json"), "{\"previous\": true}");
     Files.write(out.resolve("weights.npz"), new byte[] {1, 2, 3});
     Files.createDirectories(out.resolve("checkpoints"));
-    Map<String, String> before = snapshot(out);
+    return snapshot(out);
+  }
 
-    List<String> args = new ArrayList<>(List.of(c.command()));
-    if (c.command().equals("train")) {
-      args.addAll(List.of("--config", "job.yaml", "--train", "data.csv", "--output", "out"));
-    }
-    args.addAll(c.args());
-    if (List.of("train", "evaluate", "predict", "fingerprint").contains(c.command())) {
-      args.addAll(List.of("--conf", "spark.ui.enabled=false"));
-    }
-    if (verbose) {
-      args.add("--verbose");
-    }
-    Launcher.Result r = Launcher.run(dir, args.toArray(new String[0]));
-    assertEquals(c.exit(), r.exitCode(), "exit code; stdout: " + r.stdout() + r.stderr());
-    assertEquals(before, snapshot(out), "the output directory is untouched");
+  private static void checkTouchedNothing(Case c, Path dir, Map<String, String> before)
+      throws IOException {
+    assertEquals(before, snapshot(dir.resolve("out")), "the output directory is untouched");
     if (c.command().equals("predict")) {
       assertFalse(Files.exists(dir.resolve("predictions")), "no predictions written");
     }
-    return r;
   }
 
   private static Map<String, String> snapshot(Path dir) throws IOException {

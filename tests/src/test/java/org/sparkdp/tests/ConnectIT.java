@@ -54,6 +54,7 @@ import scala.runtime.BoxedUnit;
  * del_remote_cache}). The reference is a classic fit in this JVM on the same file with the same
  * Params. Runs on the default Spark line (4.2) only; the other lines' profiles leave it out.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(BadInputIT.TEST_JVM_SPARK)
 class ConnectIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ESTIMATOR = "org.sparkdp.ml.SequentialEstimator";

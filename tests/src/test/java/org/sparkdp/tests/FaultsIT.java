@@ -11,7 +11,6 @@ import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Isolated;
 import org.sparkdp.ops.Comparisons;
 import org.sparkdp.testkit.Blobs;
 
@@ -22,7 +21,6 @@ import org.sparkdp.testkit.Blobs;
  * stopped one bit for bit). {@code -Dsparkdp.soak=true} kills an executor in three different epochs
  * instead of one.
  */
-@Isolated // it kills executors found by their command line: no other test's may run
 class FaultsIT {
   private static final int EPOCHS = 4;
 
@@ -61,7 +59,7 @@ class FaultsIT {
     boolean soak = Boolean.getBoolean("sparkdp.soak");
     for (int epoch : soak ? List.of(1, 2, 3) : List.of(2)) {
       run.awaitOutput("Epoch " + epoch + "/" + EPOCHS, 240);
-      List<Long> executors = Launcher.executorPids();
+      List<Long> executors = run.executorPids();
       assertFalse(executors.isEmpty(), "no executor JVM found to kill");
       long victim = executors.get(0);
       new ProcessBuilder("kill", "-9", String.valueOf(victim)).start().waitFor();

@@ -82,6 +82,24 @@ final class Launcher {
       }
     }
 
+    /**
+     * The process ids of the executor JVMs that this run's Spark started (a local-cluster's: its
+     * driver's descendants), and no other run's.
+     */
+    List<Long> executorPids() {
+      return process
+          .descendants()
+          .filter(
+              p ->
+                  p.info()
+                      .commandLine()
+                      .map(c -> c.contains("CoarseGrainedExecutorBackend"))
+                      .orElse(false))
+          .map(ProcessHandle::pid)
+          .sorted()
+          .toList();
+    }
+
     Result finish() throws IOException, InterruptedException {
       if (!process.waitFor(8, TimeUnit.MINUTES)) {
         process.destroyForcibly();
@@ -109,24 +127,9 @@ final class Launcher {
     return new Running(pb.start(), out, err);
   }
 
-  /** The process ids of the executor JVMs that Spark started from this build's Spark home. */
-  static List<Long> executorPids() {
-    String home = HOME.resolve("jobs/target/spark-home").toString();
-    return ProcessHandle.allProcesses()
-        .filter(
-            p ->
-                p.info()
-                    .commandLine()
-                    .map(c -> c.contains("CoarseGrainedExecutorBackend") && c.contains(home))
-                    .orElse(false))
-        .map(ProcessHandle::pid)
-        .sorted()
-        .toList();
-  }
-
   /**
-   * Starts {@code java MAIN...} on {@code classpath} with Spark's {@code --add-opens} flags and
-   * {@code env}, its output going to {@code log}.
+   * Starts {@code java MAIN...} on {@code classpath} with Spark's {@code --add-opens} flags,
+   * {@link #QUICK_JVM} and {@code env}, its output going to {@code log}.
    */
   static Process java(
       Path log, String classpath, java.util.Map<String, String> env, List<String> main)
@@ -136,6 +139,7 @@ final class Launcher {
             List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m",
+                QUICK_JVM,
                 "-cp",
                 classpath));
     command.addAll(JAVA_OPENS);
