@@ -81,26 +81,11 @@ final class PySpark {
             + "' pyspark-shell");
   }
 
-  /** Runs one of this package's Python scripts (a test resource) with {@code args} on local[2]. */
-  static Launcher.Result run(Path dir, String script, String... args)
-      throws IOException, InterruptedException {
-    return runOn("local[2]", dir, script, args);
-  }
-
-  /** Runs one of this package's Python scripts with {@code args}, Spark's master {@code master}. */
-  static Launcher.Result runOn(String master, Path dir, String script, String... args)
-      throws IOException, InterruptedException {
-    List<String> command = new ArrayList<>(List.of(PYTHON, copy(dir, script).toString()));
-    command.addAll(List.of(args));
-    return run(dir, master, command);
-  }
-
   /**
    * Runs several of this package's Python scripts, each a list of its name and arguments, one after
    * another in one Python process and so one SparkSession ({@code one_session.py}): one PySpark
-   * start for all. Unlike {@link #run}, returns when a script failed: the output has one line
-   * {@code script NAME ok} or {@code script NAME failed: ...} per script, which {@link #section}
-   * checks.
+   * start for all. Returns whatever the exit code: the output has one line {@code script NAME ok} or
+   * {@code script NAME failed: ...} per script, which {@link #section} checks.
    */
   static Launcher.Result inOneSession(String master, Path dir, List<List<String>> scripts)
       throws IOException, InterruptedException {
@@ -143,17 +128,6 @@ final class PySpark {
       }
     }
     return file;
-  }
-
-  /** Runs {@code command} with the PySpark environment, in {@code dir}; it must exit with 0. */
-  static Launcher.Result run(Path dir, String master, List<String> command)
-      throws IOException, InterruptedException {
-    Launcher.Result result = start(dir, master, command);
-    if (result.exitCode() != 0) {
-      throw new AssertionError(
-          String.join(" ", command) + " failed: " + result.stdout() + result.stderr());
-    }
-    return result;
   }
 
   /** Runs {@code command} with the PySpark environment, in {@code dir}, whatever its exit code. */

@@ -19,17 +19,17 @@ import org.sparkdp.testkit.Blobs;
  * Keras-shaped API against {@code bin/sparkdp train}.
  *
  * <p>Each PySpark start (Python, a JVM, Spark's first jobs) costs seconds of CPU, so the scripts
- * that need no process of their own share two: the first fits and saves the pipeline and runs the
- * CrossValidator (local[2]); the second, a new session in a new JVM, loads that pipeline and trains
- * the seed model (local[1], as {@code bin/sparkdp train} beside it). The guarded script, which
- * changes PySpark's classes, runs alone.
+ * share two, one script after another in one session: the first (local[2]) runs the guarded script
+ * (first, before anything imports sparkdp; it puts PySpark's classes back at its end), fits and
+ * saves the pipeline and runs the CrossValidator; the second, a new session in a new JVM, loads that
+ * pipeline and trains the seed model (local[1], as {@code bin/sparkdp train} beside it).
  */
 class PySparkIT {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   @TempDir static Path dir;
 
-  /** pipeline_fit.py and cross_validate.py on local[2]. */
+  /** stages_guarded.py, pipeline_fit.py and cross_validate.py on local[2]. */
   private static Launcher.Result first;
 
   /** pipeline_load.py and seed_model.py on local[1], after {@link #first}. */
@@ -40,12 +40,17 @@ class PySparkIT {
     Path pipeline = Blobs.of(400, 4, 3, 7).writeCsv(dir.resolve("pipeline.csv"));
     Path cv = Blobs.of(300, 4, 3, 11).writeCsv(dir.resolve("cv.csv"));
     Path seed = Blobs.of(1500, 784, 10, 19).writeCsv(dir.resolve("seed.csv"));
+    Path guarded = Blobs.of(300, 4, 3, 13).writeCsv(dir.resolve("guarded.csv"));
     Path out = Files.createDirectories(dir.resolve("pipeline"));
     first =
         PySpark.inOneSession(
             "local[2]",
             dir,
             List.of(
+                List.of(
+                    "stages_guarded.py",
+                    guarded.toString(),
+                    Files.createDirectories(dir.resolve("guarded")).toString()),
                 List.of("pipeline_fit.py", pipeline.toString(), out.toString()),
                 List.of("cross_validate.py", cv.toString())));
     // One partition each: Spark's CSV source and sparkdp's reader split a file at other places, and
@@ -155,12 +160,9 @@ class PySparkIT {
   }
 
   @Test
-  void thePythonStagesFitTransformSaveAndLoadWithSparkdpsOwnWayToTheJvmClosed(@TempDir Path own)
-      throws Exception {
-    Path csv = Blobs.of(300, 4, 3, 13).writeCsv(own.resolve("data.csv"));
-    Launcher.Result run = PySpark.run(own, "stages_guarded.py", csv.toString(), own.toString());
-    assertEquals(0, run.exitCode(), run.stdout() + run.stderr());
-    JsonNode result = JSON.readTree(line(run.stdout(), "result "));
+  void thePythonStagesFitTransformSaveAndLoadWithSparkdpsOwnWayToTheJvmClosed() throws Exception {
+    String run = PySpark.section(first, "stages_guarded.py");
+    JsonNode result = JSON.readTree(line(run, "result "));
     System.out.println("PySpark with sparkdp's way to the JVM closed: " + result);
     assertTrue(result.get("guarded").asBoolean(), "the guard did not stop sparkdp._jvm.ml()");
     // The Python Params are the JVM stages': names, converters and defaults.
@@ -169,8 +171,8 @@ class PySparkIT {
     assertEquals(
         result.get("estimator_params").asInt() + 3,
         result.get("model_params").asInt(),
-        run.stdout());
-    assertTrue(run.stdout().contains("Epoch 3/3 - "), run.stdout());
+        run);
+    assertTrue(run.contains("Epoch 3/3 - "), run);
     JsonNode facts = result.get("facts");
     for (String fact : List.of("history", "provenance", "summary", "final_loss")) {
       assertTrue(facts.get(fact).asBoolean(), fact + " differs from the JVM's: " + facts);
