@@ -84,8 +84,8 @@ final class PySpark {
   /**
    * Runs several of this package's Python scripts, each a list of its name and arguments, one after
    * another in one Python process and so one SparkSession ({@code one_session.py}): one PySpark
-   * start for all. Returns whatever the exit code: the output has one line {@code script NAME ok} or
-   * {@code script NAME failed: ...} per script, which {@link #section} checks.
+   * start for all. Returns whatever the exit code: the output has one line {@code script NAME ok}
+   * or {@code script NAME failed: ...} per script, which {@link #section} checks.
    */
   static Launcher.Result inOneSession(String master, Path dir, List<List<String>> scripts)
       throws IOException, InterruptedException {

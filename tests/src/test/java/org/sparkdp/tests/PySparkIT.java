@@ -21,8 +21,8 @@ import org.sparkdp.testkit.Blobs;
  * <p>Each PySpark start (Python, a JVM, Spark's first jobs) costs seconds of CPU, so the scripts
  * share two, one script after another in one session: the first (local[2]) runs the guarded script
  * (first, before anything imports sparkdp; it puts PySpark's classes back at its end), fits and
- * saves the pipeline and runs the CrossValidator; the second, a new session in a new JVM, loads that
- * pipeline and trains the seed model (local[1], as {@code bin/sparkdp train} beside it).
+ * saves the pipeline and runs the CrossValidator; the second, a new session in a new JVM, loads
+ * that pipeline and trains the seed model (local[1], as {@code bin/sparkdp train} beside it).
  */
 class PySparkIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -169,9 +169,7 @@ class PySparkIT {
     assertEquals("[]", result.get("estimator_differences").toString());
     assertEquals("[]", result.get("model_differences").toString());
     assertEquals(
-        result.get("estimator_params").asInt() + 3,
-        result.get("model_params").asInt(),
-        run);
+        result.get("estimator_params").asInt() + 3, result.get("model_params").asInt(), run);
     assertTrue(run.contains("Epoch 3/3 - "), run);
     JsonNode facts = result.get("facts");
     for (String fact : List.of("history", "provenance", "summary", "final_loss")) {
