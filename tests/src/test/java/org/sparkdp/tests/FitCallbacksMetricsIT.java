@@ -216,8 +216,7 @@ class FitCallbacksMetricsIT {
     assertTrue(valLoss.get(valLoss.size() - 1) > best, "the last epoch is worse: " + valLoss);
     assertEquals(valLoss.size(), history.get("val_top2").size(), "val_ metrics in the history");
 
-    // model_checkpoint's file of the best epoch and the restored model hold the same model: the
-    // same
+    // model_checkpoint's file of the best epoch and the restored model are one model: the same
     // weights, bit for bit, and the same model.json but for the final model's provenance.
     assertArrayEquals(Weights.of(dir.resolve("run")), Weights.of(dir.resolve("run/best")));
     JsonNode restored = JSON.readTree(dir.resolve("run/model.json").toFile());
