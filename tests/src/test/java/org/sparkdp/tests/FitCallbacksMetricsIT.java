@@ -1,11 +1,13 @@
 package org.sparkdp.tests;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -214,33 +216,41 @@ class FitCallbacksMetricsIT {
     assertTrue(valLoss.get(valLoss.size() - 1) > best, "the last epoch is worse: " + valLoss);
     assertEquals(valLoss.size(), history.get("val_top2").size(), "val_ metrics in the history");
 
-    // The saved model, evaluated on the validation data by another process, is the best epoch's.
-    for (String model : List.of("run", "run/best")) {
-      Launcher.Result evaluate =
-          Launcher.run(
-              dir,
-              "evaluate",
-              "--model",
-              model,
-              "--data",
-              "validation.csv",
-              "--output",
-              model.replace('/', '-') + ".json",
-              "--conf",
-              "spark.ui.enabled=false");
-      assertEquals(0, evaluate.exitCode(), evaluate.stderr());
-      JsonNode evaluated = JSON.readTree(dir.resolve(model.replace('/', '-') + ".json").toFile());
-      System.out.printf(
-          Locale.ROOT,
-          "%s: evaluated val_loss %.6f, history's minimum %.6f (epoch %d of %d)%n",
-          model,
-          evaluated.get("loss").asDouble(),
-          best,
-          bestEpoch + 1,
-          valLoss.size());
-      assertEquals(best, evaluated.get("loss").asDouble(), 1e-6, model + " holds the best epoch");
-      assertEquals(4, evaluated.get("confusion_matrix").size(), "a 4-class confusion matrix");
-    }
+    // model_checkpoint's file of the best epoch and the restored model are one model: the same
+    // weights, bit for bit, and the same model.json but for the final model's provenance.
+    assertArrayEquals(Weights.of(dir.resolve("run")), Weights.of(dir.resolve("run/best")));
+    JsonNode restored = JSON.readTree(dir.resolve("run/model.json").toFile());
+    JsonNode checkpoint = JSON.readTree(dir.resolve("run/best/model.json").toFile());
+    assertTrue(restored.has("provenance"), "the final model records how it was made");
+    ((ObjectNode) restored).remove("provenance");
+    ((ObjectNode) checkpoint).remove("provenance");
+    assertEquals(restored, checkpoint, "run/model.json against run/best/model.json");
+    // So one evaluation tells for both: the checkpoint, evaluated on the validation data by another
+    // process, is the best epoch's.
+    Launcher.Result evaluate =
+        Launcher.run(
+            dir,
+            "evaluate",
+            "--model",
+            "run/best",
+            "--data",
+            "validation.csv",
+            "--output",
+            "run-best.json",
+            "--conf",
+            "spark.ui.enabled=false");
+    assertEquals(0, evaluate.exitCode(), evaluate.stderr());
+    JsonNode evaluated = JSON.readTree(dir.resolve("run-best.json").toFile());
+    System.out.printf(
+        Locale.ROOT,
+        "run and run/best: evaluated val_loss %.6f, history's minimum %.6f (epoch %d of %d)%n",
+        evaluated.get("loss").asDouble(),
+        best,
+        bestEpoch + 1,
+        valLoss.size());
+    assertEquals(
+        best, evaluated.get("loss").asDouble(), 1e-6, "run and run/best hold the best epoch");
+    assertEquals(4, evaluated.get("confusion_matrix").size(), "a 4-class confusion matrix");
 
     // csv_logger: a header of epoch and the sorted keys, one row per epoch with the history's
     // values.

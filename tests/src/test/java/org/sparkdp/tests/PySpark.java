@@ -81,28 +81,57 @@ final class PySpark {
             + "' pyspark-shell");
   }
 
-  /** Runs one of this package's Python scripts (a test resource) with {@code args} on local[2]. */
-  static Launcher.Result run(Path dir, String script, String... args)
+  /**
+   * Runs several of this package's Python scripts, each a list of its name and arguments, one after
+   * another in one Python process and so one SparkSession ({@code one_session.py}): one PySpark
+   * start for all. Returns whatever the exit code: the output has one line {@code script NAME ok}
+   * or {@code script NAME failed: ...} per script, which {@link #section} checks.
+   */
+  static Launcher.Result inOneSession(String master, Path dir, List<List<String>> scripts)
       throws IOException, InterruptedException {
-    return runOn("local[2]", dir, script, args);
+    List<String> command = new ArrayList<>(List.of(PYTHON, copy(dir, "one_session.py").toString()));
+    for (List<String> script : scripts) {
+      if (command.size() > 2) {
+        command.add("--");
+      }
+      command.add(copy(dir, script.get(0)).toString());
+      command.addAll(script.subList(1, script.size()));
+    }
+    return start(dir, master, command);
   }
 
-  /** Runs one of this package's Python scripts with {@code args}, Spark's master {@code master}. */
-  static Launcher.Result runOn(String master, Path dir, String script, String... args)
-      throws IOException, InterruptedException {
+  /**
+   * What {@code script} printed in an {@link #inOneSession} run: the lines after the previous
+   * script's end line, up to its own, which must say {@code ok}.
+   */
+  static String section(Launcher.Result run, String script) {
+    List<String> lines = run.stdout().lines().toList();
+    int from = 0;
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).equals("script " + script + " ok")) {
+        return String.join("\n", lines.subList(from, i)) + "\n";
+      }
+      if (lines.get(i).startsWith("script ")
+          && (lines.get(i).endsWith(" ok") || lines.get(i).contains(" failed: "))) {
+        from = i + 1;
+      }
+    }
+    throw new AssertionError(script + " did not end well: " + run.stdout() + run.stderr());
+  }
+
+  /** {@code dir/script}, copied there from this package's resources if it is not there yet. */
+  private static Path copy(Path dir, String script) throws IOException {
     Path file = dir.resolve(script);
     if (!Files.exists(file)) {
       try (InputStream in = PySpark.class.getResourceAsStream("pyspark/" + script)) {
         Files.copy(in, file);
       }
     }
-    List<String> command = new ArrayList<>(List.of(PYTHON, file.toString()));
-    command.addAll(List.of(args));
-    return run(dir, master, command);
+    return file;
   }
 
-  /** Runs {@code command} with the PySpark environment, in {@code dir}. */
-  static Launcher.Result run(Path dir, String master, List<String> command)
+  /** Runs {@code command} with the PySpark environment, in {@code dir}, whatever its exit code. */
+  private static Launcher.Result start(Path dir, String master, List<String> command)
       throws IOException, InterruptedException {
     Path home =
         Files.exists(dir.resolve("spark-home")) ? dir.resolve("spark-home") : sparkHome(dir);
@@ -115,15 +144,9 @@ final class PySpark {
       process.destroyForcibly();
       throw new AssertionError("python did not finish in 8 minutes: " + Files.readString(out));
     }
-    Launcher.Result result =
-        new Launcher.Result(
-            process.exitValue(),
-            Files.readString(out, StandardCharsets.UTF_8),
-            Files.readString(err, StandardCharsets.UTF_8));
-    if (result.exitCode() != 0) {
-      throw new AssertionError(
-          String.join(" ", command) + " failed: " + result.stdout() + result.stderr());
-    }
-    return result;
+    return new Launcher.Result(
+        process.exitValue(),
+        Files.readString(out, StandardCharsets.UTF_8),
+        Files.readString(err, StandardCharsets.UTF_8));
   }
 }

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.testkit.Blobs;
@@ -16,9 +17,53 @@ import org.sparkdp.testkit.Blobs;
  * sparkdp from PySpark (the {@code sparkdp} Python package over Py4J, sparkdp's app jar with {@code
  * --jars}): Spark ML Pipelines saved and loaded across sessions, CrossValidator, and the
  * Keras-shaped API against {@code bin/sparkdp train}.
+ *
+ * <p>Each PySpark start (Python, a JVM, Spark's first jobs) costs seconds of CPU, so the scripts
+ * share two, one script after another in one session: the first (local[2]) runs the guarded script
+ * (first, before anything imports sparkdp; it puts PySpark's classes back at its end), fits and
+ * saves the pipeline and runs the CrossValidator; the second, a new session in a new JVM, loads
+ * that pipeline and trains the seed model (local[1], as {@code bin/sparkdp train} beside it).
  */
 class PySparkIT {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path dir;
+
+  /** stages_guarded.py, pipeline_fit.py and cross_validate.py on local[2]. */
+  private static Launcher.Result first;
+
+  /** pipeline_load.py and seed_model.py on local[1], after {@link #first}. */
+  private static Launcher.Result second;
+
+  @BeforeAll
+  static void theScriptsRunInTwoPySparkProcessesTheSecondAfterTheFirst() throws Exception {
+    Path pipeline = Blobs.of(400, 4, 3, 7).writeCsv(dir.resolve("pipeline.csv"));
+    Path cv = Blobs.of(300, 4, 3, 11).writeCsv(dir.resolve("cv.csv"));
+    Path seed = Blobs.of(1500, 784, 10, 19).writeCsv(dir.resolve("seed.csv"));
+    Path guarded = Blobs.of(300, 4, 3, 13).writeCsv(dir.resolve("guarded.csv"));
+    Path out = Files.createDirectories(dir.resolve("pipeline"));
+    first =
+        PySpark.inOneSession(
+            "local[2]",
+            dir,
+            List.of(
+                List.of(
+                    "stages_guarded.py",
+                    guarded.toString(),
+                    Files.createDirectories(dir.resolve("guarded")).toString()),
+                List.of("pipeline_fit.py", pipeline.toString(), out.toString()),
+                List.of("cross_validate.py", cv.toString())));
+    // One partition each: Spark's CSV source and sparkdp's reader split a file at other places, and
+    // other partitions sum the gradients in another order.
+    second =
+        PySpark.inOneSession(
+            "local[1]",
+            dir,
+            List.of(
+                List.of("pipeline_load.py", pipeline.toString(), out.toString()),
+                List.of(
+                    "seed_model.py", seed.toString(), "2", "7", dir.resolve("python").toString())));
+  }
 
   private static String line(String output, String prefix) {
     return output
@@ -30,26 +75,24 @@ class PySparkIT {
   }
 
   @Test
-  void aPipelineFittedInPythonIsLoadedInANewSessionWithEqualPredictions(@TempDir Path dir)
-      throws Exception {
-    Path csv = Blobs.of(400, 4, 3, 7).writeCsv(dir.resolve("data.csv"));
-    Launcher.Result fit = PySpark.run(dir, "pipeline_fit.py", csv.toString(), dir.toString());
-    double accuracy = Double.parseDouble(line(fit.stdout(), "accuracy "));
-    assertTrue(accuracy > 0.9, fit.stdout());
-    assertEquals(5, JSON.readTree(line(fit.stdout(), "history ")).get("loss").size());
-    assertTrue(fit.stdout().contains("Epoch 5/5 - "), fit.stdout());
+  void aPipelineFittedInPythonIsLoadedInANewSessionWithEqualPredictions() throws Exception {
+    Path csv = dir.resolve("pipeline.csv");
+    String fit = PySpark.section(first, "pipeline_fit.py");
+    double accuracy = Double.parseDouble(line(fit, "accuracy "));
+    assertTrue(accuracy > 0.9, fit);
+    assertEquals(5, JSON.readTree(line(fit, "history ")).get("loss").size());
+    assertTrue(fit.contains("Epoch 5/5 - "), fit);
 
-    // A new Python process: a new SparkSession in a new JVM.
-    Launcher.Result load = PySpark.run(dir, "pipeline_load.py", csv.toString(), dir.toString());
+    // Another Python process: a new SparkSession in a new JVM.
+    String load = PySpark.section(second, "pipeline_load.py");
     assertEquals(
         "pyspark.ml.feature.VectorAssembler pyspark.ml.feature.StandardScalerModel"
             + " org.sparkdp.ml.SequentialModel",
-        line(load.stdout(), "stages "));
+        line(load, "stages "));
     assertEquals(
-        "SequentialEstimator batchSize=16 learningRate=0.01 seed=3",
-        line(load.stdout(), "estimator "));
-    JsonNode before = JSON.readTree(dir.resolve("before.json").toFile());
-    JsonNode after = JSON.readTree(dir.resolve("after.json").toFile());
+        "SequentialEstimator batchSize=16 learningRate=0.01 seed=3", line(load, "estimator "));
+    JsonNode before = JSON.readTree(dir.resolve("pipeline/before.json").toFile());
+    JsonNode after = JSON.readTree(dir.resolve("pipeline/after.json").toFile());
     assertEquals(400, before.size());
     assertEquals(before, after);
     long right = 0;
@@ -65,37 +108,25 @@ class PySparkIT {
   }
 
   @Test
-  void crossValidatorInPythonPicksTheBestOfATwoByTwoGridWithTwoFolds(@TempDir Path dir)
-      throws Exception {
-    Path csv = Blobs.of(300, 4, 3, 11).writeCsv(dir.resolve("data.csv"));
-    Launcher.Result cv = PySpark.run(dir, "cross_validate.py", csv.toString());
-    JsonNode result = JSON.readTree(line(cv.stdout(), "result "));
+  void crossValidatorInPythonPicksTheBestOfATwoByTwoGridWithTwoFolds() throws Exception {
+    String cv = PySpark.section(first, "cross_validate.py");
+    JsonNode result = JSON.readTree(line(cv, "result "));
     JsonNode metrics = result.get("metrics");
     assertEquals(4, metrics.size());
     int best = 0;
     for (int i = 1; i < 4; i++) {
       best = metrics.get(i).asDouble() > metrics.get(best).asDouble() ? i : best;
     }
-    assertEquals(result.get("grid").get(best), result.get("best"), cv.stdout());
-    assertTrue(metrics.get(best).asDouble() > metrics.get(0).asDouble() + 0.2, cv.stdout());
-    assertTrue(result.get("best_accuracy").asDouble() > 0.8, cv.stdout());
+    assertEquals(result.get("grid").get(best), result.get("best"), cv);
+    assertTrue(metrics.get(best).asDouble() > metrics.get(0).asDouble() + 0.2, cv);
+    assertTrue(result.get("best_accuracy").asDouble() > 0.8, cv);
     System.out.println("PySpark CrossValidator: " + result);
   }
 
   @Test
-  void theSeedModelTrainedFromPythonHasTheWeightsOfBinSparkdpTrain(@TempDir Path dir)
-      throws Exception {
-    Path csv = Blobs.of(1500, 784, 10, 19).writeCsv(dir.resolve("data.csv"));
-    // One partition each: Spark's CSV source and sparkdp's reader split a file at other places, and
-    // other partitions sum the gradients in another order.
-    PySpark.runOn(
-        "local[1]",
-        dir,
-        "seed_model.py",
-        csv.toString(),
-        "2",
-        "7",
-        dir.resolve("python").toString());
+  void theSeedModelTrainedFromPythonHasTheWeightsOfBinSparkdpTrain() throws Exception {
+    Path csv = dir.resolve("seed.csv");
+    PySpark.section(second, "seed_model.py");
     Launcher.Result cli =
         Launcher.run(
             dir,
@@ -129,22 +160,17 @@ class PySparkIT {
   }
 
   @Test
-  void thePythonStagesFitTransformSaveAndLoadWithSparkdpsOwnWayToTheJvmClosed(@TempDir Path dir)
-      throws Exception {
-    Path csv = Blobs.of(300, 4, 3, 13).writeCsv(dir.resolve("data.csv"));
-    Launcher.Result run = PySpark.run(dir, "stages_guarded.py", csv.toString(), dir.toString());
-    assertEquals(0, run.exitCode(), run.stdout() + run.stderr());
-    JsonNode result = JSON.readTree(line(run.stdout(), "result "));
+  void thePythonStagesFitTransformSaveAndLoadWithSparkdpsOwnWayToTheJvmClosed() throws Exception {
+    String run = PySpark.section(first, "stages_guarded.py");
+    JsonNode result = JSON.readTree(line(run, "result "));
     System.out.println("PySpark with sparkdp's way to the JVM closed: " + result);
     assertTrue(result.get("guarded").asBoolean(), "the guard did not stop sparkdp._jvm.ml()");
     // The Python Params are the JVM stages': names, converters and defaults.
     assertEquals("[]", result.get("estimator_differences").toString());
     assertEquals("[]", result.get("model_differences").toString());
     assertEquals(
-        result.get("estimator_params").asInt() + 3,
-        result.get("model_params").asInt(),
-        run.stdout());
-    assertTrue(run.stdout().contains("Epoch 3/3 - "), run.stdout());
+        result.get("estimator_params").asInt() + 3, result.get("model_params").asInt(), run);
+    assertTrue(run.contains("Epoch 3/3 - "), run);
     JsonNode facts = result.get("facts");
     for (String fact : List.of("history", "provenance", "summary", "final_loss")) {
       assertTrue(facts.get(fact).asBoolean(), fact + " differs from the JVM's: " + facts);

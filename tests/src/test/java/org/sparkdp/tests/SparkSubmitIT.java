@@ -134,6 +134,11 @@ class SparkSubmitIT {
                   "spark.standalone.submit.waitAppCompletion=true",
                   "--conf",
                   "spark.executorEnv.OPENBLAS_NUM_THREADS=1",
+                  // The driver's and the executor's JVMs, as every JVM the tests start.
+                  "--conf",
+                  "spark.driver.extraJavaOptions=" + Launcher.QUICK_JVM,
+                  "--conf",
+                  "spark.executor.extraJavaOptions=" + Launcher.QUICK_JVM,
                   "--files",
                   dir.resolve("job.yaml").toString()),
               "--config",

@@ -3,7 +3,8 @@ read of SparkContext's _jvm, _gateway or _active_spark_context, of SparkSession.
 of a DataFrame's _jdf from a module of sparkdp raises; PySpark's own modules read them as usual. Then: the Python
 Params against the JVM stage's, fit (with its epoch lines), transform, the model's facts against the JVM's, save
 and load of the model, the estimator and a Pipeline. Prints one line "result {...}" for the test to check.
-Usage: stages_guarded.py DATA.csv OUT_DIR"""
+At the end it puts PySpark's classes back as they were, for the scripts that one_session.py runs after this one
+(which must be the first, before anything imports sparkdp). Usage: stages_guarded.py DATA.csv OUT_DIR"""
 import json
 import sys
 
@@ -43,8 +44,12 @@ class _Guarded:
         obj.__dict__[self.name] = value
 
 
+_unguarded = []
+
+
 def _guard(cls, name):
     attribute = cls.__dict__.get(name)
+    _unguarded.append((cls, name, name in cls.__dict__, attribute))
     if isinstance(attribute, property):
         def read(self, _get=attribute.fget):
             if _from_sparkdp():
@@ -182,3 +187,9 @@ connect["facts_from_to_string"] = (remote.history == model.history and remote.pr
 del os.environ["SPARK_CONNECT_MODE_ENABLED"]
 result["connect"] = connect
 print("result " + json.dumps(result, sort_keys=True))
+
+for cls, name, had, attribute in reversed(_unguarded):
+    if had:
+        setattr(cls, name, attribute)
+    else:
+        delattr(cls, name)
