@@ -73,15 +73,13 @@ final class StandaloneCluster implements AutoCloseable {
     awaitWorkers(workDir, workers, 60);
   }
 
-  /** Starts a Master or a Worker, with {@link Launcher#QUICK_JVM} as every JVM the tests start. */
+  /** Starts a Master or a Worker ({@link Launcher#java} gives it {@link Launcher#QUICK_JVM}). */
   private Process start(Path log, String sparkHome, List<String> main) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Launcher.QUICK_JVM));
-    command.addAll(main);
     return Launcher.java(
         log,
         sparkHome + "/jars/*",
         java.util.Map.of("SPARK_HOME", sparkHome, "SPARK_SCALA_VERSION", "2.13"),
-        command);
+        main);
   }
 
   private static int freePort() throws IOException {
