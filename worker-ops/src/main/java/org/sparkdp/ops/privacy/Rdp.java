@@ -204,6 +204,22 @@ public final class Rdp {
         DEFAULT_ORDERS, sampledGaussian(sampleRate, noiseMultiplier, steps, DEFAULT_ORDERS), delta);
   }
 
+  /**
+   * The steps a run of {@code epochs} epochs is planned to take at {@code sampleRate}, as Opacus
+   * plans them: {@code floor(epochs / sampleRate)} (Poisson sampling takes {@code 1 / q} steps per
+   * epoch on average).
+   */
+  public static long plannedSteps(double epochs, double sampleRate) {
+    if (!(epochs >= 0) || Double.isInfinite(epochs)) {
+      throw new IllegalArgumentException("epochs must be 0 or more, got " + epochs);
+    }
+    checkSampleRate(sampleRate);
+    if (sampleRate == 0) {
+      throw new IllegalArgumentException("sample_rate must be positive to plan steps, got 0");
+    }
+    return (long) Math.floor(epochs / sampleRate);
+  }
+
   /** {@link #noiseMultiplier(double, double, double, long, double)} with Opacus' tolerance 0.01. */
   public static double noiseMultiplier(
       double targetEpsilon, double delta, double sampleRate, long steps) {

@@ -55,6 +55,19 @@ class PrivacyAccountTest {
   }
 
   @Test
+  void accountSurvivesJavaSerializationAsSparkShipsIt() throws Exception {
+    PrivacyAccount account = PrivacyAccount.empty().after(0.01, 1.1, 7).after(0.02, 1.3, 2);
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(account);
+    }
+    try (java.io.ObjectInputStream in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      assertEquals(account, in.readObject());
+    }
+  }
+
+  @Test
   void damagedSavedAccountsAreRefusedNamingTheKey() throws Exception {
     String where = "ckpt/state.json:privacy";
     String[][] cases = {

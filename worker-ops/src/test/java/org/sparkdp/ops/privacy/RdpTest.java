@@ -61,7 +61,8 @@ class RdpTest {
    */
   @Test
   void opacusNoiseMultiplierFigures() {
-    long steps = (long) (90 / 0.04);
+    long steps = Rdp.plannedSteps(90, 0.04);
+    assertEquals(2250, steps);
     double sigma = Rdp.noiseMultiplier(8, 1e-5, 0.04, steps);
     assertEquals(1.416, sigma, 5e-5);
     double spent = Rdp.epsilon(0.04, sigma, steps, 1e-5).epsilon();
@@ -113,6 +114,22 @@ class RdpTest {
     }
     PrivacySpent gaussian = Rdp.epsilon(fine, Rdp.sampledGaussian(1, 4.530877117, 1, fine), 1e-6);
     assertEquals(1, gaussian.epsilon(), 5e-8);
+  }
+
+  /**
+   * tensorflow/privacy, rdp_accountant_test.py, test_check_composition: 40000 steps at q 1e-4,
+   * sigma 0.4 then 100 at q 0.1, sigma 2, over its 21 orders, is at most (8.509656, 1e-5)-DP (the
+   * figure of the older conversion, which the improved one must not exceed).
+   */
+  @Test
+  void tensorflowPrivacyCompositionBound() {
+    double[] orders = {
+      1.25, 1.5, 1.75, 2, 2.5, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 64, 256
+    };
+    PrivacyAccount account = PrivacyAccount.empty().after(1e-4, 0.4, 40000).after(0.1, 2, 100);
+    double[] rdp = account.rdp(orders);
+    assertEquals(8.509656, classicEpsilon(orders, rdp, 1e-5), 5e-6);
+    assertTrue(account.spent(1e-5, orders).epsilon() <= 8.509656);
   }
 
   /**
