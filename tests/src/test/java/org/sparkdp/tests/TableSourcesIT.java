@@ -2,6 +2,7 @@ package org.sparkdp.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -20,16 +21,21 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.DataException;
+import org.sparkdp.driver.Engine;
+import org.sparkdp.jobs.DataSource;
+import org.sparkdp.jobs.Readers;
 import org.sparkdp.testkit.Blobs;
 
 /**
  * Training from tables through {@code bin/sparkdp}, with the real Delta Lake jar (delta-spark
  * 4.4.0, for Spark 4.2.0) handed to the job as a user would ({@code spark.jars}): a Delta table of
  * two versions trained on at version 0 (the provenance names the table and version 0, and the rows
- * and fingerprint are version 0's), the same table through the catalog by name without a version
- * (the version read, 1, recorded), a table of Spark's JDBC catalog by its three-part name, and a
- * missing table or column in one line. Runs on the default Spark line only: delta-spark 4.4 is
- * built for Spark 4.2.
+ * and fingerprint are version 0's) and, in the same run, validated on through the catalog by name
+ * without a version (the version read, 1, recorded), a table of Spark's JDBC catalog by its
+ * three-part name, and a missing table or column in one line. A Delta job costs about twice a CSV
+ * job's CPU even so (Delta's classes, its log replay as a Spark job): one run serves both versions'
+ * checks. Runs on the default Spark line only: delta-spark 4.4 is built for Spark 4.2.
  */
 class TableSourcesIT {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +49,13 @@ class TableSourcesIT {
 
   private static final Blobs V1 = Blobs.of(200, DIM, 3, 41, 77);
 
+  /**
+   * Delta's partitions for replaying a table's log: its default, 50, is meant for a cluster; on one
+   * machine 50 tasks for a log of two commits cost about half a Delta job's CPU (README: Data from
+   * tables).
+   */
+  private static final String SNAPSHOT_PARTITIONS = "spark.databricks.delta.snapshotPartitions";
+
   /** What a user adds to a job's command line to read Delta tables (README: Data from tables). */
   private static List<String> deltaConf() {
     String jars = System.getProperty("sparkdp.deltaJars", "");
@@ -53,7 +66,9 @@ class TableSourcesIT {
         "--conf",
         "spark.sql.extensions=io.delta.sql.DeltaSparkSessionExtension",
         "--conf",
-        "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog");
+        "spark.sql.catalog.spark_catalog=org.apache.spark.sql.delta.catalog.DeltaCatalog",
+        "--conf",
+        SNAPSHOT_PARTITIONS + "=1");
   }
 
   private static Dataset<Row> frame(Blobs data) {
@@ -89,6 +104,9 @@ class TableSourcesIT {
             .config(
                 "spark.sql.catalog.spark_catalog",
                 "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+            // Each commit replays the log (the overwrite, and the checksum written after each):
+            // writing the two versions took 42 s of CPU with Delta's 50 partitions, 28 s with 1.
+            .config(SNAPSHOT_PARTITIONS, "1")
             .getOrCreate();
     String events = dir.resolve("events").toString();
     frame(V0).write().format("delta").save(events);
@@ -113,18 +131,43 @@ class TableSourcesIT {
         .path("train");
   }
 
+  /** The Delta table's name in the catalog's syntax for a path. */
+  private static String deltaTable() {
+    return "delta.`" + dir.resolve("events") + "`";
+  }
+
+  private static JsonNode versionsModel;
+
+  /**
+   * The data section of the one Delta training run: trained on the table at version 0 (asked for),
+   * validated on it by name without a version (so at the latest, 1).
+   */
+  private static synchronized JsonNode versionsData() throws Exception {
+    if (versionsModel == null) {
+      String events = dir.resolve("events").toString();
+      Launcher.Result trained =
+          Launcher.run(
+              dir,
+              Launcher.train(
+                  "delta:" + events + "?versionAsOf=0",
+                  "versions",
+                  Launcher.concat(
+                      new String[] {"--validation", "table:" + deltaTable()},
+                      deltaConf().toArray(new String[0]))));
+      assertEquals(0, trained.exitCode(), trained.stderr());
+      versionsModel =
+          JSON.readTree(dir.resolve("versions").resolve("model.json").toFile())
+              .path("provenance")
+              .path("data");
+    }
+    return versionsModel;
+  }
+
   @Test
   void aDeltaTableIsTrainedOnAtTheVersionAskedAndTheProvenanceSaysWhich() throws Exception {
     String events = dir.resolve("events").toString();
-    assertEquals(2, spark.sql("DESCRIBE HISTORY delta.`" + events + "`").count());
-    Launcher.Result trained =
-        Launcher.run(
-            dir,
-            Launcher.concat(
-                Launcher.train("delta:" + events + "?versionAsOf=0", "at0"),
-                deltaConf().toArray(new String[0])));
-    assertEquals(0, trained.exitCode(), trained.stderr());
-    JsonNode train = trainData("at0");
+    assertEquals(2, spark.sql("DESCRIBE HISTORY " + deltaTable()).count());
+    JsonNode train = versionsData().path("train");
     assertEquals("train data (delta " + events + ")", train.path("name").asText());
     // Version 0's rows, not version 1's 200.
     assertEquals(300, train.path("rows").asLong(), train.toString());
@@ -138,18 +181,25 @@ class TableSourcesIT {
         source.path("versions").get(0).path("location").asText().endsWith(events),
         source.toString());
     assertTrue(
-        Files.readString(dir.resolve("at0").resolve("MODEL_CARD.md")).contains("at version 0."),
+        Files.readString(dir.resolve("versions").resolve("MODEL_CARD.md"))
+            .contains("at version 0."),
         "the model card names the version");
 
-    // The fingerprint is the one of version 0's rows read from a Parquet file, and fingerprint
-    // gives it again from the table at version 0 (version 1 has other rows).
-    Launcher.Result parquet =
-        Launcher.run(dir, "fingerprint", "--data", "v0.parquet", "--config", "job.yaml");
-    assertEquals(0, parquet.exitCode(), parquet.stderr());
-    assertEquals(
-        train.path("fingerprint").asText(),
-        parquet.stdout().strip().split("\\s+")[0],
-        parquet.stdout());
+    // The fingerprint is the one of version 0's rows read from a Parquet file (computed here as
+    // the fingerprint command computes it: sparkdp's Parquet reader, then Engine.fingerprint), and
+    // fingerprint gives it again from the table at version 0 (version 1 has other rows).
+    String parquet =
+        Engine.fingerprint(
+            Readers.read(
+                spark,
+                DataSource.fromPath(dir.resolve("v0.parquet").toString(), "--data"),
+                "train",
+                DIM),
+            "features",
+            "label",
+            DIM,
+            "train data (v0.parquet)");
+    assertEquals(train.path("fingerprint").asText(), parquet);
     Launcher.Result again =
         Launcher.run(
             dir,
@@ -167,21 +217,22 @@ class TableSourcesIT {
 
   @Test
   void aTableReadByNameWithoutAVersionRecordsTheVersionRead() throws Exception {
-    String table = "delta.`" + dir.resolve("events") + "`";
+    String table = deltaTable();
     // What the job relies on to pin a table to the version it resolved: Delta takes the version
     // as a reader option of a table read by name.
     assertEquals(300, spark.read().option("versionAsOf", "0").table(table).count());
-    Launcher.Result trained =
-        Launcher.run(
-            dir,
-            Launcher.concat(
-                Launcher.train("table:" + table, "latest"), deltaConf().toArray(new String[0])));
-    assertEquals(0, trained.exitCode(), trained.stderr());
-    JsonNode train = trainData("latest");
-    assertEquals(200, train.path("rows").asLong(), train.toString());
-    JsonNode source = train.path("source");
+    // The validation data of the run that trains on version 0: read through the same reader as
+    // training data, pinned alike, in a run that reads the same table at another version too.
+    JsonNode validation = versionsData().path("validation");
+    assertEquals(
+        "validation data (table " + table + ")",
+        validation.path("name").asText(),
+        validation.toString());
+    assertEquals(200, validation.path("rows").asLong(), validation.toString());
+    JsonNode source = validation.path("source");
     assertEquals(table, source.path("table").asText());
     assertFalse(source.has("options"), "none was given: " + source);
+    assertEquals(1, source.path("versions").size(), source.toString());
     assertEquals(1, source.path("versions").get(0).path("version").asLong(), source.toString());
   }
 
@@ -274,21 +325,25 @@ class TableSourcesIT {
     assertOneError(
         table,
         "train data (table default.no_such_events): no such table or view in Spark's catalog");
-    Files.writeString(
-        dir.resolve("column.yaml"),
-        Files.readString(dir.resolve("job.yaml"))
-            + "data:\n  train: {format: delta, path: events, label_column: y}\n");
-    Launcher.Result column =
-        Launcher.run(
-            dir,
-            Launcher.concat(
-                new String[] {"train", "--config", "column.yaml", "--output", "column"},
-                deltaConf().toArray(new String[0])));
-    assertOneError(
-        column,
-        "train data (delta events) has no label column 'y' (columns: x0, x1, x2, x3, x4, x5,"
-            + " label)");
     assertFalse(Files.exists(dir.resolve("missing")), "nothing written");
+    // A Delta table without the label column: the data error that the job above shows as one
+    // line (a DataException), raised by the job's reader from Delta's schema, here in this JVM.
+    String events = dir.resolve("events").toString();
+    DataException column =
+        assertThrows(
+            DataException.class,
+            () ->
+                Readers.read(
+                    spark,
+                    new DataSource("delta", events, null, null, "y", List.of(), true),
+                    "train",
+                    DIM));
+    assertEquals(
+        "train data (delta "
+            + events
+            + ") has no label column 'y' (columns: x0, x1, x2, x3, x4, x5, label); set"
+            + " label_column in the data section",
+        column.getMessage());
   }
 
   /** One error line, as sparkdp's data errors are (exit code 1), and no stack trace. */
