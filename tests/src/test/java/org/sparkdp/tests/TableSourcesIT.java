@@ -37,6 +37,7 @@ import org.sparkdp.testkit.Blobs;
  * job's CPU even so (Delta's classes, its log replay as a Spark job): one run serves both versions'
  * checks. Runs on the default Spark line only: delta-spark 4.4 is built for Spark 4.2.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(BadInputIT.TEST_JVM_SPARK)
 class TableSourcesIT {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int DIM = 6;
