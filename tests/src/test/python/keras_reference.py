@@ -18,6 +18,14 @@ the biased variance, as Keras' do; Adam's epsilon is added after the bias-correc
         those weights on that data (a CSV as `init` writes it, or an .npz of `x` [rows, ...] and
         `y` [rows]); writes the final weights (float32, Keras' names, moving statistics included)
         and prints the loss of each step.
+    keras_reference.py cases DIR... [--selfcheck OUT.json]
+        For each DIR holding a case.json: `init` into DIR, then `train` from DIR/init.npz on
+        DIR/train.csv into DIR/ref.npz, all in this one process (torch is imported once for them
+        all). Each case's outcome goes to DIR/reference.json, {"init": {"exit", "stdout",
+        "stderr"}, "train": {...}}, with the exit code and output the two commands would have had
+        on their own, so one case's failure is that case's alone; `train` is not run (null) after
+        a failed `init`. With --selfcheck, keras_reference_selfcheck.py runs here too, its exit
+        code and output to OUT.json.
 
 CASE.json: {"layers": [...] or "model": "FILE" (a Keras JSON or a sparkdp model directory, relative to
 CASE), "compile": {"optimizer": {"type": "sgd", "learning_rate": 0.1}, "loss":
@@ -33,9 +41,8 @@ import os
 import sys
 import zipfile
 
-import numpy as np
-
 try:
+    import numpy as np
     import torch
     import torch.nn.functional as F
 except ImportError:
@@ -939,7 +946,51 @@ def command_train(case, model, weights, data, out):
     write_npz(out, {k: params[k].detach().numpy() for k in model.weight_names()})
 
 
+def captured(run):
+    """The exit code, standard output and standard error of run() (a main), as a process's."""
+    import contextlib
+    import io
+    import traceback
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = run()
+        except SystemExit as e:  # argparse's usage errors
+            code = e.code if isinstance(e.code, int) else 2
+        except Exception:  # a bug of the reference: that case's alone, with its trace
+            traceback.print_exc()
+            code = 1
+    return {"exit": code, "stdout": out.getvalue(), "stderr": err.getvalue()}
+
+
+def command_cases(argv):
+    parser = argparse.ArgumentParser(prog="keras_reference.py cases")
+    parser.add_argument("dirs", nargs="+")
+    parser.add_argument("--selfcheck")
+    args = parser.parse_args(argv)
+    for d in args.dirs:
+        case = os.path.join(d, "case.json")
+        outcome = {"init": captured(lambda: main(["init", case, "--out", d])), "train": None}
+        if outcome["init"]["exit"] == 0:
+            outcome["train"] = captured(lambda: main(["train", case, "--weights", os.path.join(d, "init.npz"),
+                                                      "--data", os.path.join(d, "train.csv"),
+                                                      "--out", os.path.join(d, "ref.npz")]))
+        with open(os.path.join(d, "reference.json"), "w") as f:
+            json.dump(outcome, f, indent=1)
+    if args.selfcheck:
+        sys.modules.setdefault("keras_reference", sys.modules[__name__])  # the selfcheck's `kr`: this module
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        import keras_reference_selfcheck
+
+        with open(args.selfcheck, "w") as f:
+            json.dump(captured(keras_reference_selfcheck.main), f, indent=1)
+    return 0
+
+
 def main(argv):
+    if argv[:1] == ["cases"]:
+        return command_cases(argv[1:])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=["init", "train"])
     parser.add_argument("case")

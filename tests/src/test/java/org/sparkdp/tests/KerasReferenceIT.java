@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -12,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sparkdp.ops.ModelFile;
@@ -31,6 +33,12 @@ import org.sparkdp.ops.Npz;
  * Keras', so sparkdp must accept them by name and shape), and each case must move every weight by
  * at least ten times the tolerance, or it could not tell training from none.
  *
+ * <p>The reference of every case, and the reference's own selfcheck ({@code
+ * keras_reference_selfcheck.py}), are computed before the tests in one Python process ({@code
+ * keras_reference.py cases}), as importing torch costs more than a case; each case's outcome is
+ * kept apart, so a case that fails fails its own test, named. The {@code bin/sparkdp train} runs
+ * stay one per case: they are what is tested.
+ *
  * <p>Needs {@code /usr/bin/python3} with Debian's {@code python3-torch}; without it each test fails
  * saying so (it does not skip).
  */
@@ -39,6 +47,7 @@ class KerasReferenceIT {
   static final double LOSS_TOLERANCE = 1e-4;
   static final String PYTHON = PySpark.PYTHON;
   static final Path SCRIPTS = Launcher.HOME.resolve("tests/src/test/python");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   /** A model in sparkdp's (Keras') layer vocabulary, how it is compiled, and its steps and data. */
   record Case(
@@ -52,166 +61,216 @@ class KerasReferenceIT {
     String layersJson() {
       return "[\n    " + String.join(",\n    ", layers) + "]";
     }
+
+    /** The case's directory in the class's: its name in lower-case words joined by '-'. */
+    String directory() {
+      return name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9]+", "-");
+    }
+  }
+
+  static final Case CONVNET_SGD =
+      new Case(
+          "convnet, sgd",
+          List.of(
+              "{\"type\": \"conv2d\", \"filters\": 4, \"kernel_size\": 2, \"dilation_rate\": 2,"
+                  + " \"activation\": \"relu\", \"input_shape\": [7, 7, 2]}",
+              "{\"type\": \"conv2d\", \"filters\": 3, \"kernel_size\": [2, 3],"
+                  + " \"padding\": \"same\", \"activation\": \"tanh\"}",
+              "{\"type\": \"max_pooling2d\", \"pool_size\": 2, \"padding\": \"same\"}",
+              "{\"type\": \"conv2d\", \"filters\": 4, \"kernel_size\": 2, \"strides\": 2,"
+                  + " \"padding\": \"same\"}",
+              "{\"type\": \"flatten\"}",
+              "{\"type\": \"dense\", \"units\": 3, \"activation\": \"softmax\"}"),
+          "{\"type\": \"sgd\", \"learning_rate\": 0.1}",
+          "sparse_categorical_crossentropy",
+          4,
+          40,
+          11);
+
+  static final Case CONVNET_ADAM =
+      new Case(
+          "convnet, adam",
+          List.of(
+              "{\"type\": \"conv2d\", \"filters\": 4, \"kernel_size\": 3,"
+                  + " \"activation\": \"relu\", \"input_shape\": [8, 8, 1]}",
+              "{\"type\": \"max_pooling2d\", \"pool_size\": 2}",
+              "{\"type\": \"conv2d\", \"filters\": 6, \"kernel_size\": 2,"
+                  + " \"activation\": \"relu\"}",
+              "{\"type\": \"max_pooling2d\", \"pool_size\": 2}",
+              "{\"type\": \"flatten\"}",
+              "{\"type\": \"dense\", \"units\": 3, \"activation\": \"softmax\"}"),
+          "{\"type\": \"adam\", \"learning_rate\": 0.01}",
+          "sparse_categorical_crossentropy",
+          4,
+          40,
+          12);
+
+  static final Case EMBEDDING_CONV1D_ADAM =
+      new Case(
+          "embedding + conv1d, adam",
+          List.of(
+              "{\"type\": \"embedding\", \"input_dim\": 12, \"output_dim\": 4,"
+                  + " \"input_shape\": [10]}",
+              "{\"type\": \"conv1d\", \"filters\": 5, \"kernel_size\": 3,"
+                  + " \"activation\": \"relu\"}",
+              "{\"type\": \"max_pooling1d\", \"pool_size\": 2}",
+              "{\"type\": \"conv1d\", \"filters\": 4, \"kernel_size\": 2,"
+                  + " \"padding\": \"same\", \"activation\": \"tanh\"}",
+              "{\"type\": \"global_max_pooling1d\"}",
+              "{\"type\": \"dense\", \"units\": 3, \"activation\": \"softmax\"}"),
+          "{\"type\": \"adam\", \"learning_rate\": 0.01}",
+          "sparse_categorical_crossentropy",
+          4,
+          48,
+          13);
+
+  static final Case DENSE_BATCH_NORMALIZATION_SGD =
+      new Case(
+          "dense + batch_normalization, sgd",
+          List.of(
+              "{\"type\": \"dense\", \"units\": 8, \"use_bias\": false, \"input_dim\": 6}",
+              "{\"type\": \"batch_normalization\"}",
+              "{\"type\": \"activation\", \"activation\": \"relu\"}",
+              "{\"type\": \"dense\", \"units\": 5, \"activation\": \"tanh\"}",
+              "{\"type\": \"batch_normalization\", \"momentum\": 0.9, \"center\": false}",
+              "{\"type\": \"dense\", \"units\": 1}"),
+          "{\"type\": \"sgd\", \"learning_rate\": 0.1}",
+          "mean_squared_error",
+          4,
+          48,
+          14);
+
+  static final Case LSTM_SGD =
+      new Case(
+          "lstm, sgd",
+          List.of(
+              "{\"type\": \"lstm\", \"units\": 4, \"return_sequences\": true,"
+                  + " \"input_shape\": [5, 3]}",
+              "{\"type\": \"lstm\", \"units\": 3}",
+              "{\"type\": \"dense\", \"units\": 2, \"activation\": \"softmax\"}"),
+          "{\"type\": \"sgd\", \"learning_rate\": 1.0}",
+          "sparse_categorical_crossentropy",
+          4,
+          40,
+          15);
+
+  static final Case GRU_ADAM =
+      new Case(
+          "gru, adam",
+          List.of(
+              "{\"type\": \"gru\", \"units\": 4, \"return_sequences\": true,"
+                  + " \"input_shape\": [5, 3]}",
+              "{\"type\": \"gru\", \"units\": 3, \"reset_after\": false}",
+              "{\"type\": \"dense\", \"units\": 1}"),
+          "{\"type\": \"adam\", \"learning_rate\": 0.01}",
+          "mean_squared_error",
+          4,
+          40,
+          16);
+
+  static final List<Case> CASES =
+      List.of(
+          CONVNET_SGD,
+          CONVNET_ADAM,
+          EMBEDDING_CONV1D_ADAM,
+          DENSE_BATCH_NORMALIZATION_SGD,
+          LSTM_SGD,
+          GRU_ADAM);
+
+  /** Every case's directory, and the selfcheck's outcome, made once by {@link #reference}. */
+  @TempDir static Path dir;
+
+  /**
+   * The reference for every case in one Python process (torch is imported once, not four times a
+   * case): each case's initial weights, data and reference training into its directory, with its
+   * outcome ({@code reference.json}) for its own test to read, and the selfcheck's outcome.
+   */
+  @BeforeAll
+  static void reference() throws Exception {
+    List<String> command =
+        new ArrayList<>(List.of(SCRIPTS.resolve("keras_reference.py").toString(), "cases"));
+    for (Case c : CASES) {
+      Path caseDir = Files.createDirectories(dir.resolve(c.directory()));
+      Files.writeString(
+          caseDir.resolve("case.json"),
+          String.format(
+              Locale.ROOT,
+              "{\"layers\": %s,\n \"compile\": {\"optimizer\": %s, \"loss\": \"%s\"},\n"
+                  + " \"epochs\": %d, \"rows\": %d, \"seed\": %d}\n",
+              c.layersJson(),
+              c.optimizer(),
+              c.loss(),
+              c.epochs(),
+              c.rows(),
+              c.seed()));
+      command.add(c.directory());
+    }
+    command.addAll(List.of("--selfcheck", "selfcheck.json"));
+    Launcher.Result run;
+    try {
+      run = python(dir, command.toArray(new String[0]));
+    } catch (IOException e) {
+      run = null; // no python3 at all
+    }
+    // The script exits 3 when it cannot import torch or numpy.
+    if (run == null || run.exitCode() == 3) {
+      fail("install python3-torch (for " + PYTHON + ")");
+    }
+    assertEquals(0, run.exitCode(), "keras_reference.py cases: " + run.stdout() + run.stderr());
   }
 
   @Test
-  void theReferenceAgreesWithNumpyLoopsWrittenFromKerasFormulasLayerByLayer(@TempDir Path dir)
+  void theReferenceAgreesWithNumpyLoopsWrittenFromKerasFormulasLayerByLayer() throws Exception {
+    JsonNode check = JSON.readTree(dir.resolve("selfcheck.json").toFile());
+    String stdout = check.path("stdout").asText();
+    System.out.println(stdout);
+    assertEquals(0, check.path("exit").asInt(-1), stdout + check.path("stderr").asText());
+    assertTrue(stdout.contains("all checks agree to 1e-10"), stdout);
+  }
+
+  @Test
+  void aConvnetTrainedWithSgdAgreesWithKerasSemantics() throws Exception {
+    agrees(CONVNET_SGD);
+  }
+
+  @Test
+  void theSimpleMnistConvnetShapeTrainedWithAdamAgreesWithKerasSemantics() throws Exception {
+    agrees(CONVNET_ADAM);
+  }
+
+  @Test
+  void anEmbeddingAndConv1dModelAgreesWithKerasSemantics() throws Exception {
+    agrees(EMBEDDING_CONV1D_ADAM);
+  }
+
+  @Test
+  void denseWithBatchNormalizationAgreesWithKerasSemanticsMovingStatisticsIncluded()
       throws Exception {
-    requireTorch();
-    Launcher.Result check = python(dir, SCRIPTS.resolve("keras_reference_selfcheck.py").toString());
-    System.out.println(check.stdout());
-    assertEquals(0, check.exitCode(), check.stdout() + check.stderr());
-    assertTrue(check.stdout().contains("all checks agree to 1e-10"), check.stdout());
+    agrees(DENSE_BATCH_NORMALIZATION_SGD);
   }
 
   @Test
-  void aConvnetTrainedWithSgdAgreesWithKerasSemantics(@TempDir Path dir) throws Exception {
-    agrees(
-        dir,
-        new Case(
-            "convnet, sgd",
-            List.of(
-                "{\"type\": \"conv2d\", \"filters\": 4, \"kernel_size\": 2, \"dilation_rate\": 2,"
-                    + " \"activation\": \"relu\", \"input_shape\": [7, 7, 2]}",
-                "{\"type\": \"conv2d\", \"filters\": 3, \"kernel_size\": [2, 3],"
-                    + " \"padding\": \"same\", \"activation\": \"tanh\"}",
-                "{\"type\": \"max_pooling2d\", \"pool_size\": 2, \"padding\": \"same\"}",
-                "{\"type\": \"conv2d\", \"filters\": 4, \"kernel_size\": 2, \"strides\": 2,"
-                    + " \"padding\": \"same\"}",
-                "{\"type\": \"flatten\"}",
-                "{\"type\": \"dense\", \"units\": 3, \"activation\": \"softmax\"}"),
-            "{\"type\": \"sgd\", \"learning_rate\": 0.1}",
-            "sparse_categorical_crossentropy",
-            4,
-            40,
-            11));
+  void stackedLstmsAgreeWithKerasSemantics() throws Exception {
+    agrees(LSTM_SGD);
   }
 
   @Test
-  void theSimpleMnistConvnetShapeTrainedWithAdamAgreesWithKerasSemantics(@TempDir Path dir)
-      throws Exception {
-    agrees(
-        dir,
-        new Case(
-            "convnet, adam",
-            List.of(
-                "{\"type\": \"conv2d\", \"filters\": 4, \"kernel_size\": 3,"
-                    + " \"activation\": \"relu\", \"input_shape\": [8, 8, 1]}",
-                "{\"type\": \"max_pooling2d\", \"pool_size\": 2}",
-                "{\"type\": \"conv2d\", \"filters\": 6, \"kernel_size\": 2,"
-                    + " \"activation\": \"relu\"}",
-                "{\"type\": \"max_pooling2d\", \"pool_size\": 2}",
-                "{\"type\": \"flatten\"}",
-                "{\"type\": \"dense\", \"units\": 3, \"activation\": \"softmax\"}"),
-            "{\"type\": \"adam\", \"learning_rate\": 0.01}",
-            "sparse_categorical_crossentropy",
-            4,
-            40,
-            12));
-  }
-
-  @Test
-  void anEmbeddingAndConv1dModelAgreesWithKerasSemantics(@TempDir Path dir) throws Exception {
-    agrees(
-        dir,
-        new Case(
-            "embedding + conv1d, adam",
-            List.of(
-                "{\"type\": \"embedding\", \"input_dim\": 12, \"output_dim\": 4,"
-                    + " \"input_shape\": [10]}",
-                "{\"type\": \"conv1d\", \"filters\": 5, \"kernel_size\": 3,"
-                    + " \"activation\": \"relu\"}",
-                "{\"type\": \"max_pooling1d\", \"pool_size\": 2}",
-                "{\"type\": \"conv1d\", \"filters\": 4, \"kernel_size\": 2,"
-                    + " \"padding\": \"same\", \"activation\": \"tanh\"}",
-                "{\"type\": \"global_max_pooling1d\"}",
-                "{\"type\": \"dense\", \"units\": 3, \"activation\": \"softmax\"}"),
-            "{\"type\": \"adam\", \"learning_rate\": 0.01}",
-            "sparse_categorical_crossentropy",
-            4,
-            48,
-            13));
-  }
-
-  @Test
-  void denseWithBatchNormalizationAgreesWithKerasSemanticsMovingStatisticsIncluded(
-      @TempDir Path dir) throws Exception {
-    agrees(
-        dir,
-        new Case(
-            "dense + batch_normalization, sgd",
-            List.of(
-                "{\"type\": \"dense\", \"units\": 8, \"use_bias\": false, \"input_dim\": 6}",
-                "{\"type\": \"batch_normalization\"}",
-                "{\"type\": \"activation\", \"activation\": \"relu\"}",
-                "{\"type\": \"dense\", \"units\": 5, \"activation\": \"tanh\"}",
-                "{\"type\": \"batch_normalization\", \"momentum\": 0.9, \"center\": false}",
-                "{\"type\": \"dense\", \"units\": 1}"),
-            "{\"type\": \"sgd\", \"learning_rate\": 0.1}",
-            "mean_squared_error",
-            4,
-            48,
-            14));
-  }
-
-  @Test
-  void stackedLstmsAgreeWithKerasSemantics(@TempDir Path dir) throws Exception {
-    agrees(
-        dir,
-        new Case(
-            "lstm, sgd",
-            List.of(
-                "{\"type\": \"lstm\", \"units\": 4, \"return_sequences\": true,"
-                    + " \"input_shape\": [5, 3]}",
-                "{\"type\": \"lstm\", \"units\": 3}",
-                "{\"type\": \"dense\", \"units\": 2, \"activation\": \"softmax\"}"),
-            "{\"type\": \"sgd\", \"learning_rate\": 1.0}",
-            "sparse_categorical_crossentropy",
-            4,
-            40,
-            15));
-  }
-
-  @Test
-  void stackedGrusWithAndWithoutResetAfterAgreeWithKerasSemantics(@TempDir Path dir)
-      throws Exception {
-    agrees(
-        dir,
-        new Case(
-            "gru, adam",
-            List.of(
-                "{\"type\": \"gru\", \"units\": 4, \"return_sequences\": true,"
-                    + " \"input_shape\": [5, 3]}",
-                "{\"type\": \"gru\", \"units\": 3, \"reset_after\": false}",
-                "{\"type\": \"dense\", \"units\": 1}"),
-            "{\"type\": \"adam\", \"learning_rate\": 0.01}",
-            "mean_squared_error",
-            4,
-            40,
-            16));
+  void stackedGrusWithAndWithoutResetAfterAgreeWithKerasSemantics() throws Exception {
+    agrees(GRU_ADAM);
   }
 
   /**
-   * Writes the case, makes its initial weights and data with the reference, trains with sparkdp and
-   * with the reference, and compares every weight and every epoch's loss.
+   * Trains the case with sparkdp from the reference's initial weights and data, and compares every
+   * weight and every epoch's loss with the reference's training ({@link #reference}).
    */
-  private static void agrees(Path dir, Case c) throws Exception {
-    requireTorch();
-    String script = SCRIPTS.resolve("keras_reference.py").toString();
-    Files.writeString(
-        dir.resolve("case.json"),
-        String.format(
-            Locale.ROOT,
-            "{\"layers\": %s,\n \"compile\": {\"optimizer\": %s, \"loss\": \"%s\"},\n"
-                + " \"epochs\": %d, \"rows\": %d, \"seed\": %d}\n",
-            c.layersJson(),
-            c.optimizer(),
-            c.loss(),
-            c.epochs(),
-            c.rows(),
-            c.seed()));
-    Launcher.Result init = python(dir, script, "init", "case.json", "--out", ".");
-    assertEquals(0, init.exitCode(), c.name() + ": the reference's init: " + init.stderr());
+  private static void agrees(Case c) throws Exception {
+    Path dir = KerasReferenceIT.dir.resolve(c.directory());
+    JsonNode outcome = JSON.readTree(dir.resolve("reference.json").toFile());
+    JsonNode init = outcome.path("init");
+    assertEquals(
+        0,
+        init.path("exit").asInt(-1),
+        c.name() + ": the reference's init: " + init.path("stderr").asText());
 
     Files.writeString(
         dir.resolve("job.yaml"),
@@ -234,19 +293,12 @@ class KerasReferenceIT {
         trained.exitCode(),
         c.name() + ": bin/sparkdp train failed: " + trained.stderr().strip());
 
-    Launcher.Result reference =
-        python(
-            dir,
-            script,
-            "train",
-            "case.json",
-            "--weights",
-            "init.npz",
-            "--data",
-            "train.csv",
-            "--out",
-            "ref.npz");
-    assertEquals(0, reference.exitCode(), c.name() + ": the reference: " + reference.stderr());
+    JsonNode reference = outcome.path("train");
+    assertEquals(
+        0,
+        reference.path("exit").asInt(-1),
+        c.name() + ": the reference: " + reference.path("stderr").asText());
+    String referenceStdout = reference.path("stdout").asText();
 
     ModelFile.Saved saved =
         ModelFile.parse(Files.readAllBytes(dir.resolve("model/model.json")), "model/model.json");
@@ -276,10 +328,10 @@ class KerasReferenceIT {
       }
     }
     List<Double> ours = epochLosses(trained.stdout());
-    List<Double> theirs = stepLosses(reference.stdout());
+    List<Double> theirs = stepLosses(referenceStdout);
     table.append("  losses: sparkdp ").append(ours).append(", reference ").append(theirs);
     System.out.println(table);
-    assertEquals(c.epochs(), theirs.size(), reference.stdout());
+    assertEquals(c.epochs(), theirs.size(), referenceStdout);
     assertEquals(c.epochs(), ours.size(), trained.stdout());
     for (int e = 0; e < c.epochs(); e++) {
       if (!(Math.abs(ours.get(e) - theirs.get(e)) <= LOSS_TOLERANCE)) {
@@ -287,24 +339,6 @@ class KerasReferenceIT {
       }
     }
     assertTrue(failures.isEmpty(), String.join("; ", failures) + "\n" + table);
-  }
-
-  /** Fails with one line naming the package, unless /usr/bin/python3 imports torch and numpy. */
-  static void requireTorch() throws InterruptedException {
-    boolean ok;
-    try {
-      Process p =
-          new ProcessBuilder(PYTHON, "-c", "import torch, numpy")
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-      ok = p.waitFor(2, TimeUnit.MINUTES) && p.exitValue() == 0;
-    } catch (IOException e) {
-      ok = false;
-    }
-    if (!ok) {
-      fail("install python3-torch (for " + PYTHON + ")");
-    }
   }
 
   private static Launcher.Result python(Path dir, String... args)

@@ -6,8 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.spec.NamedParameterSpec;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,20 +20,23 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sparkdp.io.Keys;
 import org.sparkdp.testkit.Blobs;
 
 /**
  * The ownership watermark through {@code bin/sparkdp}: embedded by training (for the owner's key
  * and others': no bit error on the seed model, at most 3 of 64 on blobs), at no cost in test
  * accuracy (the marked model not more than 0.5 points below the unmarked one of the same seed, the
- * means over keys and seeds within 0.5 points), kept through 5 epochs of fine-tuning the weights on
- * half the data without it (at most 5% bit errors), and absent from unmarked models of other seeds
- * and from the check with another owner's key (about half the bits wrong, a chance that never
- * reaches the threshold). By default on learnable blobs with 3 unmarked models and 2 keys, on one
- * partition (one task, so every run sums in the same order and compares the same models); with
- * {@code -Dsparkdp.soak=true}, on the seed model ({@code conf/fashion-mnist.yaml}, default
- * strength) with 21 unmarked models and 5 keys. The figures go to {@code
- * target/watermark-figures.json} ({@code -soak.json}).
+ * means over keys and seeds within 0.5 points, on the seed model; on blobs' 400 test examples, 2
+ * and 1.5 points, three standard errors), kept through 5 epochs of fine-tuning the weights on half
+ * the data without it (at most 5% bit errors), and absent from unmarked models of other seeds and
+ * from the check with another owner's key (about half the bits wrong, a chance that never reaches
+ * the threshold). By default on learnable blobs with 3 unmarked models and 2 keys, on one partition
+ * (one task, so every run sums in the same order and compares the same models); with {@code
+ * -Dsparkdp.soak=true}, on the seed model ({@code conf/fashion-mnist.yaml}, default strength) with
+ * 21 unmarked models and 5 keys. The keys come from fixed seeds ({@link #writeKeys}), so every run
+ * trains and compares the same models. The figures go to {@code target/watermark-figures.json}
+ * ({@code -soak.json}).
  */
 class WatermarkIT {
   private static final Pattern ERRORS = Pattern.compile("bit errors: (\\d+) of (\\d+)");
@@ -74,6 +82,29 @@ class WatermarkIT {
     assertEquals(0, r.exitCode(), output + ": " + r.stderr());
   }
 
+  /**
+   * Writes {@code STEM.key} and {@code STEM.pub}: an Ed25519 key pair whose 32-byte private key is
+   * the SHA-256 of {@code STEM}, given to the JDK's generator as its random source (as {@link
+   * Keys#publicOf} replays a key), so every run marks the same models with the same keys. ({@code
+   * bin/sparkdp keygen} itself is run by SingleFileOutputsIT and ProvenanceIT.)
+   */
+  private static void writeKeys(Path dir, String stem) throws Exception {
+    byte[] seed =
+        MessageDigest.getInstance("SHA-256")
+            .digest(("WatermarkIT " + stem).getBytes(StandardCharsets.US_ASCII));
+    SecureRandom replay =
+        new SecureRandom() {
+          @Override
+          public void nextBytes(byte[] bytes) {
+            assertEquals(seed.length, bytes.length, "the generator's request for a private key");
+            System.arraycopy(seed, 0, bytes, 0, seed.length);
+          }
+        };
+    KeyPairGenerator generator = KeyPairGenerator.getInstance(Keys.ALGORITHM);
+    generator.initialize(NamedParameterSpec.ED25519, replay);
+    Keys.write(generator.generateKeyPair(), dir.resolve(stem + ".key"), dir.resolve(stem + ".pub"));
+  }
+
   private static double testAccuracy(Path model) throws Exception {
     return JSON.readTree(model.resolve("test-metrics.json").toFile()).path("accuracy").asDouble();
   }
@@ -99,9 +130,9 @@ class WatermarkIT {
     boolean soak = Boolean.getBoolean("sparkdp.soak");
     // Other owners' keys: each marks a model of the same seed, for the spread of the accuracy.
     int otherKeys = soak ? 4 : 1;
-    assertEquals(0, Launcher.run(dir, "keygen", "--out", "owner").exitCode());
+    writeKeys(dir, "owner");
     for (int k = 1; k <= otherKeys; k++) {
-      assertEquals(0, Launcher.run(dir, "keygen", "--out", "key" + k).exitCode());
+      writeKeys(dir, "key" + k);
     }
     String[] base;
     String watermark;
@@ -227,20 +258,35 @@ class WatermarkIT {
     assertEquals(0, marked.exit(), "claimed");
     assertEquals(1, otherOwner.exit(), "another owner's key does not claim it: " + otherOwner);
     otherKeysErrors.forEach(e -> assertTrue(e <= allowed, e + " bits of another key wrong"));
-    // The watermark costs no accuracy: a marked model is not more than 0.5 points below the
+    // The watermark costs no accuracy: a marked model is not more than a margin below the
     // unmarked one of the same seed. Any change to training (another key) moves the final
     // accuracy by as much as another seed does, in either direction; the means over keys and seeds
-    // are within 0.5 points.
+    // are within a margin too. The soak keeps 0.5 points for both, on 10,000 Fashion-MNIST test
+    // examples. Blobs' 400 cannot carry that: the binomial standard error of an accuracy near 0.99
+    // on 400 examples is sqrt(0.99 * 0.01 / 400) = 0.5 points (2 examples), that of the difference
+    // of two models' accuracies 0.7 points, and that of the difference of the means of 2 keys' and
+    // 3 seeds' models 0.45 points. Of 13 random keys, 9 marked models scored 1.0 as the unmarked
+    // one did, and 4 scored 0.25 to 0.75 points below it (1 to 3 examples). The margins on blobs
+    // are three of those standard errors: 2 points (8 examples) for the pair, 1.5 for the means.
+    double pairMargin = soak ? 0.005 : 0.02;
+    double meansMargin = soak ? 0.005 : 0.015;
     assertTrue(
-        markedAccuracy >= plainAccuracy - 0.005,
+        markedAccuracy >= plainAccuracy - pairMargin,
         String.format(
             Locale.ROOT,
-            "test accuracy %.4f marked, %.4f unmarked",
+            "test accuracy %.4f marked, %.4f unmarked (margin %.3f)",
             markedAccuracy,
-            plainAccuracy));
+            plainAccuracy,
+            pairMargin));
     assertTrue(
-        Math.abs(mean(markedAccuracies) - mean(unmarkedAccuracies)) <= 0.005,
-        "mean test accuracy over keys " + markedAccuracies + " and seeds " + unmarkedAccuracies);
+        Math.abs(mean(markedAccuracies) - mean(unmarkedAccuracies)) <= meansMargin,
+        "mean test accuracy over keys "
+            + markedAccuracies
+            + " and seeds "
+            + unmarkedAccuracies
+            + " (margin "
+            + meansMargin
+            + ")");
     assertTrue(stolen.bitErrorRate() <= 0.05, stolen.errors() + " bit errors after fine-tuning");
     assertEquals(0, stolen.exit(), "still claimed after fine-tuning");
     for (Check u : unmarked) {
