@@ -20,8 +20,8 @@ interface Kernel extends Serializable {
    * Given {@code dOut = dL/d(out)} (which it may overwrite), adds the gradients of this layer's
    * weights into {@code grad} and, unless {@code dIn} is {@code null} (the first layer), writes
    * {@code dL/d(in)} to {@code dIn}. {@code in}, {@code out} and {@code scratch} are as the forward
-   * pass left them, and it leaves them so (per-example clipping runs a second backward pass on the
-   * same forward pass, {@link Network#accumulateClipped}).
+   * pass left them. A kernel without weights leaves them so, since per-example clipping runs a
+   * second backward pass on the same forward pass ({@link Network#accumulateClipped}).
    */
   void backward(
       float[] params,
@@ -40,7 +40,9 @@ interface Kernel extends Serializable {
    * gradient of this layer's weights it adds each example's squared L2 norm of it to {@code
    * norms[r]}, without materialising per-example gradients; {@code false} (having done nothing) if
    * this kind cannot, and then {@link Network} materialises each example's gradient of this layer
-   * through {@link #backward} on one row. Only called on kernels with weights.
+   * through {@link #backward} on one row. Only called on kernels with weights; it leaves {@code
+   * in}, {@code out} and {@code scratch} as the forward pass left them, for the second backward
+   * pass.
    */
   default boolean backwardNorms(
       float[] params,
