@@ -138,6 +138,17 @@ class PerExampleClippingTest {
   }
 
   @Test
+  void theCasesCoverEveryLayerKindButBatchNormalization() {
+    java.util.Set<String> covered = new java.util.TreeSet<>();
+    for (Case c : cases()) {
+      c.spec().layers().forEach(l -> covered.add(l.type()));
+    }
+    java.util.Set<String> kinds = new java.util.TreeSet<>(Layer.kinds().keySet());
+    kinds.remove("batch_normalization");
+    assertEquals(kinds, covered);
+  }
+
+  @Test
   void theClippedSumIsTheSumOfEachExamplesGradientComputedAloneAndClippedForEveryKindDpAccepts() {
     for (Case c : cases()) {
       for (boolean weighted : new boolean[] {false, true}) {
