@@ -296,6 +296,8 @@ public record Embedding(
         float[] dOut,
         float[] dIn,
         double[] norms,
+        float[] rowScratch,
+        float[] rowGrad,
         Workspace ws) {
       double[] sum = new double[dim];
       for (int r = 0; r < rows; r++) {

@@ -42,7 +42,8 @@ interface Kernel extends Serializable {
    * this kind cannot, and then {@link Network} materialises each example's gradient of this layer
    * through {@link #backward} on one row. Only called on kernels with weights; it leaves {@code
    * in}, {@code out} and {@code scratch} as the forward pass left them, for the second backward
-   * pass.
+   * pass. It may use {@code rowScratch} ({@code scratch(1)} floats) and its own weights' range of
+   * {@code rowGrad} (as long as the parameters) for one example at a time.
    */
   default boolean backwardNorms(
       float[] params,
@@ -54,6 +55,8 @@ interface Kernel extends Serializable {
       float[] dOut,
       float[] dIn,
       double[] norms,
+      float[] rowScratch,
+      float[] rowGrad,
       Workspace ws) {
     return false;
   }

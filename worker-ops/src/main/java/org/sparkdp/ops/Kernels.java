@@ -83,6 +83,8 @@ final class Kernels {
         float[] dz,
         float[] dIn,
         double[] norms,
+        float[] rowScratch,
+        float[] rowGrad,
         Workspace ws) {
       activation.backward(scratch, 0, out, 0, dz, 0, rows, units);
       for (int r = 0; r < rows; r++) {

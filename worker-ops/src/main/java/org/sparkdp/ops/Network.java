@@ -646,6 +646,8 @@ public final class Network implements Serializable {
           ws.delta,
           dIn,
           c.norms,
+          c.scratch[l],
+          c.grad,
           ws)) {
         materialisedNorms(l, params, input, inputOff, ids, idsOff, epoch, rows, dIn, ws);
       }
