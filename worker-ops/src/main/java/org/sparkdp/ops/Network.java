@@ -437,8 +437,10 @@ public final class Network implements Serializable {
    * the division by the batch size are the caller's.
    *
    * <p>Two backward passes on one forward pass per chunk of {@code ws.maxRows()}: the first
-   * computes each example's norm, layer by layer ({@code dense} and {@code embedding} without
-   * materialising per-example gradients, other layers with weights through their backward pass on
+   * computes each example's norm, layer by layer ({@code dense} by Goodfellow's trick and {@code
+   * embedding} id by id, without materialising per-example gradients; convolutions from the forward
+   * pass's columns, one example's gradient at a time; other layers with weights,
+   * layer_normalization and the recurrent ones, through their own forward and backward passes on
    * one row at a time); the second is the plain backward pass with each example's loss gradient
    * scaled by its factor, which by linearity adds the clipped sum. With {@code C} above every norm
    * it adds exactly what {@link #accumulate} adds.
