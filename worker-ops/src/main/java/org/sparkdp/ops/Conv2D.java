@@ -499,11 +499,16 @@ public record Conv2D(
      * of {@code kw * c} sums).
      */
     void col2im(float[] dCols, int rows, float[] dx) {
-      java.util.Arrays.fill(dx, 0, rows * h * w * c, 0f);
+      col2im(dCols, rows, dx, 0);
+    }
+
+    /** {@link #col2im(float[], int, float[])} into {@code dx} from {@code dxOff}. */
+    void col2im(float[] dCols, int rows, float[] dx, int dxOff) {
+      java.util.Arrays.fill(dx, dxOff, dxOff + rows * h * w * c, 0f);
       int rowSpan = kw * c;
       int at = 0;
       for (int r = 0; r < rows; r++) {
-        int base = r * h * w * c;
+        int base = dxOff + r * h * w * c;
         for (int oy = 0; oy < oh; oy++) {
           for (int ox = 0; ox < ow; ox++) {
             int x0 = ox * sw - left;
@@ -627,6 +632,86 @@ public record Conv2D(
         Blas.gemm(false, true, m, patch, filters, 1f, dz, 0, params, kernel, 0f, scratch, 0);
         win.col2im(scratch, rows, dIn);
       }
+    }
+
+    /**
+     * Each example's kernel gradient {@code cols_r^T dZ_r} is materialised in {@code rowGrad} from
+     * the forward pass's columns (no second im2col, no forward on one row), its bias gradient is
+     * the column sums of {@code dZ_r}, and {@code dIn} is computed example by example through
+     * {@code rowScratch}, since the columns must stay for the second backward pass.
+     */
+    @Override
+    public boolean backwardNorms(
+        float[] params,
+        float[] x,
+        int xOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        float[] dz,
+        float[] dIn,
+        double[] norms,
+        float[] rowScratch,
+        float[] rowGrad,
+        Workspace ws) {
+      int positions = win.positions();
+      int m = rows * positions;
+      int patch = win.patch();
+      if (inPlace()) {
+        activation.backward(out, 0, out, 0, dz, 0, m, filters);
+      } else {
+        activation.backward(scratch, m * patch, out, 0, dz, 0, m, filters);
+      }
+      int inSize = win.h() * win.w() * win.c();
+      for (int r = 0; r < rows; r++) {
+        int dzAt = r * positions * filters;
+        Blas.gemm(
+            true,
+            false,
+            patch,
+            filters,
+            positions,
+            1f,
+            scratch,
+            r * positions * patch,
+            dz,
+            dzAt,
+            0f,
+            rowGrad,
+            kernel);
+        double squares = 0;
+        for (int i = kernel, end = kernel + patch * filters; i < end; i++) {
+          squares += (double) rowGrad[i] * rowGrad[i];
+        }
+        if (bias >= 0) {
+          for (int j = 0; j < filters; j++) {
+            double sum = 0;
+            for (int p = 0; p < positions; p++) {
+              sum += dz[dzAt + p * filters + j];
+            }
+            squares += sum * sum;
+          }
+        }
+        norms[r] += squares;
+        if (dIn != null) {
+          Blas.gemm(
+              false,
+              true,
+              positions,
+              patch,
+              filters,
+              1f,
+              dz,
+              dzAt,
+              params,
+              kernel,
+              0f,
+              rowScratch,
+              0);
+          win.col2im(rowScratch, 1, dIn, r * inSize);
+        }
+      }
+      return true;
     }
 
     /**

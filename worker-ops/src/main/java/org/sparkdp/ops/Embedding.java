@@ -279,5 +279,58 @@ public record Embedding(
         java.util.Arrays.fill(dIn, 0, rows * length, 0f);
       }
     }
+
+    /**
+     * Example {@code r}'s gradient is, for each distinct id of its row, the sum of {@code dOut}
+     * over the positions holding that id (zero elsewhere): its squared norm is summed id by id,
+     * without the table-sized gradient.
+     */
+    @Override
+    public boolean backwardNorms(
+        float[] params,
+        float[] x,
+        int xOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        float[] dOut,
+        float[] dIn,
+        double[] norms,
+        float[] rowScratch,
+        float[] rowGrad,
+        Workspace ws) {
+      double[] sum = new double[dim];
+      for (int r = 0; r < rows; r++) {
+        int row = xOff + r * length;
+        double squares = 0;
+        for (int t = 0; t < length; t++) {
+          id(x, row + t, r, t); // fails on a value that is not an id, as backward does
+          boolean seen = false;
+          for (int u = 0; u < t && !seen; u++) {
+            seen = x[row + u] == x[row + t];
+          }
+          if (seen) {
+            continue;
+          }
+          java.util.Arrays.fill(sum, 0);
+          for (int u = t; u < length; u++) {
+            if (x[row + u] == x[row + t]) {
+              int from = (r * length + u) * dim;
+              for (int d = 0; d < dim; d++) {
+                sum[d] += dOut[from + d];
+              }
+            }
+          }
+          for (int d = 0; d < dim; d++) {
+            squares += sum[d] * sum[d];
+          }
+        }
+        norms[r] += squares;
+      }
+      if (dIn != null) {
+        java.util.Arrays.fill(dIn, 0, rows * length, 0f);
+      }
+      return true;
+    }
   }
 }

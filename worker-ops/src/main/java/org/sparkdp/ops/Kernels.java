@@ -66,6 +66,43 @@ final class Kernels {
         Blas.gemm(false, true, rows, in, units, 1f, dz, 0, params, kernel, 0f, dIn, 0);
       }
     }
+
+    /**
+     * Goodfellow's trick (2015): example {@code r}'s kernel gradient is the outer product {@code
+     * x_r dz_r^T}, whose squared norm is {@code ||x_r||^2 ||dz_r||^2}; its bias gradient is {@code
+     * dz_r}.
+     */
+    @Override
+    public boolean backwardNorms(
+        float[] params,
+        float[] x,
+        int xOff,
+        int rows,
+        float[] out,
+        float[] scratch,
+        float[] dz,
+        float[] dIn,
+        double[] norms,
+        float[] rowScratch,
+        float[] rowGrad,
+        Workspace ws) {
+      activation.backward(scratch, 0, out, 0, dz, 0, rows, units);
+      for (int r = 0; r < rows; r++) {
+        double xs = 0;
+        for (int i = xOff + r * in, end = i + in; i < end; i++) {
+          xs += (double) x[i] * x[i];
+        }
+        double ds = 0;
+        for (int j = r * units, end = j + units; j < end; j++) {
+          ds += (double) dz[j] * dz[j];
+        }
+        norms[r] += bias >= 0 ? (xs + 1) * ds : xs * ds;
+      }
+      if (dIn != null) {
+        Blas.gemm(false, true, rows, in, units, 1f, dz, 0, params, kernel, 0f, dIn, 0);
+      }
+      return true;
+    }
   }
 
   /**

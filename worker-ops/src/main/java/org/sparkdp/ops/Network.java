@@ -43,6 +43,11 @@ public final class Network implements Serializable {
   /** Each layer's forward phase, or -1 if it has none. */
   private final int[] forwardPhase;
 
+  /** Where each layer's weights start and end in the flat array (equal for a layer without). */
+  private final int[] weightsFrom;
+
+  private final int[] weightsTo;
+
   /**
    * A network for training and evaluation with {@code compile}'s loss; {@code seed} seeds the
    * dropout masks of layers without a seed of their own (the fit's seed).
@@ -127,6 +132,20 @@ public final class Network implements Serializable {
       }
     }
     phaseWidths = widths.stream().mapToInt(Integer::intValue).toArray();
+    weightsFrom = new int[layers];
+    weightsTo = new int[layers];
+    for (int l = 0; l < layers; l++) {
+      int from = Integer.MAX_VALUE;
+      int to = 0;
+      for (ParameterLayout.View v : layout.views()) {
+        if (v.layer() == l) {
+          from = Math.min(from, v.offset());
+          to = Math.max(to, v.offset() + v.size());
+        }
+      }
+      weightsFrom[l] = from == Integer.MAX_VALUE ? 0 : from;
+      weightsTo[l] = from == Integer.MAX_VALUE ? 0 : to;
+    }
   }
 
   /**
@@ -386,6 +405,101 @@ public final class Network implements Serializable {
   }
 
   /**
+   * Fails unless every layer computes each example's output from that example alone, as per-example
+   * clipping needs: {@code batch_normalization} mixes the examples of a batch in training (Opacus
+   * refuses BatchNorm for the same reason).
+   *
+   * @throws ConfigException naming the first such layer, by its position and kind
+   */
+  public void checkPerExampleGradients() {
+    for (int l = 0; l < spec.layers().size(); l++) {
+      Layer layer = spec.layers().get(l);
+      if (layer.usesBatchStatistics()) {
+        throw new ConfigException(
+            "fit.differential_privacy: layer "
+                + l
+                + " ("
+                + layer.type()
+                + ") mixes the examples of a batch, so no example has a gradient of its own to"
+                + " clip; use layer_normalization instead, or train without differential privacy");
+      }
+    }
+  }
+
+  /**
+   * DP-SGD's per-example clipping (Abadi et al. 2016): adds to {@code grad}, in {@link
+   * #accumulate}'s layout, {@code sum_i min(1, C / ||g_i||) g_i} over the {@code rows} examples,
+   * where {@code g_i} is example {@code i}'s gradient of its loss (times its weight, if {@code
+   * weights} is not {@code null}) and {@code ||g_i||} its L2 norm over all the model's parameters;
+   * the regularizers' penalty is not part of it (the driver adds it once per step, as Opacus clips
+   * the data's gradients only). Adds the loss, metrics and count to {@code totals} as {@link
+   * #accumulate} does, and returns how many examples were clipped ({@code ||g_i|| > C}). Noise and
+   * the division by the batch size are the caller's.
+   *
+   * <p>Two backward passes on one forward pass per chunk of {@code ws.maxRows()}: the first
+   * computes each example's norm, layer by layer ({@code dense} by Goodfellow's trick and {@code
+   * embedding} id by id, without materialising per-example gradients; convolutions from the forward
+   * pass's columns, one example's gradient at a time; other layers with weights,
+   * layer_normalization and the recurrent ones, through their own forward and backward passes on
+   * one row at a time); the second is the plain backward pass with each example's loss gradient
+   * scaled by its factor, which by linearity adds the clipped sum. With {@code C} above every norm
+   * it adds exactly what {@link #accumulate} adds.
+   *
+   * @param l2NormClip {@code C}, positive and finite
+   * @throws ConfigException if a layer mixes the examples of a batch ({@link
+   *     #checkPerExampleGradients})
+   */
+  public int accumulateClipped(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      long[] ids,
+      int idsOff,
+      float[] weights,
+      int weightsOff,
+      int epoch,
+      int rows,
+      double l2NormClip,
+      float[] grad,
+      Totals totals,
+      Workspace ws) {
+    checkPerExampleGradients();
+    if (!(l2NormClip > 0) || Double.isInfinite(l2NormClip)) {
+      throw new IllegalArgumentException(
+          "l2_norm_clip must be positive and finite, got " + l2NormClip);
+    }
+    if (ws.clipping == null) {
+      ws.clipping = new Workspace.Clipping(layout, lossKernels, ws.maxRows);
+    }
+    int in = spec.inputDim();
+    int clipped = 0;
+    for (int start = 0; start < rows; start += ws.maxRows) {
+      int n = Math.min(ws.maxRows, rows - start);
+      ws.pass(true, ids, idsOff + start, epoch);
+      clipped +=
+          clippedChunk(
+              params,
+              x,
+              xOff + start * in,
+              y,
+              yOff + start * labelWidth,
+              ids,
+              idsOff + start,
+              weights,
+              weightsOff + start,
+              epoch,
+              n,
+              l2NormClip,
+              grad,
+              totals,
+              ws);
+    }
+    return clipped;
+  }
+
+  /**
    * Evaluation: adds the summed loss, correct count, metric sums and count of {@code rows} examples
    * to {@code totals}, with dropout inactive; no gradient.
    */
@@ -453,6 +567,27 @@ public final class Network implements Serializable {
       float[] grad,
       Totals totals,
       Workspace ws) {
+    forwardAndLoss(params, x, xOff, y, yOff, weights, weightsOff, rows, totals, ws);
+    if (grad != null) {
+      backward(params, x, xOff, rows, grad, ws);
+    }
+  }
+
+  /**
+   * The forward pass of a chunk, its loss's gradient left in {@code ws.delta} (each example's
+   * multiplied by its weight), and its loss, metrics and count added to {@code totals}.
+   */
+  private void forwardAndLoss(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      float[] weights,
+      int weightsOff,
+      int rows,
+      Totals totals,
+      Workspace ws) {
     int last = layout.layers() - 1;
     int units = layout.outputs()[last];
     forward(lossKernels, params, x, xOff, rows, ws);
@@ -471,9 +606,119 @@ public final class Network implements Serializable {
     }
     metrics.add(out, y, yOff, rows, totals);
     totals.count += rows;
-    if (grad != null) {
-      backward(params, x, xOff, rows, grad, ws);
+  }
+
+  /** One chunk of {@link #accumulateClipped}: returns how many of its examples were clipped. */
+  private int clippedChunk(
+      float[] params,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      long[] ids,
+      int idsOff,
+      float[] weights,
+      int weightsOff,
+      int epoch,
+      int rows,
+      double l2NormClip,
+      float[] grad,
+      Totals totals,
+      Workspace ws) {
+    Workspace.Clipping c = ws.clipping;
+    int units = layout.outputs()[layout.layers() - 1];
+    forwardAndLoss(params, x, xOff, y, yOff, weights, weightsOff, rows, totals, ws);
+    System.arraycopy(ws.delta, 0, c.lossDelta, 0, rows * units);
+    java.util.Arrays.fill(c.norms, 0, rows, 0.0);
+    for (int l = layout.layers() - 1; l >= 0; l--) {
+      float[] input = l == 0 ? x : ws.outputs[l - 1];
+      int inputOff = l == 0 ? xOff : 0;
+      float[] dIn = l > 0 ? ws.deltaBefore : null;
+      Kernel k = lossKernels[l];
+      if (weightsFrom[l] == weightsTo[l]) {
+        k.backward(
+            params, input, inputOff, rows, ws.outputs[l], ws.scratch[l], ws.delta, dIn, c.grad, ws);
+      } else if (!k.backwardNorms(
+          params,
+          input,
+          inputOff,
+          rows,
+          ws.outputs[l],
+          ws.scratch[l],
+          ws.delta,
+          dIn,
+          c.norms,
+          c.scratch[l],
+          c.grad,
+          ws)) {
+        materialisedNorms(l, params, input, inputOff, ids, idsOff, epoch, rows, dIn, ws);
+      }
+      float[] swap = ws.delta;
+      ws.delta = ws.deltaBefore;
+      ws.deltaBefore = swap;
     }
+    int clipped = 0;
+    for (int r = 0; r < rows; r++) {
+      double norm = Math.sqrt(c.norms[r]);
+      float factor = 1f;
+      if (norm > l2NormClip) {
+        clipped++;
+        factor = (float) (l2NormClip / norm);
+      }
+      for (int j = r * units; j < (r + 1) * units; j++) {
+        ws.delta[j] = c.lossDelta[j] * factor;
+      }
+    }
+    backward(params, x, xOff, rows, grad, ws);
+    return clipped;
+  }
+
+  /**
+   * Adds each example's squared norm of layer {@code l}'s weight gradient to {@code
+   * ws.clipping.norms}, and writes {@code dIn} (unless {@code null}), from the layer's own forward
+   * and backward passes on one row at a time, given its output gradient in {@code ws.delta}.
+   */
+  private void materialisedNorms(
+      int l,
+      float[] params,
+      float[] input,
+      int inputOff,
+      long[] ids,
+      int idsOff,
+      int epoch,
+      int rows,
+      float[] dIn,
+      Workspace ws) {
+    Workspace.Clipping c = ws.clipping;
+    Kernel k = lossKernels[l];
+    int inWidth = layout.inputs()[l];
+    int outWidth = layout.outputs()[l];
+    for (int r = 0; r < rows; r++) {
+      ws.pass(true, ids, idsOff + r, epoch);
+      k.forward(params, input, inputOff + r * inWidth, 1, c.out[l], c.scratch[l], ws);
+      System.arraycopy(ws.delta, r * outWidth, c.dOut[l], 0, outWidth);
+      java.util.Arrays.fill(c.grad, weightsFrom[l], weightsTo[l], 0f);
+      k.backward(
+          params,
+          input,
+          inputOff + r * inWidth,
+          1,
+          c.out[l],
+          c.scratch[l],
+          c.dOut[l],
+          dIn == null ? null : c.dIn[l],
+          c.grad,
+          ws);
+      double squares = 0;
+      for (int i = weightsFrom[l]; i < weightsTo[l]; i++) {
+        squares += (double) c.grad[i] * c.grad[i];
+      }
+      c.norms[r] += squares;
+      if (dIn != null) {
+        System.arraycopy(c.dIn[l], 0, dIn, r * inWidth, inWidth);
+      }
+    }
+    ws.pass(true, ids, idsOff, epoch);
   }
 
   /**

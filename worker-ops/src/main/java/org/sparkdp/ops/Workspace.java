@@ -19,6 +19,9 @@ public final class Workspace {
   private Phases phases;
   private int phase;
 
+  /** Per-example clipping's buffers, made at its first use ({@link Network#accumulateClipped}). */
+  Clipping clipping;
+
   Workspace(ParameterLayout layout, Kernel[] kernels, int maxRows) {
     if (maxRows <= 0) {
       throw new IllegalArgumentException("maxRows must be positive, got " + maxRows);
@@ -92,5 +95,38 @@ public final class Workspace {
   /** The epoch of this pass. */
   int epoch() {
     return epoch;
+  }
+
+  /**
+   * The buffers of per-example clipping for up to {@code maxRows} examples: each example's squared
+   * gradient norm, the loss's gradient kept for the second backward pass, and for each layer whose
+   * per-example gradient is materialised one row's output, scratch, output gradient and input
+   * gradient, and a gradient of the model's size.
+   */
+  static final class Clipping {
+    final double[] norms;
+    final float[] lossDelta;
+    final float[] grad;
+    final float[][] out;
+    final float[][] scratch;
+    final float[][] dOut;
+    final float[][] dIn;
+
+    Clipping(ParameterLayout layout, Kernel[] kernels, int maxRows) {
+      int layers = layout.layers();
+      norms = new double[maxRows];
+      lossDelta = new float[maxRows * layout.outputs()[layers - 1]];
+      grad = new float[layout.size()];
+      out = new float[layers][];
+      scratch = new float[layers][];
+      dOut = new float[layers][];
+      dIn = new float[layers][];
+      for (int l = 0; l < layers; l++) {
+        out[l] = new float[layout.outputs()[l]];
+        scratch[l] = new float[kernels[l].scratch(1)];
+        dOut[l] = new float[layout.outputs()[l]];
+        dIn[l] = new float[layout.inputs()[l]];
+      }
+    }
   }
 }

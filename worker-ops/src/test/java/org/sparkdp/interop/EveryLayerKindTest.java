@@ -58,7 +58,7 @@ import org.sparkdp.ops.SimpleRNN;
  * sparkdp's). A new kind fails here until it has a sample below, and then fails on any format it
  * does not write or read back, instead of producing a wrong file.
  */
-class EveryLayerKindTest {
+public class EveryLayerKindTest {
 
   /** The input width of the sample models. */
   static final int IN = 6;
@@ -67,7 +67,7 @@ class EveryLayerKindTest {
    * Models that use each kind, by type: its options off their defaults where it has them, and on
    * shaped inputs where it takes them.
    */
-  static Map<String, List<ModelSpec>> samples() {
+  public static Map<String, List<ModelSpec>> samples() {
     Map<String, List<ModelSpec>> m = new LinkedHashMap<>();
     m.put(
         "dense",
@@ -413,7 +413,7 @@ class EveryLayerKindTest {
    * {@code rows} examples for {@code spec}: Gaussian values, or ids drawn uniformly below the
    * vocabulary's size for a model that starts with an embedding.
    */
-  static float[][] input(ModelSpec spec, int rows, java.util.Random random) {
+  public static float[][] input(ModelSpec spec, int rows, java.util.Random random) {
     float[][] x = new float[rows][spec.inputDim()];
     for (float[] row : x) {
       for (int j = 0; j < row.length; j++) {
