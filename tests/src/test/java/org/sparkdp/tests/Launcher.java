@@ -128,8 +128,8 @@ final class Launcher {
   }
 
   /**
-   * Starts {@code java MAIN...} on {@code classpath} with Spark's {@code --add-opens} flags,
-   * {@link #QUICK_JVM} and {@code env}, its output going to {@code log}.
+   * Starts {@code java MAIN...} on {@code classpath} with Spark's {@code --add-opens} flags, {@link
+   * #QUICK_JVM} and {@code env}, its output going to {@code log}.
    */
   static Process java(
       Path log, String classpath, java.util.Map<String, String> env, List<String> main)
