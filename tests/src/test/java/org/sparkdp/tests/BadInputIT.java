@@ -495,7 +495,10 @@ class BadInputIT {
     }
   }
 
-  /** The inputs of issue 21 that name their cause in one line (the timed ones are below). */
+  /**
+   * The inputs of issue 21 that name their cause in one line (the timed ones are below), each
+   * through {@code bin/sparkdp}.
+   */
   static List<Case> issue21Cases() {
     int port = closedPort();
     return List.of(
@@ -529,13 +532,14 @@ class BadInputIT {
                 1)
             .launched(),
         train(
-            Map.of(),
-            List.of("--train", "hdfs://127.0.0.1:" + port + "/data/train.csv"),
-            "hdfs://127.0.0.1:"
-                + port
-                + "/data/train.csv: the file system at 127.0.0.1:"
-                + port
-                + " does not answer (connection refused;"),
+                Map.of(),
+                List.of("--train", "hdfs://127.0.0.1:" + port + "/data/train.csv"),
+                "hdfs://127.0.0.1:"
+                    + port
+                    + "/data/train.csv: the file system at 127.0.0.1:"
+                    + port
+                    + " does not answer (connection refused;")
+            .launched(),
         train(
             Map.of(),
             List.of("--master", "spark://127.0.0.1:" + port),

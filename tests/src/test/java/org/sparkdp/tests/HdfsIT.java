@@ -20,6 +20,7 @@ import org.sparkdp.testkit.Blobs;
  * writes its checkpoints and model there, and resumes from there to the weights of a run that was
  * never stopped.
  */
+@org.junit.jupiter.api.parallel.ResourceLock(YarnIT.HADOOP_MINI_CLUSTERS)
 class HdfsIT {
 
   private static byte[] read(FileSystem fs, String path) throws Exception {

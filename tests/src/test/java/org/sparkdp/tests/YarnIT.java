@@ -25,7 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.api.parallel.Isolated;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.sparkdp.ops.Comparisons;
 import org.sparkdp.ops.ModelFile;
 import org.sparkdp.testkit.Blobs;
@@ -38,9 +38,11 @@ import org.sparkdp.testkit.Blobs;
  * The README's cluster example runs by default; client mode and a failed job run with {@code
  * -Dsparkdp.soak=true}.
  */
-// Isolated: Hadoop's static state (HdfsIT's mini cluster), and two tasks within the gang deadline
-@Isolated
+@ResourceLock(YarnIT.HADOOP_MINI_CLUSTERS)
 class YarnIT {
+  /** Hadoop's mini clusters share static state: the classes that start them run one at a time. */
+  static final String HADOOP_MINI_CLUSTERS = "Hadoop's mini clusters in the test JVM";
+
   @TempDir static Path dir;
   private static Path sparkHome;
   private static Path hadoopConf;
