@@ -15,6 +15,7 @@ import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Configs;
 import org.sparkdp.ops.Setting;
 import org.sparkdp.ops.Watermark;
+import org.sparkdp.ops.privacy.DifferentialPrivacy;
 
 /**
  * The arguments of Keras' {@code fit}, and how Spark runs it. Each setting is declared once below
@@ -216,6 +217,20 @@ public final class FitOptions {
                   + " [Provenance and ownership](#provenance-and-ownership))")
           .shownAs("none");
 
+  public static final Setting<DifferentialPrivacy> DIFFERENTIAL_PRIVACY =
+      Setting.of(
+              "differential_privacy",
+              (DifferentialPrivacy) null,
+              "a mapping of the keys in the differential privacy table, or on the command line"
+                  + " `l2_norm_clip=C,noise_multiplier=S,delta=D,...`",
+              DifferentialPrivacy::fromConfig,
+              DifferentialPrivacy::toConfig,
+              v -> true,
+              "`sync` only: differentially private SGD, each example's gradient clipped and"
+                  + " Gaussian noise added to each step's sum, the privacy spent accounted (see"
+                  + " [Differential privacy](#differential-privacy))")
+          .shownAs("none");
+
   /** Every setting, in the order the README lists them. */
   public static final List<Setting<?>> SETTINGS =
       List.of(
@@ -242,7 +257,8 @@ public final class FitOptions {
           MAX_RETRIES,
           CHECKPOINT_EVERY_STEPS,
           KEEP_CHECKPOINTS,
-          WATERMARK);
+          WATERMARK,
+          DIFFERENTIAL_PRIVACY);
 
   private final Map<Setting<?>, Object> values = new HashMap<>();
   private String featuresCol = "features";
@@ -558,6 +574,23 @@ public final class FitOptions {
     return get(WATERMARK);
   }
 
+  /**
+   * Trains with differentially private SGD (see {@link DifferentialPrivacy}); {@code null} trains
+   * without.
+   */
+  public FitOptions differentialPrivacy(DifferentialPrivacy value) {
+    if (value == null) {
+      values.remove(DIFFERENTIAL_PRIVACY);
+      return this;
+    }
+    return set(DIFFERENTIAL_PRIVACY, value);
+  }
+
+  /** The differential privacy to train with, or {@code null}. */
+  public DifferentialPrivacy differentialPrivacy() {
+    return get(DIFFERENTIAL_PRIVACY);
+  }
+
   /** The features column: an ML vector or an array of numbers (default {@code features}). */
   public FitOptions featuresCol(String value) {
     featuresCol = requireText(value, "featuresCol");
@@ -672,6 +705,11 @@ public final class FitOptions {
       throw new ConfigException(
           "fit.watermark: needs strategy sync (the driver adds the watermark's regularizer at each"
               + " step, and local steps run on the executors)");
+    }
+    if (differentialPrivacy() != null && strategy() != Strategy.SYNC) {
+      throw new ConfigException(
+          "fit.differential_privacy: needs strategy sync (the driver adds the noise to each"
+              + " step's sum; local steps would leave each partition's updates without it)");
     }
     if (classWeight() != null && sampleWeightCol() != null) {
       throw new ConfigException(

@@ -149,7 +149,8 @@ public final class Sequential {
     provenance =
         Provenance.of(spark.version(), spark.sparkContext().master(), result.data(), finals)
             .withPredecessors(
-                result.resumedFrom() == null ? List.of() : List.of(result.resumedFrom()));
+                result.resumedFrom() == null ? List.of() : List.of(result.resumedFrom()))
+            .withPrivacy(result.privacy());
     return result.history();
   }
 

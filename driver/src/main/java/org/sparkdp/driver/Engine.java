@@ -40,7 +40,8 @@ public final class Engine {
       FitStats stats,
       Provenance.Data data,
       int labelWidth,
-      Provenance.Predecessor resumedFrom) {}
+      Provenance.Predecessor resumedFrom,
+      com.fasterxml.jackson.databind.JsonNode privacy) {}
 
   /**
    * Trains {@code state} (updated in place) on {@code train}, validating on {@code validationData}
@@ -132,7 +133,8 @@ public final class Engine {
           stats.snapshot(),
           new Provenance.Data(trained, validated),
           data.labelWidth(),
-          trainer.resumedFrom());
+          trainer.resumedFrom(),
+          trainer.privacy(state));
     } finally {
       data.unpersist();
       if (separate != null) {

@@ -11,8 +11,8 @@ import org.sparkdp.ops.Totals;
  * What every strategy's {@link Steps} work with in one fit: the Spark context, the network, the
  * compile settings, the fit's options, the counters of what the steps cost, the penalty on the
  * parameters that every step adds to the loss (the layers' regularizers and an ownership
- * watermark's embedding loss, summed with {@link Penalty#plus}, each with its gradient), and the
- * fit's stop request.
+ * watermark's embedding loss, summed with {@link Penalty#plus}, each with its gradient), the fit's
+ * stop request, and its differential privacy ({@code null}: none).
  */
 record FitContext(
     JavaSparkContext jsc,
@@ -21,7 +21,8 @@ record FitContext(
     FitOptions options,
     StepStats stats,
     Penalty penalty,
-    FitStop stop) {
+    FitStop stop,
+    PrivateSgd privacy) {
 
   /**
    * {@code totals} with the penalty at {@code params} added to each example's loss, as Keras adds

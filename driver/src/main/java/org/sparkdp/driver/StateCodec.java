@@ -1,5 +1,6 @@
 package org.sparkdp.driver;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,6 +10,7 @@ import org.sparkdp.History;
 import org.sparkdp.ops.Npz;
 import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
+import org.sparkdp.ops.privacy.PrivacyAccount;
 
 /**
  * The one encoding of a {@link TrainingState}, used both ways: its arrays (the parameters and every
@@ -34,6 +36,8 @@ final class StateCodec {
    * @param callbacks the callbacks' states by callback ({@code null} in checkpoints from before
    *     they existed: none)
    * @param stopped whether a callback stopped the run ({@code null}: no)
+   * @param privacy the privacy spent ({@link PrivacyAccount#toJson}), or {@code null} for a run
+   *     without differential privacy
    */
   record Meta(
       int epoch,
@@ -47,7 +51,8 @@ final class StateCodec {
       Map<String, List<Double>> history,
       Double learningRateFactor,
       Map<String, CallbackMeta> callbacks,
-      Boolean stopped) {}
+      Boolean stopped,
+      JsonNode privacy) {}
 
   /** One callback's state: its numbers, and the lengths of its arrays by name. */
   record CallbackMeta(Map<String, Double> values, Map<String, Integer> arrays) {}
@@ -127,7 +132,8 @@ final class StateCodec {
             s.history().toMap(),
             optimizer == null ? null : optimizer.learningRateFactor(),
             callbacks,
-            s.stopped());
+            s.stopped(),
+            s.privacy() == null ? null : s.privacy().toJson());
     return new Encoded(meta, arrays);
   }
 
@@ -313,7 +319,10 @@ final class StateCodec {
         inner,
         outer,
         callbacks,
-        Boolean.TRUE.equals(meta.stopped()));
+        Boolean.TRUE.equals(meta.stopped()),
+        meta.privacy() == null || meta.privacy().isNull()
+            ? null
+            : PrivacyAccount.fromJson(meta.privacy(), "the checkpoint's privacy account"));
   }
 
   /** {@link #decode} of an {@link Encoded} held in memory. */

@@ -206,14 +206,37 @@ final class StepCompute {
       float[] params,
       Network network,
       GradientSum sum) {
-    // No share of a step is longer than the batch: a workspace of that many rows chunks alike.
-    TaskBuffers buffers = TaskBuffers.get(network, passRows(order.batchSize()));
-    for (int k = begin; k < end; k += CHUNK_ROWS) {
-      int n = Math.min(CHUNK_ROWS, end - k);
+    // No share of a step is longer than the batch (with Poisson sampling it may be, and is cut
+    // into chunks of the workspace's rows): a workspace of that many rows chunks alike.
+    int chunk = passRows(order.batchSize());
+    TaskBuffers buffers = TaskBuffers.get(network, chunk);
+    double clip = order.l2NormClip();
+    for (int k = begin; k < end; k += chunk) {
+      int n = Math.min(chunk, end - k);
       for (int i = 0; i < n; i++) {
         int local = order.rowAt(k + i);
         int b = order.block(local);
         buffers.gather(blocks.get(b), order.row(local, b), i);
+      }
+      if (clip > 0) {
+        // Differential privacy: each example's gradient clipped to the norm; noise is the driver's.
+        network.accumulateClipped(
+            params,
+            buffers.features,
+            0,
+            buffers.labels,
+            0,
+            buffers.ids,
+            0,
+            buffers.weightsOf(blocks.get(0)),
+            0,
+            order.epoch(),
+            n,
+            clip,
+            sum.gradient,
+            sum.totals,
+            buffers.workspace);
+        continue;
       }
       network.accumulate(
           params,

@@ -6,6 +6,7 @@ import org.sparkdp.driver.channel.ChannelException;
 import org.sparkdp.driver.channel.StepPath;
 import org.sparkdp.driver.channel.Sums;
 import org.sparkdp.ops.Totals;
+import org.sparkdp.ops.privacy.DifferentialPrivacy;
 
 /**
  * Exact data-parallel mini-batch SGD. Each epoch shuffles the training examples by a keyed
@@ -15,6 +16,10 @@ import org.sparkdp.ops.Totals;
  * up in partition order, and the driver applies the optimizer to the mean gradient. How the step
  * reaches the tasks is a {@link StepPath}, chosen once per fit ({@link StepPlan}): a Spark job per
  * step, the driver channel or the executor allreduce.
+ *
+ * <p>With differential privacy ({@link PrivateSgd}) the tasks clip each example's gradient (and,
+ * with Poisson sampling, find their rows of a step by their own draws), and the driver adds the
+ * noise to the sum and accounts the step before the optimizer applies it.
  */
 final class SyncSteps implements Steps {
   private final PackedData data;
@@ -25,11 +30,11 @@ final class SyncSteps implements Steps {
   private StepPath session;
   private float[] mean;
 
-  SyncSteps(FitContext fit, PackedData data, Validation validation) {
+  SyncSteps(FitContext fit, PackedData data, Validation validation, Batches batches) {
     this.data = data;
     this.fit = fit;
     this.validation = validation;
-    this.batches = Batches.of(data.trainRows(), fit.options().batchSize(), fit.options().seed());
+    this.batches = batches;
     this.plan = StepPlan.of(fit, data.all().getNumPartitions());
   }
 
@@ -65,7 +70,11 @@ final class SyncSteps implements Steps {
     int step = state.step();
     Sums sums = sums(epoch, step, state.params());
     Totals totals = sums.totals();
-    if (sums.gradient() == null || totals.count == 0) {
+    PrivateSgd privacy = fit.privacy();
+    // With Poisson sampling a step may draw no example at all: its update is the noise alone.
+    boolean mayBeEmpty =
+        privacy != null && privacy.settings().sampling() == DifferentialPrivacy.Sampling.POISSON;
+    if (!mayBeEmpty && (sums.gradient() == null || totals.count == 0)) {
       throw new IllegalStateException(
           "step " + (step + 1) + " of epoch " + (epoch + 1) + " found no examples");
     }
@@ -79,9 +88,14 @@ final class SyncSteps implements Steps {
               step + 1));
     }
     float[] gradient = sums.gradient();
-    float inverse = 1f / totals.count;
-    for (int i = 0; i < mean.length; i++) {
-      mean[i] = gradient[i] * inverse;
+    if (privacy != null) {
+      privacy.privatize(gradient, totals.count, epoch, step, mean);
+      state.spend(privacy.spend(state.privacy()));
+    } else {
+      float inverse = 1f / totals.count;
+      for (int i = 0; i < mean.length; i++) {
+        mean[i] = gradient[i] * inverse;
+      }
     }
     // The penalty on the parameters, once per step on the driver: its value joins every example's
     // loss of the step, its gradient the mean gradient.

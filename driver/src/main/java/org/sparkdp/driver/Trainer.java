@@ -40,12 +40,16 @@ final class Trainer {
   private final FitOptions options;
   private Provenance.Predecessor resumedFrom;
   private PrivateKey watermarkKey;
+  private PrivateSgd privacy;
 
   Trainer(JavaSparkContext jsc, Network network, CompileConfig compile, FitOptions options) {
     this.jsc = jsc;
     this.network = network;
     this.compile = compile;
     this.options = options.check();
+    if (options.differentialPrivacy() != null) {
+      network.checkPerExampleGradients();
+    }
   }
 
   /**
@@ -105,6 +109,11 @@ final class Trainer {
       state.startAt(options.initialEpoch());
     }
     state.ensureOptimizer(compile.optimizer());
+    if (options.differentialPrivacy() != null) {
+      state.accountPrivacy(options.differentialPrivacy().delta());
+    } else {
+      state.clearPrivacy();
+    }
     FitStop stop = FitStop.begin();
     try {
       return fit(
@@ -126,6 +135,18 @@ final class Trainer {
       FitStop stop) {
     // A hard stop unblocks the training thread: the Spark jobs it may be waiting for end.
     stop.onHardStop(() -> SparkWaits.cancelRunning(jsc));
+    Batches batches =
+        Batches.of(
+            data.trainRows(), options.batchSize(), options.seed(), options.differentialPrivacy());
+    if (options.differentialPrivacy() != null) {
+      privacy =
+          PrivateSgd.plan(
+              options.differentialPrivacy(),
+              batches,
+              options.epochs(),
+              options.initialEpoch(),
+              options.seed());
+    }
     FitContext fit =
         new FitContext(
             jsc,
@@ -134,11 +155,12 @@ final class Trainer {
             options,
             stats,
             network.regularization().plus(watermark()),
-            stop);
+            stop,
+            privacy);
     Steps steps =
         options.strategy() == FitOptions.Strategy.LOCAL
             ? new LocalSteps(fit, data, validation)
-            : new SyncSteps(fit, data, validation);
+            : new SyncSteps(fit, data, validation, batches);
     stats.path(steps.path());
     TrainingPlan plan =
         new TrainingPlan(
@@ -147,7 +169,9 @@ final class Trainer {
             data.train().getNumPartitions(),
             validation == null ? 0 : validation.rows(),
             options.epochs(),
-            steps.schedule(),
+            privacy == null
+                ? steps.schedule()
+                : steps.schedule() + "; " + privacy.describe(state.privacy()),
             resumedAt,
             checkpoints == null ? null : checkpoints.dir());
     FitCallbacks fitCallbacks =
@@ -176,6 +200,14 @@ final class Trainer {
             .run(state);
     fitCallbacks.end(history);
     return history;
+  }
+
+  /**
+   * The privacy the weights of {@code state} spent, as the provenance records it, or {@code null}
+   * for a fit without differential privacy.
+   */
+  com.fasterxml.jackson.databind.JsonNode privacy(TrainingState state) {
+    return privacy == null || state.privacy() == null ? null : privacy.record(state.privacy());
   }
 
   /** The checkpoint this fit resumed from, or {@code null}. */
@@ -220,6 +252,10 @@ final class Trainer {
       ObjectNode mark = Watermark.SETTINGS.toJson(watermark);
       mark.put("key", Keys.keyId(Keys.publicOf(watermarkKey())));
       id.set("watermark", mark);
+    }
+    if (options.differentialPrivacy() != null) {
+      id.set(
+          FitOptions.DIFFERENTIAL_PRIVACY.key(), options.toJson(FitOptions.DIFFERENTIAL_PRIVACY));
     }
     // Only when set, so that checkpoints of runs without them still resume.
     for (Setting<?> s : List.of(FitOptions.CLASS_WEIGHT, FitOptions.SAMPLE_WEIGHT_COL)) {

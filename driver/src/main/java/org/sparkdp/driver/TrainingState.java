@@ -10,14 +10,15 @@ import org.sparkdp.ops.Metrics;
 import org.sparkdp.ops.Optimizer;
 import org.sparkdp.ops.OptimizerState;
 import org.sparkdp.ops.Totals;
+import org.sparkdp.ops.privacy.PrivacyAccount;
 
 /**
  * Everything a training run moves forward, and so everything a checkpoint holds ({@link
  * StateCodec}): where the run is (the epoch in progress and the next step, or round for {@code
  * local}, within it), the parameters, the optimizer's state, the sums of the epoch so far, the
  * history, for {@code local} each partition's optimizer state and the outer momentum, the
- * callbacks' states and whether a callback stopped the run. The data order needs nothing more: it
- * follows from the seed and the epoch.
+ * callbacks' states, whether a callback stopped the run, and with differential privacy the privacy
+ * spent so far. The data order needs nothing more: it follows from the seed and the epoch.
  *
  * <p>Only its own methods change it: a step advances it, an epoch's end records the epoch, a
  * failure restores it.
@@ -34,6 +35,8 @@ public final class TrainingState {
   private float[] outerMomentum;
   private Map<String, CallbackState> callbackStates = Map.of();
   private boolean stopped;
+  private PrivacyAccount privacy;
+  private double privacyDelta;
 
   TrainingState(float[] params, OptimizerState optimizer) {
     this.params = params;
@@ -60,6 +63,8 @@ public final class TrainingState {
       n.innerStates = new ArrayList<>(innerStates.stream().map(OptimizerState::copy).toList());
     }
     n.outerMomentum = outerMomentum == null ? null : outerMomentum.clone();
+    // Privacy composes: a further fit of the same weights spends on top of what they spent.
+    n.privacy = privacy;
     return n;
   }
 
@@ -113,6 +118,36 @@ public final class TrainingState {
 
   void setCallbackStates(Map<String, CallbackState> states) {
     callbackStates = Map.copyOf(states);
+  }
+
+  /**
+   * The privacy spent by the steps that made these weights (differential privacy), or {@code null}
+   * when no step of theirs was private.
+   */
+  public PrivacyAccount privacy() {
+    return privacy;
+  }
+
+  /**
+   * Accounts this run's privacy, reported at {@code delta} in each epoch's logs ({@code epsilon}):
+   * from the account these weights already have, or from none spent.
+   */
+  void accountPrivacy(double delta) {
+    privacyDelta = delta;
+    if (privacy == null) {
+      privacy = PrivacyAccount.empty();
+    }
+  }
+
+  /** Forgets the account: a run without differential privacy voids what the weights had. */
+  void clearPrivacy() {
+    privacy = null;
+    privacyDelta = 0;
+  }
+
+  /** The account after a private step ({@link PrivateSgd#spend}). */
+  void spend(PrivacyAccount after) {
+    privacy = after;
   }
 
   /** Whether a callback stopped the run (it ends after the epoch it stopped at). */
@@ -189,6 +224,9 @@ public final class TrainingState {
     if (validation != null) {
       logs.putAll(metrics.results(validation, "val_"));
     }
+    if (privacy != null && privacyDelta > 0) {
+      logs.put("epsilon", privacy.spent(privacyDelta).epsilon());
+    }
     history = history.plus(logs, seconds);
     epoch++;
     step = 0;
@@ -224,6 +262,7 @@ public final class TrainingState {
     outerMomentum = other.outerMomentum;
     callbackStates = other.callbackStates;
     stopped = other.stopped;
+    privacy = other.privacy;
   }
 
   /** A state at a given position, for {@link StateCodec}. */
@@ -238,8 +277,10 @@ public final class TrainingState {
       List<OptimizerState> innerStates,
       float[] outerMomentum,
       Map<String, CallbackState> callbackStates,
-      boolean stopped) {
+      boolean stopped,
+      PrivacyAccount privacy) {
     TrainingState s = new TrainingState(params, optimizer);
+    s.privacy = privacy;
     s.callbackStates = Map.copyOf(callbackStates);
     s.stopped = stopped;
     s.epoch = epoch;

@@ -181,6 +181,34 @@ public final class ModelCard {
             .append(validation.path("fingerprint").asText())
             .append("`.\n");
       }
+      JsonNode privacy = provenance.path("privacy");
+      if (privacy.isObject()) {
+        md.append("- Differential privacy: trained with DP-SGD, (")
+            .append(number(privacy.path("epsilon")))
+            .append(", ")
+            .append(privacy.path("delta").asText())
+            .append(")-differentially private with respect to any one row (")
+            .append(privacy.path("steps").asLong())
+            .append(" steps, each example's gradient clipped to ")
+            .append(number(privacy.path("l2_norm_clip")))
+            .append(", noise multiplier ")
+            .append(number(privacy.path("noise_multiplier")))
+            .append(", ")
+            .append(privacy.path("sampling").asText())
+            .append(" sampling at rate ")
+            .append(number(privacy.path("sample_rate")))
+            .append(", accounted by the ")
+            .append(privacy.path("accountant").asText().toUpperCase(java.util.Locale.ROOT))
+            .append(" accountant")
+            .append(
+                "shuffle".equals(privacy.path("sampling").asText())
+                    ? ", which assumes Poisson sampling"
+                    : "")
+            .append(privacy.path("secure_noise").asBoolean() ? "; noise from SecureRandom" : "")
+            .append(
+                "). The training metrics in this card are computed on the private data without noise,"
+                    + " and are not covered by it.\n");
+      }
       md.append('\n');
     }
 

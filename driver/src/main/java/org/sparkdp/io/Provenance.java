@@ -21,9 +21,9 @@ import org.sparkdp.ops.ModelFile;
  * and Java, the BLAS in use, the Spark master, the code (the SHA-256 of sparkdp's jars), the data
  * it saw (rows and order-independent fingerprints), what it continues from (a checkpoint, an
  * earlier model, initial weights), the final metrics, the job that ran it (arguments, resolved
- * configuration and its SHA-256) and free {@code metadata} (owner, license, ...). Stored as {@code
- * provenance} in {@code model.json}, with snake_case keys, and signed with the model's manifest
- * ({@link Manifest}).
+ * configuration and its SHA-256), free {@code metadata} (owner, license, ...) and, with
+ * differential privacy, the privacy its training spent. Stored as {@code provenance} in {@code
+ * model.json}, with snake_case keys, and signed with the model's manifest ({@link Manifest}).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record Provenance(
@@ -35,7 +35,8 @@ public record Provenance(
     List<Predecessor> predecessors,
     Map<String, Double> finalMetrics,
     Job job,
-    JsonNode metadata) {
+    JsonNode metadata,
+    JsonNode privacy) {
 
   private static final ObjectMapper JSON =
       new ObjectMapper()
@@ -176,22 +177,41 @@ public record Provenance(
         null,
         Collections.unmodifiableMap(new LinkedHashMap<>(finalMetrics)),
         null,
+        null,
         null);
   }
 
   /** No provenance (a model built in code and never fitted). */
   public static Provenance none() {
-    return new Provenance(null, null, null, null, null, null, null, null, null);
+    return new Provenance(null, null, null, null, null, null, null, null, null, null);
   }
 
   public Provenance withJob(Job value) {
     return new Provenance(
-        createdAt, createdBy, platform, code, data, predecessors, finalMetrics, value, metadata);
+        createdAt,
+        createdBy,
+        platform,
+        code,
+        data,
+        predecessors,
+        finalMetrics,
+        value,
+        metadata,
+        privacy);
   }
 
   public Provenance withMetadata(JsonNode value) {
     return new Provenance(
-        createdAt, createdBy, platform, code, data, predecessors, finalMetrics, job, value);
+        createdAt,
+        createdBy,
+        platform,
+        code,
+        data,
+        predecessors,
+        finalMetrics,
+        job,
+        value,
+        privacy);
   }
 
   /** The code of these classes (the jobs' entry point adds its own jar). */
@@ -205,7 +225,8 @@ public record Provenance(
         predecessors,
         finalMetrics,
         job,
-        metadata);
+        metadata,
+        privacy);
   }
 
   /** The predecessors, newest first; an empty list is none. */
@@ -219,7 +240,8 @@ public record Provenance(
         value.isEmpty() ? null : List.copyOf(value),
         finalMetrics,
         job,
-        metadata);
+        metadata,
+        privacy);
   }
 
   /** The data sets with where Spark read them from ({@code null}: files, or no such data set). */
@@ -243,7 +265,26 @@ public record Provenance(
         predecessors,
         finalMetrics,
         job,
-        metadata);
+        metadata,
+        privacy);
+  }
+
+  /**
+   * The privacy the model's training spent, with differential privacy: {@code {epsilon, delta,
+   * noise_multiplier, l2_norm_clip, sample_rate, steps, accountant, ...}}.
+   */
+  public Provenance withPrivacy(JsonNode value) {
+    return new Provenance(
+        createdAt,
+        createdBy,
+        platform,
+        code,
+        data,
+        predecessors,
+        finalMetrics,
+        job,
+        metadata,
+        value);
   }
 
   /** The final metrics with {@code test_}-prefixed entries for metrics on test data. */
@@ -251,7 +292,7 @@ public record Provenance(
     Map<String, Double> all = new LinkedHashMap<>(finalMetrics == null ? Map.of() : finalMetrics);
     test.forEach((k, v) -> all.put("test_" + k, v));
     return new Provenance(
-        createdAt, createdBy, platform, code, data, predecessors, all, job, metadata);
+        createdAt, createdBy, platform, code, data, predecessors, all, job, metadata, privacy);
   }
 
   /**

@@ -74,7 +74,8 @@ class CheckpointFuzzTest {
             "EarlyStopping",
             new CallbackState(
                 Map.of("best", 0.25, "wait", 2.0), Map.of("best_weights", values(9)))),
-        false);
+        false,
+        org.sparkdp.ops.privacy.PrivacyAccount.empty().after(0.01, 1.1, 5).after(0.02, 0.9, 3));
   }
 
   @Test

@@ -66,7 +66,8 @@ class StepPathTest {
               new FitOptions().syncPath(syncPath).partitions(2).batchSize(32).seed(11),
               new StepStats(),
               Penalty.NONE,
-              stop);
+              stop,
+              null);
       StepPlan plan = StepPlan.of(fit, data.all().getNumPartitions());
       float[] params = spec.initialParameters(11);
       List<float[]> gradients = new ArrayList<>();

@@ -136,6 +136,22 @@ final class Cli {
     return spec;
   }
 
+  /** {@code bin/sparkdp privacy}. */
+  static CommandSpec privacy() {
+    CommandSpec spec =
+        command(
+            "privacy",
+            "The privacy a planned differentially private run spends (its epsilon at delta), or"
+                + " with --target-epsilon the noise multiplier it needs; as train accounts it.");
+    option(spec, "--epochs", "E", "epochs of the run");
+    option(spec, "--batch-size", "B", "its batch size (the expected batch with Poisson sampling)");
+    option(spec, "--rows", "N", "the training rows (after any validation_split)");
+    option(spec, "--noise-multiplier", "S", "sigma: the noise's standard deviation over the clip");
+    option(spec, "--target-epsilon", "E", "or the epsilon the run may spend: prints sigma");
+    option(spec, "--delta", "D", "delta (default: 1e-5)");
+    return spec;
+  }
+
   /** {@code bin/sparkdp watermark-check}. */
   static CommandSpec watermarkCheck() {
     CommandSpec spec =
@@ -252,6 +268,10 @@ final class Cli {
     if (s == FitOptions.WATERMARK) {
       return "KEY|key=KEY,bits=N,layer=N,strength=X";
     }
+    if (s == FitOptions.DIFFERENTIAL_PRIVACY) {
+      return "l2_norm_clip=C,noise_multiplier=S|target_epsilon=E[,delta=D,sampling=poisson|shuffle,"
+          + "secure_noise=true]";
+    }
     if (s == FitOptions.CLASS_WEIGHT) {
       return "CLASS:WEIGHT,...";
     }
@@ -336,7 +356,7 @@ final class Cli {
       }
       root.addSubcommand(sub.name(), new CommandLine(sub));
     }
-    for (CommandSpec plain : List.of(keygen(), sign(), verify(), watermarkCheck())) {
+    for (CommandSpec plain : List.of(keygen(), sign(), verify(), watermarkCheck(), privacy())) {
       CommandSpec sub = plain.name(plain.name().substring("sparkdp ".length()));
       root.addSubcommand(sub.name(), new CommandLine(sub));
     }

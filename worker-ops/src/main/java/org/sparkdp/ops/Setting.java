@@ -531,7 +531,7 @@ public final class Setting<T> implements Serializable, SettingPart {
   }
 
   /** Numbers as a person writes them: {@code 0.001}, {@code 1e-7}, {@code 300}. */
-  static String formatNumber(double v) {
+  public static String formatNumber(double v) {
     if (v == Math.rint(v) && Math.abs(v) < 1e15) {
       return String.valueOf((long) v);
     }
