@@ -111,10 +111,11 @@ public record DifferentialPrivacy(
     SAMPLING.check(sampling);
     SECURE_NOISE.check(secureNoise);
     if ((noiseMultiplier == null) == (targetEpsilon == null)) {
+      // Named as a key, which the record's reader prefixes with the setting's path.
       throw new ConfigException(
           noiseMultiplier == null
-              ? "give noise_multiplier or target_epsilon"
-              : "give noise_multiplier or target_epsilon, not both");
+              ? "noise_multiplier: give it, or target_epsilon to solve for it"
+              : "target_epsilon: give it or noise_multiplier, not both");
     }
   }
 
