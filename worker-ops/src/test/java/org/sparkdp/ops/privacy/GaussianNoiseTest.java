@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 
 /**
- * DP-SGD's noise: standard normal draws scaled by the standard deviation, checked by their moments
- * and their distribution function against the normal's (Kolmogorov-Smirnov), reproducible from the
- * seed, the epoch and the step only, and unpredictable when secure.
+ * DP-SGD's noise: standard normal draws scaled by the standard deviation, checked by their moments,
+ * their tails and their distribution function against the normal's (Kolmogorov-Smirnov),
+ * reproducible from the seed, the epoch and the step only, and unpredictable when secure.
  */
 class GaussianNoiseTest {
   private static final int N = 200_001; // odd: the last element takes half a Box-Muller pair
@@ -45,6 +45,17 @@ class GaussianNoiseTest {
     assertEquals(0, mean, 5 / Math.sqrt(z.length), what + ": mean");
     assertEquals(1, m2, 5 * Math.sqrt(2.0 / z.length), what + ": variance");
     assertEquals(3, m4, 5 * Math.sqrt(96.0 / z.length), what + ": fourth moment");
+    // The tails, which the ziggurat's base layer draws apart (beyond 3.44): P(|z| > 3.5) and
+    // P(|z| > 2) within five binomial standard deviations.
+    for (double t : new double[] {2, 3.5}) {
+      double p = 2 * (1 - normalCdf(t));
+      long beyond = java.util.Arrays.stream(z).filter(v -> Math.abs(v) > t).count();
+      assertEquals(
+          p * z.length,
+          beyond,
+          5 * Math.sqrt(z.length * p * (1 - p)),
+          what + ": draws beyond " + t + " standard deviations");
+    }
     // Kolmogorov-Smirnov against the normal's distribution function: the 0.001 critical value
     // is 1.95 / sqrt(n).
     double[] sorted = z.clone();
