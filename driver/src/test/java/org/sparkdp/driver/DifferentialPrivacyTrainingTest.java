@@ -240,6 +240,27 @@ class DifferentialPrivacyTrainingTest {
   }
 
   @Test
+  void aFurtherFitAddsToTheAccountAndAFitWithoutPrivacyEndsIt() {
+    DifferentialPrivacy settings = dp(1.0, 1.1, Sampling.POISSON);
+    Sequential model = model();
+    History first =
+        model.fit(
+            TestSpark.frame(DATA),
+            options().epochs(1).syncPath(SyncPath.CHANNEL).differentialPrivacy(settings));
+    History second =
+        model.fit(
+            TestSpark.frame(DATA),
+            options().epochs(1).syncPath(SyncPath.CHANNEL).differentialPrivacy(settings));
+    // The same weights trained twice as long: the account of 24 steps, not 12.
+    double two = new PrivacyAccount(List.of()).after(50.0 / 600, 1.1, 24).spent(1e-5).epsilon();
+    assertTrue(second.history().get("epsilon").get(0) > first.history().get("epsilon").get(0));
+    assertEquals(two, second.history().get("epsilon").get(0), 1e-12 * two);
+    assertEquals(24, model.provenance().privacy().get("steps").asLong());
+    model.fit(TestSpark.frame(DATA), options().epochs(1).syncPath(SyncPath.CHANNEL));
+    assertEquals(null, model.provenance().privacy(), "a plain fit's weights are not private");
+  }
+
+  @Test
   void layersThatMixTheBatchAndLocalSgdAreRefusedByName() {
     Sequential bn =
         new Sequential(
