@@ -38,11 +38,12 @@ import org.sparkdp.ops.Network;
  * MultilayerPerceptronClassifier}, PyTorch, and last the driver channel on separate executor JVMs
  * ({@link ClusterChannelBench}, on {@code --cluster-master}, {@code local-cluster[2,1,1024]} unless
  * given; {@code --only channel} runs that part alone), and Keras' simple MNIST convnet on one core
- * against {@code sgemm} and PyTorch ({@link ConvnetBench}, alone with {@code --only convnet}).
- * Prints one table; {@code --json} writes the figures.
+ * against {@code sgemm} and PyTorch ({@link ConvnetBench}, alone with {@code --only convnet}), and
+ * the cost of differential privacy per step ({@link DifferentialPrivacyBench}, alone with {@code
+ * --only differential_privacy}). Prints one table; {@code --json} writes the figures.
  */
 public final class Bench {
-  private static final ModelSpec SPEC =
+  static final ModelSpec SPEC =
       ModelSpec.of(
           Dense.of(64, "relu").withInputDim(784), Dense.of(64, "relu"), Dense.of(10, "softmax"));
 
@@ -74,10 +75,11 @@ public final class Bench {
         case "convnet" -> ConvnetBench.run(report, dataDir, !options.containsKey("skip-torch"));
         case "batch_normalization" ->
             ClusterChannelBench.batchNormalization(report, clusterMaster, dataDir);
+        case "differential_privacy" -> DifferentialPrivacyBench.run(report, dataDir);
         default ->
             throw new IllegalArgumentException(
-                "--only: the parts that run alone are 'channel', 'allreduce', 'convnet' and"
-                    + " 'batch_normalization'");
+                "--only: the parts that run alone are 'channel', 'allreduce', 'convnet',"
+                    + " 'batch_normalization' and 'differential_privacy'");
       }
       finish(report, options);
       return;
@@ -456,6 +458,7 @@ public final class Bench {
     }
 
     spark.stop();
+    DifferentialPrivacyBench.run(report, dataDir); // a local[2] session of its own
     ClusterChannelBench.run(report, clusterMaster, dataDir);
     AllreduceBench.run(report, clusterMaster, dataDir);
     finish(report, options);
