@@ -3,6 +3,10 @@ package org.sparkdp.driver;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Locale;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.sparkdp.ops.ConfigException;
 import org.sparkdp.ops.Setting;
 import org.sparkdp.ops.privacy.DifferentialPrivacy;
@@ -16,15 +20,26 @@ import org.sparkdp.ops.privacy.Rdp;
  * solved for the target epsilon over the planned steps), the sample rate the accountant takes, the
  * divisor of each step's noisy sum, and the noise's generator. The tasks clip (their {@link
  * EpochOrder} carries the clip norm); the driver adds the noise to the sum of the clipped gradients
- * once per step ({@link #privatize}) and accounts the step.
+ * once per step ({@link #privatize}) and accounts the step. The noise of a step depends on the step
+ * alone, so it is drawn on a thread of its own while the tasks compute ({@link #prepare}).
  */
 final class PrivateSgd {
+  private static final ExecutorService DRAWS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "sparkdp-dp-noise");
+            t.setDaemon(true);
+            return t;
+          });
+
   private final DifferentialPrivacy settings;
   private final double noiseMultiplier;
   private final double sampleRate;
   private final long expectedBatch;
   private final long plannedSteps;
   private final GaussianNoise noise;
+  private Future<float[]> drawn;
+  private long drawnFor = -1;
 
   private PrivateSgd(
       DifferentialPrivacy settings,
@@ -86,6 +101,23 @@ final class PrivateSgd {
     return settings.delta();
   }
 
+  /** Starts drawing the noise of step {@code step} of {@code epoch} for {@code n} weights. */
+  void prepare(int epoch, int step, int n) {
+    drawnFor = key(epoch, step);
+    double stddev = noiseMultiplier * settings.l2NormClip();
+    drawn =
+        DRAWS.submit(
+            () -> {
+              float[] z = new float[n];
+              noise.add(z, stddev, epoch, step);
+              return z;
+            });
+  }
+
+  private static long key(int epoch, int step) {
+    return (long) epoch << 32 | step;
+  }
+
   /**
    * The mean gradient of step {@code step} of {@code epoch} into {@code mean}: the sum of the
    * clipped gradients ({@code null} when no example joined the step) plus Gaussian noise of
@@ -94,13 +126,25 @@ final class PrivateSgd {
    * count} with shuffled batches (whose size is fixed by the schedule).
    */
   void privatize(float[] sum, long count, int epoch, int step, float[] mean) {
-    float[] noisy = sum == null ? new float[mean.length] : sum;
-    noise.add(noisy, noiseMultiplier * settings.l2NormClip(), epoch, step);
+    if (drawn == null || drawnFor != key(epoch, step)) {
+      prepare(epoch, step, mean.length);
+    }
+    float[] z;
+    try {
+      z = drawn.get();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while drawing a step's noise", e);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("drawing a step's noise failed: " + e.getCause(), e);
+    } finally {
+      drawn = null;
+    }
     long divisor =
         settings.sampling() == DifferentialPrivacy.Sampling.POISSON ? expectedBatch : count;
     float inverse = 1f / Math.max(1, divisor);
     for (int i = 0; i < mean.length; i++) {
-      mean[i] = noisy[i] * inverse;
+      mean[i] = ((sum == null ? 0f : sum[i]) + z[i]) * inverse;
     }
   }
 

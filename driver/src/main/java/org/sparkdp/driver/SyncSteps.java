@@ -68,9 +68,12 @@ final class SyncSteps implements Steps {
   public void take(TrainingState state) {
     int epoch = state.epoch();
     int step = state.step();
+    PrivateSgd privacy = fit.privacy();
+    if (privacy != null) {
+      privacy.prepare(epoch, step, mean.length); // the noise is drawn while the tasks compute
+    }
     Sums sums = sums(epoch, step, state.params());
     Totals totals = sums.totals();
-    PrivateSgd privacy = fit.privacy();
     // With Poisson sampling a step may draw no example at all: its update is the noise alone.
     boolean mayBeEmpty =
         privacy != null && privacy.settings().sampling() == DifferentialPrivacy.Sampling.POISSON;
