@@ -63,6 +63,12 @@ class ReadmeExamplesIT {
               "commandsRunAsWritten"),
           Map.entry("fit:", "theCallbacksExampleTrains"),
           Map.entry(
+              "# the fit section of a job file, private", "theDifferentialPrivacyExampleTrains"),
+          Map.entry(
+              "bin/sparkdp privacy --epochs 20 --batch-size 256 --rows 54000 --target-epsilon 3   "
+                  + " # plan a run: sigma 0.8203",
+              "commandsRunAsWritten"),
+          Map.entry(
               "python3 conf/token-pattern.py data/tokens    # data/tokens/train.csv (10,000"
                   + " sequences) and test.csv (2,000)",
               "theTokenPatternExampleLearnsThePattern"),
@@ -203,6 +209,16 @@ class ReadmeExamplesIT {
                 + "  # keras.saving.load_model(\"mine.keras\")"),
         Map.of());
 
+    run(
+        work,
+        block(
+            "bin/sparkdp privacy --epochs 20 --batch-size 256 --rows 54000 --target-epsilon 3   "
+                + " # plan a run: sigma 0.8203"),
+        Map.of());
+    assertTrue(
+        Files.readString(work.resolve("runs/dp/model.json")).contains("\"privacy\""),
+        "the private run's provenance records its privacy");
+
     // A second user, with no key yet: keygen makes owner.key.
     Path second = workspace(dir.resolve("second"), false);
     copyTree(work.resolve("runs/csv"), second.resolve("runs/older"));
@@ -244,6 +260,22 @@ class ReadmeExamplesIT {
     assertTrue(Files.exists(work.resolve("runs/callbacks/training.csv")), r.stdout());
     assertTrue(Files.exists(work.resolve("runs/callbacks/best/model.json")), r.stdout());
     assertTrue(r.stdout().contains("Epoch 6/100"), r.stdout());
+  }
+
+  @Test
+  void theDifferentialPrivacyExampleTrains() throws Exception {
+    Path work = workspace(dir.resolve("private"), false);
+    ObjectNode job = (ObjectNode) YAML.readTree(work.resolve("job.yaml").toFile());
+    JsonNode fit = YAML.readTree(block("# the fit section of a job file, private").text());
+    ((ObjectNode) job.get("fit")).setAll((ObjectNode) fit.get("fit"));
+    YAML.writeValue(work.resolve("private.yaml").toFile(), job);
+    Launcher.Result r =
+        Launcher.run(work, "train", "--config", "private.yaml", "--output", "runs/private");
+    assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+    Matcher last = Pattern.compile("Epoch 20/20 .* - epsilon: ([0-9.]+)").matcher(r.stdout());
+    assertTrue(last.find(), r.stdout());
+    double spent = Double.parseDouble(last.group(1));
+    assertTrue(spent > 2.9 && spent <= 3.0, "epsilon " + spent + " for a target of 3");
   }
 
   @Test
