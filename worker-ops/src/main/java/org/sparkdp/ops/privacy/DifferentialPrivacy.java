@@ -110,11 +110,12 @@ public record DifferentialPrivacy(
     DELTA.check(delta);
     SAMPLING.check(sampling);
     SECURE_NOISE.check(secureNoise);
+    // Each message starts with a key, which the reader prefixes with the setting's path.
     if ((noiseMultiplier == null) == (targetEpsilon == null)) {
       throw new ConfigException(
           noiseMultiplier == null
-              ? "give noise_multiplier or target_epsilon"
-              : "give noise_multiplier or target_epsilon, not both");
+              ? "noise_multiplier: missing; give noise_multiplier or target_epsilon"
+              : "target_epsilon: give noise_multiplier or target_epsilon, not both");
     }
   }
 
