@@ -510,11 +510,17 @@ class BadInputIT {
         privately(
             "{l2_norm_clip: 1}",
             dp + "noise_multiplier: missing; give noise_multiplier or target_epsilon"),
-        config(
-            "    - {type: dense, units: 3",
-            "    - {type: batch_normalization}\n    - {type: dense, units: 3",
-            "fit.differential_privacy: layer 1 (batch_normalization) mixes the examples of a"
-                + " batch, so no example has a gradient of its own to clip"),
+        train(
+                Map.of(
+                    "job.yaml",
+                    text(
+                        CONFIG.replace(
+                            "    - {type: dense, units: 3",
+                            "    - {type: batch_normalization}\n    - {type: dense, units: 3"))),
+                List.of("--differential-privacy", "l2_norm_clip=1,noise_multiplier=1.1"),
+                "fit.differential_privacy: layer 1 (batch_normalization) mixes the examples of a"
+                    + " batch, so no example has a gradient of its own to clip")
+            .usage(),
         config(
             "fit: {epochs: 1, batch_size: 8}",
             "fit: {epochs: 1, batch_size: 8, strategy: local, differential_privacy:"
