@@ -122,8 +122,7 @@ class DifferentialPrivacyIT {
                     .round(new java.math.MathContext(4))
                     .stripTrailingZeros()
                     .toPlainString()
-                + ", ",
-            "differentially private with respect to any one row (39 steps",
+                + ", 1e-5)-differentially private with respect to any one row (39 steps",
             "clipped to 1,",
             "noise multiplier 1.1,",
             "poisson sampling at rate 0.08,",
