@@ -506,10 +506,10 @@ class BadInputIT {
         privately("{noise_multiplier: 1.1}", dp + "l2_norm_clip: missing (a positive number)"),
         privately(
             "{l2_norm_clip: 1, noise_multiplier: 1.1, target_epsilon: 3}",
-            dp + "target_epsilon: give noise_multiplier or target_epsilon, not both"),
+            dp + "target_epsilon: give it or noise_multiplier, not both"),
         privately(
             "{l2_norm_clip: 1}",
-            dp + "noise_multiplier: missing; give noise_multiplier or target_epsilon"),
+            dp + "noise_multiplier: give it, or target_epsilon to solve for it"),
         train(
                 Map.of(
                     "job.yaml",

@@ -110,12 +110,12 @@ public record DifferentialPrivacy(
     DELTA.check(delta);
     SAMPLING.check(sampling);
     SECURE_NOISE.check(secureNoise);
-    // Each message starts with a key, which the reader prefixes with the setting's path.
     if ((noiseMultiplier == null) == (targetEpsilon == null)) {
+      // Named as a key, which the record's reader prefixes with the setting's path.
       throw new ConfigException(
           noiseMultiplier == null
-              ? "noise_multiplier: missing; give noise_multiplier or target_epsilon"
-              : "target_epsilon: give noise_multiplier or target_epsilon, not both");
+              ? "noise_multiplier: give it, or target_epsilon to solve for it"
+              : "target_epsilon: give it or noise_multiplier, not both");
     }
   }
 
