@@ -17,8 +17,8 @@ import org.sparkdp.ops.privacy.Rdp;
  * such a run needs, rounded up to 4 decimals (more noise spends less, so the printed value, given
  * back as {@code --noise-multiplier} or {@code noise_multiplier}, stays within the target), and the
  * epsilon it then spends. The plan is train's: {@code ceil(N / B)} steps per epoch, each example in
- * a step with probability {@code B / N} (TF Privacy and Opacus plan {@code floor(E N / B)} steps in
- * all, a few fewer when {@code B} does not divide {@code N}).
+ * a step with probability {@code B / N} (Opacus plans {@code floor(E N / B)} steps in all, a few
+ * fewer when {@code B} does not divide {@code N}).
  */
 public final class PrivacyJob {
   private PrivacyJob() {}

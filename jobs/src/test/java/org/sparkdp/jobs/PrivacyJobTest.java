@@ -175,13 +175,14 @@ class PrivacyJobTest {
 
   /**
    * tensorflow/privacy at 0776ed1 (2019), tutorials/README.md, "Select Parameters" (MNIST: 60000
-   * rows, batch 256, delta 1e-5; epsilon 1.19, 3.01 and 7.10 to two decimals, from the RDP of its
-   * orders at {@code floor(E * 60000 / 256)} steps with {@link #classicEpsilon}). The independent
-   * computation reproduces each published figure at that plan. sparkdp plans {@code ceil(60000 /
-   * 256) = 235} steps per epoch, {@code E * 235 - floor(E * 60000 / 256)} more (10, 38 and 28 here:
-   * the last partial batch of each epoch is a step); the printed epsilon is the independent one of
-   * that plan, in Opacus' tighter conversion, and above the floor plan's by what the extra steps
-   * spend (the 45-epoch row's would read 7.11, not 7.10, in the classic conversion).
+   * rows, batch 256, delta 1e-5; epsilon 1.19, 3.01 and 7.10 to two decimals): the independent
+   * computation reproduces each, over the orders of the tutorial's {@code compute_epsilon} with
+   * {@link #classicEpsilon}, at Opacus' plan of {@code floor(E * 60000 / 256)} steps. sparkdp plans
+   * {@code ceil(60000 / 256) = 235} steps per epoch, {@code E * 235 - floor(E * 60000 / 256)} more
+   * (10, 38 and 29 here: the last partial batch of each epoch is a step); the printed epsilon is
+   * the independent one of that plan, in Opacus' tighter conversion, and above the floor plan's by
+   * what the extra steps spend (the 45-epoch row's would read 7.11, not 7.10, in the classic
+   * conversion).
    */
   @ParameterizedTest(name = "noise {0}, {1} epochs: published {2}")
   @CsvSource({"1.3, 15, 1.19", "1.1, 60, 3.01", "0.7, 45, 7.10"})
