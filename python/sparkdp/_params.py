@@ -47,6 +47,7 @@ class _SequentialParams(Params):
     checkpointEverySteps = Param(Params._dummy(), "checkpointEverySteps", "also checkpoint every N steps (rounds for `local`) within an epoch (0: at epoch ends only); 0 or a positive integer", typeConverter=_convert.to_int)
     keepCheckpoints = Param(Params._dummy(), "keepCheckpoints", "checkpoints kept in the checkpoint directory; a positive integer", typeConverter=_convert.to_int)
     watermark = Param(Params._dummy(), "watermark", "`sync` only: embed the owner's ownership watermark in the weights (see [Provenance and ownership](#provenance-and-ownership)); a mapping of the keys in the watermark table, or on the command line `FILE` or `key=FILE,bits=N,layer=N,strength=X` (as JSON, or plain text for a name)", typeConverter=TypeConverters.toString)
+    differentialPrivacy = Param(Params._dummy(), "differentialPrivacy", "`sync` only: differentially private SGD, each example's gradient clipped and Gaussian noise added to each step's sum, the privacy spent accounted (see [Differential privacy](#differential-privacy)); a mapping of the keys in the differential privacy table, or on the command line `l2_norm_clip=C,noise_multiplier=S,delta=D,...` (as JSON, or plain text for a name)", typeConverter=TypeConverters.toString)
 
     def __init__(self, *args):
         super().__init__(*args)

@@ -186,7 +186,7 @@ public final class ModelCard {
         md.append("- Differential privacy: trained with DP-SGD, (")
             .append(number(privacy.path("epsilon")))
             .append(", ")
-            .append(privacy.path("delta").asText())
+            .append(org.sparkdp.ops.Setting.formatNumber(privacy.path("delta").asDouble()))
             .append(")-differentially private with respect to any one row (")
             .append(privacy.path("steps").asLong())
             .append(" steps, each example's gradient clipped to ")

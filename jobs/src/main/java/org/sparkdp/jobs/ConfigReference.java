@@ -23,13 +23,15 @@ import org.sparkdp.ops.RecordSettings;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Setting;
 import org.sparkdp.ops.Watermark;
+import org.sparkdp.ops.privacy.DifferentialPrivacy;
 
 /**
  * The README's configuration reference, made from the settings' declarations: one table for the
- * {@code fit:} settings, one for the watermark's ({@code fit.watermark:}), and one for each kind of
- * thing a job names: layers, optimizers, learning-rate schedules, regularizers, initializers,
- * activations, losses, callbacks and metrics. {@code bin/sparkdp reference} prints it; {@code
- * bin/sparkdp reference --update README.md} rewrites the tables between their markers ({@code <!--
+ * {@code fit:} settings, one each for the keys of the watermark ({@code fit.watermark:}) and of
+ * differential privacy ({@code fit.differential_privacy:}), and one for each kind of thing a job
+ * names: layers, optimizers, learning-rate schedules, regularizers, initializers, activations,
+ * losses, callbacks and metrics. {@code bin/sparkdp reference} prints it; {@code bin/sparkdp
+ * reference --update README.md} rewrites the tables between their markers ({@code <!--
  * reference:fit -->} ... {@code <!-- /reference:fit -->}); a test fails when the README's differ.
  */
 public final class ConfigReference {
@@ -54,15 +56,10 @@ public final class ConfigReference {
       row(fit, "`fit." + s.key() + "`", meaning(s), s.defaultText());
     }
     tables.put("fit", fit.toString());
-    StringBuilder watermark = header("key", "meaning", "default");
-    for (Setting<?> s : Watermark.SETTINGS.settings()) {
-      row(
-          watermark,
-          "`fit.watermark." + s.key() + "`",
-          meaning(s),
-          s.required() ? "(required)" : s.defaultText());
-    }
-    tables.put("watermark", watermark.toString());
+    tables.put("watermark", keys(FitOptions.WATERMARK, Watermark.SETTINGS));
+    tables.put(
+        "differential_privacy",
+        keys(FitOptions.DIFFERENTIAL_PRIVACY, DifferentialPrivacy.SETTINGS));
     tables.put("layers", kinds("layer", Layer.kinds()));
     StringBuilder optimizers = header("optimizer", "key", "meaning", "default");
     Configs.OPTIMIZERS.forEach(
@@ -131,6 +128,15 @@ public final class ConfigReference {
             });
     tables.put("metrics", metrics.toString());
     return tables;
+  }
+
+  /** The keys of the mapping a fit setting takes: {@code | `fit.watermark.bits` | ... |}. */
+  private static String keys(Setting<?> of, RecordSettings<?> settings) {
+    StringBuilder table = header("key", "meaning", "default");
+    for (Setting<?> s : settings.settings()) {
+      row(table, "`fit." + of.key() + "." + s.key() + "`", meaning(s), shown(s));
+    }
+    return table.toString();
   }
 
   /** What a metric is, from its definition at its defaults. */

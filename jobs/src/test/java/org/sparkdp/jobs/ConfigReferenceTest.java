@@ -31,6 +31,7 @@ import org.sparkdp.ops.RecordSettings;
 import org.sparkdp.ops.Regularizer;
 import org.sparkdp.ops.Setting;
 import org.sparkdp.ops.Watermark;
+import org.sparkdp.ops.privacy.DifferentialPrivacy;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -65,6 +66,9 @@ class ConfigReferenceTest {
       candidate = !b;
     } else if (s == FitOptions.WATERMARK) {
       candidate = new Watermark("owner.key", 32, 1, 0.05);
+    } else if (s == FitOptions.DIFFERENTIAL_PRIVACY) {
+      candidate =
+          new DifferentialPrivacy(0.5, 1.1, null, 1e-6, DifferentialPrivacy.Sampling.SHUFFLE, true);
     } else if (d instanceof Enum<?> e) {
       Object[] constants = e.getDeclaringClass().getEnumConstants();
       candidate = constants[(e.ordinal() + 1) % constants.length];
@@ -139,7 +143,10 @@ class ConfigReferenceTest {
     }
   }
 
-  /** A value as the command line gives it; the watermark's settings as {@code key=value,...}. */
+  /**
+   * A value as the command line gives it; the watermark's and differential privacy's settings as
+   * {@code key=value,...}.
+   */
   private static String commandLine(Setting<Object> s, Object value) {
     if (value instanceof Watermark w) {
       return "key="
@@ -150,6 +157,18 @@ class ConfigReferenceTest {
           + w.layer()
           + ",strength="
           + w.strength();
+    }
+    if (value instanceof DifferentialPrivacy dp) {
+      return "l2_norm_clip="
+          + dp.l2NormClip()
+          + ",noise_multiplier="
+          + dp.noiseMultiplier()
+          + ",delta="
+          + dp.delta()
+          + ",sampling="
+          + Setting.name(dp.sampling())
+          + ",secure_noise="
+          + dp.secureNoise();
     }
     return s.format(value);
   }

@@ -23,6 +23,7 @@ import org.sparkdp.ops.Dense;
 import org.sparkdp.ops.Loss;
 import org.sparkdp.ops.ModelSpec;
 import org.sparkdp.ops.Sgd;
+import org.sparkdp.ops.privacy.DifferentialPrivacy;
 
 class JobConfigTest {
   static final String YAML =
@@ -73,6 +74,68 @@ class JobConfigTest {
     assertEquals(10, c.fit().epochs());
     assertEquals(32, c.fit().batchSize());
     assertEquals("adam", c.compile().optimizer().kerasName());
+  }
+
+  /** The job files in {@code conf/}: each a valid job, as the README tells users to run them. */
+  private static List<Path> shippedJobFiles() throws IOException {
+    try (java.util.stream.Stream<Path> files =
+        Files.list(Path.of(System.getProperty("user.dir"), "..", "conf"))) {
+      return files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList();
+    }
+  }
+
+  @Test
+  void everyShippedJobFileParses() throws IOException {
+    List<Path> files = shippedJobFiles();
+    assertTrue(files.size() >= 5, files.toString());
+    for (Path file : files) {
+      JobConfig c =
+          JobConfig.parse(
+              Files.readString(file), file.toString(), Cli.parse(Cli.train(), new String[0]));
+      assertTrue(c.fit().epochs() > 0, file.toString());
+    }
+  }
+
+  @Test
+  void theDifferentialPrivacyExampleIsTheSeedModelTrainedWithDpSgd() throws IOException {
+    Path conf = Path.of(System.getProperty("user.dir"), "..", "conf");
+    JobConfig seed = parse(Files.readString(conf.resolve("fashion-mnist.yaml")));
+    JobConfig dp = parse(Files.readString(conf.resolve("fashion-mnist-dp.yaml")));
+    assertEquals(seed.model(), dp.model());
+    assertEquals(seed.compile().loss(), dp.compile().loss());
+    assertEquals(seed.train(), dp.train());
+    assertEquals(seed.test(), dp.test());
+    assertEquals(seed.fit().validationSplit(), dp.fit().validationSplit());
+    assertNull(seed.fit().differentialPrivacy());
+    DifferentialPrivacy privacy = dp.fit().differentialPrivacy();
+    assertEquals(1.0, privacy.l2NormClip());
+    assertEquals(3.0, privacy.targetEpsilon());
+    assertNull(privacy.noiseMultiplier());
+    assertEquals(1e-5, privacy.delta());
+    assertEquals(DifferentialPrivacy.Sampling.POISSON, privacy.sampling());
+    assertEquals(false, privacy.secureNoise());
+    assertEquals(256, dp.fit().batchSize());
+    assertTrue(
+        privacy.delta() < 1.0 / (60000 * (1 - dp.fit().validationSplit())),
+        "delta below 1 / training rows");
+  }
+
+  @Test
+  void differentialPrivacyComesFromAMappingOrTheCommandLinesText() {
+    String yaml =
+        YAML.replace(
+            "seed: 42}",
+            "seed: 42, differential_privacy: {l2_norm_clip: 0.5, target_epsilon: 2, delta: 1.0e-6,"
+                + " sampling: shuffle, secure_noise: true}}");
+    assertEquals(
+        new DifferentialPrivacy(0.5, null, 2.0, 1e-6, DifferentialPrivacy.Sampling.SHUFFLE, true),
+        parse(yaml).fit().differentialPrivacy());
+    assertEquals(
+        DifferentialPrivacy.of(1.5, 0.8),
+        parse(yaml, "--differential-privacy", "l2_norm_clip=1.5,noise_multiplier=0.8")
+            .fit()
+            .differentialPrivacy(),
+        "the option replaces the file's mapping, its other keys at their defaults");
   }
 
   @Test

@@ -320,6 +320,7 @@ class BadInputIT {
     List<Case> all = new ArrayList<>(cases);
     all.addAll(issue10Cases());
     all.addAll(issue21Cases());
+    all.addAll(differentialPrivacyCases());
     return all.stream().map(c -> Arguments.of(c.command() + ": " + c.message(), c));
   }
 
@@ -483,6 +484,68 @@ class BadInputIT {
                 List.of("--model", "model", "--data", "new.csv", "--output", "predictions"),
                 "predict data (new.csv) row 2: features value 1 is NaN",
                 1)
+            .launched());
+  }
+
+  /** {@link #CONFIG} with {@code fit.differential_privacy} set to {@code mapping}. */
+  private static Case privately(String mapping, String message) {
+    return config(
+        "fit: {epochs: 1, batch_size: 8}",
+        "fit: {epochs: 1, batch_size: 8, differential_privacy: " + mapping + "}",
+        message);
+  }
+
+  /**
+   * The settings of issue 19's differential privacy that no run can use, from the job file (in
+   * process: the file's mapping up to the trainer's checks) and the command line, and the privacy
+   * command's usage through {@code bin/sparkdp} (its other inputs are PrivacyJobTest's).
+   */
+  static List<Case> differentialPrivacyCases() {
+    String dp = "fit.differential_privacy: differential_privacy.";
+    return List.of(
+        privately("{noise_multiplier: 1.1}", dp + "l2_norm_clip: missing (a positive number)"),
+        privately(
+            "{l2_norm_clip: 1, noise_multiplier: 1.1, target_epsilon: 3}",
+            dp + "target_epsilon: give it or noise_multiplier, not both"),
+        privately(
+            "{l2_norm_clip: 1}",
+            dp + "noise_multiplier: give it, or target_epsilon to solve for it"),
+        train(
+                Map.of(
+                    "job.yaml",
+                    text(
+                        CONFIG.replace(
+                            "    - {type: dense, units: 3",
+                            "    - {type: batch_normalization}\n    - {type: dense, units: 3"))),
+                List.of("--differential-privacy", "l2_norm_clip=1,noise_multiplier=1.1"),
+                "fit.differential_privacy: layer 1 (batch_normalization) mixes the examples of a"
+                    + " batch, so no example has a gradient of its own to clip")
+            .usage(),
+        config(
+            "fit: {epochs: 1, batch_size: 8}",
+            "fit: {epochs: 1, batch_size: 8, strategy: local, differential_privacy:"
+                + " {l2_norm_clip: 1, noise_multiplier: 1.1}}",
+            "fit.differential_privacy: needs strategy sync"),
+        // 1000 steps over all 4 rows: even the largest noise tried spends epsilon 0.1.
+        config(
+            "fit: {epochs: 1, batch_size: 8}",
+            "fit: {epochs: 1000, batch_size: 8, differential_privacy: {l2_norm_clip: 1,"
+                + " target_epsilon: 1.0e-9}}",
+            "fit.differential_privacy.target_epsilon: target_epsilon=1.0E-9 at delta=1.0E-5"
+                + " cannot be reached over 1000 steps at sample_rate=1.0: even"
+                + " noise_multiplier="),
+        train(
+                Map.of(),
+                List.of("--differential-privacy", "l2_norm_clip=0,noise_multiplier=1.1"),
+                "--differential-privacy: differential_privacy.l2_norm_clip: must be a positive"
+                    + " number, got 0")
+            .usage(),
+        new Case(
+                Map.of(),
+                "privacy",
+                List.of("--epochs", "3", "--batch-size", "40", "--rows", "400"),
+                "give --noise-multiplier S or --target-epsilon E (one of them, not neither)",
+                2)
             .launched());
   }
 
