@@ -114,7 +114,7 @@ class JobConfigTest {
     assertEquals(1e-5, privacy.delta());
     assertEquals(DifferentialPrivacy.Sampling.POISSON, privacy.sampling());
     assertEquals(false, privacy.secureNoise());
-    assertEquals(256, dp.fit().batchSize());
+    assertEquals(1024, dp.fit().batchSize());
     assertTrue(
         privacy.delta() < 1.0 / (60000 * (1 - dp.fit().validationSplit())),
         "delta below 1 / training rows");
