@@ -179,22 +179,7 @@ final class StepCompute {
       int b = order.block(local);
       buffers.gather(blocks.get(b), order.row(local, b), i);
     }
-    network.accumulate(
-        params,
-        buffers.features,
-        0,
-        buffers.labels,
-        0,
-        buffers.ids,
-        0,
-        buffers.weightsOf(blocks.get(0)),
-        0,
-        order.epoch(),
-        end - begin,
-        sum.gradient,
-        sum.totals,
-        buffers.workspace,
-        phases);
+    buffers.accumulate(params, blocks.get(0), order.epoch(), end - begin, 0, sum, phases);
     return sum;
   }
 
@@ -218,41 +203,8 @@ final class StepCompute {
         int b = order.block(local);
         buffers.gather(blocks.get(b), order.row(local, b), i);
       }
-      if (clip > 0) {
-        // Differential privacy: each example's gradient clipped to the norm; noise is the driver's.
-        network.accumulateClipped(
-            params,
-            buffers.features,
-            0,
-            buffers.labels,
-            0,
-            buffers.ids,
-            0,
-            buffers.weightsOf(blocks.get(0)),
-            0,
-            order.epoch(),
-            n,
-            clip,
-            sum.gradient,
-            sum.totals,
-            buffers.workspace);
-        continue;
-      }
-      network.accumulate(
-          params,
-          buffers.features,
-          0,
-          buffers.labels,
-          0,
-          buffers.ids,
-          0,
-          buffers.weightsOf(blocks.get(0)),
-          0,
-          order.epoch(),
-          n,
-          sum.gradient,
-          sum.totals,
-          buffers.workspace);
+      // With differential privacy, each example's gradient clipped (the noise is the driver's).
+      buffers.accumulate(params, blocks.get(0), order.epoch(), n, clip, sum, null);
     }
   }
 

@@ -1,6 +1,7 @@
 package org.sparkdp.driver;
 
 import org.sparkdp.ops.Network;
+import org.sparkdp.ops.Phases;
 import org.sparkdp.ops.Workspace;
 
 /**
@@ -75,5 +76,71 @@ final class TaskBuffers {
   /** The gathered weights, or {@code null} when the blocks have none (every weight is 1). */
   float[] weightsOf(Block block) {
     return block.weights == null ? null : weights;
+  }
+
+  /**
+   * Adds the gradient, loss and counts of the first {@code rows} gathered rows (of blocks like
+   * {@code first}) into {@code sum}: each example's gradient clipped to {@code l2NormClip} when it
+   * is positive (differential privacy), else through {@code phases} for a model that has them.
+   */
+  void accumulate(
+      float[] params,
+      Block first,
+      int epoch,
+      int rows,
+      double l2NormClip,
+      GradientSum sum,
+      Phases phases) {
+    if (l2NormClip > 0) {
+      network.accumulateClipped(
+          params,
+          features,
+          0,
+          labels,
+          0,
+          ids,
+          0,
+          weightsOf(first),
+          0,
+          epoch,
+          rows,
+          l2NormClip,
+          sum.gradient,
+          sum.totals,
+          workspace);
+    } else if (phases != null) {
+      network.accumulate(
+          params,
+          features,
+          0,
+          labels,
+          0,
+          ids,
+          0,
+          weightsOf(first),
+          0,
+          epoch,
+          rows,
+          sum.gradient,
+          sum.totals,
+          workspace,
+          phases);
+    } else {
+      network.accumulate(
+          params,
+          features,
+          0,
+          labels,
+          0,
+          ids,
+          0,
+          weightsOf(first),
+          0,
+          epoch,
+          rows,
+          sum.gradient,
+          sum.totals,
+          workspace);
+    }
   }
 }

@@ -2,6 +2,7 @@ package org.sparkdp.driver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkdp.testkit.Weights.relativeDifference;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -53,16 +54,6 @@ class BatchNormalizationTrainingTest {
     model.compile(Adam.withLearningRate(0.01), "sparse_categorical_crossentropy", "accuracy");
     model.fit(TestSpark.frame(DATA), options.epochs(2).batchSize(64).seed(11).verbose(0));
     return model.weights();
-  }
-
-  private static double relativeDifference(float[] a, float[] b) {
-    double worst = 0;
-    double largest = 0;
-    for (int i = 0; i < a.length; i++) {
-      worst = Math.max(worst, Math.abs(a[i] - b[i]));
-      largest = Math.max(largest, Math.abs(a[i]));
-    }
-    return worst / largest;
   }
 
   /** The moving statistics' values in {@code weights}, which must have left their start. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.sparkdp.testkit.Weights.relativeDifference;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -51,16 +52,6 @@ class DifferentialPrivacyTrainingTest {
 
   private static DifferentialPrivacy dp(double clip, double sigma, Sampling sampling) {
     return DifferentialPrivacy.of(clip, sigma).withSampling(sampling);
-  }
-
-  private static double relativeDifference(float[] a, float[] b) {
-    double worst = 0;
-    double largest = 0;
-    for (int i = 0; i < a.length; i++) {
-      worst = Math.max(worst, Math.abs(a[i] - b[i]));
-      largest = Math.max(largest, Math.abs(a[i]));
-    }
-    return worst / largest;
   }
 
   @ParameterizedTest
