@@ -217,6 +217,13 @@ final class StateCodec {
         }
       }
     }
+    if (meta.privacy() != null && !meta.privacy().isNull()) {
+      try {
+        PrivacyAccount.fromJson(meta.privacy(), "privacy");
+      } catch (IllegalArgumentException e) {
+        return "a privacy account that is not one (" + e.getMessage() + ")";
+      }
+    }
     long arrays =
         1
             + callbackArrays

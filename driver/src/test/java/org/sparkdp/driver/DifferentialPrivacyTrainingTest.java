@@ -156,6 +156,42 @@ class DifferentialPrivacyTrainingTest {
   }
 
   @Test
+  void aCallbackSeesEpsilonInEachEpochsLogsAndCanStopOnABudget() {
+    // 12 steps per epoch spend 2.60, 3.18, 3.65, 4.06, 4.43, ...: the budget is met in epoch 4.
+    double budget = 4.0;
+    org.sparkdp.Callback stopAtBudget =
+        new org.sparkdp.Callback() {
+          private org.sparkdp.TrainingRun run;
+
+          @Override
+          public void setRun(org.sparkdp.TrainingRun run) {
+            this.run = run;
+          }
+
+          @Override
+          public void onEpochEnd(int epoch, java.util.Map<String, Double> logs) {
+            if (logs.get("epsilon") >= budget) {
+              run.stopTraining();
+            }
+          }
+        };
+    Sequential model = model();
+    History history =
+        model.fit(
+            TestSpark.frame(DATA),
+            options()
+                .epochs(50)
+                .syncPath(SyncPath.CHANNEL)
+                .differentialPrivacy(dp(1.0, 1.1, Sampling.POISSON))
+                .callbacks(stopAtBudget));
+    List<Double> epsilon = history.history().get("epsilon");
+    int epochs = epsilon.size();
+    assertEquals(4, epochs, "stopped at the budget: " + epsilon);
+    assertTrue(epsilon.get(epochs - 1) >= budget && epsilon.get(epochs - 2) < budget);
+    assertEquals(12L * epochs, model.provenance().privacy().get("steps").asLong());
+  }
+
+  @Test
   void aTargetEpsilonSolvesForTheNoiseAndSpendsAtMostIt() {
     Sequential model = model();
     DifferentialPrivacy settings =
