@@ -155,15 +155,17 @@ final class PrivateSgd {
 
   /**
    * What the headline says: the clip norm, the noise multiplier (and the target it was solved for),
-   * the sample rate and the epsilon the planned steps will spend.
+   * the sample rate and the epsilon the weights will have spent when the run ends: {@code now}, the
+   * account so far (of earlier fits of these weights, and of this run's {@code done} steps when it
+   * resumes), after the run's remaining steps.
    */
-  String describe(PrivacyAccount before) {
-    PrivacySpent planned =
-        before.after(sampleRate, noiseMultiplier, Math.max(1, plannedSteps)).spent(delta());
+  String describe(PrivacyAccount now, long done) {
+    PrivacyAccount atEnd = now.after(sampleRate, noiseMultiplier, Math.max(0, plannedSteps - done));
+    PrivacySpent planned = atEnd.spent(delta());
     return String.format(
         Locale.ROOT,
         "differential privacy: clip %s, noise multiplier %.4f%s, %s sampling at rate %.6g;"
-            + " %d steps spend epsilon %.4f at delta %s (%s noise)",
+            + " %d steps in all spend epsilon %.4f at delta %s (%s noise)",
         Setting.formatNumber(settings.l2NormClip()),
         noiseMultiplier,
         settings.targetEpsilon() == null
@@ -171,7 +173,7 @@ final class PrivateSgd {
             : " (for target epsilon " + Setting.formatNumber(settings.targetEpsilon()) + ")",
         Setting.name(settings.sampling()),
         sampleRate,
-        plannedSteps,
+        atEnd.steps(),
         planned.epsilon(),
         Setting.formatNumber(delta()),
         noise.reproducible() ? "seeded" : "secure");

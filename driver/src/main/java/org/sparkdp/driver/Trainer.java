@@ -171,7 +171,14 @@ final class Trainer {
             options.epochs(),
             privacy == null
                 ? steps.schedule()
-                : steps.schedule() + "; " + privacy.describe(state.privacy()),
+                : steps.schedule()
+                    + "; "
+                    + privacy.describe(
+                        state.privacy(),
+                        Math.max(
+                            0,
+                            (long) (state.epoch() - options.initialEpoch()) * batches.steps()
+                                + state.step())),
             resumedAt,
             checkpoints == null ? null : checkpoints.dir());
     FitCallbacks fitCallbacks =

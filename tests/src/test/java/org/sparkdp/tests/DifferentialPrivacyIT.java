@@ -33,7 +33,7 @@ class DifferentialPrivacyIT {
   private static final Pattern PLANNED =
       Pattern.compile(
           "differential privacy: clip 1, noise multiplier 1\\.1000, poisson sampling at rate"
-              + " 0\\.0800000; 39 steps spend epsilon ([0-9.]+) at delta 1e-5 \\(seeded noise\\)");
+              + " 0\\.0800000; 39 steps in all spend epsilon ([0-9.]+) at delta 1e-5 \\(seeded noise\\)");
   private static final Pattern PRINTED =
       Pattern.compile(
           "3 epochs of 13 steps \\(batch 32 of 400 rows, sample rate 0\\.0800000\\), noise"
