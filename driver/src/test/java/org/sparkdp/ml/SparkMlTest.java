@@ -127,6 +127,34 @@ class SparkMlTest {
   }
 
   /**
+   * The differentialPrivacy Param takes the fit setting's mapping as JSON: the fitted model's
+   * history reports epsilon per epoch, and its provenance the privacy spent.
+   */
+  @Test
+  void aDifferentiallyPrivateFitReportsAndRecordsItsPrivacy(@TempDir Path dir) throws Exception {
+    SparkSession spark = TestSpark.session();
+    Dataset<Row> data =
+        new VectorAssembler()
+            .setInputCols(INPUTS)
+            .setOutputCol("features")
+            .transform(csv(spark, Blobs.of(300, 4, 3, 5), dir));
+    SequentialModel model =
+        classifier()
+            .setParam("differentialPrivacy", "{\"l2_norm_clip\": 1.0, \"noise_multiplier\": 1.1}")
+            .fit(data);
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.JsonNode history =
+        json.readTree(model.getOrDefault(model.getParam("historyJson")).toString());
+    assertEquals(5, history.path("epsilon").size(), history.toString());
+    com.fasterxml.jackson.databind.JsonNode privacy =
+        json.readTree(model.getOrDefault(model.getParam("provenanceJson")).toString())
+            .path("privacy");
+    assertEquals(1.1, privacy.path("noise_multiplier").asDouble(), 0, privacy.toString());
+    assertEquals(history.path("epsilon").get(4).asDouble(), privacy.path("epsilon").asDouble(), 0);
+  }
+
+  /**
    * Spark ML's weightCol is Keras' sample weight: with the loss averaged over the batch, every row
    * weighing 2 doubles the gradient, so plain SGD at rate 0.05 takes the steps of rate 0.1 on the
    * unweighted rows.

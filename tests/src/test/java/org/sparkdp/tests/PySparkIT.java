@@ -32,7 +32,7 @@ class PySparkIT {
   /** stages_guarded.py, pipeline_fit.py and cross_validate.py on local[2]. */
   private static Launcher.Result first;
 
-  /** pipeline_load.py and seed_model.py on local[1], after {@link #first}. */
+  /** pipeline_load.py, seed_model.py and private_fit.py on local[1], after {@link #first}. */
   private static Launcher.Result second;
 
   @BeforeAll
@@ -62,7 +62,24 @@ class PySparkIT {
             List.of(
                 List.of("pipeline_load.py", pipeline.toString(), out.toString()),
                 List.of(
-                    "seed_model.py", seed.toString(), "2", "7", dir.resolve("python").toString())));
+                    "seed_model.py", seed.toString(), "2", "7", dir.resolve("python").toString()),
+                List.of("private_fit.py", cv.toString())));
+  }
+
+  @Test
+  void aPrivateFitFromPythonReportsEpsilonEachEpoch() throws Exception {
+    JsonNode epsilon = JSON.readTree(line(PySpark.section(second, "private_fit.py"), "epsilon "));
+    assertEquals(3, epsilon.size(), epsilon.toString());
+    // 300 rows at batch 30: 10 steps per epoch at q = 0.1, sigma 1.1, as the accountant counts
+    // them.
+    for (int e = 0; e < 3; e++) {
+      double expected =
+          org.sparkdp.ops.privacy.PrivacyAccount.empty()
+              .after(0.1, 1.1, 10L * (e + 1))
+              .spent(1e-5)
+              .epsilon();
+      assertEquals(expected, epsilon.get(e).asDouble(), 1e-9 * expected, "epoch " + (e + 1));
+    }
   }
 
   private static String line(String output, String prefix) {
